@@ -1,0 +1,36 @@
+//! The error type of the construct crate.
+
+use modnas_param_space::{ParamSpaceError, UnknownName};
+
+/// Errors raised while building candidates, models and search spaces.
+#[derive(Debug, thiserror::Error)]
+pub enum ConstructError {
+    /// No candidate or model registered under this name.
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    /// A per-slot candidate set names a slot the model does not have.
+    #[error("unknown slot `{name}` in candidate sets; the model's slots: [{known}]")]
+    UnknownSlot {
+        /// The slot key in the configuration.
+        name: String,
+        /// Comma-separated slot keys of the model.
+        known: String,
+    },
+    /// A slot has an empty candidate set.
+    #[error("slot `{0}` has no candidates: give `candidates` or a per-slot list")]
+    NoCandidates(String),
+    /// A slot spec cannot be built into the candidate (bad channels, stride...).
+    #[error("invalid slot spec: {0}")]
+    InvalidSpec(String),
+    /// Model arguments are malformed.
+    #[error("invalid arguments for model `{model}`: {reason}")]
+    InvalidModelArgs {
+        /// Model name.
+        model: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The parameter space rejected a definition or value.
+    #[error(transparent)]
+    ParamSpace(#[from] ParamSpaceError),
+}

@@ -1,0 +1,46 @@
+//! [`NasModule`]: a Burn module with a forward pass and an analytic cost.
+
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+/// Multiply-accumulates of one forward pass and the shape it produces.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Multiply-accumulate operations (the "FLOPs" NAS papers report).
+    pub macs: u64,
+    /// Output shape for the given input shape.
+    pub output: Vec<usize>,
+}
+
+impl Cost {
+    /// A cost of `macs` producing `output`.
+    pub fn new(macs: u64, output: Vec<usize>) -> Self {
+        Self { macs, output }
+    }
+
+    /// Chains `next` after `self`: MACs add, the output is `next`'s.
+    pub fn then(self, next: Cost) -> Cost {
+        Cost {
+            macs: self.macs + next.macs,
+            output: next.output,
+        }
+    }
+}
+
+/// A Burn module that modnas can box: the candidates of slots and the searchable networks.
+///
+/// Implement it next to `#[derive(Module)]`; the framework erases the type behind
+/// [`DynModule`](crate::DynModule) so that any registered module can fill any slot.
+pub trait NasModule: Module + std::fmt::Display + Sync + 'static {
+    /// Forward input.
+    type Input: 'static;
+    /// Forward output.
+    type Output: 'static;
+    /// The forward pass.
+    fn forward(&self, x: Self::Input) -> Self::Output;
+    /// Multiply-accumulates and output shape for an input of shape `input`.
+    fn cost(&self, input: &[usize]) -> Cost;
+}
+
+/// The shape of a candidate's input and output: `[batch, channels, height, width]`.
+pub type Tensor4 = Tensor<4>;

@@ -1,0 +1,58 @@
+//! `NC3` / `NC5` / `NC7`: convolution → batch norm → ReLU.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use modnas_construct::{build_candidate, SlotSpec};
+//! let device = Device::default();
+//! let op = build_candidate("NC5", &SlotSpec::new(4, 8, 2), &device).unwrap();
+//! let y = op.forward(Tensor::zeros([2, 4, 8, 8], &device));
+//! assert_eq!(y.dims(), [2, 8, 4, 4]);
+//! ```
+
+use super::conv_layer::{batch_norm, ConvLayer};
+use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use burn::module::Module;
+use burn::nn::BatchNorm;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+/// Convolution → batch norm → ReLU.
+#[derive(Module, Debug)]
+pub struct ConvBnRelu {
+    conv: ConvLayer,
+    bn: BatchNorm,
+}
+
+impl ConvBnRelu {
+    /// A `kernel`×`kernel` conv-BN-ReLU for `spec`.
+    pub fn new(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<Self, ConstructError> {
+        Ok(Self {
+            conv: ConvLayer::new(spec.c_in, spec.c_out, kernel, spec.stride, 1, 1, device)?,
+            bn: batch_norm(spec.c_out, device),
+        })
+    }
+}
+
+impl NasModule for ConvBnRelu {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.bn.forward(self.conv.forward(x)))
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        self.conv.cost(input)
+    }
+}
+
+fn nc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("NC3", ConvBnRelu::new(s, 3, d)?))
+}
+fn nc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("NC5", ConvBnRelu::new(s, 5, d)?))
+}
+fn nc7(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("NC7", ConvBnRelu::new(s, 7, d)?))
+}
+register_candidate!("NC3", nc3);
+register_candidate!("NC5", nc5);
+register_candidate!("NC7", nc7);

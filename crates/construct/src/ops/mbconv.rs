@@ -1,0 +1,91 @@
+//! `MB{k}E{e}`: MobileNetV2 inverted residual block, kernel k ∈ {3, 5, 7}, expansion
+//! e ∈ {1, 3, 6}: 1×1 expand → BN → ReLU6 → depthwise k×k → BN → ReLU6 → 1×1 project → BN,
+//! with a residual connection when the shape is kept.
+
+use super::conv_layer::{batch_norm, ConvLayer};
+use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use burn::module::Module;
+use burn::nn::BatchNorm;
+use burn::tensor::activation::relu6;
+use burn::tensor::{Device, Tensor};
+
+/// Inverted residual block.
+#[derive(Module, Debug)]
+pub struct MBConv {
+    expand: Option<(ConvLayer, BatchNorm)>,
+    dw: ConvLayer,
+    dw_bn: BatchNorm,
+    project: ConvLayer,
+    project_bn: BatchNorm,
+    residual: bool,
+}
+
+impl MBConv {
+    /// A block with depthwise `kernel` and `expansion` ratio for `spec`.
+    pub fn new(
+        spec: &SlotSpec,
+        kernel: usize,
+        expansion: usize,
+        device: &Device,
+    ) -> Result<Self, ConstructError> {
+        let hidden = spec.c_in * expansion;
+        let expand = (expansion != 1)
+            .then(|| -> Result<_, ConstructError> {
+                Ok((
+                    ConvLayer::new(spec.c_in, hidden, 1, 1, 1, 1, device)?,
+                    batch_norm(hidden, device),
+                ))
+            })
+            .transpose()?;
+        Ok(Self {
+            expand,
+            dw: ConvLayer::new(hidden, hidden, kernel, spec.stride, 1, hidden, device)?,
+            dw_bn: batch_norm(hidden, device),
+            project: ConvLayer::new(hidden, spec.c_out, 1, 1, 1, 1, device)?,
+            project_bn: batch_norm(spec.c_out, device),
+            residual: spec.stride == 1 && spec.c_in == spec.c_out,
+        })
+    }
+}
+
+impl NasModule for MBConv {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let h = match &self.expand {
+            Some((conv, bn)) => relu6(bn.forward(conv.forward(x.clone()))),
+            None => x.clone(),
+        };
+        let h = relu6(self.dw_bn.forward(self.dw.forward(h)));
+        let y = self.project_bn.forward(self.project.forward(h));
+        if self.residual {
+            y + x
+        } else {
+            y
+        }
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        let start = match &self.expand {
+            Some((conv, _)) => conv.cost(input),
+            None => Cost::new(0, input.to_vec()),
+        };
+        let dw = self.dw.cost(&start.output);
+        let project = self.project.cost(&dw.output);
+        start.then(dw).then(project)
+    }
+}
+
+macro_rules! mbconv_candidates {
+    ($($fn_name:ident = $id:literal ($k:literal, $e:literal);)*) => {$(
+        fn $fn_name(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+            Ok(CandidateBox::new($id, MBConv::new(s, $k, $e, d)?))
+        }
+        register_candidate!($id, $fn_name);
+    )*};
+}
+
+mbconv_candidates! {
+    mb3e1 = "MB3E1" (3, 1); mb3e3 = "MB3E3" (3, 3); mb3e6 = "MB3E6" (3, 6);
+    mb5e1 = "MB5E1" (5, 1); mb5e3 = "MB5E3" (5, 3); mb5e6 = "MB5E6" (5, 6);
+    mb7e1 = "MB7E1" (7, 1); mb7e3 = "MB7E3" (7, 3); mb7e6 = "MB7E6" (7, 6);
+}

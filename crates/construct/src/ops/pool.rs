@@ -1,0 +1,108 @@
+//! `AVG` / `MAX`: 3×3 average or max pooling; a 1×1 conv-BN adapts the channels when the
+//! slot's input and output channels differ.
+
+use super::conv_layer::{batch_norm, out_size, ConvLayer};
+use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use burn::module::Module;
+use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::tensor::{Device, Tensor};
+
+/// 1×1 convolution → batch norm, used to change the channel count.
+#[derive(Module, Debug)]
+pub struct Adapter {
+    conv: ConvLayer,
+    bn: BatchNorm,
+}
+
+impl Adapter {
+    fn new(c_in: usize, c_out: usize, device: &Device) -> Result<Self, ConstructError> {
+        Ok(Self {
+            conv: ConvLayer::new(c_in, c_out, 1, 1, 1, 1, device)?,
+            bn: batch_norm(c_out, device),
+        })
+    }
+}
+
+/// The two pooling kinds.
+#[derive(Module, Debug)]
+pub enum PoolKind {
+    /// Average pooling (padding excluded from the mean).
+    Avg(AvgPool2d),
+    /// Max pooling.
+    Max(MaxPool2d),
+}
+
+/// 3×3 pooling with the slot's stride, then an optional channel [`Adapter`].
+#[derive(Module, Debug)]
+pub struct Pool {
+    pool: PoolKind,
+    adapter: Option<Adapter>,
+    stride: usize,
+}
+
+impl Pool {
+    /// Average (`max == false`) or max pooling for `spec`.
+    pub fn new(spec: &SlotSpec, max: bool, device: &Device) -> Result<Self, ConstructError> {
+        if spec.stride == 0 {
+            return Err(ConstructError::InvalidSpec("pooling stride must be positive".into()));
+        }
+        let s = [spec.stride; 2];
+        let pad = PaddingConfig2d::Explicit(1, 1, 1, 1);
+        let pool = if max {
+            PoolKind::Max(MaxPool2dConfig::new([3, 3]).with_strides(s).with_padding(pad).init())
+        } else {
+            PoolKind::Avg(
+                AvgPool2dConfig::new([3, 3])
+                    .with_strides(s)
+                    .with_padding(pad)
+                    .with_count_include_pad(false)
+                    .init(),
+            )
+        };
+        let adapter = (spec.c_in != spec.c_out)
+            .then(|| Adapter::new(spec.c_in, spec.c_out, device))
+            .transpose()?;
+        Ok(Self {
+            pool,
+            adapter,
+            stride: spec.stride,
+        })
+    }
+}
+
+impl NasModule for Pool {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = match &self.pool {
+            PoolKind::Avg(p) => p.forward(x),
+            PoolKind::Max(p) => p.forward(x),
+        };
+        match &self.adapter {
+            Some(a) => a.bn.forward(a.conv.forward(y)),
+            None => y,
+        }
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        let pooled = vec![
+            input[0],
+            input[1],
+            out_size(input[2], 3, self.stride, 1),
+            out_size(input[3], 3, self.stride, 1),
+        ];
+        match &self.adapter {
+            Some(a) => a.conv.cost(&pooled),
+            None => Cost::new(0, pooled),
+        }
+    }
+}
+
+fn avg(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("AVG", Pool::new(s, false, d)?))
+}
+fn max(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("MAX", Pool::new(s, true, d)?))
+}
+register_candidate!("AVG", avg);
+register_candidate!("MAX", max);

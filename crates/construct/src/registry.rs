@@ -1,0 +1,121 @@
+//! Candidate and model registries: `register_candidate!("NAME", build_fn)` and
+//! `register_model!("NAME", build_fn)`, one line next to the type, from any crate.
+
+use crate::{CandidateBox, ConstructError, NetBox, SlotSpec};
+use burn::tensor::Device;
+use modnas_param_space::{lookup, registered_names, Registered};
+
+/// Builds a candidate for a slot spec on a device.
+pub type CandidateBuildFn = fn(&SlotSpec, &Device) -> Result<CandidateBox, ConstructError>;
+
+/// A registered candidate.
+pub struct CandidateEntry {
+    /// Registry id (`NC3`, `MB3E6`...).
+    pub name: &'static str,
+    /// Constructor.
+    pub build: CandidateBuildFn,
+}
+
+impl CandidateEntry {
+    /// An entry (const, for `inventory::submit!`).
+    pub const fn new(name: &'static str, build: CandidateBuildFn) -> Self {
+        Self { name, build }
+    }
+}
+
+inventory::collect!(CandidateEntry);
+
+impl Registered for CandidateEntry {
+    const KIND: &'static str = "candidate";
+    fn id(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Registers a candidate constructor under a name:
+/// `register_candidate!("MyOp", my_op_build);` where
+/// `fn my_op_build(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError>`.
+#[macro_export]
+macro_rules! register_candidate {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::CandidateEntry::new($name, $build) }
+    };
+}
+
+/// Builds the candidate registered as `name` for `spec` on `device`.
+pub fn build_candidate(
+    name: &str,
+    spec: &SlotSpec,
+    device: &Device,
+) -> Result<CandidateBox, ConstructError> {
+    let entry = lookup::<CandidateEntry>(name)?;
+    Ok((entry.build)(spec, device)?.renamed(entry.name))
+}
+
+/// Names of all registered candidates, sorted.
+pub fn candidate_names() -> Vec<&'static str> {
+    registered_names::<CandidateEntry>()
+}
+
+/// The shape of the data a model is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelInput {
+    /// Image channels.
+    pub channels: usize,
+    /// Image height.
+    pub height: usize,
+    /// Image width.
+    pub width: usize,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// Builds a searchable network from its TOML arguments.
+pub type ModelBuildFn = fn(&toml::Table, &ModelInput, &Device) -> Result<NetBox, ConstructError>;
+
+/// A registered model (backbone with slots).
+pub struct ModelEntry {
+    /// Registry id.
+    pub name: &'static str,
+    /// Constructor.
+    pub build: ModelBuildFn,
+}
+
+impl ModelEntry {
+    /// An entry (const, for `inventory::submit!`).
+    pub const fn new(name: &'static str, build: ModelBuildFn) -> Self {
+        Self { name, build }
+    }
+}
+
+inventory::collect!(ModelEntry);
+
+impl Registered for ModelEntry {
+    const KIND: &'static str = "model";
+    fn id(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Registers a model constructor under a name.
+#[macro_export]
+macro_rules! register_model {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::ModelEntry::new($name, $build) }
+    };
+}
+
+/// Builds the model registered as `name`.
+pub fn build_model(
+    name: &str,
+    args: &toml::Table,
+    input: &ModelInput,
+    device: &Device,
+) -> Result<NetBox, ConstructError> {
+    (lookup::<ModelEntry>(name)?.build)(args, input, device)
+}
+
+/// Names of all registered models, sorted.
+pub fn model_names() -> Vec<&'static str> {
+    registered_names::<ModelEntry>()
+}

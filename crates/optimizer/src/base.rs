@@ -1,0 +1,73 @@
+//! The optimizer interface and its registry.
+
+use crate::OptimError;
+use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace, Registered};
+use serde::de::DeserializeOwned;
+
+/// A search algorithm over the discrete parameters of a space (paper, Appendix C.2).
+pub trait ArchOptim: Send {
+    /// Proposes up to `n` architectures to evaluate next. An empty list means the optimizer
+    /// has nothing more to propose (the space is exhausted).
+    fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError>;
+
+    /// Learns from the metrics of an evaluated architecture.
+    fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError>;
+}
+
+/// Builds an optimizer for a space from TOML arguments and a seed.
+pub type OptimBuildFn = fn(&ParamSpace, &toml::Table, u64) -> Result<Box<dyn ArchOptim>, OptimError>;
+
+/// A registered optimizer.
+pub struct OptimEntry {
+    /// Registry id (`RandomSearchOptim`...).
+    pub name: &'static str,
+    /// Constructor.
+    pub build: OptimBuildFn,
+}
+
+impl OptimEntry {
+    /// An entry (const, for `inventory::submit!`).
+    pub const fn new(name: &'static str, build: OptimBuildFn) -> Self {
+        Self { name, build }
+    }
+}
+
+inventory::collect!(OptimEntry);
+
+impl Registered for OptimEntry {
+    const KIND: &'static str = "optimizer";
+    fn id(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Registers an optimizer constructor under a name.
+#[macro_export]
+macro_rules! register_optim {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::OptimEntry::new($name, $build) }
+    };
+}
+
+/// Builds the optimizer registered as `name`.
+pub fn build_optim(
+    name: &str,
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
+    (lookup::<OptimEntry>(name)?.build)(space, args, seed)
+}
+
+/// Names of all registered optimizers, sorted.
+pub fn optim_names() -> Vec<&'static str> {
+    registered_names::<OptimEntry>()
+}
+
+/// Deserializes an optimizer's arguments, naming the optimizer in errors.
+pub fn parse_optim_args<T: DeserializeOwned>(optim: &str, args: &toml::Table) -> Result<T, OptimError> {
+    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| OptimError::InvalidArgs {
+        optim: optim.to_string(),
+        reason: e.message().to_string(),
+    })
+}

@@ -1,0 +1,161 @@
+//! [`DiscreteSpace`]: the categorical and numeric parameters of a space, as an optimizer
+//! sees them, with mixed-radix indexing of finite spaces.
+
+use modnas_param_space::{ArchDesc, Categorical, Numeric, NumericKind, ParamKind, ParamSpace, ParamValue};
+use rand::Rng;
+
+/// The domain of one discrete parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Domain {
+    /// Choices.
+    Categorical(Categorical),
+    /// A range.
+    Numeric(Numeric),
+}
+
+impl Domain {
+    /// Number of values (`None` for float ranges).
+    pub fn cardinality(&self) -> Option<u128> {
+        match self {
+            Domain::Categorical(c) => Some(c.len() as u128),
+            Domain::Numeric(n) => n.cardinality(),
+        }
+    }
+
+    /// The `i`-th value of a finite domain.
+    pub fn value_at(&self, i: u128) -> ParamValue {
+        match self {
+            Domain::Categorical(c) => c.choices()[i as usize].clone(),
+            Domain::Numeric(n) => ParamValue::Int(n.low() as i64 + i as i64),
+        }
+    }
+
+    /// A uniform sample.
+    pub fn sample(&self, rng: &mut impl Rng) -> ParamValue {
+        match self {
+            Domain::Categorical(c) => c.choices()[rng.random_range(0..c.len())].clone(),
+            Domain::Numeric(n) => n.sample(rng),
+        }
+    }
+
+    /// `points` values spread over the domain (all values of small finite domains).
+    pub fn grid(&self, points: usize) -> Vec<ParamValue> {
+        match self {
+            Domain::Categorical(c) => c.choices().to_vec(),
+            Domain::Numeric(n) if n.kind() == NumericKind::Int && !n.is_log() => {
+                let card = n.cardinality().unwrap_or(0);
+                if card <= points as u128 {
+                    (0..card).map(|i| self.value_at(i)).collect()
+                } else {
+                    Self::spread(n, points)
+                }
+            }
+            Domain::Numeric(n) => Self::spread(n, points),
+        }
+    }
+
+    fn spread(n: &Numeric, points: usize) -> Vec<ParamValue> {
+        let mut values: Vec<ParamValue> = (0..points)
+            .map(|i| n.from_unit(if points == 1 { 0.5 } else { i as f64 / (points - 1) as f64 }))
+            .collect();
+        values.dedup();
+        values
+    }
+}
+
+/// The discrete parameters of a space, in its order (tensor parameters are left out).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiscreteSpace {
+    params: Vec<(String, Domain)>,
+}
+
+impl DiscreteSpace {
+    /// The discrete view of `space`.
+    pub fn from_space(space: &ParamSpace) -> Self {
+        let params = space
+            .iter()
+            .filter_map(|p| {
+                let d = match p.kind() {
+                    ParamKind::Categorical(c) => Domain::Categorical(c.clone()),
+                    ParamKind::Numeric(n) => Domain::Numeric(n.clone()),
+                    ParamKind::Tensor(_) => return None,
+                };
+                Some((p.name().to_string(), d))
+            })
+            .collect();
+        Self { params }
+    }
+
+    /// `(name, domain)` pairs.
+    pub fn params(&self) -> &[(String, Domain)] {
+        &self.params
+    }
+
+    /// True when there are no discrete parameters.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+
+    /// Number of architectures, `None` if a float range makes it infinite (or it overflows).
+    pub fn cardinality(&self) -> Option<u128> {
+        self.params
+            .iter()
+            .try_fold(1u128, |acc, (_, d)| acc.checked_mul(d.cardinality()?))
+    }
+
+    /// The architecture with mixed-radix index `index` (first parameter varies slowest).
+    /// Only for finite spaces.
+    pub fn decode(&self, mut index: u128) -> ArchDesc {
+        let mut values = Vec::with_capacity(self.params.len());
+        for (name, d) in self.params.iter().rev() {
+            let card = d.cardinality().unwrap_or(1).max(1);
+            values.push((name.clone(), d.value_at(index % card)));
+            index /= card;
+        }
+        values.into_iter().rev().collect()
+    }
+
+    /// A uniformly sampled architecture.
+    pub fn sample(&self, rng: &mut impl Rng) -> ArchDesc {
+        self.params
+            .iter()
+            .map(|(n, d)| (n.clone(), d.sample(rng)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn space() -> ParamSpace {
+        let mut s = ParamSpace::new();
+        s.insert("a", Categorical::new(["x", "y"]).unwrap()).unwrap();
+        s.insert("b", Numeric::int(0, 2).unwrap()).unwrap();
+        s
+    }
+
+    #[test]
+    fn decode_enumerates_every_arch_once() {
+        let d = DiscreteSpace::from_space(&space());
+        assert_eq!(d.cardinality(), Some(6));
+        let all: Vec<String> = (0..6).map(|i| d.decode(i).summary()).collect();
+        assert_eq!(all[0], "a=\"x\", b=0");
+        assert_eq!(all[5], "a=\"y\", b=2");
+        let mut uniq = all.clone();
+        uniq.sort();
+        uniq.dedup();
+        assert_eq!(uniq.len(), 6);
+    }
+
+    #[test]
+    fn float_ranges_are_infinite_and_gridded() {
+        let mut s = space();
+        s.insert("lr", Numeric::float(0.1, 0.3).unwrap()).unwrap();
+        let d = DiscreteSpace::from_space(&s);
+        assert_eq!(d.cardinality(), None);
+        let grid = d.params()[2].1.grid(3);
+        assert_eq!(grid.len(), 3);
+        assert!((grid[1].as_f64().unwrap() - 0.2).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,30 @@
+//! The error type of the optimizer crate.
+
+use modnas_param_space::{ParamSpaceError, UnknownName};
+
+/// Errors raised by architecture optimizers.
+#[derive(Debug, thiserror::Error)]
+pub enum OptimError {
+    /// No optimizer registered under this name.
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    /// The optimizer's arguments are malformed.
+    #[error("invalid arguments for `{optim}`: {reason}")]
+    InvalidArgs {
+        /// Optimizer name.
+        optim: String,
+        /// Serde's message: the key, the value and what is allowed.
+        reason: String,
+    },
+    /// The search space does not suit this optimizer.
+    #[error("`{optim}` cannot search this space: {reason}")]
+    UnsupportedSpace {
+        /// Optimizer name.
+        optim: String,
+        /// Why.
+        reason: String,
+    },
+    /// A parameter-space error.
+    #[error(transparent)]
+    ParamSpace(#[from] ParamSpaceError),
+}

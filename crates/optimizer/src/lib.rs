@@ -1,0 +1,29 @@
+#![warn(missing_docs)]
+//! Search algorithms of modnas ("optimizers" in the paper, Appendix C.2): `next` proposes
+//! architectures, `step` learns from their metrics. Registered by name with
+//! [`register_optim!`].
+//!
+//! ```
+//! use modnas_optim::build_optim;
+//! use modnas_param_space::{Categorical, ParamSpace};
+//! let mut space = ParamSpace::new();
+//! space.insert("conv", Categorical::new(["NC3", "NC5", "NC7"]).unwrap()).unwrap();
+//! let mut optim = build_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
+//! let archs = optim.next(5).unwrap();
+//! assert_eq!(archs.len(), 3); // the grid has three points
+//! ```
+
+mod base;
+mod discrete_space;
+mod error;
+mod grid;
+mod random;
+
+pub use base::*;
+pub use discrete_space::*;
+pub use error::*;
+pub use grid::*;
+pub use random::*;
+
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,65 @@
+//! Name lookup shared by every component registry (candidates, models, optimizers,
+//! estimators, metrics): each kind is its own `inventory` collection of `'static` entries.
+
+use std::fmt;
+
+/// An entry of a registry collected with `inventory`.
+pub trait Registered: inventory::Collect + Sync {
+    /// The component kind, singular ("candidate", "optimizer"...), for messages.
+    const KIND: &'static str;
+    /// The registry id of this entry.
+    fn id(&self) -> &'static str;
+}
+
+/// A name that is not registered, or registered twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    /// The component kind.
+    pub kind: &'static str,
+    /// The requested name.
+    pub name: String,
+    /// All registered names, sorted.
+    pub known: Vec<&'static str>,
+    /// True when the name is registered more than once.
+    pub duplicate: bool,
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.duplicate {
+            write!(f, "{} `{}` is registered more than once", self.kind, self.name)
+        } else {
+            write!(
+                f,
+                "unknown {} `{}`; known: [{}]",
+                self.kind,
+                self.name,
+                self.known.join(", ")
+            )
+        }
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// Registered names of kind `T`, sorted and deduplicated.
+pub fn registered_names<T: Registered>() -> Vec<&'static str> {
+    let mut names: Vec<_> = inventory::iter::<T>.into_iter().map(|e| e.id()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The entry registered as `name`.
+pub fn lookup<T: Registered>(name: &str) -> Result<&'static T, UnknownName> {
+    let mut found = inventory::iter::<T>.into_iter().filter(|e| e.id() == name);
+    match (found.next(), found.next()) {
+        (Some(entry), None) => Ok(entry),
+        (first, _) => Err(UnknownName {
+            kind: T::KIND,
+            name: name.to_string(),
+            known: registered_names::<T>(),
+            duplicate: first.is_some(),
+        }),
+    }
+}
