@@ -1,1 +1,47 @@
-//! placeholder
+#![warn(missing_docs)]
+//! modnas: modular neural architecture search on Burn.
+//!
+//! The facade re-exports the component crates and adds the TOML configuration, the built-in
+//! models, backend selection and the run directory. A search from a config:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), modnas::ModnasError> {
+//! let cfg = modnas::Config::from_file("examples/configs/quickstart.toml", &[])?;
+//! let run = modnas::run_search(&cfg, std::path::Path::new("runs/quickstart"), &mut |_| {})?;
+//! println!("best: {:?}", run.outcome.best);
+//! # Ok(())
+//! # }
+//! ```
+
+mod backend;
+mod config;
+mod error;
+/// Built-in searchable models.
+pub mod models;
+mod run;
+
+pub use backend::*;
+pub use config::*;
+pub use error::*;
+pub use run::*;
+
+pub use burn;
+pub use modnas_construct as construct;
+pub use modnas_estim as estim;
+pub use modnas_metrics as metrics;
+pub use modnas_optim as optim;
+pub use modnas_param_space as param_space;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use modnas_construct::{
+        build_candidate, construct, register_candidate, register_model, CandidateBox, CandidateSets, Constructed,
+        ConstructError, Cost, NasModule, NetBox, Slot, SlotSpec,
+    };
+    pub use modnas_estim::{register_estim, Estim, ImageClsTrainer, SearchOutcome, Trial};
+    pub use modnas_metrics::register_metric;
+    pub use modnas_optim::{build_optim, register_optim, ArchOptim};
+    pub use modnas_param_space::{
+        ArchDesc, Categorical, MetricMap, Numeric, ParamSpace, ParamValue, Transform, Trigger,
+    };
+}

@@ -1,1 +1,150 @@
-fn main() {}
+//! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas list`.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use modnas::{run_search, Config, ModnasError};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "modnas", version, about = "Modular neural architecture search on Burn")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the search a TOML config describes.
+    Search {
+        /// The config file.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Override a config key: `-o estim.search.args.trials=8` (repeatable).
+        #[arg(short = 'o', long = "override", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// Run directory. Default: `runs/<config name>-<unix time>`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Device, overriding `backend.device` (cpu, wgpu, cuda).
+        #[arg(long)]
+        device: Option<String>,
+        /// No progress bar.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// List every registered component by kind.
+    List,
+}
+
+fn default_out(config: &std::path::Path) -> PathBuf {
+    let stem = config.file_stem().and_then(|s| s.to_str()).unwrap_or("run");
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut dir = PathBuf::from(format!("runs/{stem}-{secs}"));
+    let mut n = 1;
+    while dir.exists() {
+        dir = PathBuf::from(format!("runs/{stem}-{secs}-{n}"));
+        n += 1;
+    }
+    dir
+}
+
+fn progress(cfg: &Config, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let total = cfg.estim.search.args.get("trials").and_then(|v| v.as_integer());
+    let bar = match total {
+        Some(n) if n > 0 => ProgressBar::new(n as u64),
+        _ => ProgressBar::new_spinner(),
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} trials {pos}/{len} [{elapsed_precise}] {msg}")
+            .expect("valid template"),
+    );
+    bar
+}
+
+fn search(
+    config: PathBuf,
+    mut overrides: Vec<String>,
+    out: Option<PathBuf>,
+    device: Option<String>,
+    quiet: bool,
+) -> Result<(), ModnasError> {
+    if let Some(d) = device {
+        overrides.push(format!("backend.device=\"{d}\""));
+    }
+    let cfg = Config::from_file(&config, &overrides)?;
+    let dir = out.unwrap_or_else(|| default_out(&config));
+    let bar = progress(&cfg, quiet);
+    let mut best_acc = f64::NEG_INFINITY;
+    let run = run_search(&cfg, &dir, &mut |trial| {
+        if let Some(acc) = trial.metrics.get("acc") {
+            best_acc = best_acc.max(*acc);
+            bar.set_message(format!("best acc {best_acc:.4}"));
+        }
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    println!("run directory: {}", run.dir.display());
+    println!("trials: {} (stopped: {:?})", run.outcome.trials, run.outcome.stop);
+    match &run.outcome.best {
+        Some(best) => {
+            println!("best trial: #{}", best.index);
+            println!("best arch: {}", best.arch.summary());
+            let metrics: Vec<String> = best.metrics.iter().map(|(k, v)| format!("{k}={v:.6}")).collect();
+            println!("best metrics: {}", metrics.join(", "));
+        }
+        None => println!("no trial was evaluated"),
+    }
+    Ok(())
+}
+
+fn list() {
+    let kinds: [(&str, Vec<&str>); 6] = [
+        ("candidates", modnas::construct::candidate_names()),
+        ("models", modnas::construct::model_names()),
+        ("optimizers", modnas::optim::optim_names()),
+        ("estimators", modnas::estim::estim_names()),
+        ("metrics", modnas::metrics::metric_names()),
+        ("data", modnas::estim::data::DATA_TYPES.to_vec()),
+    ];
+    for (kind, names) in kinds {
+        println!("{kind}: {}", names.join(", "));
+    }
+    println!("devices: {}", modnas::compiled_devices().join(", "));
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MODNAS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Search {
+            config,
+            overrides,
+            out,
+            device,
+            quiet,
+        } => search(config, overrides, out, device, quiet),
+        Command::List => {
+            list();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_input_error() { 2 } else { 1 })
+        }
+    }
+}

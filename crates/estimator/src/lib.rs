@@ -1,1 +1,16 @@
-//! placeholder
+#![warn(missing_docs)]
+//! Estimators of modnas (paper, Appendix C.3), the search routine (Algorithm 2), the image
+//! classification trainer and the data readers.
+
+/// Data sets and readers.
+pub mod data;
+mod error;
+mod estim;
+mod trainer;
+
+pub use error::*;
+pub use estim::*;
+pub use trainer::*;
+
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,118 @@
+//! [`ImageDataset`]: images in memory as `f32` in `[0, 1]`, with labels; train/valid split and
+//! batching into Burn tensors.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+/// Images `[N, C, H, W]` (row-major, values in `[0, 1]`) with class labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageDataset {
+    /// Pixel values, `N·C·H·W`.
+    pub pixels: Vec<f32>,
+    /// Labels, `N`.
+    pub labels: Vec<usize>,
+    /// `[C, H, W]`.
+    pub shape: [usize; 3],
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// A train/valid split of one data set.
+#[derive(Clone, Debug)]
+pub struct DataSplit {
+    /// Training images.
+    pub train: ImageDataset,
+    /// Validation images.
+    pub valid: ImageDataset,
+}
+
+impl ImageDataset {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True when there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    fn image_len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// The images at `indices`, as a new data set.
+    pub fn subset(&self, indices: &[usize]) -> ImageDataset {
+        let n = self.image_len();
+        let mut pixels = Vec::with_capacity(indices.len() * n);
+        for &i in indices {
+            pixels.extend_from_slice(&self.pixels[i * n..(i + 1) * n]);
+        }
+        ImageDataset {
+            pixels,
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            shape: self.shape,
+            classes: self.classes,
+        }
+    }
+
+    /// Shuffles with `rng`, then holds out `valid_ratio` of the images for validation.
+    pub fn split(&self, valid_ratio: f64, rng: &mut impl Rng) -> DataSplit {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.shuffle(rng);
+        let n_valid = ((self.len() as f64) * valid_ratio).round() as usize;
+        let n_valid = n_valid.clamp(1.min(self.len()), self.len().saturating_sub(1).max(1));
+        let (valid, train) = order.split_at(n_valid.min(self.len()));
+        DataSplit {
+            train: self.subset(train),
+            valid: self.subset(valid),
+        }
+    }
+
+    /// The batch of images at `indices` as tensors on `device`.
+    pub fn batch(&self, indices: &[usize], device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+        let n = self.image_len();
+        let mut pixels = Vec::with_capacity(indices.len() * n);
+        for &i in indices {
+            pixels.extend_from_slice(&self.pixels[i * n..(i + 1) * n]);
+        }
+        let [c, h, w] = self.shape;
+        let images = Tensor::from_data(TensorData::new(pixels, [indices.len(), c, h, w]), device);
+        let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
+        let labels = Tensor::from_data(TensorData::new(labels, [indices.len()]), device);
+        (images, labels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn tiny() -> ImageDataset {
+        ImageDataset {
+            pixels: (0..10).map(|i| i as f32).collect(),
+            labels: (0..10).map(|i| i % 2).collect(),
+            shape: [1, 1, 1],
+            classes: 2,
+        }
+    }
+
+    #[test]
+    fn split_partitions_all_images() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let s = tiny().split(0.3, &mut rng);
+        assert_eq!((s.train.len(), s.valid.len()), (7, 3));
+        let mut all: Vec<f32> = s.train.pixels.iter().chain(&s.valid.pixels).copied().collect();
+        all.sort_by(f32::total_cmp);
+        assert_eq!(all, tiny().pixels);
+    }
+
+    #[test]
+    fn batch_builds_tensors() {
+        let (x, y) = tiny().batch(&[3, 4], &Device::default());
+        assert_eq!(x.dims(), [2, 1, 1, 1]);
+        assert_eq!(y.dims(), [2]);
+    }
+}

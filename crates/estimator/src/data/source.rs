@@ -1,0 +1,161 @@
+//! Data sources by name, as the `[data]` table of a config selects them.
+
+use super::{maybe_gunzip, parse_label_last_csv, read_file, read_idx, synthetic, DataSplit, ImageDataset, EMBEDDED_DIGITS};
+use crate::{parse_args, EstimError};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::Deserialize;
+
+/// The data source types `[data] type = ...` accepts.
+pub const DATA_TYPES: [&str; 4] = ["Digits", "MnistCsv", "Idx", "Synthetic"];
+
+fn default_valid_ratio() -> f64 {
+    0.2
+}
+
+/// `Digits`: sklearn digits, 8×8; embedded unless `path` is given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DigitsArgs {
+    path: Option<String>,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+/// `MnistCsv`: 28×28 CSV, label last, pixels 0–255.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MnistCsvArgs {
+    path: String,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+/// `Idx`: IDX image and label files (gz or raw).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdxArgs {
+    images: String,
+    labels: String,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+/// `Synthetic`: generated class patterns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyntheticArgs {
+    #[serde(default = "default_n")]
+    n: usize,
+    #[serde(default = "default_classes")]
+    classes: usize,
+    #[serde(default = "default_channels")]
+    channels: usize,
+    #[serde(default = "default_size")]
+    size: usize,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+fn default_n() -> usize {
+    64
+}
+fn default_classes() -> usize {
+    4
+}
+fn default_channels() -> usize {
+    1
+}
+fn default_size() -> usize {
+    8
+}
+
+fn finish(
+    name: &str,
+    data: ImageDataset,
+    valid_ratio: f64,
+    limit: Option<usize>,
+    seed: u64,
+) -> Result<DataSplit, EstimError> {
+    if !(valid_ratio > 0.0 && valid_ratio < 1.0) {
+        return Err(EstimError::InvalidArgs {
+            component: name.to_string(),
+            reason: format!("`valid_ratio` = {valid_ratio} must lie strictly between 0 and 1"),
+        });
+    }
+    let data = match limit {
+        Some(n) if n < data.len() => data.subset(&(0..n).collect::<Vec<_>>()),
+        _ => data,
+    };
+    if data.len() < 2 {
+        return Err(EstimError::BadData {
+            path: name.to_string(),
+            reason: format!("{} image(s); at least 2 are needed for a train/valid split", data.len()),
+        });
+    }
+    Ok(data.split(valid_ratio, &mut StdRng::seed_from_u64(seed)))
+}
+
+/// Loads the data source `name` with its TOML `args`, split with `seed`.
+pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, EstimError> {
+    match name {
+        "Digits" => {
+            let a: DigitsArgs = parse_args(name, args)?;
+            let bytes = match &a.path {
+                Some(p) => read_file(p)?,
+                None => EMBEDDED_DIGITS.to_vec(),
+            };
+            let label = a.path.as_deref().unwrap_or("<embedded digits>");
+            let data = parse_label_last_csv(&maybe_gunzip(&bytes, label)?, 8, 16.0, label)?;
+            finish(name, data, a.valid_ratio, a.limit, seed)
+        }
+        "MnistCsv" => {
+            let a: MnistCsvArgs = parse_args(name, args)?;
+            let data = parse_label_last_csv(&maybe_gunzip(&read_file(&a.path)?, &a.path)?, 28, 255.0, &a.path)?;
+            finish(name, data, a.valid_ratio, a.limit, seed)
+        }
+        "Idx" => {
+            let a: IdxArgs = parse_args(name, args)?;
+            finish(name, read_idx(&a.images, &a.labels)?, a.valid_ratio, a.limit, seed)
+        }
+        "Synthetic" => {
+            let a: SyntheticArgs = parse_args(name, args)?;
+            if a.classes == 0 || a.channels == 0 || a.size == 0 {
+                return Err(EstimError::InvalidArgs {
+                    component: name.to_string(),
+                    reason: "`classes`, `channels` and `size` must be positive".into(),
+                });
+            }
+            let data = synthetic(a.n, a.classes, a.channels, a.size, seed);
+            finish(name, data, a.valid_ratio, a.limit, seed)
+        }
+        other => Err(EstimError::InvalidArgs {
+            component: "data".into(),
+            reason: format!("unknown data type `{other}`; known: [{}]", DATA_TYPES.join(", ")),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_type_lists_the_known_ones() {
+        let err = load_data("Cifar", &toml::Table::new(), 0).unwrap_err().to_string();
+        assert!(err.contains("Cifar") && err.contains("Digits, MnistCsv, Idx, Synthetic"), "{err}");
+    }
+
+    #[test]
+    fn limit_and_ratio_apply() {
+        let args: toml::Table = toml::from_str("limit = 100\nvalid_ratio = 0.25").unwrap();
+        let s = load_data("Digits", &args, 1).unwrap();
+        assert_eq!((s.train.len(), s.valid.len()), (75, 25));
+        let args: toml::Table = toml::from_str("valid_ratio = 1.5").unwrap();
+        assert!(load_data("Digits", &args, 1).unwrap_err().to_string().contains("valid_ratio"));
+    }
+}

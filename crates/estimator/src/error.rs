@@ -1,0 +1,73 @@
+//! The error type of the estimator crate.
+
+use modnas_construct::ConstructError;
+use modnas_metrics::MetricsError;
+use modnas_optim::OptimError;
+use modnas_param_space::{ParamSpaceError, UnknownName};
+
+/// Errors raised by data readers, the trainer, estimators and the search routine.
+#[derive(Debug, thiserror::Error)]
+pub enum EstimError {
+    /// No estimator registered under this name.
+    #[error(transparent)]
+    Unknown(#[from] UnknownName),
+    /// Arguments of a component are malformed.
+    #[error("invalid arguments for `{component}`: {reason}")]
+    InvalidArgs {
+        /// Component name.
+        component: String,
+        /// What is wrong: the key, the value and what is allowed.
+        reason: String,
+    },
+    /// A data file could not be read.
+    #[error("cannot read data file `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A data file is malformed.
+    #[error("malformed data in `{path}`: {reason}")]
+    BadData {
+        /// The file (or data set name).
+        path: String,
+        /// What is wrong, with the line or record.
+        reason: String,
+    },
+    /// The objective metric is missing from an estimator's results.
+    #[error("objective metric `{objective}` not among the results [{available}]")]
+    MissingObjective {
+        /// The configured objective.
+        objective: String,
+        /// The metrics that were produced.
+        available: String,
+    },
+    /// Recording a trial failed.
+    #[error("cannot record trial: {0}")]
+    Record(String),
+    /// Construct error.
+    #[error(transparent)]
+    Construct(#[from] ConstructError),
+    /// Optimizer error.
+    #[error(transparent)]
+    Optim(#[from] OptimError),
+    /// Metric error.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    /// Parameter-space error.
+    #[error(transparent)]
+    ParamSpace(#[from] ParamSpaceError),
+}
+
+/// Deserializes a component's TOML arguments, naming the component in errors.
+pub fn parse_args<T: serde::de::DeserializeOwned>(
+    component: &str,
+    args: &toml::Table,
+) -> Result<T, EstimError> {
+    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| EstimError::InvalidArgs {
+        component: component.to_string(),
+        reason: e.message().to_string(),
+    })
+}

@@ -1,0 +1,154 @@
+//! The estimator interface, the search context and the estimator registry.
+
+use crate::data::DataSplit;
+use crate::{EstimError, ImageClsTrainer};
+use burn::tensor::Device;
+use modnas_construct::{Constructed, NetBox};
+use modnas_metrics::ArchMetric;
+use modnas_optim::ArchOptim;
+use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, Registered};
+use serde::Serialize;
+
+/// One evaluated architecture.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trial {
+    /// 0-based index in the run.
+    pub index: usize,
+    /// The architecture.
+    pub arch: ArchDesc,
+    /// Its metrics (`acc`, `loss`, `params`, `flops`...).
+    pub metrics: MetricMap,
+    /// Wall-clock seconds spent evaluating it.
+    pub seconds: f64,
+}
+
+/// Receives every trial as soon as it is evaluated, before the optimizer learns from it.
+pub trait TrialObserver {
+    /// Called once per trial; an error stops the search.
+    fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError>;
+}
+
+/// Builds a fresh constructed network (new weights) on the training device.
+pub type NetBuilder<'a> = dyn Fn() -> Result<Constructed<NetBox>, EstimError> + 'a;
+
+/// Everything an estimator needs for one search run.
+pub struct SearchContext<'a> {
+    /// Fresh constructed networks.
+    pub builder: &'a NetBuilder<'a>,
+    /// The search algorithm.
+    pub optim: &'a mut dyn ArchOptim,
+    /// Train/valid data.
+    pub data: &'a DataSplit,
+    /// The trainer.
+    pub trainer: &'a ImageClsTrainer,
+    /// Metrics computed for every trial.
+    pub metrics: &'a [Box<dyn ArchMetric>],
+    /// The training device (with autodiff).
+    pub device: &'a Device,
+    /// The run's seed.
+    pub seed: u64,
+    /// Where trials go.
+    pub observer: &'a mut dyn TrialObserver,
+}
+
+/// Why a search stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The trial budget was used.
+    TrialBudget,
+    /// The time budget was used.
+    TimeBudget,
+    /// The optimizer had nothing more to propose.
+    Exhausted,
+    /// The estimator evaluates a single architecture.
+    Done,
+}
+
+/// The result of a search run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchOutcome {
+    /// The best trial by the objective.
+    pub best: Option<Trial>,
+    /// Number of evaluated trials.
+    pub trials: usize,
+    /// Why the run stopped.
+    pub stop: StopReason,
+}
+
+/// An estimation strategy (paper, Appendix C.3): it evaluates architectures and drives the loop.
+pub trait Estim {
+    /// Runs the estimator on `ctx`.
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
+}
+
+/// Builds an estimator from TOML arguments.
+pub type EstimBuildFn = fn(&toml::Table) -> Result<Box<dyn Estim>, EstimError>;
+
+/// A registered estimator.
+pub struct EstimEntry {
+    /// Registry id (`SubNetEstim`...).
+    pub name: &'static str,
+    /// Constructor.
+    pub build: EstimBuildFn,
+}
+
+impl EstimEntry {
+    /// An entry (const, for `inventory::submit!`).
+    pub const fn new(name: &'static str, build: EstimBuildFn) -> Self {
+        Self { name, build }
+    }
+}
+
+inventory::collect!(EstimEntry);
+
+impl Registered for EstimEntry {
+    const KIND: &'static str = "estimator";
+    fn id(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Registers an estimator constructor under a name.
+#[macro_export]
+macro_rules! register_estim {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::EstimEntry::new($name, $build) }
+    };
+}
+
+/// Builds the estimator registered as `name`.
+pub fn build_estim(name: &str, args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+    (lookup::<EstimEntry>(name)?.build)(args)
+}
+
+/// Names of all registered estimators, sorted.
+pub fn estim_names() -> Vec<&'static str> {
+    registered_names::<EstimEntry>()
+}
+
+/// Trains a fresh network with `arch` applied for `epochs`, evaluates it on the validation
+/// split and computes the context's metrics. The weights are seeded with `seed`.
+pub fn train_and_evaluate(
+    ctx: &SearchContext<'_>,
+    arch: Option<&ArchDesc>,
+    epochs: usize,
+    seed: u64,
+) -> Result<MetricMap, EstimError> {
+    ctx.device.seed(seed);
+    let mut c = (ctx.builder)()?;
+    if let Some(arch) = arch {
+        c.apply(arch)?;
+    }
+    let (net, train_loss) = ctx.trainer.train(c.model, &ctx.data.train, epochs, ctx.device, seed);
+    let stats = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device);
+    let mut metrics = MetricMap::new();
+    metrics.insert("acc".into(), stats.acc);
+    metrics.insert("loss".into(), stats.loss);
+    metrics.insert("train_loss".into(), train_loss);
+    let [ch, h, w] = ctx.data.train.shape;
+    for m in ctx.metrics {
+        metrics.insert(m.key().to_string(), m.compute(&net, &[1, ch, h, w])?);
+    }
+    Ok(metrics)
+}

@@ -1,0 +1,11 @@
+//! Estimators and the search routine.
+
+mod base;
+mod default_estim;
+mod search_loop;
+mod subnet;
+
+pub use base::*;
+pub use default_estim::*;
+pub use search_loop::*;
+pub use subnet::*;

@@ -1,0 +1,212 @@
+//! `ImageClsTrainer`: cross-entropy training of an image classifier with SGD (momentum,
+//! weight decay, cosine learning rate) or Adam, and accuracy on a validation set.
+
+use crate::data::ImageDataset;
+use crate::{parse_args, EstimError};
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::tensor::{Device, Tensor};
+use modnas_construct::NetBox;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::Deserialize;
+
+/// The weight optimizer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightOptimKind {
+    /// SGD with momentum.
+    Sgd,
+    /// Adam.
+    Adam,
+}
+
+/// Arguments of the trainer (`[trainer.args]`), with their defaults.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainerArgs {
+    /// `"sgd"` (default) or `"adam"`.
+    #[serde(default = "default_optimizer")]
+    pub optimizer: WeightOptimKind,
+    /// Initial learning rate. Default 0.05.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// Final learning rate of the cosine schedule. Default 0.
+    #[serde(default)]
+    pub lr_min: f64,
+    /// Cosine annealing from `lr` to `lr_min` over the run. Default true.
+    #[serde(default = "yes")]
+    pub cosine: bool,
+    /// SGD momentum. Default 0.9.
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+    /// L2 weight decay. Default 3e-4.
+    #[serde(default = "default_wd")]
+    pub weight_decay: f32,
+    /// Batch size. Default 64.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+}
+
+fn default_optimizer() -> WeightOptimKind {
+    WeightOptimKind::Sgd
+}
+fn default_lr() -> f64 {
+    0.05
+}
+fn yes() -> bool {
+    true
+}
+fn default_momentum() -> f64 {
+    0.9
+}
+fn default_wd() -> f32 {
+    3e-4
+}
+fn default_batch() -> usize {
+    64
+}
+
+impl Default for TrainerArgs {
+    fn default() -> Self {
+        parse_args("ImageClsTrainer", &toml::Table::new()).expect("defaults parse")
+    }
+}
+
+/// Loss and accuracy on a data set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EvalStats {
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Fraction of correct predictions.
+    pub acc: f64,
+}
+
+/// Trains and evaluates image classifiers.
+#[derive(Clone, Debug)]
+pub struct ImageClsTrainer {
+    args: TrainerArgs,
+}
+
+impl ImageClsTrainer {
+    /// The trainer type names `[trainer] type = ...` accepts.
+    pub const TYPES: [&'static str; 1] = ["ImageClsTrainer"];
+
+    /// A trainer with `args`, checked.
+    pub fn new(args: TrainerArgs) -> Result<Self, EstimError> {
+        let bad = |reason: String| EstimError::InvalidArgs {
+            component: "ImageClsTrainer".into(),
+            reason,
+        };
+        if !(args.lr > 0.0 && args.lr.is_finite()) {
+            return Err(bad(format!("`lr` = {} must be a positive number", args.lr)));
+        }
+        if args.batch_size == 0 {
+            return Err(bad("`batch_size` must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&args.momentum) {
+            return Err(bad(format!("`momentum` = {} must lie in [0, 1)", args.momentum)));
+        }
+        Ok(Self { args })
+    }
+
+    /// A trainer from TOML arguments.
+    pub fn from_args(args: &toml::Table) -> Result<Self, EstimError> {
+        Self::new(parse_args("ImageClsTrainer", args)?)
+    }
+
+    /// The arguments.
+    pub fn args(&self) -> &TrainerArgs {
+        &self.args
+    }
+
+    fn optimizer(&self) -> ModuleOptimizer {
+        let decay = (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));
+        match self.args.optimizer {
+            WeightOptimKind::Sgd => SgdConfig::new()
+                .with_weight_decay(decay)
+                .with_momentum(Some(MomentumConfig::new().with_momentum(self.args.momentum).with_dampening(0.0)))
+                .init(),
+            WeightOptimKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
+        }
+    }
+
+    fn lr_at(&self, step: usize, total: usize) -> f64 {
+        if !self.args.cosine || total <= 1 {
+            return self.args.lr;
+        }
+        let t = step as f64 / (total - 1) as f64;
+        self.args.lr_min + 0.5 * (self.args.lr - self.args.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+
+    /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`; batches are
+    /// shuffled with `seed`. Returns the trained net and the mean training loss of the last
+    /// epoch.
+    pub fn train(
+        &self,
+        mut net: NetBox,
+        data: &ImageDataset,
+        epochs: usize,
+        device: &Device,
+        seed: u64,
+    ) -> (NetBox, f64) {
+        let mut optim = self.optimizer();
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        let per_epoch = data.len().div_ceil(self.args.batch_size);
+        let total = per_epoch * epochs;
+        let mut step = 0;
+        let mut last_loss = f64::NAN;
+        for _ in 0..epochs {
+            order.shuffle(&mut rng);
+            // Losses stay on the device and are read once per epoch: no per-step host sync.
+            let mut loss_sum: Option<Tensor<1>> = None;
+            for batch in order.chunks(self.args.batch_size) {
+                let (x, y) = data.batch(batch, device);
+                let loss = loss_fn.forward(net.forward(x), y);
+                let detached = loss.clone().detach();
+                loss_sum = Some(match loss_sum {
+                    Some(s) => s + detached,
+                    None => detached,
+                });
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = optim.step(self.lr_at(step, total), net, grads);
+                step += 1;
+            }
+            if let Some(sum) = loss_sum {
+                last_loss = sum.into_scalar::<f64>() / per_epoch as f64;
+            }
+            tracing::trace!(loss = last_loss, "epoch done");
+        }
+        (net, last_loss)
+    }
+
+    /// Loss and accuracy of `net` on `data` (in inference mode, without autodiff).
+    pub fn evaluate(&self, net: &NetBox, data: &ImageDataset, device: &Device) -> EvalStats {
+        let net = net.valid();
+        let device = device.clone().inner();
+        let loss_fn = CrossEntropyLossConfig::new().init(&device);
+        let indices: Vec<usize> = (0..data.len()).collect();
+        let mut loss_sum: Option<Tensor<1>> = None;
+        let mut correct: Option<Tensor<1>> = None;
+        for batch in indices.chunks(self.args.batch_size.max(256)) {
+            let (x, y) = data.batch(batch, &device);
+            let logits = net.forward(x);
+            let n = batch.len() as f64;
+            let loss = loss_fn.forward(logits.clone(), y.clone()) * n;
+            let hits = logits.argmax(1).reshape([batch.len()]).equal(y).int().sum().float();
+            loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
+            correct = Some(correct.map_or(hits.clone(), |c| c + hits));
+        }
+        let n = data.len().max(1) as f64;
+        EvalStats {
+            loss: loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n),
+            acc: correct.map_or(0.0, |c| c.into_scalar::<f64>() / n),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `ParamCountMetric`: the number of trainable parameters.
+
+use crate::base::no_args;
+use crate::{register_metric, ArchMetric, MetricsError};
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use modnas_construct::NetBox;
+
+/// Counts float parameters, leaving out BatchNorm running statistics (Burn visits them as
+/// parameters, but no optimizer trains them), so the count matches PyTorch's
+/// `sum(p.numel() for p in model.parameters())`.
+#[derive(Default)]
+struct TrainableCounter {
+    path: Vec<String>,
+    count: usize,
+}
+
+impl ModuleVisitor for TrainableCounter {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+        let running = matches!(
+            self.path.last().map(String::as_str),
+            Some("running_mean" | "running_var")
+        );
+        if !running {
+            self.count += p.lazy_shape().num_elements();
+        }
+    }
+}
+
+/// Trainable parameters of any Burn module.
+pub fn trainable_params<M: Module>(module: &M) -> usize {
+    let mut counter = TrainableCounter::default();
+    module.visit(&mut counter);
+    counter.count
+}
+
+/// The `ParamCountMetric` (key `params`).
+pub struct ParamCountMetric;
+
+impl ArchMetric for ParamCountMetric {
+    fn key(&self) -> &str {
+        "params"
+    }
+    fn compute(&self, net: &NetBox, _: &[usize]) -> Result<f64, MetricsError> {
+        Ok(trainable_params(net) as f64)
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
+    no_args("ParamCountMetric", args)?;
+    Ok(Box::new(ParamCountMetric))
+}
+register_metric!("ParamCountMetric", build);

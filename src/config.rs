@@ -1,0 +1,208 @@
+//! The TOML configuration: components in modnas's `{type, args}` shape (paper, Figure 10).
+//!
+//! ```toml
+//! seed = 0
+//! [data]
+//! type = "Digits"
+//! [model]
+//! type = "ConvNet"
+//! [construct.args]
+//! candidates = ["NC3", "NC5", "NC7"]
+//! [optim]
+//! type = "RandomSearchOptim"
+//! [estim.search]
+//! type = "SubNetEstim"
+//! args = { epochs = 2, trials = 4 }
+//! ```
+
+use crate::{BackendConfig, ModnasError};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A component: a registered type name and its arguments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Registry id.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Arguments, checked by the component.
+    #[serde(default)]
+    pub args: toml::Table,
+}
+
+impl Component {
+    fn named(name: &str) -> Self {
+        Self {
+            type_name: name.into(),
+            args: toml::Table::new(),
+        }
+    }
+}
+
+/// The `[construct]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstructConfig {
+    /// Only `DefaultConstructor` so far.
+    #[serde(rename = "type", default = "default_constructor")]
+    pub type_name: String,
+    /// Candidate sets: `candidates` for every slot, `slots.<key>` per slot.
+    #[serde(default)]
+    pub args: modnas_construct::CandidateSets,
+}
+
+fn default_constructor() -> String {
+    "DefaultConstructor".into()
+}
+
+/// The `[estim]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimConfig {
+    /// The search estimator. Default `SubNetEstim`.
+    #[serde(default = "default_search_estim")]
+    pub search: Component,
+}
+
+fn default_search_estim() -> Component {
+    Component::named("SubNetEstim")
+}
+
+/// A whole search configuration. Every table has a default except `model`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Seed of data split, weights, batches and optimizer. Default 0.
+    #[serde(default)]
+    pub seed: u64,
+    /// Data source. Default `Digits` (embedded).
+    #[serde(default = "default_data")]
+    pub data: Component,
+    /// The model (backbone with slots).
+    pub model: Component,
+    /// Candidate sets of the slots.
+    #[serde(default = "default_construct")]
+    pub construct: ConstructConfig,
+    /// The search algorithm. Default `RandomSearchOptim`.
+    #[serde(default = "default_optim")]
+    pub optim: Component,
+    /// Estimators.
+    #[serde(default = "default_estim")]
+    pub estim: EstimConfig,
+    /// The trainer. Default `ImageClsTrainer`.
+    #[serde(default = "default_trainer")]
+    pub trainer: Component,
+    /// Metrics recorded with each trial. Default `["ParamCountMetric", "FlopsMetric"]`.
+    #[serde(default = "default_metrics")]
+    pub metrics: Vec<String>,
+    /// Device.
+    #[serde(default)]
+    pub backend: BackendConfig,
+}
+
+fn default_data() -> Component {
+    Component::named("Digits")
+}
+fn default_construct() -> ConstructConfig {
+    ConstructConfig {
+        type_name: default_constructor(),
+        args: Default::default(),
+    }
+}
+fn default_optim() -> Component {
+    Component::named("RandomSearchOptim")
+}
+fn default_estim() -> EstimConfig {
+    EstimConfig {
+        search: default_search_estim(),
+    }
+}
+fn default_trainer() -> Component {
+    Component::named("ImageClsTrainer")
+}
+fn default_metrics() -> Vec<String> {
+    vec!["ParamCountMetric".into(), "FlopsMetric".into()]
+}
+
+/// Sets `key` (dotted path) to `value` (a TOML value, or a bare string) in `doc`.
+fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> {
+    let (key, raw) = spec
+        .split_once('=')
+        .ok_or_else(|| ModnasError::config(spec, "an override must look like `key.path=value`"))?;
+    let key = key.trim();
+    let value = toml::from_str::<toml::Table>(&format!("v = {}", raw.trim()))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(ModnasError::config(key, "empty segment in override key"));
+    }
+    let mut table = doc;
+    for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
+        let entry = table
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry.as_table_mut().ok_or_else(|| {
+            ModnasError::config(&parts[..=i].join("."), "is not a table, cannot set a key inside it")
+        })?;
+    }
+    table.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(())
+}
+
+impl Config {
+    /// Parses TOML text, applies `overrides` (`key.path=value`) and checks every key.
+    pub fn from_toml(text: &str, overrides: &[String]) -> Result<Self, ModnasError> {
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| ModnasError::config("<file>", e.message()))?;
+        for o in overrides {
+            apply_override(&mut doc, o)?;
+        }
+        serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+            let path = e.path().to_string();
+            let key = if path == "." { "<root>".to_string() } else { path };
+            ModnasError::config(&key, e.into_inner().message())
+        })
+    }
+
+    /// Reads and parses a config file.
+    pub fn from_file(path: impl AsRef<Path>, overrides: &[String]) -> Result<Self, ModnasError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
+        Self::from_toml(&text, overrides)
+    }
+
+    /// The config as TOML (after overrides and defaults).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a parsed config serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_everything_but_the_model() {
+        let c = Config::from_toml("[model]\ntype = \"ConvNet\"", &[]).unwrap();
+        assert_eq!(c.data.type_name, "Digits");
+        assert_eq!(c.optim.type_name, "RandomSearchOptim");
+        assert_eq!(c.estim.search.type_name, "SubNetEstim");
+        assert_eq!(c.backend.device, "cpu");
+        let again = Config::from_toml(&c.to_toml(), &[]).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn overrides_set_nested_keys_with_types() {
+        let c = Config::from_toml(
+            "[model]\ntype = \"ConvNet\"",
+            &["estim.search.args.epochs=3".into(), "seed=7".into(), "optim.type=GridSearchOptim".into()],
+        )
+        .unwrap();
+        assert_eq!(c.seed, 7);
+        assert_eq!(c.optim.type_name, "GridSearchOptim");
+        assert_eq!(c.estim.search.args["epochs"].as_integer(), Some(3));
+    }
+}

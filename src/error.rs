@@ -1,0 +1,79 @@
+//! The error type of the facade.
+
+use modnas_construct::ConstructError;
+use modnas_estim::EstimError;
+use modnas_metrics::MetricsError;
+use modnas_optim::OptimError;
+
+/// Errors of a modnas run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModnasError {
+    /// The configuration is invalid: `key` names the offending TOML key.
+    #[error("config error at `{key}`: {message}")]
+    Config {
+        /// Dotted key path (`estim.search.args`).
+        key: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The search failed.
+    #[error(transparent)]
+    Estim(#[from] EstimError),
+}
+
+impl ModnasError {
+    /// True when the error is caused by the user's input (the CLI exits with code 2).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            ModnasError::Config { .. } => true,
+            ModnasError::Io { .. } => false,
+            ModnasError::Estim(e) => matches!(
+                e,
+                EstimError::InvalidArgs { .. }
+                    | EstimError::Unknown(_)
+                    | EstimError::BadData { .. }
+                    | EstimError::Io { .. }
+                    | EstimError::MissingObjective { .. }
+            ),
+        }
+    }
+
+    pub(crate) fn config(key: &str, message: impl std::fmt::Display) -> Self {
+        ModnasError::Config {
+            key: key.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        ModnasError::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}
+
+/// Errors raised while building a component from its config are input errors at `key`.
+pub(crate) trait AtKey<T> {
+    fn at(self, key: &str) -> Result<T, ModnasError>;
+}
+
+macro_rules! at_key {
+    ($($err:ty),*) => {$(
+        impl<T> AtKey<T> for Result<T, $err> {
+            fn at(self, key: &str) -> Result<T, ModnasError> {
+                self.map_err(|e| ModnasError::config(key, e))
+            }
+        }
+    )*};
+}
+at_key!(ConstructError, OptimError, MetricsError, EstimError);

@@ -1,0 +1,106 @@
+//! `ConvNet`: a small image classifier whose convolutions are [`Slot`]s (paper, Figure 7–8).
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use modnas::construct::{construct, CandidateSets, NasModule};
+//! use modnas::models::ConvNet;
+//! let device = Device::default();
+//! let net = ConvNet::new(1, 10, &[8, 16], &[1, 2], &device);
+//! let c = construct(net, &CandidateSets::uniform(["NC3", "NC5"]), &device).unwrap();
+//! let logits = NasModule::forward(&c.model, Tensor::zeros([2, 1, 8, 8], &device));
+//! assert_eq!(logits.dims(), [2, 10]);
+//! ```
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use modnas_construct::{register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot};
+use serde::Deserialize;
+
+/// Slots in sequence (one per entry of `channels`), global average pooling, a linear head.
+#[derive(Module, Debug)]
+pub struct ConvNet {
+    /// The searchable convolutions.
+    pub convs: Vec<Slot>,
+    /// Classifier.
+    pub head: Linear,
+}
+
+impl ConvNet {
+    /// A net for `c_in`-channel images and `classes` classes; slot `i` maps to `channels[i]`
+    /// channels with `strides[i]`.
+    pub fn new(c_in: usize, classes: usize, channels: &[usize], strides: &[usize], device: &Device) -> Self {
+        let mut convs = Vec::with_capacity(channels.len());
+        let mut c = c_in;
+        for (&c_out, &stride) in channels.iter().zip(strides) {
+            convs.push(Slot::new(c, c_out, stride));
+            c = c_out;
+        }
+        Self {
+            convs,
+            head: LinearConfig::new(c, classes).init(device),
+        }
+    }
+}
+
+impl NasModule for ConvNet {
+    type Input = Tensor<4>;
+    type Output = Tensor<2>;
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.convs.iter().fold(x, |x, slot| slot.forward(x));
+        let [n, c, _, _] = x.dims();
+        let pooled = x.mean_dim(3).mean_dim(2).reshape([n, c]);
+        self.head.forward(pooled)
+    }
+
+    fn cost(&self, input: &[usize]) -> Cost {
+        let body = self
+            .convs
+            .iter()
+            .fold(Cost::new(0, input.to_vec()), |acc, slot| {
+                let next = slot.cost(&acc.output);
+                acc.then(next)
+            });
+        let [d_in, d_out] = self.head.weight.dims();
+        let n = input[0];
+        body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))
+    }
+}
+
+/// Arguments of the `ConvNet` model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConvNetArgs {
+    #[serde(default = "default_channels")]
+    channels: Vec<usize>,
+    #[serde(default = "default_strides")]
+    strides: Vec<usize>,
+}
+
+fn default_channels() -> Vec<usize> {
+    vec![16, 32, 32]
+}
+fn default_strides() -> Vec<usize> {
+    vec![1, 2, 1]
+}
+
+fn build(args: &toml::Table, input: &ModelInput, device: &Device) -> Result<NetBox, ConstructError> {
+    let bad = |reason: String| ConstructError::InvalidModelArgs {
+        model: "ConvNet".into(),
+        reason,
+    };
+    let a = ConvNetArgs::deserialize(toml::Value::Table(args.clone())).map_err(|e| bad(e.message().to_string()))?;
+    if a.channels.is_empty() || a.channels.len() != a.strides.len() {
+        return Err(bad(format!(
+            "`channels` ({} entries) and `strides` ({} entries) must be non-empty and of equal length",
+            a.channels.len(),
+            a.strides.len()
+        )));
+    }
+    if a.channels.contains(&0) || a.strides.iter().any(|s| !(1..=2).contains(s)) {
+        return Err(bad("channels must be positive and strides 1 or 2".into()));
+    }
+    Ok(NetBox::new("", ConvNet::new(input.channels, input.classes, &a.channels, &a.strides, device)))
+}
+register_model!("ConvNet", build);

@@ -1,0 +1,5 @@
+//! Built-in searchable models, registered by name.
+
+mod convnet;
+
+pub use convnet::*;

@@ -1,0 +1,154 @@
+//! A search run from a [`Config`]: build the components, run the estimator, and keep every
+//! result in a run directory (`config.toml`, `trials.jsonl`, `best.toml`).
+
+use crate::error::AtKey;
+use crate::{Config, ModnasError};
+use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
+use modnas_estim::data::load_data;
+use modnas_estim::{build_estim, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial, TrialObserver};
+use modnas_metrics::build_metric;
+use modnas_optim::build_optim;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The result of [`run_search`].
+#[derive(Debug)]
+pub struct SearchRun {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// The outcome.
+    pub outcome: SearchOutcome,
+}
+
+/// Appends each trial to `trials.jsonl` and flushes it before the search goes on.
+struct Journal<'a> {
+    file: File,
+    path: PathBuf,
+    on_trial: &'a mut dyn FnMut(&Trial),
+}
+
+impl TrialObserver for Journal<'_> {
+    fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError> {
+        let line = serde_json::to_string(trial).map_err(|e| EstimError::Record(e.to_string()))?;
+        writeln!(self.file, "{line}")
+            .and_then(|_| self.file.flush())
+            .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
+        (self.on_trial)(trial);
+        Ok(())
+    }
+}
+
+fn data_error(e: EstimError) -> ModnasError {
+    match e {
+        EstimError::InvalidArgs { .. } => ModnasError::config("data.args", e),
+        other => ModnasError::Estim(other),
+    }
+}
+
+fn model_error(e: ConstructError) -> ModnasError {
+    match e {
+        ConstructError::Unknown(_) => ModnasError::config("model.type", e),
+        other => ModnasError::config("model.args", other),
+    }
+}
+
+/// Writes `text` to `dir/name`.
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), ModnasError> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| ModnasError::io(&path, e))
+}
+
+/// The best trial as TOML: `index`, `[arch]`, `[metrics]`.
+pub fn best_toml(best: &Trial) -> String {
+    let mut t = toml::Table::new();
+    t.insert("index".into(), (best.index as i64).into());
+    t.insert(
+        "arch".into(),
+        toml::Value::try_from(&best.arch).expect("an arch is a TOML table"),
+    );
+    let metrics: toml::Table = best.metrics.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
+    t.insert("metrics".into(), metrics.into());
+    toml::to_string(&t).expect("a table serializes")
+}
+
+/// Runs the search `cfg` describes, writing results into `dir` (created if needed);
+/// `on_trial` sees every trial after it is recorded.
+pub fn run_search(cfg: &Config, dir: &Path, on_trial: &mut dyn FnMut(&Trial)) -> Result<SearchRun, ModnasError> {
+    let device = cfg.backend.device()?;
+    let train_device = device.clone().autodiff();
+    if cfg.construct.type_name != "DefaultConstructor" {
+        return Err(ModnasError::config(
+            "construct.type",
+            format!("unknown constructor `{}`; known: [DefaultConstructor]", cfg.construct.type_name),
+        ));
+    }
+    if !ImageClsTrainer::TYPES.contains(&cfg.trainer.type_name.as_str()) {
+        return Err(ModnasError::config(
+            "trainer.type",
+            format!(
+                "unknown trainer `{}`; known: [{}]",
+                cfg.trainer.type_name,
+                ImageClsTrainer::TYPES.join(", ")
+            ),
+        ));
+    }
+    let trainer = ImageClsTrainer::from_args(&cfg.trainer.args).at("trainer.args")?;
+    let metrics = cfg
+        .metrics
+        .iter()
+        .map(|m| build_metric(m, &toml::Table::new()))
+        .collect::<Result<Vec<_>, _>>()
+        .at("metrics")?;
+    let data = load_data(&cfg.data.type_name, &cfg.data.args, cfg.seed).map_err(data_error)?;
+    let input = ModelInput {
+        channels: data.train.shape[0],
+        height: data.train.shape[1],
+        width: data.train.shape[2],
+        classes: data.train.classes.max(data.valid.classes),
+    };
+    let build_net = || -> Result<NetBox, ModnasError> {
+        build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device).map_err(model_error)
+    };
+    let template = construct(build_net()?, &cfg.construct.args, &train_device).at("construct.args")?;
+    let mut optim = build_optim(&cfg.optim.type_name, &template.space, &cfg.optim.args, cfg.seed).at("optim")?;
+    let mut estim = build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    drop(template);
+
+    std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
+    write_file(dir, "config.toml", &cfg.to_toml())?;
+    let journal_path = dir.join("trials.jsonl");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&journal_path)
+        .map_err(|e| ModnasError::io(&journal_path, e))?;
+    let mut journal = Journal {
+        file,
+        path: journal_path,
+        on_trial,
+    };
+    let builder = || -> Result<Constructed<NetBox>, EstimError> {
+        let net = build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device)?;
+        Ok(construct(net, &cfg.construct.args, &train_device)?)
+    };
+    let mut ctx = SearchContext {
+        builder: &builder,
+        optim: optim.as_mut(),
+        data: &data,
+        trainer: &trainer,
+        metrics: &metrics,
+        device: &train_device,
+        seed: cfg.seed,
+        observer: &mut journal,
+    };
+    let outcome = estim.run(&mut ctx)?;
+    if let Some(best) = &outcome.best {
+        write_file(dir, "best.toml", &best_toml(best))?;
+    }
+    tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
+    Ok(SearchRun {
+        dir: dir.to_path_buf(),
+        outcome,
+    })
+}
