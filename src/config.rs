@@ -23,8 +23,8 @@ use std::path::Path;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
-    /// Registry id.
-    #[serde(rename = "type")]
+    /// Registry id. May be left out where the table has a default type.
+    #[serde(rename = "type", default)]
     pub type_name: String,
     /// Arguments, checked by the component.
     #[serde(default)]
@@ -159,11 +159,34 @@ impl Config {
         for o in overrides {
             apply_override(&mut doc, o)?;
         }
-        serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+        let mut cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
             let path = e.path().to_string();
             let key = if path == "." { "<root>".to_string() } else { path };
             ModnasError::config(&key, e.into_inner().message())
-        })
+        })?;
+        cfg.fill_default_types()?;
+        Ok(cfg)
+    }
+
+    /// A table given without `type` takes its section's default type; `model` has none.
+    fn fill_default_types(&mut self) -> Result<(), ModnasError> {
+        if self.model.type_name.is_empty() {
+            return Err(ModnasError::config(
+                "model.type",
+                format!("missing; known models: [{}]", modnas_construct::model_names().join(", ")),
+            ));
+        }
+        for (component, default) in [
+            (&mut self.data, default_data()),
+            (&mut self.optim, default_optim()),
+            (&mut self.trainer, default_trainer()),
+            (&mut self.estim.search, default_search_estim()),
+        ] {
+            if component.type_name.is_empty() {
+                component.type_name = default.type_name;
+            }
+        }
+        Ok(())
     }
 
     /// Reads and parses a config file.
@@ -197,7 +220,7 @@ mod tests {
     #[test]
     fn overrides_set_nested_keys_with_types() {
         let c = Config::from_toml(
-            "[model]\ntype = \"ConvNet\"",
+            "[model]\ntype = \"ConvNet\"\n[estim.search]\ntype = \"SubNetEstim\"",
             &["estim.search.args.epochs=3".into(), "seed=7".into(), "optim.type=GridSearchOptim".into()],
         )
         .unwrap();

@@ -1,0 +1,60 @@
+//! Parameter and FLOP (multiply-accumulate) counts of built-in candidates match hand
+//! computation.
+
+use burn::tensor::{Device, Tensor};
+use modnas::construct::{build_candidate, SlotSpec};
+use modnas::metrics::trainable_params;
+
+fn counts(name: &str, spec: &SlotSpec, input: [usize; 4]) -> (usize, u64, Vec<usize>) {
+    let device = Device::default();
+    let op = build_candidate(name, spec, &device).unwrap();
+    let out = op.forward(Tensor::zeros(input, &device)).dims().to_vec();
+    let cost = op.cost(&input);
+    assert_eq!(cost.output, out, "{name}: analytic output shape matches the real one");
+    (trainable_params(&op), cost.macs, out)
+}
+
+#[test]
+fn nc3_counts() {
+    // conv 3x3, 8 -> 16, no bias: 3*3*8*16 = 1152 weights; BN: 2*16 = 32.
+    // MACs at 10x10, stride 1: 1152 * 10 * 10 = 115200.
+    let (params, macs, out) = counts("NC3", &SlotSpec::new(8, 16, 1), [1, 8, 10, 10]);
+    assert_eq!(params, 1152 + 32);
+    assert_eq!(macs, 115_200);
+    assert_eq!(out, [1, 16, 10, 10]);
+}
+
+#[test]
+fn nc5_counts_at_stride_two() {
+    // conv 5x5, 4 -> 6: 5*5*4*6 = 600 weights; BN 12. Output 5x5 (pad 2, stride 2 on 10x10).
+    // MACs: 600 * 25 = 15000.
+    let (params, macs, out) = counts("NC5", &SlotSpec::new(4, 6, 2), [1, 4, 10, 10]);
+    assert_eq!(params, 600 + 12);
+    assert_eq!(macs, 15_000);
+    assert_eq!(out, [1, 6, 5, 5]);
+}
+
+#[test]
+fn mb3e6_counts() {
+    // c=8, hidden 48, 8x8 input, stride 1, residual.
+    // expand 1x1: 8*48 = 384 (+BN 96); dw 3x3: 48*9 = 432 (+BN 96); project 1x1: 48*8 = 384 (+BN 16).
+    // params = 384 + 432 + 384 + 96 + 96 + 16 = 1408.
+    // MACs = (384 + 432 + 384) * 64 = 76800.
+    let (params, macs, out) = counts("MB3E6", &SlotSpec::new(8, 8, 1), [1, 8, 8, 8]);
+    assert_eq!(params, 1408);
+    assert_eq!(macs, 76_800);
+    assert_eq!(out, [1, 8, 8, 8]);
+}
+
+#[test]
+fn every_builtin_reports_its_true_output_shape() {
+    let device = Device::default();
+    for spec in [SlotSpec::new(4, 4, 1), SlotSpec::new(4, 8, 2)] {
+        for name in modnas::construct::candidate_names() {
+            let op = build_candidate(name, &spec, &device).unwrap();
+            let input = [2, 4, 7, 7];
+            let out = op.forward(Tensor::zeros(input, &device)).dims().to_vec();
+            assert_eq!(op.cost(&input).output, out, "{name} with {spec:?}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! End-to-end searches on synthetic data: trial records, best arch, budgets, determinism.
+
+use modnas::{run_search, Config};
+
+const BASE: &str = r#"
+seed = 3
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 3, size = 6 }
+[model]
+type = "ConvNet"
+args = { channels = [4, 8], strides = [1, 2] }
+[construct.args]
+candidates = ["NC3", "NC5", "IDT"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 4 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+/// Burn seeds weight initialisation per device, process-wide: runs in parallel test threads
+/// would interleave their draws, so the tests of this file run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn random_search_writes_four_trials_and_a_best_arch() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(BASE, &[]).unwrap();
+    let mut seen = 0;
+    let run = run_search(&cfg, dir.path(), &mut |_| seen += 1).unwrap();
+    assert_eq!(seen, 4);
+    assert_eq!(run.outcome.trials, 4);
+    let trials = lines(&dir.path().join("trials.jsonl"));
+    assert_eq!(trials.len(), 4);
+    for t in &trials {
+        for key in ["acc", "loss", "params", "flops"] {
+            assert!(t["metrics"][key].is_number(), "{key} in {t}");
+        }
+        assert_eq!(t["arch"].as_object().unwrap().len(), 2);
+    }
+    let archs: std::collections::HashSet<String> = trials.iter().map(|t| t["arch"].to_string()).collect();
+    assert_eq!(archs.len(), 4, "random search does not repeat");
+    let best = run.outcome.best.unwrap();
+    let max_acc = trials.iter().map(|t| t["metrics"]["acc"].as_f64().unwrap()).fold(f64::MIN, f64::max);
+    assert_eq!(best.metrics["acc"], max_acc);
+    let best_toml: toml::Table = toml::from_str(&std::fs::read_to_string(dir.path().join("best.toml")).unwrap()).unwrap();
+    assert_eq!(best_toml["index"].as_integer(), Some(best.index as i64));
+    let arch = modnas::param_space::ArchDesc::from_toml(&toml::to_string(&best_toml["arch"]).unwrap()).unwrap();
+    assert_eq!(arch, best.arch);
+    assert!(dir.path().join("config.toml").exists());
+}
+
+#[test]
+fn same_seed_same_results() {
+    let _serial = serial();
+    let cfg = Config::from_toml(BASE, &["estim.search.args.trials=2".into()]).unwrap();
+    let a = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    let b = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    assert_eq!(a.outcome.best.unwrap().metrics, b.outcome.best.unwrap().metrics);
+}
+
+#[test]
+fn grid_search_stops_when_the_space_is_exhausted() {
+    let _serial = serial();
+    let cfg = Config::from_toml(
+        BASE,
+        &[
+            "optim.type=GridSearchOptim".into(),
+            "construct.args.candidates=[\"NC3\", \"IDT\"]".into(),
+            "estim.search.args.trials=100".into(),
+        ],
+    )
+    .unwrap();
+    let run = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 4);
+    assert_eq!(run.outcome.stop, modnas::estim::StopReason::Exhausted);
+}
+
+#[test]
+fn default_estim_trains_the_constructed_net_once() {
+    let _serial = serial();
+    let cfg = Config::from_toml(BASE, &["estim.search.type=DefaultEstim".into(), "estim.search.args={}".into()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 1);
+    let best = run.outcome.best.unwrap();
+    assert_eq!(best.arch.summary(), "convs.0=\"NC3\", convs.1=\"NC3\"");
+}
