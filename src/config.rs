@@ -145,7 +145,10 @@ fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> 
             .entry(part.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         table = entry.as_table_mut().ok_or_else(|| {
-            ModnasError::config(&parts[..=i].join("."), "is not a table, cannot set a key inside it")
+            ModnasError::config(
+                &parts[..=i].join("."),
+                "is not a table, cannot set a key inside it",
+            )
         })?;
     }
     table.insert(parts[parts.len() - 1].to_string(), value);
@@ -155,15 +158,21 @@ fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> 
 impl Config {
     /// Parses TOML text, applies `overrides` (`key.path=value`) and checks every key.
     pub fn from_toml(text: &str, overrides: &[String]) -> Result<Self, ModnasError> {
-        let mut doc: toml::Table = toml::from_str(text).map_err(|e| ModnasError::config("<file>", e.message()))?;
+        let mut doc: toml::Table =
+            toml::from_str(text).map_err(|e| ModnasError::config("<file>", e.message()))?;
         for o in overrides {
             apply_override(&mut doc, o)?;
         }
-        let mut cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
-            let path = e.path().to_string();
-            let key = if path == "." { "<root>".to_string() } else { path };
-            ModnasError::config(&key, e.into_inner().message())
-        })?;
+        let mut cfg: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
+                let path = e.path().to_string();
+                let key = if path == "." {
+                    "<root>".to_string()
+                } else {
+                    path
+                };
+                ModnasError::config(&key, e.into_inner().message())
+            })?;
         cfg.fill_default_types()?;
         Ok(cfg)
     }
@@ -173,7 +182,10 @@ impl Config {
         if self.model.type_name.is_empty() {
             return Err(ModnasError::config(
                 "model.type",
-                format!("missing; known models: [{}]", modnas_construct::model_names().join(", ")),
+                format!(
+                    "missing; known models: [{}]",
+                    modnas_construct::model_names().join(", ")
+                ),
             ));
         }
         for (component, default) in [
@@ -192,7 +204,8 @@ impl Config {
     /// Reads and parses a config file.
     pub fn from_file(path: impl AsRef<Path>, overrides: &[String]) -> Result<Self, ModnasError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
         Self::from_toml(&text, overrides)
     }
 
@@ -221,7 +234,11 @@ mod tests {
     fn overrides_set_nested_keys_with_types() {
         let c = Config::from_toml(
             "[model]\ntype = \"ConvNet\"\n[estim.search]\ntype = \"SubNetEstim\"",
-            &["estim.search.args.epochs=3".into(), "seed=7".into(), "optim.type=GridSearchOptim".into()],
+            &[
+                "estim.search.args.epochs=3".into(),
+                "seed=7".into(),
+                "optim.type=GridSearchOptim".into(),
+            ],
         )
         .unwrap();
         assert_eq!(c.seed, 7);

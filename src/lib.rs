@@ -35,8 +35,8 @@ pub use modnas_param_space as param_space;
 /// The names most programs need.
 pub mod prelude {
     pub use modnas_construct::{
-        build_candidate, construct, register_candidate, register_model, CandidateBox, CandidateSets, Constructed,
-        ConstructError, Cost, NasModule, NetBox, Slot, SlotSpec,
+        build_candidate, construct, register_candidate, register_model, CandidateBox,
+        CandidateSets, ConstructError, Constructed, Cost, NasModule, NetBox, Slot, SlotSpec,
     };
     pub use modnas_estim::{register_estim, Estim, ImageClsTrainer, SearchOutcome, Trial};
     pub use modnas_metrics::register_metric;

@@ -5,7 +5,9 @@ use crate::error::AtKey;
 use crate::{Config, ModnasError};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::load_data;
-use modnas_estim::{build_estim, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial, TrialObserver};
+use modnas_estim::{
+    build_estim, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial, TrialObserver,
+};
 use modnas_metrics::build_metric;
 use modnas_optim::build_optim;
 use std::fs::File;
@@ -67,20 +69,31 @@ pub fn best_toml(best: &Trial) -> String {
         "arch".into(),
         toml::Value::try_from(&best.arch).expect("an arch is a TOML table"),
     );
-    let metrics: toml::Table = best.metrics.iter().map(|(k, v)| (k.clone(), (*v).into())).collect();
+    let metrics: toml::Table = best
+        .metrics
+        .iter()
+        .map(|(k, v)| (k.clone(), (*v).into()))
+        .collect();
     t.insert("metrics".into(), metrics.into());
     toml::to_string(&t).expect("a table serializes")
 }
 
 /// Runs the search `cfg` describes, writing results into `dir` (created if needed);
 /// `on_trial` sees every trial after it is recorded.
-pub fn run_search(cfg: &Config, dir: &Path, on_trial: &mut dyn FnMut(&Trial)) -> Result<SearchRun, ModnasError> {
+pub fn run_search(
+    cfg: &Config,
+    dir: &Path,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
     let device = cfg.backend.device()?;
     let train_device = device.clone().autodiff();
     if cfg.construct.type_name != "DefaultConstructor" {
         return Err(ModnasError::config(
             "construct.type",
-            format!("unknown constructor `{}`; known: [DefaultConstructor]", cfg.construct.type_name),
+            format!(
+                "unknown constructor `{}`; known: [DefaultConstructor]",
+                cfg.construct.type_name
+            ),
         ));
     }
     if !ImageClsTrainer::TYPES.contains(&cfg.trainer.type_name.as_str()) {
@@ -108,11 +121,20 @@ pub fn run_search(cfg: &Config, dir: &Path, on_trial: &mut dyn FnMut(&Trial)) ->
         classes: data.train.classes.max(data.valid.classes),
     };
     let build_net = || -> Result<NetBox, ModnasError> {
-        build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device).map_err(model_error)
+        build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device)
+            .map_err(model_error)
     };
-    let template = construct(build_net()?, &cfg.construct.args, &train_device).at("construct.args")?;
-    let mut optim = build_optim(&cfg.optim.type_name, &template.space, &cfg.optim.args, cfg.seed).at("optim")?;
-    let mut estim = build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    let template =
+        construct(build_net()?, &cfg.construct.args, &train_device).at("construct.args")?;
+    let mut optim = build_optim(
+        &cfg.optim.type_name,
+        &template.space,
+        &cfg.optim.args,
+        cfg.seed,
+    )
+    .at("optim")?;
+    let mut estim =
+        build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
     drop(template);
 
     std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;

@@ -35,7 +35,10 @@ fn check(overrides: &[&str], expected: &[&str]) {
     let err = error_for(overrides);
     let msg = err.to_string();
     for part in expected {
-        assert!(msg.contains(part), "message for {overrides:?} lacks `{part}`: {msg}");
+        assert!(
+            msg.contains(part),
+            "message for {overrides:?} lacks `{part}`: {msg}"
+        );
     }
     assert!(err.is_input_error(), "{msg} should be an input error");
 }
@@ -69,23 +72,39 @@ fn missing_model() {
 
 #[test]
 fn toml_syntax_error() {
-    let err = Config::from_toml("[model\ntype = 1", &[]).unwrap_err().to_string();
+    let err = Config::from_toml("[model\ntype = 1", &[])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("config error"), "{err}");
 }
 
 #[test]
 fn unknown_optimizer_lists_known() {
-    check(&["optim.type=EvoOptim"], &["`optim`", "unknown optimizer `EvoOptim`", "RandomSearchOptim", "GridSearchOptim"]);
+    check(
+        &["optim.type=EvoOptim"],
+        &[
+            "`optim`",
+            "unknown optimizer `EvoOptim`",
+            "RandomSearchOptim",
+            "GridSearchOptim",
+        ],
+    );
 }
 
 #[test]
 fn unknown_estimator_lists_known() {
-    check(&["estim.search.type=SPOS"], &["`estim.search`", "unknown estimator `SPOS`", "SubNetEstim"]);
+    check(
+        &["estim.search.type=SPOS"],
+        &["`estim.search`", "unknown estimator `SPOS`", "SubNetEstim"],
+    );
 }
 
 #[test]
 fn unknown_candidate_lists_known() {
-    check(&["construct.args.candidates=[\"NC4\"]"], &["`construct.args`", "unknown candidate `NC4`", "NC3"]);
+    check(
+        &["construct.args.candidates=[\"NC4\"]"],
+        &["`construct.args`", "unknown candidate `NC4`", "NC3"],
+    );
 }
 
 #[test]
@@ -94,82 +113,136 @@ fn unknown_slot_in_candidate_sets() {
     let cfg = Config::from_toml(&text, &[]).unwrap();
     let err = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("unknown slot `convs.9`") && msg.contains("[convs.0]"), "{msg}");
+    assert!(
+        msg.contains("unknown slot `convs.9`") && msg.contains("[convs.0]"),
+        "{msg}"
+    );
     assert!(err.is_input_error());
 }
 
 #[test]
 fn model_without_type() {
-    check(&["model.type=\"\""], &["`model.type`", "missing", "ConvNet"]);
+    check(
+        &["model.type=\"\""],
+        &["`model.type`", "missing", "ConvNet"],
+    );
 }
 
 #[test]
 fn empty_candidate_set() {
-    check(&["construct.args.candidates=[]"], &["slot `convs.0` has no candidates"]);
+    check(
+        &["construct.args.candidates=[]"],
+        &["slot `convs.0` has no candidates"],
+    );
 }
 
 #[test]
 fn unknown_model_lists_known() {
-    check(&["model.type=ResNet99"], &["`model.type`", "unknown model `ResNet99`", "ConvNet"]);
+    check(
+        &["model.type=ResNet99"],
+        &["`model.type`", "unknown model `ResNet99`", "ConvNet"],
+    );
 }
 
 #[test]
 fn bad_model_args() {
-    check(&["model.args.strides=[1, 2]"], &["`model.args`", "equal length"]);
+    check(
+        &["model.args.strides=[1, 2]"],
+        &["`model.args`", "equal length"],
+    );
 }
 
 #[test]
 fn unknown_estimator_arg() {
-    check(&["estim.search.args.epoch=2"], &["unknown field `epoch`", "epochs"]);
+    check(
+        &["estim.search.args.epoch=2"],
+        &["unknown field `epoch`", "epochs"],
+    );
 }
 
 #[test]
 fn zero_epochs() {
-    check(&["estim.search.args.epochs=0"], &["`epochs` must be at least 1"]);
+    check(
+        &["estim.search.args.epochs=0"],
+        &["`epochs` must be at least 1"],
+    );
 }
 
 #[test]
 fn unknown_data_type() {
-    check(&["data.type=Cifar"], &["`data.args`", "unknown data type `Cifar`", "Digits"]);
+    check(
+        &["data.type=Cifar"],
+        &["`data.args`", "unknown data type `Cifar`", "Digits"],
+    );
 }
 
 #[test]
 fn bad_valid_ratio() {
-    check(&["data.args.valid_ratio=0"], &["valid_ratio", "strictly between 0 and 1"]);
+    check(
+        &["data.args.valid_ratio=0"],
+        &["valid_ratio", "strictly between 0 and 1"],
+    );
 }
 
 #[test]
 fn missing_data_file() {
-    check(&["data.type=MnistCsv", "data.args={ path = \"/no/such.csv\" }"], &["/no/such.csv"]);
+    check(
+        &[
+            "data.type=MnistCsv",
+            "data.args={ path = \"/no/such.csv\" }",
+        ],
+        &["/no/such.csv"],
+    );
 }
 
 #[test]
 fn bad_trainer_optimizer() {
-    check(&["trainer.args.optimizer=\"adamw\""], &["`trainer.args`", "unknown variant `adamw`", "sgd", "adam"]);
+    check(
+        &["trainer.args.optimizer=\"adamw\""],
+        &["`trainer.args`", "unknown variant `adamw`", "sgd", "adam"],
+    );
 }
 
 #[test]
 fn negative_learning_rate() {
-    check(&["trainer.args.lr=-1.0"], &["`lr` = -1 must be a positive number"]);
+    check(
+        &["trainer.args.lr=-1.0"],
+        &["`lr` = -1 must be a positive number"],
+    );
 }
 
 #[test]
 fn unknown_metric_lists_known() {
-    check(&["metrics=[\"Latency\"]"], &["`metrics`", "unknown metric `Latency`", "FlopsMetric"]);
+    check(
+        &["metrics=[\"Latency\"]"],
+        &["`metrics`", "unknown metric `Latency`", "FlopsMetric"],
+    );
 }
 
 #[test]
 fn unknown_device() {
-    check(&["backend.device=\"tpu\""], &["`backend.device`", "unknown device `tpu`", "cpu, wgpu, cuda"]);
+    check(
+        &["backend.device=\"tpu\""],
+        &[
+            "`backend.device`",
+            "unknown device `tpu`",
+            "cpu, wgpu, cuda",
+        ],
+    );
 }
 
 #[test]
 fn bad_override_syntax() {
-    let err = Config::from_toml(GOOD, &["seed".into()]).unwrap_err().to_string();
+    let err = Config::from_toml(GOOD, &["seed".into()])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("key.path=value"), "{err}");
 }
 
 #[test]
 fn grid_points_zero() {
-    check(&["optim.type=GridSearchOptim", "optim.args.points=0"], &["`points` must be at least 1"]);
+    check(
+        &["optim.type=GridSearchOptim", "optim.args.points=0"],
+        &["`points` must be at least 1"],
+    );
 }

@@ -10,7 +10,10 @@ fn counts(name: &str, spec: &SlotSpec, input: [usize; 4]) -> (usize, u64, Vec<us
     let op = build_candidate(name, spec, &device).unwrap();
     let out = op.forward(Tensor::zeros(input, &device)).dims().to_vec();
     let cost = op.cost(&input);
-    assert_eq!(cost.output, out, "{name}: analytic output shape matches the real one");
+    assert_eq!(
+        cost.output, out,
+        "{name}: analytic output shape matches the real one"
+    );
     (trainable_params(&op), cost.macs, out)
 }
 

@@ -45,13 +45,25 @@ fn user_candidate_fills_slots_through_construct() {
         a: Slot,
     }
     let device = Device::default();
-    let c = construct(Net { a: Slot::new(2, 2, 1) }, &CandidateSets::uniform(["UserDoubler", "NC3"]), &device).unwrap();
+    let c = construct(
+        Net {
+            a: Slot::new(2, 2, 1),
+        },
+        &CandidateSets::uniform(["UserDoubler", "NC3"]),
+        &device,
+    )
+    .unwrap();
     assert_eq!(c.model.a.entity().unwrap().name(), "UserDoubler");
 }
 
 #[test]
 fn unknown_candidate_lists_known_names() {
-    let err = build_candidate("NC4", &SlotSpec::new(2, 2, 1), &Device::default()).unwrap_err().to_string();
+    let err = build_candidate("NC4", &SlotSpec::new(2, 2, 1), &Device::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown candidate `NC4`"), "{err}");
-    assert!(err.contains("NC3") && err.contains("MB7E6") && err.contains("UserDoubler"), "{err}");
+    assert!(
+        err.contains("NC3") && err.contains("MB7E6") && err.contains("UserDoubler"),
+        "{err}"
+    );
 }

@@ -54,14 +54,21 @@ fn random_search_writes_four_trials_and_a_best_arch() {
         }
         assert_eq!(t["arch"].as_object().unwrap().len(), 2);
     }
-    let archs: std::collections::HashSet<String> = trials.iter().map(|t| t["arch"].to_string()).collect();
+    let archs: std::collections::HashSet<String> =
+        trials.iter().map(|t| t["arch"].to_string()).collect();
     assert_eq!(archs.len(), 4, "random search does not repeat");
     let best = run.outcome.best.unwrap();
-    let max_acc = trials.iter().map(|t| t["metrics"]["acc"].as_f64().unwrap()).fold(f64::MIN, f64::max);
+    let max_acc = trials
+        .iter()
+        .map(|t| t["metrics"]["acc"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
     assert_eq!(best.metrics["acc"], max_acc);
-    let best_toml: toml::Table = toml::from_str(&std::fs::read_to_string(dir.path().join("best.toml")).unwrap()).unwrap();
+    let best_toml: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.path().join("best.toml")).unwrap()).unwrap();
     assert_eq!(best_toml["index"].as_integer(), Some(best.index as i64));
-    let arch = modnas::param_space::ArchDesc::from_toml(&toml::to_string(&best_toml["arch"]).unwrap()).unwrap();
+    let arch =
+        modnas::param_space::ArchDesc::from_toml(&toml::to_string(&best_toml["arch"]).unwrap())
+            .unwrap();
     assert_eq!(arch, best.arch);
     assert!(dir.path().join("config.toml").exists());
 }
@@ -72,7 +79,10 @@ fn same_seed_same_results() {
     let cfg = Config::from_toml(BASE, &["estim.search.args.trials=2".into()]).unwrap();
     let a = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
     let b = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
-    assert_eq!(a.outcome.best.unwrap().metrics, b.outcome.best.unwrap().metrics);
+    assert_eq!(
+        a.outcome.best.unwrap().metrics,
+        b.outcome.best.unwrap().metrics
+    );
 }
 
 #[test]
@@ -95,7 +105,14 @@ fn grid_search_stops_when_the_space_is_exhausted() {
 #[test]
 fn default_estim_trains_the_constructed_net_once() {
     let _serial = serial();
-    let cfg = Config::from_toml(BASE, &["estim.search.type=DefaultEstim".into(), "estim.search.args={}".into()]).unwrap();
+    let cfg = Config::from_toml(
+        BASE,
+        &[
+            "estim.search.type=DefaultEstim".into(),
+            "estim.search.args={}".into(),
+        ],
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
     assert_eq!(run.outcome.trials, 1);

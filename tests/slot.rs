@@ -27,7 +27,10 @@ impl UserNet {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.body.iter().fold(self.stem.forward(x), |x, s| s.forward(x));
+        let x = self
+            .body
+            .iter()
+            .fold(self.stem.forward(x), |x, s| s.forward(x));
         let [n, c, _, _] = x.dims();
         self.head.forward(x.mean_dim(3).mean_dim(2).reshape([n, c]))
     }
@@ -68,7 +71,12 @@ fn batch(device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
 
 fn constructed(device: &Device) -> modnas::construct::Constructed<UserNet> {
     device.seed(1);
-    construct(UserNet::new(device), &CandidateSets::uniform(["NC3", "NC5", "IDT"]), device).unwrap()
+    construct(
+        UserNet::new(device),
+        &CandidateSets::uniform(["NC3", "NC5", "IDT"]),
+        device,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -77,14 +85,18 @@ fn slot_keys_are_model_paths() {
     let c = constructed(&device);
     let keys: Vec<String> = list_slots(&c.model).into_iter().map(|s| s.key).collect();
     assert_eq!(keys, ["stem", "body.0", "body.1"]);
-    assert_eq!(c.space.names().collect::<Vec<_>>(), ["stem", "body.0", "body.1"]);
+    assert_eq!(
+        c.space.names().collect::<Vec<_>>(),
+        ["stem", "body.0", "body.1"]
+    );
 }
 
 #[test]
 fn slot_model_trains_and_only_active_params_move() {
     let device = Device::default().autodiff();
     let mut c = constructed(&device);
-    c.apply(&[("body.0", "NC5")].into_iter().collect::<ArchDesc>()).unwrap();
+    c.apply(&[("body.0", "NC5")].into_iter().collect::<ArchDesc>())
+        .unwrap();
     let mut model = c.model;
     let before = snapshot(&model);
     let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
@@ -109,9 +121,14 @@ fn slot_model_trains_and_only_active_params_move() {
         }
     }
     // Every trainable parameter belongs to an active candidate (NC3/NC5) or the head.
-    assert!(after.keys().all(|p| p.starts_with("head") || p.contains(".NC3.") || p.contains(".NC5.")));
+    assert!(after
+        .keys()
+        .all(|p| p.starts_with("head") || p.contains(".NC3.") || p.contains(".NC5.")));
     assert!(after.keys().any(|p| p.starts_with("body.0.NC5.")));
-    assert!(!after.keys().any(|p| p.starts_with("body.0.NC3.")), "the swapped-out candidate is gone");
+    assert!(
+        !after.keys().any(|p| p.starts_with("body.0.NC3.")),
+        "the swapped-out candidate is gone"
+    );
 }
 
 #[test]
@@ -125,11 +142,19 @@ fn record_round_trip_gives_identical_outputs() {
     let expected = model.forward(x.clone()).into_data();
     model.clone().save_file(&path).unwrap();
     device.seed(99);
-    let fresh = construct(UserNet::new(&device), &CandidateSets::uniform(["NC3", "NC5", "IDT"]), &device)
-        .unwrap()
-        .model
-        .valid();
-    assert_ne!(fresh.forward(x.clone()).into_data(), expected, "fresh weights differ");
+    let fresh = construct(
+        UserNet::new(&device),
+        &CandidateSets::uniform(["NC3", "NC5", "IDT"]),
+        &device,
+    )
+    .unwrap()
+    .model
+    .valid();
+    assert_ne!(
+        fresh.forward(x.clone()).into_data(),
+        expected,
+        "fresh weights differ"
+    );
     let loaded = fresh.try_load_file(&path).unwrap();
     assert_eq!(loaded.forward(x).into_data(), expected);
 }
@@ -145,7 +170,10 @@ fn slot_moves_device_and_switches_modes() {
     let forked = moved.fork(&device);
     assert_eq!(forked.devices(), vec![device.clone()]);
     assert_eq!(forked.num_params(), c.model.num_params());
-    assert!(trainable_params(&c.model) < c.model.num_params(), "running stats are not trainable");
+    assert!(
+        trainable_params(&c.model) < c.model.num_params(),
+        "running stats are not trainable"
+    );
     let valid = c.model.valid();
     let (x, _) = batch(&plain);
     assert!(!valid.forward(x).is_autodiff());
@@ -158,11 +186,19 @@ fn transform_swaps_the_entity_in_place() {
     let device = Device::default();
     let mut c = constructed(&device);
     let calls = c
-        .apply(&[("stem", "IDT"), ("body.1", "NC5")].into_iter().collect::<ArchDesc>())
+        .apply(
+            &[("stem", "IDT"), ("body.1", "NC5")]
+                .into_iter()
+                .collect::<ArchDesc>(),
+        )
         .unwrap();
     assert_eq!(calls, 2);
-    let entities: Vec<Option<String>> = list_slots(&c.model).into_iter().map(|s| s.entity).collect();
-    assert_eq!(entities, [Some("IDT".into()), Some("NC3".into()), Some("NC5".into())]);
+    let entities: Vec<Option<String>> =
+        list_slots(&c.model).into_iter().map(|s| s.entity).collect();
+    assert_eq!(
+        entities,
+        [Some("IDT".into()), Some("NC3".into()), Some("NC5".into())]
+    );
     let (x, _) = batch(&device);
     assert_eq!(c.model.forward(x).dims(), [6, 3]);
 }

@@ -29,7 +29,13 @@ pub struct ConvNet {
 impl ConvNet {
     /// A net for `c_in`-channel images and `classes` classes; slot `i` maps to `channels[i]`
     /// channels with `strides[i]`.
-    pub fn new(c_in: usize, classes: usize, channels: &[usize], strides: &[usize], device: &Device) -> Self {
+    pub fn new(
+        c_in: usize,
+        classes: usize,
+        channels: &[usize],
+        strides: &[usize],
+        device: &Device,
+    ) -> Self {
         let mut convs = Vec::with_capacity(channels.len());
         let mut c = c_in;
         for (&c_out, &stride) in channels.iter().zip(strides) {
@@ -85,12 +91,17 @@ fn default_strides() -> Vec<usize> {
     vec![1, 2, 1]
 }
 
-fn build(args: &toml::Table, input: &ModelInput, device: &Device) -> Result<NetBox, ConstructError> {
+fn build(
+    args: &toml::Table,
+    input: &ModelInput,
+    device: &Device,
+) -> Result<NetBox, ConstructError> {
     let bad = |reason: String| ConstructError::InvalidModelArgs {
         model: "ConvNet".into(),
         reason,
     };
-    let a = ConvNetArgs::deserialize(toml::Value::Table(args.clone())).map_err(|e| bad(e.message().to_string()))?;
+    let a = ConvNetArgs::deserialize(toml::Value::Table(args.clone()))
+        .map_err(|e| bad(e.message().to_string()))?;
     if a.channels.is_empty() || a.channels.len() != a.strides.len() {
         return Err(bad(format!(
             "`channels` ({} entries) and `strides` ({} entries) must be non-empty and of equal length",
@@ -101,6 +112,15 @@ fn build(args: &toml::Table, input: &ModelInput, device: &Device) -> Result<NetB
     if a.channels.contains(&0) || a.strides.iter().any(|s| !(1..=2).contains(s)) {
         return Err(bad("channels must be positive and strides 1 or 2".into()));
     }
-    Ok(NetBox::new("", ConvNet::new(input.channels, input.classes, &a.channels, &a.strides, device)))
+    Ok(NetBox::new(
+        "",
+        ConvNet::new(
+            input.channels,
+            input.classes,
+            &a.channels,
+            &a.strides,
+            device,
+        ),
+    ))
 }
 register_model!("ConvNet", build);

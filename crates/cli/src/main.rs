@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "modnas", version, about = "Modular neural architecture search on Burn")]
+#[command(
+    name = "modnas",
+    version,
+    about = "Modular neural architecture search on Burn"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,7 +59,12 @@ fn progress(cfg: &Config, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
-    let total = cfg.estim.search.args.get("trials").and_then(|v| v.as_integer());
+    let total = cfg
+        .estim
+        .search
+        .args
+        .get("trials")
+        .and_then(|v| v.as_integer());
     let bar = match total {
         Some(n) if n > 0 => ProgressBar::new(n as u64),
         _ => ProgressBar::new_spinner(),
@@ -90,12 +99,19 @@ fn search(
     })?;
     bar.finish_and_clear();
     println!("run directory: {}", run.dir.display());
-    println!("trials: {} (stopped: {:?})", run.outcome.trials, run.outcome.stop);
+    println!(
+        "trials: {} (stopped: {:?})",
+        run.outcome.trials, run.outcome.stop
+    );
     match &run.outcome.best {
         Some(best) => {
             println!("best trial: #{}", best.index);
             println!("best arch: {}", best.arch.summary());
-            let metrics: Vec<String> = best.metrics.iter().map(|(k, v)| format!("{k}={v:.6}")).collect();
+            let metrics: Vec<String> = best
+                .metrics
+                .iter()
+                .map(|(k, v)| format!("{k}={v:.6}"))
+                .collect();
             println!("best metrics: {}", metrics.join(", "));
         }
         None => println!("no trial was evaluated"),

@@ -12,14 +12,38 @@ use std::any::Any;
 macro_rules! dispatch_rank {
     ($rank:expr, $d:ident => $body:block) => {
         match $rank {
-            1 => { const $d: usize = 1; $body }
-            2 => { const $d: usize = 2; $body }
-            3 => { const $d: usize = 3; $body }
-            4 => { const $d: usize = 4; $body }
-            5 => { const $d: usize = 5; $body }
-            6 => { const $d: usize = 6; $body }
-            7 => { const $d: usize = 7; $body }
-            8 => { const $d: usize = 8; $body }
+            1 => {
+                const $d: usize = 1;
+                $body
+            }
+            2 => {
+                const $d: usize = 2;
+                $body
+            }
+            3 => {
+                const $d: usize = 3;
+                $body
+            }
+            4 => {
+                const $d: usize = 4;
+                $body
+            }
+            5 => {
+                const $d: usize = 5;
+                $body
+            }
+            6 => {
+                const $d: usize = 6;
+                $body
+            }
+            7 => {
+                const $d: usize = 7;
+                $body
+            }
+            8 => {
+                const $d: usize = 8;
+                $body
+            }
             other => panic!("modnas supports parameters of rank 1 to 8, found rank {other}"),
         }
     };
@@ -107,13 +131,28 @@ pub(crate) struct ToDynMapper<'a>(pub &'a mut dyn DynMapper);
 
 impl ModuleMapper for ToDynMapper<'_> {
     fn map_float<const D: usize>(&mut self, p: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        self.0.map_float(ParamOwned { rank: D, value: Box::new(p) }).take()
+        self.0
+            .map_float(ParamOwned {
+                rank: D,
+                value: Box::new(p),
+            })
+            .take()
     }
     fn map_int<const D: usize>(&mut self, p: Param<Tensor<D, Int>>) -> Param<Tensor<D, Int>> {
-        self.0.map_int(ParamOwned { rank: D, value: Box::new(p) }).take()
+        self.0
+            .map_int(ParamOwned {
+                rank: D,
+                value: Box::new(p),
+            })
+            .take()
     }
     fn map_bool<const D: usize>(&mut self, p: Param<Tensor<D, Bool>>) -> Param<Tensor<D, Bool>> {
-        self.0.map_bool(ParamOwned { rank: D, value: Box::new(p) }).take()
+        self.0
+            .map_bool(ParamOwned {
+                rank: D,
+                value: Box::new(p),
+            })
+            .take()
     }
     fn map_flag(&mut self, p: Param<Flag>) -> Param<Flag> {
         self.0.map_flag(p)

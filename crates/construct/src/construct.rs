@@ -119,15 +119,27 @@ pub fn construct<M: Module + 'static>(
         for name in names {
             lookup::<crate::CandidateEntry>(name)?;
         }
-        initial.insert(slot.path.clone(), build_candidate(first, &slot.spec, device)?);
-        space.insert(slot.path.clone(), Categorical::new(names.iter().map(String::as_str))?)?;
+        initial.insert(
+            slot.path.clone(),
+            build_candidate(first, &slot.spec, device)?,
+        );
+        space.insert(
+            slot.path.clone(),
+            Categorical::new(names.iter().map(String::as_str))?,
+        )?;
         let (key, spec, device) = (slot.path.clone(), slot.spec.clone(), device.clone());
-        transform.add_handler(format!("slot:{key}"), Trigger::on(key.clone()), move |ctx, m: &mut M| {
-            let value = ctx.value(&key)?;
-            let name = value.as_str().ok_or_else(|| format!("slot value {value} is not a candidate name"))?;
-            set_slot_entity(m, &key, build_candidate(name, &spec, &device)?)?;
-            Ok(())
-        });
+        transform.add_handler(
+            format!("slot:{key}"),
+            Trigger::on(key.clone()),
+            move |ctx, m: &mut M| {
+                let value = ctx.value(&key)?;
+                let name = value
+                    .as_str()
+                    .ok_or_else(|| format!("slot value {value} is not a candidate name"))?;
+                set_slot_entity(m, &key, build_candidate(name, &spec, &device)?)?;
+                Ok(())
+            },
+        );
         tracing::debug!(slot = %slot.path, candidates = ?names, "slot constructed");
     }
     let model = edit_slots(model, move |path, slot| {

@@ -1,9 +1,13 @@
 //! [`DynModule`]: a type-erased [`NasModule`] that is itself a Burn `Module`.
 
-use crate::bridge::{DynMapper, DynVisitor, FromDynMapper, FromDynVisitor, ToDynMapper, ToDynVisitor};
+use crate::bridge::{
+    DynMapper, DynVisitor, FromDynMapper, FromDynVisitor, ToDynMapper, ToDynVisitor,
+};
 use crate::{Cost, NasModule};
-use burn::module::{Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor};
 use burn::module::Content;
+use burn::module::{
+    Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor,
+};
 use burn::tensor::Device;
 use std::any::Any;
 use std::fmt;
@@ -179,19 +183,31 @@ impl<I: 'static, O: 'static> Module for DynModule<I, O> {
         self.inner.collect_devices_dyn(devices)
     }
     fn fork(self, device: &Device) -> Self {
-        Self { inner: self.inner.fork_dyn(device), name: self.name }
+        Self {
+            inner: self.inner.fork_dyn(device),
+            name: self.name,
+        }
     }
     fn to_device(self, device: &Device) -> Self {
-        Self { inner: self.inner.to_device_dyn(device), name: self.name }
+        Self {
+            inner: self.inner.to_device_dyn(device),
+            name: self.name,
+        }
     }
     fn train(self) -> Self {
-        Self { inner: self.inner.train_dyn(), name: self.name }
+        Self {
+            inner: self.inner.train_dyn(),
+            name: self.name,
+        }
     }
     fn valid(&self) -> Self {
         self.with(self.inner.valid_dyn())
     }
     fn materialize(self) -> Self {
-        Self { inner: self.inner.materialize_dyn(), name: self.name }
+        Self {
+            inner: self.inner.materialize_dyn(),
+            name: self.name,
+        }
     }
     fn visit<V: ModuleVisitor>(&self, visitor: &mut V) {
         // An empty name adds no path segment (a boxed network keeps its own paths).
@@ -213,7 +229,10 @@ impl<I: 'static, O: 'static> Module for DynModule<I, O> {
         if named {
             mapper.exit_module(&self.name, "Struct:DynModule");
         }
-        Self { inner, name: self.name }
+        Self {
+            inner,
+            name: self.name,
+        }
     }
 }
 

@@ -13,7 +13,9 @@
 //! ```
 
 use crate::{CandidateBox, Cost};
-use burn::module::{Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor};
+use burn::module::{
+    Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor,
+};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;

@@ -109,7 +109,10 @@ impl ImageClsTrainer {
             return Err(bad("`batch_size` must be at least 1".into()));
         }
         if !(0.0..1.0).contains(&args.momentum) {
-            return Err(bad(format!("`momentum` = {} must lie in [0, 1)", args.momentum)));
+            return Err(bad(format!(
+                "`momentum` = {} must lie in [0, 1)",
+                args.momentum
+            )));
         }
         Ok(Self { args })
     }
@@ -125,11 +128,16 @@ impl ImageClsTrainer {
     }
 
     fn optimizer(&self) -> ModuleOptimizer {
-        let decay = (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));
+        let decay =
+            (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));
         match self.args.optimizer {
             WeightOptimKind::Sgd => SgdConfig::new()
                 .with_weight_decay(decay)
-                .with_momentum(Some(MomentumConfig::new().with_momentum(self.args.momentum).with_dampening(0.0)))
+                .with_momentum(Some(
+                    MomentumConfig::new()
+                        .with_momentum(self.args.momentum)
+                        .with_dampening(0.0),
+                ))
                 .init(),
             WeightOptimKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
         }
@@ -140,7 +148,8 @@ impl ImageClsTrainer {
             return self.args.lr;
         }
         let t = step as f64 / (total - 1) as f64;
-        self.args.lr_min + 0.5 * (self.args.lr - self.args.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
+        self.args.lr_min
+            + 0.5 * (self.args.lr - self.args.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
     }
 
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`; batches are
@@ -199,7 +208,13 @@ impl ImageClsTrainer {
             let logits = net.forward(x);
             let n = batch.len() as f64;
             let loss = loss_fn.forward(logits.clone(), y.clone()) * n;
-            let hits = logits.argmax(1).reshape([batch.len()]).equal(y).int().sum().float();
+            let hits = logits
+                .argmax(1)
+                .reshape([batch.len()])
+                .equal(y)
+                .int()
+                .sum()
+                .float();
             loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
             correct = Some(correct.map_or(hits.clone(), |c| c + hits));
         }

@@ -15,7 +15,8 @@ pub trait ArchOptim: Send {
 }
 
 /// Builds an optimizer for a space from TOML arguments and a seed.
-pub type OptimBuildFn = fn(&ParamSpace, &toml::Table, u64) -> Result<Box<dyn ArchOptim>, OptimError>;
+pub type OptimBuildFn =
+    fn(&ParamSpace, &toml::Table, u64) -> Result<Box<dyn ArchOptim>, OptimError>;
 
 /// A registered optimizer.
 pub struct OptimEntry {
@@ -65,7 +66,10 @@ pub fn optim_names() -> Vec<&'static str> {
 }
 
 /// Deserializes an optimizer's arguments, naming the optimizer in errors.
-pub fn parse_optim_args<T: DeserializeOwned>(optim: &str, args: &toml::Table) -> Result<T, OptimError> {
+pub fn parse_optim_args<T: DeserializeOwned>(
+    optim: &str,
+    args: &toml::Table,
+) -> Result<T, OptimError> {
     T::deserialize(toml::Value::Table(args.clone())).map_err(|e| OptimError::InvalidArgs {
         optim: optim.to_string(),
         reason: e.message().to_string(),

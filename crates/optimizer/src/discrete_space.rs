@@ -1,7 +1,9 @@
 //! [`DiscreteSpace`]: the categorical and numeric parameters of a space, as an optimizer
 //! sees them, with mixed-radix indexing of finite spaces.
 
-use modnas_param_space::{ArchDesc, Categorical, Numeric, NumericKind, ParamKind, ParamSpace, ParamValue};
+use modnas_param_space::{
+    ArchDesc, Categorical, Numeric, NumericKind, ParamKind, ParamSpace, ParamValue,
+};
 use rand::Rng;
 
 /// The domain of one discrete parameter.
@@ -56,7 +58,13 @@ impl Domain {
 
     fn spread(n: &Numeric, points: usize) -> Vec<ParamValue> {
         let mut values: Vec<ParamValue> = (0..points)
-            .map(|i| n.from_unit(if points == 1 { 0.5 } else { i as f64 / (points - 1) as f64 }))
+            .map(|i| {
+                n.from_unit(if points == 1 {
+                    0.5
+                } else {
+                    i as f64 / (points - 1) as f64
+                })
+            })
             .collect();
         values.dedup();
         values
@@ -130,7 +138,8 @@ mod tests {
 
     fn space() -> ParamSpace {
         let mut s = ParamSpace::new();
-        s.insert("a", Categorical::new(["x", "y"]).unwrap()).unwrap();
+        s.insert("a", Categorical::new(["x", "y"]).unwrap())
+            .unwrap();
         s.insert("b", Numeric::int(0, 2).unwrap()).unwrap();
         s
     }

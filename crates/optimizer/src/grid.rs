@@ -37,7 +37,11 @@ impl GridSearchOptim {
         }
         let discrete = DiscreteSpace::from_space(space);
         let names = discrete.params().iter().map(|(n, _)| n.clone()).collect();
-        let axes: Vec<Vec<ParamValue>> = discrete.params().iter().map(|(_, d)| d.grid(points)).collect();
+        let axes: Vec<Vec<ParamValue>> = discrete
+            .params()
+            .iter()
+            .map(|(_, d)| d.grid(points))
+            .collect();
         let total = axes
             .iter()
             .try_fold(1u128, |acc, a| acc.checked_mul(a.len() as u128))
@@ -82,7 +86,11 @@ impl ArchOptim for GridSearchOptim {
     }
 }
 
-fn build(space: &ParamSpace, args: &toml::Table, _seed: u64) -> Result<Box<dyn ArchOptim>, OptimError> {
+fn build(
+    space: &ParamSpace,
+    args: &toml::Table,
+    _seed: u64,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
     let args: GridSearchArgs = parse_optim_args("GridSearchOptim", args)?;
     Ok(Box::new(GridSearchOptim::new(space, args.points)?))
 }
@@ -96,7 +104,8 @@ mod tests {
     #[test]
     fn grid_enumerates_in_order_then_stops() {
         let mut s = ParamSpace::new();
-        s.insert("a", Categorical::new(["x", "y"]).unwrap()).unwrap();
+        s.insert("a", Categorical::new(["x", "y"]).unwrap())
+            .unwrap();
         s.insert("lr", Numeric::float(0.0, 1.0).unwrap()).unwrap();
         let mut g = GridSearchOptim::new(&s, 3).unwrap();
         assert_eq!(g.total(), 6);

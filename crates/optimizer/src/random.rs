@@ -72,7 +72,11 @@ impl ArchOptim for RandomSearchOptim {
     }
 }
 
-fn build(space: &ParamSpace, args: &toml::Table, seed: u64) -> Result<Box<dyn ArchOptim>, OptimError> {
+fn build(
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
     let _: RandomSearchArgs = parse_optim_args("RandomSearchOptim", args)?;
     Ok(Box::new(RandomSearchOptim::new(space, seed)))
 }
@@ -85,7 +89,8 @@ mod tests {
 
     fn space() -> ParamSpace {
         let mut s = ParamSpace::new();
-        s.insert("a", Categorical::new(["x", "y", "z"]).unwrap()).unwrap();
+        s.insert("a", Categorical::new(["x", "y", "z"]).unwrap())
+            .unwrap();
         s.insert("b", Numeric::int(0, 3).unwrap()).unwrap();
         s
     }
@@ -114,6 +119,9 @@ mod tests {
         let mut args = toml::Table::new();
         args.insert("populaton".into(), 5.into());
         let err = build(&space(), &args, 0).err().unwrap().to_string();
-        assert!(err.contains("RandomSearchOptim") && err.contains("populaton"), "{err}");
+        assert!(
+            err.contains("RandomSearchOptim") && err.contains("populaton"),
+            "{err}"
+        );
     }
 }

@@ -71,7 +71,11 @@ impl ArchDesc {
 
 impl<K: Into<String>, V: Into<ParamValue>> FromIterator<(K, V)> for ArchDesc {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 

@@ -168,7 +168,9 @@ impl Numeric {
             self.low + u * (self.high - self.low)
         };
         match self.kind {
-            NumericKind::Int => ParamValue::Int((x.round() as i64).clamp(self.low as i64, self.high as i64)),
+            NumericKind::Int => {
+                ParamValue::Int((x.round() as i64).clamp(self.low as i64, self.high as i64))
+            }
             NumericKind::Float => ParamValue::Float(x.clamp(self.low, self.high)),
         }
     }
@@ -235,7 +237,11 @@ impl ParamKind {
                 Some(_) => Ok(()),
                 None => Err(format!(
                     "allowed: [{}]",
-                    c.choices().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+                    c.choices()
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             },
             ParamKind::Numeric(n) => n.check(value),

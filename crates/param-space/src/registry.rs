@@ -27,7 +27,11 @@ pub struct UnknownName {
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.duplicate {
-            write!(f, "{} `{}` is registered more than once", self.kind, self.name)
+            write!(
+                f,
+                "{} `{}` is registered more than once",
+                self.kind, self.name
+            )
         } else {
             write!(
                 f,

@@ -90,7 +90,10 @@ impl ParamSpace {
     }
 
     fn position(&self, name: &str) -> Result<usize, ParamSpaceError> {
-        self.index.get(name).copied().ok_or_else(|| self.unknown(name))
+        self.index
+            .get(name)
+            .copied()
+            .ok_or_else(|| self.unknown(name))
     }
 
     fn unknown(&self, name: &str) -> ParamSpaceError {
@@ -220,7 +223,8 @@ mod tests {
 
     fn space() -> ParamSpace {
         let mut s = ParamSpace::new();
-        s.insert("a", Categorical::new(["x", "y"]).unwrap()).unwrap();
+        s.insert("a", Categorical::new(["x", "y"]).unwrap())
+            .unwrap();
         s.insert("b", Numeric::int(1, 3).unwrap()).unwrap();
         s.insert("c", Categorical::new([1i64, 2]).unwrap()).unwrap();
         s
@@ -256,7 +260,10 @@ mod tests {
     fn bad_values_say_what_is_allowed() {
         let mut s = space();
         let err = s.set("a", "z".into()).unwrap_err().to_string();
-        assert!(err.contains("\"z\"") && err.contains("allowed: [\"x\", \"y\"]"), "{err}");
+        assert!(
+            err.contains("\"z\"") && err.contains("allowed: [\"x\", \"y\"]"),
+            "{err}"
+        );
         let err = s.set("nope", "z".into()).unwrap_err().to_string();
         assert!(err.contains("known parameters: [a, b, c]"), "{err}");
     }

@@ -130,8 +130,7 @@ impl<S> Transform<S> {
                 }
             }
         }
-        self.fired
-            .sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.fired.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let ctx = HandlerCtx {
             space,
             updates: &updates,
@@ -174,7 +173,9 @@ mod tests {
         s
     }
 
-    fn logger(tag: &'static str) -> impl FnMut(&HandlerCtx<'_>, &mut Vec<&'static str>) -> Result<(), HandlerError> {
+    fn logger(
+        tag: &'static str,
+    ) -> impl FnMut(&HandlerCtx<'_>, &mut Vec<&'static str>) -> Result<(), HandlerError> {
         move |_, log| {
             log.push(tag);
             Ok(())
@@ -205,7 +206,11 @@ mod tests {
         let mut s = space(&["a", "b", "c"]);
         let mut t = Transform::new(&s);
         t.add_handler("on_a", Trigger::on("a"), logger("on_a"));
-        t.add_handler("any_abc", Trigger::any_of(["a", "b", "c"]), logger("any_abc"));
+        t.add_handler(
+            "any_abc",
+            Trigger::any_of(["a", "b", "c"]),
+            logger("any_abc"),
+        );
         t.add_handler("all_ab", Trigger::all_of(["a", "b"]), logger("all_ab"));
         t.add_handler("on_b", Trigger::on("b"), logger("on_b"));
         for n in ["a", "b", "c"] {
@@ -220,10 +225,15 @@ mod tests {
     fn handler_errors_name_handler_and_parameter() {
         let mut s = space(&["width"]);
         let mut t: Transform<()> = Transform::new(&s);
-        t.add_handler("set_width", Trigger::on("width"), |_, _| Err("no such width".into()));
+        t.add_handler("set_width", Trigger::on("width"), |_, _| {
+            Err("no such width".into())
+        });
         s.set("width", 1i64.into()).unwrap();
         let err = t.run(&s, &mut ()).unwrap_err().to_string();
-        assert!(err.contains("set_width") && err.contains("width") && err.contains("no such width"), "{err}");
+        assert!(
+            err.contains("set_width") && err.contains("width") && err.contains("no such width"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -42,7 +42,7 @@ impl ConvLayer {
                 "convolution needs positive sizes, got c_in={c_in} c_out={c_out} stride={stride} groups={groups}"
             )));
         }
-        if c_in % groups != 0 || c_out % groups != 0 {
+        if !c_in.is_multiple_of(groups) || !c_out.is_multiple_of(groups) {
             return Err(ConstructError::InvalidSpec(format!(
                 "channels {c_in}→{c_out} are not divisible by {groups} groups"
             )));
@@ -76,7 +76,9 @@ impl ConvLayer {
         let (n, h, w) = (input[0], input[2], input[3]);
         let ho = out_size(h, self.kernel, self.stride, self.dilation);
         let wo = out_size(w, self.kernel, self.stride, self.dilation);
-        let macs = (n * self.c_out * (self.c_in / self.groups) * self.kernel * self.kernel * ho * wo) as u64;
+        let macs =
+            (n * self.c_out * (self.c_in / self.groups) * self.kernel * self.kernel * ho * wo)
+                as u64;
         Cost::new(macs, vec![n, self.c_out, ho, wo])
     }
 }

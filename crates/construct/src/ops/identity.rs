@@ -22,7 +22,7 @@ pub struct FactorizedReduce {
 impl FactorizedReduce {
     /// Reduces `c_in` channels to `c_out` (which must be even) at stride 2.
     pub fn new(c_in: usize, c_out: usize, device: &Device) -> Result<Self, ConstructError> {
-        if c_out % 2 != 0 {
+        if !c_out.is_multiple_of(2) {
             return Err(ConstructError::InvalidSpec(format!(
                 "factorized reduce needs an even output channel count, got {c_out}"
             )));
@@ -38,10 +38,12 @@ impl FactorizedReduce {
         let x = relu(x);
         let [_, _, h, w] = x.dims();
         // Shift by one pixel; pad bottom/right so both branches have the same output size.
-        let shifted = x
-            .clone()
-            .pad((0, 1, 0, 1), PadMode::Constant(0.0))
-            .slice([0..x.dims()[0], 0..x.dims()[1], 1..h + 1, 1..w + 1]);
+        let shifted = x.clone().pad((0, 1, 0, 1), PadMode::Constant(0.0)).slice([
+            0..x.dims()[0],
+            0..x.dims()[1],
+            1..h + 1,
+            1..w + 1,
+        ]);
         let y = Tensor::cat(vec![self.a.forward(x), self.b.forward(shifted)], 1);
         self.bn.forward(y)
     }
@@ -76,7 +78,10 @@ impl Skip {
                     batch_norm(spec.c_out, device),
                 )),
             ),
-            (2, _) => (Some(FactorizedReduce::new(spec.c_in, spec.c_out, device)?), None),
+            (2, _) => (
+                Some(FactorizedReduce::new(spec.c_in, spec.c_out, device)?),
+                None,
+            ),
             (s, _) => {
                 return Err(ConstructError::InvalidSpec(format!(
                     "IDT supports stride 1 or 2, got {s}"

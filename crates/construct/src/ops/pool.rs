@@ -45,12 +45,19 @@ impl Pool {
     /// Average (`max == false`) or max pooling for `spec`.
     pub fn new(spec: &SlotSpec, max: bool, device: &Device) -> Result<Self, ConstructError> {
         if spec.stride == 0 {
-            return Err(ConstructError::InvalidSpec("pooling stride must be positive".into()));
+            return Err(ConstructError::InvalidSpec(
+                "pooling stride must be positive".into(),
+            ));
         }
         let s = [spec.stride; 2];
         let pad = PaddingConfig2d::Explicit(1, 1, 1, 1);
         let pool = if max {
-            PoolKind::Max(MaxPool2dConfig::new([3, 3]).with_strides(s).with_padding(pad).init())
+            PoolKind::Max(
+                MaxPool2dConfig::new([3, 3])
+                    .with_strides(s)
+                    .with_padding(pad)
+                    .init(),
+            )
         } else {
             PoolKind::Avg(
                 AvgPool2dConfig::new([3, 3])

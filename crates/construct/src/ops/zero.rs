@@ -17,7 +17,12 @@ impl NasModule for Zero {
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, _, h, w] = x.dims();
-        let shape = [n, self.c_out, out_size(h, 1, self.stride, 1), out_size(w, 1, self.stride, 1)];
+        let shape = [
+            n,
+            self.c_out,
+            out_size(h, 1, self.stride, 1),
+            out_size(w, 1, self.stride, 1),
+        ];
         Tensor::zeros(shape, &x.device())
     }
     fn cost(&self, input: &[usize]) -> Cost {
@@ -33,8 +38,16 @@ impl NasModule for Zero {
 
 fn nil(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     if s.stride == 0 {
-        return Err(ConstructError::InvalidSpec("NIL stride must be positive".into()));
+        return Err(ConstructError::InvalidSpec(
+            "NIL stride must be positive".into(),
+        ));
     }
-    Ok(CandidateBox::new("NIL", Zero { c_out: s.c_out, stride: s.stride }))
+    Ok(CandidateBox::new(
+        "NIL",
+        Zero {
+            c_out: s.c_out,
+            stride: s.stride,
+        },
+    ))
 }
 register_candidate!("NIL", nil);

@@ -67,11 +67,16 @@ pub fn parse_label_last_csv(
             )));
         }
         for f in &fields[..n_pixels] {
-            let v: f32 = f.trim().parse().map_err(|_| bad(format!("pixel `{f}` is not a number")))?;
+            let v: f32 = f
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("pixel `{f}` is not a number")))?;
             pixels.push(v / max_value);
         }
         let label = fields[n_pixels].trim();
-        let label: f64 = label.parse().map_err(|_| bad(format!("label `{label}` is not a number")))?;
+        let label: f64 = label
+            .parse()
+            .map_err(|_| bad(format!("label `{label}` is not a number")))?;
         if label < 0.0 || label.fract() != 0.0 {
             return Err(bad(format!("label {label} is not a class index")));
         }

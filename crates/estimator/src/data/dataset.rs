@@ -104,7 +104,13 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
         let s = tiny().split(0.3, &mut rng);
         assert_eq!((s.train.len(), s.valid.len()), (7, 3));
-        let mut all: Vec<f32> = s.train.pixels.iter().chain(&s.valid.pixels).copied().collect();
+        let mut all: Vec<f32> = s
+            .train
+            .pixels
+            .iter()
+            .chain(&s.valid.pixels)
+            .copied()
+            .collect();
         all.sort_by(f32::total_cmp);
         assert_eq!(all, tiny().pixels);
     }

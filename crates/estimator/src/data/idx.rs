@@ -16,14 +16,22 @@ fn be_u32(bytes: &[u8], at: usize, path: &str) -> Result<usize, EstimError> {
 }
 
 /// Parses IDX image and label files already in memory.
-pub fn parse_idx(images: &[u8], labels: &[u8], images_path: &str, labels_path: &str) -> Result<ImageDataset, EstimError> {
+pub fn parse_idx(
+    images: &[u8],
+    labels: &[u8],
+    images_path: &str,
+    labels_path: &str,
+) -> Result<ImageDataset, EstimError> {
     let bad = |path: &str, reason: String| EstimError::BadData {
         path: path.to_string(),
         reason,
     };
     let magic = be_u32(images, 0, images_path)?;
     if magic != 2051 {
-        return Err(bad(images_path, format!("image magic is {magic}, expected 2051")));
+        return Err(bad(
+            images_path,
+            format!("image magic is {magic}, expected 2051"),
+        ));
     }
     let (n, h, w) = (
         be_u32(images, 4, images_path)?,
@@ -32,16 +40,25 @@ pub fn parse_idx(images: &[u8], labels: &[u8], images_path: &str, labels_path: &
     );
     let body = &images[16..];
     if body.len() != n * h * w {
-        return Err(bad(images_path, format!("{} pixel bytes for {n} images of {h}×{w}", body.len())));
+        return Err(bad(
+            images_path,
+            format!("{} pixel bytes for {n} images of {h}×{w}", body.len()),
+        ));
     }
     let magic = be_u32(labels, 0, labels_path)?;
     if magic != 2049 {
-        return Err(bad(labels_path, format!("label magic is {magic}, expected 2049")));
+        return Err(bad(
+            labels_path,
+            format!("label magic is {magic}, expected 2049"),
+        ));
     }
     let n_labels = be_u32(labels, 4, labels_path)?;
     let label_bytes = &labels[8..];
     if n_labels != n || label_bytes.len() != n {
-        return Err(bad(labels_path, format!("{n_labels} labels for {n} images")));
+        return Err(bad(
+            labels_path,
+            format!("{n_labels} labels for {n} images"),
+        ));
     }
     let labels: Vec<usize> = label_bytes.iter().map(|&b| b as usize).collect();
     Ok(ImageDataset {
@@ -89,9 +106,15 @@ mod tests {
     fn rejects_wrong_magic_and_counts() {
         let (mut i, l) = idx(3);
         i[3] = 0;
-        assert!(parse_idx(&i, &l, "i", "l").unwrap_err().to_string().contains("expected 2051"));
+        assert!(parse_idx(&i, &l, "i", "l")
+            .unwrap_err()
+            .to_string()
+            .contains("expected 2051"));
         let (i, _) = idx(3);
         let (_, l) = idx(2);
-        assert!(parse_idx(&i, &l, "i", "l").unwrap_err().to_string().contains("2 labels for 3 images"));
+        assert!(parse_idx(&i, &l, "i", "l")
+            .unwrap_err()
+            .to_string()
+            .contains("2 labels for 3 images"));
     }
 }

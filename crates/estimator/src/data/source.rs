@@ -1,6 +1,9 @@
 //! Data sources by name, as the `[data]` table of a config selects them.
 
-use super::{maybe_gunzip, parse_label_last_csv, read_file, read_idx, synthetic, DataSplit, ImageDataset, EMBEDDED_DIGITS};
+use super::{
+    maybe_gunzip, parse_label_last_csv, read_file, read_idx, synthetic, DataSplit, ImageDataset,
+    EMBEDDED_DIGITS,
+};
 use crate::{parse_args, EstimError};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -94,7 +97,10 @@ fn finish(
     if data.len() < 2 {
         return Err(EstimError::BadData {
             path: name.to_string(),
-            reason: format!("{} image(s); at least 2 are needed for a train/valid split", data.len()),
+            reason: format!(
+                "{} image(s); at least 2 are needed for a train/valid split",
+                data.len()
+            ),
         });
     }
     Ok(data.split(valid_ratio, &mut StdRng::seed_from_u64(seed)))
@@ -115,12 +121,23 @@ pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit,
         }
         "MnistCsv" => {
             let a: MnistCsvArgs = parse_args(name, args)?;
-            let data = parse_label_last_csv(&maybe_gunzip(&read_file(&a.path)?, &a.path)?, 28, 255.0, &a.path)?;
+            let data = parse_label_last_csv(
+                &maybe_gunzip(&read_file(&a.path)?, &a.path)?,
+                28,
+                255.0,
+                &a.path,
+            )?;
             finish(name, data, a.valid_ratio, a.limit, seed)
         }
         "Idx" => {
             let a: IdxArgs = parse_args(name, args)?;
-            finish(name, read_idx(&a.images, &a.labels)?, a.valid_ratio, a.limit, seed)
+            finish(
+                name,
+                read_idx(&a.images, &a.labels)?,
+                a.valid_ratio,
+                a.limit,
+                seed,
+            )
         }
         "Synthetic" => {
             let a: SyntheticArgs = parse_args(name, args)?;
@@ -135,7 +152,10 @@ pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit,
         }
         other => Err(EstimError::InvalidArgs {
             component: "data".into(),
-            reason: format!("unknown data type `{other}`; known: [{}]", DATA_TYPES.join(", ")),
+            reason: format!(
+                "unknown data type `{other}`; known: [{}]",
+                DATA_TYPES.join(", ")
+            ),
         }),
     }
 }
@@ -146,8 +166,13 @@ mod tests {
 
     #[test]
     fn unknown_type_lists_the_known_ones() {
-        let err = load_data("Cifar", &toml::Table::new(), 0).unwrap_err().to_string();
-        assert!(err.contains("Cifar") && err.contains("Digits, MnistCsv, Idx, Synthetic"), "{err}");
+        let err = load_data("Cifar", &toml::Table::new(), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Cifar") && err.contains("Digits, MnistCsv, Idx, Synthetic"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -156,6 +181,9 @@ mod tests {
         let s = load_data("Digits", &args, 1).unwrap();
         assert_eq!((s.train.len(), s.valid.len()), (75, 25));
         let args: toml::Table = toml::from_str("valid_ratio = 1.5").unwrap();
-        assert!(load_data("Digits", &args, 1).unwrap_err().to_string().contains("valid_ratio"));
+        assert!(load_data("Digits", &args, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("valid_ratio"));
     }
 }

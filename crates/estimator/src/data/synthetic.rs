@@ -5,7 +5,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// `n` images of `channels`×`size`×`size` in `classes` classes, generated from `seed`.
-pub fn synthetic(n: usize, classes: usize, channels: usize, size: usize, seed: u64) -> ImageDataset {
+pub fn synthetic(
+    n: usize,
+    classes: usize,
+    channels: usize,
+    size: usize,
+    seed: u64,
+) -> ImageDataset {
     let mut rng = StdRng::seed_from_u64(seed);
     let len = channels * size * size;
     let patterns: Vec<Vec<f32>> = (0..classes)

@@ -2,7 +2,9 @@
 //! evaluates it once.
 
 use super::search_loop::BestTracker;
-use super::{train_and_evaluate, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial};
+use super::{
+    train_and_evaluate, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
+};
 use crate::{parse_args, register_estim, EstimError};
 use serde::Deserialize;
 use std::time::Instant;

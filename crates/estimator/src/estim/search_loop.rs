@@ -30,10 +30,13 @@ pub struct Objective {
 impl Objective {
     /// The objective's value in `metrics`.
     pub fn value(&self, metrics: &MetricMap) -> Result<f64, EstimError> {
-        metrics.get(&self.key).copied().ok_or_else(|| EstimError::MissingObjective {
-            objective: self.key.clone(),
-            available: metrics.keys().cloned().collect::<Vec<_>>().join(", "),
-        })
+        metrics
+            .get(&self.key)
+            .copied()
+            .ok_or_else(|| EstimError::MissingObjective {
+                objective: self.key.clone(),
+                available: metrics.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
     }
 
     /// True when `a` is strictly better than `b` (NaN is never better).
@@ -62,7 +65,10 @@ pub(crate) struct BestTracker {
 
 impl BestTracker {
     pub(crate) fn new(objective: Objective) -> Self {
-        Self { objective, best: None }
+        Self {
+            objective,
+            best: None,
+        }
     }
 
     pub(crate) fn offer(&mut self, trial: &Trial) -> Result<(), EstimError> {
@@ -96,7 +102,10 @@ pub fn search_loop(
         if budget.trials.is_some_and(|t| index >= t) {
             break StopReason::TrialBudget;
         }
-        if budget.seconds.is_some_and(|s| start.elapsed().as_secs_f64() >= s) {
+        if budget
+            .seconds
+            .is_some_and(|s| start.elapsed().as_secs_f64() >= s)
+        {
             break StopReason::TimeBudget;
         }
         let Some(arch) = ctx.optim.next(1)?.into_iter().next() else {

@@ -1,6 +1,8 @@
 //! `SubNetEstim`: every proposed architecture is trained from scratch and evaluated.
 
-use super::{search_loop, train_and_evaluate, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
+use super::{
+    search_loop, train_and_evaluate, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome,
+};
 use crate::{parse_args, register_estim, EstimError};
 use serde::Deserialize;
 
@@ -48,7 +50,7 @@ impl SubNetEstim {
                 reason: "`epochs` must be at least 1".into(),
             });
         }
-        if args.max_seconds.is_some_and(|s| !(s > 0.0)) {
+        if args.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
             return Err(EstimError::InvalidArgs {
                 component: "SubNetEstim".into(),
                 reason: "`max_seconds` must be positive".into(),
@@ -76,6 +78,9 @@ impl Estim for SubNetEstim {
 }
 
 fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
-    Ok(Box::new(SubNetEstim::new(parse_args("SubNetEstim", args)?)?))
+    Ok(Box::new(SubNetEstim::new(parse_args(
+        "SubNetEstim",
+        args,
+    )?)?))
 }
 register_estim!("SubNetEstim", build);

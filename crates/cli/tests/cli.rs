@@ -1,0 +1,92 @@
+//! The `modnas` binary: exit codes, one-line errors, a search run and `list`.
+
+use std::process::Command;
+
+fn modnas() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_modnas"))
+}
+
+const CONFIG: &str = r#"
+[data]
+type = "Synthetic"
+args = { n = 24, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [2], strides = [1] }
+[construct.args]
+candidates = ["NC3", "IDT"]
+[estim.search]
+args = { epochs = 1, trials = 2 }
+"#;
+
+#[test]
+fn bad_input_exits_with_code_two_and_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .args(["-o", "optim.type=Nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown optimizer `Nope`"), "{err}");
+    let missing = modnas()
+        .args(["search", "-c", "/no/such/file.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn search_writes_the_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let run = dir.path().join("run");
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("best arch: convs.0="), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(run.join("trials.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    assert!(run.join("best.toml").exists());
+}
+
+#[test]
+fn list_names_every_kind() {
+    let out = modnas().arg("list").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "candidates:",
+        "NC3",
+        "MB7E6",
+        "optimizers:",
+        "RandomSearchOptim",
+        "estimators:",
+        "SubNetEstim",
+        "metrics:",
+        "FlopsMetric",
+        "models: ConvNet",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+}
