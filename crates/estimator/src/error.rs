@@ -66,8 +66,8 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(
     component: &str,
     args: &toml::Table,
 ) -> Result<T, EstimError> {
-    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| EstimError::InvalidArgs {
+    modnas_param_space::deserialize_args(args).map_err(|reason| EstimError::InvalidArgs {
         component: component.to_string(),
-        reason: e.message().to_string(),
+        reason,
     })
 }

@@ -1,7 +1,9 @@
 //! The optimizer interface and its registry.
 
 use crate::OptimError;
-use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace, Registered};
+use modnas_param_space::{
+    deserialize_args, lookup, registered_names, ArchDesc, MetricMap, ParamSpace, Registered,
+};
 use serde::de::DeserializeOwned;
 
 /// A search algorithm over the discrete parameters of a space (paper, Appendix C.2).
@@ -70,8 +72,8 @@ pub fn parse_optim_args<T: DeserializeOwned>(
     optim: &str,
     args: &toml::Table,
 ) -> Result<T, OptimError> {
-    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| OptimError::InvalidArgs {
+    deserialize_args(args).map_err(|reason| OptimError::InvalidArgs {
         optim: optim.to_string(),
-        reason: e.message().to_string(),
+        reason,
     })
 }

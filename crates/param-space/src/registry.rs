@@ -67,3 +67,9 @@ pub fn lookup<T: Registered>(name: &str) -> Result<&'static T, UnknownName> {
         }),
     }
 }
+
+/// Deserializes a component's TOML `args` table into its typed arguments; the message of the
+/// error names the offending key and what is allowed.
+pub fn deserialize_args<T: serde::de::DeserializeOwned>(args: &toml::Table) -> Result<T, String> {
+    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| e.message().to_string())
+}
