@@ -44,13 +44,7 @@ impl NasModule for ConvNet {
         self.head.forward(x.mean_dim(3).mean_dim(2).reshape([n, c]))
     }
     fn cost(&self, input: &[usize]) -> Cost {
-        let body = self
-            .convs
-            .iter()
-            .fold(Cost::new(0, input.to_vec()), |acc, s| {
-                let next = s.cost(&acc.output);
-                acc.then(next)
-            });
+        let body = Slot::chain_cost(&self.convs, input);
         let [d_in, d_out] = self.head.weight.dims();
         body.then(Cost::new(
             (input[0] * d_in * d_out) as u64,

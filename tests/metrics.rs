@@ -61,3 +61,16 @@ fn every_builtin_reports_its_true_output_shape() {
         }
     }
 }
+
+#[test]
+fn convnet_flops_sum_its_slots_and_head() {
+    use modnas::construct::{construct, CandidateSets, NasModule};
+    let device = Device::default();
+    let net = modnas::models::ConvNet::new(1, 10, &[4, 8], &[1, 2], &device);
+    let c = construct(net, &CandidateSets::uniform(["NC3"]), &device).unwrap();
+    // NC3 1->4 on 8x8: 9*1*4*64 = 2304; NC3 4->8 at stride 2 (4x4 out): 9*4*8*16 = 4608;
+    // linear head 8->10: 80.
+    let cost = NasModule::cost(&c.model, &[1, 1, 8, 8]);
+    assert_eq!(cost.macs, 2304 + 4608 + 80);
+    assert_eq!(cost.output, [1, 10]);
+}

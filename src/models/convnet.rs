@@ -61,13 +61,7 @@ impl NasModule for ConvNet {
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
-        let body = self
-            .convs
-            .iter()
-            .fold(Cost::new(0, input.to_vec()), |acc, slot| {
-                let next = slot.cost(&acc.output);
-                acc.then(next)
-            });
+        let body = Slot::chain_cost(&self.convs, input);
         let [d_in, d_out] = self.head.weight.dims();
         let n = input[0];
         body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))

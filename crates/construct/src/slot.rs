@@ -131,6 +131,16 @@ impl Slot {
         }
     }
 
+    /// Cost of running `slots` one after another on an input of shape `input`.
+    pub fn chain_cost<'a>(slots: impl IntoIterator<Item = &'a Slot>, input: &[usize]) -> Cost {
+        slots
+            .into_iter()
+            .fold(Cost::new(0, input.to_vec()), |acc, slot| {
+                let next = slot.cost(&acc.output);
+                acc.then(next)
+            })
+    }
+
     fn map_entity(self, f: impl FnOnce(CandidateBox) -> CandidateBox) -> Self {
         Self {
             entity: self.entity.map(f),
