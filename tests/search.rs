@@ -119,3 +119,38 @@ fn default_estim_trains_the_constructed_net_once() {
     let best = run.outcome.best.unwrap();
     assert_eq!(best.arch.summary(), "convs.0=\"NC3\", convs.1=\"NC3\"");
 }
+
+#[test]
+fn time_budget_stops_the_search() {
+    let _serial = serial();
+    let cfg = Config::from_toml(
+        BASE,
+        &[
+            "estim.search.args.trials=100".into(),
+            "estim.search.args.max_seconds=1e-9".into(),
+        ],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);
+    assert!(run.outcome.trials < 100);
+}
+
+#[test]
+fn sgd_training_learns_the_synthetic_classes() {
+    let _serial = serial();
+    let cfg = Config::from_toml(
+        BASE,
+        &[
+            "estim.search.type=DefaultEstim".into(),
+            "estim.search.args={ epochs = 8 }".into(),
+            "trainer.args={ optimizer = \"sgd\", lr = 0.1, batch_size = 8 }".into(),
+        ],
+    )
+    .unwrap();
+    let run = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    let m = run.outcome.best.unwrap().metrics;
+    assert!(m["acc"] > 0.9, "3 classes, chance is 0.33: {m:?}");
+    assert!(m["train_loss"] < 1.0, "{m:?}");
+}

@@ -3,34 +3,15 @@
 
 use crate::{CandidateBox, ConstructError, NetBox, SlotSpec};
 use burn::tensor::Device;
-use modnas_param_space::{lookup, registered_names, Registered};
+use modnas_param_space::{lookup, registered_names};
 
 /// Builds a candidate for a slot spec on a device.
 pub type CandidateBuildFn = fn(&SlotSpec, &Device) -> Result<CandidateBox, ConstructError>;
 
-/// A registered candidate.
-pub struct CandidateEntry {
-    /// Registry id (`NC3`, `MB3E6`...).
-    pub name: &'static str,
-    /// Constructor.
-    pub build: CandidateBuildFn,
-}
-
-impl CandidateEntry {
-    /// An entry (const, for `inventory::submit!`).
-    pub const fn new(name: &'static str, build: CandidateBuildFn) -> Self {
-        Self { name, build }
-    }
-}
-
-inventory::collect!(CandidateEntry);
-
-impl Registered for CandidateEntry {
-    const KIND: &'static str = "candidate";
-    fn id(&self) -> &'static str {
-        self.name
-    }
-}
+modnas_param_space::registry_entry!(
+    /// A registered candidate.
+    CandidateEntry, "candidate", CandidateBuildFn
+);
 
 /// Registers a candidate constructor under a name:
 /// `register_candidate!("MyOp", my_op_build);` where
@@ -73,29 +54,10 @@ pub struct ModelInput {
 /// Builds a searchable network from its TOML arguments.
 pub type ModelBuildFn = fn(&toml::Table, &ModelInput, &Device) -> Result<NetBox, ConstructError>;
 
-/// A registered model (backbone with slots).
-pub struct ModelEntry {
-    /// Registry id.
-    pub name: &'static str,
-    /// Constructor.
-    pub build: ModelBuildFn,
-}
-
-impl ModelEntry {
-    /// An entry (const, for `inventory::submit!`).
-    pub const fn new(name: &'static str, build: ModelBuildFn) -> Self {
-        Self { name, build }
-    }
-}
-
-inventory::collect!(ModelEntry);
-
-impl Registered for ModelEntry {
-    const KIND: &'static str = "model";
-    fn id(&self) -> &'static str {
-        self.name
-    }
-}
+modnas_param_space::registry_entry!(
+    /// A registered model (backbone with slots).
+    ModelEntry, "model", ModelBuildFn
+);
 
 /// Registers a model constructor under a name.
 #[macro_export]

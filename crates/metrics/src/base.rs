@@ -2,7 +2,7 @@
 
 use crate::MetricsError;
 use modnas_construct::NetBox;
-use modnas_param_space::{lookup, registered_names, Registered};
+use modnas_param_space::{lookup, registered_names};
 
 /// A property of an architecture, computed on the constructed network (paper, Appendix E).
 pub trait ArchMetric: Send {
@@ -15,29 +15,10 @@ pub trait ArchMetric: Send {
 /// Builds a metric from its TOML arguments.
 pub type MetricBuildFn = fn(&toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError>;
 
-/// A registered metric.
-pub struct MetricEntry {
-    /// Registry id (`ParamCountMetric`...).
-    pub name: &'static str,
-    /// Constructor.
-    pub build: MetricBuildFn,
-}
-
-impl MetricEntry {
-    /// An entry (const, for `inventory::submit!`).
-    pub const fn new(name: &'static str, build: MetricBuildFn) -> Self {
-        Self { name, build }
-    }
-}
-
-inventory::collect!(MetricEntry);
-
-impl Registered for MetricEntry {
-    const KIND: &'static str = "metric";
-    fn id(&self) -> &'static str {
-        self.name
-    }
-}
+modnas_param_space::registry_entry!(
+    /// A registered metric.
+    MetricEntry, "metric", MetricBuildFn
+);
 
 /// Registers a metric constructor under a name.
 #[macro_export]

@@ -73,3 +73,46 @@ pub fn lookup<T: Registered>(name: &str) -> Result<&'static T, UnknownName> {
 pub fn deserialize_args<T: serde::de::DeserializeOwned>(args: &toml::Table) -> Result<T, String> {
     T::deserialize(toml::Value::Table(args.clone())).map_err(|e| e.message().to_string())
 }
+
+/// Defines a registry entry type: `pub struct $entry { name, build }`, its `const fn new`, its
+/// `inventory` collection and its [`Registered`] impl. Each component kind calls it once:
+///
+/// ```
+/// pub type GreeterBuildFn = fn() -> String;
+/// modnas_param_space::registry_entry!(
+///     /// A registered greeter.
+///     GreeterEntry, "greeter", GreeterBuildFn
+/// );
+/// fn hello() -> String { "hello".into() }
+/// modnas_param_space::inventory::submit! { GreeterEntry::new("Hello", hello) }
+/// let entry = modnas_param_space::lookup::<GreeterEntry>("Hello").unwrap();
+/// assert_eq!((entry.build)(), "hello");
+/// ```
+#[macro_export]
+macro_rules! registry_entry {
+    ($(#[$meta:meta])* $entry:ident, $kind:literal, $build:ty) => {
+        $(#[$meta])*
+        pub struct $entry {
+            /// Registry id.
+            pub name: &'static str,
+            /// Constructor.
+            pub build: $build,
+        }
+
+        impl $entry {
+            /// An entry (const, for `inventory::submit!`).
+            pub const fn new(name: &'static str, build: $build) -> Self {
+                Self { name, build }
+            }
+        }
+
+        $crate::inventory::collect!($entry);
+
+        impl $crate::Registered for $entry {
+            const KIND: &'static str = $kind;
+            fn id(&self) -> &'static str {
+                self.name
+            }
+        }
+    };
+}

@@ -187,3 +187,71 @@ mod tests {
             .contains("valid_ratio"));
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn mnist_csv_file_loads_gzipped_or_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for label in [3, 7, 3, 1] {
+            let pixels: Vec<String> = (0..784).map(|i| ((i * label) % 256).to_string()).collect();
+            text.push_str(&format!("{},{label}\n", pixels.join(",")));
+        }
+        for (name, bytes) in [
+            ("m.csv", text.as_bytes().to_vec()),
+            ("m.csv.gz", gz(text.as_bytes())),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let mut args = toml::Table::new();
+            args.insert("path".into(), path.display().to_string().into());
+            args.insert("valid_ratio".into(), 0.5.into());
+            let s = load_data("MnistCsv", &args, 0).unwrap();
+            assert_eq!(
+                (s.train.len(), s.valid.len(), s.train.shape),
+                (2, 2, [1, 28, 28])
+            );
+            assert_eq!(s.train.classes, 8);
+        }
+    }
+
+    #[test]
+    fn idx_files_load_gzipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut images = vec![];
+        for v in [2051u32, 4, 3, 3] {
+            images.extend_from_slice(&v.to_be_bytes());
+        }
+        images.extend((0..36u8).map(|i| i * 7));
+        let mut labels = vec![];
+        for v in [2049u32, 4] {
+            labels.extend_from_slice(&v.to_be_bytes());
+        }
+        labels.extend([0u8, 1, 2, 1]);
+        let (ip, lp) = (dir.path().join("i.gz"), dir.path().join("l"));
+        std::fs::write(&ip, gz(&images)).unwrap();
+        std::fs::write(&lp, &labels).unwrap();
+        let args: toml::Table = toml::from_str(&format!(
+            "images = {:?}\nlabels = {:?}\nvalid_ratio = 0.25",
+            ip.display().to_string(),
+            lp.display().to_string()
+        ))
+        .unwrap();
+        let s = load_data("Idx", &args, 0).unwrap();
+        assert_eq!(
+            (s.train.len(), s.valid.len(), s.train.shape),
+            (3, 1, [1, 3, 3])
+        );
+    }
+}

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
 use modnas_optim::ArchOptim;
-use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, Registered};
+use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap};
 use serde::Serialize;
 
 /// One evaluated architecture.
@@ -85,29 +85,10 @@ pub trait Estim {
 /// Builds an estimator from TOML arguments.
 pub type EstimBuildFn = fn(&toml::Table) -> Result<Box<dyn Estim>, EstimError>;
 
-/// A registered estimator.
-pub struct EstimEntry {
-    /// Registry id (`SubNetEstim`...).
-    pub name: &'static str,
-    /// Constructor.
-    pub build: EstimBuildFn,
-}
-
-impl EstimEntry {
-    /// An entry (const, for `inventory::submit!`).
-    pub const fn new(name: &'static str, build: EstimBuildFn) -> Self {
-        Self { name, build }
-    }
-}
-
-inventory::collect!(EstimEntry);
-
-impl Registered for EstimEntry {
-    const KIND: &'static str = "estimator";
-    fn id(&self) -> &'static str {
-        self.name
-    }
-}
+modnas_param_space::registry_entry!(
+    /// A registered estimator.
+    EstimEntry, "estimator", EstimBuildFn
+);
 
 /// Registers an estimator constructor under a name.
 #[macro_export]
