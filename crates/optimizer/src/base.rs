@@ -2,7 +2,7 @@
 
 use crate::OptimError;
 use modnas_param_space::{
-    deserialize_args, lookup, registered_names, ArchDesc, MetricMap, ParamSpace, Registered,
+    deserialize_args, lookup, registered_names, ArchDesc, MetricMap, ParamSpace,
 };
 use serde::de::DeserializeOwned;
 
@@ -20,29 +20,10 @@ pub trait ArchOptim: Send {
 pub type OptimBuildFn =
     fn(&ParamSpace, &toml::Table, u64) -> Result<Box<dyn ArchOptim>, OptimError>;
 
-/// A registered optimizer.
-pub struct OptimEntry {
-    /// Registry id (`RandomSearchOptim`...).
-    pub name: &'static str,
-    /// Constructor.
-    pub build: OptimBuildFn,
-}
-
-impl OptimEntry {
-    /// An entry (const, for `inventory::submit!`).
-    pub const fn new(name: &'static str, build: OptimBuildFn) -> Self {
-        Self { name, build }
-    }
-}
-
-inventory::collect!(OptimEntry);
-
-impl Registered for OptimEntry {
-    const KIND: &'static str = "optimizer";
-    fn id(&self) -> &'static str {
-        self.name
-    }
-}
+modnas_param_space::registry_entry!(
+    /// A registered optimizer.
+    OptimEntry, "optimizer", OptimBuildFn
+);
 
 /// Registers an optimizer constructor under a name.
 #[macro_export]

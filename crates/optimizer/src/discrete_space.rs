@@ -56,6 +56,66 @@ impl Domain {
         }
     }
 
+    /// A value different from `current` when the domain has more than one (uniform among
+    /// the others; a fresh sample for float ranges).
+    pub fn other_value(&self, current: &ParamValue, rng: &mut impl Rng) -> ParamValue {
+        match self.cardinality() {
+            Some(card) if card > 1 => {
+                let at = (0..card).find(|&i| &self.value_at(i) == current);
+                let mut i = rng.random_range(0..card - 1);
+                if at.is_some_and(|a| i >= a) {
+                    i += 1;
+                }
+                self.value_at(i)
+            }
+            Some(_) => current.clone(),
+            None => self.sample(rng),
+        }
+    }
+
+    /// The values one step away from `current`: every other choice of a categorical, ±1 for
+    /// integers, ±10% of the range (in its scale) for floats.
+    pub fn neighbours(&self, current: &ParamValue) -> Vec<ParamValue> {
+        match self {
+            Domain::Categorical(c) => c
+                .choices()
+                .iter()
+                .filter(|v| *v != current)
+                .cloned()
+                .collect(),
+            Domain::Numeric(n) => {
+                let steps: Vec<ParamValue> = match (n.kind(), current.as_f64()) {
+                    (NumericKind::Int, Some(x)) if !n.is_log() => [x - 1.0, x + 1.0]
+                        .into_iter()
+                        .filter(|v| *v >= n.low() && *v <= n.high())
+                        .map(|v| ParamValue::Int(v as i64))
+                        .collect(),
+                    (_, Some(x)) => {
+                        let u = Self::unit_of(n, x);
+                        [u - 0.1, u + 0.1]
+                            .into_iter()
+                            .filter(|u| (0.0..=1.0).contains(u))
+                            .map(|u| n.from_unit(u))
+                            .collect()
+                    }
+                    (_, None) => vec![],
+                };
+                steps.into_iter().filter(|v| v != current).collect()
+            }
+        }
+    }
+
+    fn unit_of(n: &Numeric, x: f64) -> f64 {
+        if n.high() == n.low() {
+            return 0.5;
+        }
+        if n.is_log() {
+            (x.ln() - n.low().ln()) / (n.high().ln() - n.low().ln())
+        } else {
+            (x - n.low()) / (n.high() - n.low())
+        }
+    }
+
     fn spread(n: &Numeric, points: usize) -> Vec<ParamValue> {
         let mut values: Vec<ParamValue> = (0..points)
             .map(|i| {
@@ -132,6 +192,69 @@ impl DiscreteSpace {
     }
 }
 
+impl DiscreteSpace {
+    /// `arch` with one parameter (chosen uniformly among those with more than one value)
+    /// changed to another value: the mutation of regularized evolution.
+    pub fn mutate_one(&self, arch: &ArchDesc, rng: &mut impl Rng) -> ArchDesc {
+        let mutable: Vec<usize> = (0..self.params.len())
+            .filter(|&i| self.params[i].1.cardinality() != Some(1))
+            .collect();
+        let Some(&pick) = mutable.get(rng.random_range(0..mutable.len().max(1))) else {
+            return arch.clone();
+        };
+        let mut out = arch.clone();
+        let (name, domain) = &self.params[pick];
+        let current = arch
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| domain.value_at(0));
+        out.insert(name.clone(), domain.other_value(&current, rng));
+        out
+    }
+
+    /// `arch` with each parameter changed with probability `prob`.
+    pub fn mutate_each(&self, arch: &ArchDesc, prob: f64, rng: &mut impl Rng) -> ArchDesc {
+        let mut out = arch.clone();
+        for (name, domain) in &self.params {
+            if rng.random::<f64>() < prob {
+                let current = arch
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| domain.sample(rng));
+                out.insert(name.clone(), domain.other_value(&current, rng));
+            }
+        }
+        out
+    }
+
+    /// Uniform crossover: each parameter from `a` or `b` with equal probability.
+    pub fn crossover(&self, a: &ArchDesc, b: &ArchDesc, rng: &mut impl Rng) -> ArchDesc {
+        self.params
+            .iter()
+            .map(|(name, _)| {
+                let from = if rng.random::<bool>() { a } else { b };
+                let v = from.get(name).or_else(|| a.get(name)).cloned();
+                (name.clone(), v.expect("parents assign every parameter"))
+            })
+            .collect()
+    }
+
+    /// Every architecture one parameter step away from `arch`.
+    pub fn neighbours(&self, arch: &ArchDesc) -> Vec<ArchDesc> {
+        let mut out = vec![];
+        for (name, domain) in &self.params {
+            if let Some(current) = arch.get(name) {
+                for v in domain.neighbours(current) {
+                    let mut n = arch.clone();
+                    n.insert(name.clone(), v);
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +278,22 @@ mod tests {
         uniq.sort();
         uniq.dedup();
         assert_eq!(uniq.len(), 6);
+    }
+
+    #[test]
+    fn mutations_change_exactly_what_they_say() {
+        use rand::SeedableRng;
+        let d = DiscreteSpace::from_space(&space());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let base = d.decode(0);
+        for _ in 0..50 {
+            let m = d.mutate_one(&base, &mut rng);
+            let changed = base.iter().filter(|(k, v)| m.get(k) != Some(v)).count();
+            assert_eq!(changed, 1, "{} -> {}", base.summary(), m.summary());
+        }
+        assert_eq!(d.mutate_each(&base, 0.0, &mut rng), base);
+        let n = d.neighbours(&base);
+        assert_eq!(n.len(), 2, "a: one other choice, b: 0 -> 1 only");
     }
 
     #[test]

@@ -24,6 +24,16 @@ pub enum OptimError {
         /// Why.
         reason: String,
     },
+    /// The metric an optimizer learns from is missing from a trial's results.
+    #[error("`{optim}` needs metric `{metric}`, the trial reported [{available}]")]
+    MissingMetric {
+        /// Optimizer name.
+        optim: String,
+        /// The configured metric.
+        metric: String,
+        /// The metrics the trial has.
+        available: String,
+    },
     /// A parameter-space error.
     #[error(transparent)]
     ParamSpace(#[from] ParamSpaceError),

@@ -13,17 +13,27 @@
 //! assert_eq!(archs.len(), 3); // the grid has three points
 //! ```
 
+mod annealing;
 mod base;
 mod discrete_space;
 mod error;
+mod evolution;
 mod grid;
+mod local_search;
 mod random;
+mod regularized_evolution;
+mod score;
 
+pub use annealing::*;
 pub use base::*;
 pub use discrete_space::*;
 pub use error::*;
+pub use evolution::*;
 pub use grid::*;
+pub use local_search::*;
 pub use random::*;
+pub use regularized_evolution::*;
+pub use score::*;
 
 #[doc(hidden)]
 pub use inventory;
