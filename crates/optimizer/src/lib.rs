@@ -22,6 +22,7 @@ mod grid;
 mod local_search;
 mod random;
 mod regularized_evolution;
+mod reinforce;
 mod score;
 
 pub use annealing::*;
@@ -33,6 +34,7 @@ pub use grid::*;
 pub use local_search::*;
 pub use random::*;
 pub use regularized_evolution::*;
+pub use reinforce::*;
 pub use score::*;
 
 #[doc(hidden)]

@@ -115,7 +115,7 @@ fn regularized_evolution_beats_random_search() {
 }
 
 #[test]
-fn evolution_annealing_and_local_search_beat_random_search() {
+fn evolution_annealing_local_search_and_reinforce_beat_random_search() {
     let budget = 200;
     let rs = mean_regret("RandomSearchOptim", "", budget);
     for (name, args) in [
@@ -125,6 +125,7 @@ fn evolution_annealing_and_local_search_beat_random_search() {
         ),
         ("SimulatedAnnealingOptim", ""),
         ("LocalSearchOptim", ""),
+        ("REINFORCEOptim", ""),
     ] {
         let r = mean_regret(name, args, budget);
         println!("{name}: {r:.4} (RS {rs:.4})");
@@ -132,16 +133,15 @@ fn evolution_annealing_and_local_search_beat_random_search() {
     }
 }
 
-fn mixed_space() -> ParamSpace {
+fn mixed_space(with_float: bool) -> ParamSpace {
     let mut s = ParamSpace::new();
     s.insert("op", Categorical::new(["a", "b", "c"]).unwrap())
         .unwrap();
     s.insert("width", Numeric::int(1, 4).unwrap()).unwrap();
-    s.insert(
-        "lr",
-        Numeric::float(1e-4, 1e-1).unwrap().log_scale().unwrap(),
-    )
-    .unwrap();
+    if with_float {
+        let lr = Numeric::float(1e-4, 1e-1).unwrap().log_scale().unwrap();
+        s.insert("lr", lr).unwrap();
+    }
     s
 }
 
@@ -153,7 +153,9 @@ fn proposals(name: &str, seed: u64) -> Vec<ArchDesc> {
         }
         _ => toml::Table::new(),
     };
-    let mut space = mixed_space();
+    // REINFORCE's policy is over finite domains only.
+    let with_float = name != "REINFORCEOptim";
+    let mut space = mixed_space(with_float);
     let mut optim = build_optim(name, &space, &args, seed).unwrap();
     let mut out = vec![];
     for i in 0..40 {
@@ -164,7 +166,7 @@ fn proposals(name: &str, seed: u64) -> Vec<ArchDesc> {
         space
             .apply(&arch)
             .unwrap_or_else(|e| panic!("{name} proposed an invalid arch: {e}"));
-        assert_eq!(arch.len(), 3, "{name}: {}", arch.summary());
+        assert_eq!(arch.len(), space.len(), "{name}: {}", arch.summary());
         let metrics: MetricMap = [("acc".to_string(), (i % 7) as f64)].into_iter().collect();
         optim.step(&arch, &metrics).unwrap();
         out.push(arch);
@@ -214,6 +216,7 @@ fn bad_arguments_are_rejected() {
         ("EvolutionOptim", "elimination = 0", "elimination"),
         ("SimulatedAnnealingOptim", "cooling = 0.0", "cooling"),
         ("LocalSearchOptim", "steps = 3", "unknown field `steps`"),
+        ("REINFORCEOptim", "lr = 0.0", "lr"),
     ] {
         let err = build_optim(name, &space(), &toml::from_str(args).unwrap(), 0)
             .err()
@@ -221,4 +224,34 @@ fn bad_arguments_are_rejected() {
             .to_string();
         assert!(err.contains(part), "{name} {args}: {err}");
     }
+}
+
+#[test]
+fn reinforce_refuses_float_ranges() {
+    let err = build_optim("REINFORCEOptim", &mixed_space(true), &toml::Table::new(), 0)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("`lr` is a float"), "{err}");
+}
+
+#[test]
+fn reinforce_concentrates_on_the_rewarded_choice() {
+    let mut s = ParamSpace::new();
+    s.insert("op", Categorical::new(["bad", "good"]).unwrap())
+        .unwrap();
+    let mut o =
+        modnas_optim::REINFORCEOptim::new(&s, toml::Table::new().try_into().unwrap(), 1).unwrap();
+    for _ in 0..300 {
+        let arch = o.next(1).unwrap().pop().unwrap();
+        let r = if arch.get("op").unwrap().as_str() == Some("good") {
+            1.0
+        } else {
+            0.0
+        };
+        o.step(&arch, &[("acc".to_string(), r)].into_iter().collect())
+            .unwrap();
+    }
+    let p = &o.policy()[0].1;
+    assert!(p[1] > 0.9, "{p:?}");
 }

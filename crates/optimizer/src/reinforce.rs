@@ -1,0 +1,181 @@
+//! `REINFORCEOptim`: a policy of independent softmax distributions, one per discrete parameter,
+//! trained with the REINFORCE gradient, a moving-average reward baseline and an entropy bonus.
+
+use crate::regularized_evolution::default_metric;
+use crate::{
+    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
+};
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+
+/// Arguments of [`REINFORCEOptim`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReinforceArgs {
+    /// Learning rate of the logits. Default 0.2.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// Decay of the moving-average baseline. Default 0.9.
+    #[serde(default = "default_decay")]
+    pub baseline_decay: f64,
+    /// Weight of the entropy bonus. Default 1e-3.
+    #[serde(default = "default_entropy")]
+    pub entropy_weight: f64,
+    /// Metric to maximise or minimise. Default `acc`.
+    #[serde(default = "default_metric")]
+    pub metric: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Direction,
+}
+
+fn default_lr() -> f64 {
+    0.2
+}
+fn default_decay() -> f64 {
+    0.9
+}
+fn default_entropy() -> f64 {
+    1e-3
+}
+
+/// One categorical distribution of the policy.
+struct Head {
+    name: String,
+    values: Vec<ParamValue>,
+    logits: Vec<f64>,
+}
+
+impl Head {
+    fn probs(&self) -> Vec<f64> {
+        let max = self.logits.iter().copied().fold(f64::MIN, f64::max);
+        let exp: Vec<f64> = self.logits.iter().map(|l| (l - max).exp()).collect();
+        let sum: f64 = exp.iter().sum();
+        exp.into_iter().map(|e| e / sum).collect()
+    }
+}
+
+/// REINFORCE over independent per-parameter softmax policies (categorical parameters and
+/// integer ranges of up to 256 values).
+pub struct REINFORCEOptim {
+    args: ReinforceArgs,
+    score: Score,
+    heads: Vec<Head>,
+    baseline: Option<f64>,
+    rng: StdRng,
+}
+
+impl REINFORCEOptim {
+    /// A policy over `space`; float ranges are not supported.
+    pub fn new(space: &ParamSpace, args: ReinforceArgs, seed: u64) -> Result<Self, OptimError> {
+        let valid = args.lr > 0.0
+            && (0.0..1.0).contains(&args.baseline_decay)
+            && args.entropy_weight >= 0.0;
+        if !valid {
+            return Err(OptimError::InvalidArgs {
+                optim: "REINFORCEOptim".into(),
+                reason: format!(
+                    "need lr > 0, 0 <= baseline_decay < 1, entropy_weight >= 0; got lr={} baseline_decay={} entropy_weight={}",
+                    args.lr, args.baseline_decay, args.entropy_weight
+                ),
+            });
+        }
+        let mut heads = vec![];
+        for (name, domain) in DiscreteSpace::from_space(space).params() {
+            let card = domain.cardinality().filter(|&c| c <= 256).ok_or_else(|| {
+                OptimError::UnsupportedSpace {
+                    optim: "REINFORCEOptim".into(),
+                    reason: format!("parameter `{name}` is a float or has more than 256 values"),
+                }
+            })?;
+            heads.push(Head {
+                name: name.clone(),
+                values: (0..card).map(|i| domain.value_at(i)).collect(),
+                logits: vec![0.0; card as usize],
+            });
+        }
+        Ok(Self {
+            score: Score::new(args.metric.clone(), args.mode),
+            args,
+            heads,
+            baseline: None,
+            rng: StdRng::seed_from_u64(seed),
+        })
+    }
+
+    /// The current probabilities of each parameter's values, in space order.
+    pub fn policy(&self) -> Vec<(String, Vec<f64>)> {
+        self.heads
+            .iter()
+            .map(|h| (h.name.clone(), h.probs()))
+            .collect()
+    }
+
+    fn sample(&mut self) -> ArchDesc {
+        let mut arch = ArchDesc::new();
+        for h in &self.heads {
+            let u: f64 = self.rng.random();
+            let mut acc = 0.0;
+            let probs = h.probs();
+            let i = probs.iter().position(|p| {
+                acc += p;
+                u < acc
+            });
+            arch.insert(
+                h.name.clone(),
+                h.values[i.unwrap_or(probs.len() - 1)].clone(),
+            );
+        }
+        arch
+    }
+}
+
+impl ArchOptim for REINFORCEOptim {
+    fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
+        Ok((0..n).map(|_| self.sample()).collect())
+    }
+
+    fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
+        let reward = self.score.of("REINFORCEOptim", metrics)?;
+        if !reward.is_finite() {
+            return Ok(());
+        }
+        let baseline = *self.baseline.get_or_insert(reward);
+        let advantage = reward - baseline;
+        for h in &mut self.heads {
+            let Some(taken) = arch
+                .get(&h.name)
+                .and_then(|v| h.values.iter().position(|x| x == v))
+            else {
+                continue;
+            };
+            let p = h.probs();
+            let entropy: f64 = -p
+                .iter()
+                .map(|q| if *q > 0.0 { q * q.ln() } else { 0.0 })
+                .sum::<f64>();
+            for (j, logit) in h.logits.iter_mut().enumerate() {
+                // ∂ log π(taken) / ∂θ_j = 1[j = taken] − p_j;  ∂H / ∂θ_j = −p_j (ln p_j + H).
+                let log_grad = (j == taken) as u8 as f64 - p[j];
+                let entropy_grad = -p[j] * (p[j].max(1e-300).ln() + entropy);
+                *logit +=
+                    self.args.lr * (advantage * log_grad + self.args.entropy_weight * entropy_grad);
+            }
+        }
+        self.baseline =
+            Some(self.args.baseline_decay * baseline + (1.0 - self.args.baseline_decay) * reward);
+        Ok(())
+    }
+}
+
+fn build(
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
+    let args = parse_optim_args("REINFORCEOptim", args)?;
+    Ok(Box::new(REINFORCEOptim::new(space, args, seed)?))
+}
+register_optim!("REINFORCEOptim", build);
