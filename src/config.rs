@@ -56,6 +56,55 @@ fn default_constructor() -> String {
     "DefaultConstructor".into()
 }
 
+/// The `[space]` table: a preset and/or parameter definitions, added to the space the
+/// construct routine builds from the model's slots.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpaceConfig {
+    /// A predefined space: `"NB201"` (six edges over the NAS-Bench-201 operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Parameters by name: `lr = { type = "Float", low = 1e-4, high = 0.1, log = true }`.
+    #[serde(default)]
+    pub params: indexmap::IndexMap<String, modnas_param_space::ParamDef>,
+}
+
+/// The space presets `[space] preset = ...` accepts.
+pub const SPACE_PRESETS: [&str; 1] = ["NB201"];
+
+impl SpaceConfig {
+    /// Adds the preset's and the defined parameters to `space`.
+    pub fn extend(&self, space: &mut modnas_param_space::ParamSpace) -> Result<(), ModnasError> {
+        match self.preset.as_deref() {
+            None => {}
+            Some("NB201") => {
+                use modnas_estim::tabular::{NB201_EDGES, NB201_OPS};
+                for edge in NB201_EDGES {
+                    let ops =
+                        modnas_param_space::Categorical::new(NB201_OPS).expect("distinct ops");
+                    space
+                        .insert(edge, ops)
+                        .map_err(|e| ModnasError::config("space.preset", e))?;
+                }
+            }
+            Some(other) => {
+                return Err(ModnasError::config(
+                    "space.preset",
+                    format!(
+                        "unknown preset `{other}`; known: [{}]",
+                        SPACE_PRESETS.join(", ")
+                    ),
+                ))
+            }
+        }
+        for (name, def) in &self.params {
+            def.insert_into(space, name)
+                .map_err(|e| ModnasError::config(&format!("space.params.{name}"), e))?;
+        }
+        Ok(())
+    }
+}
+
 /// The `[estim]` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,8 +128,13 @@ pub struct Config {
     /// Data source. Default `Digits` (embedded).
     #[serde(default = "default_data")]
     pub data: Component,
-    /// The model (backbone with slots).
-    pub model: Component,
+    /// The model (backbone with slots). Optional for estimators that build no network
+    /// (`TabularEstim`), whose space comes from `[space]`.
+    #[serde(default)]
+    pub model: Option<Component>,
+    /// Extra parameters, or the whole space when there is no model.
+    #[serde(default)]
+    pub space: SpaceConfig,
     /// Candidate sets of the slots.
     #[serde(default = "default_construct")]
     pub construct: ConstructConfig,
@@ -179,7 +233,7 @@ impl Config {
 
     /// A table given without `type` takes its section's default type; `model` has none.
     fn fill_default_types(&mut self) -> Result<(), ModnasError> {
-        if self.model.type_name.is_empty() {
+        if self.model.as_ref().is_some_and(|m| m.type_name.is_empty()) {
             return Err(ModnasError::config(
                 "model.type",
                 format!(
@@ -222,6 +276,7 @@ mod tests {
     #[test]
     fn defaults_fill_everything_but_the_model() {
         let c = Config::from_toml("[model]\ntype = \"ConvNet\"", &[]).unwrap();
+        assert_eq!(c.model.as_ref().unwrap().type_name, "ConvNet");
         assert_eq!(c.data.type_name, "Digits");
         assert_eq!(c.optim.type_name, "RandomSearchOptim");
         assert_eq!(c.estim.search.type_name, "SubNetEstim");

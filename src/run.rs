@@ -4,7 +4,7 @@
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
-use modnas_estim::data::load_data;
+use modnas_estim::data::{load_data, DataSplit};
 use modnas_estim::{
     build_estim, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial, TrialObserver,
 };
@@ -113,29 +113,55 @@ pub fn run_search(
         .map(|m| build_metric(m, &toml::Table::new()))
         .collect::<Result<Vec<_>, _>>()
         .at("metrics")?;
-    let data = load_data(&cfg.data.type_name, &cfg.data.args, cfg.seed).map_err(data_error)?;
+    let mut estim =
+        build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    let model = match (&cfg.model, estim.needs_model()) {
+        (Some(m), true) => Some(m),
+        (None, true) => {
+            return Err(ModnasError::config(
+                "model",
+                format!(
+                    "missing: `{}` trains networks; known models: [{}]",
+                    cfg.estim.search.type_name,
+                    modnas_construct::model_names().join(", ")
+                ),
+            ))
+        }
+        (_, false) => None,
+    };
+    let data = match model {
+        Some(_) => load_data(&cfg.data.type_name, &cfg.data.args, cfg.seed).map_err(data_error)?,
+        None => DataSplit::empty(),
+    };
     let input = ModelInput {
         channels: data.train.shape[0],
         height: data.train.shape[1],
         width: data.train.shape[2],
         classes: data.train.classes.max(data.valid.classes),
     };
-    let build_net = || -> Result<NetBox, ModnasError> {
-        build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device)
-            .map_err(model_error)
+    let space = match model {
+        Some(m) => {
+            let net =
+                build_model(&m.type_name, &m.args, &input, &train_device).map_err(model_error)?;
+            let mut template =
+                construct(net, &cfg.construct.args, &train_device).at("construct.args")?;
+            cfg.space.extend(&mut template.space)?;
+            template.space
+        }
+        None => {
+            let mut space = modnas_param_space::ParamSpace::new();
+            cfg.space.extend(&mut space)?;
+            space
+        }
     };
-    let template =
-        construct(build_net()?, &cfg.construct.args, &train_device).at("construct.args")?;
-    let mut optim = build_optim(
-        &cfg.optim.type_name,
-        &template.space,
-        &cfg.optim.args,
-        cfg.seed,
-    )
-    .at("optim")?;
-    let mut estim =
-        build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
-    drop(template);
+    if space.is_empty() {
+        return Err(ModnasError::config(
+            "space",
+            "the search space is empty: give a `model` with slots, `[space] preset` or `[space.params]`",
+        ));
+    }
+    let mut optim =
+        build_optim(&cfg.optim.type_name, &space, &cfg.optim.args, cfg.seed).at("optim")?;
 
     std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
     write_file(dir, "config.toml", &cfg.to_toml())?;
@@ -151,8 +177,19 @@ pub fn run_search(
         on_trial,
     };
     let builder = || -> Result<Constructed<NetBox>, EstimError> {
-        let net = build_model(&cfg.model.type_name, &cfg.model.args, &input, &train_device)?;
-        Ok(construct(net, &cfg.construct.args, &train_device)?)
+        let m = model.ok_or_else(|| EstimError::InvalidArgs {
+            component: "model".into(),
+            reason: "this run has no model to build".into(),
+        })?;
+        let net = build_model(&m.type_name, &m.args, &input, &train_device)?;
+        let mut c = construct(net, &cfg.construct.args, &train_device)?;
+        cfg.space
+            .extend(&mut c.space)
+            .map_err(|e| EstimError::InvalidArgs {
+                component: "space".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(c)
     };
     let mut ctx = SearchContext {
         builder: &builder,

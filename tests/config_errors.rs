@@ -66,8 +66,14 @@ fn wrong_value_type() {
 
 #[test]
 fn missing_model() {
-    let err = Config::from_toml("seed = 1", &[]).unwrap_err().to_string();
-    assert!(err.contains("missing field `model`"), "{err}");
+    let cfg = Config::from_toml("seed = 1", &[]).unwrap();
+    let err = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`model`") && msg.contains("missing") && msg.contains("ConvNet"),
+        "{msg}"
+    );
+    assert!(err.is_input_error());
 }
 
 #[test]

@@ -6,6 +6,8 @@
 pub mod data;
 mod error;
 mod estim;
+/// Table-based estimation.
+pub mod tabular;
 mod trainer;
 
 pub use error::*;

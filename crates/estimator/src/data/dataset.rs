@@ -27,6 +27,22 @@ pub struct DataSplit {
     pub valid: ImageDataset,
 }
 
+impl DataSplit {
+    /// A split with no images, for runs that train nothing (table lookups).
+    pub fn empty() -> Self {
+        let none = ImageDataset {
+            pixels: vec![],
+            labels: vec![],
+            shape: [0, 0, 0],
+            classes: 0,
+        };
+        Self {
+            train: none.clone(),
+            valid: none,
+        }
+    }
+}
+
 impl ImageDataset {
     /// Number of images.
     pub fn len(&self) -> usize {

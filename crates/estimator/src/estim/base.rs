@@ -78,6 +78,12 @@ pub struct SearchOutcome {
 
 /// An estimation strategy (paper, Appendix C.3): it evaluates architectures and drives the loop.
 pub trait Estim {
+    /// Whether the estimator builds networks (false for table lookups, which need only a
+    /// parameter space).
+    fn needs_model(&self) -> bool {
+        true
+    }
+
     /// Runs the estimator on `ctx`.
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
 }

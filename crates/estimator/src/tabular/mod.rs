@@ -1,0 +1,11 @@
+//! Table-based estimation: `TabularEstim`, CSV metric tables and the NAS-Bench-201 space.
+
+mod nb201;
+mod synthetic_nb201;
+mod table;
+mod tabular_estim;
+
+pub use nb201::*;
+pub use synthetic_nb201::*;
+pub use table::*;
+pub use tabular_estim::*;

@@ -1,0 +1,76 @@
+//! The NAS-Bench-201 cell space as a parameter space, and its architecture strings
+//! `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
+
+use crate::EstimError;
+use modnas_param_space::{ArchDesc, Categorical, ParamSpace};
+
+/// The five NAS-Bench-201 operations, as written in its architecture strings.
+pub const NB201_OPS: [&str; 5] = [
+    "none",
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+];
+
+/// Parameter names of the six edges, in arch-string order: node 1 ← 0; node 2 ← 0, 1;
+/// node 3 ← 0, 1, 2.
+pub const NB201_EDGES: [&str; 6] = [
+    "edge_1_0", "edge_2_0", "edge_2_1", "edge_3_0", "edge_3_1", "edge_3_2",
+];
+
+/// The NB201 space: six categorical edges over [`NB201_OPS`].
+pub fn nb201_space() -> ParamSpace {
+    let mut space = ParamSpace::new();
+    for edge in NB201_EDGES {
+        space
+            .insert(edge, Categorical::new(NB201_OPS).expect("distinct ops"))
+            .expect("distinct edge names");
+    }
+    space
+}
+
+/// The NB201 architecture string of `arch`.
+pub fn nb201_arch_string(arch: &ArchDesc) -> Result<String, EstimError> {
+    let op = |i: usize| -> Result<&str, EstimError> {
+        arch.get(NB201_EDGES[i])
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| EstimError::InvalidArgs {
+                component: "TabularEstim".into(),
+                reason: format!(
+                    "key format `nb201` needs string parameters [{}]; the architecture is {}",
+                    NB201_EDGES.join(", "),
+                    arch.summary()
+                ),
+            })
+    };
+    Ok(format!(
+        "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|",
+        op(0)?,
+        op(1)?,
+        op(2)?,
+        op(3)?,
+        op(4)?,
+        op(5)?
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_string_follows_the_nb201_layout() {
+        let arch: ArchDesc = NB201_EDGES
+            .iter()
+            .zip(NB201_OPS.iter().cycle())
+            .map(|(e, o)| (*e, *o))
+            .collect();
+        assert_eq!(
+            nb201_arch_string(&arch).unwrap(),
+            "|none~0|+|skip_connect~0|nor_conv_1x1~1|+|nor_conv_3x3~0|avg_pool_3x3~1|none~2|"
+        );
+        assert_eq!(nb201_space().len(), 6);
+        assert!(nb201_arch_string(&ArchDesc::new()).is_err());
+    }
+}

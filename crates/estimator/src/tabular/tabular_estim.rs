@@ -1,0 +1,115 @@
+//! `TabularEstim`: metrics looked up from a table instead of training (paper, A.2).
+
+use super::{nb201_arch_string, MetricTable};
+use crate::estim::{search_loop, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
+use crate::{parse_args, register_estim, EstimError};
+use modnas_param_space::ArchDesc;
+use serde::Deserialize;
+
+/// How an architecture becomes the table's key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyFormat {
+    /// The values in parameter order, joined by `|` (`NC3|NC5|IDT`).
+    #[default]
+    Values,
+    /// The NAS-Bench-201 arch string (`|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`).
+    Nb201,
+}
+
+/// Arguments of [`TabularEstim`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TabularArgs {
+    /// The CSV file.
+    pub path: String,
+    /// The key column. Default `arch`.
+    #[serde(default = "arch")]
+    pub key: String,
+    /// `"values"` (default) or `"nb201"`.
+    #[serde(default)]
+    pub format: KeyFormat,
+    /// Maximum number of trials. Default 100.
+    #[serde(default = "hundred")]
+    pub trials: Option<usize>,
+    /// Maximum wall-clock seconds. Default unlimited.
+    pub max_seconds: Option<f64>,
+    /// Metric to optimise (a column of the table). Default `acc`.
+    #[serde(default = "acc")]
+    pub objective: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+fn arch() -> String {
+    "arch".into()
+}
+fn hundred() -> Option<usize> {
+    Some(100)
+}
+fn acc() -> String {
+    "acc".into()
+}
+
+/// Looks every proposed architecture up in a metric table.
+pub struct TabularEstim {
+    args: TabularArgs,
+    table: MetricTable,
+}
+
+impl TabularEstim {
+    /// An estimator over the table at `args.path`.
+    pub fn new(args: TabularArgs) -> Result<Self, EstimError> {
+        let table = MetricTable::read(&args.path, &args.key)?;
+        Ok(Self { args, table })
+    }
+
+    /// The table key of `arch`.
+    pub fn key(&self, arch: &ArchDesc) -> Result<String, EstimError> {
+        match self.args.format {
+            KeyFormat::Nb201 => nb201_arch_string(arch),
+            KeyFormat::Values => Ok(arch
+                .iter()
+                .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("|")),
+        }
+    }
+}
+
+impl Estim for TabularEstim {
+    fn needs_model(&self) -> bool {
+        false
+    }
+
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let budget = Budget {
+            trials: self.args.trials,
+            seconds: self.args.max_seconds,
+        };
+        let objective = Objective {
+            key: self.args.objective.clone(),
+            mode: self.args.mode,
+        };
+        let this = &*self;
+        search_loop(ctx, budget, objective, |_, arch, _| {
+            let key = this.key(arch)?;
+            this.table
+                .get(&key)
+                .cloned()
+                .ok_or_else(|| EstimError::BadData {
+                    path: this.args.path.clone(),
+                    reason: format!("architecture `{key}` is not in the table"),
+                })
+        })
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+    Ok(Box::new(TabularEstim::new(parse_args(
+        "TabularEstim",
+        args,
+    )?)?))
+}
+register_estim!("TabularEstim", build);

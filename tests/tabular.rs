@@ -1,0 +1,143 @@
+//! Table-based search: the NB201 preset and arch strings, `[space.params]`, missing rows.
+
+use modnas::{run_search, Config};
+
+fn nb201_config(path: &std::path::Path, optim: &str, trials: usize) -> Config {
+    let text = format!(
+        r#"
+        seed = 1
+        [space]
+        preset = "NB201"
+        [optim]
+        type = "{optim}"
+        [estim.search]
+        type = "TabularEstim"
+        args = {{ path = {path:?}, format = "nb201", trials = {trials} }}
+        "#,
+        path = path.display().to_string()
+    );
+    Config::from_toml(&text, &[]).unwrap()
+}
+
+#[test]
+fn regularized_evolution_searches_an_nb201_table_without_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("nb201.csv");
+    let (optimum, _) = modnas::estim::tabular::write_synthetic_nb201_table(&table, 7).unwrap();
+    let mut cfg = nb201_config(&table, "RegularizedEvolutionOptim", 300);
+    cfg.optim.args = toml::from_str("population = 30\nsample_size = 5").unwrap();
+    let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 300);
+    let best = run.outcome.best.unwrap();
+    assert!(
+        optimum - best.metrics["acc"] < 0.01,
+        "{} vs optimum {optimum}",
+        best.metrics["acc"]
+    );
+    assert_eq!(best.arch.len(), 6);
+    let lines = std::fs::read_to_string(dir.path().join("run/trials.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 300);
+}
+
+#[test]
+fn an_arch_missing_from_the_table_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("small.csv");
+    std::fs::write(
+        &table,
+        "arch,acc\n|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,0.1\n",
+    )
+    .unwrap();
+    let cfg = nb201_config(&table, "RandomSearchOptim", 50);
+    let err = run_search(&cfg, &dir.path().join("run"), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is not in the table") && err.contains("~0|+|"),
+        "{err}"
+    );
+}
+
+#[test]
+fn space_params_define_a_space_for_value_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.csv");
+    let mut rows = String::from("arch,loss\n");
+    for op in ["a", "b"] {
+        for w in 1..=3 {
+            rows.push_str(&format!(
+                "{op}|{w},{}\n",
+                if op == "b" && w == 2 { 0.1 } else { 1.0 }
+            ));
+        }
+    }
+    std::fs::write(&table, rows).unwrap();
+    let text = format!(
+        r#"
+        [space.params]
+        op = {{ type = "Categorical", choices = ["a", "b"] }}
+        width = {{ type = "Int", low = 1, high = 3 }}
+        [optim]
+        type = "GridSearchOptim"
+        [estim.search]
+        type = "TabularEstim"
+        args = {{ path = {:?}, objective = "loss", mode = "min" }}
+        "#,
+        table.display().to_string()
+    );
+    let run = run_search(
+        &Config::from_toml(&text, &[]).unwrap(),
+        &dir.path().join("run"),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(run.outcome.trials, 6);
+    assert_eq!(
+        run.outcome.best.unwrap().arch.summary(),
+        "op=\"b\", width=2"
+    );
+}
+
+#[test]
+fn training_estimators_still_need_a_model() {
+    let err = run_search(
+        &Config::from_toml("[space]\npreset = \"NB201\"", &[]).unwrap(),
+        tempfile::tempdir().unwrap().path(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.is_input_error());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`model`") && msg.contains("SubNetEstim") && msg.contains("ConvNet"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_preset_lists_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.csv");
+    std::fs::write(
+        &table,
+        "arch,acc
+x,1
+",
+    )
+    .unwrap();
+    let text = format!(
+        "[space]\npreset = \"NB301\"\n[estim.search]\ntype = \"TabularEstim\"\nargs = {{ path = {:?} }}",
+        table.display().to_string()
+    );
+    let err = run_search(
+        &Config::from_toml(&text, &[]).unwrap(),
+        &dir.path().join("run"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`space.preset`") && msg.contains("unknown preset `NB301`; known: [NB201]"),
+        "{msg}"
+    );
+}
