@@ -14,6 +14,7 @@ example:
 search config="examples/configs/quickstart.toml":
     cargo run --release -p modnas-cli -- search -c {{config}}
 
-# Overhead benchmark: Slot-built vs hand-written train step, transform routine cost.
+# Benchmarks: Slot-built vs hand-written train step, transform cost, tabular proposals/s.
 bench:
     cargo run --release --example bench_overhead
+    cargo run --release --example bench_tabular
