@@ -105,6 +105,27 @@ impl Domain {
         }
     }
 
+    /// Width of this parameter's encoding: one-hot for categoricals, one unit value for
+    /// numbers.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Domain::Categorical(c) => c.len(),
+            Domain::Numeric(_) => 1,
+        }
+    }
+
+    /// Appends the encoding of `value` to `out`: one-hot for categoricals, the position in the
+    /// range (log-aware, in [0, 1]) for numbers.
+    pub fn encode_into(&self, value: &ParamValue, out: &mut Vec<f64>) {
+        match self {
+            Domain::Categorical(c) => {
+                let at = c.index_of(value);
+                out.extend((0..c.len()).map(|i| (Some(i) == at) as u8 as f64));
+            }
+            Domain::Numeric(n) => out.push(value.as_f64().map_or(0.5, |x| Self::unit_of(n, x))),
+        }
+    }
+
     fn unit_of(n: &Numeric, x: f64) -> f64 {
         if n.high() == n.low() {
             return 0.5;
@@ -237,6 +258,18 @@ impl DiscreteSpace {
                 (name.clone(), v.expect("parents assign every parameter"))
             })
             .collect()
+    }
+
+    /// Feature vector of `arch` for surrogate models (see [`Domain::encode_into`]).
+    pub fn encode(&self, arch: &ArchDesc) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.params.iter().map(|(_, d)| d.encoded_len()).sum());
+        for (name, domain) in &self.params {
+            match arch.get(name) {
+                Some(v) => domain.encode_into(v, &mut out),
+                None => out.extend(std::iter::repeat_n(0.0, domain.encoded_len())),
+            }
+        }
+        out
     }
 
     /// Every architecture one parameter step away from `arch`.

@@ -34,6 +34,9 @@ pub enum OptimError {
         /// The metrics the trial has.
         available: String,
     },
+    /// A surrogate model could not be fitted.
+    #[error("surrogate model failed: {0}")]
+    Surrogate(String),
     /// A parameter-space error.
     #[error(transparent)]
     ParamSpace(#[from] ParamSpaceError),

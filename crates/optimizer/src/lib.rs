@@ -20,10 +20,13 @@ mod error;
 mod evolution;
 mod grid;
 mod local_search;
+mod model_based;
 mod random;
 mod regularized_evolution;
 mod reinforce;
 mod score;
+/// Surrogate models for model-based search.
+pub mod surrogate;
 
 pub use annealing::*;
 pub use base::*;
@@ -32,6 +35,7 @@ pub use error::*;
 pub use evolution::*;
 pub use grid::*;
 pub use local_search::*;
+pub use model_based::*;
 pub use random::*;
 pub use regularized_evolution::*;
 pub use reinforce::*;

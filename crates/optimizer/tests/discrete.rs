@@ -148,6 +148,7 @@ fn mixed_space(with_float: bool) -> ParamSpace {
 fn proposals(name: &str, seed: u64) -> Vec<ArchDesc> {
     let args: toml::Table = match name {
         "RegularizedEvolutionOptim" => toml::from_str("population = 5\nsample_size = 2").unwrap(),
+        "ModelBasedOptim" => toml::from_str("init_samples = 5\nannealing_steps = 30").unwrap(),
         "EvolutionOptim" => {
             toml::from_str("population = 6\nselection = 3\nmutation_prob = 0.3").unwrap()
         }
@@ -155,6 +156,7 @@ fn proposals(name: &str, seed: u64) -> Vec<ArchDesc> {
     };
     // REINFORCE's policy is over finite domains only.
     let with_float = name != "REINFORCEOptim";
+    // (ModelBasedOptim encodes floats by their position in the range.)
     let mut space = mixed_space(with_float);
     let mut optim = build_optim(name, &space, &args, seed).unwrap();
     let mut out = vec![];
@@ -217,6 +219,16 @@ fn bad_arguments_are_rejected() {
         ("SimulatedAnnealingOptim", "cooling = 0.0", "cooling"),
         ("LocalSearchOptim", "steps = 3", "unknown field `steps`"),
         ("REINFORCEOptim", "lr = 0.0", "lr"),
+        (
+            "ModelBasedOptim",
+            "model = \"svm\"",
+            "unknown surrogate `svm`",
+        ),
+        (
+            "ModelBasedOptim",
+            "acquisition = \"ucb\"",
+            "unknown variant `ucb`",
+        ),
     ] {
         let err = build_optim(name, &space(), &toml::from_str(args).unwrap(), 0)
             .err()
@@ -254,4 +266,41 @@ fn reinforce_concentrates_on_the_rewarded_choice() {
     }
     let p = &o.policy()[0].1;
     assert!(p[1] > 0.9, "{p:?}");
+}
+
+#[test]
+fn model_based_search_beats_random_search() {
+    let budget = 100;
+    let rs = mean_regret("RandomSearchOptim", "", budget);
+    for (model, acquisition) in [
+        ("gbt", "annealing"),
+        ("linear", "annealing"),
+        ("linear", "random"),
+    ] {
+        let args = format!("model = {model:?}\nacquisition = {acquisition:?}\nannealing_steps = 100\ncandidates = 300");
+        let r = mean_regret("ModelBasedOptim", &args, budget);
+        println!("ModelBasedOptim {model}/{acquisition}: {r:.4} (RS {rs:.4})");
+        assert!(r < rs, "{model}/{acquisition}: {r} vs RS {rs}");
+    }
+}
+
+#[test]
+fn model_based_search_with_an_mlp_surrogate_learns() {
+    let args: toml::Table =
+        toml::from_str("model = \"mlp\"\nrefit_every = 10\nannealing_steps = 100").unwrap();
+    let (mut smbo, mut rs) = (0.0, 0.0);
+    for seed in 0..3 {
+        let table = Table::new(2000 + seed);
+        let optimum = table.optimum();
+        let mut o = build_optim("ModelBasedOptim", &space(), &args, seed).unwrap();
+        smbo += optimum - run(o.as_mut(), &table, 60);
+        let mut o = build_optim("RandomSearchOptim", &space(), &toml::Table::new(), seed).unwrap();
+        rs += optimum - run(o.as_mut(), &table, 60);
+    }
+    println!(
+        "ModelBasedOptim mlp: {:.4} (RS {:.4}), 3 seeds, 60 evaluations",
+        smbo / 3.0,
+        rs / 3.0
+    );
+    assert!(smbo < rs, "mlp {smbo} vs RS {rs}");
 }

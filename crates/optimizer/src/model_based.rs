@@ -1,0 +1,212 @@
+//! `ModelBasedOptim` (SMBO): fit a surrogate of the metric on the evaluated architectures,
+//! then propose the unseen architecture the surrogate scores highest, found by simulated
+//! annealing over the surrogate or by random sampling (paper, G.3).
+
+use crate::regularized_evolution::default_metric;
+use crate::surrogate::{build_surrogate, Surrogate};
+use crate::{
+    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
+};
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// How the surrogate's maximum is searched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Acquisition {
+    /// Simulated annealing on the surrogate, from the best evaluated architecture.
+    #[default]
+    Annealing,
+    /// The best of `candidates` random architectures.
+    Random,
+}
+
+/// Arguments of [`ModelBasedOptim`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelBasedArgs {
+    /// Surrogate: `"gbt"` (default), `"mlp"` or `"linear"`.
+    #[serde(default = "default_model")]
+    pub model: String,
+    /// `"annealing"` (default) or `"random"`.
+    #[serde(default)]
+    pub acquisition: Acquisition,
+    /// Random proposals before the first fit. Default 10.
+    #[serde(default = "ten")]
+    pub init_samples: usize,
+    /// Refit the surrogate every this many results. Default 1.
+    #[serde(default = "one")]
+    pub refit_every: usize,
+    /// Random candidates scored per proposal (`random` acquisition). Default 1000.
+    #[serde(default = "thousand")]
+    pub candidates: usize,
+    /// Annealing steps per proposal (`annealing` acquisition). Default 300.
+    #[serde(default = "three_hundred")]
+    pub annealing_steps: usize,
+    /// Metric to maximise or minimise. Default `acc`.
+    #[serde(default = "default_metric")]
+    pub metric: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Direction,
+}
+
+fn default_model() -> String {
+    "gbt".into()
+}
+fn ten() -> usize {
+    10
+}
+fn one() -> usize {
+    1
+}
+fn thousand() -> usize {
+    1000
+}
+fn three_hundred() -> usize {
+    300
+}
+
+/// Sequential model-based optimisation.
+pub struct ModelBasedOptim {
+    space: DiscreteSpace,
+    args: ModelBasedArgs,
+    score: Score,
+    surrogate: Box<dyn Surrogate>,
+    rng: StdRng,
+    x: Vec<Vec<f64>>,
+    y: Vec<f64>,
+    evaluated: Vec<(ArchDesc, f64)>,
+    seen: HashSet<String>,
+    fitted_at: usize,
+}
+
+impl ModelBasedOptim {
+    /// SMBO over `space`.
+    pub fn new(space: &ParamSpace, args: ModelBasedArgs, seed: u64) -> Result<Self, OptimError> {
+        if args.refit_every == 0 || args.candidates == 0 {
+            return Err(OptimError::InvalidArgs {
+                optim: "ModelBasedOptim".into(),
+                reason: "`refit_every` and `candidates` must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            space: DiscreteSpace::from_space(space),
+            score: Score::new(args.metric.clone(), args.mode),
+            surrogate: build_surrogate(&args.model, seed)?,
+            args,
+            rng: StdRng::seed_from_u64(seed),
+            x: vec![],
+            y: vec![],
+            evaluated: vec![],
+            seen: HashSet::new(),
+            fitted_at: 0,
+        })
+    }
+
+    fn predict(&self, arch: &ArchDesc) -> f64 {
+        self.surrogate.predict(&[self.space.encode(arch)])[0]
+    }
+
+    fn unseen_random(&mut self) -> ArchDesc {
+        for _ in 0..1000 {
+            let a = self.space.sample(&mut self.rng);
+            if !self.seen.contains(&a.summary()) {
+                return a;
+            }
+        }
+        self.space.sample(&mut self.rng)
+    }
+
+    fn acquire(&mut self) -> ArchDesc {
+        let best_unseen = |me: &Self, pool: Vec<ArchDesc>| -> Option<ArchDesc> {
+            let pool: Vec<ArchDesc> = pool
+                .into_iter()
+                .filter(|a| !me.seen.contains(&a.summary()))
+                .collect();
+            let x: Vec<Vec<f64>> = pool.iter().map(|a| me.space.encode(a)).collect();
+            let p = me.surrogate.predict(&x);
+            pool.into_iter()
+                .zip(p)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(a, _)| a)
+        };
+        let found = match self.args.acquisition {
+            Acquisition::Random => {
+                let pool = (0..self.args.candidates)
+                    .map(|_| self.space.sample(&mut self.rng))
+                    .collect();
+                best_unseen(self, pool)
+            }
+            Acquisition::Annealing => {
+                let start = self
+                    .evaluated
+                    .iter()
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(a, _)| a.clone());
+                let mut current = start.unwrap_or_else(|| self.space.sample(&mut self.rng));
+                let mut current_p = self.predict(&current);
+                let mut visited = vec![];
+                let steps = self.args.annealing_steps.max(1);
+                for step in 0..steps {
+                    let t = 0.1 * (1.0 - step as f64 / steps as f64) + 1e-6;
+                    let cand = self.space.mutate_one(&current, &mut self.rng);
+                    let p = self.predict(&cand);
+                    if p >= current_p || self.rng.random::<f64>() < ((p - current_p) / t).exp() {
+                        current = cand.clone();
+                        current_p = p;
+                    }
+                    visited.push(cand);
+                }
+                best_unseen(self, visited)
+            }
+        };
+        found.unwrap_or_else(|| self.unseen_random())
+    }
+}
+
+impl ArchOptim for ModelBasedOptim {
+    fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            if self.y.len() >= self.args.init_samples.max(2)
+                && (self.fitted_at == 0 || self.y.len() >= self.fitted_at + self.args.refit_every)
+            {
+                self.surrogate.fit(&self.x, &self.y)?;
+                self.fitted_at = self.y.len();
+            }
+            let arch = if self.fitted_at == 0 {
+                self.unseen_random()
+            } else {
+                self.acquire()
+            };
+            self.seen.insert(arch.summary());
+            out.push(arch);
+        }
+        Ok(out)
+    }
+
+    fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
+        let score = self.score.of("ModelBasedOptim", metrics)?;
+        if score.is_finite() {
+            self.x.push(self.space.encode(arch));
+            self.y.push(score);
+        }
+        self.seen.insert(arch.summary());
+        self.evaluated.push((arch.clone(), score));
+        Ok(())
+    }
+}
+
+fn build(
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
+    let args = parse_optim_args("ModelBasedOptim", args)?;
+    Ok(Box::new(ModelBasedOptim::new(space, args, seed)?))
+}
+register_optim!("ModelBasedOptim", build);
