@@ -205,6 +205,15 @@ pub fn run_search(
     if let Some(best) = &outcome.best {
         write_file(dir, "best.toml", &best_toml(best))?;
     }
+    if let Some(front) = optim.pareto_front() {
+        let lines: Vec<String> = front
+            .iter()
+            .map(|(arch, metrics)| {
+                serde_json::json!({ "arch": arch, "metrics": metrics }).to_string()
+            })
+            .collect();
+        write_file(dir, "pareto_front.jsonl", &(lines.join("\n") + "\n"))?;
+    }
     tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
     Ok(SearchRun {
         dir: dir.to_path_buf(),

@@ -141,3 +141,27 @@ x,1
         "{msg}"
     );
 }
+
+#[test]
+fn pareto_search_writes_its_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("nb201.csv");
+    modnas::estim::tabular::write_synthetic_nb201_table(&table, 3).unwrap();
+    let mut cfg = nb201_config(&table, "ParetoEvolutionOptim", 120);
+    cfg.optim.args = toml::from_str(
+        r#"
+        population = 20
+        objectives = [{ metric = "acc", mode = "max" }, { metric = "flops", mode = "min" }]
+        constraints = [{ metric = "flops", max = 30 }]
+        "#,
+    )
+    .unwrap();
+    run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("run/pareto_front.jsonl")).unwrap();
+    let front: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(front.len() >= 2, "{text}");
+    for p in &front {
+        assert!(p["metrics"]["flops"].as_f64().unwrap() <= 30.0);
+        assert_eq!(p["arch"].as_object().unwrap().len(), 6);
+    }
+}

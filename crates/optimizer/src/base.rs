@@ -14,6 +14,11 @@ pub trait ArchOptim: Send {
 
     /// Learns from the metrics of an evaluated architecture.
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError>;
+
+    /// For multi-objective optimizers: the Pareto front of the evaluated architectures.
+    fn pareto_front(&self) -> Option<Vec<(ArchDesc, MetricMap)>> {
+        None
+    }
 }
 
 /// Builds an optimizer for a space from TOML arguments and a seed.

@@ -148,6 +148,9 @@ fn mixed_space(with_float: bool) -> ParamSpace {
 fn proposals(name: &str, seed: u64) -> Vec<ArchDesc> {
     let args: toml::Table = match name {
         "RegularizedEvolutionOptim" => toml::from_str("population = 5\nsample_size = 2").unwrap(),
+        "ParetoEvolutionOptim" => {
+            toml::from_str("population = 6\nobjectives = [{ metric = \"acc\" }]").unwrap()
+        }
         "ModelBasedOptim" => toml::from_str("init_samples = 5\nannealing_steps = 30").unwrap(),
         "EvolutionOptim" => {
             toml::from_str("population = 6\nselection = 3\nmutation_prob = 0.3").unwrap()
@@ -303,4 +306,61 @@ fn model_based_search_with_an_mlp_surrogate_learns() {
         rs / 3.0
     );
     assert!(smbo < rs, "mlp {smbo} vs RS {rs}");
+}
+
+#[test]
+fn pareto_front_is_non_dominated_feasible_and_holds_the_extremes() {
+    use modnas_optim::{ParetoEvolutionArgs, ParetoEvolutionOptim};
+    let acc = Table::new(11);
+    let cost = Table::new(12);
+    let args: ParetoEvolutionArgs = toml::from_str(
+        r#"
+        population = 20
+        objectives = [{ metric = "acc", mode = "max" }, { metric = "cost", mode = "min" }]
+        constraints = [{ metric = "cost", max = 4.0 }]
+        "#,
+    )
+    .unwrap();
+    let mut o = ParetoEvolutionOptim::new(&space(), args, 3).unwrap();
+    let mut seen = vec![];
+    for _ in 0..200 {
+        let arch = o.next(1).unwrap().pop().unwrap();
+        let (a, c) = (acc.score(&arch), cost.score(&arch));
+        let metrics: MetricMap = [("acc".to_string(), a), ("cost".to_string(), c)]
+            .into_iter()
+            .collect();
+        o.step(&arch, &metrics).unwrap();
+        seen.push((a, c));
+    }
+    let front: Vec<(f64, f64)> = o
+        .front()
+        .iter()
+        .map(|(_, m)| (m["acc"], m["cost"]))
+        .collect();
+    assert!(front.len() >= 2, "{front:?}");
+    for (i, p) in front.iter().enumerate() {
+        assert!(p.1 <= 4.0, "front point {p:?} violates the constraint");
+        for (j, q) in front.iter().enumerate() {
+            let dominates = q.0 >= p.0 && q.1 <= p.1 && (q.0 > p.0 || q.1 < p.1);
+            assert!(i == j || !dominates, "{q:?} dominates {p:?}");
+        }
+    }
+    let feasible: Vec<&(f64, f64)> = seen.iter().filter(|p| p.1 <= 4.0).collect();
+    let best_acc = feasible.iter().map(|p| p.0).fold(f64::MIN, f64::max);
+    let least_cost = feasible.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+    assert!(
+        front.iter().any(|p| p.0 == best_acc),
+        "the most accurate feasible arch is on the front"
+    );
+    assert!(
+        front.iter().any(|p| p.1 == least_cost),
+        "the cheapest arch is on the front"
+    );
+    // Evolution moved the population: the front beats the first generation's.
+    let first_gen_best = seen[..20]
+        .iter()
+        .filter(|p| p.1 <= 4.0)
+        .map(|p| p.0)
+        .fold(f64::MIN, f64::max);
+    assert!(best_acc > first_gen_best);
 }
