@@ -158,7 +158,10 @@ fn pareto_search_writes_its_front() {
     .unwrap();
     run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
     let text = std::fs::read_to_string(dir.path().join("run/pareto_front.jsonl")).unwrap();
-    let front: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let front: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert!(front.len() >= 2, "{text}");
     for p in &front {
         assert!(p["metrics"]["flops"].as_f64().unwrap() <= 30.0);

@@ -364,3 +364,45 @@ fn pareto_front_is_non_dominated_feasible_and_holds_the_extremes() {
         .fold(f64::MIN, f64::max);
     assert!(best_acc > first_gen_best);
 }
+
+#[test]
+fn gp_bayes_beats_random_search_on_a_smooth_function() {
+    let mut space = ParamSpace::new();
+    space
+        .insert("x", Numeric::float(0.0, 1.0).unwrap())
+        .unwrap();
+    space
+        .insert("y", Numeric::float(0.0, 1.0).unwrap())
+        .unwrap();
+    let f = |a: &ArchDesc| {
+        let (x, y) = (
+            a.get("x").unwrap().as_f64().unwrap(),
+            a.get("y").unwrap().as_f64().unwrap(),
+        );
+        -(x - 0.3).powi(2) - (y - 0.7).powi(2)
+    };
+    let best = |name: &str, seed: u64| {
+        let args: toml::Table = if name == "GPBayesOptim" {
+            toml::from_str("candidates = 300").unwrap()
+        } else {
+            toml::Table::new()
+        };
+        let mut o = build_optim(name, &space, &args, seed).unwrap();
+        let mut best = f64::MIN;
+        for _ in 0..20 {
+            let a = o.next(1).unwrap().pop().unwrap();
+            best = best.max(f(&a));
+            o.step(&a, &[("acc".to_string(), f(&a))].into_iter().collect())
+                .unwrap();
+        }
+        -best
+    };
+    let seeds = 10;
+    let gp: f64 = (0..seeds).map(|s| best("GPBayesOptim", s)).sum::<f64>() / seeds as f64;
+    let rs: f64 = (0..seeds)
+        .map(|s| best("RandomSearchOptim", s))
+        .sum::<f64>()
+        / seeds as f64;
+    println!("mean regret, 20 evaluations, 10 seeds: GP-EI {gp:.5}, RS {rs:.5}");
+    assert!(gp < rs, "GP {gp} vs RS {rs}");
+}
