@@ -93,6 +93,7 @@ fn main() -> anyhow::Result<()> {
     ];
     let mut printer = Printer;
     let mut ctx = SearchContext {
+        space: &space,
         builder: &builder,
         optim: optim.as_mut(),
         data: &data,

@@ -192,6 +192,7 @@ pub fn run_search(
         Ok(c)
     };
     let mut ctx = SearchContext {
+        space: &space,
         builder: &builder,
         optim: optim.as_mut(),
         data: &data,

@@ -168,3 +168,40 @@ fn pareto_search_writes_its_front() {
         assert_eq!(p["arch"].as_object().unwrap().len(), 6);
     }
 }
+
+#[test]
+fn predictor_estim_ranks_unseen_archs_from_a_training_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.csv");
+    let (optimum, _) = modnas::estim::tabular::write_synthetic_nb201_table(&full, 5).unwrap();
+    // Train on every 8th row only.
+    let text = std::fs::read_to_string(&full).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let sample: Vec<&str> = lines.step_by(8).collect();
+    let train = dir.path().join("train.csv");
+    std::fs::write(&train, format!("{header}\n{}\n", sample.join("\n"))).unwrap();
+    let mut cfg = nb201_config(&full, "RegularizedEvolutionOptim", 300);
+    cfg.optim.args = toml::from_str("population = 30\nsample_size = 5").unwrap();
+    cfg.estim.search.type_name = "PredictorEstim".into();
+    cfg.estim.search.args = toml::from_str(&format!(
+        "path = {:?}\nformat = \"nb201\"\nmodel = \"linear\"\ntrials = 300",
+        train.display().to_string()
+    ))
+    .unwrap();
+    let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    let best = run.outcome.best.unwrap();
+    // The predicted best is scored against the full table.
+    let key = modnas::estim::tabular::nb201_arch_string(&best.arch).unwrap();
+    let true_acc: f64 = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{key},")))
+        .and_then(|l| l.split(',').nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        optimum - true_acc < 0.005,
+        "true acc {true_acc} of the predicted best vs optimum {optimum}"
+    );
+}

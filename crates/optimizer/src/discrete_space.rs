@@ -105,6 +105,32 @@ impl Domain {
         }
     }
 
+    /// The value of this domain written as `text` (a choice's name or number, or a number in
+    /// range).
+    pub fn parse_value(&self, text: &str) -> Option<ParamValue> {
+        let text = text.trim();
+        let value = match self {
+            Domain::Categorical(c) => {
+                return c
+                    .choices()
+                    .iter()
+                    .find(|v| {
+                        v.as_str()
+                            .map_or_else(|| v.to_string() == text, |s| s == text)
+                    })
+                    .cloned()
+            }
+            Domain::Numeric(n) if n.kind() == NumericKind::Int => {
+                ParamValue::Int(text.parse().ok()?)
+            }
+            Domain::Numeric(_) => ParamValue::Float(text.parse().ok()?),
+        };
+        match self {
+            Domain::Numeric(n) => n.check(&value).ok().map(|_| value),
+            Domain::Categorical(_) => Some(value),
+        }
+    }
+
     /// Width of this parameter's encoding: one-hot for categoricals, one unit value for
     /// numbers.
     pub fn encoded_len(&self) -> usize {

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
 use modnas_optim::ArchOptim;
-use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap};
+use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace};
 use serde::Serialize;
 
 /// One evaluated architecture.
@@ -33,6 +33,8 @@ pub type NetBuilder<'a> = dyn Fn() -> Result<Constructed<NetBox>, EstimError> + 
 
 /// Everything an estimator needs for one search run.
 pub struct SearchContext<'a> {
+    /// The search space (what the optimizer proposes over).
+    pub space: &'a ParamSpace,
     /// Fresh constructed networks.
     pub builder: &'a NetBuilder<'a>,
     /// The search algorithm.

@@ -55,6 +55,26 @@ pub fn nb201_arch_string(arch: &ArchDesc) -> Result<String, EstimError> {
     ))
 }
 
+/// Parses an NB201 architecture string back into edge assignments.
+pub fn parse_nb201_arch_string(key: &str) -> Result<ArchDesc, String> {
+    let ops: Vec<&str> = key
+        .split('+')
+        .flat_map(|node| node.split('|').filter(|t| !t.is_empty()))
+        .map(|t| t.split('~').next().unwrap_or(t))
+        .collect();
+    if ops.len() != NB201_EDGES.len() || ops.iter().any(|op| !NB201_OPS.contains(op)) {
+        return Err(format!(
+            "`{key}` is not an NB201 arch string over [{}]",
+            NB201_OPS.join(", ")
+        ));
+    }
+    Ok(NB201_EDGES
+        .iter()
+        .zip(ops)
+        .map(|(e, op)| (*e, op))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +92,8 @@ mod tests {
         );
         assert_eq!(nb201_space().len(), 6);
         assert!(nb201_arch_string(&ArchDesc::new()).is_err());
+        let key = nb201_arch_string(&arch).unwrap();
+        assert_eq!(parse_nb201_arch_string(&key).unwrap(), arch);
+        assert!(parse_nb201_arch_string("|conv~0|+|").is_err());
     }
 }

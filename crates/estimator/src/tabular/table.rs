@@ -62,6 +62,11 @@ impl MetricTable {
         self.rows.get(arch)
     }
 
+    /// `(key, metrics)` of every row, in no particular order.
+    pub fn rows(&self) -> impl Iterator<Item = (&String, &MetricMap)> {
+        self.rows.iter()
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()

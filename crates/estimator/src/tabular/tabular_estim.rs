@@ -1,8 +1,9 @@
 //! `TabularEstim`: metrics looked up from a table instead of training (paper, A.2).
 
-use super::{nb201_arch_string, MetricTable};
+use super::{nb201_arch_string, parse_nb201_arch_string, MetricTable};
 use crate::estim::{search_loop, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
 use crate::{parse_args, register_estim, EstimError};
+use modnas_optim::DiscreteSpace;
 use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 
@@ -15,6 +16,50 @@ pub enum KeyFormat {
     Values,
     /// The NAS-Bench-201 arch string (`|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`).
     Nb201,
+}
+
+impl KeyFormat {
+    /// The table key of `arch`.
+    pub fn key(self, arch: &ArchDesc) -> Result<String, EstimError> {
+        match self {
+            KeyFormat::Nb201 => nb201_arch_string(arch),
+            KeyFormat::Values => Ok(arch
+                .iter()
+                .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join("|")),
+        }
+    }
+
+    /// The architecture of a table key, over the discrete parameters of `space`.
+    pub fn parse(self, key: &str, space: &DiscreteSpace) -> Result<ArchDesc, String> {
+        match self {
+            KeyFormat::Nb201 => parse_nb201_arch_string(key),
+            KeyFormat::Values => {
+                let fields: Vec<&str> = key.split('|').collect();
+                if fields.len() != space.params().len() {
+                    return Err(format!(
+                        "`{key}` has {} values for {} parameters",
+                        fields.len(),
+                        space.params().len()
+                    ));
+                }
+                space
+                    .params()
+                    .iter()
+                    .zip(fields)
+                    .map(|((name, domain), field)| {
+                        domain
+                            .parse_value(field)
+                            .map(|v| (name.clone(), v))
+                            .ok_or_else(|| {
+                                format!("`{field}` is not a value of `{name}` in `{key}`")
+                            })
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 /// Arguments of [`TabularEstim`].
@@ -67,14 +112,7 @@ impl TabularEstim {
 
     /// The table key of `arch`.
     pub fn key(&self, arch: &ArchDesc) -> Result<String, EstimError> {
-        match self.args.format {
-            KeyFormat::Nb201 => nb201_arch_string(arch),
-            KeyFormat::Values => Ok(arch
-                .iter()
-                .map(|(_, v)| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join("|")),
-        }
+        self.args.format.key(arch)
     }
 }
 

@@ -1,0 +1,147 @@
+//! `PredictorEstim`: metrics predicted by surrogate models trained on a table of evaluated
+//! architectures (paper, A.2 predictor-based estimation).
+
+use super::{KeyFormat, MetricTable};
+use crate::estim::{search_loop, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
+use crate::{parse_args, register_estim, EstimError};
+use modnas_optim::surrogate::{build_surrogate, Surrogate};
+use modnas_optim::DiscreteSpace;
+use modnas_param_space::MetricMap;
+use serde::Deserialize;
+
+/// Arguments of [`PredictorEstim`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictorArgs {
+    /// CSV of evaluated architectures to train on.
+    pub path: String,
+    /// The key column. Default `arch`.
+    #[serde(default = "arch")]
+    pub key: String,
+    /// `"values"` (default) or `"nb201"`.
+    #[serde(default)]
+    pub format: KeyFormat,
+    /// Surrogate: `"gbt"` (default), `"mlp"` or `"linear"`.
+    #[serde(default = "gbt")]
+    pub model: String,
+    /// Metric columns to predict. Default `["acc"]`.
+    #[serde(default = "acc_list")]
+    pub predict: Vec<String>,
+    /// Maximum number of trials. Default 100.
+    #[serde(default = "hundred")]
+    pub trials: Option<usize>,
+    /// Maximum wall-clock seconds. Default unlimited.
+    pub max_seconds: Option<f64>,
+    /// Metric to optimise (one of `predict`). Default `acc`.
+    #[serde(default = "acc")]
+    pub objective: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+fn arch() -> String {
+    "arch".into()
+}
+fn gbt() -> String {
+    "gbt".into()
+}
+fn acc() -> String {
+    "acc".into()
+}
+fn acc_list() -> Vec<String> {
+    vec![acc()]
+}
+fn hundred() -> Option<usize> {
+    Some(100)
+}
+
+/// Predicts each proposed architecture's metrics with surrogates fitted on a table.
+pub struct PredictorEstim {
+    args: PredictorArgs,
+    table: MetricTable,
+}
+
+impl PredictorEstim {
+    /// An estimator trained on the table at `args.path`.
+    pub fn new(args: PredictorArgs) -> Result<Self, EstimError> {
+        if args.predict.is_empty() {
+            return Err(EstimError::InvalidArgs {
+                component: "PredictorEstim".into(),
+                reason: "`predict` names no metric".into(),
+            });
+        }
+        let table = MetricTable::read(&args.path, &args.key)?;
+        Ok(Self { args, table })
+    }
+
+    /// One fitted surrogate per predicted metric.
+    fn fit(&self, space: &DiscreteSpace, seed: u64) -> Result<Vec<Box<dyn Surrogate>>, EstimError> {
+        let bad = |reason: String| EstimError::BadData {
+            path: self.args.path.clone(),
+            reason,
+        };
+        let mut rows: Vec<(&String, &MetricMap)> = self.table.rows().collect();
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        let x = rows
+            .iter()
+            .map(|(key, _)| self.args.format.parse(key, space).map(|a| space.encode(&a)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        let mut models = vec![];
+        for metric in &self.args.predict {
+            let y = rows
+                .iter()
+                .map(|(key, m)| {
+                    m.get(metric)
+                        .copied()
+                        .ok_or_else(|| bad(format!("row `{key}` has no `{metric}`")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut model =
+                build_surrogate(&self.args.model, seed).map_err(|e| EstimError::InvalidArgs {
+                    component: "PredictorEstim".into(),
+                    reason: e.to_string(),
+                })?;
+            model.fit(&x, &y)?;
+            models.push(model);
+        }
+        Ok(models)
+    }
+}
+
+impl Estim for PredictorEstim {
+    fn needs_model(&self) -> bool {
+        false
+    }
+
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let space = DiscreteSpace::from_space(ctx.space);
+        let models = self.fit(&space, ctx.seed)?;
+        let budget = Budget {
+            trials: self.args.trials,
+            seconds: self.args.max_seconds,
+        };
+        let objective = Objective {
+            key: self.args.objective.clone(),
+            mode: self.args.mode,
+        };
+        let predict = &self.args.predict;
+        search_loop(ctx, budget, objective, |_, arch, _| {
+            let x = [space.encode(arch)];
+            Ok(predict
+                .iter()
+                .zip(&models)
+                .map(|(m, model)| (m.clone(), model.predict(&x)[0]))
+                .collect())
+        })
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+    Ok(Box::new(PredictorEstim::new(parse_args(
+        "PredictorEstim",
+        args,
+    )?)?))
+}
+register_estim!("PredictorEstim", build);
