@@ -2,9 +2,7 @@
 //! one with probability `exp(Δ / T)`, with the temperature cooling geometrically.
 
 use crate::regularized_evolution::default_metric;
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -96,12 +94,7 @@ impl ArchOptim for SimulatedAnnealingOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("SimulatedAnnealingOptim", args)?;
-    Ok(Box::new(SimulatedAnnealingOptim::new(space, args, seed)?))
-}
-register_optim!("SimulatedAnnealingOptim", build);
+register_optim!(
+    "SimulatedAnnealingOptim",
+    new = SimulatedAnnealingOptim::new
+);

@@ -31,11 +31,35 @@ modnas_param_space::registry_entry!(
 );
 
 /// Registers an optimizer constructor under a name.
+///
+/// With `new = constructor`, the constructor takes `(&ParamSpace, Args, seed)` and returns
+/// `Result<Self, OptimError>`, where `Args` is the optimizer's deserializable argument struct;
+/// the arguments are parsed (errors name the optimizer) and the optimizer boxed:
+/// `register_optim!("MyOptim", new = MyOptim::new);`.
 #[macro_export]
 macro_rules! register_optim {
+    ($name:literal, new = $new:expr) => {
+        $crate::inventory::submit! {
+            $crate::OptimEntry::new($name, |space, args, seed| {
+                $crate::build_typed($name, space, args, seed, $new)
+            })
+        }
+    };
     ($name:expr, $build:expr) => {
         $crate::inventory::submit! { $crate::OptimEntry::new($name, $build) }
     };
+}
+
+/// Parses `args` for the optimizer `name` and boxes what `new` builds from them
+/// (used by [`register_optim!`]).
+pub fn build_typed<A: DeserializeOwned, O: ArchOptim + 'static>(
+    name: &str,
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+    new: impl FnOnce(&ParamSpace, A, u64) -> Result<O, OptimError>,
+) -> Result<Box<dyn ArchOptim>, OptimError> {
+    Ok(Box::new(new(space, parse_optim_args(name, args)?, seed)?))
 }
 
 /// Builds the optimizer registered as `name`.

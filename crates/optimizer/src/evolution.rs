@@ -3,9 +3,7 @@
 //! parents into one offspring and per-parameter mutation.
 
 use crate::regularized_evolution::default_metric;
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -160,12 +158,4 @@ impl ArchOptim for EvolutionOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("EvolutionOptim", args)?;
-    Ok(Box::new(EvolutionOptim::new(space, args, seed)?))
-}
-register_optim!("EvolutionOptim", build);
+register_optim!("EvolutionOptim", new = EvolutionOptim::new);

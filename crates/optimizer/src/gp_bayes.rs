@@ -3,9 +3,7 @@
 //! (categoricals are encoded one-hot).
 
 use crate::regularized_evolution::default_metric;
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::rngs::StdRng;
@@ -217,15 +215,7 @@ impl ArchOptim for GPBayesOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("GPBayesOptim", args)?;
-    Ok(Box::new(GPBayesOptim::new(space, args, seed)?))
-}
-register_optim!("GPBayesOptim", build);
+register_optim!("GPBayesOptim", new = GPBayesOptim::new);
 
 #[cfg(test)]
 mod tests {

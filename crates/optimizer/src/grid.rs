@@ -1,6 +1,6 @@
 //! `GridSearchOptim`: every point of the grid, in order.
 
-use crate::{parse_optim_args, register_optim, ArchOptim, DiscreteSpace, OptimError};
+use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
 use serde::Deserialize;
 
@@ -86,15 +86,10 @@ impl ArchOptim for GridSearchOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    _seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args: GridSearchArgs = parse_optim_args("GridSearchOptim", args)?;
-    Ok(Box::new(GridSearchOptim::new(space, args.points)?))
-}
-register_optim!("GridSearchOptim", build);
+register_optim!(
+    "GridSearchOptim",
+    new = |space, args: GridSearchArgs, _| GridSearchOptim::new(space, args.points)
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,9 +2,7 @@
 //! move to the best one if it improves, restart from a random architecture at a local optimum.
 
 use crate::regularized_evolution::default_metric;
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -127,12 +125,7 @@ impl ArchOptim for LocalSearchOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("LocalSearchOptim", args)?;
-    Ok(Box::new(LocalSearchOptim::new(space, args, seed)))
-}
-register_optim!("LocalSearchOptim", build);
+register_optim!(
+    "LocalSearchOptim",
+    new = |space, args, seed| Ok(LocalSearchOptim::new(space, args, seed))
+);

@@ -4,9 +4,7 @@
 
 use crate::regularized_evolution::default_metric;
 use crate::surrogate::{build_surrogate, Surrogate};
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -201,12 +199,4 @@ impl ArchOptim for ModelBasedOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("ModelBasedOptim", args)?;
-    Ok(Box::new(ModelBasedOptim::new(space, args, seed)?))
-}
-register_optim!("ModelBasedOptim", build);
+register_optim!("ModelBasedOptim", new = ModelBasedOptim::new);

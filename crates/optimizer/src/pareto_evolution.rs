@@ -4,7 +4,7 @@
 use crate::pareto::{
     crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point,
 };
-use crate::{parse_optim_args, register_optim, ArchOptim, DiscreteSpace, OptimError};
+use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -197,12 +197,4 @@ impl ArchOptim for ParetoEvolutionOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("ParetoEvolutionOptim", args)?;
-    Ok(Box::new(ParetoEvolutionOptim::new(space, args, seed)?))
-}
-register_optim!("ParetoEvolutionOptim", build);
+register_optim!("ParetoEvolutionOptim", new = ParetoEvolutionOptim::new);

@@ -1,7 +1,7 @@
 //! `RandomSearchOptim`: uniform random architectures, without repeats until the space is
 //! exhausted.
 
-use crate::{parse_optim_args, register_optim, ArchOptim, DiscreteSpace, OptimError};
+use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -72,15 +72,10 @@ impl ArchOptim for RandomSearchOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let _: RandomSearchArgs = parse_optim_args("RandomSearchOptim", args)?;
-    Ok(Box::new(RandomSearchOptim::new(space, seed)))
-}
-register_optim!("RandomSearchOptim", build);
+register_optim!(
+    "RandomSearchOptim",
+    new = |space, _: RandomSearchArgs, seed| Ok(RandomSearchOptim::new(space, seed))
+);
 
 #[cfg(test)]
 mod tests {
@@ -118,7 +113,10 @@ mod tests {
     fn unknown_args_are_rejected() {
         let mut args = toml::Table::new();
         args.insert("populaton".into(), 5.into());
-        let err = build(&space(), &args, 0).err().unwrap().to_string();
+        let err = crate::build_optim("RandomSearchOptim", &space(), &args, 0)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             err.contains("RandomSearchOptim") && err.contains("populaton"),
             "{err}"

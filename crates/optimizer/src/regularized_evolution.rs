@@ -2,9 +2,7 @@
 //! architectures; each proposal mutates the best of a random tournament; when the population
 //! is full, the oldest member dies.
 
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -108,12 +106,7 @@ impl ArchOptim for RegularizedEvolutionOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("RegularizedEvolutionOptim", args)?;
-    Ok(Box::new(RegularizedEvolutionOptim::new(space, args, seed)?))
-}
-register_optim!("RegularizedEvolutionOptim", build);
+register_optim!(
+    "RegularizedEvolutionOptim",
+    new = RegularizedEvolutionOptim::new
+);

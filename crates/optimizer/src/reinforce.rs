@@ -2,9 +2,7 @@
 //! trained with the REINFORCE gradient, a moving-average reward baseline and an entropy bonus.
 
 use crate::regularized_evolution::default_metric;
-use crate::{
-    parse_optim_args, register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score,
-};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -170,12 +168,4 @@ impl ArchOptim for REINFORCEOptim {
     }
 }
 
-fn build(
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    let args = parse_optim_args("REINFORCEOptim", args)?;
-    Ok(Box::new(REINFORCEOptim::new(space, args, seed)?))
-}
-register_optim!("REINFORCEOptim", build);
+register_optim!("REINFORCEOptim", new = REINFORCEOptim::new);
