@@ -2,8 +2,9 @@
 //! transform, until a trial or time budget is used or the optimizer is exhausted.
 
 use super::{SearchContext, SearchOutcome, StopReason, Trial};
-use crate::EstimError;
+use crate::{parse_args, EstimError};
 use modnas_param_space::{ArchDesc, MetricMap};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -57,6 +58,80 @@ pub struct Budget {
     pub seconds: Option<f64>,
 }
 
+/// The arguments every searching estimator shares: `trials`, `max_seconds`, `objective`
+/// (default `acc`) and `mode` (`max` by default).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchArgs {
+    /// `trials` and `max_seconds`.
+    pub budget: Budget,
+    /// `objective` and `mode`.
+    pub objective: Objective,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearchArgs {
+    trials: Option<usize>,
+    max_seconds: Option<f64>,
+    #[serde(default = "default_objective")]
+    objective: String,
+    #[serde(default)]
+    mode: Mode,
+}
+
+fn default_objective() -> String {
+    "acc".into()
+}
+
+impl SearchArgs {
+    /// The shared keys.
+    pub const KEYS: [&'static str; 4] = ["trials", "max_seconds", "objective", "mode"];
+
+    /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
+    /// `default_trials`), every other key into the estimator's own `T`.
+    pub fn parse_with<T: DeserializeOwned>(
+        component: &str,
+        args: &toml::Table,
+        default_trials: usize,
+    ) -> Result<(Self, T), EstimError> {
+        let mut shared = toml::Table::new();
+        let mut own = toml::Table::new();
+        for (k, v) in args {
+            let half = if Self::KEYS.contains(&k.as_str()) {
+                &mut shared
+            } else {
+                &mut own
+            };
+            half.insert(k.clone(), v.clone());
+        }
+        let raw: RawSearchArgs = parse_args(component, &shared)?;
+        if raw.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
+            return Err(EstimError::InvalidArgs {
+                component: component.to_string(),
+                reason: "`max_seconds` must be positive".into(),
+            });
+        }
+        let own = parse_args(component, &own).map_err(|e| match e {
+            EstimError::InvalidArgs { component, reason } => EstimError::InvalidArgs {
+                component,
+                reason: format!("{reason} (search keys: {})", Self::KEYS.join(", ")),
+            },
+            other => other,
+        })?;
+        let search = Self {
+            budget: Budget {
+                trials: Some(raw.trials.unwrap_or(default_trials)),
+                seconds: raw.max_seconds,
+            },
+            objective: Objective {
+                key: raw.objective,
+                mode: raw.mode,
+            },
+        };
+        Ok((search, own))
+    }
+}
+
 /// Keeps the best trial by an objective.
 pub(crate) struct BestTracker {
     objective: Objective,
@@ -88,15 +163,15 @@ impl BestTracker {
     }
 }
 
-/// Runs Algorithm 2 with `evaluate` as the estimator step.
+/// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget.
 pub fn search_loop(
     ctx: &mut SearchContext<'_>,
-    budget: Budget,
-    objective: Objective,
+    search: &SearchArgs,
     mut evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
     let start = Instant::now();
-    let mut best = BestTracker::new(objective);
+    let budget = search.budget;
+    let mut best = BestTracker::new(search.objective.clone());
     let mut index = 0;
     let stop = loop {
         if budget.trials.is_some_and(|t| index >= t) {
@@ -131,4 +206,57 @@ pub fn search_loop(
         trials: index,
         stop,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Own {
+        epochs: usize,
+    }
+
+    #[test]
+    fn shared_keys_split_from_the_estimators_own() {
+        let args: toml::Table = toml::from_str("epochs = 3\ntrials = 7\nmode = \"min\"").unwrap();
+        let (search, own): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
+        assert_eq!(own.epochs, 3);
+        assert_eq!(
+            search.budget,
+            Budget {
+                trials: Some(7),
+                seconds: None
+            }
+        );
+        assert_eq!(
+            search.objective,
+            Objective {
+                key: "acc".into(),
+                mode: Mode::Min
+            }
+        );
+        let args: toml::Table = toml::from_str("epochs = 1").unwrap();
+        let (search, _): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
+        assert_eq!(search.budget.trials, Some(10), "the estimator's default");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_budgets_are_rejected() {
+        let args: toml::Table = toml::from_str("epoch = 3").unwrap();
+        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field `epoch`")
+                && err.contains("search keys: trials, max_seconds"),
+            "{err}"
+        );
+        let args: toml::Table = toml::from_str("epochs = 1\nmax_seconds = 0.0").unwrap();
+        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`max_seconds` must be positive"), "{err}");
+    }
 }

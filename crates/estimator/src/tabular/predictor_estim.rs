@@ -2,14 +2,15 @@
 //! architectures (paper, A.2 predictor-based estimation).
 
 use super::{KeyFormat, MetricTable};
-use crate::estim::{search_loop, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
-use crate::{parse_args, register_estim, EstimError};
+use crate::estim::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
+use crate::{register_estim, EstimError};
 use modnas_optim::surrogate::{build_surrogate, Surrogate};
 use modnas_optim::DiscreteSpace;
 use modnas_param_space::MetricMap;
 use serde::Deserialize;
 
-/// Arguments of [`PredictorEstim`].
+/// Arguments of [`PredictorEstim`], besides the [`SearchArgs`] (`trials` defaults to 100;
+/// `objective` is one of `predict`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PredictorArgs {
@@ -27,17 +28,6 @@ pub struct PredictorArgs {
     /// Metric columns to predict. Default `["acc"]`.
     #[serde(default = "acc_list")]
     pub predict: Vec<String>,
-    /// Maximum number of trials. Default 100.
-    #[serde(default = "hundred")]
-    pub trials: Option<usize>,
-    /// Maximum wall-clock seconds. Default unlimited.
-    pub max_seconds: Option<f64>,
-    /// Metric to optimise (one of `predict`). Default `acc`.
-    #[serde(default = "acc")]
-    pub objective: String,
-    /// `"max"` (default) or `"min"`.
-    #[serde(default)]
-    pub mode: Mode,
 }
 
 fn arch() -> String {
@@ -52,19 +42,17 @@ fn acc() -> String {
 fn acc_list() -> Vec<String> {
     vec![acc()]
 }
-fn hundred() -> Option<usize> {
-    Some(100)
-}
 
 /// Predicts each proposed architecture's metrics with surrogates fitted on a table.
 pub struct PredictorEstim {
     args: PredictorArgs,
+    search: SearchArgs,
     table: MetricTable,
 }
 
 impl PredictorEstim {
-    /// An estimator trained on the table at `args.path`.
-    pub fn new(args: PredictorArgs) -> Result<Self, EstimError> {
+    /// An estimator trained on the table at `args.path`, searching within `search`.
+    pub fn new(args: PredictorArgs, search: SearchArgs) -> Result<Self, EstimError> {
         if args.predict.is_empty() {
             return Err(EstimError::InvalidArgs {
                 component: "PredictorEstim".into(),
@@ -72,7 +60,11 @@ impl PredictorEstim {
             });
         }
         let table = MetricTable::read(&args.path, &args.key)?;
-        Ok(Self { args, table })
+        Ok(Self {
+            args,
+            search,
+            table,
+        })
     }
 
     /// One fitted surrogate per predicted metric.
@@ -118,16 +110,8 @@ impl Estim for PredictorEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let space = DiscreteSpace::from_space(ctx.space);
         let models = self.fit(&space, ctx.seed)?;
-        let budget = Budget {
-            trials: self.args.trials,
-            seconds: self.args.max_seconds,
-        };
-        let objective = Objective {
-            key: self.args.objective.clone(),
-            mode: self.args.mode,
-        };
         let predict = &self.args.predict;
-        search_loop(ctx, budget, objective, |_, arch, _| {
+        search_loop(ctx, &self.search, |_, arch, _| {
             let x = [space.encode(arch)];
             Ok(predict
                 .iter()
@@ -139,9 +123,7 @@ impl Estim for PredictorEstim {
 }
 
 fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
-    Ok(Box::new(PredictorEstim::new(parse_args(
-        "PredictorEstim",
-        args,
-    )?)?))
+    let (search, args) = SearchArgs::parse_with("PredictorEstim", args, 100)?;
+    Ok(Box::new(PredictorEstim::new(args, search)?))
 }
 register_estim!("PredictorEstim", build);

@@ -1,8 +1,8 @@
 //! `TabularEstim`: metrics looked up from a table instead of training (paper, A.2).
 
 use super::{nb201_arch_string, parse_nb201_arch_string, MetricTable};
-use crate::estim::{search_loop, Budget, Estim, Mode, Objective, SearchContext, SearchOutcome};
-use crate::{parse_args, register_estim, EstimError};
+use crate::estim::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
+use crate::{register_estim, EstimError};
 use modnas_optim::DiscreteSpace;
 use modnas_param_space::ArchDesc;
 use serde::Deserialize;
@@ -62,7 +62,7 @@ impl KeyFormat {
     }
 }
 
-/// Arguments of [`TabularEstim`].
+/// Arguments of [`TabularEstim`], besides the [`SearchArgs`] (`trials` defaults to 100).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TabularArgs {
@@ -74,40 +74,28 @@ pub struct TabularArgs {
     /// `"values"` (default) or `"nb201"`.
     #[serde(default)]
     pub format: KeyFormat,
-    /// Maximum number of trials. Default 100.
-    #[serde(default = "hundred")]
-    pub trials: Option<usize>,
-    /// Maximum wall-clock seconds. Default unlimited.
-    pub max_seconds: Option<f64>,
-    /// Metric to optimise (a column of the table). Default `acc`.
-    #[serde(default = "acc")]
-    pub objective: String,
-    /// `"max"` (default) or `"min"`.
-    #[serde(default)]
-    pub mode: Mode,
 }
 
 fn arch() -> String {
     "arch".into()
 }
-fn hundred() -> Option<usize> {
-    Some(100)
-}
-fn acc() -> String {
-    "acc".into()
-}
 
 /// Looks every proposed architecture up in a metric table.
 pub struct TabularEstim {
     args: TabularArgs,
+    search: SearchArgs,
     table: MetricTable,
 }
 
 impl TabularEstim {
-    /// An estimator over the table at `args.path`.
-    pub fn new(args: TabularArgs) -> Result<Self, EstimError> {
+    /// An estimator over the table at `args.path`, searching within `search`.
+    pub fn new(args: TabularArgs, search: SearchArgs) -> Result<Self, EstimError> {
         let table = MetricTable::read(&args.path, &args.key)?;
-        Ok(Self { args, table })
+        Ok(Self {
+            args,
+            search,
+            table,
+        })
     }
 
     /// The table key of `arch`.
@@ -122,16 +110,8 @@ impl Estim for TabularEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let budget = Budget {
-            trials: self.args.trials,
-            seconds: self.args.max_seconds,
-        };
-        let objective = Objective {
-            key: self.args.objective.clone(),
-            mode: self.args.mode,
-        };
         let this = &*self;
-        search_loop(ctx, budget, objective, |_, arch, _| {
+        search_loop(ctx, &this.search, |_, arch, _| {
             let key = this.key(arch)?;
             this.table
                 .get(&key)
@@ -145,9 +125,7 @@ impl Estim for TabularEstim {
 }
 
 fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
-    Ok(Box::new(TabularEstim::new(parse_args(
-        "TabularEstim",
-        args,
-    )?)?))
+    let (search, args) = SearchArgs::parse_with("TabularEstim", args, 100)?;
+    Ok(Box::new(TabularEstim::new(args, search)?))
 }
 register_estim!("TabularEstim", build);
