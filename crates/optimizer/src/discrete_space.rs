@@ -240,6 +240,22 @@ impl DiscreteSpace {
 }
 
 impl DiscreteSpace {
+    /// A uniformly sampled architecture whose [`ArchDesc::summary`] is not in `seen` (after
+    /// 1000 tries, any sample: the space may be nearly exhausted).
+    pub fn sample_unseen(
+        &self,
+        rng: &mut impl Rng,
+        seen: &std::collections::HashSet<String>,
+    ) -> ArchDesc {
+        for _ in 0..1000 {
+            let arch = self.sample(rng);
+            if !seen.contains(&arch.summary()) {
+                return arch;
+            }
+        }
+        self.sample(rng)
+    }
+
     /// `arch` with one parameter (chosen uniformly among those with more than one value)
     /// changed to another value: the mutation of regularized evolution.
     pub fn mutate_one(&self, arch: &ArchDesc, rng: &mut impl Rng) -> ArchDesc {

@@ -71,13 +71,9 @@ impl LocalSearchOptim {
 
     fn restart(&mut self) -> ArchDesc {
         self.centre = None;
-        for _ in 0..1000 {
-            let arch = self.space.sample(&mut self.rng);
-            if let Some(a) = self.fresh(arch) {
-                return a;
-            }
-        }
-        self.space.sample(&mut self.rng)
+        let arch = self.space.sample_unseen(&mut self.rng, &self.seen);
+        self.seen.insert(arch.summary());
+        arch
     }
 
     fn propose(&mut self) -> ArchDesc {

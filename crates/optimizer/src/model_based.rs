@@ -110,13 +110,7 @@ impl ModelBasedOptim {
     }
 
     fn unseen_random(&mut self) -> ArchDesc {
-        for _ in 0..1000 {
-            let a = self.space.sample(&mut self.rng);
-            if !self.seen.contains(&a.summary()) {
-                return a;
-            }
-        }
-        self.space.sample(&mut self.rng)
+        self.space.sample_unseen(&mut self.rng, &self.seen)
     }
 
     fn acquire(&mut self) -> ArchDesc {

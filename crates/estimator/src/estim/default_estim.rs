@@ -40,7 +40,7 @@ impl Estim for DefaultEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let t0 = Instant::now();
         let metrics = train_and_evaluate(ctx, None, self.args.epochs, ctx.seed)?;
-        let arch = (ctx.builder)()?.space.to_desc();
+        let arch = ctx.space.to_desc();
         let trial = Trial {
             index: 0,
             arch,
