@@ -29,6 +29,7 @@ mod bridge;
 mod construct;
 mod dyn_module;
 mod error;
+mod mixed;
 mod nas_module;
 /// The built-in candidates.
 pub mod ops;
@@ -39,6 +40,7 @@ pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
 pub use construct::*;
 pub use dyn_module::*;
 pub use error::*;
+pub use mixed::*;
 pub use nas_module::*;
 pub use registry::*;
 pub use slot::*;

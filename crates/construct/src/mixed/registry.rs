@@ -1,0 +1,36 @@
+//! The mixed-operator registry: `register_mixed_op!("NAME", MixedKind::…)`.
+
+use super::MixedKind;
+use crate::ConstructError;
+use modnas_param_space::{lookup, registered_names};
+
+modnas_param_space::registry_entry!(
+    /// A registered mixed operator: its name and how it combines candidates.
+    MixedOpEntry, "mixed op", MixedKind
+);
+
+/// Registers a mixed-operator name for a combination rule:
+/// `register_mixed_op!("MyGDAS", MixedKind::GumbelMax);`.
+#[macro_export]
+macro_rules! register_mixed_op {
+    ($name:expr, $kind:expr) => {
+        $crate::inventory::submit! { $crate::MixedOpEntry::new($name, $kind) }
+    };
+}
+
+/// The combination rule registered as `name`.
+pub fn mixed_op_kind(name: &str) -> Result<MixedKind, ConstructError> {
+    Ok(lookup::<MixedOpEntry>(name)?.build)
+}
+
+/// Names of all registered mixed operators, sorted.
+pub fn mixed_op_names() -> Vec<&'static str> {
+    registered_names::<MixedOpEntry>()
+}
+
+crate::register_mixed_op!("DARTSMixedOp", MixedKind::Weighted);
+crate::register_mixed_op!("GumbelSumMixedOp", MixedKind::GumbelSum);
+crate::register_mixed_op!("GumbelMaxMixedOp", MixedKind::GumbelMax);
+crate::register_mixed_op!("BinaryGateMixedOp", MixedKind::BinaryGate);
+crate::register_mixed_op!("BinaryGateUniformMixedOp", MixedKind::BinaryGateUniform);
+crate::register_mixed_op!("IndexMixedOp", MixedKind::Index);
