@@ -1,6 +1,6 @@
 //! The optimizer interface and its registry.
 
-use crate::OptimError;
+use crate::{GradientOptim, OptimError};
 use modnas_param_space::{
     deserialize_args, lookup, registered_names, ArchDesc, MetricMap, ParamSpace,
 };
@@ -17,6 +17,11 @@ pub trait ArchOptim: Send {
 
     /// For multi-objective optimizers: the Pareto front of the evaluated architectures.
     fn pareto_front(&self) -> Option<Vec<(ArchDesc, MetricMap)>> {
+        None
+    }
+
+    /// For gradient-based optimizers (DARTS and kin): their gradient interface.
+    fn as_gradient(&mut self) -> Option<&mut dyn GradientOptim> {
         None
     }
 }

@@ -37,6 +37,13 @@ pub enum OptimError {
     /// A surrogate model could not be fitted.
     #[error("surrogate model failed: {0}")]
     Surrogate(String),
+    /// The optimizer cannot do what was asked of it (a gradient optimizer asked for discrete
+    /// proposals, for example).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The problem a gradient optimizer works on failed (a forward pass, a batch).
+    #[error("architecture step failed: {0}")]
+    Problem(String),
     /// A parameter-space error.
     #[error(transparent)]
     ParamSpace(#[from] ParamSpaceError),

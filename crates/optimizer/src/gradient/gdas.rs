@@ -1,0 +1,71 @@
+//! `GDASOptim` (Dong & Yang, 2019): first-order updates of α through one Gumbel-max sampled
+//! path (`GumbelMaxMixedOp`), with the temperature annealed linearly from `tau_max` to
+//! `tau_min` over the search epochs.
+
+use super::base::{
+    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
+};
+use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
+use crate::{register_optim, OptimError};
+use burn::tensor::Tensor;
+use modnas_param_space::{ParamSpace, TensorParam};
+
+gradient_optim_args!(
+    /// Arguments of [`GDASOptim`]; Adam on α as DARTS.
+    GDASOptimArgs {
+        /// Temperature of the first epoch (default 10).
+        tau_max: f64,
+        /// Temperature of the last epoch (default 0.1).
+        tau_min: f64,
+    }
+);
+
+/// The GDAS architecture optimizer.
+pub struct GDASOptim {
+    tau: (f64, f64),
+    adam: ArchAdam,
+}
+
+impl GDASOptim {
+    /// A GDAS optimizer for the tensor parameters of `space`.
+    pub fn new(space: &ParamSpace, args: GDASOptimArgs, _seed: u64) -> Result<Self, OptimError> {
+        require_tensor_params(space, "GDASOptim")?;
+        let tau = (args.tau_max.unwrap_or(10.0), args.tau_min.unwrap_or(0.1));
+        if !(tau.0 > 0.0 && tau.1 > 0.0 && tau.0.is_finite() && tau.1.is_finite()) {
+            return Err(OptimError::InvalidArgs {
+                optim: "GDASOptim".into(),
+                reason: format!(
+                    "`tau_max` = {}, `tau_min` = {} must be positive",
+                    tau.0, tau.1
+                ),
+            });
+        }
+        let adam = ArchAdam::new(&args.adam(ArchAdamArgs::darts(), "GDASOptim")?);
+        Ok(Self { tau, adam })
+    }
+}
+
+impl GradientOptim for GDASOptim {
+    fn temperature(&self, epoch: usize, epochs: usize) -> Option<f64> {
+        let t = if epochs > 1 {
+            epoch.min(epochs - 1) as f64 / (epochs - 1) as f64
+        } else {
+            0.0
+        };
+        Some(self.tau.0 - (self.tau.0 - self.tau.1) * t)
+    }
+
+    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
+        let grads = first_order_arch_grads(problem)?;
+        self.adam.step(&problem.alphas(), grads);
+        Ok(())
+    }
+
+    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
+        self.adam.step(alphas, grads);
+        Ok(())
+    }
+}
+
+gradient_arch_optim!(GDASOptim, "GDASOptim");
+register_optim!("GDASOptim", new = GDASOptim::new);
