@@ -1,12 +1,14 @@
 //! A search run from a [`Config`]: build the components, run the estimator, and keep every
-//! result in a run directory (`config.toml`, `trials.jsonl`, `best.toml`).
+//! result in a run directory (`config.toml`, `trials.jsonl`, `best.toml`, and for supernet
+//! searches `alphas.jsonl`).
 
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::{load_data, DataSplit};
 use modnas_estim::{
-    build_estim, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial, TrialObserver,
+    build_estim, AlphaSnapshot, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial,
+    TrialObserver,
 };
 use modnas_metrics::build_metric;
 use modnas_optim::build_optim;
@@ -38,6 +40,17 @@ impl TrialObserver for Journal<'_> {
             .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
         (self.on_trial)(trial);
         Ok(())
+    }
+
+    fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
+        let path = self.path.with_file_name("alphas.jsonl");
+        let line = serde_json::to_string(alphas).map_err(|e| EstimError::Record(e.to_string()))?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| writeln!(f, "{line}"))
+            .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))
     }
 }
 

@@ -1,5 +1,9 @@
-//! Built-in searchable models, registered by name.
+//! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`.
 
 mod convnet;
+mod darts_net;
+mod nb201_net;
 
 pub use convnet::*;
+pub use darts_net::*;
+pub use nb201_net::*;

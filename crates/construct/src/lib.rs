@@ -29,6 +29,8 @@ mod bridge;
 mod construct;
 mod dyn_module;
 mod error;
+mod export;
+mod layers;
 mod mixed;
 mod nas_module;
 /// The built-in candidates.
@@ -40,6 +42,8 @@ pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
 pub use construct::*;
 pub use dyn_module::*;
 pub use error::*;
+pub use export::*;
+pub use layers::*;
 pub use mixed::*;
 pub use nas_module::*;
 pub use registry::*;

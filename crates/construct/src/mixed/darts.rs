@@ -17,7 +17,7 @@ pub(super) fn weighted_sum(op: &MixedOp, x: Tensor<4>, w: Tensor<1>) -> Tensor<4
     let names = op.handle().candidates();
     let mut sum: Option<Tensor<4>> = None;
     for (i, name) in names.iter().enumerate() {
-        if name == "NIL" {
+        if crate::ops::is_zero_op(name) {
             continue;
         }
         let y = op.run(i, x.clone()) * scalar_at(&w, i);

@@ -3,6 +3,7 @@
 use crate::data::DataSplit;
 use crate::{EstimError, ImageClsTrainer};
 use burn::tensor::Device;
+use indexmap::IndexMap;
 use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
 use modnas_optim::ArchOptim;
@@ -22,10 +23,25 @@ pub struct Trial {
     pub seconds: f64,
 }
 
+/// The softmax weights of every tensor parameter (α) after an epoch of supernet training:
+/// parameter name → candidate name → weight.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlphaSnapshot {
+    /// 0-based epoch.
+    pub epoch: usize,
+    /// Weights per parameter, in space order.
+    pub params: IndexMap<String, IndexMap<String, f64>>,
+}
+
 /// Receives every trial as soon as it is evaluated, before the optimizer learns from it.
 pub trait TrialObserver {
     /// Called once per trial; an error stops the search.
     fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError>;
+
+    /// Called after each epoch of a supernet search with the architecture weights.
+    fn on_alphas(&mut self, _alphas: &AlphaSnapshot) -> Result<(), EstimError> {
+        Ok(())
+    }
 }
 
 /// Builds a fresh constructed network (new weights) on the training device.

@@ -1,0 +1,148 @@
+//! [`DAGLayer`]: a cell of `k` inputs and `n` intermediate nodes; every node sums its
+//! in-edges, every edge is a [`Slot`]. The output concatenates the intermediate nodes
+//! (DARTS cells) or is the last node (NAS-Bench-201 cells).
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use modnas_construct::{construct, CandidateSets, DAGLayer, DagOutput};
+//! let device = Device::default();
+//! let cell = DAGLayer::new(2, 4, 8, false, DagOutput::Concat, Some(("normal", 2)));
+//! assert_eq!(cell.edges().len(), 14);
+//! let c = construct(cell, &CandidateSets::uniform(["IDT", "AVG"]), &device).unwrap();
+//! assert_eq!(c.space.len(), 14); // normal.e0 .. normal.e13
+//! let x = Tensor::zeros([1, 8, 6, 6], &device);
+//! assert_eq!(c.model.forward(vec![x.clone(), x]).dims(), [1, 32, 6, 6]);
+//! ```
+
+use crate::{Cost, Slot, SlotSpec, ARCH_PARAM_KEY, DAG_NODE_KEY, DAG_TOPK_KEY};
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+/// What a [`DAGLayer`] outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DagOutput {
+    /// The intermediate nodes concatenated along channels (`n · C` channels).
+    Concat,
+    /// The last node (`C` channels).
+    Last,
+}
+
+/// A directed acyclic cell whose edges are slots.
+#[derive(Module, Debug)]
+pub struct DAGLayer {
+    /// Edges, node by node: node `j` has in-edges from the inputs and nodes `0..j`.
+    edges: Vec<Slot>,
+    n_inputs: usize,
+    n_nodes: usize,
+    #[module(skip)]
+    output: DagOutput,
+}
+
+impl DAGLayer {
+    /// A cell with `n_inputs` inputs and `n_nodes` intermediate nodes of `channels` channels.
+    /// In a `reduction` cell the edges leaving the inputs have stride 2. With
+    /// `shared = Some((kind, k))`, edge `i` is bound to the parameter `"{kind}.e{i}"` (shared
+    /// by every cell of that kind) and the exported genotype keeps `k` in-edges per node.
+    pub fn new(
+        n_inputs: usize,
+        n_nodes: usize,
+        channels: usize,
+        reduction: bool,
+        output: DagOutput,
+        shared: Option<(&str, usize)>,
+    ) -> Self {
+        let mut edges = vec![];
+        for node in 0..n_nodes {
+            for src in 0..n_inputs + node {
+                let stride = if reduction && src < n_inputs { 2 } else { 1 };
+                let mut spec = SlotSpec::new(channels, channels, stride);
+                if let Some((kind, k)) = shared {
+                    spec = spec
+                        .with_arg(ARCH_PARAM_KEY, format!("{kind}.e{}", edges.len()))
+                        .with_arg(DAG_NODE_KEY, format!("{kind}/{node}"))
+                        .with_arg(DAG_TOPK_KEY, k as i64);
+                }
+                edges.push(Slot::from_spec(spec));
+            }
+        }
+        Self {
+            edges,
+            n_inputs,
+            n_nodes,
+            output,
+        }
+    }
+
+    /// Binds edge `i` to the parameter `names[i]` (for spaces with their own edge names, such
+    /// as NAS-Bench-201's `edge_1_0`).
+    pub fn with_edge_params(mut self, names: &[&str]) -> Self {
+        for (slot, name) in self.edges.iter_mut().zip(names) {
+            let spec = slot.spec().clone().with_arg(ARCH_PARAM_KEY, *name);
+            *slot = Slot::from_spec(spec);
+        }
+        self
+    }
+
+    /// The edges, node by node.
+    pub fn edges(&self) -> &[Slot] {
+        &self.edges
+    }
+
+    /// Output channels for `channels` per node.
+    pub fn out_channels(&self, channels: usize) -> usize {
+        match self.output {
+            DagOutput::Concat => channels * self.n_nodes,
+            DagOutput::Last => channels,
+        }
+    }
+
+    /// Runs the cell on its `n_inputs` inputs.
+    ///
+    /// # Panics
+    /// If the number of inputs differs from the cell's.
+    pub fn forward(&self, inputs: Vec<Tensor<4>>) -> Tensor<4> {
+        assert_eq!(inputs.len(), self.n_inputs, "DAGLayer input count");
+        let mut states = inputs;
+        let mut e = 0;
+        for _ in 0..self.n_nodes {
+            let mut sum: Option<Tensor<4>> = None;
+            for s in states.iter() {
+                let y = self.edges[e].forward(s.clone());
+                e += 1;
+                sum = Some(match sum {
+                    Some(acc) => acc + y,
+                    None => y,
+                });
+            }
+            states.push(sum.expect("a node has at least one in-edge"));
+        }
+        let nodes = states.split_off(self.n_inputs);
+        match self.output {
+            DagOutput::Concat => Tensor::cat(nodes, 1),
+            DagOutput::Last => nodes.into_iter().last().expect("at least one node"),
+        }
+    }
+
+    /// MACs of the cell for inputs of shapes `inputs`.
+    pub fn cost(&self, inputs: &[Vec<usize>]) -> Cost {
+        let mut shapes: Vec<Vec<usize>> = inputs.to_vec();
+        let mut macs = 0;
+        let mut e = 0;
+        for _ in 0..self.n_nodes {
+            let mut out = vec![];
+            for s in shapes.clone() {
+                let c = self.edges[e].cost(&s);
+                e += 1;
+                macs += c.macs;
+                out = c.output;
+            }
+            shapes.push(out);
+        }
+        let nodes = shapes.split_off(self.n_inputs);
+        let mut output = nodes.last().cloned().unwrap_or_default();
+        if self.output == DagOutput::Concat && !output.is_empty() {
+            output[1] = nodes.iter().map(|s| s[1]).sum();
+        }
+        Cost::new(macs, output)
+    }
+}

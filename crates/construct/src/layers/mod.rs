@@ -1,0 +1,5 @@
+//! Searchable layers built from slots.
+
+mod dag;
+
+pub use dag::*;

@@ -1,0 +1,65 @@
+//! `RCB1` / `RCB3`: ReLU → convolution → batch norm (the "nor_conv" ops of NAS-Bench-201 and
+//! the input preprocessing of DARTS cells).
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use modnas_construct::{build_candidate, SlotSpec};
+//! let device = Device::default();
+//! let op = build_candidate("RCB3", &SlotSpec::new(4, 8, 2), &device).unwrap();
+//! assert_eq!(op.forward(Tensor::zeros([1, 4, 8, 8], &device)).dims(), [1, 8, 4, 4]);
+//! ```
+
+use super::conv_layer::{batch_norm, ConvLayer};
+use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use burn::module::Module;
+use burn::nn::BatchNorm;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+/// ReLU → `kernel`×`kernel` convolution → batch norm.
+#[derive(Module, Debug)]
+pub struct ReluConvBn {
+    conv: ConvLayer,
+    bn: BatchNorm,
+}
+
+impl ReluConvBn {
+    /// A ReLU-conv-BN from `c_in` to `c_out` channels at `stride`.
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        kernel: usize,
+        stride: usize,
+        device: &Device,
+    ) -> Result<Self, ConstructError> {
+        Ok(Self {
+            conv: ConvLayer::new(c_in, c_out, kernel, stride, 1, 1, device)?,
+            bn: batch_norm(c_out, device),
+        })
+    }
+}
+
+impl NasModule for ReluConvBn {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.bn.forward(self.conv.forward(relu(x)))
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        self.conv.cost(input)
+    }
+}
+
+fn rcb(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<CandidateBox, ConstructError> {
+    let op = ReluConvBn::new(spec.c_in, spec.c_out, kernel, spec.stride, device)?;
+    Ok(CandidateBox::new("RCB", op))
+}
+
+fn rcb1(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    rcb(s, 1, d)
+}
+fn rcb3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    rcb(s, 3, d)
+}
+register_candidate!("RCB1", rcb1);
+register_candidate!("RCB3", rcb3);

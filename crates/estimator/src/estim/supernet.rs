@@ -1,0 +1,378 @@
+//! `SuperNetEstim`: trains a weight-sharing supernet (mixed operators in every slot) and
+//! optimises its architecture parameters α with a gradient optimizer (paper §2.2,
+//! Appendix C.2 Algorithm 6). Bi-level search alternates an α step on a validation batch and
+//! a weight step on a training batch; one-level search updates both from the training batch.
+//! After each epoch the exported architecture and the supernet's validation accuracy are
+//! recorded as a trial, and α as an [`AlphaSnapshot`].
+
+use super::supernet_problem::{backward_on, Batch, SuperNetProblem};
+use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
+use crate::data::ImageDataset;
+use crate::{parse_args, register_estim, EstimError, ImageClsTrainer, TrainerArgs};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{ModuleOptimizer, SgdConfig};
+use burn::tensor::{Device, Tensor};
+use indexmap::IndexMap;
+use modnas_construct::{export_arch, MixedHandle, NetBox};
+use modnas_optim::{clip_grad_norm, GradientOptim};
+use modnas_param_space::{MetricMap, ParamKind, ParamSpace, TensorParam};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::Deserialize;
+use std::time::Instant;
+
+/// Arguments of [`SuperNetEstim`], with the DARTS defaults.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuperNetArgs {
+    /// Search epochs. Default 50.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Batch size of both the weight and the architecture steps. Default 64.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Share of the training images used for weights in bi-level search (the rest fits α).
+    /// Default 0.5.
+    #[serde(default = "half")]
+    pub train_portion: f64,
+    /// Initial weight learning rate (SGD, cosine annealed). Default 0.025.
+    #[serde(default = "default_lr")]
+    pub lr: f64,
+    /// Final weight learning rate. Default 0.001.
+    #[serde(default = "default_lr_min")]
+    pub lr_min: f64,
+    /// SGD momentum. Default 0.9.
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+    /// Weight decay. Default 3e-4.
+    #[serde(default = "default_wd")]
+    pub weight_decay: f64,
+    /// Global gradient-norm clipping of the weights; 0 disables. Default 5.
+    #[serde(default = "default_clip")]
+    pub grad_clip: f64,
+}
+
+fn default_epochs() -> usize {
+    50
+}
+fn default_batch() -> usize {
+    64
+}
+fn half() -> f64 {
+    0.5
+}
+fn default_lr() -> f64 {
+    0.025
+}
+fn default_lr_min() -> f64 {
+    0.001
+}
+fn default_momentum() -> f64 {
+    0.9
+}
+fn default_wd() -> f64 {
+    3e-4
+}
+fn default_clip() -> f64 {
+    5.0
+}
+
+/// The supernet estimator.
+pub struct SuperNetEstim {
+    args: SuperNetArgs,
+}
+
+impl SuperNetEstim {
+    /// An estimator with `args`, checked.
+    pub fn new(args: SuperNetArgs) -> Result<Self, EstimError> {
+        let bad = |reason: String| EstimError::InvalidArgs {
+            component: "SuperNetEstim".into(),
+            reason,
+        };
+        if args.epochs == 0 || args.batch_size == 0 {
+            return Err(bad(format!(
+                "`epochs` = {} and `batch_size` = {} must be at least 1",
+                args.epochs, args.batch_size
+            )));
+        }
+        if !(args.train_portion > 0.0 && args.train_portion < 1.0) {
+            return Err(bad(format!(
+                "`train_portion` = {} must lie strictly between 0 and 1",
+                args.train_portion
+            )));
+        }
+        if !(args.lr > 0.0 && args.lr_min >= 0.0 && args.lr_min <= args.lr) {
+            return Err(bad(format!(
+                "`lr` = {} must be positive and `lr_min` = {} in [0, lr]",
+                args.lr, args.lr_min
+            )));
+        }
+        if !(0.0..1.0).contains(&args.momentum) || args.weight_decay < 0.0 || args.grad_clip < 0.0 {
+            return Err(bad(format!(
+                "`momentum` = {} must lie in [0, 1); `weight_decay` = {} and `grad_clip` = {} must be non-negative",
+                args.momentum, args.weight_decay, args.grad_clip
+            )));
+        }
+        Ok(Self { args })
+    }
+
+    fn lr_at(&self, step: usize, total: usize) -> f64 {
+        let a = &self.args;
+        let t = step as f64 / total.saturating_sub(1).max(1) as f64;
+        a.lr_min + 0.5 * (a.lr - a.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+
+    fn weight_optimizer(&self) -> ModuleOptimizer {
+        let decay = (self.args.weight_decay > 0.0)
+            .then(|| WeightDecayConfig::new(self.args.weight_decay as f32));
+        SgdConfig::new()
+            .with_weight_decay(decay)
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(self.args.momentum)
+                    .with_dampening(0.0),
+            ))
+            .init()
+    }
+}
+
+/// The distinct α of a space, in space order.
+pub fn tensor_params(space: &ParamSpace) -> Vec<(String, TensorParam)> {
+    space
+        .iter()
+        .filter_map(|p| match p.kind() {
+            ParamKind::Tensor(t) => Some((p.name().to_string(), t.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Everything a training step touches, apart from the model.
+pub(crate) struct StepParts<'a> {
+    pub alphas: &'a [TensorParam],
+    pub handles: &'a [MixedHandle],
+    pub loss_fn: &'a CrossEntropyLoss,
+    pub weights: &'a mut ModuleOptimizer,
+    pub grad_clip: f64,
+    pub rng: &'a mut StdRng,
+}
+
+/// One weight step on `batch`; with `one_level`, the same gradients also step α.
+/// Returns the new model and the detached loss.
+pub(crate) fn weight_step(
+    model: NetBox,
+    batch: &Batch,
+    lr: f64,
+    parts: &mut StepParts<'_>,
+    one_level: Option<&mut dyn GradientOptim>,
+) -> Result<(NetBox, Tensor<1>), EstimError> {
+    let b = backward_on(
+        &model,
+        batch,
+        parts.alphas,
+        parts.handles,
+        parts.loss_fn,
+        parts.rng,
+    );
+    if let Some(optim) = one_level {
+        arch_update(parts.handles, || optim.apply(parts.alphas, b.arch))?;
+    }
+    let mut grads = b.weights;
+    if parts.grad_clip > 0.0 {
+        clip_grad_norm(&model, &mut grads, parts.grad_clip);
+    }
+    Ok((parts.weights.step(lr, model, grads), b.loss))
+}
+
+/// Runs an α update, with the binary-gate rescaling around it.
+fn arch_update(
+    handles: &[MixedHandle],
+    update: impl FnOnce() -> Result<(), modnas_optim::OptimError>,
+) -> Result<(), EstimError> {
+    handles.iter().for_each(MixedHandle::before_update);
+    update()?;
+    handles.iter().for_each(MixedHandle::rescale_after_update);
+    Ok(())
+}
+
+/// One bi-level α step with `optim` on the `train`/`valid` batches; the weights are unchanged.
+pub(crate) fn arch_step(
+    model: NetBox,
+    train: Batch,
+    valid: Batch,
+    lr: f64,
+    decay: f64,
+    parts: &mut StepParts<'_>,
+    optim: &mut dyn GradientOptim,
+) -> Result<NetBox, EstimError> {
+    let mut problem = SuperNetProblem {
+        model,
+        saved: None,
+        alphas: parts.alphas,
+        handles: parts.handles,
+        train,
+        valid,
+        loss_fn: parts.loss_fn,
+        lr,
+        decay,
+        rng: parts.rng,
+    };
+    arch_update(parts.handles, || optim.step(&mut problem))?;
+    Ok(problem.model)
+}
+
+fn snapshot(
+    epoch: usize,
+    alphas: &[(String, TensorParam)],
+    handles: &[MixedHandle],
+) -> AlphaSnapshot {
+    let params = alphas
+        .iter()
+        .filter_map(|(name, _)| {
+            let h = handles.iter().find(|h| h.param_name() == name)?;
+            let w = h.weights();
+            let row = h
+                .candidates()
+                .iter()
+                .cloned()
+                .zip(w.into_iter().map(f64::from))
+                .collect();
+            Some((name.clone(), row))
+        })
+        .collect::<IndexMap<_, _>>();
+    AlphaSnapshot { epoch, params }
+}
+
+fn batches(data: &ImageDataset, batch: usize, rng: &mut StdRng) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    order.shuffle(rng);
+    order.chunks(batch).map(<[usize]>::to_vec).collect()
+}
+
+impl Estim for SuperNetEstim {
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let optim = ctx.optim.as_gradient().ok_or_else(|| EstimError::InvalidArgs {
+            component: "SuperNetEstim".into(),
+            reason: format!(
+                "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim); `optim.type` is discrete"
+            ),
+        })?;
+        let device: &Device = ctx.device;
+        device.seed(ctx.seed);
+        let c = (ctx.builder)()?;
+        let handles = c.mixed.clone();
+        let named = tensor_params(&c.space);
+        if named.is_empty() {
+            return Err(EstimError::InvalidArgs {
+                component: "SuperNetEstim".into(),
+                reason: "the network has no α: set `construct.args.mixed_op` (e.g. DARTSMixedOp)"
+                    .into(),
+            });
+        }
+        let alphas: Vec<TensorParam> = named.iter().map(|(_, t)| t.clone()).collect();
+        let one_level = optim.one_level();
+        let mut rng = StdRng::seed_from_u64(ctx.seed);
+        let split = ctx
+            .data
+            .train
+            .split(1.0 - self.args.train_portion, &mut rng);
+        let (w_data, a_data) = if one_level {
+            (&ctx.data.train, None)
+        } else {
+            (&split.train, Some(&split.valid))
+        };
+        if w_data.is_empty() || a_data.is_some_and(ImageDataset::is_empty) {
+            return Err(EstimError::InvalidArgs {
+                component: "SuperNetEstim".into(),
+                reason: format!(
+                    "{} training images are too few to split by `train_portion` = {}",
+                    ctx.data.train.len(),
+                    self.args.train_portion
+                ),
+            });
+        }
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        let mut weights = self.weight_optimizer();
+        let evaluator = ImageClsTrainer::new(TrainerArgs {
+            batch_size: self.args.batch_size,
+            ..TrainerArgs::default()
+        })?;
+        let per_epoch = w_data.len().div_ceil(self.args.batch_size);
+        let total = per_epoch * self.args.epochs;
+        let mut model = c.model;
+        let mut step = 0;
+        let mut last = None;
+        for epoch in 0..self.args.epochs {
+            let t0 = Instant::now();
+            if let Some(tau) = optim.temperature(epoch, self.args.epochs) {
+                handles.iter().for_each(|h| h.set_temperature(tau));
+            }
+            let w_batches = batches(w_data, self.args.batch_size, &mut rng);
+            let a_batches = a_data.map(|d| batches(d, self.args.batch_size, &mut rng));
+            let mut loss_sum: Option<Tensor<1>> = None;
+            for (i, wb) in w_batches.iter().enumerate() {
+                let lr = self.lr_at(step, total);
+                let train = w_data.batch(wb, device);
+                let mut parts = StepParts {
+                    alphas: &alphas,
+                    handles: &handles,
+                    loss_fn: &loss_fn,
+                    weights: &mut weights,
+                    grad_clip: self.args.grad_clip,
+                    rng: &mut rng,
+                };
+                if let (Some(ab), Some(ad)) = (&a_batches, a_data) {
+                    let valid = ad.batch(&ab[i % ab.len()], device);
+                    let decay = self.args.weight_decay;
+                    model = arch_step(
+                        model,
+                        train.clone(),
+                        valid,
+                        lr,
+                        decay,
+                        &mut parts,
+                        &mut *optim,
+                    )?;
+                }
+                let level = one_level.then_some(&mut *optim as &mut dyn GradientOptim);
+                let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
+                model = m;
+                loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
+                step += 1;
+            }
+            let train_loss =
+                loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / per_epoch as f64);
+            let stats = evaluator.evaluate(&model, &ctx.data.valid, device);
+            let mut metrics = MetricMap::new();
+            metrics.insert("acc".into(), stats.acc);
+            metrics.insert("loss".into(), stats.loss);
+            metrics.insert("train_loss".into(), train_loss);
+            let trial = Trial {
+                index: epoch,
+                arch: export_arch(&model, &handles),
+                metrics,
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
+            ctx.observer.on_trial(&trial)?;
+            ctx.observer.on_alphas(&snapshot(epoch, &named, &handles))?;
+            last = Some(trial);
+        }
+        Ok(SearchOutcome {
+            best: last,
+            trials: self.args.epochs,
+            stop: StopReason::Done,
+        })
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+    Ok(Box::new(SuperNetEstim::new(parse_args(
+        "SuperNetEstim",
+        args,
+    )?)?))
+}
+register_estim!("SuperNetEstim", build);

@@ -1,0 +1,103 @@
+//! The supernet as an [`ArchProblem`]: what a gradient optimizer may ask during one
+//! architecture step — losses and gradients on the current batches, and temporary moves of
+//! the weights.
+
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::GradientsParams;
+use burn::tensor::{Int, Tensor};
+use modnas_construct::{MixedHandle, NetBox};
+use modnas_optim::{grad_sq_norm, shift_weights, ArchProblem, Backward, OptimError, Split};
+use modnas_param_space::TensorParam;
+use rand::rngs::StdRng;
+
+/// One batch: images and labels on the training device.
+pub(crate) type Batch = (Tensor<4>, Tensor<1, Int>);
+
+/// The supernet, its α and the current train/valid batches.
+pub(crate) struct SuperNetProblem<'a> {
+    pub model: NetBox,
+    pub saved: Option<NetBox>,
+    pub alphas: &'a [TensorParam],
+    pub handles: &'a [MixedHandle],
+    pub train: Batch,
+    pub valid: Batch,
+    pub loss_fn: &'a CrossEntropyLoss,
+    pub lr: f64,
+    pub decay: f64,
+    pub rng: &'a mut StdRng,
+}
+
+/// Forward and backward of `model` on `batch`, paths resampled first; α gradients are split
+/// from the weight gradients.
+pub(crate) fn backward_on(
+    model: &NetBox,
+    batch: &Batch,
+    alphas: &[TensorParam],
+    handles: &[MixedHandle],
+    loss_fn: &CrossEntropyLoss,
+    rng: &mut StdRng,
+) -> Backward {
+    MixedHandle::resample_all(handles, rng);
+    let loss = loss_fn.forward(model.forward(batch.0.clone()), batch.1.clone());
+    let mut grads = loss.backward();
+    let arch = alphas
+        .iter()
+        .map(|a| {
+            let v = a.value();
+            v.grad_remove(&mut grads)
+                .unwrap_or_else(|| Tensor::zeros([a.len()], &v.device().inner()))
+        })
+        .collect();
+    Backward {
+        arch,
+        weights: GradientsParams::from_grads(grads, model),
+        loss: loss.detach(),
+    }
+}
+
+impl ArchProblem for SuperNetProblem<'_> {
+    fn alphas(&self) -> Vec<TensorParam> {
+        self.alphas.to_vec()
+    }
+
+    fn backward(&mut self, split: Split) -> Result<Backward, OptimError> {
+        let batch = match split {
+            Split::Train => &self.train,
+            Split::Valid => &self.valid,
+        };
+        Ok(backward_on(
+            &self.model,
+            batch,
+            self.alphas,
+            self.handles,
+            self.loss_fn,
+            self.rng,
+        ))
+    }
+
+    fn shift_weights(&mut self, grads: &GradientsParams, scale: f64, decay: f64) {
+        self.model = shift_weights(self.model.clone(), grads, scale, decay);
+    }
+
+    fn grad_sq_norm(&self, grads: &GradientsParams) -> f64 {
+        grad_sq_norm(&self.model, grads).map_or(0.0, |t| t.into_scalar::<f64>())
+    }
+
+    fn save_weights(&mut self) {
+        self.saved = Some(self.model.clone());
+    }
+
+    fn restore_weights(&mut self) {
+        if let Some(saved) = &self.saved {
+            self.model = saved.clone();
+        }
+    }
+
+    fn weight_lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn weight_decay(&self) -> f64 {
+        self.decay
+    }
+}

@@ -1,0 +1,186 @@
+//! `DARTSNet`: the DARTS cell search space (Liu et al., 2019) — a stem, `layers` cells with
+//! reduction cells at 1/3 and 2/3 of the depth, global pooling and a linear head. Each cell
+//! is a [`DAGLayer`] of 2 inputs and `nodes` nodes (14 edges for 4 nodes); every normal cell
+//! shares the α of `normal.e0..`, every reduction cell those of `reduce.e0..`, so the default
+//! space has 28 parameters. The DARTS op set is `NIL, MAX, AVG, IDT, SC3, SC5, DC3, DC5`.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use modnas::construct::{construct, CandidateSets, NasModule};
+//! use modnas::models::DARTSNet;
+//! let device = Device::default();
+//! let net = DARTSNet::new(3, 10, 4, 3, 2, &device).unwrap();
+//! let c = construct(net, &CandidateSets::mixed("DARTSMixedOp", ["NIL", "IDT", "AVG"]), &device).unwrap();
+//! assert_eq!(c.space.len(), 10); // 5 edges of 2 nodes, normal and reduce
+//! let y = NasModule::forward(&c.model, Tensor::zeros([2, 3, 8, 8], &device));
+//! assert_eq!(y.dims(), [2, 10]);
+//! ```
+
+use burn::module::Module;
+use burn::nn::{BatchNorm, Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use modnas_construct::ops::{batch_norm, ConvLayer};
+use modnas_construct::{
+    build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
+    ModelInput, NasModule, NetBox, SlotSpec,
+};
+use serde::Deserialize;
+
+/// The default DARTS operations, in the order of the paper's code.
+pub const DARTS_OPS: [&str; 8] = ["NIL", "MAX", "AVG", "IDT", "SC3", "SC5", "DC3", "DC5"];
+
+/// One DARTS cell: its two inputs preprocessed to `C` channels, then the DAG.
+#[derive(Module, Debug)]
+pub struct DARTSCell {
+    pre0: CandidateBox,
+    pre1: CandidateBox,
+    dag: DAGLayer,
+}
+
+impl DARTSCell {
+    fn forward(&self, s0: Tensor<4>, s1: Tensor<4>) -> Tensor<4> {
+        self.dag
+            .forward(vec![self.pre0.forward(s0), self.pre1.forward(s1)])
+    }
+
+    fn cost(&self, s0: &[usize], s1: &[usize]) -> Cost {
+        let (p0, p1) = (self.pre0.cost(s0), self.pre1.cost(s1));
+        let dag = self.dag.cost(&[p0.output.clone(), p1.output.clone()]);
+        Cost::new(p0.macs + p1.macs + dag.macs, dag.output)
+    }
+}
+
+/// The DARTS search network.
+#[derive(Module, Debug)]
+pub struct DARTSNet {
+    stem: ConvLayer,
+    stem_bn: BatchNorm,
+    cells: Vec<DARTSCell>,
+    head: Linear,
+}
+
+impl DARTSNet {
+    /// A network for `c_in`-channel images and `classes` classes: `channels` (C) in the first
+    /// stage, `layers` cells of `nodes` nodes, and a stem of `3·C` channels. Each node keeps 2
+    /// in-edges when the genotype is exported.
+    pub fn new(
+        c_in: usize,
+        classes: usize,
+        channels: usize,
+        layers: usize,
+        nodes: usize,
+        device: &Device,
+    ) -> Result<Self, ConstructError> {
+        let stem_c = 3 * channels;
+        let (mut c_pp, mut c_p, mut c) = (stem_c, stem_c, channels);
+        let mut cells = vec![];
+        let mut reduction_prev = false;
+        for i in 0..layers {
+            let reduction = layers >= 3 && (i == layers / 3 || i == 2 * layers / 3);
+            if reduction {
+                c *= 2;
+            }
+            let pre0 = if reduction_prev {
+                build_candidate("IDT", &SlotSpec::new(c_pp, c, 2), device)?
+            } else {
+                build_candidate("RCB1", &SlotSpec::new(c_pp, c, 1), device)?
+            };
+            let pre1 = build_candidate("RCB1", &SlotSpec::new(c_p, c, 1), device)?;
+            let kind = if reduction { "reduce" } else { "normal" };
+            let dag = DAGLayer::new(2, nodes, c, reduction, DagOutput::Concat, Some((kind, 2)));
+            (c_pp, c_p) = (c_p, dag.out_channels(c));
+            cells.push(DARTSCell { pre0, pre1, dag });
+            reduction_prev = reduction;
+        }
+        Ok(Self {
+            stem: ConvLayer::new(c_in, stem_c, 3, 1, 1, 1, device)?,
+            stem_bn: batch_norm(stem_c, device),
+            cells,
+            head: LinearConfig::new(c_p, classes).init(device),
+        })
+    }
+}
+
+impl NasModule for DARTSNet {
+    type Input = Tensor<4>;
+    type Output = Tensor<2>;
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let s = self.stem_bn.forward(self.stem.forward(x));
+        let (mut s0, mut s1) = (s.clone(), s);
+        for cell in &self.cells {
+            let out = cell.forward(s0, s1.clone());
+            (s0, s1) = (s1, out);
+        }
+        let [n, c, _, _] = s1.dims();
+        self.head
+            .forward(s1.mean_dim(3).mean_dim(2).reshape([n, c]))
+    }
+
+    fn cost(&self, input: &[usize]) -> Cost {
+        let stem = self.stem.cost(input);
+        let mut macs = stem.macs;
+        let (mut s0, mut s1) = (stem.output.clone(), stem.output);
+        for cell in &self.cells {
+            let c = cell.cost(&s0, &s1);
+            macs += c.macs;
+            (s0, s1) = (s1, c.output);
+        }
+        let [d_in, d_out] = self.head.weight.dims();
+        Cost::new(
+            macs + (input[0] * d_in * d_out) as u64,
+            vec![input[0], d_out],
+        )
+    }
+}
+
+/// Arguments of the `DARTSNet` model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DARTSNetArgs {
+    #[serde(default = "default_channels")]
+    channels: usize,
+    #[serde(default = "default_layers")]
+    layers: usize,
+    #[serde(default = "default_nodes")]
+    nodes: usize,
+}
+
+fn default_channels() -> usize {
+    16
+}
+fn default_layers() -> usize {
+    8
+}
+fn default_nodes() -> usize {
+    4
+}
+
+fn build(
+    args: &toml::Table,
+    input: &ModelInput,
+    device: &Device,
+) -> Result<NetBox, ConstructError> {
+    let bad = |reason: String| ConstructError::InvalidModelArgs {
+        model: "DARTSNet".into(),
+        reason,
+    };
+    let a = DARTSNetArgs::deserialize(toml::Value::Table(args.clone()))
+        .map_err(|e| bad(e.message().to_string()))?;
+    if a.channels < 2 || a.channels % 2 != 0 || a.layers == 0 || a.nodes == 0 {
+        return Err(bad(format!(
+            "`channels` = {} must be even and at least 2; `layers` = {} and `nodes` = {} at least 1",
+            a.channels, a.layers, a.nodes
+        )));
+    }
+    let net = DARTSNet::new(
+        input.channels,
+        input.classes,
+        a.channels,
+        a.layers,
+        a.nodes,
+        device,
+    )?;
+    Ok(NetBox::new("", net))
+}
+register_model!("DARTSNet", build);
