@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
-//! use modnas_construct::{build_candidate, MixedHandle, MixedKind, MixedOp, SlotSpec};
+//! use modnas_construct::{build_candidate, MixedHandle, MixedKind, MixedOp, NasModule, SlotSpec};
 //! use modnas_param_space::TensorParam;
 //! let device = Device::default().autodiff();
 //! let spec = SlotSpec::new(4, 4, 1);
@@ -89,5 +89,5 @@ impl NasModule for MixedOp {
 
 /// Weights broadcast over `[batch, channels, height, width]`: `w[i]` as a `[1, 1, 1, 1]` tensor.
 pub(super) fn scalar_at(w: &Tensor<1>, i: usize) -> Tensor<4> {
-    w.clone().slice([i..i + 1]).reshape([1, 1, 1, 1])
+    w.clone().slice(i..i + 1).reshape([1, 1, 1, 1])
 }

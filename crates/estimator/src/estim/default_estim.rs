@@ -1,11 +1,13 @@
-//! `DefaultEstim`: trains the network as constructed (its default architecture) and
-//! evaluates it once.
+//! `DefaultEstim`: trains the network as constructed (its default architecture), or the
+//! architecture of an `arch` file (the augment step after a supernet search), and evaluates it
+//! once.
 
 use super::search_loop::BestTracker;
 use super::{
     train_and_evaluate, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
 use crate::{parse_args, register_estim, EstimError};
+use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -22,6 +24,30 @@ pub struct DefaultEstimArgs {
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Mode,
+    /// An architecture TOML to train instead of the default one: a search's `best.toml`
+    /// (its `[arch]` table) or a plain table of parameter values.
+    #[serde(default)]
+    pub arch: Option<std::path::PathBuf>,
+}
+
+/// Reads an architecture from `path`: the `[arch]` table of a `best.toml`, or the whole file.
+pub fn read_arch_file(path: &std::path::Path) -> Result<ArchDesc, EstimError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EstimError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let bad = |reason: String| EstimError::BadData {
+        path: path.display().to_string(),
+        reason,
+    };
+    let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let arch = match table.get("arch") {
+        Some(toml::Value::Table(t)) => t.clone(),
+        Some(other) => return Err(bad(format!("`arch` must be a table, got {other}"))),
+        None => table,
+    };
+    let text = toml::to_string(&arch).map_err(|e| bad(e.to_string()))?;
+    ArchDesc::from_toml(&text).map_err(|e| bad(e.to_string()))
 }
 
 fn one() -> usize {
@@ -39,8 +65,9 @@ pub struct DefaultEstim {
 impl Estim for DefaultEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let t0 = Instant::now();
-        let metrics = train_and_evaluate(ctx, None, self.args.epochs, ctx.seed)?;
-        let arch = ctx.space.to_desc();
+        let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
+        let metrics = train_and_evaluate(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+        let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
         let trial = Trial {
             index: 0,
             arch,

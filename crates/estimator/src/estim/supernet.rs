@@ -5,7 +5,8 @@
 //! After each epoch the exported architecture and the supernet's validation accuracy are
 //! recorded as a trial, and α as an [`AlphaSnapshot`].
 
-use super::supernet_problem::{backward_on, Batch, SuperNetProblem};
+pub use super::supernet_problem::Batch;
+use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::{parse_args, register_estim, EstimError, ImageClsTrainer, TrainerArgs};
@@ -125,7 +126,8 @@ impl SuperNetEstim {
         a.lr_min + 0.5 * (a.lr - a.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
     }
 
-    fn weight_optimizer(&self) -> ModuleOptimizer {
+    /// SGD with the estimator's momentum and weight decay.
+    pub fn weight_optimizer(&self) -> ModuleOptimizer {
         let decay = (self.args.weight_decay > 0.0)
             .then(|| WeightDecayConfig::new(self.args.weight_decay as f32));
         SgdConfig::new()
@@ -150,19 +152,25 @@ pub fn tensor_params(space: &ParamSpace) -> Vec<(String, TensorParam)> {
         .collect()
 }
 
-/// Everything a training step touches, apart from the model.
-pub(crate) struct StepParts<'a> {
+/// Everything a supernet training step touches, apart from the model.
+pub struct StepParts<'a> {
+    /// The architecture parameters.
     pub alphas: &'a [TensorParam],
+    /// The mixed operators (paths are resampled before every forward pass).
     pub handles: &'a [MixedHandle],
+    /// The loss.
     pub loss_fn: &'a CrossEntropyLoss,
+    /// The weight optimizer (never given α).
     pub weights: &'a mut ModuleOptimizer,
+    /// Global gradient-norm clipping of the weights (0: none).
     pub grad_clip: f64,
+    /// Randomness of path sampling.
     pub rng: &'a mut StdRng,
 }
 
 /// One weight step on `batch`; with `one_level`, the same gradients also step α.
 /// Returns the new model and the detached loss.
-pub(crate) fn weight_step(
+pub fn weight_step(
     model: NetBox,
     batch: &Batch,
     lr: f64,
@@ -199,7 +207,7 @@ fn arch_update(
 }
 
 /// One bi-level α step with `optim` on the `train`/`valid` batches; the weights are unchanged.
-pub(crate) fn arch_step(
+pub fn arch_step(
     model: NetBox,
     train: Batch,
     valid: Batch,
@@ -254,12 +262,15 @@ fn batches(data: &ImageDataset, batch: usize, rng: &mut StdRng) -> Vec<Vec<usize
 
 impl Estim for SuperNetEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let optim = ctx.optim.as_gradient().ok_or_else(|| EstimError::InvalidArgs {
-            component: "SuperNetEstim".into(),
-            reason: format!(
-                "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim); `optim.type` is discrete"
-            ),
-        })?;
+        let optim = ctx
+            .optim
+            .as_gradient()
+            .ok_or_else(|| EstimError::InvalidArgs {
+                component: "SuperNetEstim".into(),
+                reason: "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, \
+                     BinaryGateOptim, DirectGradOptim); `optim.type` is a discrete one"
+                    .into(),
+            })?;
         let device: &Device = ctx.device;
         device.seed(ctx.seed);
         let c = (ctx.builder)()?;

@@ -11,7 +11,7 @@ use modnas_param_space::TensorParam;
 use rand::rngs::StdRng;
 
 /// One batch: images and labels on the training device.
-pub(crate) type Batch = (Tensor<4>, Tensor<1, Int>);
+pub type Batch = (Tensor<4>, Tensor<1, Int>);
 
 /// The supernet, its α and the current train/valid batches.
 pub(crate) struct SuperNetProblem<'a> {

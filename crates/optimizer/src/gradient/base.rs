@@ -113,7 +113,7 @@ impl ArchAdamArgs {
                 self.betas
             )));
         }
-        if !(self.weight_decay >= 0.0) {
+        if self.weight_decay.is_nan() || self.weight_decay < 0.0 {
             return Err(bad(format!(
                 "`weight_decay` = {} must be non-negative",
                 self.weight_decay

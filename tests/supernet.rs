@@ -1,0 +1,366 @@
+//! Weight-sharing search: separation of weight and α steps, convergence of DARTS and GDAS on
+//! a task with one right candidate, every method end to end, and export → augment.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Distribution, Int, Tensor};
+use modnas::construct::{
+    construct, list_slots, register_candidate, CandidateBox, CandidateSets, ConstructError, Cost,
+    MixedHandle, NasModule, NetBox, Slot, SlotSpec,
+};
+use modnas::estim::{
+    arch_step, read_arch_file, weight_step, StepParts, SuperNetArgs, SuperNetEstim,
+};
+use modnas::models::{DARTSNet, DARTS_OPS};
+use modnas::optim::{build_optim, ArchProblem, Backward, OptimError, Split};
+use modnas::param_space::{ParamKind, TensorParam};
+use modnas::{run_search, Config};
+use rand::{rngs::StdRng, SeedableRng};
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every trainable weight of a model, flattened (BN running statistics excluded).
+fn trainable<M: Module>(m: &M) -> Vec<f32> {
+    struct Flat(Vec<f32>);
+    impl ModuleVisitor for Flat {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if p.is_require_grad() {
+                self.0
+                    .extend(p.val().into_data().try_to_vec_as::<f32>().unwrap());
+            }
+        }
+    }
+    let mut f = Flat(vec![]);
+    m.visit(&mut f);
+    f.0
+}
+
+fn alphas_of(space: &modnas::param_space::ParamSpace) -> Vec<TensorParam> {
+    space
+        .iter()
+        .filter_map(|p| match p.kind() {
+            ParamKind::Tensor(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
+    let _serial = serial();
+    let device = Device::default().autodiff();
+    device.seed(1);
+    let net = DARTSNet::new(1, 3, 4, 3, 2, &device).unwrap();
+    let c = construct(
+        net,
+        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
+        &device,
+    )
+    .unwrap();
+    let model = NetBox::new("", c.model);
+    let alphas = alphas_of(&c.space);
+    assert_eq!(alphas.len(), 10);
+    let batch = || -> (Tensor<4>, Tensor<1, Int>) {
+        (
+            Tensor::random([4, 1, 8, 8], Distribution::Default, &device),
+            Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
+        )
+    };
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let estim = SuperNetEstim::new(toml::from_str::<SuperNetArgs>("").unwrap()).unwrap();
+    let mut weights = estim.weight_optimizer();
+    let mut rng = StdRng::seed_from_u64(0);
+    let mut parts = StepParts {
+        alphas: &alphas,
+        handles: &c.mixed,
+        loss_fn: &loss_fn,
+        weights: &mut weights,
+        grad_clip: 5.0,
+        rng: &mut rng,
+    };
+    let a0: Vec<Vec<f32>> = alphas.iter().map(TensorParam::to_vec).collect();
+    let w0 = trainable(&model);
+    let (model, _) = weight_step(model, &batch(), 0.1, &mut parts, None).unwrap();
+    assert_eq!(
+        alphas.iter().map(TensorParam::to_vec).collect::<Vec<_>>(),
+        a0
+    );
+    let w1 = trainable(&model);
+    assert_ne!(w1, w0, "the weight step trains the weights");
+
+    let mut optim = build_optim(
+        "DARTSOptim",
+        &c.space,
+        &toml::from_str("order = 2").unwrap(),
+        0,
+    )
+    .unwrap();
+    let g = optim.as_gradient().unwrap();
+    let model = arch_step(model, batch(), batch(), 0.1, 3e-4, &mut parts, g).unwrap();
+    assert_eq!(
+        trainable(&model),
+        w1,
+        "the arch step leaves the weights alone"
+    );
+    assert_ne!(
+        alphas.iter().map(TensorParam::to_vec).collect::<Vec<_>>(),
+        a0
+    );
+}
+
+/// `x + N(0, 1)`: a candidate that is never right on a copy task.
+#[derive(Module, Debug)]
+struct Noisy;
+
+impl NasModule for Noisy {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let noise = Tensor::random(x.dims(), Distribution::Normal(0.0, 1.0), &x.device());
+        x + noise
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        Cost::new(0, input.to_vec())
+    }
+}
+register_candidate!("TestNoisy", |_: &SlotSpec,
+                                  _: &Device|
+ -> Result<_, ConstructError> {
+    Ok(CandidateBox::new("TestNoisy", Noisy))
+});
+
+#[derive(Module, Debug)]
+struct Copy {
+    slot: Slot,
+}
+
+/// Learn `y = x` with one slot over {NIL, TestNoisy, IDT}; the weights are parameter-free.
+struct CopyTask {
+    model: Copy,
+    alpha: TensorParam,
+    handles: Vec<MixedHandle>,
+    rng: StdRng,
+    device: Device,
+}
+
+impl ArchProblem for CopyTask {
+    fn alphas(&self) -> Vec<TensorParam> {
+        vec![self.alpha.clone()]
+    }
+    fn backward(&mut self, _split: Split) -> Result<Backward, OptimError> {
+        MixedHandle::resample_all(&self.handles, &mut self.rng);
+        let x = Tensor::<4>::random([8, 2, 3, 3], Distribution::Normal(0.0, 1.0), &self.device);
+        let loss = (self.model.slot.forward(x.clone()) - x)
+            .powi_scalar(2)
+            .mean();
+        let mut grads = loss.backward();
+        let arch = vec![self.alpha.value().grad_remove(&mut grads).unwrap()];
+        Ok(Backward {
+            arch,
+            weights: GradientsParams::new(),
+            loss: loss.detach(),
+        })
+    }
+    fn shift_weights(&mut self, _: &GradientsParams, _: f64, _: f64) {}
+    fn grad_sq_norm(&self, _: &GradientsParams) -> f64 {
+        0.0
+    }
+    fn save_weights(&mut self) {}
+    fn restore_weights(&mut self) {}
+    fn weight_lr(&self) -> f64 {
+        0.0
+    }
+    fn weight_decay(&self) -> f64 {
+        0.0
+    }
+}
+
+fn copy_task_choice(mixed_op: &str, optim: &str) -> (String, Vec<f32>) {
+    let device = Device::default().autodiff();
+    device.seed(7);
+    let sets = CandidateSets::mixed(mixed_op, ["NIL", "TestNoisy", "IDT"]);
+    let c = construct(
+        Copy {
+            slot: Slot::new(2, 2, 1),
+        },
+        &sets,
+        &device,
+    )
+    .unwrap();
+    let mut task = CopyTask {
+        model: c.model,
+        alpha: alphas_of(&c.space).remove(0),
+        handles: c.mixed.clone(),
+        rng: StdRng::seed_from_u64(3),
+        device,
+    };
+    let mut o = build_optim(optim, &c.space, &toml::from_str("lr = 0.03").unwrap(), 0).unwrap();
+    let g = o.as_gradient().unwrap();
+    if let Some(tau) = g.temperature(0, 1) {
+        task.handles[0].set_temperature(tau.min(1.0));
+    }
+    for _ in 0..300 {
+        g.step(&mut task).unwrap();
+    }
+    (
+        task.handles[0].choice().to_string(),
+        task.handles[0].weights(),
+    )
+}
+
+#[test]
+fn darts_and_gdas_put_the_largest_alpha_on_the_right_candidate() {
+    let _serial = serial();
+    for (op, optim) in [
+        ("DARTSMixedOp", "DARTSOptim"),
+        ("GumbelMaxMixedOp", "GDASOptim"),
+    ] {
+        let (choice, w) = copy_task_choice(op, optim);
+        assert_eq!(choice, "IDT", "{optim}: weights {w:?}");
+        assert!(w[2] > 0.5, "{optim}: weights {w:?}");
+    }
+}
+
+const SEARCH: &str = r#"
+seed = 5
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 3, size = 8 }
+[model]
+type = "DARTSNet"
+args = { channels = 4, layers = 3, nodes = 2 }
+[construct.args]
+mixed_op = "DARTSMixedOp"
+candidates = ["NIL", "MAX", "IDT", "SC3"]
+[optim]
+type = "DARTSOptim"
+[estim.search]
+type = "SuperNetEstim"
+args = { epochs = 2, batch_size = 16 }
+"#;
+
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_gradient_method_searches_end_to_end() {
+    let _serial = serial();
+    for (op, optim) in [
+        ("DARTSMixedOp", "DARTSOptim"),
+        ("DARTSMixedOp", "DirectGradOptim"),
+        ("GumbelMaxMixedOp", "GDASOptim"),
+        ("GumbelSumMixedOp", "SNASOptim"),
+        ("BinaryGateMixedOp", "BinaryGateOptim"),
+        ("BinaryGateUniformMixedOp", "BinaryGateOptim"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = [
+            format!("construct.args.mixed_op=\"{op}\""),
+            format!("optim.type=\"{optim}\""),
+        ];
+        let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
+        let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        assert_eq!(run.outcome.trials, 2, "{optim}");
+        let trials = lines(&dir.path().join("trials.jsonl"));
+        assert_eq!(trials.len(), 2);
+        assert_eq!(trials[1]["arch"].as_object().unwrap().len(), 10, "{optim}");
+        let alphas = lines(&dir.path().join("alphas.jsonl"));
+        assert_eq!(alphas.len(), 2);
+        let w = alphas[1]["params"]["normal.e0"].as_object().unwrap();
+        let total: f64 = w.values().map(|v| v.as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-4, "{optim}: {w:?}");
+        assert!(trials[1]["metrics"]["acc"].is_number());
+    }
+}
+
+#[test]
+fn second_order_darts_is_deterministic_for_a_seed() {
+    let _serial = serial();
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config::from_toml(SEARCH, &["optim.args.order=2".to_string()]).unwrap();
+        run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        let mut t = lines(&dir.path().join("trials.jsonl"));
+        t.iter_mut().for_each(|t| t["seconds"] = 0.into());
+        (
+            t,
+            std::fs::read_to_string(dir.path().join("alphas.jsonl")).unwrap(),
+        )
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_discrete_optimizer_is_refused_by_the_supernet_estimator() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(SEARCH, &["optim.type=\"RandomSearchOptim\"".to_string()]).unwrap();
+    let err = run_search(&cfg, dir.path(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs a gradient optimizer"), "{err}");
+}
+
+#[test]
+fn export_then_augment_rebuilds_exactly_the_exported_ops() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(SEARCH, &[]).unwrap();
+    run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let arch = read_arch_file(&dir.path().join("best.toml")).unwrap();
+    // Every node keeps 2 in-edges: node 0 has 2, node 1 has 3, one of which is dropped.
+    for kind in ["normal", "reduce"] {
+        let nil = (0..5)
+            .filter(|e| arch.get(&format!("{kind}.e{e}")).unwrap().as_str() == Some("NIL"))
+            .count();
+        assert!(nil >= 1, "{kind}: {}", arch.summary());
+    }
+    // The augment network (twice the channels, a fixed architecture) holds exactly those ops.
+    let device = Device::default();
+    let net = DARTSNet::new(3, 3, 8, 3, 2, &device).unwrap();
+    let mut c = construct(
+        net,
+        &CandidateSets::uniform(["NIL", "MAX", "IDT", "SC3"]),
+        &device,
+    )
+    .unwrap();
+    c.apply(&arch).unwrap();
+    let slots = list_slots(&c.model);
+    assert_eq!(slots.len(), 15);
+    for s in slots {
+        let param = s.spec.extra["arch_param"].as_str().unwrap().to_string();
+        assert_eq!(
+            s.entity.as_deref(),
+            arch.get(&param).unwrap().as_str(),
+            "{}",
+            s.path
+        );
+    }
+    // And an augment run trains it from the file.
+    let aug = dir.path().join("aug");
+    let text = format!(
+        "{}\n",
+        SEARCH
+            .replace("mixed_op = \"DARTSMixedOp\"\n", "")
+            .replace("type = \"DARTSOptim\"", "type = \"RandomSearchOptim\"")
+            .replace(
+                "type = \"SuperNetEstim\"\nargs = { epochs = 2, batch_size = 16 }",
+                &format!(
+                    "type = \"DefaultEstim\"\nargs = {{ epochs = 1, arch = {:?} }}",
+                    dir.path().join("best.toml")
+                ),
+            )
+    );
+    let run = run_search(&Config::from_toml(&text, &[]).unwrap(), &aug, &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.best.unwrap().arch, arch);
+}
