@@ -25,6 +25,14 @@ pub enum ModnasError {
         #[source]
         source: std::io::Error,
     },
+    /// A plot could not be drawn from a run's records.
+    #[error("cannot plot {path}: {reason}")]
+    Plot {
+        /// The record file or the image.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The search failed.
     #[error(transparent)]
     Estim(#[from] EstimError),
@@ -36,6 +44,7 @@ impl ModnasError {
         match self {
             ModnasError::Config { .. } => true,
             ModnasError::Io { .. } => false,
+            ModnasError::Plot { .. } => true,
             ModnasError::Estim(e) => matches!(
                 e,
                 EstimError::InvalidArgs { .. }

@@ -18,11 +18,13 @@ mod config;
 mod error;
 /// Built-in searchable models.
 pub mod models;
+mod plot;
 mod run;
 
 pub use backend::*;
 pub use config::*;
 pub use error::*;
+pub use plot::*;
 pub use run::*;
 
 pub use burn;

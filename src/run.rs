@@ -228,6 +228,10 @@ pub fn run_search(
             .collect();
         write_file(dir, "pareto_front.jsonl", &(lines.join("\n") + "\n"))?;
     }
+    if dir.join("alphas.jsonl").exists() {
+        let svg = crate::plot_alphas(dir, None)?;
+        tracing::info!(plot = %svg.display(), "α trajectory drawn");
+    }
     tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
     Ok(SearchRun {
         dir: dir.to_path_buf(),

@@ -1,4 +1,5 @@
-//! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas list`.
+//! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas list`,
+//! `modnas plot-alphas RUN_DIR`.
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,6 +40,15 @@ enum Command {
     },
     /// List every registered component by kind.
     List,
+    /// Draw the α trajectory of one parameter of a supernet search (from `alphas.jsonl`) into
+    /// `RUN_DIR/alphas-<param>.svg`.
+    PlotAlphas {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// The parameter (default: the first one).
+        #[arg(long)]
+        param: Option<String>,
+    },
 }
 
 fn default_out(config: &std::path::Path) -> PathBuf {
@@ -59,19 +69,22 @@ fn progress(cfg: &Config, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
-    let total = cfg
-        .estim
-        .search
-        .args
-        .get("trials")
-        .and_then(|v| v.as_integer());
+    // Supernet searches report one trial per epoch.
+    let unit = if cfg.estim.search.type_name == "SuperNetEstim" {
+        "epochs"
+    } else {
+        "trials"
+    };
+    let total = cfg.estim.search.args.get(unit).and_then(|v| v.as_integer());
     let bar = match total {
         Some(n) if n > 0 => ProgressBar::new(n as u64),
         _ => ProgressBar::new_spinner(),
     };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} trials {pos}/{len} [{elapsed_precise}] {msg}")
-            .expect("valid template"),
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {unit} {{pos}}/{{len}} [{{elapsed_precise}}] {{msg}}"
+        ))
+        .expect("valid template"),
     );
     bar
 }
@@ -120,8 +133,9 @@ fn search(
 }
 
 fn list() {
-    let kinds: [(&str, Vec<&str>); 6] = [
+    let kinds: [(&str, Vec<&str>); 7] = [
         ("candidates", modnas::construct::candidate_names()),
+        ("mixed ops", modnas::construct::mixed_op_names()),
         ("models", modnas::construct::model_names()),
         ("optimizers", modnas::optim::optim_names()),
         ("estimators", modnas::estim::estim_names()),
@@ -154,6 +168,9 @@ fn main() -> ExitCode {
         Command::List => {
             list();
             Ok(())
+        }
+        Command::PlotAlphas { run_dir, param } => {
+            modnas::plot_alphas(&run_dir, param.as_deref()).map(|svg| println!("{}", svg.display()))
         }
     };
     match result {

@@ -2,6 +2,7 @@
 //! Estimators of modnas (paper, Appendix C.3), the search routine (Algorithm 2), the image
 //! classification trainer and the data readers.
 
+mod bn_recal;
 /// Data sets and readers.
 pub mod data;
 mod error;
@@ -10,6 +11,7 @@ mod estim;
 pub mod tabular;
 mod trainer;
 
+pub use bn_recal::*;
 pub use error::*;
 pub use estim::*;
 pub use trainer::*;

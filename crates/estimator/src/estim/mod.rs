@@ -1,14 +1,19 @@
 //! Estimators and the search routine.
 
 mod base;
+mod cars;
 mod default_estim;
+mod one_shot;
 mod search_loop;
+mod spos;
 mod subnet;
 mod supernet;
 mod supernet_problem;
 
 pub use base::*;
+pub use cars::*;
 pub use default_estim::*;
 pub use search_loop::*;
+pub use spos::*;
 pub use subnet::*;
 pub use supernet::*;

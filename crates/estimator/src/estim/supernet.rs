@@ -120,7 +120,13 @@ impl SuperNetEstim {
         Ok(Self { args })
     }
 
-    fn lr_at(&self, step: usize, total: usize) -> f64 {
+    /// The arguments.
+    pub fn args(&self) -> &SuperNetArgs {
+        &self.args
+    }
+
+    /// The cosine-annealed weight learning rate at `step` of `total`.
+    pub fn lr_at(&self, step: usize, total: usize) -> f64 {
         let a = &self.args;
         let t = step as f64 / total.saturating_sub(1).max(1) as f64;
         a.lr_min + 0.5 * (a.lr - a.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())

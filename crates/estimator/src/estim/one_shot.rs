@@ -1,0 +1,141 @@
+//! The shared machinery of one-shot estimators (SPOS, CARS): train a supernet of
+//! `IndexMixedOp`s with uniformly sampled single paths, and evaluate a subnet with the
+//! inherited weights after batch-norm recalibration.
+
+use super::{SearchContext, SuperNetArgs, SuperNetEstim};
+use crate::data::ImageDataset;
+use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
+use modnas_construct::{Constructed, MixedKind, NetBox};
+use modnas_optim::{clip_grad_norm, DiscreteSpace};
+use modnas_param_space::{ArchDesc, MetricMap};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+/// A weight-sharing supernet of single-path operators and its training state.
+pub(crate) struct OneShot {
+    net: Constructed<NetBox>,
+    space: DiscreteSpace,
+    weights: ModuleOptimizer,
+    estim: SuperNetEstim,
+    rng: StdRng,
+    recal_batches: usize,
+    step: usize,
+    total_steps: usize,
+}
+
+impl OneShot {
+    /// Builds the supernet from the context (`construct.args.mixed_op = "IndexMixedOp"`).
+    pub fn new(
+        ctx: &SearchContext<'_>,
+        component: &str,
+        train: SuperNetArgs,
+        total_epochs: usize,
+        recal_batches: usize,
+    ) -> Result<Self, EstimError> {
+        ctx.device.seed(ctx.seed);
+        let net = (ctx.builder)()?;
+        if net.mixed.is_empty() || net.mixed.iter().any(|h| h.kind() != MixedKind::Index) {
+            return Err(EstimError::InvalidArgs {
+                component: component.into(),
+                reason: "needs a supernet of single-path operators: set \
+                         `construct.args.mixed_op = \"IndexMixedOp\"`"
+                    .into(),
+            });
+        }
+        let space = DiscreteSpace::from_space(&net.space);
+        let estim = SuperNetEstim::new(train)?;
+        let per_epoch = ctx.data.train.len().div_ceil(estim.args().batch_size);
+        Ok(Self {
+            space,
+            weights: estim.weight_optimizer(),
+            total_steps: per_epoch * total_epochs.max(1),
+            estim,
+            net,
+            rng: StdRng::seed_from_u64(ctx.seed),
+            recal_batches,
+            step: 0,
+        })
+    }
+
+    /// One epoch of single-path training: every batch runs a path drawn uniformly from the
+    /// space (or from `pool` when given). Returns the mean training loss.
+    pub fn train_epoch(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        pool: Option<&[ArchDesc]>,
+    ) -> Result<f64, EstimError> {
+        let device = ctx.device;
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        let data = &ctx.data.train;
+        let batch = self.estim.args().batch_size;
+        let mut order: Vec<usize> = (0..data.len()).collect();
+        order.shuffle(&mut self.rng);
+        let mut loss_sum: Option<Tensor<1>> = None;
+        let mut n = 0;
+        for idx in order.chunks(batch) {
+            let arch = match pool {
+                Some(p) if !p.is_empty() => p[n % p.len()].clone(),
+                _ => self.space.sample(&mut self.rng),
+            };
+            self.net.apply(&arch)?;
+            let (x, y) = data.batch(idx, device);
+            let loss = loss_fn.forward(self.net.model.forward(x), y);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &self.net.model);
+            if self.estim.args().grad_clip > 0.0 {
+                clip_grad_norm(&self.net.model, &mut grads, self.estim.args().grad_clip);
+            }
+            let lr = self.estim.lr_at(self.step, self.total_steps);
+            replace_with::replace_with_or_abort(&mut self.net.model, |m| {
+                self.weights.step(lr, m, grads)
+            });
+            let l = loss.detach();
+            loss_sum = Some(loss_sum.map_or(l.clone(), |s| s + l));
+            self.step += 1;
+            n += 1;
+        }
+        Ok(loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n.max(1) as f64))
+    }
+
+    /// Applies `arch`, recalibrates batch norm on `recal_batches` training batches (if any),
+    /// and evaluates the subnet on the validation split with the context's metrics.
+    pub fn evaluate(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        arch: &ArchDesc,
+    ) -> Result<MetricMap, EstimError> {
+        self.net.apply(arch)?;
+        let batch = self.estim.args().batch_size;
+        if self.recal_batches > 0 {
+            let data: &ImageDataset = &ctx.data.train;
+            let mut idx: Vec<usize> = (0..data.len()).collect();
+            idx.shuffle(&mut self.rng);
+            idx.truncate(self.recal_batches * batch);
+            let (x, _) = data.batch(&idx, ctx.device);
+            replace_with::replace_with_or_abort(&mut self.net.model, |m| {
+                recalibrate_bn(m, |m: &NetBox| {
+                    let _ = m.forward(x.clone());
+                })
+            });
+        }
+        let evaluator = ImageClsTrainer::new(TrainerArgs {
+            batch_size: batch,
+            ..TrainerArgs::default()
+        })?;
+        let stats = evaluator.evaluate(&self.net.model, &ctx.data.valid, ctx.device);
+        let mut metrics = MetricMap::new();
+        metrics.insert("acc".into(), stats.acc);
+        metrics.insert("loss".into(), stats.loss);
+        let [ch, h, w] = ctx.data.train.shape;
+        for m in ctx.metrics {
+            metrics.insert(
+                m.key().to_string(),
+                m.compute(&self.net.model, &[1, ch, h, w])?,
+            );
+        }
+        Ok(metrics)
+    }
+}

@@ -1,0 +1,95 @@
+//! `SPOSEstim` (Guo et al., 2020; paper G.4): train a supernet of single-path operators with
+//! uniformly sampled paths, then search: every proposed subnet inherits the shared weights,
+//! its batch-norm statistics are recomputed on `recal_batches` training batches, and it is
+//! evaluated without retraining.
+
+use super::one_shot::OneShot;
+use super::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome, SuperNetArgs};
+use crate::{register_estim, EstimError};
+use serde::Deserialize;
+
+/// Arguments of [`SPOSEstim`] and `CARSEstim`, besides the [`SearchArgs`].
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneShotArgs {
+    /// Supernet training epochs before the search (CARS: warm-up epochs). Default 10.
+    #[serde(default = "ten")]
+    pub epochs: usize,
+    /// Training batches whose statistics recalibrate batch norm for each subnet (0: off).
+    /// Default 10.
+    #[serde(default = "ten")]
+    pub recal_batches: usize,
+    /// Batch size. Default 64.
+    #[serde(default = "batch")]
+    pub batch_size: usize,
+    /// Initial SGD learning rate (cosine annealed). Default 0.025.
+    #[serde(default = "lr")]
+    pub lr: f64,
+    /// Final learning rate. Default 0.001.
+    #[serde(default = "lr_min")]
+    pub lr_min: f64,
+    /// CARS: evaluations per search round. Default 10.
+    #[serde(default = "ten")]
+    pub round_trials: usize,
+    /// CARS: supernet epochs on the last round's architectures between rounds. Default 1.
+    #[serde(default = "one")]
+    pub round_epochs: usize,
+}
+
+fn ten() -> usize {
+    10
+}
+fn one() -> usize {
+    1
+}
+fn batch() -> usize {
+    64
+}
+fn lr() -> f64 {
+    0.025
+}
+fn lr_min() -> f64 {
+    0.001
+}
+
+impl OneShotArgs {
+    /// The supernet-training settings.
+    pub(crate) fn train_args(&self) -> Result<SuperNetArgs, EstimError> {
+        let mut t: toml::Table = toml::Table::new();
+        t.insert("epochs".into(), (self.epochs.max(1) as i64).into());
+        t.insert("batch_size".into(), (self.batch_size as i64).into());
+        t.insert("lr".into(), self.lr.into());
+        t.insert("lr_min".into(), self.lr_min.into());
+        crate::parse_args("SuperNetArgs", &t)
+    }
+}
+
+/// The single-path one-shot estimator.
+pub struct SPOSEstim {
+    args: OneShotArgs,
+    search: SearchArgs,
+}
+
+impl Estim for SPOSEstim {
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let epochs = self.args.epochs;
+        let mut net = OneShot::new(
+            ctx,
+            "SPOSEstim",
+            self.args.train_args()?,
+            epochs,
+            self.args.recal_batches,
+        )?;
+        for epoch in 0..epochs {
+            let loss = net.train_epoch(ctx, None)?;
+            tracing::info!(epoch, loss, "SPOS supernet epoch");
+        }
+        search_loop(ctx, &self.search, |ctx, arch, _| net.evaluate(ctx, arch))
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+    let (search, args) = SearchArgs::parse_with("SPOSEstim", args, 100)?;
+    Ok(Box::new(SPOSEstim { args, search }))
+}
+register_estim!("SPOSEstim", build);

@@ -1,0 +1,185 @@
+//! DARTS supernet step time and peak memory (the DARTS space: C = 16, 8 cells of 4 nodes,
+//! the 8 DARTS ops on every edge, batch 64 of 32×32 RGB images).
+//!
+//! Rows: the weight step alone, a bi-level step with first-order DARTS (α step + weight
+//! step), and one with second-order DARTS. Each row prints the mean wall time per step after
+//! warm-up, and the process's peak resident memory (CPU) so far.
+//!
+//! ```text
+//! cargo run --release --example bench_supernet -- [--device cpu|wgpu] [--steps 3]
+//!     [--batch 64] [--size 32] [--channels 16] [--layers 8] [--nodes 4] [--json out.json]
+//! ```
+
+use anyhow::{bail, Context, Result};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::{Distribution, Int, Tensor};
+use modnas::construct::{construct, CandidateSets, NetBox};
+use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
+use modnas::models::{DARTSNet, DARTS_OPS};
+use modnas::optim::build_optim;
+use modnas::param_space::{ParamKind, TensorParam};
+use modnas::BackendConfig;
+use rand::{rngs::StdRng, SeedableRng};
+use std::time::Instant;
+
+struct Opts {
+    device: String,
+    steps: usize,
+    batch: usize,
+    size: usize,
+    channels: usize,
+    layers: usize,
+    nodes: usize,
+    json: Option<String>,
+}
+
+fn parse() -> Result<Opts> {
+    let mut o = Opts {
+        device: "cpu".into(),
+        steps: 3,
+        batch: 64,
+        size: 32,
+        channels: 16,
+        layers: 8,
+        nodes: 4,
+        json: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        let num = || {
+            value
+                .parse::<usize>()
+                .with_context(|| format!("{flag} {value}"))
+        };
+        match flag.as_str() {
+            "--device" => o.device = value.clone(),
+            "--steps" => o.steps = num()?,
+            "--batch" => o.batch = num()?,
+            "--size" => o.size = num()?,
+            "--channels" => o.channels = num()?,
+            "--layers" => o.layers = num()?,
+            "--nodes" => o.nodes = num()?,
+            "--json" => o.json = Some(value.clone()),
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    Ok(o)
+}
+
+/// Peak resident set size of this process in MiB (Linux), or 0.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn main() -> Result<()> {
+    let o = parse()?;
+    let backend = BackendConfig {
+        device: o.device.clone(),
+        index: 0,
+    };
+    let device = backend.device()?.autodiff();
+    device.seed(0);
+    let net = DARTSNet::new(3, 10, o.channels, o.layers, o.nodes, &device)?;
+    let c = construct(
+        net,
+        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
+        &device,
+    )?;
+    let alphas: Vec<TensorParam> = c
+        .space
+        .iter()
+        .filter_map(|p| match p.kind() {
+            ParamKind::Tensor(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut model = NetBox::new("DARTSNet", c.model);
+    let batch = || {
+        let x = Tensor::<4>::random([o.batch, 3, o.size, o.size], Distribution::Default, &device);
+        let y = Tensor::<1, Int>::random([o.batch], Distribution::Uniform(0.0, 10.0), &device);
+        (x, y)
+    };
+    let (train, valid) = (batch(), batch());
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let estim = SuperNetEstim::new(toml::from_str::<SuperNetArgs>("")?)?;
+    let mut weights = estim.weight_optimizer();
+    let mut rng = StdRng::seed_from_u64(0);
+    println!(
+        "DARTS supernet on {}: C={} cells={} nodes={} batch={} {}x{}, {} α tensors",
+        o.device,
+        o.channels,
+        o.layers,
+        o.nodes,
+        o.batch,
+        o.size,
+        o.size,
+        alphas.len()
+    );
+    println!("{:<28} {:>12} {:>14}", "step", "ms/step", "peak RSS MiB");
+    let mut rows = vec![];
+    for mode in [
+        "weights only",
+        "bi-level, first order",
+        "bi-level, second order",
+    ] {
+        let order = if mode.ends_with("second order") {
+            "order = 2"
+        } else {
+            "order = 1"
+        };
+        let mut optim = build_optim("DARTSOptim", &c.space, &toml::from_str(order)?, 0)?;
+        let mut times = vec![];
+        for i in 0..o.steps + 1 {
+            let t0 = Instant::now();
+            let mut parts = StepParts {
+                alphas: &alphas,
+                handles: &c.mixed,
+                loss_fn: &loss_fn,
+                weights: &mut weights,
+                grad_clip: 5.0,
+                rng: &mut rng,
+            };
+            if mode != "weights only" {
+                let g = optim.as_gradient().context("gradient optimizer")?;
+                model = arch_step(
+                    model,
+                    train.clone(),
+                    valid.clone(),
+                    0.025,
+                    3e-4,
+                    &mut parts,
+                    g,
+                )?;
+            }
+            let (m, loss) = weight_step(model, &train, 0.025, &mut parts, None)?;
+            model = m;
+            // Reading the loss waits for the device to finish the step.
+            let _: f32 = loss.into_scalar();
+            if i > 0 {
+                times.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        let ms = times.iter().sum::<f64>() / times.len().max(1) as f64;
+        let rss = peak_rss_mib();
+        println!("{mode:<28} {ms:>12.1} {rss:>14.0}");
+        rows.push(serde_json::json!({ "step": mode, "ms": ms, "peak_rss_mib": rss }));
+    }
+    if let Some(path) = o.json {
+        let out = serde_json::json!({
+            "bench": "supernet", "device": o.device, "channels": o.channels, "layers": o.layers,
+            "nodes": o.nodes, "batch": o.batch, "size": o.size, "steps": o.steps, "rows": rows,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
+    }
+    Ok(())
+}
