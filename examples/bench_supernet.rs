@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! cargo run --release --example bench_supernet -- [--device cpu|wgpu] [--steps 3]
-//!     [--batch 64] [--size 32] [--channels 16] [--layers 8] [--nodes 4] [--json out.json]
+//!     [--batch 64] [--size 32] [--channels 16] [--layers 8] [--nodes 4]
+//!     [--modes weights,first,second] [--json out.json]
 //! ```
 
 use anyhow::{bail, Context, Result};
@@ -30,6 +31,7 @@ struct Opts {
     channels: usize,
     layers: usize,
     nodes: usize,
+    modes: Vec<String>,
     json: Option<String>,
 }
 
@@ -42,6 +44,7 @@ fn parse() -> Result<Opts> {
         channels: 16,
         layers: 8,
         nodes: 4,
+        modes: vec!["weights".into(), "first".into(), "second".into()],
         json: None,
     };
     let mut args = std::env::args().skip(1);
@@ -63,6 +66,7 @@ fn parse() -> Result<Opts> {
             "--layers" => o.layers = num()?,
             "--nodes" => o.nodes = num()?,
             "--json" => o.json = Some(value.clone()),
+            "--modes" => o.modes = value.split(',').map(str::to_string).collect(),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -171,8 +175,12 @@ fn main() -> Result<()> {
         }
         let ms = times.iter().sum::<f64>() / times.len().max(1) as f64;
         let rss = peak_rss_mib();
+        let each: Vec<String> = times.iter().map(|t| format!("{t:.0}")).collect();
+        eprintln!("  {mode}: per step [{}] ms", each.join(", "));
         println!("{mode:<28} {ms:>12.1} {rss:>14.0}");
-        rows.push(serde_json::json!({ "step": mode, "ms": ms, "peak_rss_mib": rss }));
+        rows.push(
+            serde_json::json!({ "step": mode, "ms": ms, "steps_ms": times, "peak_rss_mib": rss }),
+        );
     }
     if let Some(path) = o.json {
         let out = serde_json::json!({

@@ -1,0 +1,144 @@
+//! Forward + backward time of each DARTS candidate at the size of the first DARTS cells
+//! (batch 64, 16 channels, 32×32), to see where a supernet step spends its time.
+//!
+//! ```text
+//! cargo run --release --example bench_ops -- [--device cpu|wgpu] [--batch 64] [--channels 16]
+//!     [--size 32] [--reps 5]
+//! ```
+
+use anyhow::{bail, Context, Result};
+use burn::nn::BatchNorm;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Distribution, Tensor};
+use modnas::construct::ops::{batch_norm, ConvLayer};
+use modnas::construct::{build_candidate, SlotSpec};
+use modnas::models::DARTS_OPS;
+use modnas::BackendConfig;
+use std::time::Instant;
+
+fn main() -> Result<()> {
+    let (mut device, mut batch, mut channels, mut size, mut reps) =
+        ("cpu".to_string(), 64usize, 16usize, 32usize, 5usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        let num = || {
+            value
+                .parse::<usize>()
+                .with_context(|| format!("{flag} {value}"))
+        };
+        match flag.as_str() {
+            "--device" => device = value.clone(),
+            "--batch" => batch = num()?,
+            "--channels" => channels = num()?,
+            "--size" => size = num()?,
+            "--reps" => reps = num()?,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    let device = BackendConfig {
+        device: device.clone(),
+        index: 0,
+    }
+    .device()?
+    .autodiff();
+    println!("forward + backward, batch {batch}, {channels} channels, {size}x{size}");
+    println!("{:<6} {:>12} {:>12}", "op", "stride 1 ms", "stride 2 ms");
+    let mut total = [0.0; 2];
+    for op in DARTS_OPS.iter().filter(|o| **o != "NIL") {
+        let mut row = [0.0; 2];
+        for (k, stride) in [1usize, 2].into_iter().enumerate() {
+            let m = build_candidate(op, &SlotSpec::new(channels, channels, stride), &device)?;
+            let x = Tensor::<4>::random(
+                [batch, channels, size, size],
+                Distribution::Default,
+                &device,
+            )
+            .require_grad();
+            let mut times = vec![];
+            for i in 0..reps + 1 {
+                let t0 = Instant::now();
+                let y = m.forward(x.clone());
+                let grads = y.sum().backward();
+                let g = x.grad(&grads).context("input gradient")?;
+                let _: f32 = g.sum().into_scalar();
+                if i > 0 {
+                    times.push(t0.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            row[k] = times[times.len() / 2];
+            total[k] += row[k];
+        }
+        println!("{op:<6} {:>12.2} {:>12.2}", row[0], row[1]);
+    }
+    println!("{:<6} {:>12.2} {:>12.2}", "sum", total[0], total[1]);
+    // The layers the separable convolutions are made of.
+    println!("{:<6} {:>12} {:>12}", "layer", "stride 1 ms", "stride 2 ms");
+    for layer in ["dw3", "dw5", "pw1", "conv3", "bn", "relu"] {
+        let mut row = [0.0; 2];
+        for (k, stride) in [1usize, 2].into_iter().enumerate() {
+            let x = Tensor::<4>::random(
+                [batch, channels, size, size],
+                Distribution::Default,
+                &device,
+            )
+            .require_grad();
+            let m = Layer::new(layer, channels, stride, &device)?;
+            row[k] = median_ms(reps, || {
+                let grads = m.forward(x.clone()).sum().backward();
+                let g = x.grad(&grads).context("input gradient")?;
+                let _: f32 = g.sum().into_scalar();
+                Ok(())
+            })?;
+        }
+        println!("{layer:<6} {:>12.2} {:>12.2}", row[0], row[1]);
+    }
+    Ok(())
+}
+
+/// Median wall time of `reps` calls of `f` after one warm-up call, in ms.
+fn median_ms(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut times = vec![];
+    for i in 0..reps + 1 {
+        let t0 = Instant::now();
+        f()?;
+        if i > 0 {
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// One of the layers separable convolutions are built from.
+enum Layer {
+    Conv(ConvLayer),
+    Bn(BatchNorm),
+    Relu,
+}
+
+impl Layer {
+    fn new(name: &str, c: usize, stride: usize, device: &Device) -> Result<Self> {
+        let conv = |k: usize, groups: usize| ConvLayer::new(c, c, k, stride, 1, groups, device);
+        Ok(match name {
+            "dw3" => Layer::Conv(conv(3, c)?),
+            "dw5" => Layer::Conv(conv(5, c)?),
+            "pw1" => Layer::Conv(conv(1, 1)?),
+            "conv3" => Layer::Conv(conv(3, 1)?),
+            "bn" => Layer::Bn(batch_norm(c, device)),
+            "relu" => Layer::Relu,
+            other => bail!("unknown layer {other}"),
+        })
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Layer::Conv(c) => c.forward(x),
+            Layer::Bn(b) => b.forward(x),
+            Layer::Relu => relu(x),
+        }
+    }
+}
