@@ -20,7 +20,7 @@ fn plot_error(path: &Path, reason: impl std::fmt::Display) -> ModnasError {
 
 /// Reads the trajectory of `param` (the first parameter when `None`) from `alphas.jsonl`.
 fn read(path: &Path, param: Option<&str>) -> Result<(String, Trajectory), ModnasError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModnasError::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| plot_error(path, e))?;
     let mut chosen: Option<String> = param.map(str::to_string);
     let mut t = Trajectory {
         candidates: vec![],
@@ -39,7 +39,7 @@ fn read(path: &Path, param: Option<&str>) -> Result<(String, Trajectory), Modnas
         let name = chosen
             .get_or_insert_with(|| params.keys().next().cloned().unwrap_or_default())
             .clone();
-        let row = params[&name].as_object().ok_or_else(|| {
+        let row = params.get(&name).and_then(|v| v.as_object()).ok_or_else(|| {
             let known: Vec<&str> = params.keys().map(String::as_str).collect();
             plot_error(
                 path,

@@ -280,7 +280,23 @@ fn every_gradient_method_searches_end_to_end() {
         let total: f64 = w.values().map(|v| v.as_f64().unwrap()).sum();
         assert!((total - 1.0).abs() < 1e-4, "{optim}: {w:?}");
         assert!(trials[1]["metrics"]["acc"].is_number());
+        // The α trajectory of the first parameter is drawn into the run directory.
+        let svg = std::fs::read_to_string(dir.path().join("alphas-normal.e0.svg")).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("IDT"), "{optim}");
     }
+}
+
+#[test]
+fn plotting_an_unknown_parameter_names_the_known_ones() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    run_search(&Config::from_toml(SEARCH, &[]).unwrap(), dir.path(), &mut |_| {}).unwrap();
+    let svg = modnas::plot_alphas(dir.path(), Some("reduce.e4")).unwrap();
+    assert!(svg.ends_with("alphas-reduce.e4.svg") && svg.exists());
+    let err = modnas::plot_alphas(dir.path(), Some("nope")).unwrap_err();
+    assert!(err.is_input_error());
+    let msg = err.to_string();
+    assert!(msg.contains("unknown parameter `nope`") && msg.contains("normal.e0"), "{msg}");
 }
 
 #[test]
