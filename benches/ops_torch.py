@@ -17,6 +17,21 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from darts_torch import OPS, make_op  # noqa: E402
 
 
+def median_ms(op, x, reps, sync):
+    """Median forward + backward time of `op` on `x` over `reps` runs after one warm-up."""
+    times = []
+    for i in range(reps + 1):
+        sync()
+        t0 = time.perf_counter()
+        op(x).sum().backward()
+        x.grad.sum().item()
+        sync()
+        if i > 0:
+            times.append((time.perf_counter() - t0) * 1e3)
+        x.grad = None
+    return statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
@@ -35,17 +50,7 @@ def main():
         for k, stride in enumerate((1, 2)):
             op = make_op(name, a.channels, stride).to(dev)
             x = torch.rand(a.batch, a.channels, a.size, a.size, device=dev, requires_grad=True)
-            times = []
-            for i in range(a.reps + 1):
-                sync()
-                t0 = time.perf_counter()
-                op(x).sum().backward()
-                x.grad.sum().item()
-                sync()
-                if i > 0:
-                    times.append((time.perf_counter() - t0) * 1e3)
-                x.grad = None
-            row.append(statistics.median(times))
+            row.append(median_ms(op, x, a.reps, sync))
             total[k] += row[-1]
         print(f"{name:<6} {row[0]:>12.2f} {row[1]:>12.2f}")
     print(f"{'sum':<6} {total[0]:>12.2f} {total[1]:>12.2f}")
@@ -64,17 +69,7 @@ def main():
         for stride in (1, 2):
             op = make(stride).to(dev)
             x = torch.rand(a.batch, c, a.size, a.size, device=dev, requires_grad=True)
-            times = []
-            for i in range(a.reps + 1):
-                sync()
-                t0 = time.perf_counter()
-                op(x).sum().backward()
-                x.grad.sum().item()
-                sync()
-                if i > 0:
-                    times.append((time.perf_counter() - t0) * 1e3)
-                x.grad = None
-            row.append(statistics.median(times))
+            row.append(median_ms(op, x, a.reps, sync))
         print(f"{name:<6} {row[0]:>12.2f} {row[1]:>12.2f}")
 
 

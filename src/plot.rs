@@ -39,13 +39,16 @@ fn read(path: &Path, param: Option<&str>) -> Result<(String, Trajectory), Modnas
         let name = chosen
             .get_or_insert_with(|| params.keys().next().cloned().unwrap_or_default())
             .clone();
-        let row = params.get(&name).and_then(|v| v.as_object()).ok_or_else(|| {
-            let known: Vec<&str> = params.keys().map(String::as_str).collect();
-            plot_error(
-                path,
-                format!("unknown parameter `{name}`; known: [{}]", known.join(", ")),
-            )
-        })?;
+        let row = params
+            .get(&name)
+            .and_then(|v| v.as_object())
+            .ok_or_else(|| {
+                let known: Vec<&str> = params.keys().map(String::as_str).collect();
+                plot_error(
+                    path,
+                    format!("unknown parameter `{name}`; known: [{}]", known.join(", ")),
+                )
+            })?;
         if t.candidates.is_empty() {
             t.candidates = row.keys().cloned().collect();
         }

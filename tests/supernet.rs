@@ -290,13 +290,21 @@ fn every_gradient_method_searches_end_to_end() {
 fn plotting_an_unknown_parameter_names_the_known_ones() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    run_search(&Config::from_toml(SEARCH, &[]).unwrap(), dir.path(), &mut |_| {}).unwrap();
+    run_search(
+        &Config::from_toml(SEARCH, &[]).unwrap(),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
     let svg = modnas::plot_alphas(dir.path(), Some("reduce.e4")).unwrap();
     assert!(svg.ends_with("alphas-reduce.e4.svg") && svg.exists());
     let err = modnas::plot_alphas(dir.path(), Some("nope")).unwrap_err();
     assert!(err.is_input_error());
     let msg = err.to_string();
-    assert!(msg.contains("unknown parameter `nope`") && msg.contains("normal.e0"), "{msg}");
+    assert!(
+        msg.contains("unknown parameter `nope`") && msg.contains("normal.e0"),
+        "{msg}"
+    );
 }
 
 #[test]

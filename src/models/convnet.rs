@@ -11,6 +11,7 @@
 //! assert_eq!(logits.dims(), [2, 10]);
 //! ```
 
+use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -55,16 +56,11 @@ impl NasModule for ConvNet {
 
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.convs.iter().fold(x, |x, slot| slot.forward(x));
-        let [n, c, _, _] = x.dims();
-        let pooled = x.mean_dim(3).mean_dim(2).reshape([n, c]);
-        self.head.forward(pooled)
+        pool_classify(x, &self.head)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
-        let body = Slot::chain_cost(&self.convs, input);
-        let [d_in, d_out] = self.head.weight.dims();
-        let n = input[0];
-        body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))
+        with_head_cost(Slot::chain_cost(&self.convs, input), &self.head)
     }
 }
 
@@ -90,12 +86,8 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let bad = |reason: String| ConstructError::InvalidModelArgs {
-        model: "ConvNet".into(),
-        reason,
-    };
-    let a = ConvNetArgs::deserialize(toml::Value::Table(args.clone()))
-        .map_err(|e| bad(e.message().to_string()))?;
+    let bad = |reason: String| bad_args("ConvNet", reason);
+    let a: ConvNetArgs = parse_model_args("ConvNet", args)?;
     if a.channels.is_empty() || a.channels.len() != a.strides.len() {
         return Err(bad(format!(
             "`channels` ({} entries) and `strides` ({} entries) must be non-empty and of equal length",

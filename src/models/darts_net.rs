@@ -16,6 +16,7 @@
 //! assert_eq!(y.dims(), [2, 10]);
 //! ```
 
+use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -112,9 +113,7 @@ impl NasModule for DARTSNet {
             let out = cell.forward(s0, s1.clone());
             (s0, s1) = (s1, out);
         }
-        let [n, c, _, _] = s1.dims();
-        self.head
-            .forward(s1.mean_dim(3).mean_dim(2).reshape([n, c]))
+        pool_classify(s1, &self.head)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
@@ -126,11 +125,7 @@ impl NasModule for DARTSNet {
             macs += c.macs;
             (s0, s1) = (s1, c.output);
         }
-        let [d_in, d_out] = self.head.weight.dims();
-        Cost::new(
-            macs + (input[0] * d_in * d_out) as u64,
-            vec![input[0], d_out],
-        )
+        with_head_cost(Cost::new(macs, s1), &self.head)
     }
 }
 
@@ -161,14 +156,9 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let bad = |reason: String| ConstructError::InvalidModelArgs {
-        model: "DARTSNet".into(),
-        reason,
-    };
-    let a = DARTSNetArgs::deserialize(toml::Value::Table(args.clone()))
-        .map_err(|e| bad(e.message().to_string()))?;
-    if a.channels < 2 || a.channels % 2 != 0 || a.layers == 0 || a.nodes == 0 {
-        return Err(bad(format!(
+    let a: DARTSNetArgs = parse_model_args("DARTSNet", args)?;
+    if a.channels < 2 || !a.channels.is_multiple_of(2) || a.layers == 0 || a.nodes == 0 {
+        return Err(bad_args("DARTSNet", format!(
             "`channels` = {} must be even and at least 2; `layers` = {} and `nodes` = {} at least 1",
             a.channels, a.layers, a.nodes
         )));

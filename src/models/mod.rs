@@ -2,6 +2,7 @@
 
 mod convnet;
 mod darts_net;
+mod head;
 mod nb201_net;
 
 pub use convnet::*;

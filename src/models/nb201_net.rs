@@ -16,6 +16,7 @@
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 8, 8], &device)).dims(), [1, 10]);
 //! ```
 
+use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::activation::relu;
@@ -139,9 +140,7 @@ impl NasModule for NB201Net {
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.stem_bn.forward(self.stem.forward(x));
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
-        let x = relu(self.head_bn.forward(x));
-        let [n, c, _, _] = x.dims();
-        self.head.forward(x.mean_dim(3).mean_dim(2).reshape([n, c]))
+        pool_classify(relu(self.head_bn.forward(x)), &self.head)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
@@ -150,11 +149,7 @@ impl NasModule for NB201Net {
             let next = b.cost(&acc.output);
             acc.then(next)
         });
-        let [d_in, d_out] = self.head.weight.dims();
-        body.then(Cost::new(
-            (input[0] * d_in * d_out) as u64,
-            vec![input[0], d_out],
-        ))
+        with_head_cost(body, &self.head)
     }
 }
 
@@ -180,17 +175,15 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let bad = |reason: String| ConstructError::InvalidModelArgs {
-        model: "NB201Net".into(),
-        reason,
-    };
-    let a = NB201NetArgs::deserialize(toml::Value::Table(args.clone()))
-        .map_err(|e| bad(e.message().to_string()))?;
-    if a.channels < 2 || a.channels % 2 != 0 || a.cells == 0 {
-        return Err(bad(format!(
-            "`channels` = {} must be even and at least 2, `cells` = {} at least 1",
-            a.channels, a.cells
-        )));
+    let a: NB201NetArgs = parse_model_args("NB201Net", args)?;
+    if a.channels < 2 || !a.channels.is_multiple_of(2) || a.cells == 0 {
+        return Err(bad_args(
+            "NB201Net",
+            format!(
+                "`channels` = {} must be even and at least 2, `cells` = {} at least 1",
+                a.channels, a.cells
+            ),
+        ));
     }
     let net = NB201Net::new(input.channels, input.classes, a.channels, a.cells, device)?;
     Ok(NetBox::new("", net))

@@ -97,16 +97,44 @@ fn plot_alphas_draws_a_supernet_run_and_rejects_a_missing_one() {
     let cfg = dir.path().join("darts.toml");
     let supernet = CONFIG
         .replace("type = \"ConvNet\"", "type = \"ConvNet\"\n")
-        .replace("candidates = [\"NC3\", \"IDT\"]", "candidates = [\"NC3\", \"IDT\"]\nmixed_op = \"DARTSMixedOp\"")
-        .replace("args = { epochs = 1, trials = 2 }", "type = \"SuperNetEstim\"\nargs = { epochs = 2, batch_size = 8 }")
+        .replace(
+            "candidates = [\"NC3\", \"IDT\"]",
+            "candidates = [\"NC3\", \"IDT\"]\nmixed_op = \"DARTSMixedOp\"",
+        )
+        .replace(
+            "args = { epochs = 1, trials = 2 }",
+            "type = \"SuperNetEstim\"\nargs = { epochs = 2, batch_size = 8 }",
+        )
         + "[optim]\ntype = \"DARTSOptim\"\n";
     std::fs::write(&cfg, supernet).unwrap();
     let run = dir.path().join("run");
-    let out = modnas().args(["search", "-q", "-c"]).arg(&cfg).arg("--out").arg(&run).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = modnas().arg("plot-alphas").arg(&run).args(["--param", "convs.0"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = modnas()
+        .arg("plot-alphas")
+        .arg(&run)
+        .args(["--param", "convs.0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(run.join("alphas-convs.0.svg").exists());
-    let out = modnas().args(["plot-alphas", "/no/such/run"]).output().unwrap();
+    let out = modnas()
+        .args(["plot-alphas", "/no/such/run"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -1,6 +1,6 @@
 //! The interface between gradient optimizers and the estimator that trains the supernet.
 
-use crate::OptimError;
+use crate::{ArchAdam, OptimError};
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 use modnas_param_space::TensorParam;
@@ -49,6 +49,9 @@ pub trait ArchProblem {
 /// Registered in the one optimizer registry; [`ArchOptim::as_gradient`](crate::ArchOptim::as_gradient)
 /// exposes it to the supernet estimator.
 pub trait GradientOptim: Send {
+    /// The Adam optimizer that steps α.
+    fn arch_adam(&mut self) -> &mut ArchAdam;
+
     /// True for one-level search: α is updated from the gradients of the weight step's
     /// own training batch, through [`apply`](Self::apply); false for bi-level search, where
     /// [`step`](Self::step) runs on the validation batch.
@@ -61,11 +64,19 @@ pub trait GradientOptim: Send {
         None
     }
 
-    /// One bi-level architecture update.
-    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError>;
+    /// One bi-level architecture update; by default a first-order step along the gradient of
+    /// the validation loss at the current weights.
+    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
+        let grads = first_order_arch_grads(problem)?;
+        self.arch_adam().step(&problem.alphas(), grads);
+        Ok(())
+    }
 
     /// Updates `alphas` from given gradients (one-level search).
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError>;
+    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
+        self.arch_adam().step(alphas, grads);
+        Ok(())
+    }
 }
 
 /// Hyper-parameters of the Adam optimizer on α shared by the gradient optimizers.

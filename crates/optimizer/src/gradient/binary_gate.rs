@@ -2,13 +2,10 @@
 //! two sampled paths with binary gates (`BinaryGateMixedOp`); Adam lr 6e-3, betas (0, 0.999),
 //! no weight decay. The mixed operators rescale the sampled α after each update.
 
-use super::base::{
-    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
-};
-use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
+use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::{ArchAdam, ArchAdamArgs, GradientOptim};
 use crate::{register_optim, OptimError};
-use burn::tensor::Tensor;
-use modnas_param_space::{ParamSpace, TensorParam};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`BinaryGateOptim`]: only the α-Adam overrides.
@@ -34,15 +31,8 @@ impl BinaryGateOptim {
 }
 
 impl GradientOptim for BinaryGateOptim {
-    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
-        let grads = first_order_arch_grads(problem)?;
-        self.adam.step(&problem.alphas(), grads);
-        Ok(())
-    }
-
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
-        self.adam.step(alphas, grads);
-        Ok(())
+    fn arch_adam(&mut self) -> &mut ArchAdam {
+        &mut self.adam
     }
 }
 

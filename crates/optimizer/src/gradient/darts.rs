@@ -8,7 +8,7 @@ use super::base::{
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim, Split};
 use crate::{register_optim, OptimError};
 use burn::tensor::Tensor;
-use modnas_param_space::{ParamSpace, TensorParam};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`DARTSOptim`]; Adam on α defaults to lr 3e-4, betas (0.5, 0.999),
@@ -92,14 +92,13 @@ pub fn second_order_arch_grads(
 }
 
 impl GradientOptim for DARTSOptim {
+    fn arch_adam(&mut self) -> &mut ArchAdam {
+        &mut self.adam
+    }
+
     fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
         let grads = self.arch_gradient(problem)?;
         self.adam.step(&problem.alphas(), grads);
-        Ok(())
-    }
-
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
-        self.adam.step(alphas, grads);
         Ok(())
     }
 }

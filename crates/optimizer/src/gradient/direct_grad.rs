@@ -4,8 +4,7 @@
 use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim, Split};
 use crate::{register_optim, OptimError};
-use burn::tensor::Tensor;
-use modnas_param_space::{ParamSpace, TensorParam};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`DirectGradOptim`]; Adam on α as DARTS.
@@ -31,6 +30,10 @@ impl DirectGradOptim {
 }
 
 impl GradientOptim for DirectGradOptim {
+    fn arch_adam(&mut self) -> &mut ArchAdam {
+        &mut self.adam
+    }
+
     fn one_level(&self) -> bool {
         true
     }
@@ -40,11 +43,6 @@ impl GradientOptim for DirectGradOptim {
     fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
         let grads = problem.backward(Split::Train)?.arch;
         self.adam.step(&problem.alphas(), grads);
-        Ok(())
-    }
-
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
-        self.adam.step(alphas, grads);
         Ok(())
     }
 }

@@ -2,13 +2,10 @@
 //! path (`GumbelMaxMixedOp`), with the temperature annealed linearly from `tau_max` to
 //! `tau_min` over the search epochs.
 
-use super::base::{
-    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
-};
-use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
+use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::{ArchAdam, ArchAdamArgs, GradientOptim};
 use crate::{register_optim, OptimError};
-use burn::tensor::Tensor;
-use modnas_param_space::{ParamSpace, TensorParam};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`GDASOptim`]; Adam on α as DARTS.
@@ -46,6 +43,10 @@ impl GDASOptim {
 }
 
 impl GradientOptim for GDASOptim {
+    fn arch_adam(&mut self) -> &mut ArchAdam {
+        &mut self.adam
+    }
+
     fn temperature(&self, epoch: usize, epochs: usize) -> Option<f64> {
         let t = if epochs > 1 {
             epoch.min(epochs - 1) as f64 / (epochs - 1) as f64
@@ -53,17 +54,6 @@ impl GradientOptim for GDASOptim {
             0.0
         };
         Some(self.tau.0 - (self.tau.0 - self.tau.1) * t)
-    }
-
-    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
-        let grads = first_order_arch_grads(problem)?;
-        self.adam.step(&problem.alphas(), grads);
-        Ok(())
-    }
-
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
-        self.adam.step(alphas, grads);
-        Ok(())
     }
 }
 

@@ -2,13 +2,10 @@
 //! sums (`GumbelSumMixedOp`), the temperature annealed exponentially:
 //! τ(epoch) = `tau0` · exp(−`tau_rate` · epoch) (paper G.3: τ₀ = 5, rate 4.5e-2 per epoch).
 
-use super::base::{
-    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
-};
-use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
+use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::{ArchAdam, ArchAdamArgs, GradientOptim};
 use crate::{register_optim, OptimError};
-use burn::tensor::Tensor;
-use modnas_param_space::{ParamSpace, TensorParam};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`SNASOptim`]; Adam on α as DARTS.
@@ -46,19 +43,12 @@ impl SNASOptim {
 }
 
 impl GradientOptim for SNASOptim {
+    fn arch_adam(&mut self) -> &mut ArchAdam {
+        &mut self.adam
+    }
+
     fn temperature(&self, epoch: usize, _epochs: usize) -> Option<f64> {
         Some(self.tau0 * (-self.rate * epoch as f64).exp())
-    }
-
-    fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
-        let grads = first_order_arch_grads(problem)?;
-        self.adam.step(&problem.alphas(), grads);
-        Ok(())
-    }
-
-    fn apply(&mut self, alphas: &[TensorParam], grads: Vec<Tensor<1>>) -> Result<(), OptimError> {
-        self.adam.step(alphas, grads);
-        Ok(())
     }
 }
 

@@ -1,0 +1,35 @@
+//! Pieces every built-in model shares: argument parsing and the pooled linear classifier.
+
+use burn::nn::Linear;
+use burn::tensor::Tensor;
+use modnas_construct::{ConstructError, Cost};
+use serde::de::DeserializeOwned;
+
+/// An invalid-arguments error of `model`.
+pub(crate) fn bad_args(model: &str, reason: impl Into<String>) -> ConstructError {
+    ConstructError::InvalidModelArgs {
+        model: model.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Deserializes `model`'s TOML arguments; errors name the model, the key and the value.
+pub(crate) fn parse_model_args<T: DeserializeOwned>(
+    model: &str,
+    args: &toml::Table,
+) -> Result<T, ConstructError> {
+    modnas_param_space::deserialize_args(args).map_err(|reason| bad_args(model, reason))
+}
+
+/// Global average pooling, then `head`.
+pub(crate) fn pool_classify(x: Tensor<4>, head: &Linear) -> Tensor<2> {
+    let [n, c, _, _] = x.dims();
+    head.forward(x.mean_dim(3).mean_dim(2).reshape([n, c]))
+}
+
+/// `body` followed by the linear `head` (pooling costs no MACs).
+pub(crate) fn with_head_cost(body: Cost, head: &Linear) -> Cost {
+    let [d_in, d_out] = head.weight.dims();
+    let n = body.output.first().copied().unwrap_or(1);
+    body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))
+}
