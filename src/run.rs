@@ -91,6 +91,41 @@ pub fn best_toml(best: &Trial) -> String {
     toml::to_string(&t).expect("a table serializes")
 }
 
+/// Gradient optimizers update the tensor parameters of mixed operators under a supernet
+/// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
+/// meaningless search, so it is a config error.
+fn check_optim_fits(
+    cfg: &Config,
+    space: &modnas_param_space::ParamSpace,
+    optim: &mut dyn modnas_optim::ArchOptim,
+    estim_needs_gradient: bool,
+) -> Result<(), ModnasError> {
+    let tensors = space
+        .iter()
+        .any(|p| matches!(p.kind(), modnas_param_space::ParamKind::Tensor(_)));
+    let gradient = optim.as_gradient().is_some();
+    let (optim_name, estim_name) = (&cfg.optim.type_name, &cfg.estim.search.type_name);
+    if estim_needs_gradient && !gradient {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("`{estim_name}` trains α and needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim); `{optim_name}` is discrete"),
+        ));
+    }
+    if gradient && !estim_needs_gradient {
+        return Err(ModnasError::config(
+            "estim.search.type",
+            format!("`{optim_name}` optimises α by gradients and needs `SuperNetEstim`; `{estim_name}` evaluates discrete proposals"),
+        ));
+    }
+    if tensors && !gradient {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("the space holds tensor parameters (α) from `construct.args.mixed_op`, which `{optim_name}` cannot search: use a gradient optimizer with SuperNetEstim, or `mixed_op = \"IndexMixedOp\"` (or none) for a discrete search"),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the search `cfg` describes, writing results into `dir` (created if needed);
 /// `on_trial` sees every trial after it is recorded.
 pub fn run_search(
@@ -175,6 +210,7 @@ pub fn run_search(
     }
     let mut optim =
         build_optim(&cfg.optim.type_name, &space, &cfg.optim.args, cfg.seed).at("optim")?;
+    check_optim_fits(cfg, &space, optim.as_mut(), estim.needs_gradient_optim())?;
 
     std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
     write_file(dir, "config.toml", &cfg.to_toml())?;

@@ -252,3 +252,55 @@ fn grid_points_zero() {
         &["`points` must be at least 1"],
     );
 }
+
+#[test]
+fn a_discrete_optimizer_cannot_search_alpha() {
+    check(
+        &["construct.args.mixed_op=\"DARTSMixedOp\""],
+        &[
+            "optim.type",
+            "tensor parameters",
+            "RandomSearchOptim",
+            "IndexMixedOp",
+        ],
+    );
+}
+
+#[test]
+fn a_gradient_optimizer_needs_the_supernet_estimator() {
+    check(
+        &[
+            "construct.args.mixed_op=\"DARTSMixedOp\"",
+            "optim.type=\"DARTSOptim\"",
+        ],
+        &["estim.search.type", "SuperNetEstim", "SubNetEstim"],
+    );
+    check(
+        &[
+            "estim.search.type=\"SuperNetEstim\"",
+            "estim.search.args={}",
+        ],
+        &[
+            "optim.type",
+            "needs a gradient optimizer",
+            "RandomSearchOptim",
+        ],
+    );
+}
+
+#[test]
+fn unknown_mixed_op_and_bad_supernet_args_name_the_key() {
+    check(
+        &["construct.args.mixed_op=\"Nope\""],
+        &["construct.args", "unknown mixed op `Nope`", "DARTSMixedOp"],
+    );
+    check(
+        &[
+            "construct.args.mixed_op=\"DARTSMixedOp\"",
+            "optim.type=\"DARTSOptim\"",
+            "estim.search.type=\"SuperNetEstim\"",
+            "estim.search.args={ train_portion = 1.5 }",
+        ],
+        &["SuperNetEstim", "`train_portion` = 1.5"],
+    );
+}

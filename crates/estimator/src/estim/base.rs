@@ -102,6 +102,12 @@ pub trait Estim {
         true
     }
 
+    /// Whether the estimator drives a gradient optimizer of tensor parameters (supernet
+    /// estimators) rather than a discrete one.
+    fn needs_gradient_optim(&self) -> bool {
+        false
+    }
+
     /// Runs the estimator on `ctx`.
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
 }

@@ -267,6 +267,10 @@ fn batches(data: &ImageDataset, batch: usize, rng: &mut StdRng) -> Vec<Vec<usize
 }
 
 impl Estim for SuperNetEstim {
+    fn needs_gradient_optim(&self) -> bool {
+        true
+    }
+
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let optim = ctx
             .optim
