@@ -102,6 +102,17 @@ impl DARTSNet {
     }
 }
 
+impl DARTSNet {
+    /// Drop-path with probability `p` on the cells' non-identity edges during training (for the
+    /// augment step; constant over training, where DARTS raises it linearly).
+    pub fn with_drop_path(mut self, p: f64) -> Self {
+        for cell in &mut self.cells {
+            cell.dag.set_drop_path(p);
+        }
+        self
+    }
+}
+
 impl NasModule for DARTSNet {
     type Input = Tensor<4>;
     type Output = Tensor<2>;
@@ -139,6 +150,8 @@ struct DARTSNetArgs {
     layers: usize,
     #[serde(default = "default_nodes")]
     nodes: usize,
+    #[serde(default)]
+    drop_path: f64,
 }
 
 fn default_channels() -> usize {
@@ -163,6 +176,12 @@ fn build(
             a.channels, a.layers, a.nodes
         )));
     }
+    if !(0.0..1.0).contains(&a.drop_path) {
+        return Err(bad_args(
+            "DARTSNet",
+            format!("`drop_path` = {} must lie in [0, 1)", a.drop_path),
+        ));
+    }
     let net = DARTSNet::new(
         input.channels,
         input.classes,
@@ -170,7 +189,8 @@ fn build(
         a.layers,
         a.nodes,
         device,
-    )?;
+    )?
+    .with_drop_path(a.drop_path);
     Ok(NetBox::new("", net))
 }
 register_model!("DARTSNet", build);

@@ -50,6 +50,10 @@ pub struct TrainerArgs {
     /// Batch size. Default 64.
     #[serde(default = "default_batch")]
     pub batch_size: usize,
+    /// Cutout (DeVries & Taylor, 2017): side of the square zeroed at a random centre of every
+    /// training image, clipped at the border; 0 (default) turns it off.
+    #[serde(default)]
+    pub cutout: usize,
 }
 
 fn default_optimizer() -> WeightOptimKind {
@@ -90,6 +94,28 @@ pub struct EvalStats {
 #[derive(Clone, Debug)]
 pub struct ImageClsTrainer {
     args: TrainerArgs,
+}
+
+/// A `[n, 1, h, w]` mask of ones with one `size`×`size` square of zeros per image, centred at
+/// a random pixel and clipped at the border.
+pub fn cutout_mask(
+    n: usize,
+    [_, h, w]: [usize; 3],
+    size: usize,
+    rng: &mut impl rand::Rng,
+    device: &Device,
+) -> Tensor<4> {
+    let mut mask = vec![1.0f32; n * h * w];
+    let half = size / 2;
+    for img in mask.chunks_mut(h * w) {
+        let (cy, cx) = (rng.random_range(0..h), rng.random_range(0..w));
+        for yy in cy.saturating_sub(half)..(cy + size - half).min(h) {
+            for xx in cx.saturating_sub(half)..(cx + size - half).min(w) {
+                img[yy * w + xx] = 0.0;
+            }
+        }
+    }
+    Tensor::from_data(burn::tensor::TensorData::new(mask, [n, 1, h, w]), device)
 }
 
 impl ImageClsTrainer {
@@ -177,6 +203,10 @@ impl ImageClsTrainer {
             let mut loss_sum: Option<Tensor<1>> = None;
             for batch in order.chunks(self.args.batch_size) {
                 let (x, y) = data.batch(batch, device);
+                let x = match self.args.cutout {
+                    0 => x,
+                    size => x * cutout_mask(batch.len(), data.shape, size, &mut rng, device),
+                };
                 let loss = loss_fn.forward(net.forward(x), y);
                 let detached = loss.clone().detach();
                 loss_sum = Some(match loss_sum {
@@ -222,6 +252,34 @@ impl ImageClsTrainer {
         EvalStats {
             loss: loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n),
             acc: correct.map_or(0.0, |c| c.into_scalar::<f64>() / n),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn cutout_zeroes_one_clipped_square_per_image() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let device = Device::default();
+        let mask = cutout_mask(50, [3, 8, 8], 4, &mut rng, &device);
+        assert_eq!(mask.dims(), [50, 1, 8, 8]);
+        let v = mask.into_data().try_to_vec_as::<f32>().unwrap();
+        for img in v.chunks(64) {
+            let zeros: Vec<(usize, usize)> = (0..64)
+                .filter(|i| img[*i] == 0.0)
+                .map(|i| (i / 8, i % 8))
+                .collect();
+            // A 4×4 square, clipped to at least 2×2 at a corner.
+            assert!((4..=16).contains(&zeros.len()), "{} zeros", zeros.len());
+            let (rows, cols): (Vec<usize>, Vec<usize>) = zeros.iter().copied().unzip();
+            let h = rows.iter().max().unwrap() - rows.iter().min().unwrap() + 1;
+            let w = cols.iter().max().unwrap() - cols.iter().min().unwrap() + 1;
+            assert_eq!(h * w, zeros.len(), "the zeros form a rectangle");
+            assert!(img.iter().all(|x| *x == 0.0 || *x == 1.0));
         }
     }
 }

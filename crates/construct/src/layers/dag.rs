@@ -16,7 +16,7 @@
 
 use crate::{Cost, Slot, SlotSpec, ARCH_PARAM_KEY, DAG_NODE_KEY, DAG_TOPK_KEY};
 use burn::module::Module;
-use burn::tensor::Tensor;
+use burn::tensor::{Distribution, Tensor};
 
 /// What a [`DAGLayer`] outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub struct DAGLayer {
     n_nodes: usize,
     #[module(skip)]
     output: DagOutput,
+    #[module(skip)]
+    drop_path: f64,
 }
 
 impl DAGLayer {
@@ -70,7 +72,36 @@ impl DAGLayer {
             n_inputs,
             n_nodes,
             output,
+            drop_path: 0.0,
         }
+    }
+
+    /// Drop-path (DARTS's final training): in training (autodiff inputs), each edge output
+    /// that is not an identity is zeroed for a whole sample with probability `p` and scaled by
+    /// 1 / (1 − p) otherwise. `p` outside `[0, 1)` is clamped into it.
+    pub fn with_drop_path(mut self, p: f64) -> Self {
+        self.set_drop_path(p);
+        self
+    }
+
+    /// Sets the drop-path probability (see [`with_drop_path`](Self::with_drop_path)).
+    pub fn set_drop_path(&mut self, p: f64) {
+        self.drop_path = p.clamp(0.0, 0.99);
+    }
+
+    fn drop(&self, slot: &Slot, y: Tensor<4>) -> Tensor<4> {
+        let identity = slot.spec().stride == 1
+            && slot.spec().c_in == slot.spec().c_out
+            && slot
+                .entity()
+                .is_some_and(|e| matches!(e.name(), "IDT" | "skip_connect"));
+        if self.drop_path <= 0.0 || identity || !y.is_autodiff() {
+            return y;
+        }
+        let keep = 1.0 - self.drop_path;
+        let n = y.dims()[0];
+        let mask = Tensor::<4>::random([n, 1, 1, 1], Distribution::Bernoulli(keep), &y.device());
+        y * mask.div_scalar(keep)
     }
 
     /// Binds edge `i` to the parameter `names[i]` (for spaces with their own edge names, such
@@ -107,7 +138,7 @@ impl DAGLayer {
         for _ in 0..self.n_nodes {
             let mut sum: Option<Tensor<4>> = None;
             for s in states.iter() {
-                let y = self.edges[e].forward(s.clone());
+                let y = self.drop(&self.edges[e], self.edges[e].forward(s.clone()));
                 e += 1;
                 sum = Some(match sum {
                     Some(acc) => acc + y,
@@ -144,5 +175,45 @@ impl DAGLayer {
             output[1] = nodes.iter().map(|s| s[1]).sum();
         }
         Cost::new(macs, output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{construct, CandidateSets};
+    use burn::tensor::Device;
+
+    fn per_sample(y: Tensor<4>) -> Vec<f32> {
+        let n = y.dims()[0];
+        y.mean_dim(3)
+            .mean_dim(2)
+            .mean_dim(1)
+            .reshape([n])
+            .into_data()
+            .try_to_vec_as::<f32>()
+            .unwrap()
+    }
+
+    #[test]
+    fn drop_path_zeroes_whole_samples_in_training_only() {
+        let device = Device::default().autodiff();
+        let cell = DAGLayer::new(1, 1, 2, false, DagOutput::Last, None).with_drop_path(0.5);
+        let c = construct(cell, &CandidateSets::uniform(["AVG"]), &device).unwrap();
+        let x = Tensor::<4>::ones([64, 2, 3, 3], &device);
+        let y = per_sample(c.model.forward(vec![x.clone()]));
+        let dropped = y.iter().filter(|v| v.abs() < 1e-6).count();
+        assert!(
+            y.iter().all(|v| v.abs() < 1e-6 || (v - 2.0).abs() < 1e-5),
+            "{y:?}"
+        );
+        assert!((10..54).contains(&dropped), "{dropped} of 64 dropped");
+        let eval = c.model.valid().forward(vec![x.inner()]);
+        assert!(per_sample(eval).iter().all(|v| (v - 1.0).abs() < 1e-5));
+        // Identity edges are never dropped.
+        let cell = DAGLayer::new(1, 1, 2, false, DagOutput::Last, None).with_drop_path(0.9);
+        let c = construct(cell, &CandidateSets::uniform(["IDT"]), &device).unwrap();
+        let y = per_sample(c.model.forward(vec![Tensor::ones([16, 2, 3, 3], &device)]));
+        assert!(y.iter().all(|v| (v - 1.0).abs() < 1e-6));
     }
 }
