@@ -18,7 +18,7 @@ use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
 use modnas::models::{DARTSNet, DARTS_OPS};
 use modnas::optim::build_optim;
-use modnas::param_space::{ParamKind, TensorParam};
+use modnas::param_space::TensorParam;
 use modnas::BackendConfig;
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
@@ -101,11 +101,9 @@ fn main() -> Result<()> {
     )?;
     let alphas: Vec<TensorParam> = c
         .space
-        .iter()
-        .filter_map(|p| match p.kind() {
-            ParamKind::Tensor(t) => Some(t.clone()),
-            _ => None,
-        })
+        .tensor_params()
+        .into_iter()
+        .map(|(_, t)| t)
         .collect();
     let mut model = NetBox::new("DARTSNet", c.model);
     let batch = || {

@@ -100,9 +100,7 @@ fn check_optim_fits(
     optim: &mut dyn modnas_optim::ArchOptim,
     estim_needs_gradient: bool,
 ) -> Result<(), ModnasError> {
-    let tensors = space
-        .iter()
-        .any(|p| matches!(p.kind(), modnas_param_space::ParamKind::Tensor(_)));
+    let tensors = !space.tensor_params().is_empty();
     let gradient = optim.as_gradient().is_some();
     let (optim_name, estim_name) = (&cfg.optim.type_name, &cfg.estim.search.type_name);
     if estim_needs_gradient && !gradient {

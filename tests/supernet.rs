@@ -14,7 +14,7 @@ use modnas::estim::{
 };
 use modnas::models::{DARTSNet, DARTS_OPS};
 use modnas::optim::{build_optim, ArchProblem, Backward, OptimError, Split};
-use modnas::param_space::{ParamKind, TensorParam};
+use modnas::param_space::TensorParam;
 use modnas::{run_search, Config};
 use rand::{rngs::StdRng, SeedableRng};
 
@@ -41,13 +41,7 @@ fn trainable<M: Module>(m: &M) -> Vec<f32> {
 }
 
 fn alphas_of(space: &modnas::param_space::ParamSpace) -> Vec<TensorParam> {
-    space
-        .iter()
-        .filter_map(|p| match p.kind() {
-            ParamKind::Tensor(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
+    space.tensor_params().into_iter().map(|(_, t)| t).collect()
 }
 
 #[test]

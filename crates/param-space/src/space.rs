@@ -1,6 +1,6 @@
 //! [`ParamSpace`]: the named, ordered set of architecture parameters.
 
-use crate::{ArchDesc, ParamKind, ParamSpaceError, ParamUpdate, ParamValue};
+use crate::{ArchDesc, ParamKind, ParamSpaceError, ParamUpdate, ParamValue, TensorParam};
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::HashMap;
 
@@ -121,6 +121,17 @@ impl ParamSpace {
     /// Names in insertion order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.params.iter().map(|p| p.name.as_str())
+    }
+
+    /// The tensor parameters (α of mixed operators) with their names, in insertion order.
+    pub fn tensor_params(&self) -> Vec<(String, TensorParam)> {
+        self.params
+            .iter()
+            .filter_map(|p| match &p.kind {
+                ParamKind::Tensor(t) => Some((p.name.clone(), t.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Number of parameters.
@@ -281,5 +292,16 @@ mod tests {
             .collect();
         assert_eq!(s.apply(&arch).unwrap(), 1);
         assert_eq!(s.to_desc().get("a"), Some(&ParamValue::from("y")));
+    }
+
+    #[test]
+    fn tensor_params_lists_only_tensors_in_order() {
+        let mut s = space();
+        let device = burn::tensor::Device::default();
+        s.insert("alpha", TensorParam::zeros(3, &device)).unwrap();
+        s.insert("beta", TensorParam::zeros(2, &device)).unwrap();
+        let names: Vec<String> = s.tensor_params().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["alpha", "beta"]);
+        assert!(space().tensor_params().is_empty());
     }
 }

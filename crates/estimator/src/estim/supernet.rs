@@ -18,7 +18,7 @@ use burn::tensor::{Device, Tensor};
 use indexmap::IndexMap;
 use modnas_construct::{export_arch, MixedHandle, NetBox};
 use modnas_optim::{clip_grad_norm, GradientOptim};
-use modnas_param_space::{MetricMap, ParamKind, ParamSpace, TensorParam};
+use modnas_param_space::{MetricMap, TensorParam};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -145,17 +145,6 @@ impl SuperNetEstim {
             ))
             .init()
     }
-}
-
-/// The distinct α of a space, in space order.
-pub fn tensor_params(space: &ParamSpace) -> Vec<(String, TensorParam)> {
-    space
-        .iter()
-        .filter_map(|p| match p.kind() {
-            ParamKind::Tensor(t) => Some((p.name().to_string(), t.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Everything a supernet training step touches, apart from the model.
@@ -285,7 +274,7 @@ impl Estim for SuperNetEstim {
         device.seed(ctx.seed);
         let c = (ctx.builder)()?;
         let handles = c.mixed.clone();
-        let named = tensor_params(&c.space);
+        let named = c.space.tensor_params();
         if named.is_empty() {
             return Err(EstimError::InvalidArgs {
                 component: "SuperNetEstim".into(),

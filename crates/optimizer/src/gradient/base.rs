@@ -171,10 +171,7 @@ pub(crate) fn require_tensor_params(
     space: &modnas_param_space::ParamSpace,
     optim: &str,
 ) -> Result<(), OptimError> {
-    let has = space
-        .iter()
-        .any(|p| matches!(p.kind(), modnas_param_space::ParamKind::Tensor(_)));
-    if has {
+    if !space.tensor_params().is_empty() {
         return Ok(());
     }
     Err(OptimError::UnsupportedSpace {
