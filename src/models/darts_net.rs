@@ -4,6 +4,11 @@
 //! shares the α of `normal.e0..`, every reduction cell those of `reduce.e0..`, so the default
 //! space has 28 parameters. The DARTS op set is `NIL, MAX, AVG, IDT, SC3, SC5, DC3, DC5`.
 //!
+//! For the final training of an exported genotype, the net takes DARTS's extras: drop-path on
+//! the cells' edges, raised linearly from 0 to `drop_path` over training (the trainer reports
+//! progress through [`NasModule::set_progress`]), and an [`AuxiliaryHead`] after the second
+//! reduction cell, whose logits the trainer adds to the loss.
+//!
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas::construct::{construct, CandidateSets, NasModule};
@@ -16,6 +21,7 @@
 //! assert_eq!(y.dims(), [2, 10]);
 //! ```
 
+use super::darts_aux::AuxiliaryHead;
 use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
@@ -51,6 +57,17 @@ impl DARTSCell {
     }
 }
 
+/// How drop-path changes over training.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DropPathSchedule {
+    /// From 0 at the first epoch towards the maximum at the last, as in DARTS (default).
+    #[default]
+    Linear,
+    /// The maximum throughout.
+    Constant,
+}
+
 /// The DARTS search network.
 #[derive(Module, Debug)]
 pub struct DARTSNet {
@@ -58,6 +75,13 @@ pub struct DARTSNet {
     stem_bn: BatchNorm,
     cells: Vec<DARTSCell>,
     head: Linear,
+    /// Named [`AUXILIARY_FIELD`](modnas_construct::AUXILIARY_FIELD): left out of metrics.
+    auxiliary: Option<AuxiliaryHead>,
+    /// The cell after which the auxiliary head reads, and its output channels.
+    #[module(skip)]
+    aux_at: (usize, usize),
+    #[module(skip)]
+    drop_path: (f64, DropPathSchedule),
 }
 
 impl DARTSNet {
@@ -76,6 +100,7 @@ impl DARTSNet {
         let (mut c_pp, mut c_p, mut c) = (stem_c, stem_c, channels);
         let mut cells = vec![];
         let mut reduction_prev = false;
+        let mut aux_at = (0, stem_c);
         for i in 0..layers {
             let reduction = layers >= 3 && (i == layers / 3 || i == 2 * layers / 3);
             if reduction {
@@ -92,24 +117,62 @@ impl DARTSNet {
             (c_pp, c_p) = (c_p, dag.out_channels(c));
             cells.push(DARTSCell { pre0, pre1, dag });
             reduction_prev = reduction;
+            if i == 2 * layers / 3 {
+                aux_at = (i, c_p);
+            }
         }
         Ok(Self {
             stem: ConvLayer::new(c_in, stem_c, 3, 1, 1, 1, device)?,
             stem_bn: batch_norm(stem_c, device),
             cells,
             head: LinearConfig::new(c_p, classes).init(device),
+            auxiliary: None,
+            aux_at,
+            drop_path: (0.0, DropPathSchedule::Linear),
         })
     }
-}
 
-impl DARTSNet {
-    /// Drop-path with probability `p` on the cells' non-identity edges during training (for the
-    /// augment step; constant over training, where DARTS raises it linearly).
-    pub fn with_drop_path(mut self, p: f64) -> Self {
-        for cell in &mut self.cells {
-            cell.dag.set_drop_path(p);
-        }
+    /// Drop-path with maximum probability `p` on the cells' non-identity edges in training,
+    /// following `schedule` (see [`DAGLayer::with_drop_path`]). A linear schedule starts at 0
+    /// until the trainer reports progress.
+    pub fn with_drop_path(mut self, p: f64, schedule: DropPathSchedule) -> Self {
+        self.drop_path = (p, schedule);
+        self.set_progress(0.0);
         self
+    }
+
+    /// The drop-path probability the cells use now.
+    pub fn current_drop_path(&self) -> f64 {
+        self.cells.first().map_or(0.0, |c| c.dag.drop_path())
+    }
+
+    /// Adds DARTS's auxiliary classifier after cell `2·layers/3` (the second reduction cell).
+    pub fn with_auxiliary(
+        mut self,
+        classes: usize,
+        device: &Device,
+    ) -> Result<Self, ConstructError> {
+        self.auxiliary = Some(AuxiliaryHead::new(self.aux_at.1, classes, device)?);
+        Ok(self)
+    }
+
+    /// The auxiliary classifier, if the net has one.
+    pub fn auxiliary(&self) -> Option<&AuxiliaryHead> {
+        self.auxiliary.as_ref()
+    }
+
+    fn run(&self, x: Tensor<4>, with_aux: bool) -> (Tensor<2>, Option<Tensor<2>>) {
+        let s = self.stem_bn.forward(self.stem.forward(x));
+        let (mut s0, mut s1) = (s.clone(), s);
+        let mut aux = None;
+        for (i, cell) in self.cells.iter().enumerate() {
+            let out = cell.forward(s0, s1.clone());
+            (s0, s1) = (s1, out);
+            if i == self.aux_at.0 && with_aux && s1.is_autodiff() {
+                aux = self.auxiliary.as_ref().map(|head| head.forward(s1.clone()));
+            }
+        }
+        (pool_classify(s1, &self.head), aux)
     }
 }
 
@@ -118,13 +181,22 @@ impl NasModule for DARTSNet {
     type Output = Tensor<2>;
 
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let s = self.stem_bn.forward(self.stem.forward(x));
-        let (mut s0, mut s1) = (s.clone(), s);
-        for cell in &self.cells {
-            let out = cell.forward(s0, s1.clone());
-            (s0, s1) = (s1, out);
+        self.run(x, false).0
+    }
+
+    fn forward_aux(&self, x: Tensor<4>) -> (Tensor<2>, Option<Tensor<2>>) {
+        self.run(x, true)
+    }
+
+    fn set_progress(&mut self, progress: f64) {
+        let (max, schedule) = self.drop_path;
+        let p = match schedule {
+            DropPathSchedule::Linear => max * progress,
+            DropPathSchedule::Constant => max,
+        };
+        for cell in &mut self.cells {
+            cell.dag.set_drop_path(p);
         }
-        pool_classify(s1, &self.head)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
@@ -136,6 +208,7 @@ impl NasModule for DARTSNet {
             macs += c.macs;
             (s0, s1) = (s1, c.output);
         }
+        // The auxiliary head runs in training only, so inference cost leaves it out.
         with_head_cost(Cost::new(macs, s1), &self.head)
     }
 }
@@ -152,6 +225,10 @@ struct DARTSNetArgs {
     nodes: usize,
     #[serde(default)]
     drop_path: f64,
+    #[serde(default)]
+    drop_path_schedule: DropPathSchedule,
+    #[serde(default)]
+    auxiliary: bool,
 }
 
 fn default_channels() -> usize {
@@ -182,7 +259,7 @@ fn build(
             format!("`drop_path` = {} must lie in [0, 1)", a.drop_path),
         ));
     }
-    let net = DARTSNet::new(
+    let mut net = DARTSNet::new(
         input.channels,
         input.classes,
         a.channels,
@@ -190,7 +267,52 @@ fn build(
         a.nodes,
         device,
     )?
-    .with_drop_path(a.drop_path);
+    .with_drop_path(a.drop_path, a.drop_path_schedule);
+    if a.auxiliary {
+        net = net.with_auxiliary(input.classes, device)?;
+    }
     Ok(NetBox::new("", net))
 }
 register_model!("DARTSNet", build);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modnas_construct::{construct, CandidateSets};
+
+    fn net(device: &Device) -> DARTSNet {
+        let net = DARTSNet::new(1, 3, 4, 3, 2, device).unwrap();
+        construct(net, &CandidateSets::uniform(["SC3"]), device)
+            .unwrap()
+            .model
+    }
+
+    #[test]
+    fn the_auxiliary_head_speaks_in_training_only() {
+        let device = Device::default().autodiff();
+        let x = Tensor::<4>::ones([2, 1, 8, 8], &device);
+        let plain = net(&device);
+        assert!(
+            plain.forward_aux(x.clone()).1.is_none(),
+            "no head, no logits"
+        );
+        let with = net(&device).with_auxiliary(3, &device).unwrap();
+        let (logits, aux) = with.forward_aux(x.clone());
+        assert_eq!(logits.dims(), [2, 3]);
+        assert_eq!(aux.map(|a| a.dims()), Some([2, 3]));
+        let inference = with.valid();
+        assert!(inference.forward_aux(x.inner()).1.is_none());
+    }
+
+    #[test]
+    fn drop_path_follows_the_schedule() {
+        let device = Device::default();
+        let mut linear = net(&device).with_drop_path(0.3, DropPathSchedule::Linear);
+        assert_eq!(linear.current_drop_path(), 0.0);
+        linear.set_progress(0.5);
+        assert!((linear.current_drop_path() - 0.15).abs() < 1e-12);
+        let mut constant = net(&device).with_drop_path(0.3, DropPathSchedule::Constant);
+        constant.set_progress(0.1);
+        assert_eq!(constant.current_drop_path(), 0.3);
+    }
+}

@@ -1,10 +1,12 @@
 //! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`.
 
 mod convnet;
+mod darts_aux;
 mod darts_net;
 mod head;
 mod nb201_net;
 
 pub use convnet::*;
+pub use darts_aux::*;
 pub use darts_net::*;
 pub use nb201_net::*;

@@ -18,6 +18,10 @@ pub trait ErasedModule<I, O>: Send + Sync + 'static {
     fn forward(&self, x: I) -> O;
     /// Analytic cost.
     fn cost(&self, input: &[usize]) -> Cost;
+    /// Forward pass with auxiliary outputs.
+    fn forward_aux(&self, x: I) -> (O, Option<O>);
+    /// Training progress for in-model schedules.
+    fn set_progress(&mut self, progress: f64);
     /// Visit with an erased visitor.
     fn visit_dyn(&self, v: &mut dyn DynVisitor);
     /// Map with an erased mapper.
@@ -52,6 +56,12 @@ impl<I: 'static, O: 'static, M: NasModule<Input = I, Output = O>> ErasedModule<I
     }
     fn cost(&self, input: &[usize]) -> Cost {
         NasModule::cost(self, input)
+    }
+    fn forward_aux(&self, x: I) -> (O, Option<O>) {
+        NasModule::forward_aux(self, x)
+    }
+    fn set_progress(&mut self, progress: f64) {
+        NasModule::set_progress(self, progress)
     }
     fn visit_dyn(&self, v: &mut dyn DynVisitor) {
         Module::visit(self, &mut ToDynVisitor(v));
@@ -139,6 +149,16 @@ impl<I: 'static, O: 'static> DynModule<I, O> {
     /// Analytic cost for an input of shape `input`.
     pub fn cost(&self, input: &[usize]) -> Cost {
         self.inner.cost(input)
+    }
+
+    /// Forward pass with the auxiliary heads' output (see [`NasModule::forward_aux`]).
+    pub fn forward_aux(&self, x: I) -> (O, Option<O>) {
+        self.inner.forward_aux(x)
+    }
+
+    /// Tells the module how far training is, in `[0, 1]` (see [`NasModule::set_progress`]).
+    pub fn set_progress(&mut self, progress: f64) {
+        self.inner.set_progress(progress.clamp(0.0, 1.0))
     }
 
     /// The concrete module, if it is an `M`.

@@ -27,6 +27,10 @@ impl Cost {
     }
 }
 
+/// The field name of training-only heads (DARTS's auxiliary classifier): modules under a field
+/// of this name are left out of the deployed network's metrics, as DARTS reports its sizes.
+pub const AUXILIARY_FIELD: &str = "auxiliary";
+
 /// A Burn module that modnas can box: the candidates of slots and the searchable networks.
 ///
 /// Implement it next to `#[derive(Module)]`; the framework erases the type behind
@@ -40,6 +44,16 @@ pub trait NasModule: Module + std::fmt::Display + Sync + 'static {
     fn forward(&self, x: Self::Input) -> Self::Output;
     /// Multiply-accumulates and output shape for an input of shape `input`.
     fn cost(&self, input: &[usize]) -> Cost;
+    /// The forward pass with the outputs of auxiliary heads (DARTS's auxiliary classifier),
+    /// which trainers add to the loss. Auxiliary heads run in training (autodiff) only; the
+    /// default has none.
+    fn forward_aux(&self, x: Self::Input) -> (Self::Output, Option<Self::Output>) {
+        (self.forward(x), None)
+    }
+    /// Training progress in `[0, 1]`, set by trainers at the start of every epoch, for
+    /// schedules inside the model (DARTS raises drop-path linearly with it). The default
+    /// ignores it.
+    fn set_progress(&mut self, _progress: f64) {}
 }
 
 /// The shape of a candidate's input and output: `[batch, channels, height, width]`.

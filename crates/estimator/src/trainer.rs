@@ -54,6 +54,10 @@ pub struct TrainerArgs {
     /// training image, clipped at the border; 0 (default) turns it off.
     #[serde(default)]
     pub cutout: usize,
+    /// Weight of the auxiliary heads' cross-entropy in the training loss, for models that have
+    /// them (DARTSNet with `auxiliary = true`). Default 0.4, as in DARTS.
+    #[serde(default = "default_aux_weight")]
+    pub aux_weight: f64,
 }
 
 fn default_optimizer() -> WeightOptimKind {
@@ -73,6 +77,9 @@ fn default_wd() -> f32 {
 }
 fn default_batch() -> usize {
     64
+}
+fn default_aux_weight() -> f64 {
+    0.4
 }
 
 impl Default for TrainerArgs {
@@ -134,6 +141,12 @@ impl ImageClsTrainer {
         if args.batch_size == 0 {
             return Err(bad("`batch_size` must be at least 1".into()));
         }
+        if !(args.aux_weight >= 0.0 && args.aux_weight.is_finite()) {
+            return Err(bad(format!(
+                "`aux_weight` = {} must be a non-negative number",
+                args.aux_weight
+            )));
+        }
         if !(0.0..1.0).contains(&args.momentum) {
             return Err(bad(format!(
                 "`momentum` = {} must lie in [0, 1)",
@@ -180,7 +193,8 @@ impl ImageClsTrainer {
 
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`; batches are
     /// shuffled with `seed`. Returns the trained net and the mean training loss of the last
-    /// epoch.
+    /// epoch. At the start of epoch `e` the net hears progress `e / epochs`
+    /// ([`NetBox::set_progress`]); auxiliary logits add `aux_weight` times their loss.
     pub fn train(
         &self,
         mut net: NetBox,
@@ -197,7 +211,8 @@ impl ImageClsTrainer {
         let total = per_epoch * epochs;
         let mut step = 0;
         let mut last_loss = f64::NAN;
-        for _ in 0..epochs {
+        for epoch in 0..epochs {
+            net.set_progress(epoch as f64 / epochs as f64);
             order.shuffle(&mut rng);
             // Losses stay on the device and are read once per epoch: no per-step host sync.
             let mut loss_sum: Option<Tensor<1>> = None;
@@ -207,7 +222,11 @@ impl ImageClsTrainer {
                     0 => x,
                     size => x * cutout_mask(batch.len(), data.shape, size, &mut rng, device),
                 };
-                let loss = loss_fn.forward(net.forward(x), y);
+                let (logits, aux) = net.forward_aux(x);
+                let mut loss = loss_fn.forward(logits, y.clone());
+                if let Some(aux) = aux.filter(|_| self.args.aux_weight > 0.0) {
+                    loss = loss + loss_fn.forward(aux, y).mul_scalar(self.args.aux_weight);
+                }
                 let detached = loss.clone().detach();
                 loss_sum = Some(match loss_sum {
                     Some(s) => s + detached,

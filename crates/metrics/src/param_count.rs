@@ -4,11 +4,12 @@ use crate::base::no_args;
 use crate::{register_metric, ArchMetric, MetricsError};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
-use modnas_construct::NetBox;
+use modnas_construct::{NetBox, AUXILIARY_FIELD};
 
 /// Counts float parameters, leaving out BatchNorm running statistics (Burn visits them as
 /// parameters, but no optimizer trains them), so the count matches PyTorch's
-/// `sum(p.numel() for p in model.parameters())`.
+/// `sum(p.numel() for p in model.parameters())`. Training-only heads (under a field named
+/// [`AUXILIARY_FIELD`]) are not part of the deployed network and are left out too.
 #[derive(Default)]
 struct TrainableCounter {
     path: Vec<String>,
@@ -27,13 +28,14 @@ impl ModuleVisitor for TrainableCounter {
             self.path.last().map(String::as_str),
             Some("running_mean" | "running_var")
         );
-        if !running {
+        let training_only = self.path.iter().any(|m| m == AUXILIARY_FIELD);
+        if !running && !training_only {
             self.count += p.lazy_shape().num_elements();
         }
     }
 }
 
-/// Trainable parameters of any Burn module.
+/// Trainable parameters of any Burn module, training-only heads excluded.
 pub fn trainable_params<M: Module>(module: &M) -> usize {
     let mut counter = TrainableCounter::default();
     module.visit(&mut counter);

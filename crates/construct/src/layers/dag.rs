@@ -89,6 +89,11 @@ impl DAGLayer {
         self.drop_path = p.clamp(0.0, 0.99);
     }
 
+    /// The drop-path probability.
+    pub fn drop_path(&self) -> f64 {
+        self.drop_path
+    }
+
     fn drop(&self, slot: &Slot, y: Tensor<4>) -> Tensor<4> {
         let identity = slot.spec().stride == 1
             && slot.spec().c_in == slot.spec().c_out

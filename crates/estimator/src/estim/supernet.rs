@@ -317,6 +317,7 @@ impl Estim for SuperNetEstim {
         let mut last = None;
         for epoch in 0..self.args.epochs {
             let t0 = Instant::now();
+            model.set_progress(epoch as f64 / self.args.epochs as f64);
             if let Some(tau) = optim.temperature(epoch, self.args.epochs) {
                 handles.iter().for_each(|h| h.set_temperature(tau));
             }

@@ -1,0 +1,140 @@
+//! DARTS's final training: the auxiliary head learns through the trainer's loss, drop-path
+//! follows the trainer's progress, and the shipped search → augment configs run end to end.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor};
+use modnas::construct::{construct, CandidateSets, NetBox};
+use modnas::estim::data::synthetic;
+use modnas::estim::ImageClsTrainer;
+use modnas::models::{DARTSNet, DropPathSchedule};
+use modnas::{run_search, Config};
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn weights<M: Module>(m: &M) -> Vec<f32> {
+    struct Flat(Vec<f32>);
+    impl ModuleVisitor for Flat {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if p.is_require_grad() {
+                self.0
+                    .extend(p.val().into_data().try_to_vec_as::<f32>().unwrap());
+            }
+        }
+    }
+    let mut f = Flat(vec![]);
+    m.visit(&mut f);
+    f.0
+}
+
+fn fixed_darts(device: &Device, f: impl FnOnce(DARTSNet) -> DARTSNet) -> NetBox {
+    let net = f(DARTSNet::new(1, 3, 4, 3, 2, device).unwrap());
+    NetBox::new(
+        "",
+        construct(net, &CandidateSets::uniform(["SC3"]), device)
+            .unwrap()
+            .model,
+    )
+}
+
+fn trainer(extra: &str) -> ImageClsTrainer {
+    let text = format!("lr = 0.05\nweight_decay = 0.0\nbatch_size = 16\n{extra}");
+    ImageClsTrainer::from_args(&toml::from_str(&text).unwrap()).unwrap()
+}
+
+fn aux_weights(net: &NetBox) -> Vec<f32> {
+    let darts = net.downcast_ref::<DARTSNet>().unwrap();
+    weights(darts.auxiliary().expect("the net has an auxiliary head"))
+}
+
+#[test]
+fn the_auxiliary_loss_trains_the_auxiliary_head_only_when_weighted() {
+    let _serial = serial();
+    let device = Device::default().autodiff();
+    device.seed(3);
+    let data = synthetic(48, 3, 1, 8, 1);
+    for (weight, learns) in [(0.4, true), (0.0, false)] {
+        let net = fixed_darts(&device, |n| n.with_auxiliary(3, &device).unwrap());
+        let (aux0, body0) = (aux_weights(&net), weights(&net));
+        let trainer = trainer(&format!("aux_weight = {weight}"));
+        let (net, loss) = trainer.train(net, &data, 1, &device, 0);
+        assert!(loss.is_finite());
+        assert_ne!(weights(&net), body0, "the body always trains");
+        assert_eq!(aux_weights(&net) != aux0, learns, "aux_weight = {weight}");
+    }
+}
+
+#[test]
+fn the_trainer_raises_drop_path_epoch_by_epoch() {
+    let _serial = serial();
+    let device = Device::default().autodiff();
+    device.seed(4);
+    let data = synthetic(16, 3, 1, 8, 2);
+    for (schedule, last) in [
+        (DropPathSchedule::Linear, 0.4 * 3.0 / 4.0),
+        (DropPathSchedule::Constant, 0.4),
+    ] {
+        let net = fixed_darts(&device, |n| n.with_drop_path(0.4, schedule));
+        let (net, _) = trainer("").train(net, &data, 4, &device, 0);
+        let p = net.downcast_ref::<DARTSNet>().unwrap().current_drop_path();
+        assert!((p - last).abs() < 1e-12, "{schedule:?}: {p}");
+    }
+}
+
+#[test]
+fn the_shipped_darts_configs_search_then_augment() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let small = |extra: &[String]| {
+        let mut o = vec![
+            "data.args.limit=160".to_string(),
+            "estim.search.args.epochs=1".to_string(),
+        ];
+        o.extend_from_slice(extra);
+        o
+    };
+    let search =
+        Config::from_file(format!("{root}/examples/configs/darts.toml"), &small(&[])).unwrap();
+    run_search(&search, &dir.path().join("search"), &mut |_| {}).unwrap();
+    let best = dir.path().join("search/best.toml");
+    assert!(best.exists());
+    let augment = Config::from_file(
+        format!("{root}/examples/configs/darts_augment.toml"),
+        &small(&[format!(
+            "estim.search.args.arch={:?}",
+            best.display().to_string()
+        )]),
+    )
+    .unwrap();
+    let model_args = &augment.model.as_ref().unwrap().args;
+    assert_eq!(model_args["auxiliary"].as_bool(), Some(true));
+    let run = run_search(&augment, &dir.path().join("augment"), &mut |_| {}).unwrap();
+    let trial = run.outcome.best.expect("the augment run records its trial");
+    assert_eq!(
+        trial.arch,
+        modnas::estim::read_arch_file(&best).unwrap(),
+        "augment trains the exported genotype"
+    );
+}
+
+#[test]
+fn the_auxiliary_head_is_not_counted_as_a_parameter_of_the_net() {
+    let device = Device::default();
+    let plain = fixed_darts(&device, |n| n);
+    let with = fixed_darts(&device, |n| n.with_auxiliary(3, &device).unwrap());
+    let aux = with
+        .downcast_ref::<DARTSNet>()
+        .unwrap()
+        .auxiliary()
+        .unwrap();
+    assert!(modnas::metrics::trainable_params(aux) > 0);
+    assert_eq!(
+        modnas::metrics::trainable_params(&with),
+        modnas::metrics::trainable_params(&plain)
+    );
+    assert!(with.num_params() > plain.num_params(), "Burn still sees it");
+}
