@@ -9,7 +9,7 @@
 //! ```
 
 use anyhow::{bail, Context, Result};
-use modnas::{run_search, Config};
+use modnas::{run_search_in, Config, RunMode};
 use std::path::PathBuf;
 
 const SEARCH: &str = include_str!("configs/darts.toml");
@@ -47,7 +47,8 @@ fn main() -> Result<()> {
         ],
     )?;
     let dir = out.join("search");
-    let run = run_search(&search, &dir, &mut |t| {
+    // The example owns its output directory: a second run replaces the first.
+    let run = run_search_in(&search, &dir, RunMode::Overwrite, &mut |t| {
         println!(
             "epoch {:>2}: supernet acc {:.4}  train loss {:.4}  {}",
             t.index,
@@ -71,7 +72,12 @@ fn main() -> Result<()> {
             ),
         ],
     )?;
-    let run = run_search(&augment, &out.join("augment"), &mut |_| {})?;
+    let run = run_search_in(
+        &augment,
+        &out.join("augment"),
+        RunMode::Overwrite,
+        &mut |_| {},
+    )?;
     let trained = run
         .outcome
         .best

@@ -102,6 +102,7 @@ fn main() -> anyhow::Result<()> {
         device: &device,
         seed,
         observer: &mut printer,
+        replay: &[],
     };
     let outcome = estim.run(&mut ctx)?;
     let best = outcome.best.expect("at least one trial");

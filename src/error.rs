@@ -33,6 +33,14 @@ pub enum ModnasError {
         /// What went wrong.
         reason: String,
     },
+    /// A run directory cannot be used as asked (it holds another run, or cannot be resumed).
+    #[error("run directory {path} {reason}")]
+    RunDir {
+        /// The directory.
+        path: String,
+        /// Why, and what to do instead.
+        reason: String,
+    },
     /// The search failed.
     #[error(transparent)]
     Estim(#[from] EstimError),
@@ -45,6 +53,7 @@ impl ModnasError {
             ModnasError::Config { .. } => true,
             ModnasError::Io { .. } => false,
             ModnasError::Plot { .. } => true,
+            ModnasError::RunDir { .. } => true,
             ModnasError::Estim(e) => matches!(
                 e,
                 EstimError::InvalidArgs { .. }
@@ -52,6 +61,7 @@ impl ModnasError {
                     | EstimError::BadData { .. }
                     | EstimError::Io { .. }
                     | EstimError::MissingObjective { .. }
+                    | EstimError::ResumeMismatch { .. }
             ),
         }
     }

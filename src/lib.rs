@@ -20,12 +20,14 @@ mod error;
 pub mod models;
 mod plot;
 mod run;
+mod run_dir;
 
 pub use backend::*;
 pub use config::*;
 pub use error::*;
 pub use plot::*;
 pub use run::*;
+pub use run_dir::*;
 
 pub use burn;
 pub use modnas_construct as construct;

@@ -1,9 +1,10 @@
 //! A search run from a [`Config`]: build the components, run the estimator, and keep every
-//! result in a run directory (`config.toml`, `trials.jsonl`, `best.toml`, and for supernet
-//! searches `alphas.jsonl`).
+//! result in a run directory (`run.toml`, `config.toml`, `trials.jsonl`, `best.toml`, and for
+//! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
 
 use crate::error::AtKey;
-use crate::{Config, ModnasError};
+use crate::run_dir::{prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
+use crate::{Config, ModnasError, RunMode};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::{load_data, DataSplit};
 use modnas_estim::{
@@ -68,12 +69,6 @@ fn model_error(e: ConstructError) -> ModnasError {
     }
 }
 
-/// Writes `text` to `dir/name`.
-fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), ModnasError> {
-    let path = dir.join(name);
-    std::fs::write(&path, text).map_err(|e| ModnasError::io(&path, e))
-}
-
 /// The best trial as TOML: `index`, `[arch]`, `[metrics]`.
 pub fn best_toml(best: &Trial) -> String {
     let mut t = toml::Table::new();
@@ -124,11 +119,34 @@ fn check_optim_fits(
     Ok(())
 }
 
-/// Runs the search `cfg` describes, writing results into `dir` (created if needed);
-/// `on_trial` sees every trial after it is recorded.
+/// Runs the search `cfg` describes as a new run in `dir` (created if needed; refused if it
+/// already holds a run); `on_trial` sees every trial after it is recorded.
 pub fn run_search(
     cfg: &Config,
     dir: &Path,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    run_search_in(cfg, dir, RunMode::New, on_trial)
+}
+
+/// Continues the run in `dir` with its own config (`config.toml`) and `overrides`, which may
+/// change only [`RESUME_MAY_CHANGE`](crate::RESUME_MAY_CHANGE) (to extend the budget, say).
+pub fn resume_search(
+    dir: &Path,
+    overrides: &[String],
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    let cfg = Config::from_file(dir.join(CONFIG_FILE), overrides)?;
+    run_search_in(&cfg, dir, RunMode::Resume, on_trial)
+}
+
+/// Runs the search `cfg` describes in `dir`, which `mode` treats as new, to overwrite or to
+/// resume. A resumed run replays the journal's trials into the optimizer (they are neither
+/// evaluated nor recorded again; `on_trial` sees only new ones) and goes on from there.
+pub fn run_search_in(
+    cfg: &Config,
+    dir: &Path,
+    mode: RunMode,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
     let device = cfg.backend.device()?;
@@ -210,9 +228,20 @@ pub fn run_search(
         build_optim(&cfg.optim.type_name, &space, &cfg.optim.args, cfg.seed).at("optim")?;
     check_optim_fits(cfg, &space, optim.as_mut(), estim.needs_gradient_optim())?;
 
-    std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
-    write_file(dir, "config.toml", &cfg.to_toml())?;
-    let journal_path = dir.join("trials.jsonl");
+    if mode == RunMode::Resume && !estim.resumable() {
+        return Err(ModnasError::RunDir {
+            path: dir.display().to_string(),
+            reason: format!(
+                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, DefaultEstim, TabularEstim, PredictorEstim)",
+                cfg.estim.search.type_name
+            ),
+        });
+    }
+    let replay = prepare(dir, cfg, mode)?;
+    if !replay.is_empty() {
+        tracing::info!(trials = replay.len(), "resuming: replaying the journal");
+    }
+    let journal_path = dir.join(JOURNAL_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -248,10 +277,11 @@ pub fn run_search(
         device: &train_device,
         seed: cfg.seed,
         observer: &mut journal,
+        replay: &replay,
     };
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {
-        write_file(dir, "best.toml", &best_toml(best))?;
+        write_atomic(&dir.join("best.toml"), &best_toml(best))?;
     }
     if let Some(front) = optim.pareto_front() {
         let lines: Vec<String> = front
@@ -260,7 +290,7 @@ pub fn run_search(
                 serde_json::json!({ "arch": arch, "metrics": metrics }).to_string()
             })
             .collect();
-        write_file(dir, "pareto_front.jsonl", &(lines.join("\n") + "\n"))?;
+        write_atomic(&dir.join("pareto_front.jsonl"), &(lines.join("\n") + "\n"))?;
     }
     if dir.join("alphas.jsonl").exists() {
         let svg = crate::plot_alphas(dir, None)?;

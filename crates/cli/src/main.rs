@@ -1,9 +1,9 @@
-//! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas list`,
-//! `modnas plot-alphas RUN_DIR`.
+//! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
+//! RUN_DIR`, `modnas list`, `modnas plot-alphas RUN_DIR`.
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use modnas::{run_search, Config, ModnasError};
+use modnas::{read_journal, run_search_in, Config, ModnasError, RunMode, CONFIG_FILE};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,11 +20,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the search a TOML config describes.
+    /// Run the search a TOML config describes, or continue an interrupted one.
     Search {
-        /// The config file.
-        #[arg(short, long)]
-        config: PathBuf,
+        /// The config file (with `--resume`: optional, and it must match the run's).
+        #[arg(short, long, required_unless_present = "resume")]
+        config: Option<PathBuf>,
+        /// Continue the run in this directory: recorded trials are not evaluated again.
+        /// Overrides may change only the budget (`estim.search.args.trials`, `max_seconds`)
+        /// and the device.
+        #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["out", "overwrite"])]
+        resume: Option<PathBuf>,
+        /// Replace the run already in `--out` instead of refusing.
+        #[arg(long, requires = "out")]
+        overwrite: bool,
         /// Override a config key: `-o estim.search.args.trials=8` (repeatable).
         #[arg(short = 'o', long = "override", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
@@ -89,21 +97,49 @@ fn progress(cfg: &Config, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn search(
-    config: PathBuf,
-    mut overrides: Vec<String>,
+/// Where and how `modnas search` runs.
+struct Target {
+    config: Option<PathBuf>,
+    resume: Option<PathBuf>,
     out: Option<PathBuf>,
+    overwrite: bool,
+}
+
+fn search(
+    target: Target,
+    mut overrides: Vec<String>,
     device: Option<String>,
     quiet: bool,
 ) -> Result<(), ModnasError> {
     if let Some(d) = device {
         overrides.push(format!("backend.device=\"{d}\""));
     }
-    let cfg = Config::from_file(&config, &overrides)?;
-    let dir = out.unwrap_or_else(|| default_out(&config));
+    let (cfg, dir, mode) = match (target.resume, target.config) {
+        (Some(dir), config) => {
+            let file = config.unwrap_or_else(|| dir.join(CONFIG_FILE));
+            (Config::from_file(&file, &overrides)?, dir, RunMode::Resume)
+        }
+        (None, Some(config)) => {
+            let mode = if target.overwrite {
+                RunMode::Overwrite
+            } else {
+                RunMode::New
+            };
+            let dir = target.out.unwrap_or_else(|| default_out(&config));
+            (Config::from_file(&config, &overrides)?, dir, mode)
+        }
+        (None, None) => unreachable!("clap requires --config unless --resume"),
+    };
     let bar = progress(&cfg, quiet);
     let mut best_acc = f64::NEG_INFINITY;
-    let run = run_search(&cfg, &dir, &mut |trial| {
+    if mode == RunMode::Resume {
+        let done = read_journal(&dir)?;
+        bar.set_position(done.len() as u64);
+        for acc in done.iter().filter_map(|t| t.metrics.get("acc")) {
+            best_acc = best_acc.max(*acc);
+        }
+    }
+    let run = run_search_in(&cfg, &dir, mode, &mut |trial| {
         if let Some(acc) = trial.metrics.get("acc") {
             best_acc = best_acc.max(*acc);
             bar.set_message(format!("best acc {best_acc:.4}"));
@@ -160,11 +196,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Search {
             config,
+            resume,
+            overwrite,
             overrides,
             out,
             device,
             quiet,
-        } => search(config, overrides, out, device, quiet),
+        } => {
+            let target = Target {
+                config,
+                resume,
+                out,
+                overwrite,
+            };
+            search(target, overrides, device, quiet)
+        }
         Command::List => {
             list();
             Ok(())

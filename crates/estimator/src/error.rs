@@ -44,6 +44,17 @@ pub enum EstimError {
         /// The metrics that were produced.
         available: String,
     },
+    /// On resume, the optimizer proposed another architecture than the journal recorded: the
+    /// run directory does not come from this config, seed and modnas version.
+    #[error("cannot resume: trial {index} of the journal is {recorded}, but the optimizer now proposes {proposed}; the journal comes from another config, seed or modnas version")]
+    ResumeMismatch {
+        /// The trial index.
+        index: usize,
+        /// The architecture in the journal.
+        recorded: String,
+        /// The architecture proposed now.
+        proposed: String,
+    },
     /// Recording a trial failed.
     #[error("cannot record trial: {0}")]
     Record(String),

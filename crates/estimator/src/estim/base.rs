@@ -8,19 +8,29 @@ use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
 use modnas_optim::ArchOptim;
 use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// One evaluated architecture.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One evaluated architecture: a line of the run's journal (`trials.jsonl`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     /// 0-based index in the run.
     pub index: usize,
     /// The architecture.
     pub arch: ArchDesc,
-    /// Its metrics (`acc`, `loss`, `params`, `flops`...).
+    /// Its metrics (`acc`, `loss`, `params`, `flops`...). JSON has no NaN: a NaN is written as
+    /// `null` and read back as NaN.
+    #[serde(deserialize_with = "metrics_with_nan")]
     pub metrics: MetricMap,
     /// Wall-clock seconds spent evaluating it.
     pub seconds: f64,
+}
+
+fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
+    let raw = IndexMap::<String, Option<f64>>::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+        .collect())
 }
 
 /// The softmax weights of every tensor parameter (α) after an epoch of supernet training:
@@ -67,6 +77,9 @@ pub struct SearchContext<'a> {
     pub seed: u64,
     /// Where trials go.
     pub observer: &'a mut dyn TrialObserver,
+    /// Trials an interrupted run already recorded, in order: a resumable estimator replays
+    /// them into the optimizer instead of evaluating them again (empty for a new run).
+    pub replay: &'a [Trial],
 }
 
 /// Why a search stopped.
@@ -105,6 +118,12 @@ pub trait Estim {
     /// Whether the estimator drives a gradient optimizer of tensor parameters (supernet
     /// estimators) rather than a discrete one.
     fn needs_gradient_optim(&self) -> bool {
+        false
+    }
+
+    /// Whether the estimator can resume an interrupted run from its recorded trials
+    /// ([`SearchContext::replay`]).
+    fn resumable(&self) -> bool {
         false
     }
 

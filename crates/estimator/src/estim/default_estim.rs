@@ -63,18 +63,30 @@ pub struct DefaultEstim {
 }
 
 impl Estim for DefaultEstim {
+    fn resumable(&self) -> bool {
+        true
+    }
+
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let t0 = Instant::now();
-        let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
-        let metrics = train_and_evaluate(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
-        let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
-        let trial = Trial {
-            index: 0,
-            arch,
-            metrics,
-            seconds: t0.elapsed().as_secs_f64(),
+        // A resumed run whose one trial is recorded is done.
+        let trial = match ctx.replay.first() {
+            Some(recorded) => recorded.clone(),
+            None => {
+                let t0 = Instant::now();
+                let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
+                let metrics =
+                    train_and_evaluate(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+                let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
+                let trial = Trial {
+                    index: 0,
+                    arch,
+                    metrics,
+                    seconds: t0.elapsed().as_secs_f64(),
+                };
+                ctx.observer.on_trial(&trial)?;
+                trial
+            }
         };
-        ctx.observer.on_trial(&trial)?;
         let mut best = BestTracker::new(Objective {
             key: self.args.objective.clone(),
             mode: self.args.mode,

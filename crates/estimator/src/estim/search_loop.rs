@@ -164,6 +164,11 @@ impl BestTracker {
 }
 
 /// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget.
+///
+/// The trials of [`SearchContext::replay`] come first: the optimizer proposes again, must
+/// propose the recorded architecture, and learns the recorded metrics, so a resumed run goes
+/// on exactly as the interrupted one would have. Their evaluation time counts against the
+/// time budget.
 pub fn search_loop(
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,
@@ -173,34 +178,56 @@ pub fn search_loop(
     let budget = search.budget;
     let mut best = BestTracker::new(search.objective.clone());
     let mut index = 0;
+    let mut replayed_seconds = 0.0;
     let stop = loop {
         if budget.trials.is_some_and(|t| index >= t) {
             break StopReason::TrialBudget;
         }
-        if budget
-            .seconds
-            .is_some_and(|s| start.elapsed().as_secs_f64() >= s)
-        {
+        let elapsed = start.elapsed().as_secs_f64() + replayed_seconds;
+        if budget.seconds.is_some_and(|s| elapsed >= s) {
             break StopReason::TimeBudget;
         }
         let Some(arch) = ctx.optim.next(1)?.into_iter().next() else {
             break StopReason::Exhausted;
         };
-        let t0 = Instant::now();
-        let metrics = evaluate(ctx, &arch, index)?;
-        let trial = Trial {
-            index,
-            arch,
-            metrics,
-            seconds: t0.elapsed().as_secs_f64(),
+        let trial = match ctx.replay.get(index) {
+            Some(recorded) => {
+                if recorded.arch != arch {
+                    return Err(EstimError::ResumeMismatch {
+                        index,
+                        recorded: recorded.arch.summary(),
+                        proposed: arch.summary(),
+                    });
+                }
+                replayed_seconds += recorded.seconds;
+                recorded.clone()
+            }
+            None => {
+                let t0 = Instant::now();
+                let metrics = evaluate(ctx, &arch, index)?;
+                let trial = Trial {
+                    index,
+                    arch,
+                    metrics,
+                    seconds: t0.elapsed().as_secs_f64(),
+                };
+                tracing::info!(trial = index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated");
+                // Record first, so a failing optimizer step never loses an evaluated trial.
+                ctx.observer.on_trial(&trial)?;
+                trial
+            }
         };
-        tracing::info!(trial = index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated");
-        // Record first, so a failing optimizer step never loses an evaluated trial.
-        ctx.observer.on_trial(&trial)?;
         best.offer(&trial)?;
         ctx.optim.step(&trial.arch, &trial.metrics)?;
         index += 1;
     };
+    if index < ctx.replay.len() {
+        tracing::warn!(
+            recorded = ctx.replay.len(),
+            budget = index,
+            "the journal holds more trials than this budget; the later ones were not replayed"
+        );
+    }
     Ok(SearchOutcome {
         best: best.into_best(),
         trials: index,

@@ -37,6 +37,10 @@ impl SubNetEstim {
 }
 
 impl Estim for SubNetEstim {
+    fn resumable(&self) -> bool {
+        true
+    }
+
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let epochs = self.args.epochs;
         search_loop(ctx, &self.search, |ctx, arch, index| {

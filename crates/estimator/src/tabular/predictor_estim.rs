@@ -103,6 +103,10 @@ impl PredictorEstim {
 }
 
 impl Estim for PredictorEstim {
+    fn resumable(&self) -> bool {
+        true
+    }
+
     fn needs_model(&self) -> bool {
         false
     }

@@ -105,6 +105,10 @@ impl TabularEstim {
 }
 
 impl Estim for TabularEstim {
+    fn resumable(&self) -> bool {
+        true
+    }
+
     fn needs_model(&self) -> bool {
         false
     }

@@ -1,0 +1,233 @@
+//! The run directory, the single source of truth of a run: `run.toml` (the modnas version and
+//! directory format that wrote it), `config.toml`, the append-only journal `trials.jsonl` and
+//! the results derived from them. An interrupted run is taken up again from its journal
+//! ([`RunMode::Resume`]): recorded trials are replayed into the optimizer, never evaluated
+//! twice.
+
+use crate::{Config, ModnasError};
+use modnas_estim::Trial;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// The journal: one JSON trial per line, flushed before the optimizer learns from it.
+pub const JOURNAL_FILE: &str = "trials.jsonl";
+/// What wrote the run: `modnas_version` and `format`.
+pub const META_FILE: &str = "run.toml";
+/// The run's configuration.
+pub const CONFIG_FILE: &str = "config.toml";
+/// The layout version of run directories.
+pub const RUN_FORMAT: i64 = 1;
+
+/// Config keys a resumed run may change: its budget and the device it runs on.
+pub const RESUME_MAY_CHANGE: [&str; 4] = [
+    "estim.search.args.trials",
+    "estim.search.args.max_seconds",
+    "backend.device",
+    "backend.index",
+];
+
+/// The files a run writes; [`RunMode::Overwrite`] removes them (and `alphas-*.svg`).
+const RUN_FILES: [&str; 6] = [
+    META_FILE,
+    CONFIG_FILE,
+    JOURNAL_FILE,
+    "alphas.jsonl",
+    "best.toml",
+    "pareto_front.jsonl",
+];
+
+/// How a run treats its directory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RunMode {
+    /// A new run; a directory that already holds a run is refused.
+    #[default]
+    New,
+    /// A new run that first removes the files of a run already in the directory.
+    Overwrite,
+    /// Continues the run in the directory: same config (but for [`RESUME_MAY_CHANGE`]), same
+    /// modnas version.
+    Resume,
+}
+
+fn refuse(dir: &Path, reason: impl Into<String>) -> ModnasError {
+    ModnasError::RunDir {
+        path: dir.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Makes `dir` ready for a run of `cfg` in `mode`; returns the trials to replay.
+pub(crate) fn prepare(dir: &Path, cfg: &Config, mode: RunMode) -> Result<Vec<Trial>, ModnasError> {
+    let holds_run = dir.join(META_FILE).exists() || dir.join(JOURNAL_FILE).exists();
+    let replay = match mode {
+        RunMode::New if holds_run => {
+            return Err(refuse(
+                dir,
+                "already holds a run; continue it with `--resume`, replace it with `--overwrite`, or choose another `--out`",
+            ))
+        }
+        RunMode::New => vec![],
+        RunMode::Overwrite => {
+            remove_run_files(dir)?;
+            vec![]
+        }
+        RunMode::Resume => {
+            check_meta(dir)?;
+            check_same_config(dir, cfg)?;
+            read_journal(dir)?
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
+    let meta = format!(
+        "modnas_version = {:?}\nformat = {RUN_FORMAT}\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    write_atomic(&dir.join(META_FILE), &meta)?;
+    write_atomic(&dir.join(CONFIG_FILE), &cfg.to_toml())?;
+    Ok(replay)
+}
+
+fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let plot = name.starts_with("alphas-") && name.ends_with(".svg");
+        if RUN_FILES.contains(&name.as_str()) || plot {
+            std::fs::remove_file(entry.path()).map_err(|e| ModnasError::io(entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a crash leaves the old file or the new.
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<(), ModnasError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| ModnasError::io(path, e))
+}
+
+fn check_meta(dir: &Path) -> Result<(), ModnasError> {
+    let path = dir.join(META_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        refuse(
+            dir,
+            format!("is not a modnas run directory (no readable `{META_FILE}`)"),
+        )
+    })?;
+    let meta: toml::Table = toml::from_str(&text)
+        .map_err(|e| refuse(dir, format!("`{META_FILE}` is corrupted: {e}")))?;
+    let version = meta.get("modnas_version").and_then(|v| v.as_str());
+    let format = meta.get("format").and_then(|v| v.as_integer());
+    let ours = env!("CARGO_PKG_VERSION");
+    if version != Some(ours) || format != Some(RUN_FORMAT) {
+        return Err(refuse(
+            dir,
+            format!(
+                "was written by modnas {} (run format {}); this is modnas {ours} (run format {RUN_FORMAT}), which resumes only its own runs",
+                version.unwrap_or("?"),
+                format.map_or("?".into(), |f| f.to_string())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn flat_config(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = BTreeMap::new();
+    flatten("", &table, &mut out);
+    Ok(out)
+}
+
+fn check_same_config(dir: &Path, cfg: &Config) -> Result<(), ModnasError> {
+    let path = dir.join(CONFIG_FILE);
+    let stored = std::fs::read_to_string(&path).map_err(|e| ModnasError::io(&path, e))?;
+    // Through `Config`, so both sides have their defaults filled in the same way.
+    let stored = Config::from_toml(&stored, &[])
+        .map_err(|e| refuse(dir, format!("`{CONFIG_FILE}` is unreadable: {e}")))?;
+    let (old, new) = (
+        flat_config(&stored.to_toml()).map_err(|e| refuse(dir, e))?,
+        flat_config(&cfg.to_toml()).map_err(|e| refuse(dir, e))?,
+    );
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changed: Vec<String> = keys
+        .into_iter()
+        .filter(|k| old.get(*k) != new.get(*k) && !RESUME_MAY_CHANGE.contains(&k.as_str()))
+        .map(|k| {
+            let show = |v: Option<&String>| v.map_or("(unset)".to_string(), Clone::clone);
+            format!("`{k}`: {} → {}", show(old.get(k)), show(new.get(k)))
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(refuse(
+        dir,
+        format!(
+            "cannot resume with another config: {}; only [{}] may change",
+            changed.join(", "),
+            RESUME_MAY_CHANGE.join(", ")
+        ),
+    ))
+}
+
+/// The trials recorded in `dir`'s journal, in order. A last line cut short by a crash is
+/// dropped from the file (that trial was never recorded, so it runs again); any other
+/// malformed line is an error naming it.
+pub fn read_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
+    let path = dir.join(JOURNAL_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(ModnasError::io(&path, e)),
+    };
+    let mut trials = vec![];
+    let mut good_len = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if !line.ends_with('\n') {
+            tracing::warn!(line = i + 1, "dropping the journal's unfinished last line");
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_len(good_len as u64))
+                .map_err(|e| ModnasError::io(&path, e))?;
+            break;
+        }
+        let at = |what: String| refuse(dir, format!("`{JOURNAL_FILE}` line {}: {what}", i + 1));
+        let trial: Trial =
+            serde_json::from_str(line).map_err(|e| at(format!("corrupted ({e})")))?;
+        if trial.index != trials.len() {
+            return Err(at(format!(
+                "trial index {} where {} was expected",
+                trial.index,
+                trials.len()
+            )));
+        }
+        trials.push(trial);
+        good_len += line.len();
+    }
+    Ok(trials)
+}

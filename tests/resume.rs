@@ -1,0 +1,201 @@
+//! Resuming interrupted runs from their journal: nothing lost, nothing evaluated twice, the same
+//! result as an uninterrupted run; and every way a run directory can be refused.
+
+use modnas::{read_journal, resume_search, run_search, run_search_in, Config, RunMode};
+use std::path::Path;
+
+const BASE: &str = r#"
+seed = 5
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 3, size = 6 }
+[model]
+type = "ConvNet"
+args = { channels = [4, 8, 8], strides = [1, 2, 1] }
+[construct.args]
+candidates = ["NC3", "NC5", "IDT"]
+[optim]
+type = "RegularizedEvolutionOptim"
+args = { population = 4, sample_size = 2 }
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 7 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn cfg(overrides: &[&str]) -> Config {
+    let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Config::from_toml(BASE, &o).unwrap()
+}
+
+/// The journal without wall times, which differ from run to run.
+fn journal(dir: &Path) -> Vec<String> {
+    read_journal(dir)
+        .unwrap()
+        .into_iter()
+        .map(|mut t| {
+            t.seconds = 0.0;
+            serde_json::to_string(&t).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn an_interrupted_search_resumes_to_the_uninterrupted_result() {
+    let _serial = serial();
+    let whole = tempfile::tempdir().unwrap();
+    let full = run_search(&cfg(&[]), whole.path(), &mut |_| {}).unwrap();
+
+    let part = tempfile::tempdir().unwrap();
+    run_search(
+        &cfg(&["estim.search.args.trials=3"]),
+        part.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(read_journal(part.path()).unwrap().len(), 3);
+    // A crash while writing trial 3 leaves half a line; it is dropped and trial 3 runs again.
+    let path = part.path().join("trials.jsonl");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"index\":3,\"arch\":{\"convs.0\":\"NC");
+    std::fs::write(&path, text).unwrap();
+
+    let mut evaluated = vec![];
+    let resumed = resume_search(
+        part.path(),
+        &["estim.search.args.trials=7".into()],
+        &mut |t| evaluated.push(t.index),
+    )
+    .unwrap();
+    assert_eq!(evaluated, vec![3, 4, 5, 6], "only the missing trials run");
+    assert_eq!(resumed.outcome.trials, 7);
+    assert_eq!(journal(part.path()), journal(whole.path()));
+    let (a, b) = (resumed.outcome.best.unwrap(), full.outcome.best.unwrap());
+    assert_eq!((a.index, a.arch, a.metrics), (b.index, b.arch, b.metrics));
+    assert_eq!(
+        std::fs::read_to_string(part.path().join("best.toml")).unwrap(),
+        std::fs::read_to_string(whole.path().join("best.toml")).unwrap()
+    );
+
+    // Resuming a finished run evaluates nothing.
+    let mut again = 0;
+    resume_search(part.path(), &[], &mut |_| again += 1).unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(read_journal(part.path()).unwrap().len(), 7);
+}
+
+fn refusal(result: Result<modnas::SearchRun, modnas::ModnasError>) -> String {
+    let err = result.unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    err.to_string()
+}
+
+#[test]
+fn a_run_directory_is_never_mixed_with_another_run() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let small = cfg(&["estim.search.args.trials=2"]);
+    run_search(&small, dir.path(), &mut |_| {}).unwrap();
+    let msg = refusal(run_search(&small, dir.path(), &mut |_| {}));
+    assert!(
+        msg.contains("already holds a run") && msg.contains("--resume"),
+        "{msg}"
+    );
+
+    // Another config: the changed keys are named, and the journal is untouched.
+    let other = cfg(&[
+        "estim.search.args.trials=2",
+        "seed=6",
+        "trainer.args.lr=0.1",
+    ]);
+    let msg = refusal(run_search_in(
+        &other,
+        dir.path(),
+        RunMode::Resume,
+        &mut |_| {},
+    ));
+    assert!(
+        msg.contains("`seed`: 5 → 6") && msg.contains("`trainer.args.lr`"),
+        "{msg}"
+    );
+    assert_eq!(read_journal(dir.path()).unwrap().len(), 2);
+
+    // Overwrite starts over.
+    let mut n = 0;
+    run_search_in(&small, dir.path(), RunMode::Overwrite, &mut |_| n += 1).unwrap();
+    assert_eq!((n, read_journal(dir.path()).unwrap().len()), (2, 2));
+}
+
+#[test]
+fn damaged_or_foreign_run_directories_are_refused() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let small = cfg(&["estim.search.args.trials=2"]);
+    let resume = |c: &Config| run_search_in(c, dir.path(), RunMode::Resume, &mut |_| {});
+
+    let msg = refusal(resume(&small));
+    assert!(msg.contains("not a modnas run directory"), "{msg}");
+
+    run_search(&small, dir.path(), &mut |_| {}).unwrap();
+    let journal = dir.path().join("trials.jsonl");
+    let good = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, format!("{{oops\n{good}")).unwrap();
+    let msg = refusal(resume(&small));
+    assert!(msg.contains("trials.jsonl` line 1: corrupted"), "{msg}");
+
+    std::fs::write(&journal, &good).unwrap();
+    let meta = dir.path().join("run.toml");
+    std::fs::write(&meta, "modnas_version = \"0.0.1\"\nformat = 1\n").unwrap();
+    let msg = refusal(resume(&small));
+    assert!(msg.contains("written by modnas 0.0.1"), "{msg}");
+}
+
+#[test]
+fn a_journal_from_another_search_is_caught_at_the_first_differing_proposal() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    run_search(
+        &cfg(&["estim.search.args.trials=3"]),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Swap the recorded architectures of two trials: the optimizer will not propose them.
+    let path = dir.path().join("trials.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut trials = read_journal(dir.path()).unwrap();
+    let archs: Vec<_> = trials.iter().map(|t| t.arch.clone()).collect();
+    if let Some(j) = (1..archs.len()).find(|j| archs[*j] != archs[0]) {
+        trials[0].arch = archs[j].clone();
+        let lines: Vec<String> = trials
+            .iter()
+            .map(|t| serde_json::to_string(t).unwrap())
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let msg = refusal(resume_search(dir.path(), &[], &mut |_| {}));
+        assert!(msg.contains("trial 0 of the journal"), "{msg}");
+    } else {
+        assert_eq!(text.lines().count(), 3, "three identical proposals");
+    }
+}
+
+#[test]
+fn supernet_runs_say_they_cannot_resume_yet() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let c = cfg(&[
+        "estim.search.type=\"SPOSEstim\"",
+        "estim.search.args={ epochs = 1, batch_size = 16 }",
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+    ]);
+    run_search(&c, dir.path(), &mut |_| {}).unwrap();
+    let msg = refusal(resume_search(dir.path(), &[], &mut |_| {}));
+    assert!(msg.contains("`SPOSEstim` does not resume yet"), "{msg}");
+}
