@@ -149,8 +149,8 @@ fn search(
     bar.finish_and_clear();
     println!("run directory: {}", run.dir.display());
     println!(
-        "trials: {} (stopped: {:?})",
-        run.outcome.trials, run.outcome.stop
+        "trials: {}, failed: {} (stopped: {:?})",
+        run.outcome.trials, run.outcome.failed, run.outcome.stop
     );
     match &run.outcome.best {
         Some(best) => {

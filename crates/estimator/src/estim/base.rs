@@ -23,6 +23,11 @@ pub struct Trial {
     pub metrics: MetricMap,
     /// Wall-clock seconds spent evaluating it.
     pub seconds: f64,
+    /// Why the trial failed (its model failed, or its loss became NaN/inf): the objective is
+    /// then NaN, which optimizers rank worst and the best trial never is. `None` for a trial
+    /// that succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
@@ -101,8 +106,10 @@ pub enum StopReason {
 pub struct SearchOutcome {
     /// The best trial by the objective.
     pub best: Option<Trial>,
-    /// Number of evaluated trials.
+    /// Number of evaluated trials (failed ones included).
     pub trials: usize,
+    /// How many of them failed.
+    pub failed: usize,
     /// Why the run stopped.
     pub stop: StopReason,
 }

@@ -82,6 +82,7 @@ impl Estim for DefaultEstim {
                     arch,
                     metrics,
                     seconds: t0.elapsed().as_secs_f64(),
+                    error: None,
                 };
                 ctx.observer.on_trial(&trial)?;
                 trial
@@ -95,6 +96,7 @@ impl Estim for DefaultEstim {
         Ok(SearchOutcome {
             best: best.into_best(),
             trials: 1,
+            failed: 0,
             stop: StopReason::Done,
         })
     }

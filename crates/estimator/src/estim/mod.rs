@@ -9,6 +9,7 @@ mod spos;
 mod subnet;
 mod supernet;
 mod supernet_problem;
+mod trial_failure;
 
 pub use base::*;
 pub use cars::*;

@@ -1,6 +1,7 @@
 //! The search routine (paper, Algorithm 2): estimator step → record → optimizer step →
 //! transform, until a trial or time budget is used or the optimizer is exhausted.
 
+use super::trial_failure::evaluate_guarded;
 use super::{SearchContext, SearchOutcome, StopReason, Trial};
 use crate::{parse_args, EstimError};
 use modnas_param_space::{ArchDesc, MetricMap};
@@ -179,6 +180,7 @@ pub fn search_loop(
     let mut best = BestTracker::new(search.objective.clone());
     let mut index = 0;
     let mut replayed_seconds = 0.0;
+    let mut failed = 0;
     let stop = loop {
         if budget.trials.is_some_and(|t| index >= t) {
             break StopReason::TrialBudget;
@@ -204,19 +206,29 @@ pub fn search_loop(
             }
             None => {
                 let t0 = Instant::now();
-                let metrics = evaluate(ctx, &arch, index)?;
+                let (metrics, error) =
+                    evaluate_guarded(&search.objective.key, || evaluate(ctx, &arch, index))?;
                 let trial = Trial {
                     index,
                     arch,
                     metrics,
                     seconds: t0.elapsed().as_secs_f64(),
+                    error,
                 };
-                tracing::info!(trial = index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated");
+                match &trial.error {
+                    None => {
+                        tracing::info!(trial = index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
+                    }
+                    Some(why) => {
+                        tracing::warn!(trial = index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
+                    }
+                }
                 // Record first, so a failing optimizer step never loses an evaluated trial.
                 ctx.observer.on_trial(&trial)?;
                 trial
             }
         };
+        failed += usize::from(trial.error.is_some());
         best.offer(&trial)?;
         ctx.optim.step(&trial.arch, &trial.metrics)?;
         index += 1;
@@ -231,6 +243,7 @@ pub fn search_loop(
     Ok(SearchOutcome {
         best: best.into_best(),
         trials: index,
+        failed,
         stop,
     })
 }

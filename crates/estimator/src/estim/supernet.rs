@@ -366,6 +366,7 @@ impl Estim for SuperNetEstim {
                 arch: export_arch(&model, &handles),
                 metrics,
                 seconds: t0.elapsed().as_secs_f64(),
+                error: None,
             };
             tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
             ctx.observer.on_trial(&trial)?;
@@ -375,6 +376,7 @@ impl Estim for SuperNetEstim {
         Ok(SearchOutcome {
             best: last,
             trials: self.args.epochs,
+            failed: 0,
             stop: StopReason::Done,
         })
     }

@@ -1,0 +1,103 @@
+//! One failing architecture does not end a search: a candidate that panics and one whose loss
+//! becomes NaN are recorded as failed trials, with the reason, and the search goes on.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use modnas::construct::{
+    register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
+use modnas::{read_journal, run_search, Config};
+
+#[derive(Module, Debug)]
+struct Boom;
+
+impl NasModule for Boom {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, _: Tensor<4>) -> Tensor<4> {
+        panic!("user model bug: shape mismatch")
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        Cost::new(0, input.to_vec())
+    }
+}
+register_candidate!("TestBoom", |_: &SlotSpec,
+                                 _: &Device|
+ -> Result<_, ConstructError> {
+    Ok(CandidateBox::new("TestBoom", Boom))
+});
+
+/// Outputs NaN everywhere (with the slot's output shape), as a diverged layer would.
+#[derive(Module, Debug)]
+struct Diverge {
+    c_out: usize,
+}
+
+impl NasModule for Diverge {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [n, _, h, w] = x.dims();
+        Tensor::full([n, self.c_out, h, w], f32::NAN, &x.device())
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        Cost::new(0, input.to_vec())
+    }
+}
+register_candidate!("TestDiverge", |s: &SlotSpec,
+                                    _: &Device|
+ -> Result<_, ConstructError> {
+    Ok(CandidateBox::new("TestDiverge", Diverge { c_out: s.c_out }))
+});
+
+const CONFIG: &str = r#"
+seed = 1
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["TestBoom", "NC3", "TestDiverge"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 3 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+#[test]
+fn failed_trials_are_recorded_and_the_search_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(
+        &Config::from_toml(CONFIG, &[]).unwrap(),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (3, 2));
+    let best = run.outcome.best.unwrap();
+    assert_eq!(best.arch.summary(), "convs.0=\"NC3\"");
+    assert!(best.error.is_none() && best.metrics["acc"].is_finite());
+
+    let journal = read_journal(dir.path()).unwrap();
+    let failure = |op: &str| {
+        let t = journal
+            .iter()
+            .find(|t| t.arch.summary().contains(op))
+            .unwrap();
+        assert!(
+            t.metrics["acc"].is_nan(),
+            "{op}: the objective of a failed trial is NaN"
+        );
+        t.error.clone().unwrap_or_default()
+    };
+    assert_eq!(
+        failure("TestBoom"),
+        "panicked: user model bug: shape mismatch"
+    );
+    assert_eq!(failure("TestDiverge"), "`train_loss` is NaN");
+}
