@@ -19,6 +19,7 @@ mod error;
 /// Built-in searchable models.
 pub mod models;
 mod plot;
+mod report;
 mod run;
 mod run_dir;
 
@@ -26,6 +27,7 @@ pub use backend::*;
 pub use config::*;
 pub use error::*;
 pub use plot::*;
+pub use report::*;
 pub use run::*;
 pub use run_dir::*;
 

@@ -282,6 +282,8 @@ pub fn run_search_in(
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {
         write_atomic(&dir.join("best.toml"), &best_toml(best))?;
+        let svg = crate::plot_progress(dir)?;
+        tracing::info!(plot = %svg.display(), "best-so-far curve drawn");
     }
     if let Some(front) = optim.pareto_front() {
         let lines: Vec<String> = front

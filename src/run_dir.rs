@@ -75,7 +75,7 @@ pub(crate) fn prepare(dir: &Path, cfg: &Config, mode: RunMode) -> Result<Vec<Tri
         RunMode::Resume => {
             check_meta(dir)?;
             check_same_config(dir, cfg)?;
-            read_journal(dir)?
+            repair_journal(dir)?
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
@@ -194,26 +194,45 @@ fn check_same_config(dir: &Path, cfg: &Config) -> Result<(), ModnasError> {
     ))
 }
 
-/// The trials recorded in `dir`'s journal, in order. A last line cut short by a crash is
-/// dropped from the file (that trial was never recorded, so it runs again); any other
-/// malformed line is an error naming it.
+/// The trials recorded in `dir`'s journal, in order (none when there is no journal). A last
+/// line without its newline is a trial still being written, or cut short by a crash: it is
+/// not a recorded trial and is left out. Any other malformed line is an error naming it.
 pub fn read_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
+    Ok(parse_journal(dir)?.0)
+}
+
+/// [`read_journal`] for a run about to continue: the unfinished last line is also cut from
+/// the file, so that the next trial starts on a line of its own (that trial runs again).
+fn repair_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
+    let (trials, complete_len) = parse_journal(dir)?;
+    let path = dir.join(JOURNAL_FILE);
+    let len = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if len > complete_len {
+        tracing::warn!(
+            trials = trials.len(),
+            "dropping the journal's unfinished last line"
+        );
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(complete_len))
+            .map_err(|e| ModnasError::io(&path, e))?;
+    }
+    Ok(trials)
+}
+
+/// The complete trials and the byte length of the lines they fill.
+fn parse_journal(dir: &Path) -> Result<(Vec<Trial>, u64), ModnasError> {
     let path = dir.join(JOURNAL_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], 0)),
         Err(e) => return Err(ModnasError::io(&path, e)),
     };
     let mut trials = vec![];
-    let mut good_len = 0;
+    let mut complete_len = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         if !line.ends_with('\n') {
-            tracing::warn!(line = i + 1, "dropping the journal's unfinished last line");
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .and_then(|f| f.set_len(good_len as u64))
-                .map_err(|e| ModnasError::io(&path, e))?;
             break;
         }
         let at = |what: String| refuse(dir, format!("`{JOURNAL_FILE}` line {}: {what}", i + 1));
@@ -227,7 +246,7 @@ pub fn read_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
             )));
         }
         trials.push(trial);
-        good_len += line.len();
+        complete_len += line.len() as u64;
     }
-    Ok(trials)
+    Ok((trials, complete_len))
 }

@@ -100,4 +100,7 @@ fn failed_trials_are_recorded_and_the_search_goes_on() {
         "panicked: user model bug: shape mismatch"
     );
     assert_eq!(failure("TestDiverge"), "`train_loss` is NaN");
+    let report = modnas::RunReport::load(dir.path()).unwrap();
+    assert_eq!(report.ranked().len(), 1, "failed trials are not ranked");
+    assert!(report.render(5).contains("trials: 3, failed: 2"));
 }

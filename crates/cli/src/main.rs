@@ -1,5 +1,5 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
-//! RUN_DIR`, `modnas list`, `modnas plot-alphas RUN_DIR`.
+//! RUN_DIR`, `modnas report RUN_DIR`, `modnas list`, `modnas plot-alphas RUN_DIR`.
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -45,6 +45,15 @@ enum Command {
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Summarise a run (finished or still running): counts, time and the best trials; also
+    /// redraws `RUN_DIR/progress-<objective>.svg`.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// How many of the best trials to list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
     },
     /// List every registered component by kind.
     List,
@@ -168,6 +177,15 @@ fn search(
     Ok(())
 }
 
+fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
+    let report = modnas::RunReport::load(dir)?;
+    print!("{}", report.render(top));
+    if !report.ranked().is_empty() {
+        println!("plot: {}", modnas::plot_progress(dir)?.display());
+    }
+    Ok(())
+}
+
 fn list() {
     let kinds: [(&str, Vec<&str>); 7] = [
         ("candidates", modnas::construct::candidate_names()),
@@ -211,6 +229,7 @@ fn main() -> ExitCode {
             };
             search(target, overrides, device, quiet)
         }
+        Command::Report { run_dir, top } => report(&run_dir, top),
         Command::List => {
             list();
             Ok(())

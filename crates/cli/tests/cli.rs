@@ -69,6 +69,16 @@ fn search_writes_the_run_directory() {
         2
     );
     assert!(run.join("best.toml").exists());
+
+    let report = modnas().arg("report").arg(&run).output().unwrap();
+    assert!(report.status.success());
+    let text = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        text.contains("trials: 2, failed: 0") && text.contains("plot: "),
+        "{text}"
+    );
+    let missing = modnas().args(["report", "/no/such/run"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
 }
 
 #[test]

@@ -1,0 +1,186 @@
+//! What a run did, read from its directory (finished or still running): a summary table
+//! ([`RunReport`], `modnas report RUN_DIR`) and the best-so-far objective against trials and
+//! against wall time ([`plot_progress`], `progress-<objective>.svg`).
+
+use crate::run_dir::{read_journal, CONFIG_FILE};
+use crate::{Config, ModnasError};
+use modnas_estim::Trial;
+use plotters::prelude::*;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// A run's summary.
+#[derive(Debug)]
+pub struct RunReport {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// `estim.search.type` and `optim.type`.
+    pub estim: String,
+    /// The optimizer.
+    pub optim: String,
+    /// The objective metric and whether it is maximised.
+    pub objective: (String, bool),
+    /// Every recorded trial.
+    pub trials: Vec<Trial>,
+}
+
+impl RunReport {
+    /// Reads the report of the run in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, ModnasError> {
+        let cfg = Config::from_file(dir.join(CONFIG_FILE), &[])?;
+        let args = &cfg.estim.search.args;
+        let key = args
+            .get("objective")
+            .and_then(|v| v.as_str())
+            .unwrap_or("acc");
+        let max = args.get("mode").and_then(|v| v.as_str()) != Some("min");
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            estim: cfg.estim.search.type_name.clone(),
+            optim: cfg.optim.type_name.clone(),
+            objective: (key.to_string(), max),
+            trials: read_journal(dir)?,
+        })
+    }
+
+    fn value(&self, t: &Trial) -> Option<f64> {
+        let v = *t.metrics.get(&self.objective.0)?;
+        (t.error.is_none() && !v.is_nan()).then_some(v)
+    }
+
+    fn better(&self, a: f64, b: f64) -> bool {
+        if self.objective.1 {
+            a > b
+        } else {
+            a < b
+        }
+    }
+
+    /// The successful trials, best first.
+    pub fn ranked(&self) -> Vec<&Trial> {
+        let mut ok: Vec<(&Trial, f64)> = self
+            .trials
+            .iter()
+            .filter_map(|t| self.value(t).map(|v| (t, v)))
+            .collect();
+        ok.sort_by(|a, b| {
+            let order = a.1.total_cmp(&b.1);
+            if self.objective.1 {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        ok.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// Best-so-far objective after each trial: (trial index, cumulative seconds, best), from
+    /// the first successful trial on.
+    pub fn best_so_far(&self) -> Vec<(usize, f64, f64)> {
+        let (mut seconds, mut best) = (0.0, None::<f64>);
+        let mut out = vec![];
+        for t in &self.trials {
+            seconds += t.seconds;
+            if let Some(v) = self.value(t) {
+                if best.is_none_or(|b| self.better(v, b)) {
+                    best = Some(v);
+                }
+            }
+            if let Some(b) = best {
+                out.push((t.index, seconds, b));
+            }
+        }
+        out
+    }
+
+    /// The summary as text: counts, time, and the `top` best trials.
+    pub fn render(&self, top: usize) -> String {
+        let failed = self.trials.iter().filter(|t| t.error.is_some()).count();
+        let seconds: f64 = self.trials.iter().map(|t| t.seconds).sum();
+        let (key, max) = &self.objective;
+        let mut s = String::new();
+        let _ = writeln!(s, "run: {}", self.dir.display());
+        let _ = writeln!(s, "estimator: {}, optimizer: {}", self.estim, self.optim);
+        let _ = writeln!(
+            s,
+            "trials: {}, failed: {failed}, evaluation time: {seconds:.1} s",
+            self.trials.len()
+        );
+        let _ = writeln!(s, "objective: {key} ({})", if *max { "max" } else { "min" });
+        let ranked = self.ranked();
+        if ranked.is_empty() {
+            let _ = writeln!(s, "no successful trial yet");
+            return s;
+        }
+        let _ = writeln!(s, "{:>6}  {:>12}  {:>8}  arch", "trial", key, "seconds");
+        for t in ranked.into_iter().take(top) {
+            let _ = writeln!(
+                s,
+                "{:>6}  {:>12.6}  {:>8.2}  {}",
+                t.index,
+                t.metrics[key.as_str()],
+                t.seconds,
+                t.arch.summary()
+            );
+        }
+        s
+    }
+}
+
+fn plot_error(path: &Path, reason: impl std::fmt::Display) -> ModnasError {
+    ModnasError::Plot {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Draws the best-so-far objective of the run in `dir` against the trial index and against
+/// the cumulative evaluation time into `dir/progress-<objective>.svg`; returns that path.
+pub fn plot_progress(dir: &Path) -> Result<PathBuf, ModnasError> {
+    let report = RunReport::load(dir)?;
+    let curve = report.best_so_far();
+    let key = &report.objective.0;
+    let out = dir.join(format!("progress-{key}.svg"));
+    if curve.is_empty() {
+        return Err(plot_error(&out, "no successful trial recorded"));
+    }
+    draw_progress(&out, key, &curve)?;
+    Ok(out)
+}
+
+fn draw_progress(out: &Path, key: &str, curve: &[(usize, f64, f64)]) -> Result<(), ModnasError> {
+    let lo = curve.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
+    let hi = curve.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-3);
+    let (last_trial, last_s) = curve.last().map_or((1, 1.0), |c| (c.0.max(1), c.1));
+    let root = SVGBackend::new(out, (960, 400)).into_drawing_area();
+    let draw = |e: DrawingAreaErrorKind<_>| plot_error(out, e);
+    root.fill(&WHITE).map_err(draw)?;
+    let panels = root.split_evenly((1, 2));
+    let axes = [
+        ("trial", last_trial as f64, false),
+        ("evaluation seconds", last_s.max(1e-3), true),
+    ];
+    for (area, (x_desc, x_max, by_time)) in panels.iter().zip(axes) {
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("best {key} so far"), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..x_max, (lo - pad)..(hi + pad))
+            .map_err(draw)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(key)
+            .draw()
+            .map_err(draw)?;
+        let points = curve
+            .iter()
+            .map(|&(i, s, b)| (if by_time { s } else { i as f64 }, b));
+        chart
+            .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
+            .map_err(draw)?;
+    }
+    root.present().map_err(draw)
+}
