@@ -3,7 +3,7 @@
 //! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
 
 use crate::error::AtKey;
-use crate::run_dir::{prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
+use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
 use crate::{Config, ModnasError, RunMode};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::{load_data, DataSplit};
@@ -31,6 +31,9 @@ struct Journal<'a> {
     file: File,
     path: PathBuf,
     on_trial: &'a mut dyn FnMut(&Trial),
+    /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
+    /// last checkpoint, and their α are not written twice.
+    alphas_done: usize,
 }
 
 impl TrialObserver for Journal<'_> {
@@ -44,6 +47,9 @@ impl TrialObserver for Journal<'_> {
     }
 
     fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
+        if alphas.epoch < self.alphas_done {
+            return Ok(());
+        }
         let path = self.path.with_file_name("alphas.jsonl");
         let line = serde_json::to_string(alphas).map_err(|e| EstimError::Record(e.to_string()))?;
         std::fs::OpenOptions::new()
@@ -232,7 +238,7 @@ pub fn run_search_in(
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),
             reason: format!(
-                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, DefaultEstim, TabularEstim, PredictorEstim)",
+                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, SuperNetEstim, DefaultEstim, TabularEstim, PredictorEstim)",
                 cfg.estim.search.type_name
             ),
         });
@@ -251,6 +257,7 @@ pub fn run_search_in(
         file,
         path: journal_path,
         on_trial,
+        alphas_done: complete_lines(dir, "alphas.jsonl")?,
     };
     let builder = || -> Result<Constructed<NetBox>, EstimError> {
         let m = model.ok_or_else(|| EstimError::InvalidArgs {
@@ -278,6 +285,7 @@ pub fn run_search_in(
         seed: cfg.seed,
         observer: &mut journal,
         replay: &replay,
+        checkpoint_dir: Some(dir),
     };
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {

@@ -5,7 +5,7 @@
 //! twice.
 
 use crate::{Config, ModnasError};
-use modnas_estim::Trial;
+use modnas_estim::{Trial, CHECKPOINT_DIRS};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -27,7 +27,7 @@ pub const RESUME_MAY_CHANGE: [&str; 4] = [
     "backend.index",
 ];
 
-/// The files a run writes; [`RunMode::Overwrite`] removes them (and `alphas-*.svg`).
+/// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
 const RUN_FILES: [&str; 6] = [
     META_FILE,
     CONFIG_FILE,
@@ -94,12 +94,39 @@ fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let plot = name.starts_with("alphas-") && name.ends_with(".svg");
-        if RUN_FILES.contains(&name.as_str()) || plot {
-            std::fs::remove_file(entry.path()).map_err(|e| ModnasError::io(entry.path(), e))?;
-        }
+        let plot = (name.starts_with("alphas-") || name.starts_with("progress-"))
+            && name.ends_with(".svg");
+        let path = entry.path();
+        let removed = if CHECKPOINT_DIRS.contains(&name.as_str()) {
+            std::fs::remove_dir_all(&path)
+        } else if RUN_FILES.contains(&name.as_str()) || plot {
+            std::fs::remove_file(&path)
+        } else {
+            Ok(())
+        };
+        removed.map_err(|e| ModnasError::io(&path, e))?;
     }
     Ok(())
+}
+
+/// The number of complete lines of the record `dir/name`; an unfinished last line (a crash
+/// while writing) is cut off, so appending goes on at a line start.
+pub(crate) fn complete_lines(dir: &Path, name: &str) -> Result<usize, ModnasError> {
+    let path = dir.join(name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(ModnasError::io(&path, e)),
+    };
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    if complete < text.len() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_len(complete as u64))
+            .map_err(|e| ModnasError::io(&path, e))?;
+    }
+    Ok(text[..complete].lines().count())
 }
 
 /// Writes through a temporary file and a rename, so a crash leaves the old file or the new.

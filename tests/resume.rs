@@ -187,7 +187,7 @@ fn a_journal_from_another_search_is_caught_at_the_first_differing_proposal() {
 }
 
 #[test]
-fn supernet_runs_say_they_cannot_resume_yet() {
+fn one_shot_runs_say_they_cannot_resume_yet() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let c = cfg(&[
@@ -198,4 +198,90 @@ fn supernet_runs_say_they_cannot_resume_yet() {
     run_search(&c, dir.path(), &mut |_| {}).unwrap();
     let msg = refusal(resume_search(dir.path(), &[], &mut |_| {}));
     assert!(msg.contains("`SPOSEstim` does not resume yet"), "{msg}");
+}
+
+const SUPERNET: &str = r#"
+seed = 5
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 3, size = 8 }
+[model]
+type = "DARTSNet"
+args = { channels = 4, layers = 3, nodes = 2 }
+[construct.args]
+mixed_op = "DARTSMixedOp"
+candidates = ["NIL", "MAX", "IDT", "SC3"]
+[optim]
+type = "DARTSOptim"
+[estim.search]
+type = "SuperNetEstim"
+args = { epochs = 3, batch_size = 16 }
+"#;
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn a_supernet_search_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
+    let _serial = serial();
+    for (op, optim) in [
+        ("DARTSMixedOp", "DARTSOptim"),
+        ("GumbelMaxMixedOp", "GDASOptim"),
+        ("BinaryGateMixedOp", "BinaryGateOptim"),
+    ] {
+        let overrides = [
+            format!("construct.args.mixed_op=\"{op}\""),
+            format!("optim.type=\"{optim}\""),
+        ];
+        let c = Config::from_toml(SUPERNET, &overrides).unwrap();
+        let whole = tempfile::tempdir().unwrap();
+        run_search(&c, whole.path(), &mut |_| {}).unwrap();
+        assert!(whole.path().join("checkpoint/model.bpk").exists());
+
+        // Killed right after recording epoch 1: the journal holds epochs 0 and 1, the newest
+        // checkpoint is from after epoch 0, and `alphas.jsonl` has epoch 0 only.
+        let part = tempfile::tempdir().unwrap();
+        let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_search(&c, part.path(), &mut |t| {
+                if t.index == 1 {
+                    panic!("killed");
+                }
+            })
+        }));
+        assert!(crash.is_err());
+        assert_eq!(read_journal(part.path()).unwrap().len(), 2);
+        assert_eq!(read(part.path(), "alphas.jsonl").lines().count(), 1);
+
+        // The resume starts from the checkpoint: a damaged one is reported, not skipped.
+        let model = part.path().join("checkpoint/model.bpk");
+        let good = std::fs::read(&model).unwrap();
+        std::fs::write(&model, &good[..good.len() / 2]).unwrap();
+        let err = resume_search(part.path(), &[], &mut |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("checkpoint") && err.contains("model.bpk"),
+            "{err}"
+        );
+        std::fs::write(&model, good).unwrap();
+
+        let mut recorded = vec![];
+        resume_search(part.path(), &[], &mut |t| recorded.push(t.index)).unwrap();
+        assert_eq!(
+            recorded,
+            vec![2],
+            "{optim}: epoch 1 is recomputed, not recorded again"
+        );
+        assert_eq!(journal(part.path()), journal(whole.path()), "{optim}");
+        assert_eq!(
+            read(part.path(), "alphas.jsonl"),
+            read(whole.path(), "alphas.jsonl"),
+            "{optim}"
+        );
+        assert_eq!(
+            read(part.path(), "best.toml"),
+            read(whole.path(), "best.toml")
+        );
+    }
 }

@@ -55,6 +55,9 @@ pub enum EstimError {
         /// The architecture proposed now.
         proposed: String,
     },
+    /// A checkpoint could not be written or read.
+    #[error("checkpoint {0}")]
+    Checkpoint(String),
     /// Recording a trial failed.
     #[error("cannot record trial: {0}")]
     Record(String),

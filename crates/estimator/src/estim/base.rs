@@ -85,6 +85,9 @@ pub struct SearchContext<'a> {
     /// Trials an interrupted run already recorded, in order: a resumable estimator replays
     /// them into the optimizer instead of evaluating them again (empty for a new run).
     pub replay: &'a [Trial],
+    /// Where estimators that keep state across trials (supernets) checkpoint it; `None` turns
+    /// checkpoints off.
+    pub checkpoint_dir: Option<&'a std::path::Path>,
 }
 
 /// Why a search stopped.

@@ -2,6 +2,7 @@
 
 mod base;
 mod cars;
+mod checkpoint;
 mod default_estim;
 mod one_shot;
 mod search_loop;
@@ -13,6 +14,7 @@ mod trial_failure;
 
 pub use base::*;
 pub use cars::*;
+pub use checkpoint::CHECKPOINT_DIRS;
 pub use default_estim::*;
 pub use search_loop::*;
 pub use spos::*;

@@ -5,6 +5,7 @@
 //! After each epoch the exported architecture and the supernet's validation accuracy are
 //! recorded as a trial, and α as an [`AlphaSnapshot`].
 
+use super::checkpoint::{self, SupernetState};
 pub use super::supernet_problem::Batch;
 use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
@@ -17,7 +18,7 @@ use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Tensor};
 use indexmap::IndexMap;
 use modnas_construct::{export_arch, MixedHandle, NetBox};
-use modnas_optim::{clip_grad_norm, GradientOptim};
+use modnas_optim::{clip_grad_norm, ArchAdam, GradientOptim};
 use modnas_param_space::{MetricMap, TensorParam};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -255,8 +256,47 @@ fn batches(data: &ImageDataset, batch: usize, rng: &mut StdRng) -> Vec<Vec<usize
     order.chunks(batch).map(<[usize]>::to_vec).collect()
 }
 
+impl SuperNetEstim {
+    /// Where the loop starts: epoch 0 with `model` and a fresh weight optimizer, or, when
+    /// resuming, the newest checkpoint. Epochs in the journal after the checkpoint run again.
+    fn resume_point(
+        &self,
+        (checkpoint_dir, replay): (Option<&std::path::Path>, &[Trial]),
+        model: NetBox,
+        alphas: &[TensorParam],
+        adam: &mut ArchAdam,
+    ) -> Result<(NetBox, ModuleOptimizer, usize), EstimError> {
+        let weights = self.weight_optimizer();
+        let found = checkpoint_dir.and_then(checkpoint::find);
+        let Some((dir, done)) = found.filter(|_| !replay.is_empty()) else {
+            return Ok((model, weights, 0));
+        };
+        if done > replay.len() || done > self.args.epochs {
+            return Err(EstimError::Checkpoint(format!(
+                "{}: {done} epochs done, but the journal holds {} of {} epochs",
+                dir.display(),
+                replay.len(),
+                self.args.epochs
+            )));
+        }
+        tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the supernet");
+        let state = SupernetState {
+            model,
+            weights,
+            alphas,
+            adam,
+        };
+        let state = checkpoint::restore(&dir, state)?;
+        Ok((state.model, state.weights, done))
+    }
+}
+
 impl Estim for SuperNetEstim {
     fn needs_gradient_optim(&self) -> bool {
+        true
+    }
+
+    fn resumable(&self) -> bool {
         true
     }
 
@@ -305,18 +345,26 @@ impl Estim for SuperNetEstim {
             });
         }
         let loss_fn = CrossEntropyLossConfig::new().init(device);
-        let mut weights = self.weight_optimizer();
         let evaluator = ImageClsTrainer::new(TrainerArgs {
             batch_size: self.args.batch_size,
             ..TrainerArgs::default()
         })?;
         let per_epoch = w_data.len().div_ceil(self.args.batch_size);
         let total = per_epoch * self.args.epochs;
-        let mut model = c.model;
-        let mut step = 0;
+        let (mut model, mut weights, start) = self.resume_point(
+            (ctx.checkpoint_dir, ctx.replay),
+            c.model,
+            &alphas,
+            optim.arch_adam(),
+        )?;
         let mut last = None;
-        for epoch in 0..self.args.epochs {
+        for epoch in start..self.args.epochs {
             let t0 = Instant::now();
+            // Every epoch draws from its own seeds, so a run resumed at an epoch boundary
+            // repeats exactly what the uninterrupted run did.
+            let epoch_seed = ctx.seed.wrapping_add(1 + epoch as u64);
+            device.seed(epoch_seed);
+            let mut rng = StdRng::seed_from_u64(epoch_seed);
             model.set_progress(epoch as f64 / self.args.epochs as f64);
             if let Some(tau) = optim.temperature(epoch, self.args.epochs) {
                 handles.iter().for_each(|h| h.set_temperature(tau));
@@ -325,7 +373,7 @@ impl Estim for SuperNetEstim {
             let a_batches = a_data.map(|d| batches(d, self.args.batch_size, &mut rng));
             let mut loss_sum: Option<Tensor<1>> = None;
             for (i, wb) in w_batches.iter().enumerate() {
-                let lr = self.lr_at(step, total);
+                let lr = self.lr_at(epoch * per_epoch + i, total);
                 let train = w_data.batch(wb, device);
                 let mut parts = StepParts {
                     alphas: &alphas,
@@ -352,7 +400,6 @@ impl Estim for SuperNetEstim {
                 let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
                 model = m;
                 loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
-                step += 1;
             }
             let train_loss =
                 loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / per_epoch as f64);
@@ -369,9 +416,26 @@ impl Estim for SuperNetEstim {
                 error: None,
             };
             tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
-            ctx.observer.on_trial(&trial)?;
+            // An epoch the journal already holds (it ran after the last checkpoint) is
+            // recomputed, not recorded again.
+            if epoch >= ctx.replay.len() {
+                ctx.observer.on_trial(&trial)?;
+            }
             ctx.observer.on_alphas(&snapshot(epoch, &named, &handles))?;
+            if let Some(dir) = ctx.checkpoint_dir {
+                let state = SupernetState {
+                    model,
+                    weights,
+                    alphas: &alphas,
+                    adam: optim.arch_adam(),
+                };
+                checkpoint::save(dir, epoch + 1, &state)?;
+                (model, weights) = (state.model, state.weights);
+            }
             last = Some(trial);
+        }
+        if start == self.args.epochs {
+            last = ctx.replay.last().cloned();
         }
         Ok(SearchOutcome {
             best: last,

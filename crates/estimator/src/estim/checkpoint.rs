@@ -1,0 +1,105 @@
+//! Checkpoints of a supernet search, taken after every epoch: the network's weights (with BN
+//! statistics and parameter ids), the weight optimizer's state, α and Adam's state on α, and
+//! the number of finished epochs. Each is written into `checkpoint.tmp/` and then swapped in
+//! by renames; the one before stays as `checkpoint.prev/`, and is used when the newest is
+//! unreadable.
+
+use crate::EstimError;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use modnas_construct::NetBox;
+use modnas_optim::ArchAdam;
+use modnas_param_space::TensorParam;
+use std::path::{Path, PathBuf};
+
+const CURRENT: &str = "checkpoint";
+const PREVIOUS: &str = "checkpoint.prev";
+const STAGING: &str = "checkpoint.tmp";
+const STATE: &str = "state.toml";
+
+/// The checkpoint directories a run may hold, newest first.
+pub const CHECKPOINT_DIRS: [&str; 3] = [CURRENT, PREVIOUS, STAGING];
+
+fn fail(path: &Path, reason: impl std::fmt::Display) -> EstimError {
+    EstimError::Checkpoint(format!("{}: {reason}", path.display()))
+}
+
+/// What a supernet search carries from epoch to epoch.
+pub(crate) struct SupernetState<'a> {
+    pub model: NetBox,
+    pub weights: ModuleOptimizer,
+    pub alphas: &'a [TensorParam],
+    pub adam: &'a mut ArchAdam,
+}
+
+/// Writes a checkpoint of `state` after `epochs_done` epochs into `run_dir`.
+pub(crate) fn save(
+    run_dir: &Path,
+    epochs_done: usize,
+    state: &SupernetState<'_>,
+) -> Result<(), EstimError> {
+    let staging = run_dir.join(STAGING);
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| fail(&staging, e))?;
+    state
+        .model
+        .clone()
+        .save_file(staging.join("model.bpk"))
+        .map_err(|e| fail(&staging, format!("model.bpk: {e}")))?;
+    state
+        .weights
+        .save(staging.join("weights.bpk"))
+        .map_err(|e| fail(&staging, format!("weights.bpk: {e}")))?;
+    state
+        .adam
+        .save_state(state.alphas, &staging)
+        .map_err(|e| fail(&staging, e))?;
+    let text = format!("epochs_done = {epochs_done}\n");
+    std::fs::write(staging.join(STATE), text).map_err(|e| fail(&staging, e))?;
+    let (current, previous) = (run_dir.join(CURRENT), run_dir.join(PREVIOUS));
+    let _ = std::fs::remove_dir_all(&previous);
+    if current.exists() {
+        std::fs::rename(&current, &previous).map_err(|e| fail(&current, e))?;
+    }
+    std::fs::rename(&staging, &current).map_err(|e| fail(&staging, e))
+}
+
+fn epochs_done(dir: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(dir.join(STATE)).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    usize::try_from(table.get("epochs_done")?.as_integer()?).ok()
+}
+
+/// The newest readable checkpoint in `run_dir`: its directory and finished epochs.
+pub(crate) fn find(run_dir: &Path) -> Option<(PathBuf, usize)> {
+    [CURRENT, PREVIOUS]
+        .into_iter()
+        .map(|name| run_dir.join(name))
+        .find_map(|dir| epochs_done(&dir).map(|n| (dir, n)))
+}
+
+/// Loads the checkpoint in `dir` into `state` (built fresh, of the same architecture).
+pub(crate) fn restore<'a>(
+    dir: &Path,
+    state: SupernetState<'a>,
+) -> Result<SupernetState<'a>, EstimError> {
+    let SupernetState {
+        model,
+        weights,
+        alphas,
+        adam,
+    } = state;
+    let model = model
+        .try_load_file(dir.join("model.bpk"))
+        .map_err(|e| fail(dir, format!("model.bpk: {e}")))?;
+    let weights = weights
+        .load(dir.join("weights.bpk"))
+        .map_err(|e| fail(dir, format!("weights.bpk: {e}")))?;
+    adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
+    Ok(SupernetState {
+        model,
+        weights,
+        alphas,
+        adam,
+    })
+}
