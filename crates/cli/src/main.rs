@@ -1,10 +1,12 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
 //! RUN_DIR`, `modnas report RUN_DIR`, `modnas list`, `modnas plot-alphas RUN_DIR`.
 
+mod progress;
+
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use modnas::{read_journal, run_search_in, Config, ModnasError, RunMode, CONFIG_FILE};
-use std::path::PathBuf;
+use progress::Progress;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -82,28 +84,37 @@ fn default_out(config: &std::path::Path) -> PathBuf {
     dir
 }
 
-fn progress(cfg: &Config, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    // Supernet searches report one trial per epoch.
-    let unit = if cfg.estim.search.type_name == "SuperNetEstim" {
-        "epochs"
-    } else {
-        "trials"
+/// Logs go to stderr (level from `MODNAS_LOG`, default `warn`) and, for a search, also to
+/// `RUN_DIR/modnas.log` at `info` (or `MODNAS_LOG`), appended across resumes.
+fn init_logging(run_dir: Option<&Path>) {
+    use tracing_subscriber::{
+        fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer,
     };
-    let total = cfg.estim.search.args.get(unit).and_then(|v| v.as_integer());
-    let bar = match total {
-        Some(n) if n > 0 => ProgressBar::new(n as u64),
-        _ => ProgressBar::new_spinner(),
+    let filter = |default: &str| {
+        EnvFilter::try_from_env("MODNAS_LOG").unwrap_or_else(|_| EnvFilter::new(default))
     };
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} {unit} {{pos}}/{{len}} [{{elapsed_precise}}] {{msg}}"
-        ))
-        .expect("valid template"),
-    );
-    bar
+    let file = run_dir.and_then(|dir| {
+        std::fs::create_dir_all(dir).ok()?;
+        let path = dir.join("modnas.log");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    let file_layer = file.map(|f| {
+        fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+            .with_filter(filter("info"))
+    });
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter("warn"));
+    tracing_subscriber::registry()
+        .with(stderr_layer)
+        .with(file_layer)
+        .init();
 }
 
 /// Where and how `modnas search` runs.
@@ -139,23 +150,14 @@ fn search(
         }
         (None, None) => unreachable!("clap requires --config unless --resume"),
     };
-    let bar = progress(&cfg, quiet);
-    let mut best_acc = f64::NEG_INFINITY;
+    init_logging(Some(&dir));
+    let mut progress = Progress::new(&cfg, quiet);
     if mode == RunMode::Resume {
-        let done = read_journal(&dir)?;
-        bar.set_position(done.len() as u64);
-        for acc in done.iter().filter_map(|t| t.metrics.get("acc")) {
-            best_acc = best_acc.max(*acc);
-        }
+        progress.resume_from(&read_journal(&dir)?);
     }
-    let run = run_search_in(&cfg, &dir, mode, &mut |trial| {
-        if let Some(acc) = trial.metrics.get("acc") {
-            best_acc = best_acc.max(*acc);
-            bar.set_message(format!("best acc {best_acc:.4}"));
-        }
-        bar.inc(1);
-    })?;
-    bar.finish_and_clear();
+    let run = run_search_in(&cfg, &dir, mode, &mut |trial| progress.on_trial(trial));
+    progress.finish();
+    let run = run?;
     println!("run directory: {}", run.dir.display());
     println!(
         "trials: {}, failed: {} (stopped: {:?})",
@@ -204,13 +206,6 @@ fn list() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MODNAS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let result = match cli.command {
         Command::Search {
             config,
@@ -229,12 +224,16 @@ fn main() -> ExitCode {
             };
             search(target, overrides, device, quiet)
         }
-        Command::Report { run_dir, top } => report(&run_dir, top),
+        Command::Report { run_dir, top } => {
+            init_logging(None);
+            report(&run_dir, top)
+        }
         Command::List => {
             list();
             Ok(())
         }
         Command::PlotAlphas { run_dir, param } => {
+            init_logging(None);
             modnas::plot_alphas(&run_dir, param.as_deref()).map(|svg| println!("{}", svg.display()))
         }
     };

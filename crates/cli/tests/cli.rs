@@ -148,3 +148,31 @@ fn plot_alphas_draws_a_supernet_run_and_rejects_a_missing_one() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn without_a_terminal_progress_is_plain_lines_and_the_log_goes_to_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let run = dir.path().join("run");
+    let out = modnas()
+        .args(["search", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("trials ")).collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[1].contains("trials 2/2: acc") && lines[1].contains("best acc"),
+        "{err}"
+    );
+    let log = std::fs::read_to_string(run.join("modnas.log")).unwrap();
+    assert!(
+        log.contains("trial evaluated") && log.contains("search finished"),
+        "{log}"
+    );
+}
