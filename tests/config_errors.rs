@@ -304,3 +304,43 @@ fn unknown_mixed_op_and_bad_supernet_args_name_the_key() {
         &["SuperNetEstim", "`train_portion` = 1.5"],
     );
 }
+
+#[test]
+fn normalize_must_be_a_boolean() {
+    check(
+        &["data.args.normalize=\"yes\""],
+        &["`normalize` = \"yes\" must be true or false"],
+    );
+}
+
+#[test]
+fn missing_cifar_file() {
+    check(
+        &[
+            "data.type=\"Cifar10\"",
+            "data.args={ files = [\"/no/such/batch.bin\"] }",
+        ],
+        &["/no/such/batch.bin"],
+    );
+}
+
+#[test]
+fn image_folder_without_class_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = format!(
+        "data.args={{ path = {:?} }}",
+        dir.path().display().to_string()
+    );
+    check(
+        &["data.type=\"ImageFolder\"", &spec],
+        &["no class sub-folders"],
+    );
+}
+
+#[test]
+fn crop_padding_must_be_a_count() {
+    check(
+        &["trainer.args.crop_padding=-1"],
+        &["trainer.args", "crop_padding"],
+    );
+}

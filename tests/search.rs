@@ -154,3 +154,22 @@ fn sgd_training_learns_the_synthetic_classes() {
     assert!(m["acc"] > 0.9, "3 classes, chance is 0.33: {m:?}");
     assert!(m["train_loss"] < 1.0, "{m:?}");
 }
+
+#[test]
+fn augmentation_and_normalisation_train_end_to_end() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let overrides: Vec<String> = [
+        "data.args.normalize=true",
+        "trainer.args.crop_padding=1",
+        "trainer.args.flip=true",
+        "trainer.args.cutout=2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let cfg = Config::from_toml(BASE, &overrides).unwrap();
+    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let best = run.outcome.best.unwrap();
+    assert!(best.metrics["acc"] > 0.0 && best.metrics["train_loss"].is_finite());
+}

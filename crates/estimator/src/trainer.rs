@@ -1,7 +1,7 @@
 //! `ImageClsTrainer`: cross-entropy training of an image classifier with SGD (momentum,
 //! weight decay, cosine learning rate) or Adam, and accuracy on a validation set.
 
-use crate::data::ImageDataset;
+use crate::data::{Augment, ImageDataset};
 use crate::{parse_args, EstimError};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -54,6 +54,13 @@ pub struct TrainerArgs {
     /// training image, clipped at the border; 0 (default) turns it off.
     #[serde(default)]
     pub cutout: usize,
+    /// Random crop after zero padding by this many pixels per side (CIFAR: 4); 0 (default)
+    /// turns it off.
+    #[serde(default)]
+    pub crop_padding: usize,
+    /// Random horizontal flips. Default false.
+    #[serde(default)]
+    pub flip: bool,
     /// Weight of the auxiliary heads' cross-entropy in the training loss, for models that have
     /// them (DARTSNet with `auxiliary = true`). Default 0.4, as in DARTS.
     #[serde(default = "default_aux_weight")]
@@ -217,7 +224,11 @@ impl ImageClsTrainer {
             // Losses stay on the device and are read once per epoch: no per-step host sync.
             let mut loss_sum: Option<Tensor<1>> = None;
             for batch in order.chunks(self.args.batch_size) {
-                let (x, y) = data.batch(batch, device);
+                let augment = Augment {
+                    crop_padding: self.args.crop_padding,
+                    flip: self.args.flip,
+                };
+                let (x, y) = data.augmented_batch(batch, &augment, &mut rng, device);
                 let x = match self.args.cutout {
                     0 => x,
                     size => x * cutout_mask(batch.len(), data.shape, size, &mut rng, device),

@@ -71,7 +71,13 @@ pub fn lookup<T: Registered>(name: &str) -> Result<&'static T, UnknownName> {
 /// Deserializes a component's TOML `args` table into its typed arguments; the message of the
 /// error names the offending key and what is allowed.
 pub fn deserialize_args<T: serde::de::DeserializeOwned>(args: &toml::Table) -> Result<T, String> {
-    T::deserialize(toml::Value::Table(args.clone())).map_err(|e| e.message().to_string())
+    serde_path_to_error::deserialize(toml::Value::Table(args.clone())).map_err(|e| {
+        let message = e.inner().message().to_string();
+        match e.path().to_string().as_str() {
+            "." | "" => message,
+            key => format!("`{key}`: {message}"),
+        }
+    })
 }
 
 /// Defines a registry entry type: `pub struct $entry { name, build }`, its `const fn new`, its

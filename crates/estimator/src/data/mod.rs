@@ -1,13 +1,22 @@
-//! Data sets: readers (embedded digits, CSV, IDX, synthetic), selected by name from TOML.
+//! Data sets: readers (embedded digits, CSV, IDX, CIFAR-10 binary, image folders, synthetic),
+//! selected by name from TOML, and per-channel normalisation.
 
+mod augment;
+mod cifar;
 mod csv;
 mod dataset;
 mod idx;
+mod image_folder;
+mod normalize;
 mod source;
 mod synthetic;
 
 pub use self::csv::*;
+pub use augment::*;
+pub use cifar::*;
 pub use dataset::*;
 pub use idx::*;
+pub use image_folder::*;
+pub use normalize::*;
 pub use source::*;
 pub use synthetic::*;

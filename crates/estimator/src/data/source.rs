@@ -1,8 +1,8 @@
 //! Data sources by name, as the `[data]` table of a config selects them.
 
 use super::{
-    maybe_gunzip, parse_label_last_csv, read_file, read_idx, synthetic, DataSplit, ImageDataset,
-    EMBEDDED_DIGITS,
+    maybe_gunzip, normalize, parse_label_last_csv, read_cifar10, read_file, read_idx,
+    read_image_folder, synthetic, DataSplit, ImageDataset, EMBEDDED_DIGITS,
 };
 use crate::{parse_args, EstimError};
 use rand::rngs::StdRng;
@@ -10,7 +10,14 @@ use rand::SeedableRng;
 use serde::Deserialize;
 
 /// The data source types `[data] type = ...` accepts.
-pub const DATA_TYPES: [&str; 4] = ["Digits", "MnistCsv", "Idx", "Synthetic"];
+pub const DATA_TYPES: [&str; 6] = [
+    "Digits",
+    "MnistCsv",
+    "Idx",
+    "Cifar10",
+    "ImageFolder",
+    "Synthetic",
+];
 
 fn default_valid_ratio() -> f64 {
     0.2
@@ -45,6 +52,37 @@ struct IdxArgs {
     #[serde(default = "default_valid_ratio")]
     valid_ratio: f64,
     limit: Option<usize>,
+}
+
+/// `Cifar10`: CIFAR-10 binary batch files (raw or gz).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cifar10Args {
+    files: Vec<String>,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+/// `ImageFolder`: one sub-folder of PNG/JPEG images per class.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageFolderArgs {
+    path: String,
+    #[serde(default = "default_folder_size")]
+    size: usize,
+    #[serde(default = "default_folder_channels")]
+    channels: usize,
+    #[serde(default = "default_valid_ratio")]
+    valid_ratio: f64,
+    limit: Option<usize>,
+}
+
+fn default_folder_size() -> usize {
+    32
+}
+fn default_folder_channels() -> usize {
+    3
 }
 
 /// `Synthetic`: generated class patterns.
@@ -106,8 +144,29 @@ fn finish(
     Ok(data.split(valid_ratio, &mut StdRng::seed_from_u64(seed)))
 }
 
-/// Loads the data source `name` with its TOML `args`, split with `seed`.
+/// Loads the data source `name` with its TOML `args`, split with `seed`. Every source also
+/// takes `normalize = true`: per-channel normalisation with the training split's statistics.
 pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, EstimError> {
+    let mut args = args.clone();
+    let normalized = match args.remove("normalize") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => b,
+        Some(other) => {
+            return Err(EstimError::InvalidArgs {
+                component: name.to_string(),
+                reason: format!("`normalize` = {other} must be true or false"),
+            })
+        }
+    };
+    let mut split = load_source(name, &args, seed)?;
+    if normalized {
+        let (mean, std) = normalize(&mut split);
+        tracing::info!(?mean, ?std, "data normalised per channel");
+    }
+    Ok(split)
+}
+
+fn load_source(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, EstimError> {
     match name {
         "Digits" => {
             let a: DigitsArgs = parse_args(name, args)?;
@@ -138,6 +197,15 @@ pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit,
                 a.limit,
                 seed,
             )
+        }
+        "Cifar10" => {
+            let a: Cifar10Args = parse_args(name, args)?;
+            finish(name, read_cifar10(&a.files)?, a.valid_ratio, a.limit, seed)
+        }
+        "ImageFolder" => {
+            let a: ImageFolderArgs = parse_args(name, args)?;
+            let data = read_image_folder(&a.path, a.size, a.channels)?;
+            finish(name, data, a.valid_ratio, a.limit, seed)
         }
         "Synthetic" => {
             let a: SyntheticArgs = parse_args(name, args)?;
@@ -170,7 +238,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("Cifar") && err.contains("Digits, MnistCsv, Idx, Synthetic"),
+            err.contains("`Cifar`") && err.contains("Digits, MnistCsv, Idx, Cifar10, ImageFolder"),
             "{err}"
         );
     }
