@@ -103,7 +103,7 @@ fn main() -> anyhow::Result<()> {
         seed,
         observer: &mut printer,
         replay: &[],
-        checkpoint_dir: None,
+        run_dir: None,
     };
     let outcome = estim.run(&mut ctx)?;
     let best = outcome.best.expect("at least one trial");

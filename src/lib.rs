@@ -22,6 +22,7 @@ mod plot;
 mod report;
 mod run;
 mod run_dir;
+mod trained;
 
 pub use backend::*;
 pub use config::*;
@@ -30,6 +31,7 @@ pub use plot::*;
 pub use report::*;
 pub use run::*;
 pub use run_dir::*;
+pub use trained::*;
 
 pub use burn;
 pub use modnas_construct as construct;

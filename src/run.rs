@@ -285,7 +285,7 @@ pub fn run_search_in(
         seed: cfg.seed,
         observer: &mut journal,
         replay: &replay,
-        checkpoint_dir: Some(dir),
+        run_dir: Some(dir),
     };
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {

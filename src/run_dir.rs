@@ -28,7 +28,9 @@ pub const RESUME_MAY_CHANGE: [&str; 4] = [
 ];
 
 /// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
-const RUN_FILES: [&str; 6] = [
+const RUN_FILES: [&str; 8] = [
+    modnas_estim::MODEL_FILE,
+    modnas_estim::MODEL_TOML,
     META_FILE,
     CONFIG_FILE,
     JOURNAL_FILE,

@@ -119,6 +119,17 @@ fn the_shipped_darts_configs_search_then_augment() {
         modnas::estim::read_arch_file(&best).unwrap(),
         "augment trains the exported genotype"
     );
+
+    // The final model loads back without the search and scores what the run recorded.
+    let device = Device::default().autodiff();
+    let net = modnas::load_trained(&dir.path().join("augment"), &device).unwrap();
+    let data =
+        modnas::estim::data::load_data(&augment.data.type_name, &augment.data.args, 0).unwrap();
+    let trainer = ImageClsTrainer::from_args(&augment.trainer.args).unwrap();
+    let acc = trainer.evaluate(&net, &data.valid, &device).acc;
+    assert_eq!(acc, trial.metrics["acc"]);
+    let err = modnas::load_trained(&dir.path().join("search"), &device).unwrap_err();
+    assert!(err.to_string().contains("holds no trained model"), "{err}");
 }
 
 #[test]

@@ -85,9 +85,9 @@ pub struct SearchContext<'a> {
     /// Trials an interrupted run already recorded, in order: a resumable estimator replays
     /// them into the optimizer instead of evaluating them again (empty for a new run).
     pub replay: &'a [Trial],
-    /// Where estimators that keep state across trials (supernets) checkpoint it; `None` turns
-    /// checkpoints off.
-    pub checkpoint_dir: Option<&'a std::path::Path>,
+    /// The run directory, where estimators write checkpoints (supernets) and trained models
+    /// (`DefaultEstim`); `None` writes neither.
+    pub run_dir: Option<&'a std::path::Path>,
 }
 
 /// Why a search stopped.
@@ -175,6 +175,16 @@ pub fn train_and_evaluate(
     epochs: usize,
     seed: u64,
 ) -> Result<MetricMap, EstimError> {
+    train_and_evaluate_net(ctx, arch, epochs, seed).map(|(metrics, _)| metrics)
+}
+
+/// [`train_and_evaluate`], also returning the trained network.
+pub fn train_and_evaluate_net(
+    ctx: &SearchContext<'_>,
+    arch: Option<&ArchDesc>,
+    epochs: usize,
+    seed: u64,
+) -> Result<(MetricMap, NetBox), EstimError> {
     ctx.device.seed(seed);
     let mut c = (ctx.builder)()?;
     if let Some(arch) = arch {
@@ -192,5 +202,5 @@ pub fn train_and_evaluate(
     for m in ctx.metrics {
         metrics.insert(m.key().to_string(), m.compute(&net, &[1, ch, h, w])?);
     }
-    Ok(metrics)
+    Ok((metrics, net))
 }

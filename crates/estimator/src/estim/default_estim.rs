@@ -1,10 +1,11 @@
 //! `DefaultEstim`: trains the network as constructed (its default architecture), or the
 //! architecture of an `arch` file (the augment step after a supernet search), and evaluates it
-//! once.
+//! once. In a run directory it leaves the final model: `model.bpk` and `model.toml`.
 
 use super::search_loop::BestTracker;
+use super::trained_model::save_trained;
 use super::{
-    train_and_evaluate, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
+    train_and_evaluate_net, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
 use crate::{parse_args, register_estim, EstimError};
 use modnas_param_space::ArchDesc;
@@ -74,9 +75,14 @@ impl Estim for DefaultEstim {
             None => {
                 let t0 = Instant::now();
                 let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
-                let metrics =
-                    train_and_evaluate(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+                let (metrics, net) =
+                    train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
                 let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
+                if let Some(dir) = ctx.run_dir {
+                    let (train, valid) = (&ctx.data.train, &ctx.data.valid);
+                    let classes = train.classes.max(valid.classes);
+                    save_trained(dir, &net, &arch, train.shape, classes)?;
+                }
                 let trial = Trial {
                     index: 0,
                     arch,

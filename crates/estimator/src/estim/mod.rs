@@ -10,6 +10,7 @@ mod spos;
 mod subnet;
 mod supernet;
 mod supernet_problem;
+mod trained_model;
 mod trial_failure;
 
 pub use base::*;
@@ -20,3 +21,4 @@ pub use search_loop::*;
 pub use spos::*;
 pub use subnet::*;
 pub use supernet::*;
+pub use trained_model::{MODEL_FILE, MODEL_TOML};

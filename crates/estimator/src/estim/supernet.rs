@@ -261,13 +261,13 @@ impl SuperNetEstim {
     /// resuming, the newest checkpoint. Epochs in the journal after the checkpoint run again.
     fn resume_point(
         &self,
-        (checkpoint_dir, replay): (Option<&std::path::Path>, &[Trial]),
+        (run_dir, replay): (Option<&std::path::Path>, &[Trial]),
         model: NetBox,
         alphas: &[TensorParam],
         adam: &mut ArchAdam,
     ) -> Result<(NetBox, ModuleOptimizer, usize), EstimError> {
         let weights = self.weight_optimizer();
-        let found = checkpoint_dir.and_then(checkpoint::find);
+        let found = run_dir.and_then(checkpoint::find);
         let Some((dir, done)) = found.filter(|_| !replay.is_empty()) else {
             return Ok((model, weights, 0));
         };
@@ -352,7 +352,7 @@ impl Estim for SuperNetEstim {
         let per_epoch = w_data.len().div_ceil(self.args.batch_size);
         let total = per_epoch * self.args.epochs;
         let (mut model, mut weights, start) = self.resume_point(
-            (ctx.checkpoint_dir, ctx.replay),
+            (ctx.run_dir, ctx.replay),
             c.model,
             &alphas,
             optim.arch_adam(),
@@ -422,7 +422,7 @@ impl Estim for SuperNetEstim {
                 ctx.observer.on_trial(&trial)?;
             }
             ctx.observer.on_alphas(&snapshot(epoch, &named, &handles))?;
-            if let Some(dir) = ctx.checkpoint_dir {
+            if let Some(dir) = ctx.run_dir {
                 let state = SupernetState {
                     model,
                     weights,
