@@ -238,7 +238,7 @@ pub fn run_search_in(
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),
             reason: format!(
-                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, SuperNetEstim, DefaultEstim, TabularEstim, PredictorEstim)",
+                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, SuperNetEstim, SPOSEstim, DefaultEstim, TabularEstim, PredictorEstim)",
                 cfg.estim.search.type_name
             ),
         });

@@ -186,18 +186,44 @@ fn a_journal_from_another_search_is_caught_at_the_first_differing_proposal() {
     }
 }
 
+fn one_shot(estim: &str) -> Config {
+    cfg(&[
+        &format!("estim.search.type=\"{estim}\""),
+        "estim.search.args={ epochs = 2, batch_size = 16, trials = 5, round_trials = 2, recal_batches = 1 }",
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+        "optim.type=\"RegularizedEvolutionOptim\"",
+    ])
+}
+
 #[test]
-fn one_shot_runs_say_they_cannot_resume_yet() {
+fn an_spos_search_resumes_from_its_trained_supernet() {
+    let _serial = serial();
+    let c = one_shot("SPOSEstim");
+    let whole = tempfile::tempdir().unwrap();
+    run_search(&c, whole.path(), &mut |_| {}).unwrap();
+    let part = tempfile::tempdir().unwrap();
+    let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_search(&c, part.path(), &mut |t| {
+            if t.index == 2 {
+                panic!("killed");
+            }
+        })
+    }));
+    assert!(crash.is_err());
+    assert_eq!(read_journal(part.path()).unwrap().len(), 3);
+    let mut evaluated = vec![];
+    resume_search(part.path(), &[], &mut |t| evaluated.push(t.index)).unwrap();
+    assert_eq!(evaluated, vec![3, 4]);
+    assert_eq!(journal(part.path()), journal(whole.path()));
+}
+
+#[test]
+fn cars_runs_say_they_cannot_resume_yet() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    let c = cfg(&[
-        "estim.search.type=\"SPOSEstim\"",
-        "estim.search.args={ epochs = 1, batch_size = 16 }",
-        "construct.args.mixed_op=\"IndexMixedOp\"",
-    ]);
-    run_search(&c, dir.path(), &mut |_| {}).unwrap();
+    run_search(&one_shot("CARSEstim"), dir.path(), &mut |_| {}).unwrap();
     let msg = refusal(resume_search(dir.path(), &[], &mut |_| {}));
-    assert!(msg.contains("`SPOSEstim` does not resume yet"), "{msg}");
+    assert!(msg.contains("`CARSEstim` does not resume yet"), "{msg}");
 }
 
 const SUPERNET: &str = r#"

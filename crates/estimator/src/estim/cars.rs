@@ -39,7 +39,7 @@ impl Estim for CARSEstim {
                 round.clear();
             }
             round.push(arch.clone());
-            net.evaluate(ctx, arch)
+            net.evaluate(ctx, arch, index)
         })
     }
 }

@@ -24,19 +24,27 @@ fn fail(path: &Path, reason: impl std::fmt::Display) -> EstimError {
     EstimError::Checkpoint(format!("{}: {reason}", path.display()))
 }
 
-/// What a supernet search carries from epoch to epoch.
+/// What a supernet search carries from epoch to epoch (one-shot supernets have no α).
 pub(crate) struct SupernetState<'a> {
     pub model: NetBox,
     pub weights: ModuleOptimizer,
     pub alphas: &'a [TensorParam],
-    pub adam: &'a mut ArchAdam,
+    pub adam: Option<&'a mut ArchAdam>,
+}
+
+/// What a checkpoint holds, borrowed from the running search.
+pub(crate) struct Snapshot<'a> {
+    pub model: &'a NetBox,
+    pub weights: &'a ModuleOptimizer,
+    pub alphas: &'a [TensorParam],
+    pub adam: Option<&'a ArchAdam>,
 }
 
 /// Writes a checkpoint of `state` after `epochs_done` epochs into `run_dir`.
 pub(crate) fn save(
     run_dir: &Path,
     epochs_done: usize,
-    state: &SupernetState<'_>,
+    state: &Snapshot<'_>,
 ) -> Result<(), EstimError> {
     let staging = run_dir.join(STAGING);
     let _ = std::fs::remove_dir_all(&staging);
@@ -50,10 +58,10 @@ pub(crate) fn save(
         .weights
         .save(staging.join("weights.bpk"))
         .map_err(|e| fail(&staging, format!("weights.bpk: {e}")))?;
-    state
-        .adam
-        .save_state(state.alphas, &staging)
-        .map_err(|e| fail(&staging, e))?;
+    if let Some(adam) = state.adam {
+        adam.save_state(state.alphas, &staging)
+            .map_err(|e| fail(&staging, e))?;
+    }
     let text = format!("epochs_done = {epochs_done}\n");
     std::fs::write(staging.join(STATE), text).map_err(|e| fail(&staging, e))?;
     let (current, previous) = (run_dir.join(CURRENT), run_dir.join(PREVIOUS));
@@ -95,7 +103,13 @@ pub(crate) fn restore<'a>(
     let weights = weights
         .load(dir.join("weights.bpk"))
         .map_err(|e| fail(dir, format!("weights.bpk: {e}")))?;
-    adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
+    let adam = match adam {
+        Some(adam) => {
+            adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
+            Some(adam)
+        }
+        None => None,
+    };
     Ok(SupernetState {
         model,
         weights,

@@ -2,6 +2,7 @@
 //! `IndexMixedOp`s with uniformly sampled single paths, and evaluate a subnet with the
 //! inherited weights after batch-norm recalibration.
 
+use super::checkpoint::{self, Snapshot, SupernetState};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
 use crate::data::ImageDataset;
 use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
@@ -21,9 +22,10 @@ pub(crate) struct OneShot {
     space: DiscreteSpace,
     weights: ModuleOptimizer,
     estim: SuperNetEstim,
-    rng: StdRng,
+    seed: u64,
     recal_batches: usize,
-    step: usize,
+    epochs_done: usize,
+    per_epoch: usize,
     total_steps: usize,
 }
 
@@ -53,12 +55,62 @@ impl OneShot {
             space,
             weights: estim.weight_optimizer(),
             total_steps: per_epoch * total_epochs.max(1),
+            per_epoch,
             estim,
             net,
-            rng: StdRng::seed_from_u64(ctx.seed),
+            seed: ctx.seed,
             recal_batches,
-            step: 0,
+            epochs_done: 0,
         })
+    }
+
+    /// Loads the newest checkpoint in the run directory, if any (a resumed run); returns the
+    /// supernet epochs done.
+    pub fn resume(&mut self, ctx: &SearchContext<'_>) -> Result<usize, EstimError> {
+        let Some((dir, done)) = ctx.run_dir.and_then(checkpoint::find) else {
+            return Ok(0);
+        };
+        tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the one-shot supernet");
+        let fresh = self.estim.weight_optimizer();
+        let weights = std::mem::replace(&mut self.weights, fresh);
+        let mut restored = None;
+        replace_with::replace_with_or_abort(&mut self.net.model, |model| {
+            let state = SupernetState {
+                model: model.clone(),
+                weights,
+                alphas: &[],
+                adam: None,
+            };
+            match checkpoint::restore(&dir, state) {
+                Ok(s) => {
+                    restored = Some(Ok(s.weights));
+                    s.model
+                }
+                Err(e) => {
+                    restored = Some(Err(e));
+                    model
+                }
+            }
+        });
+        if let Some(result) = restored {
+            self.weights = result?;
+        }
+        self.epochs_done = done;
+        Ok(done)
+    }
+
+    /// Checkpoints the supernet into the run directory (when there is one).
+    pub fn checkpoint(&self, ctx: &SearchContext<'_>) -> Result<(), EstimError> {
+        let Some(dir) = ctx.run_dir else {
+            return Ok(());
+        };
+        let snapshot = Snapshot {
+            model: &self.net.model,
+            weights: &self.weights,
+            alphas: &[],
+            adam: None,
+        };
+        checkpoint::save(dir, self.epochs_done, &snapshot)
     }
 
     /// One epoch of single-path training: every batch runs a path drawn uniformly from the
@@ -69,17 +121,21 @@ impl OneShot {
         pool: Option<&[ArchDesc]>,
     ) -> Result<f64, EstimError> {
         let device = ctx.device;
+        // Each epoch draws from its own seed, so a resumed run repeats the uninterrupted one.
+        let epoch_seed = self.seed.wrapping_add(1 + self.epochs_done as u64);
+        device.seed(epoch_seed);
+        let mut rng = StdRng::seed_from_u64(epoch_seed);
         let loss_fn = CrossEntropyLossConfig::new().init(device);
         let data = &ctx.data.train;
         let batch = self.estim.args().batch_size;
         let mut order: Vec<usize> = (0..data.len()).collect();
-        order.shuffle(&mut self.rng);
+        order.shuffle(&mut rng);
         let mut loss_sum: Option<Tensor<1>> = None;
         let mut n = 0;
         for idx in order.chunks(batch) {
             let arch = match pool {
                 Some(p) if !p.is_empty() => p[n % p.len()].clone(),
-                _ => self.space.sample(&mut self.rng),
+                _ => self.space.sample(&mut rng),
             };
             self.net.apply(&arch)?;
             let (x, y) = data.batch(idx, device);
@@ -88,31 +144,37 @@ impl OneShot {
             if self.estim.args().grad_clip > 0.0 {
                 clip_grad_norm(&self.net.model, &mut grads, self.estim.args().grad_clip);
             }
-            let lr = self.estim.lr_at(self.step, self.total_steps);
+            let lr = self
+                .estim
+                .lr_at(self.epochs_done * self.per_epoch + n, self.total_steps);
             replace_with::replace_with_or_abort(&mut self.net.model, |m| {
                 self.weights.step(lr, m, grads)
             });
             let l = loss.detach();
             loss_sum = Some(loss_sum.map_or(l.clone(), |s| s + l));
-            self.step += 1;
             n += 1;
         }
+        self.epochs_done += 1;
         Ok(loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n.max(1) as f64))
     }
 
     /// Applies `arch`, recalibrates batch norm on `recal_batches` training batches (if any),
-    /// and evaluates the subnet on the validation split with the context's metrics.
+    /// and evaluates the subnet on the validation split with the context's metrics. The
+    /// batches are drawn with trial `index`'s seed, and recalibration recomputes the
+    /// statistics outright, so the result does not depend on the trials before.
     pub fn evaluate(
         &mut self,
         ctx: &SearchContext<'_>,
         arch: &ArchDesc,
+        index: usize,
     ) -> Result<MetricMap, EstimError> {
         self.net.apply(arch)?;
         let batch = self.estim.args().batch_size;
         if self.recal_batches > 0 {
             let data: &ImageDataset = &ctx.data.train;
             let mut idx: Vec<usize> = (0..data.len()).collect();
-            idx.shuffle(&mut self.rng);
+            let mut rng = StdRng::seed_from_u64(self.seed ^ (0x5EED_0000 + index as u64));
+            idx.shuffle(&mut rng);
             idx.truncate(self.recal_batches * batch);
             let (x, _) = data.batch(&idx, ctx.device);
             replace_with::replace_with_or_abort(&mut self.net.model, |m| {

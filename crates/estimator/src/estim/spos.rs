@@ -71,6 +71,10 @@ pub struct SPOSEstim {
 }
 
 impl Estim for SPOSEstim {
+    fn resumable(&self) -> bool {
+        true
+    }
+
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let epochs = self.args.epochs;
         let mut net = OneShot::new(
@@ -80,11 +84,14 @@ impl Estim for SPOSEstim {
             epochs,
             self.args.recal_batches,
         )?;
-        for epoch in 0..epochs {
+        for epoch in net.resume(ctx)?..epochs {
             let loss = net.train_epoch(ctx, None)?;
+            net.checkpoint(ctx)?;
             tracing::info!(epoch, loss, "SPOS supernet epoch");
         }
-        search_loop(ctx, &self.search, |ctx, arch, _| net.evaluate(ctx, arch))
+        search_loop(ctx, &self.search, |ctx, arch, index| {
+            net.evaluate(ctx, arch, index)
+        })
     }
 }
 

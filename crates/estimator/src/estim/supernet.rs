@@ -5,7 +5,7 @@
 //! After each epoch the exported architecture and the supernet's validation accuracy are
 //! recorded as a trial, and α as an [`AlphaSnapshot`].
 
-use super::checkpoint::{self, SupernetState};
+use super::checkpoint::{self, Snapshot, SupernetState};
 pub use super::supernet_problem::Batch;
 use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
@@ -267,8 +267,9 @@ impl SuperNetEstim {
         adam: &mut ArchAdam,
     ) -> Result<(NetBox, ModuleOptimizer, usize), EstimError> {
         let weights = self.weight_optimizer();
-        let found = run_dir.and_then(checkpoint::find);
-        let Some((dir, done)) = found.filter(|_| !replay.is_empty()) else {
+        // A new run starts in a directory without checkpoints (an overwrite removes them), so
+        // a checkpoint means this run is resuming.
+        let Some((dir, done)) = run_dir.and_then(checkpoint::find) else {
             return Ok((model, weights, 0));
         };
         if done > replay.len() || done > self.args.epochs {
@@ -284,7 +285,7 @@ impl SuperNetEstim {
             model,
             weights,
             alphas,
-            adam,
+            adam: Some(adam),
         };
         let state = checkpoint::restore(&dir, state)?;
         Ok((state.model, state.weights, done))
@@ -423,14 +424,13 @@ impl Estim for SuperNetEstim {
             }
             ctx.observer.on_alphas(&snapshot(epoch, &named, &handles))?;
             if let Some(dir) = ctx.run_dir {
-                let state = SupernetState {
-                    model,
-                    weights,
+                let snapshot = Snapshot {
+                    model: &model,
+                    weights: &weights,
                     alphas: &alphas,
-                    adam: optim.arch_adam(),
+                    adam: Some(optim.arch_adam()),
                 };
-                checkpoint::save(dir, epoch + 1, &state)?;
-                (model, weights) = (state.model, state.weights);
+                checkpoint::save(dir, epoch + 1, &snapshot)?;
             }
             last = Some(trial);
         }
