@@ -1,34 +1,15 @@
 //! DARTS's final training: the auxiliary head learns through the trainer's loss, drop-path
 //! follows the trainer's progress, and the shipped search → augment configs run end to end.
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
+mod common;
+use burn::module::Module;
+use burn::tensor::Device;
+use common::{serial, trainable};
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::synthetic;
 use modnas::estim::ImageClsTrainer;
 use modnas::models::{DARTSNet, DropPathSchedule};
 use modnas::{run_search, Config};
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn weights<M: Module>(m: &M) -> Vec<f32> {
-    struct Flat(Vec<f32>);
-    impl ModuleVisitor for Flat {
-        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-            if p.is_require_grad() {
-                self.0
-                    .extend(p.val().into_data().try_to_vec_as::<f32>().unwrap());
-            }
-        }
-    }
-    let mut f = Flat(vec![]);
-    m.visit(&mut f);
-    f.0
-}
 
 fn fixed_darts(device: &Device, f: impl FnOnce(DARTSNet) -> DARTSNet) -> NetBox {
     let net = f(DARTSNet::new(1, 3, 4, 3, 2, device).unwrap());
@@ -45,9 +26,9 @@ fn trainer(extra: &str) -> ImageClsTrainer {
     ImageClsTrainer::from_args(&toml::from_str(&text).unwrap()).unwrap()
 }
 
-fn aux_weights(net: &NetBox) -> Vec<f32> {
+fn aux_trainable(net: &NetBox) -> Vec<f32> {
     let darts = net.downcast_ref::<DARTSNet>().unwrap();
-    weights(darts.auxiliary().expect("the net has an auxiliary head"))
+    trainable(darts.auxiliary().expect("the net has an auxiliary head"))
 }
 
 #[test]
@@ -58,12 +39,12 @@ fn the_auxiliary_loss_trains_the_auxiliary_head_only_when_weighted() {
     let data = synthetic(48, 3, 1, 8, 1);
     for (weight, learns) in [(0.4, true), (0.0, false)] {
         let net = fixed_darts(&device, |n| n.with_auxiliary(3, &device).unwrap());
-        let (aux0, body0) = (aux_weights(&net), weights(&net));
+        let (aux0, body0) = (aux_trainable(&net), trainable(&net));
         let trainer = trainer(&format!("aux_weight = {weight}"));
         let (net, loss) = trainer.train(net, &data, 1, &device, 0);
         assert!(loss.is_finite());
-        assert_ne!(weights(&net), body0, "the body always trains");
-        assert_eq!(aux_weights(&net) != aux0, learns, "aux_weight = {weight}");
+        assert_ne!(trainable(&net), body0, "the body always trains");
+        assert_eq!(aux_trainable(&net) != aux0, learns, "aux_weight = {weight}");
     }
 }
 

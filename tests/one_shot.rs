@@ -1,19 +1,15 @@
 //! Batch-norm recalibration and the one-shot estimators (SPOS, CARS).
 
+mod common;
 use burn::module::Module;
 use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::{Device, Distribution, Tensor};
+use common::serial;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::{load_data, ImageDataset};
 use modnas::estim::{recalibrate_bn, running_stats, ImageClsTrainer};
 use modnas::models::ConvNet;
 use modnas::{run_search, Config};
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn to_vec(t: Tensor<1>) -> Vec<f32> {
     t.into_data().try_to_vec_as::<f32>().unwrap()

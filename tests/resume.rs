@@ -1,6 +1,8 @@
 //! Resuming interrupted runs from their journal: nothing lost, nothing evaluated twice, the same
 //! result as an uninterrupted run; and every way a run directory can be refused.
 
+mod common;
+use common::{serial, DARTS_SEARCH};
 use modnas::{read_journal, resume_search, run_search, run_search_in, Config, RunMode};
 use std::path::Path;
 
@@ -23,12 +25,6 @@ args = { epochs = 1, trials = 7 }
 [trainer]
 args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
 "#;
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn cfg(overrides: &[&str]) -> Config {
     let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
@@ -226,24 +222,6 @@ fn cars_runs_say_they_cannot_resume_yet() {
     assert!(msg.contains("`CARSEstim` does not resume yet"), "{msg}");
 }
 
-const SUPERNET: &str = r#"
-seed = 5
-[data]
-type = "Synthetic"
-args = { n = 48, classes = 3, size = 8 }
-[model]
-type = "DARTSNet"
-args = { channels = 4, layers = 3, nodes = 2 }
-[construct.args]
-mixed_op = "DARTSMixedOp"
-candidates = ["NIL", "MAX", "IDT", "SC3"]
-[optim]
-type = "DARTSOptim"
-[estim.search]
-type = "SuperNetEstim"
-args = { epochs = 3, batch_size = 16 }
-"#;
-
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
@@ -259,8 +237,9 @@ fn a_supernet_search_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
         let overrides = [
             format!("construct.args.mixed_op=\"{op}\""),
             format!("optim.type=\"{optim}\""),
+            "estim.search.args.epochs=3".to_string(),
         ];
-        let c = Config::from_toml(SUPERNET, &overrides).unwrap();
+        let c = Config::from_toml(DARTS_SEARCH, &overrides).unwrap();
         let whole = tempfile::tempdir().unwrap();
         run_search(&c, whole.path(), &mut |_| {}).unwrap();
         assert!(whole.path().join("checkpoint/model.bpk").exists());

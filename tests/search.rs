@@ -1,5 +1,7 @@
 //! End-to-end searches on synthetic data: trial records, best arch, budgets, determinism.
 
+mod common;
+use common::serial;
 use modnas::{run_search, Config};
 
 const BASE: &str = r#"
@@ -20,14 +22,6 @@ args = { epochs = 1, trials = 4 }
 [trainer]
 args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
 "#;
-
-/// Burn seeds weight initialisation per device, process-wide: runs in parallel test threads
-/// would interleave their draws, so the tests of this file run one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)

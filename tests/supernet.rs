@@ -1,10 +1,12 @@
 //! Weight-sharing search: separation of weight and α steps, convergence of DARTS and GDAS on
 //! a task with one right candidate, every method end to end, and export → augment.
 
-use burn::module::{Module, ModuleVisitor, Param};
+mod common;
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Int, Tensor};
+use common::{serial, trainable, DARTS_SEARCH as SEARCH};
 use modnas::construct::{
     construct, list_slots, register_candidate, CandidateBox, CandidateSets, ConstructError, Cost,
     MixedHandle, NasModule, NetBox, Slot, SlotSpec,
@@ -17,28 +19,6 @@ use modnas::optim::{build_optim, ArchProblem, Backward, OptimError, Split};
 use modnas::param_space::TensorParam;
 use modnas::{run_search, Config};
 use rand::{rngs::StdRng, SeedableRng};
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Every trainable weight of a model, flattened (BN running statistics excluded).
-fn trainable<M: Module>(m: &M) -> Vec<f32> {
-    struct Flat(Vec<f32>);
-    impl ModuleVisitor for Flat {
-        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-            if p.is_require_grad() {
-                self.0
-                    .extend(p.val().into_data().try_to_vec_as::<f32>().unwrap());
-            }
-        }
-    }
-    let mut f = Flat(vec![]);
-    m.visit(&mut f);
-    f.0
-}
 
 fn alphas_of(space: &modnas::param_space::ParamSpace) -> Vec<TensorParam> {
     space.tensor_params().into_iter().map(|(_, t)| t).collect()
@@ -219,24 +199,6 @@ fn darts_and_gdas_put_the_largest_alpha_on_the_right_candidate() {
         assert!(w[2] > 0.5, "{optim}: weights {w:?}");
     }
 }
-
-const SEARCH: &str = r#"
-seed = 5
-[data]
-type = "Synthetic"
-args = { n = 48, classes = 3, size = 8 }
-[model]
-type = "DARTSNet"
-args = { channels = 4, layers = 3, nodes = 2 }
-[construct.args]
-mixed_op = "DARTSMixedOp"
-candidates = ["NIL", "MAX", "IDT", "SC3"]
-[optim]
-type = "DARTSOptim"
-[estim.search]
-type = "SuperNetEstim"
-args = { epochs = 2, batch_size = 16 }
-"#;
 
 fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)

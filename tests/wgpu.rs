@@ -7,17 +7,13 @@
 //! ```
 #![cfg(feature = "wgpu")]
 
+mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
+use common::serial;
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::models::DARTSNet;
 use modnas::{run_search, Config};
-
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn wgpu() -> Device {
     Device::wgpu(Default::default())

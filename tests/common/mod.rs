@@ -1,0 +1,47 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test binary uses a part
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+
+/// Burn seeds weight initialisation per device, process-wide: tests that train run one at a
+/// time, so that parallel test threads do not interleave their draws.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every trainable weight of a model, flattened (BN running statistics excluded).
+pub fn trainable<M: Module>(m: &M) -> Vec<f32> {
+    struct Flat(Vec<f32>);
+    impl ModuleVisitor for Flat {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            if p.is_require_grad() {
+                self.0
+                    .extend(p.val().into_data().try_to_vec_as::<f32>().unwrap());
+            }
+        }
+    }
+    let mut f = Flat(vec![]);
+    m.visit(&mut f);
+    f.0
+}
+
+/// A small DARTS supernet search on synthetic data: 3 cells of 2 nodes, C = 4, 2 epochs.
+pub const DARTS_SEARCH: &str = r#"
+seed = 5
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 3, size = 8 }
+[model]
+type = "DARTSNet"
+args = { channels = 4, layers = 3, nodes = 2 }
+[construct.args]
+mixed_op = "DARTSMixedOp"
+candidates = ["NIL", "MAX", "IDT", "SC3"]
+[optim]
+type = "DARTSOptim"
+[estim.search]
+type = "SuperNetEstim"
+args = { epochs = 2, batch_size = 16 }
+"#;
