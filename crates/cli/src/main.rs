@@ -85,7 +85,8 @@ fn default_out(config: &std::path::Path) -> PathBuf {
 }
 
 /// Logs go to stderr (level from `MODNAS_LOG`, default `warn`) and, for a search, also to
-/// `RUN_DIR/modnas.log` at `info` (or `MODNAS_LOG`), appended across resumes.
+/// `RUN_DIR/modnas.log` at `info` (or `MODNAS_LOG`), appended across resumes, once the run
+/// has created its directory.
 fn init_logging(run_dir: Option<&Path>) {
     use tracing_subscriber::{
         fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer,
@@ -93,19 +94,22 @@ fn init_logging(run_dir: Option<&Path>) {
     let filter = |default: &str| {
         EnvFilter::try_from_env("MODNAS_LOG").unwrap_or_else(|_| EnvFilter::new(default))
     };
-    let file = run_dir.and_then(|dir| {
-        std::fs::create_dir_all(dir).ok()?;
+    // The log file is opened per event and never creates the directory: a run refused before
+    // it starts leaves nothing behind.
+    let file_layer = run_dir.map(|dir| {
         let path = dir.join("modnas.log");
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok()
-    });
-    let file_layer = file.map(|f| {
         fmt::layer()
             .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(f))
+            .with_writer(move || -> Box<dyn std::io::Write> {
+                match std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(&path)
+                {
+                    Ok(f) => Box::new(f),
+                    Err(_) => Box::new(std::io::sink()),
+                }
+            })
             .with_filter(filter("info"))
     });
     let stderr_layer = fmt::layer()

@@ -25,6 +25,7 @@ fn bad_input_exits_with_code_two_and_one_line() {
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, CONFIG).unwrap();
     let out = modnas()
+        .current_dir(dir.path())
         .args(["search", "-q", "-c"])
         .arg(&cfg)
         .args(["-o", "optim.type=Nope"])
@@ -34,6 +35,10 @@ fn bad_input_exits_with_code_two_and_one_line() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("unknown optimizer `Nope`"), "{err}");
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run writes nothing"
+    );
     let missing = modnas()
         .args(["search", "-c", "/no/such/file.toml"])
         .output()
