@@ -6,7 +6,7 @@
 
 use crate::EstimError;
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
+use burn::optim::{ModuleOptimizer, SgdConfig};
 use modnas_construct::NetBox;
 use modnas_optim::ArchAdam;
 use modnas_param_space::TensorParam;
@@ -22,14 +22,6 @@ pub const CHECKPOINT_DIRS: [&str; 3] = [CURRENT, PREVIOUS, STAGING];
 
 fn fail(path: &Path, reason: impl std::fmt::Display) -> EstimError {
     EstimError::Checkpoint(format!("{}: {reason}", path.display()))
-}
-
-/// What a supernet search carries from epoch to epoch (one-shot supernets have no α).
-pub(crate) struct SupernetState<'a> {
-    pub model: NetBox,
-    pub weights: ModuleOptimizer,
-    pub alphas: &'a [TensorParam],
-    pub adam: Option<&'a mut ArchAdam>,
 }
 
 /// What a checkpoint holds, borrowed from the running search.
@@ -86,34 +78,26 @@ pub(crate) fn find(run_dir: &Path) -> Option<(PathBuf, usize)> {
         .find_map(|dir| epochs_done(&dir).map(|n| (dir, n)))
 }
 
-/// Loads the checkpoint in `dir` into `state` (built fresh, of the same architecture).
-pub(crate) fn restore<'a>(
+/// Loads the checkpoint in `dir` into a search's state, built fresh with the same
+/// architecture: `model` and `weights` are replaced, `alphas` (and `adam`'s state, when the
+/// search has α) take the saved values and ids.
+pub(crate) fn restore(
     dir: &Path,
-    state: SupernetState<'a>,
-) -> Result<SupernetState<'a>, EstimError> {
-    let SupernetState {
-        model,
-        weights,
-        alphas,
-        adam,
-    } = state;
-    let model = model
+    model: &mut NetBox,
+    weights: &mut ModuleOptimizer,
+    alphas: &[TensorParam],
+    adam: Option<&mut ArchAdam>,
+) -> Result<(), EstimError> {
+    // Cloning a module shares its tensors; the clone is replaced by the loaded one.
+    *model = model
+        .clone()
         .try_load_file(dir.join("model.bpk"))
         .map_err(|e| fail(dir, format!("model.bpk: {e}")))?;
-    let weights = weights
+    *weights = std::mem::replace(weights, SgdConfig::new().init())
         .load(dir.join("weights.bpk"))
         .map_err(|e| fail(dir, format!("weights.bpk: {e}")))?;
-    let adam = match adam {
-        Some(adam) => {
-            adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
-            Some(adam)
-        }
-        None => None,
-    };
-    Ok(SupernetState {
-        model,
-        weights,
-        alphas,
-        adam,
-    })
+    if let Some(adam) = adam {
+        adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
+    }
+    Ok(())
 }

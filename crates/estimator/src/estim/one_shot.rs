@@ -2,7 +2,7 @@
 //! `IndexMixedOp`s with uniformly sampled single paths, and evaluate a subnet with the
 //! inherited weights after batch-norm recalibration.
 
-use super::checkpoint::{self, Snapshot, SupernetState};
+use super::checkpoint::{self, Snapshot};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
 use crate::data::ImageDataset;
 use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
@@ -71,30 +71,7 @@ impl OneShot {
             return Ok(0);
         };
         tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the one-shot supernet");
-        let fresh = self.estim.weight_optimizer();
-        let weights = std::mem::replace(&mut self.weights, fresh);
-        let mut restored = None;
-        replace_with::replace_with_or_abort(&mut self.net.model, |model| {
-            let state = SupernetState {
-                model: model.clone(),
-                weights,
-                alphas: &[],
-                adam: None,
-            };
-            match checkpoint::restore(&dir, state) {
-                Ok(s) => {
-                    restored = Some(Ok(s.weights));
-                    s.model
-                }
-                Err(e) => {
-                    restored = Some(Err(e));
-                    model
-                }
-            }
-        });
-        if let Some(result) = restored {
-            self.weights = result?;
-        }
+        checkpoint::restore(&dir, &mut self.net.model, &mut self.weights, &[], None)?;
         self.epochs_done = done;
         Ok(done)
     }

@@ -5,7 +5,7 @@
 //! After each epoch the exported architecture and the supernet's validation accuracy are
 //! recorded as a trial, and α as an [`AlphaSnapshot`].
 
-use super::checkpoint::{self, Snapshot, SupernetState};
+use super::checkpoint::{self, Snapshot};
 pub use super::supernet_problem::Batch;
 use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
@@ -262,11 +262,11 @@ impl SuperNetEstim {
     fn resume_point(
         &self,
         (run_dir, replay): (Option<&std::path::Path>, &[Trial]),
-        model: NetBox,
+        mut model: NetBox,
         alphas: &[TensorParam],
         adam: &mut ArchAdam,
     ) -> Result<(NetBox, ModuleOptimizer, usize), EstimError> {
-        let weights = self.weight_optimizer();
+        let mut weights = self.weight_optimizer();
         // A new run starts in a directory without checkpoints (an overwrite removes them), so
         // a checkpoint means this run is resuming.
         let Some((dir, done)) = run_dir.and_then(checkpoint::find) else {
@@ -281,14 +281,8 @@ impl SuperNetEstim {
             )));
         }
         tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the supernet");
-        let state = SupernetState {
-            model,
-            weights,
-            alphas,
-            adam: Some(adam),
-        };
-        let state = checkpoint::restore(&dir, state)?;
-        Ok((state.model, state.weights, done))
+        checkpoint::restore(&dir, &mut model, &mut weights, alphas, Some(adam))?;
+        Ok((model, weights, done))
     }
 }
 
