@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example bench_ops -- [--device cpu|wgpu] [--batch 64] [--channels 16]
-//!     [--size 32] [--reps 5]
+//!     [--size 32] [--reps 5] [--json out.json]
 //! ```
 
 use anyhow::{bail, Context, Result};
@@ -19,6 +19,7 @@ use std::time::Instant;
 fn main() -> Result<()> {
     let (mut device, mut batch, mut channels, mut size, mut reps) =
         ("cpu".to_string(), 64usize, 16usize, 32usize, 5usize);
+    let mut json = None::<String>;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -35,9 +36,14 @@ fn main() -> Result<()> {
             "--channels" => channels = num()?,
             "--size" => size = num()?,
             "--reps" => reps = num()?,
-            other => bail!("unknown flag {other}"),
+            "--json" => json = Some(value.clone()),
+            other => bail!(
+                "unknown flag {other}; known: --device --batch --channels --size --reps --json"
+            ),
         }
     }
+    let device_name = device.clone();
+    let mut rows = vec![];
     let device = BackendConfig {
         device: device.clone(),
         index: 0,
@@ -73,6 +79,7 @@ fn main() -> Result<()> {
             total[k] += row[k];
         }
         println!("{op:<6} {:>12.2} {:>12.2}", row[0], row[1]);
+        rows.push(serde_json::json!({ "name": op, "kind": "op", "stride1_ms": row[0], "stride2_ms": row[1] }));
     }
     println!("{:<6} {:>12.2} {:>12.2}", "sum", total[0], total[1]);
     // The layers the separable convolutions are made of.
@@ -95,6 +102,14 @@ fn main() -> Result<()> {
             })?;
         }
         println!("{layer:<6} {:>12.2} {:>12.2}", row[0], row[1]);
+        rows.push(serde_json::json!({ "name": layer, "kind": "layer", "stride1_ms": row[0], "stride2_ms": row[1] }));
+    }
+    if let Some(path) = json {
+        let out = serde_json::json!({
+            "bench": "ops", "device": device_name, "batch": batch, "channels": channels,
+            "size": size, "reps": reps, "rows": rows,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
     }
     Ok(())
 }

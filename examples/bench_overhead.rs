@@ -6,7 +6,7 @@
 //!    (goal ≤ 1 µs), and the cost of one slot swap on a constructed model.
 //!
 //! ```text
-//! cargo run --release --example bench_overhead
+//! cargo run --release --example bench_overhead [-- --json out.json]
 //! ```
 
 use burn::module::Module;
@@ -97,6 +97,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let json = match args.as_slice() {
+        [] => None,
+        [flag, path] if flag == "--json" => Some(path.clone()),
+        other => anyhow::bail!("unknown arguments {other:?}; known: --json PATH"),
+    };
     let device = Device::default().autodiff();
     let mut slot_net = construct(
         NetBox::new("", ConvNet::new(1, 10, &CHANNELS, &STRIDES, &device)),
@@ -167,9 +173,16 @@ fn main() -> anyhow::Result<()> {
         let v = if i % 2 == 0 { "NC5" } else { "NC3" };
         c.apply(&[("convs.1", v)].into_iter().collect::<ArchDesc>())?;
     }
-    println!(
-        "slot swap via transform (build candidate + edit model): {:.1} us per swap",
-        t0.elapsed().as_secs_f64() / swaps as f64 * 1e6
-    );
+    let swap_us = t0.elapsed().as_secs_f64() / swaps as f64 * 1e6;
+    println!("slot swap via transform (build candidate + edit model): {swap_us:.1} us per swap");
+    if let Some(path) = json {
+        let out = serde_json::json!({
+            "bench": "overhead",
+            "train_step_ms": { "slot_built": s * 1e3, "hand_written": h * 1e3, "ratio": s / h },
+            "transform_us_per_update": per_update * 1e6,
+            "slot_swap_us": swap_us,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
+    }
     Ok(())
 }

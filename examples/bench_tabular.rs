@@ -3,13 +3,24 @@
 //! optimizer `step`, through the same search routine as every run (goal ≥ 100k/s).
 //!
 //! ```text
-//! cargo run --release --example bench_tabular
+//! cargo run --release --example bench_tabular [-- --json out.json]
 //! ```
 
 use modnas::estim::tabular::write_synthetic_nb201_table;
 use modnas::{run_search, Config};
 
+/// The value of `--json PATH`, the only flag.
+fn json_path() -> anyhow::Result<Option<String>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(None),
+        [flag, path] if flag == "--json" => Ok(Some(path.clone())),
+        other => anyhow::bail!("unknown arguments {other:?}; known: --json PATH"),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    let json = json_path()?;
     let dir = tempfile::tempdir()?;
     let table = dir.path().join("nb201.csv");
     write_synthetic_nb201_table(&table, 0)?;
@@ -31,10 +42,16 @@ fn main() -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {})?;
     let secs = start.elapsed().as_secs_f64();
+    let per_s = run.outcome.trials as f64 / secs;
     println!(
-        "RegularizedEvolutionOptim + TabularEstim (NB201, {} trials, journal written): {:.0} proposals/s (goal >= 100000)",
+        "RegularizedEvolutionOptim + TabularEstim (NB201, {} trials, journal written): {per_s:.0} proposals/s (goal >= 100000)",
         run.outcome.trials,
-        run.outcome.trials as f64 / secs
     );
+    if let Some(path) = json {
+        let out = serde_json::json!({
+            "bench": "tabular", "trials": run.outcome.trials, "proposals_per_s": per_s,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&out)?)?;
+    }
     Ok(())
 }

@@ -9,6 +9,67 @@ use plotters::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+/// The objective of a run's config: `estim.search.args.objective` (default `acc`) and
+/// whether it is maximised (`mode`, default `max`).
+pub(crate) fn objective_of(cfg: &Config) -> (String, bool) {
+    let args = &cfg.estim.search.args;
+    let key = args
+        .get("objective")
+        .and_then(|v| v.as_str())
+        .unwrap_or("acc");
+    let max = args.get("mode").and_then(|v| v.as_str()) != Some("min");
+    (key.to_string(), max)
+}
+
+/// A successful trial's objective value.
+fn objective_value(key: &str, t: &Trial) -> Option<f64> {
+    let v = *t.metrics.get(key)?;
+    (t.error.is_none() && !v.is_nan()).then_some(v)
+}
+
+/// The best-so-far objective of a search, built trial by trial as the run records them (so
+/// drawing it at the end needs no second read of the journal).
+#[derive(Clone, Debug)]
+pub struct ProgressCurve {
+    key: String,
+    max: bool,
+    seconds: f64,
+    best: Option<f64>,
+    points: Vec<(usize, f64, f64)>,
+}
+
+impl ProgressCurve {
+    /// An empty curve of the objective `key`, maximised when `max`.
+    pub fn new(key: &str, max: bool) -> Self {
+        Self {
+            key: key.to_string(),
+            max,
+            seconds: 0.0,
+            best: None,
+            points: vec![],
+        }
+    }
+
+    /// Adds the next trial.
+    pub fn push(&mut self, t: &Trial) {
+        self.seconds += t.seconds;
+        if let Some(v) = objective_value(&self.key, t) {
+            let better = |b: f64| if self.max { v > b } else { v < b };
+            if self.best.is_none_or(better) {
+                self.best = Some(v);
+            }
+        }
+        if let Some(b) = self.best {
+            self.points.push((t.index, self.seconds, b));
+        }
+    }
+
+    /// (trial index, cumulative seconds, best so far), one per trial from the first success.
+    pub fn points(&self) -> &[(usize, f64, f64)] {
+        &self.points
+    }
+}
+
 /// A run's summary.
 #[derive(Debug)]
 pub struct RunReport {
@@ -28,32 +89,17 @@ impl RunReport {
     /// Reads the report of the run in `dir`.
     pub fn load(dir: &Path) -> Result<Self, ModnasError> {
         let cfg = Config::from_file(dir.join(CONFIG_FILE), &[])?;
-        let args = &cfg.estim.search.args;
-        let key = args
-            .get("objective")
-            .and_then(|v| v.as_str())
-            .unwrap_or("acc");
-        let max = args.get("mode").and_then(|v| v.as_str()) != Some("min");
         Ok(Self {
             dir: dir.to_path_buf(),
             estim: cfg.estim.search.type_name.clone(),
             optim: cfg.optim.type_name.clone(),
-            objective: (key.to_string(), max),
+            objective: objective_of(&cfg),
             trials: read_journal(dir)?,
         })
     }
 
     fn value(&self, t: &Trial) -> Option<f64> {
-        let v = *t.metrics.get(&self.objective.0)?;
-        (t.error.is_none() && !v.is_nan()).then_some(v)
-    }
-
-    fn better(&self, a: f64, b: f64) -> bool {
-        if self.objective.1 {
-            a > b
-        } else {
-            a < b
-        }
+        objective_value(&self.objective.0, t)
     }
 
     /// The successful trials, best first.
@@ -77,20 +123,9 @@ impl RunReport {
     /// Best-so-far objective after each trial: (trial index, cumulative seconds, best), from
     /// the first successful trial on.
     pub fn best_so_far(&self) -> Vec<(usize, f64, f64)> {
-        let (mut seconds, mut best) = (0.0, None::<f64>);
-        let mut out = vec![];
-        for t in &self.trials {
-            seconds += t.seconds;
-            if let Some(v) = self.value(t) {
-                if best.is_none_or(|b| self.better(v, b)) {
-                    best = Some(v);
-                }
-            }
-            if let Some(b) = best {
-                out.push((t.index, seconds, b));
-            }
-        }
-        out
+        let mut curve = ProgressCurve::new(&self.objective.0, self.objective.1);
+        self.trials.iter().for_each(|t| curve.push(t));
+        curve.points
     }
 
     /// The summary as text: counts, time, and the `top` best trials.
@@ -138,13 +173,30 @@ fn plot_error(path: &Path, reason: impl std::fmt::Display) -> ModnasError {
 /// the cumulative evaluation time into `dir/progress-<objective>.svg`; returns that path.
 pub fn plot_progress(dir: &Path) -> Result<PathBuf, ModnasError> {
     let report = RunReport::load(dir)?;
-    let curve = report.best_so_far();
-    let key = &report.objective.0;
+    let mut curve = ProgressCurve::new(&report.objective.0, report.objective.1);
+    report.trials.iter().for_each(|t| curve.push(t));
+    plot_curve(dir, &curve)
+}
+
+/// Draws `curve` into `dir/progress-<objective>.svg` (see [`plot_progress`]).
+pub fn plot_curve(dir: &Path, curve: &ProgressCurve) -> Result<PathBuf, ModnasError> {
+    let (key, curve) = (&curve.key, &curve.points);
     let out = dir.join(format!("progress-{key}.svg"));
     if curve.is_empty() {
         return Err(plot_error(&out, "no successful trial recorded"));
     }
-    draw_progress(&out, key, &curve)?;
+    // The curve is a staircase: its corners (each improvement) and the last point draw it
+    // whole, where a point per trial would make a long search's SVG huge.
+    let corners: Vec<(usize, f64, f64)> = curve
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || *i + 1 == curve.len() || c.2 != curve[i - 1].2)
+        .flat_map(|(i, c)| {
+            let before = (i > 0).then(|| (c.0, c.1, curve[i - 1].2));
+            before.into_iter().chain([*c])
+        })
+        .collect();
+    draw_progress(&out, key, &corners)?;
     Ok(out)
 }
 

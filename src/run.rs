@@ -3,6 +3,7 @@
 //! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
 
 use crate::error::AtKey;
+use crate::report::{objective_of, plot_curve, ProgressCurve};
 use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
 use crate::{Config, ModnasError, RunMode};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
@@ -34,6 +35,8 @@ struct Journal<'a> {
     /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
     /// last checkpoint, and their α are not written twice.
     alphas_done: usize,
+    /// The best-so-far curve, drawn at the end.
+    curve: ProgressCurve,
 }
 
 impl TrialObserver for Journal<'_> {
@@ -42,6 +45,7 @@ impl TrialObserver for Journal<'_> {
         writeln!(self.file, "{line}")
             .and_then(|_| self.file.flush())
             .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
+        self.curve.push(trial);
         (self.on_trial)(trial);
         Ok(())
     }
@@ -258,6 +262,12 @@ pub fn run_search_in(
         path: journal_path,
         on_trial,
         alphas_done: complete_lines(dir, "alphas.jsonl")?,
+        curve: {
+            let (key, max) = objective_of(cfg);
+            let mut curve = ProgressCurve::new(&key, max);
+            replay.iter().for_each(|t| curve.push(t));
+            curve
+        },
     };
     let builder = || -> Result<Constructed<NetBox>, EstimError> {
         let m = model.ok_or_else(|| EstimError::InvalidArgs {
@@ -290,7 +300,7 @@ pub fn run_search_in(
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {
         write_atomic(&dir.join("best.toml"), &best_toml(best))?;
-        let svg = crate::plot_progress(dir)?;
+        let svg = plot_curve(dir, &journal.curve)?;
         tracing::info!(plot = %svg.display(), "best-so-far curve drawn");
     }
     if let Some(front) = optim.pareto_front() {
