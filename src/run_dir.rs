@@ -52,7 +52,8 @@ pub enum RunMode {
     Resume,
 }
 
-fn refuse(dir: &Path, reason: impl Into<String>) -> ModnasError {
+/// The error for a run directory that cannot be used as asked.
+pub(crate) fn refuse(dir: &Path, reason: impl Into<String>) -> ModnasError {
     ModnasError::RunDir {
         path: dir.display().to_string(),
         reason: reason.into(),
@@ -111,6 +112,15 @@ fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
     Ok(())
 }
 
+/// Cuts the record at `path` to its first `len` bytes (an unfinished last line).
+fn truncate(path: &Path, len: u64) -> Result<(), ModnasError> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(len))
+        .map_err(|e| ModnasError::io(path, e))
+}
+
 /// The number of complete lines of the record `dir/name`; an unfinished last line (a crash
 /// while writing) is cut off, so appending goes on at a line start.
 pub(crate) fn complete_lines(dir: &Path, name: &str) -> Result<usize, ModnasError> {
@@ -122,11 +132,7 @@ pub(crate) fn complete_lines(dir: &Path, name: &str) -> Result<usize, ModnasErro
     };
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
     if complete < text.len() {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|f| f.set_len(complete as u64))
-            .map_err(|e| ModnasError::io(&path, e))?;
+        truncate(&path, complete as u64)?;
     }
     Ok(text[..complete].lines().count())
 }
@@ -241,11 +247,7 @@ fn repair_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
             trials = trials.len(),
             "dropping the journal's unfinished last line"
         );
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .and_then(|f| f.set_len(complete_len))
-            .map_err(|e| ModnasError::io(&path, e))?;
+        truncate(&path, complete_len)?;
     }
     Ok(trials)
 }

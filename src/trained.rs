@@ -10,7 +10,7 @@
 //! # }
 //! ```
 
-use crate::run_dir::CONFIG_FILE;
+use crate::run_dir::{refuse, CONFIG_FILE};
 use crate::{Config, ModnasError};
 use burn::module::Module;
 use burn::tensor::Device;
@@ -18,29 +18,22 @@ use modnas_construct::{build_model, construct, ModelInput, NetBox};
 use modnas_estim::{read_arch_file, MODEL_FILE, MODEL_TOML};
 use std::path::Path;
 
-fn unusable(dir: &Path, reason: impl Into<String>) -> ModnasError {
-    ModnasError::RunDir {
-        path: dir.display().to_string(),
-        reason: reason.into(),
-    }
-}
-
 fn input_of(dir: &Path) -> Result<ModelInput, ModnasError> {
     let path = dir.join(MODEL_TOML);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        unusable(
+        refuse(
             dir,
             format!("holds no trained model (`{MODEL_TOML}`: {e}); `DefaultEstim` runs write one"),
         )
     })?;
     let doc: toml::Table =
-        toml::from_str(&text).map_err(|e| unusable(dir, format!("`{MODEL_TOML}`: {e}")))?;
+        toml::from_str(&text).map_err(|e| refuse(dir, format!("`{MODEL_TOML}`: {e}")))?;
     let get = |key: &str| {
         doc.get("input")
             .and_then(|i| i.get(key))
             .and_then(|v| v.as_integer())
             .and_then(|v| usize::try_from(v).ok())
-            .ok_or_else(|| unusable(dir, format!("`{MODEL_TOML}` lacks `input.{key}`")))
+            .ok_or_else(|| refuse(dir, format!("`{MODEL_TOML}` lacks `input.{key}`")))
     };
     Ok(ModelInput {
         channels: get("channels")?,
@@ -57,20 +50,20 @@ pub fn load_trained(run_dir: &Path, device: &Device) -> Result<NetBox, ModnasErr
     let model = cfg
         .model
         .as_ref()
-        .ok_or_else(|| unusable(run_dir, "its config has no `[model]`"))?;
+        .ok_or_else(|| refuse(run_dir, "its config has no `[model]`"))?;
     let input = input_of(run_dir)?;
     let arch = read_arch_file(&run_dir.join(MODEL_TOML))?;
     let net = build_model(&model.type_name, &model.args, &input, device)
-        .map_err(|e| unusable(run_dir, e.to_string()))?;
-    let mut c = construct(net, &cfg.construct.args, device)
-        .map_err(|e| unusable(run_dir, e.to_string()))?;
+        .map_err(|e| refuse(run_dir, e.to_string()))?;
+    let mut c =
+        construct(net, &cfg.construct.args, device).map_err(|e| refuse(run_dir, e.to_string()))?;
     c.apply(&arch).map_err(|e| {
-        unusable(
+        refuse(
             run_dir,
             format!("its architecture does not fit the model: {e}"),
         )
     })?;
     c.model
         .try_load_file(run_dir.join(MODEL_FILE))
-        .map_err(|e| unusable(run_dir, format!("`{MODEL_FILE}`: {e}")))
+        .map_err(|e| refuse(run_dir, format!("`{MODEL_FILE}`: {e}")))
 }

@@ -3,7 +3,7 @@
 //! Cutout works on the device (`cutout_mask`).
 
 use super::ImageDataset;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 use rand::Rng;
 
 /// Which augmentations to apply.
@@ -69,13 +69,7 @@ impl ImageDataset {
             pixels.extend_from_slice(&self.pixels[i * n..(i + 1) * n]);
             augment.apply(&mut pixels[start..], self.shape, rng);
         }
-        let [c, h, w] = self.shape;
-        let images = Tensor::from_data(TensorData::new(pixels, [indices.len(), c, h, w]), device);
-        let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
-        (
-            images,
-            Tensor::from_data(TensorData::new(labels, [indices.len()]), device),
-        )
+        self.tensors(pixels, indices, device)
     }
 }
 

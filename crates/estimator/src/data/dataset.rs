@@ -93,6 +93,16 @@ impl ImageDataset {
         for &i in indices {
             pixels.extend_from_slice(&self.pixels[i * n..(i + 1) * n]);
         }
+        self.tensors(pixels, indices, device)
+    }
+
+    /// `pixels` (the images at `indices`, in order) and their labels as tensors on `device`.
+    pub(crate) fn tensors(
+        &self,
+        pixels: Vec<f32>,
+        indices: &[usize],
+        device: &Device,
+    ) -> (Tensor<4>, Tensor<1, Int>) {
         let [c, h, w] = self.shape;
         let images = Tensor::from_data(TensorData::new(pixels, [indices.len(), c, h, w]), device);
         let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
