@@ -104,6 +104,7 @@ fn main() -> anyhow::Result<()> {
         observer: &mut printer,
         replay: &[],
         run_dir: None,
+        run_config: None,
     };
     let outcome = estim.run(&mut ctx)?;
     let best = outcome.best.expect("at least one trial");

@@ -13,7 +13,8 @@ use modnas_estim::{
     TrialObserver,
 };
 use modnas_metrics::build_metric;
-use modnas_optim::build_optim;
+use modnas_optim::{build_optim, ArchOptim, Direction};
+use modnas_param_space::MetricMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -96,6 +97,33 @@ pub fn best_toml(best: &Trial) -> String {
     toml::to_string(&t).expect("a table serializes")
 }
 
+/// Builds the optimizer. One that learns from a metric and is left on its default one learns
+/// the estimator's objective (`estim.search.args.objective` and `mode`), so tuning a loss
+/// needs the metric named once.
+fn build_search_optim(
+    cfg: &Config,
+    space: &modnas_param_space::ParamSpace,
+) -> Result<Box<dyn ArchOptim>, ModnasError> {
+    let (name, args) = (&cfg.optim.type_name, &cfg.optim.args);
+    let optim = build_optim(name, space, args, cfg.seed).at("optim")?;
+    let (key, max) = objective_of(cfg);
+    let Some(score) = optim.score() else {
+        return Ok(optim);
+    };
+    let same = score.metric == key && (score.direction == Direction::Max) == max;
+    if same {
+        return Ok(optim);
+    }
+    if args.contains_key("metric") || args.contains_key("mode") {
+        tracing::warn!(optim = %name, metric = %score.metric, objective = %key, "the optimizer learns another metric than the estimator's objective");
+        return Ok(optim);
+    }
+    let mut args = args.clone();
+    args.insert("metric".into(), key.into());
+    args.insert("mode".into(), if max { "max" } else { "min" }.into());
+    build_optim(name, space, &args, cfg.seed).at("optim")
+}
+
 /// Gradient optimizers update the tensor parameters of mixed operators under a supernet
 /// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
 /// meaningless search, so it is a config error.
@@ -127,6 +155,36 @@ fn check_optim_fits(
         ));
     }
     Ok(())
+}
+
+/// One nested run (an `HPTuneEstim` trial): `config` with `overrides`, in `dir` (replaced if
+/// an interrupted trial left a run there). A config the overrides break is an error of the
+/// whole tuning run; a nested run that fails, or whose trials all fail, fails this trial.
+fn run_nested(config: &Path, overrides: &[String], dir: &Path) -> Result<MetricMap, EstimError> {
+    let fatal = |e: ModnasError| EstimError::InvalidArgs {
+        component: "HPTuneEstim".into(),
+        reason: format!(
+            "nested config {} with [{}]: {e}",
+            config.display(),
+            overrides.join(", ")
+        ),
+    };
+    let cfg = Config::from_file(config, overrides).map_err(fatal)?;
+    match run_search_in(&cfg, dir, RunMode::Overwrite, &mut |_| {}) {
+        Ok(run) => match run.outcome.best {
+            Some(best) => Ok(best.metrics),
+            None => Err(EstimError::TrialFailed(format!(
+                "no trial of the nested run in {} succeeded ({} failed)",
+                dir.display(),
+                run.outcome.failed
+            ))),
+        },
+        Err(e) if e.is_input_error() => Err(fatal(e)),
+        Err(e) => Err(EstimError::TrialFailed(format!(
+            "nested run in {}: {e}",
+            dir.display()
+        ))),
+    }
 }
 
 /// Runs the search `cfg` describes as a new run in `dir` (created if needed; refused if it
@@ -234,8 +292,7 @@ pub fn run_search_in(
             "the search space is empty: give a `model` with slots, `[space] preset` or `[space.params]`",
         ));
     }
-    let mut optim =
-        build_optim(&cfg.optim.type_name, &space, &cfg.optim.args, cfg.seed).at("optim")?;
+    let mut optim = build_search_optim(cfg, &space)?;
     check_optim_fits(cfg, &space, optim.as_mut(), estim.needs_gradient_optim())?;
 
     if mode == RunMode::Resume && !estim.resumable() {
@@ -296,6 +353,7 @@ pub fn run_search_in(
         observer: &mut journal,
         replay: &replay,
         run_dir: Some(dir),
+        run_config: Some(&run_nested),
     };
     let outcome = estim.run(&mut ctx)?;
     if let Some(best) = &outcome.best {

@@ -100,13 +100,14 @@ fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
         let plot = (name.starts_with("alphas-") || name.starts_with("progress-"))
             && name.ends_with(".svg");
         let path = entry.path();
-        let removed = if CHECKPOINT_DIRS.contains(&name.as_str()) {
-            std::fs::remove_dir_all(&path)
-        } else if RUN_FILES.contains(&name.as_str()) || plot {
-            std::fs::remove_file(&path)
-        } else {
-            Ok(())
-        };
+        let removed =
+            if CHECKPOINT_DIRS.contains(&name.as_str()) || name == modnas_estim::HPTUNE_DIR {
+                std::fs::remove_dir_all(&path)
+            } else if RUN_FILES.contains(&name.as_str()) || plot {
+                std::fs::remove_file(&path)
+            } else {
+                Ok(())
+            };
         removed.map_err(|e| ModnasError::io(&path, e))?;
     }
     Ok(())

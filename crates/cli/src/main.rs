@@ -178,6 +178,7 @@ fn search(
                 .collect();
             println!("best metrics: {}", metrics.join(", "));
         }
+        None if run.outcome.trials > 0 => println!("no trial succeeded"),
         None => println!("no trial was evaluated"),
     }
     Ok(())

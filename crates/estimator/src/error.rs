@@ -58,6 +58,10 @@ pub enum EstimError {
     /// A checkpoint could not be written or read.
     #[error("checkpoint {0}")]
     Checkpoint(String),
+    /// One trial failed for a reason of its own (an external command exited with an error or
+    /// timed out, a nested run failed): it is recorded as failed and the search goes on.
+    #[error("{0}")]
+    TrialFailed(String),
     /// Recording a trial failed.
     #[error("cannot record trial: {0}")]
     Record(String),

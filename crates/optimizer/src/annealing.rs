@@ -68,6 +68,10 @@ impl SimulatedAnnealingOptim {
 }
 
 impl ArchOptim for SimulatedAnnealingOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         Ok((0..n)
             .map(|_| match &self.current {

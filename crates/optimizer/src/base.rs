@@ -20,6 +20,11 @@ pub trait ArchOptim: Send {
         None
     }
 
+    /// For optimizers that learn from one metric: which one, and in which direction.
+    fn score(&self) -> Option<&crate::Score> {
+        None
+    }
+
     /// For gradient-based optimizers (DARTS and kin): their gradient interface.
     fn as_gradient(&mut self) -> Option<&mut dyn GradientOptim> {
         None

@@ -130,6 +130,10 @@ impl EvolutionOptim {
 }
 
 impl ArchOptim for EvolutionOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         // In a sequential search the whole generation has been evaluated here; with batches,
         // the members evaluated so far breed the next one.

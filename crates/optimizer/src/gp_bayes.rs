@@ -194,6 +194,10 @@ impl GPBayesOptim {
 }
 
 impl ArchOptim for GPBayesOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {

@@ -88,6 +88,10 @@ impl LocalSearchOptim {
 }
 
 impl ArchOptim for LocalSearchOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         Ok((0..n).map(|_| self.propose()).collect())
     }

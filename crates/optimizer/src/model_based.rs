@@ -161,6 +161,10 @@ impl ModelBasedOptim {
 }
 
 impl ArchOptim for ModelBasedOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {

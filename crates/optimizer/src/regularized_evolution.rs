@@ -90,6 +90,10 @@ impl RegularizedEvolutionOptim {
 }
 
 impl ArchOptim for RegularizedEvolutionOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         let archs = (0..n).map(|_| self.propose()).collect::<Vec<_>>();
         self.proposed += archs.len();

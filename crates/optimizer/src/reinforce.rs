@@ -131,6 +131,10 @@ impl REINFORCEOptim {
 }
 
 impl ArchOptim for REINFORCEOptim {
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         Ok((0..n).map(|_| self.sample()).collect())
     }

@@ -62,6 +62,14 @@ pub trait TrialObserver {
 /// Builds a fresh constructed network (new weights) on the training device.
 pub type NetBuilder<'a> = dyn Fn() -> Result<Constructed<NetBox>, EstimError> + 'a;
 
+/// Runs a whole modnas config as a nested run (an `HPTuneEstim` trial): the config file, its
+/// overrides (`key.path=value`) and the run directory; returns the best trial's metrics. The
+/// facade provides it, since building components from a config is the facade's job.
+/// An [`EstimError::InvalidArgs`] means the config itself is wrong (every trial would fail);
+/// any other error fails this trial only.
+pub type ConfigRunner<'a> =
+    dyn Fn(&std::path::Path, &[String], &std::path::Path) -> Result<MetricMap, EstimError> + 'a;
+
 /// Everything an estimator needs for one search run.
 pub struct SearchContext<'a> {
     /// The search space (what the optimizer proposes over).
@@ -88,6 +96,8 @@ pub struct SearchContext<'a> {
     /// The run directory, where estimators write checkpoints (supernets) and trained models
     /// (`DefaultEstim`); `None` writes neither.
     pub run_dir: Option<&'a std::path::Path>,
+    /// Runs nested configs (`HPTuneEstim` with `config`); `None` where no facade is present.
+    pub run_config: Option<&'a ConfigRunner<'a>>,
 }
 
 /// Why a search stopped.

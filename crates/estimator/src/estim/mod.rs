@@ -3,7 +3,9 @@
 mod base;
 mod cars;
 mod checkpoint;
+mod command_trial;
 mod default_estim;
+mod hptune;
 mod one_shot;
 mod search_loop;
 mod spos;
@@ -16,7 +18,11 @@ mod trial_failure;
 pub use base::*;
 pub use cars::*;
 pub use checkpoint::CHECKPOINT_DIRS;
+pub use command_trial::{
+    parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
+};
 pub use default_estim::*;
+pub use hptune::*;
 pub use search_loop::*;
 pub use spos::*;
 pub use subnet::*;

@@ -8,7 +8,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Errors that belong to one architecture rather than to the run.
 fn is_trial_failure(e: &EstimError) -> bool {
-    matches!(e, EstimError::Construct(_) | EstimError::Metrics(_))
+    matches!(
+        e,
+        EstimError::Construct(_) | EstimError::Metrics(_) | EstimError::TrialFailed(_)
+    )
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
