@@ -263,6 +263,18 @@ impl Config {
         Self::from_toml(&text, overrides)
     }
 
+    /// The search's objective: the estimator's `objective` (default `acc`) and whether it is
+    /// maximised (`mode`, default `max`).
+    pub fn objective(&self) -> (String, bool) {
+        let args = &self.estim.search.args;
+        let key = args
+            .get("objective")
+            .and_then(|v| v.as_str())
+            .unwrap_or("acc");
+        let max = args.get("mode").and_then(|v| v.as_str()) != Some("min");
+        (key.to_string(), max)
+    }
+
     /// The config as TOML (after overrides and defaults).
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a parsed config serializes")

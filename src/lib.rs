@@ -18,6 +18,7 @@ mod config;
 mod error;
 /// Built-in searchable models.
 pub mod models;
+mod pipeline;
 mod plot;
 mod report;
 mod run;
@@ -27,6 +28,7 @@ mod trained;
 pub use backend::*;
 pub use config::*;
 pub use error::*;
+pub use pipeline::*;
 pub use plot::*;
 pub use report::*;
 pub use run::*;

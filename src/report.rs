@@ -9,18 +9,6 @@ use plotters::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// The objective of a run's config: `estim.search.args.objective` (default `acc`) and
-/// whether it is maximised (`mode`, default `max`).
-pub(crate) fn objective_of(cfg: &Config) -> (String, bool) {
-    let args = &cfg.estim.search.args;
-    let key = args
-        .get("objective")
-        .and_then(|v| v.as_str())
-        .unwrap_or("acc");
-    let max = args.get("mode").and_then(|v| v.as_str()) != Some("min");
-    (key.to_string(), max)
-}
-
 /// A successful trial's objective value.
 fn objective_value(key: &str, t: &Trial) -> Option<f64> {
     let v = *t.metrics.get(key)?;
@@ -93,7 +81,7 @@ impl RunReport {
             dir: dir.to_path_buf(),
             estim: cfg.estim.search.type_name.clone(),
             optim: cfg.optim.type_name.clone(),
-            objective: objective_of(&cfg),
+            objective: cfg.objective(),
             trials: read_journal(dir)?,
         })
     }

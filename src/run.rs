@@ -3,7 +3,7 @@
 //! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
 
 use crate::error::AtKey;
-use crate::report::{objective_of, plot_curve, ProgressCurve};
+use crate::report::{plot_curve, ProgressCurve};
 use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
 use crate::{Config, ModnasError, RunMode};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
@@ -106,7 +106,7 @@ fn build_search_optim(
 ) -> Result<Box<dyn ArchOptim>, ModnasError> {
     let (name, args) = (&cfg.optim.type_name, &cfg.optim.args);
     let optim = build_optim(name, space, args, cfg.seed).at("optim")?;
-    let (key, max) = objective_of(cfg);
+    let (key, max) = cfg.objective();
     let Some(score) = optim.score() else {
         return Ok(optim);
     };
@@ -320,7 +320,7 @@ pub fn run_search_in(
         on_trial,
         alphas_done: complete_lines(dir, "alphas.jsonl")?,
         curve: {
-            let (key, max) = objective_of(cfg);
+            let (key, max) = cfg.objective();
             let mut curve = ProgressCurve::new(&key, max);
             replay.iter().for_each(|t| curve.push(t));
             curve

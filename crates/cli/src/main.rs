@@ -1,5 +1,6 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
-//! RUN_DIR`, `modnas report RUN_DIR`, `modnas list`, `modnas plot-alphas RUN_DIR`.
+//! RUN_DIR`, `modnas pipeline -c pipeline.toml`, `modnas report RUN_DIR`, `modnas list`,
+//! `modnas plot-alphas RUN_DIR`.
 
 mod progress;
 
@@ -56,6 +57,26 @@ enum Command {
         /// How many of the best trials to list.
         #[arg(long, default_value_t = 10)]
         top: usize,
+    },
+    /// Run a pipeline file: named processes (searches, augment steps, tuning runs, nested
+    /// pipelines), each after those it depends on, each in `OUT/<process>/`.
+    Pipeline {
+        /// The pipeline file.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Pipeline directory. Default: `runs/<pipeline name>-<unix time>`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Continue the pipeline in `--out`: finished processes are skipped and the
+        /// interrupted one resumes.
+        #[arg(long, requires = "out", conflicts_with = "overwrite")]
+        resume: bool,
+        /// Replace the pipeline already in `--out` instead of refusing.
+        #[arg(long, requires = "out")]
+        overwrite: bool,
+        /// No progress output.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// List every registered component by kind.
     List,
@@ -184,6 +205,66 @@ fn search(
     Ok(())
 }
 
+fn pipeline(
+    file: &Path,
+    out: Option<PathBuf>,
+    mode: RunMode,
+    quiet: bool,
+) -> Result<(), ModnasError> {
+    use modnas::PipelineEvent;
+    let dir = out.unwrap_or_else(|| default_out(file));
+    init_logging(Some(&dir));
+    let mut progress: Option<Progress> = None;
+    let outcomes = modnas::run_pipeline(file, &dir, mode, &mut |event| match event {
+        PipelineEvent::Start {
+            process,
+            dir,
+            config,
+        } => {
+            if !quiet {
+                eprintln!("process {process} → {}", dir.display());
+            }
+            progress = config.map(|cfg| {
+                let mut p = Progress::new(cfg, quiet);
+                p.resume_from(&read_journal(dir).unwrap_or_default());
+                p
+            });
+        }
+        PipelineEvent::Trial { trial, .. } => {
+            if let Some(p) = progress.as_mut() {
+                p.on_trial(trial);
+            }
+        }
+        PipelineEvent::Done { process, skipped } => {
+            if let Some(p) = progress.take() {
+                p.finish();
+            }
+            if !quiet {
+                let how = if skipped { "finished earlier" } else { "done" };
+                eprintln!("process {process}: {how}");
+            }
+        }
+    });
+    if let Some(p) = progress.take() {
+        p.finish();
+    }
+    println!("pipeline directory: {}", dir.display());
+    for o in outcomes? {
+        let best = match (&o.best, o.skipped) {
+            (_, true) => "finished earlier".to_string(),
+            (Some(b), false) => b
+                .metrics
+                .iter()
+                .map(|(k, v)| format!("{k}={v:.4}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (None, false) => "-".to_string(),
+        };
+        println!("{:<16} {:<40} {best}", o.name, o.dir.display().to_string());
+    }
+    Ok(())
+}
+
 fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
     let report = modnas::RunReport::load(dir)?;
     print!("{}", report.render(top));
@@ -232,6 +313,20 @@ fn main() -> ExitCode {
         Command::Report { run_dir, top } => {
             init_logging(None);
             report(&run_dir, top)
+        }
+        Command::Pipeline {
+            config,
+            out,
+            resume,
+            overwrite,
+            quiet,
+        } => {
+            let mode = match (resume, overwrite) {
+                (true, _) => RunMode::Resume,
+                (false, true) => RunMode::Overwrite,
+                (false, false) => RunMode::New,
+            };
+            pipeline(&config, out, mode, quiet)
         }
         Command::List => {
             list();

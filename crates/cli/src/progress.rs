@@ -13,13 +13,15 @@ enum Sink {
     Hidden,
 }
 
-/// Trials (or supernet epochs) done, with the best accuracy so far.
+/// Trials (or supernet epochs) done, with the best objective so far.
 pub struct Progress {
     sink: Sink,
     unit: &'static str,
     total: Option<u64>,
     done: u64,
-    best_acc: f64,
+    objective: String,
+    maximise: bool,
+    best: Option<f64>,
 }
 
 impl Progress {
@@ -39,6 +41,7 @@ impl Progress {
             .and_then(|v| v.as_integer())
             .and_then(|n| u64::try_from(n).ok())
             .filter(|n| *n > 0);
+        let (objective, maximise) = cfg.objective();
         let sink = if quiet {
             Sink::Hidden
         } else if std::io::stderr().is_terminal() {
@@ -58,7 +61,9 @@ impl Progress {
             unit,
             total,
             done: 0,
-            best_acc: f64::NEG_INFINITY,
+            objective,
+            maximise,
+            best: None,
         }
     }
 
@@ -74,15 +79,24 @@ impl Progress {
 
     fn count(&mut self, t: &Trial) {
         self.done += 1;
-        if let Some(acc) = t.metrics.get("acc").filter(|a| a.is_finite()) {
-            self.best_acc = self.best_acc.max(*acc);
+        let value = t.metrics.get(&self.objective).filter(|v| v.is_finite());
+        if let Some(&v) = value.filter(|_| t.error.is_none()) {
+            let better = self
+                .best
+                .is_none_or(|b| if self.maximise { v > b } else { v < b });
+            if better {
+                self.best = Some(v);
+            }
         }
     }
 
     /// Reports one new trial.
     pub fn on_trial(&mut self, t: &Trial) {
         self.count(t);
-        let best = format!("best acc {:.4}", self.best_acc);
+        let best = match self.best {
+            Some(b) => format!("best {} {b:.4}", self.objective),
+            None => format!("best {} -", self.objective),
+        };
         match &self.sink {
             Sink::Bar(bar) => {
                 bar.set_message(best);
@@ -90,9 +104,9 @@ impl Progress {
             }
             Sink::Lines(start) => {
                 let of = self.total.map_or(String::new(), |n| format!("/{n}"));
-                let result = match (&t.error, t.metrics.get("acc")) {
+                let result = match (&t.error, t.metrics.get(&self.objective)) {
                     (Some(why), _) => format!("failed: {why}"),
-                    (None, Some(acc)) => format!("acc {acc:.4}"),
+                    (None, Some(v)) => format!("{} {v:.4}", self.objective),
                     (None, None) => "done".into(),
                 };
                 eprintln!(

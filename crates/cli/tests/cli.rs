@@ -181,3 +181,52 @@ fn without_a_terminal_progress_is_plain_lines_and_the_log_goes_to_the_run() {
         "{log}"
     );
 }
+
+#[test]
+fn pipeline_runs_its_processes_and_refuses_a_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), CONFIG).unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "[process.a]\nconfig = \"c.toml\"\n[process.b]\nconfig = \"c.toml\"\ndepends = [\"a\"]\noverrides = [\"seed = 3\"]\n",
+    )
+    .unwrap();
+    let out = modnas()
+        .current_dir(dir.path())
+        .args(["pipeline", "-q", "--out", "pl", "-c"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("pipeline directory: pl"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with('b') && l.contains("acc=")),
+        "{stdout}"
+    );
+    assert!(dir.path().join("pl/b/best.toml").exists());
+
+    std::fs::write(
+        &file,
+        "[process.a]\nconfig = \"c.toml\"\ndepends = [\"b\"]\n[process.b]\nconfig = \"c.toml\"\ndepends = [\"a\"]\n",
+    )
+    .unwrap();
+    let out = modnas()
+        .current_dir(dir.path())
+        .args(["pipeline", "--out", "cyclic", "-c"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cycle among [a, b]"), "{err}");
+    assert!(!dir.path().join("cyclic").exists());
+}

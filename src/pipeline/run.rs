@@ -1,0 +1,248 @@
+//! Running a pipeline: each process in its own directory inside the pipeline's, in
+//! dependency order; `pipeline.jsonl` records each finished one, so a resumed pipeline skips
+//! them and resumes the one that was interrupted.
+
+use super::spec::{PipelineSpec, Process, ProcessKind};
+use crate::run_dir::{refuse, write_atomic, META_FILE};
+use crate::{run_search_in, ModnasError, RunMode};
+use modnas_estim::Trial;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The copy of the pipeline file in its run directory.
+pub const PIPELINE_FILE: &str = "pipeline.toml";
+/// The record of finished processes, one JSON object per line.
+pub const PIPELINE_JOURNAL: &str = "pipeline.jsonl";
+
+/// A line of `pipeline.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessRecord {
+    /// The process.
+    pub process: String,
+    /// Seconds it ran (in the run that finished it).
+    pub seconds: f64,
+}
+
+/// What a pipeline reports while it runs. Names of nested processes are joined by `/`.
+#[derive(Debug)]
+pub enum PipelineEvent<'a> {
+    /// A process starts (or resumes); `config` is set for config processes.
+    Start {
+        /// The process.
+        process: &'a str,
+        /// Its run directory.
+        dir: &'a Path,
+        /// Its config, for config processes.
+        config: Option<&'a crate::Config>,
+    },
+    /// A trial of the running process was recorded.
+    Trial {
+        /// The process.
+        process: &'a str,
+        /// The trial.
+        trial: &'a Trial,
+    },
+    /// A process finished, or was skipped as finished by an earlier run.
+    Done {
+        /// The process.
+        process: &'a str,
+        /// True when an earlier run had finished it.
+        skipped: bool,
+    },
+}
+
+/// A finished process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessOutcome {
+    /// Its name.
+    pub name: String,
+    /// Its run directory.
+    pub dir: PathBuf,
+    /// Its best trial (config processes run in this call).
+    pub best: Option<Trial>,
+    /// True when an earlier run had finished it.
+    pub skipped: bool,
+}
+
+fn finished(out: &Path) -> Result<Vec<String>, ModnasError> {
+    let path = out.join(PIPELINE_JOURNAL);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(vec![]);
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str::<ProcessRecord>(l)
+                .map(|r| r.process)
+                .map_err(|e| {
+                    refuse(
+                        out,
+                        format!("has a damaged {PIPELINE_JOURNAL} (line {}: {e})", i + 1),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Makes `out` ready for the pipeline whose file text is `text`; returns the processes an
+/// earlier run finished.
+fn prepare(
+    out: &Path,
+    text: &str,
+    processes: &[Process],
+    mode: RunMode,
+) -> Result<Vec<String>, ModnasError> {
+    let copy = out.join(PIPELINE_FILE);
+    let done = match mode {
+        RunMode::New if copy.exists() => {
+            return Err(refuse(
+                out,
+                "already holds a pipeline; continue it with `--resume`, replace it with `--overwrite`, or choose another `--out`",
+            ))
+        }
+        RunMode::New => vec![],
+        RunMode::Overwrite => {
+            for p in processes {
+                let dir = out.join(&p.name);
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir).map_err(|e| ModnasError::io(&dir, e))?;
+                }
+            }
+            for file in [PIPELINE_FILE, PIPELINE_JOURNAL] {
+                let _ = std::fs::remove_file(out.join(file));
+            }
+            vec![]
+        }
+        RunMode::Resume => {
+            let recorded = std::fs::read_to_string(&copy).map_err(|_| {
+                refuse(out, format!("holds no pipeline to resume ({PIPELINE_FILE} is missing)"))
+            })?;
+            if recorded != text {
+                return Err(refuse(
+                    out,
+                    format!("was started from another pipeline file (its {PIPELINE_FILE} differs); resume with the same file or use `--overwrite`"),
+                ));
+            }
+            finished(out)?
+        }
+    };
+    std::fs::create_dir_all(out).map_err(|e| ModnasError::io(out, e))?;
+    write_atomic(&copy, text)?;
+    Ok(done)
+}
+
+/// Runs the pipeline file `path` in `out`: every process, after those it depends on. The
+/// whole file is checked first (every config parsed), so an error in the last process does
+/// not surface after hours of search.
+pub fn run_pipeline(
+    path: &Path,
+    out: &Path,
+    mode: RunMode,
+    on_event: &mut dyn FnMut(PipelineEvent<'_>),
+) -> Result<Vec<ProcessOutcome>, ModnasError> {
+    run_nested(path, out, mode, "", on_event)
+}
+
+fn run_nested(
+    path: &Path,
+    out: &Path,
+    mode: RunMode,
+    prefix: &str,
+    on_event: &mut dyn FnMut(PipelineEvent<'_>),
+) -> Result<Vec<ProcessOutcome>, ModnasError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
+    let spec = PipelineSpec::from_toml(&text)
+        .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let processes = spec.resolve(base, out)?;
+    let done = prepare(out, &text, &processes, mode)?;
+    let mut outcomes = Vec::new();
+    for process in &processes {
+        let name = format!("{prefix}{}", process.name);
+        let dir = out.join(&process.name);
+        if done.contains(&process.name) {
+            on_event(PipelineEvent::Done {
+                process: &name,
+                skipped: true,
+            });
+            outcomes.push(ProcessOutcome {
+                name,
+                dir,
+                best: None,
+                skipped: true,
+            });
+            continue;
+        }
+        let t0 = Instant::now();
+        let best = match &process.kind {
+            ProcessKind::Config(cfg) => {
+                let started = dir.join(META_FILE).exists();
+                let mode = if mode == RunMode::Resume && started {
+                    RunMode::Resume
+                } else {
+                    RunMode::Overwrite
+                };
+                on_event(PipelineEvent::Start {
+                    process: &name,
+                    dir: &dir,
+                    config: Some(cfg),
+                });
+                tracing::info!(process = %name, dir = %dir.display(), ?mode, "pipeline process starts");
+                let run = run_search_in(cfg, &dir, mode, &mut |trial| {
+                    on_event(PipelineEvent::Trial {
+                        process: &name,
+                        trial,
+                    })
+                })?;
+                run.outcome.best
+            }
+            ProcessKind::Pipeline(file) => {
+                let started = dir.join(PIPELINE_FILE).exists();
+                let mode = if mode == RunMode::Resume && started {
+                    RunMode::Resume
+                } else {
+                    RunMode::Overwrite
+                };
+                on_event(PipelineEvent::Start {
+                    process: &name,
+                    dir: &dir,
+                    config: None,
+                });
+                let inner = run_nested(file, &dir, mode, &format!("{name}/"), on_event)?;
+                outcomes.extend(inner);
+                None
+            }
+        };
+        let record = ProcessRecord {
+            process: process.name.clone(),
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        append_record(out, &record)?;
+        on_event(PipelineEvent::Done {
+            process: &name,
+            skipped: false,
+        });
+        outcomes.push(ProcessOutcome {
+            name,
+            dir,
+            best,
+            skipped: false,
+        });
+    }
+    Ok(outcomes)
+}
+
+fn append_record(out: &Path, record: &ProcessRecord) -> Result<(), ModnasError> {
+    let path = out.join(PIPELINE_JOURNAL);
+    let line = serde_json::to_string(record).expect("a record serializes");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| writeln!(f, "{line}").and_then(|_| f.flush()))
+        .map_err(|e| ModnasError::io(&path, e))
+}
