@@ -13,11 +13,14 @@
 //! # }
 //! ```
 
+mod arch_graph;
+mod arch_svg;
 mod backend;
 mod config;
 mod error;
 /// Built-in searchable models.
 pub mod models;
+mod pareto_plot;
 mod pipeline;
 mod plot;
 mod report;
@@ -25,9 +28,12 @@ mod run;
 mod run_dir;
 mod trained;
 
+pub use arch_graph::*;
+pub use arch_svg::*;
 pub use backend::*;
 pub use config::*;
 pub use error::*;
+pub use pareto_plot::*;
 pub use pipeline::*;
 pub use plot::*;
 pub use report::*;

@@ -71,6 +71,8 @@ pub struct RunReport {
     pub objective: (String, bool),
     /// Every recorded trial.
     pub trials: Vec<Trial>,
+    /// Whether the run searched a model's architecture (its best can be drawn as a graph).
+    pub has_model: bool,
 }
 
 impl RunReport {
@@ -83,6 +85,7 @@ impl RunReport {
             optim: cfg.optim.type_name.clone(),
             objective: cfg.objective(),
             trials: read_journal(dir)?,
+            has_model: cfg.model.is_some(),
         })
     }
 

@@ -360,6 +360,10 @@ pub fn run_search_in(
         write_atomic(&dir.join("best.toml"), &best_toml(best))?;
         let svg = plot_curve(dir, &journal.curve)?;
         tracing::info!(plot = %svg.display(), "best-so-far curve drawn");
+        if cfg.model.is_some() {
+            let drawn = crate::draw_arch(dir, &best.arch)?;
+            tracing::info!(drawings = ?drawn, "best architecture drawn");
+        }
     }
     if let Some(front) = optim.pareto_front() {
         let lines: Vec<String> = front
@@ -368,7 +372,10 @@ pub fn run_search_in(
                 serde_json::json!({ "arch": arch, "metrics": metrics }).to_string()
             })
             .collect();
-        write_atomic(&dir.join("pareto_front.jsonl"), &(lines.join("\n") + "\n"))?;
+        write_atomic(&dir.join(crate::PARETO_FILE), &(lines.join("\n") + "\n"))?;
+        if let Some(svg) = crate::plot_pareto(dir)? {
+            tracing::info!(plot = %svg.display(), "Pareto front drawn");
+        }
     }
     if dir.join("alphas.jsonl").exists() {
         let svg = crate::plot_alphas(dir, None)?;

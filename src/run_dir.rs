@@ -97,8 +97,10 @@ fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let plot = (name.starts_with("alphas-") || name.starts_with("progress-"))
-            && name.ends_with(".svg");
+        let plot = ["alphas-", "progress-", "pareto-", "arch-"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            && (name.ends_with(".svg") || name.ends_with(".dot"));
         let path = entry.path();
         let removed =
             if CHECKPOINT_DIRS.contains(&name.as_str()) || name == modnas_estim::HPTUNE_DIR {

@@ -32,6 +32,15 @@ fn the_report_ranks_trials_and_tracks_the_best_so_far() {
         dir.path().join("progress-acc.svg").exists(),
         "drawn after the run"
     );
+    // The best architecture, drawn as a chain of its slots.
+    let best = run.outcome.best.clone().unwrap();
+    let dot = std::fs::read_to_string(dir.path().join("arch-net.dot")).unwrap();
+    let first = best.arch.get("convs.0").and_then(|v| v.as_str()).unwrap();
+    assert!(
+        dot.contains(&format!("label=\"convs.0\\n{first}\"")),
+        "{dot}"
+    );
+    assert!(dir.path().join("arch-net.svg").exists());
 
     let report = RunReport::load(dir.path()).unwrap();
     assert_eq!(report.trials.len(), 6);

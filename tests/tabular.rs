@@ -167,6 +167,14 @@ fn pareto_search_writes_its_front() {
         assert!(p["metrics"]["flops"].as_f64().unwrap() <= 30.0);
         assert_eq!(p["arch"].as_object().unwrap().len(), 6);
     }
+    let svg = std::fs::read_to_string(dir.path().join("run/pareto-acc-flops.svg")).unwrap();
+    assert!(svg.contains("Pareto front: acc vs flops"));
+    // One red dot per front member, one grey per successful trial.
+    assert_eq!(
+        svg.matches("fill=\"#FF0000\"").count(),
+        front.len() + 1,
+        "legend included"
+    );
 }
 
 #[test]

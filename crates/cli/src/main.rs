@@ -268,8 +268,16 @@ fn pipeline(
 fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
     let report = modnas::RunReport::load(dir)?;
     print!("{}", report.render(top));
-    if !report.ranked().is_empty() {
+    if let Some(best) = report.ranked().first() {
         println!("plot: {}", modnas::plot_progress(dir)?.display());
+        if report.has_model {
+            for svg in modnas::draw_arch(dir, &best.arch)? {
+                println!("drawing: {}", svg.display());
+            }
+        }
+    }
+    if let Some(svg) = modnas::plot_pareto(dir)? {
+        println!("plot: {}", svg.display());
     }
     Ok(())
 }
