@@ -136,9 +136,14 @@ fn init_logging(run_dir: Option<&Path>) {
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(filter("warn"));
+    let batches = progress::BatchLayer.with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(modnas::estim::PROGRESS_TARGET, tracing::Level::TRACE),
+    );
     tracing_subscriber::registry()
         .with(stderr_layer)
         .with(file_layer)
+        .with(batches)
         .init();
 }
 

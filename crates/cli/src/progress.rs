@@ -1,11 +1,108 @@
 //! Progress of a search on the terminal: a bar on a TTY, plain lines (one per trial or epoch)
-//! when stderr is a file or a pipe, nothing with `--quiet`.
+//! when stderr is a file or a pipe, nothing with `--quiet`. Within a trial, the trainers'
+//! batch events ([`PROGRESS_TARGET`]) update the bar, or print a plain line every
+//! `MODNAS_PROGRESS_SECS` seconds (default 10).
 
 use indicatif::{ProgressBar, ProgressStyle};
 use modnas::estim::Trial;
+use modnas::estim::PROGRESS_TARGET;
 use modnas::Config;
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+
+/// How often a plain-line sink reports batches: `MODNAS_PROGRESS_SECS`, default 10 s.
+fn line_every() -> Duration {
+    let secs = std::env::var("MODNAS_PROGRESS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(10.0);
+    Duration::from_secs_f64(secs)
+}
+
+/// Where batch events go: the bar of the running search, or plain lines.
+enum Live {
+    Bar(ProgressBar),
+    Lines {
+        start: Instant,
+        last: Instant,
+        every: Duration,
+    },
+}
+
+/// Set while a search with a visible progress reports; batch events arrive on the trainer's
+/// thread through the subscriber, so they find the sink here.
+static LIVE: Mutex<Option<Live>> = Mutex::new(None);
+
+fn set_live(live: Option<Live>) {
+    if let Ok(mut slot) = LIVE.lock() {
+        *slot = live;
+    }
+}
+
+/// The fields of a progress event.
+#[derive(Default)]
+struct BatchFields {
+    epoch: u64,
+    epochs: u64,
+    batch: Option<u64>,
+    batches: u64,
+    loss: Option<f64>,
+}
+
+impl Visit for BatchFields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "epoch" => self.epoch = value,
+            "epochs" => self.epochs = value,
+            "batch" => self.batch = Some(value),
+            "batches" => self.batches = value,
+            _ => {}
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_u64(field, value.max(0) as u64);
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if field.name() == "loss" {
+            self.loss = Some(value);
+        }
+    }
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+}
+
+/// Shows the trainers' batch and epoch events on the running search's progress.
+pub struct BatchLayer;
+
+impl<S: Subscriber> Layer<S> for BatchLayer {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        if event.metadata().target() != PROGRESS_TARGET {
+            return;
+        }
+        let mut f = BatchFields::default();
+        event.record(&mut f);
+        let text = match (f.batch, f.loss) {
+            (Some(b), _) => format!("epoch {}/{} batch {b}/{}", f.epoch, f.epochs, f.batches),
+            (None, Some(loss)) => format!("epoch {}/{} train loss {loss:.4}", f.epoch, f.epochs),
+            (None, None) => return,
+        };
+        let Ok(mut live) = LIVE.lock() else {
+            return;
+        };
+        match live.as_mut() {
+            Some(Live::Bar(bar)) => bar.set_prefix(text),
+            Some(Live::Lines { start, last, every }) if last.elapsed() >= *every => {
+                *last = Instant::now();
+                eprintln!("[{:>8.1}s]   {text}", start.elapsed().as_secs_f64());
+            }
+            _ => {}
+        }
+    }
+}
 
 enum Sink {
     Bar(ProgressBar),
@@ -48,13 +145,20 @@ impl Progress {
             let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
             bar.set_style(
                 ProgressStyle::with_template(&format!(
-                    "{{spinner}} {unit} {{pos}}/{{len}} [{{elapsed_precise}}] {{msg}}"
+                    "{{spinner}} {unit} {{pos}}/{{len}} [{{elapsed_precise}}] {{msg}} · {{prefix}}"
                 ))
                 .expect("valid template"),
             );
+            set_live(Some(Live::Bar(bar.clone())));
             Sink::Bar(bar)
         } else {
-            Sink::Lines(Instant::now())
+            let now = Instant::now();
+            set_live(Some(Live::Lines {
+                start: now,
+                last: now,
+                every: line_every(),
+            }));
+            Sink::Lines(now)
         };
         Self {
             sink,
@@ -122,6 +226,7 @@ impl Progress {
 
     /// Clears the bar.
     pub fn finish(&self) {
+        set_live(None);
         if let Sink::Bar(bar) = &self.sink {
             bar.finish_and_clear();
         }

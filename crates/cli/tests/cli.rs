@@ -183,6 +183,29 @@ fn without_a_terminal_progress_is_plain_lines_and_the_log_goes_to_the_run() {
 }
 
 #[test]
+fn batch_progress_prints_plain_lines_at_the_chosen_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG.replace("epochs = 1", "epochs = 2")).unwrap();
+    let out = modnas()
+        .env("MODNAS_PROGRESS_SECS", "0")
+        .args(["search", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .args(["-o", "trainer.args.batch_size=8"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    // 24 samples, 20% held out: 20 training samples in 3 batches of 8, 2 epochs, 2 trials.
+    let batches = err.lines().filter(|l| l.contains("batch ")).count();
+    assert_eq!(batches, 2 * 2 * 3, "{err}");
+    assert!(err.contains("epoch 2/2 batch 3/3"), "{err}");
+    assert_eq!(err.matches("train loss").count(), 2 * 2, "{err}");
+}
+
+#[test]
 fn pipeline_runs_its_processes_and_refuses_a_cycle() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.toml"), CONFIG).unwrap();

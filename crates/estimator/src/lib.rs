@@ -7,6 +7,7 @@ mod bn_recal;
 pub mod data;
 mod error;
 mod estim;
+mod progress;
 /// Table-based estimation.
 pub mod tabular;
 mod trainer;
@@ -14,6 +15,7 @@ mod trainer;
 pub use bn_recal::*;
 pub use error::*;
 pub use estim::*;
+pub use progress::PROGRESS_TARGET;
 pub use trainer::*;
 
 #[doc(hidden)]

@@ -223,7 +223,7 @@ impl ImageClsTrainer {
             order.shuffle(&mut rng);
             // Losses stay on the device and are read once per epoch: no per-step host sync.
             let mut loss_sum: Option<Tensor<1>> = None;
-            for batch in order.chunks(self.args.batch_size) {
+            for (i, batch) in order.chunks(self.args.batch_size).enumerate() {
                 let augment = Augment {
                     crop_padding: self.args.crop_padding,
                     flip: self.args.flip,
@@ -246,11 +246,12 @@ impl ImageClsTrainer {
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
                 net = optim.step(self.lr_at(step, total), net, grads);
                 step += 1;
+                crate::progress::batch_done(epoch, epochs, i, per_epoch);
             }
             if let Some(sum) = loss_sum {
                 last_loss = sum.into_scalar::<f64>() / per_epoch as f64;
             }
-            tracing::trace!(loss = last_loss, "epoch done");
+            crate::progress::epoch_done(epoch, epochs, last_loss);
         }
         (net, last_loss)
     }

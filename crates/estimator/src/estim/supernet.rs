@@ -395,9 +395,11 @@ impl Estim for SuperNetEstim {
                 let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
                 model = m;
                 loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
+                crate::progress::batch_done(epoch, self.args.epochs, i, per_epoch);
             }
             let train_loss =
                 loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / per_epoch as f64);
+            crate::progress::epoch_done(epoch, self.args.epochs, train_loss);
             let stats = evaluator.evaluate(&model, &ctx.data.valid, device);
             let mut metrics = MetricMap::new();
             metrics.insert("acc".into(), stats.acc);
