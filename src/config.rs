@@ -179,6 +179,19 @@ fn default_metrics() -> Vec<String> {
     vec!["ParamCountMetric".into(), "FlopsMetric".into()]
 }
 
+/// A TOML syntax error with its line and column.
+pub(crate) fn syntax_error(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {}", e.message())
+        }
+        None => e.message().to_string(),
+    }
+}
+
 /// Sets `key` (dotted path) to `value` (a TOML value, or a bare string) in `doc`.
 fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> {
     let (key, raw) = spec
@@ -212,8 +225,8 @@ fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> 
 impl Config {
     /// Parses TOML text, applies `overrides` (`key.path=value`) and checks every key.
     pub fn from_toml(text: &str, overrides: &[String]) -> Result<Self, ModnasError> {
-        let mut doc: toml::Table =
-            toml::from_str(text).map_err(|e| ModnasError::config("<file>", e.message()))?;
+        let mut doc: toml::Table = toml::from_str(text)
+            .map_err(|e| ModnasError::config("<file>", syntax_error(text, &e)))?;
         for o in overrides {
             apply_override(&mut doc, o)?;
         }
@@ -260,7 +273,13 @@ impl Config {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
-        Self::from_toml(&text, overrides)
+        Self::from_toml(&text, overrides).map_err(|e| match e {
+            ModnasError::Config { key, message } if key == "<file>" => ModnasError::Config {
+                key: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
     }
 
     /// The search's objective: the estimator's `objective` (default `acc`) and whether it is

@@ -62,6 +62,7 @@ impl ModnasError {
                     | EstimError::Io { .. }
                     | EstimError::MissingObjective { .. }
                     | EstimError::ResumeMismatch { .. }
+                    | EstimError::BadCheckpoint { .. }
             ),
         }
     }
@@ -95,4 +96,10 @@ macro_rules! at_key {
         }
     )*};
 }
-at_key!(ConstructError, OptimError, MetricsError, EstimError);
+at_key!(
+    ConstructError,
+    OptimError,
+    MetricsError,
+    EstimError,
+    modnas_param_space::UnknownName
+);

@@ -27,6 +27,7 @@ mod report;
 mod run;
 mod run_dir;
 mod trained;
+mod validate;
 
 pub use arch_graph::*;
 pub use arch_svg::*;

@@ -5,14 +5,11 @@
 use crate::error::AtKey;
 use crate::report::{plot_curve, ProgressCurve};
 use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
+use crate::validate::{build_parts, Parts};
 use crate::{Config, ModnasError, RunMode};
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::{load_data, DataSplit};
-use modnas_estim::{
-    build_estim, AlphaSnapshot, EstimError, ImageClsTrainer, SearchContext, SearchOutcome, Trial,
-    TrialObserver,
-};
-use modnas_metrics::build_metric;
+use modnas_estim::{AlphaSnapshot, EstimError, SearchContext, SearchOutcome, Trial, TrialObserver};
 use modnas_optim::{build_optim, ArchOptim, Direction};
 use modnas_param_space::MetricMap;
 use std::fs::File;
@@ -219,34 +216,11 @@ pub fn run_search_in(
 ) -> Result<SearchRun, ModnasError> {
     let device = cfg.backend.device()?;
     let train_device = device.clone().autodiff();
-    if cfg.construct.type_name != "DefaultConstructor" {
-        return Err(ModnasError::config(
-            "construct.type",
-            format!(
-                "unknown constructor `{}`; known: [DefaultConstructor]",
-                cfg.construct.type_name
-            ),
-        ));
-    }
-    if !ImageClsTrainer::TYPES.contains(&cfg.trainer.type_name.as_str()) {
-        return Err(ModnasError::config(
-            "trainer.type",
-            format!(
-                "unknown trainer `{}`; known: [{}]",
-                cfg.trainer.type_name,
-                ImageClsTrainer::TYPES.join(", ")
-            ),
-        ));
-    }
-    let trainer = ImageClsTrainer::from_args(&cfg.trainer.args).at("trainer.args")?;
-    let metrics = cfg
-        .metrics
-        .iter()
-        .map(|m| build_metric(m, &toml::Table::new()))
-        .collect::<Result<Vec<_>, _>>()
-        .at("metrics")?;
-    let mut estim =
-        build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    let Parts {
+        trainer,
+        metrics,
+        mut estim,
+    } = build_parts(cfg)?;
     let model = match (&cfg.model, estim.needs_model()) {
         (Some(m), true) => Some(m),
         (None, true) => {
@@ -304,6 +278,7 @@ pub fn run_search_in(
             ),
         });
     }
+    estim.check(&space)?;
     let replay = prepare(dir, cfg, mode)?;
     if !replay.is_empty() {
         tracing::info!(trials = replay.len(), "resuming: replaying the journal");

@@ -133,8 +133,8 @@ impl PipelineSpec {
 
     /// Parses pipeline TOML.
     pub fn from_toml(text: &str) -> Result<Self, ModnasError> {
-        let value: toml::Value =
-            toml::from_str(text).map_err(|e| ModnasError::config("<file>", e.message()))?;
+        let value: toml::Value = toml::from_str(text)
+            .map_err(|e| ModnasError::config("<file>", crate::config::syntax_error(text, &e)))?;
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             ModnasError::config(&path, e.into_inner().message())
@@ -188,9 +188,11 @@ impl PipelineSpec {
                     .collect::<Result<Vec<_>, _>>()?;
                 let kind = match (&spec.config, &spec.pipeline) {
                     (Some(config), None) => {
-                        let cfg = Config::from_file(base.join(config), &overrides).map_err(
-                            |e| key_error(name, "config", format!("{}: {e}", config.display())),
-                        )?;
+                        let cfg = Config::from_file(base.join(config), &overrides)
+                            .and_then(|c| c.validate().map(|()| c))
+                            .map_err(|e| {
+                                key_error(name, "config", format!("{}: {e}", config.display()))
+                            })?;
                         ProcessKind::Config(Box::new(cfg))
                     }
                     (None, Some(pipeline)) if overrides.is_empty() => {

@@ -55,9 +55,17 @@ pub enum EstimError {
         /// The architecture proposed now.
         proposed: String,
     },
-    /// A checkpoint could not be written or read.
+    /// A checkpoint could not be written.
     #[error("checkpoint {0}")]
     Checkpoint(String),
+    /// A checkpoint in the run directory cannot be loaded (truncated, from another run).
+    #[error("cannot resume from checkpoint {path}: {reason}; move it aside to resume from an older checkpoint, or start over with `--overwrite`")]
+    BadCheckpoint {
+        /// The checkpoint directory.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// One trial failed for a reason of its own (an external command exited with an error or
     /// timed out, a nested run failed): it is recorded as failed and the search goes on.
     #[error("{0}")]

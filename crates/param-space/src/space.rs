@@ -193,9 +193,8 @@ impl ParamSpace {
         Ok(())
     }
 
-    /// Sets every parameter named in `arch`; all values are checked before any is set.
-    /// Returns how many values changed.
-    pub fn apply(&mut self, arch: &ArchDesc) -> Result<usize, ParamSpaceError> {
+    /// Checks that every parameter named in `arch` exists and accepts its value.
+    pub fn check(&self, arch: &ArchDesc) -> Result<(), ParamSpaceError> {
         for (name, value) in arch.iter() {
             let p = &self.params[self.position(name)?];
             p.kind
@@ -206,6 +205,13 @@ impl ParamSpace {
                     reason,
                 })?;
         }
+        Ok(())
+    }
+
+    /// Sets every parameter named in `arch`; all values are checked before any is set.
+    /// Returns how many values changed.
+    pub fn apply(&mut self, arch: &ArchDesc) -> Result<usize, ParamSpaceError> {
+        self.check(arch)?;
         let mut changed = 0;
         for (name, value) in arch.iter() {
             changed += self.set(name, value.clone())? as usize;

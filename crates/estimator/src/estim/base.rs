@@ -147,6 +147,13 @@ pub trait Estim {
         false
     }
 
+    /// Checks what the estimator will need from the search space and the file system (an
+    /// architecture file, a nested config) before the run directory is written, so a bad
+    /// input leaves nothing behind.
+    fn check(&self, _space: &ParamSpace) -> Result<(), EstimError> {
+        Ok(())
+    }
+
     /// Runs the estimator on `ctx`.
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
 }

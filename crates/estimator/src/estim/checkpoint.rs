@@ -24,6 +24,14 @@ fn fail(path: &Path, reason: impl std::fmt::Display) -> EstimError {
     EstimError::Checkpoint(format!("{}: {reason}", path.display()))
 }
 
+/// A checkpoint that cannot be loaded: the run directory's fault, not the machine's.
+pub(crate) fn damaged(path: &Path, reason: impl std::fmt::Display) -> EstimError {
+    EstimError::BadCheckpoint {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
 /// What a checkpoint holds, borrowed from the running search.
 pub(crate) struct Snapshot<'a> {
     pub model: &'a NetBox,
@@ -92,12 +100,12 @@ pub(crate) fn restore(
     *model = model
         .clone()
         .try_load_file(dir.join("model.bpk"))
-        .map_err(|e| fail(dir, format!("model.bpk: {e}")))?;
+        .map_err(|e| damaged(dir, format!("model.bpk: {e}")))?;
     *weights = std::mem::replace(weights, SgdConfig::new().init())
         .load(dir.join("weights.bpk"))
-        .map_err(|e| fail(dir, format!("weights.bpk: {e}")))?;
+        .map_err(|e| damaged(dir, format!("weights.bpk: {e}")))?;
     if let Some(adam) = adam {
-        adam.load_state(alphas, dir).map_err(|e| fail(dir, e))?;
+        adam.load_state(alphas, dir).map_err(|e| damaged(dir, e))?;
     }
     Ok(())
 }

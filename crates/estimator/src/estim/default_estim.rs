@@ -8,7 +8,7 @@ use super::{
     train_and_evaluate_net, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
 use crate::{parse_args, register_estim, EstimError};
-use modnas_param_space::ArchDesc;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -66,6 +66,17 @@ pub struct DefaultEstim {
 impl Estim for DefaultEstim {
     fn resumable(&self) -> bool {
         true
+    }
+
+    fn check(&self, space: &ParamSpace) -> Result<(), EstimError> {
+        let Some(path) = &self.args.arch else {
+            return Ok(());
+        };
+        let arch = read_arch_file(path)?;
+        space.check(&arch).map_err(|e| EstimError::BadData {
+            path: path.display().to_string(),
+            reason: format!("the architecture does not fit this model's space: {e}"),
+        })
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {

@@ -174,16 +174,19 @@ impl Estim for HPTuneEstim {
         true
     }
 
-    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        self.check_placeholders(ctx.space)?;
-        if let TrialRun::Config(config) = &self.run {
-            if !Path::new(config).is_file() {
-                return Err(invalid(format!(
-                    "`config` = {}: no such file",
-                    config.display()
-                )));
-            }
+    fn check(&self, space: &ParamSpace) -> Result<(), EstimError> {
+        self.check_placeholders(space)?;
+        match &self.run {
+            TrialRun::Config(config) if !Path::new(config).is_file() => Err(invalid(format!(
+                "`config` = {}: no such file",
+                config.display()
+            ))),
+            _ => Ok(()),
         }
+    }
+
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        self.check(ctx.space)?;
         let this = &*self;
         search_loop(ctx, &this.search, |ctx, arch, index| {
             this.evaluate(ctx, arch, index)

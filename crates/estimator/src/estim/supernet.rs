@@ -273,12 +273,14 @@ impl SuperNetEstim {
             return Ok((model, weights, 0));
         };
         if done > replay.len() || done > self.args.epochs {
-            return Err(EstimError::Checkpoint(format!(
-                "{}: {done} epochs done, but the journal holds {} of {} epochs",
-                dir.display(),
-                replay.len(),
-                self.args.epochs
-            )));
+            return Err(checkpoint::damaged(
+                &dir,
+                format!(
+                    "{done} epochs done, but the journal holds {} of {} epochs",
+                    replay.len(),
+                    self.args.epochs
+                ),
+            ));
         }
         tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the supernet");
         checkpoint::restore(&dir, &mut model, &mut weights, alphas, Some(adam))?;

@@ -1,0 +1,79 @@
+//! Checking a config without running it: every component it names is built from its
+//! arguments (the data set is not read), so a pipeline finds a typo in its last process before
+//! its first one runs for hours.
+
+use crate::error::AtKey;
+use crate::{Config, ModnasError};
+use modnas_estim::{build_estim, Estim, ImageClsTrainer};
+use modnas_metrics::{build_metric, ArchMetric};
+use modnas_param_space::lookup;
+
+/// The parts of a run that the config alone determines.
+pub(crate) struct Parts {
+    pub trainer: ImageClsTrainer,
+    pub metrics: Vec<Box<dyn ArchMetric>>,
+    pub estim: Box<dyn Estim>,
+}
+
+/// Builds the constructor check, trainer, metrics and estimator of `cfg`.
+pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
+    if cfg.construct.type_name != "DefaultConstructor" {
+        return Err(ModnasError::config(
+            "construct.type",
+            format!(
+                "unknown constructor `{}`; known: [DefaultConstructor]",
+                cfg.construct.type_name
+            ),
+        ));
+    }
+    if !ImageClsTrainer::TYPES.contains(&cfg.trainer.type_name.as_str()) {
+        return Err(ModnasError::config(
+            "trainer.type",
+            format!(
+                "unknown trainer `{}`; known: [{}]",
+                cfg.trainer.type_name,
+                ImageClsTrainer::TYPES.join(", ")
+            ),
+        ));
+    }
+    let trainer = ImageClsTrainer::from_args(&cfg.trainer.args).at("trainer.args")?;
+    let metrics = cfg
+        .metrics
+        .iter()
+        .map(|m| build_metric(m, &toml::Table::new()))
+        .collect::<Result<Vec<_>, _>>()
+        .at("metrics")?;
+    let estim =
+        build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    Ok(Parts {
+        trainer,
+        metrics,
+        estim,
+    })
+}
+
+impl Config {
+    /// Checks the device, the names of every component and the arguments of those that need
+    /// no data or search space to be built (trainer, metrics, estimator). What depends on the
+    /// data (the model's shapes, the space, the optimizer's arguments) is checked when the
+    /// run starts, before its directory is written.
+    pub fn validate(&self) -> Result<(), ModnasError> {
+        self.backend.device()?;
+        build_parts(self)?;
+        lookup::<modnas_optim::OptimEntry>(&self.optim.type_name).at("optim.type")?;
+        if let Some(model) = &self.model {
+            lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;
+        }
+        let data = &self.data.type_name;
+        if !modnas_estim::data::DATA_TYPES.contains(&data.as_str()) {
+            return Err(ModnasError::config(
+                "data.type",
+                format!(
+                    "unknown data source `{data}`; known: [{}]",
+                    modnas_estim::data::DATA_TYPES.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
