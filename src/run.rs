@@ -273,7 +273,7 @@ pub fn run_search_in(
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),
             reason: format!(
-                "cannot be resumed: `{}` does not resume yet (resumable: SubNetEstim, SuperNetEstim, SPOSEstim, DefaultEstim, TabularEstim, PredictorEstim)",
+                "cannot be resumed: `{}` does not resume yet (every built-in estimator resumes; a registered one says so through `Estim::resumable`)",
                 cfg.estim.search.type_name
             ),
         });

@@ -214,12 +214,32 @@ fn an_spos_search_resumes_from_its_trained_supernet() {
 }
 
 #[test]
-fn cars_runs_say_they_cannot_resume_yet() {
+fn a_cars_search_resumes_mid_round_and_at_a_round_boundary() {
     let _serial = serial();
-    let dir = tempfile::tempdir().unwrap();
-    run_search(&one_shot("CARSEstim"), dir.path(), &mut |_| {}).unwrap();
-    let msg = refusal(resume_search(dir.path(), &[], &mut |_| {}));
-    assert!(msg.contains("`CARSEstim` does not resume yet"), "{msg}");
+    let c = one_shot("CARSEstim");
+    let whole = tempfile::tempdir().unwrap();
+    run_search(&c, whole.path(), &mut |_| {}).unwrap();
+    // Rounds of 2 trials: trial 2 comes right after the first round's supernet epoch, trial
+    // 3 in the middle of the second round.
+    for killed_at in [2, 3] {
+        let part = tempfile::tempdir().unwrap();
+        let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_search(&c, part.path(), &mut |t| {
+                if t.index == killed_at {
+                    panic!("killed");
+                }
+            })
+        }));
+        assert!(crash.is_err());
+        let mut evaluated = vec![];
+        resume_search(part.path(), &[], &mut |t| evaluated.push(t.index)).unwrap();
+        assert_eq!(evaluated, (killed_at + 1..5).collect::<Vec<_>>());
+        assert_eq!(
+            journal(part.path()),
+            journal(whole.path()),
+            "killed at {killed_at}"
+        );
+    }
 }
 
 fn read(dir: &Path, name: &str) -> String {

@@ -76,6 +76,11 @@ impl OneShot {
         Ok(done)
     }
 
+    /// Supernet epochs trained so far (restored ones included).
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
     /// Checkpoints the supernet into the run directory (when there is one).
     pub fn checkpoint(&self, ctx: &SearchContext<'_>) -> Result<(), EstimError> {
         let Some(dir) = ctx.run_dir else {
