@@ -130,3 +130,33 @@ fn the_auxiliary_head_is_not_counted_as_a_parameter_of_the_net() {
     );
     assert!(with.num_params() > plain.num_params(), "Burn still sees it");
 }
+
+#[test]
+fn the_final_training_reports_accuracy_on_a_held_out_test_part() {
+    let _serial = serial();
+    let text = r#"
+[data]
+type = "Synthetic"
+args = { n = 60, classes = 3, size = 6, test_ratio = 0.25 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["NC3"]
+[estim.search]
+type = "DefaultEstim"
+args = { epochs = 2 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(
+        &Config::from_toml(text, &[]).unwrap(),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let m = run.outcome.best.unwrap().metrics;
+    // 15 of 60 images are tested: accuracy is a multiple of 1/15.
+    let correct = m["test_acc"] * 15.0;
+    assert!((correct - correct.round()).abs() < 1e-9, "{m:?}");
+    assert!(m["test_loss"].is_finite() && m["acc"].is_finite());
+}

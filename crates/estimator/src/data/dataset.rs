@@ -18,13 +18,16 @@ pub struct ImageDataset {
     pub classes: usize,
 }
 
-/// A train/valid split of one data set.
+/// A train/valid(/test) split of one data set.
 #[derive(Clone, Debug)]
 pub struct DataSplit {
     /// Training images.
     pub train: ImageDataset,
-    /// Validation images.
+    /// Validation images: what a search ranks architectures by.
     pub valid: ImageDataset,
+    /// Test images, held out of the search (`test_ratio`); empty unless asked for. The final
+    /// training (`DefaultEstim`) reports `test_acc` and `test_loss` on them.
+    pub test: ImageDataset,
 }
 
 impl DataSplit {
@@ -38,8 +41,34 @@ impl DataSplit {
         };
         Self {
             train: none.clone(),
-            valid: none,
+            valid: none.clone(),
+            test: none,
         }
+    }
+
+    /// Moves `ratio` of all images (rounded, at least one when `ratio > 0`) from the training
+    /// part to a test part, drawn with `rng`; the validation part is left as it is.
+    pub fn hold_out_test(&mut self, ratio: f64, rng: &mut impl Rng) -> Result<(), String> {
+        if !(0.0..1.0).contains(&ratio) {
+            return Err(format!("`test_ratio` = {ratio} must lie in [0, 1)"));
+        }
+        if ratio == 0.0 {
+            return Ok(());
+        }
+        let total = self.train.len() + self.valid.len() + self.test.len();
+        let n_test = ((total as f64 * ratio).round() as usize).max(1);
+        if n_test >= self.train.len() {
+            return Err(format!(
+                "`test_ratio` = {ratio} takes {n_test} of the {} training images; at least one must stay",
+                self.train.len()
+            ));
+        }
+        let mut order: Vec<usize> = (0..self.train.len()).collect();
+        order.shuffle(rng);
+        let (test, train) = order.split_at(n_test);
+        self.test = self.train.subset(test);
+        self.train = self.train.subset(train);
+        Ok(())
     }
 }
 
@@ -83,6 +112,7 @@ impl ImageDataset {
         DataSplit {
             train: self.subset(train),
             valid: self.subset(valid),
+            test: self.subset(&[]),
         }
     }
 

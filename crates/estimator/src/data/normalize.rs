@@ -1,5 +1,5 @@
 //! Per-channel normalisation: `(x − mean) / std` with the training images' statistics, the same
-//! for the validation images (`normalize = true` in any `[data.args]`).
+//! for the validation and test images (`normalize = true` in any `[data.args]`).
 
 use super::{DataSplit, ImageDataset};
 
@@ -39,12 +39,13 @@ fn apply(data: &mut ImageDataset, mean: &[f32], std: &[f32]) {
     }
 }
 
-/// Normalises both halves of `split` with the training half's per-channel statistics; returns
+/// Normalises every part of `split` with the training part's per-channel statistics; returns
 /// them.
 pub fn normalize(split: &mut DataSplit) -> (Vec<f32>, Vec<f32>) {
     let (mean, std) = channel_stats(&split.train);
-    apply(&mut split.train, &mean, &std);
-    apply(&mut split.valid, &mean, &std);
+    for part in [&mut split.train, &mut split.valid, &mut split.test] {
+        apply(part, &mean, &std);
+    }
     (mean, std)
 }
 

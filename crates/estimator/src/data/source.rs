@@ -145,7 +145,8 @@ fn finish(
 }
 
 /// Loads the data source `name` with its TOML `args`, split with `seed`. Every source also
-/// takes `normalize = true`: per-channel normalisation with the training split's statistics.
+/// takes `normalize = true` (per-channel normalisation with the training part's statistics)
+/// and `test_ratio` (a share of all images held out of the search as a test part; default 0).
 pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, EstimError> {
     let mut args = args.clone();
     let normalized = match args.remove("normalize") {
@@ -158,7 +159,26 @@ pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit,
             })
         }
     };
+    let test_ratio = match args.remove("test_ratio") {
+        None => 0.0,
+        Some(toml::Value::Float(r)) => r,
+        Some(toml::Value::Integer(r)) => r as f64,
+        Some(other) => {
+            return Err(EstimError::InvalidArgs {
+                component: name.to_string(),
+                reason: format!("`test_ratio` = {other} must be a number in [0, 1)"),
+            })
+        }
+    };
     let mut split = load_source(name, &args, seed)?;
+    // Its own stream, so asking for a test part leaves the validation part as it was.
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x7E57_0000);
+    split
+        .hold_out_test(test_ratio, &mut rng)
+        .map_err(|reason| EstimError::InvalidArgs {
+            component: name.to_string(),
+            reason,
+        })?;
     if normalized {
         let (mean, std) = normalize(&mut split);
         tracing::info!(?mean, ?std, "data normalised per channel");
@@ -253,6 +273,27 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("valid_ratio"));
+    }
+
+    #[test]
+    fn a_test_part_comes_out_of_the_training_part_only() {
+        let plain: toml::Table = toml::from_str("limit = 100\nvalid_ratio = 0.25").unwrap();
+        let base = load_data("Digits", &plain, 1).unwrap();
+        let args: toml::Table =
+            toml::from_str("limit = 100\nvalid_ratio = 0.25\ntest_ratio = 0.1").unwrap();
+        let s = load_data("Digits", &args, 1).unwrap();
+        assert_eq!((s.train.len(), s.valid.len(), s.test.len()), (65, 25, 10));
+        assert_eq!(s.valid, base.valid, "the validation part is unchanged");
+        for bad in [
+            "test_ratio = 1.0",
+            "test_ratio = -0.1",
+            "test_ratio = \"a\"",
+            "test_ratio = 0.8",
+        ] {
+            let args: toml::Table = toml::from_str(&format!("limit = 100\n{bad}")).unwrap();
+            let e = load_data("Digits", &args, 1).unwrap_err().to_string();
+            assert!(e.contains("test_ratio"), "{bad}: {e}");
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! `DefaultEstim`: trains the network as constructed (its default architecture), or the
 //! architecture of an `arch` file (the augment step after a supernet search), and evaluates it
-//! once. In a run directory it leaves the final model: `model.bpk` and `model.toml`.
+//! once, on the validation part and, when the data has one (`test_ratio`), on the test part
+//! (`test_acc`, `test_loss`). In a run directory it leaves the final model: `model.bpk` and
+//! `model.toml`.
 
 use super::search_loop::BestTracker;
 use super::trained_model::save_trained;
@@ -86,8 +88,13 @@ impl Estim for DefaultEstim {
             None => {
                 let t0 = Instant::now();
                 let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
-                let (metrics, net) =
+                let (mut metrics, net) =
                     train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+                if !ctx.data.test.is_empty() {
+                    let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device);
+                    metrics.insert("test_acc".into(), test.acc);
+                    metrics.insert("test_loss".into(), test.loss);
+                }
                 let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
                 if let Some(dir) = ctx.run_dir {
                     let (train, valid) = (&ctx.data.train, &ctx.data.valid);
