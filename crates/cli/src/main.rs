@@ -253,8 +253,9 @@ fn pipeline(
     if let Some(p) = progress.take() {
         p.finish();
     }
+    let outcomes = outcomes?;
     println!("pipeline directory: {}", dir.display());
-    for o in outcomes? {
+    for o in outcomes {
         let best = match (&o.best, o.skipped) {
             (_, true) => "finished earlier".to_string(),
             (Some(b), false) => b

@@ -1,7 +1,8 @@
 //! The bad-input corpus, `tests/bad_inputs/`: every `.toml` there is a malformed config,
 //! pipeline or input (its data files are in `tests/bad_inputs/data/`). `modnas` must refuse
-//! each with exit code 2 and one line that contains every `# error: <text>` of the file, and
-//! write nothing. `# command: pipeline` runs the file as a pipeline instead of a search.
+//! each with exit code 2 and one line that contains every `# error: <text>` of the file, print
+//! nothing on stdout and write nothing. `# command: pipeline` runs the file as a pipeline
+//! instead of a search.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,6 +53,8 @@ fn check(file: &Path, scratch: &Path) -> Option<String> {
         format!("{} lines of stderr", lines.len())
     } else if let Some(missing) = parts.iter().find(|p| !lines[0].contains(**p)) {
         format!("the message lacks `{missing}`")
+    } else if !out.stdout.is_empty() {
+        format!("it printed {}", String::from_utf8_lossy(&out.stdout).trim())
     } else if out_dir.exists() {
         "it wrote its output directory".to_string()
     } else {
