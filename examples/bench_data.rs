@@ -9,6 +9,7 @@
 //! ```
 
 use anyhow::{bail, Context, Result};
+use clap::Parser;
 use modnas::construct::{build_model, construct, CandidateSets, ModelInput};
 use modnas::estim::data::{synthetic, Augment};
 use modnas::estim::{cutout_mask, ImageClsTrainer};
@@ -17,31 +18,34 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::Instant;
 
+/// Batch preparation against the training step.
+#[derive(Parser)]
+struct Args {
+    /// `ConvNet` or `DARTSNet`.
+    #[arg(long, default_value = "ConvNet")]
+    model: String,
+    /// `cpu`, `wgpu` or `cuda`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Images per batch.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Batches timed.
+    #[arg(long, default_value_t = 20)]
+    batches: usize,
+    /// Also write the figures here as JSON.
+    #[arg(long)]
+    json: Option<String>,
+}
+
 fn main() -> Result<()> {
-    let (mut model, mut device, mut batch, mut batches) =
-        ("ConvNet".to_string(), "cpu".to_string(), 64usize, 20usize);
-    let mut json = None::<String>;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        let num = || {
-            value
-                .parse::<usize>()
-                .with_context(|| format!("{flag} {value}"))
-        };
-        match flag.as_str() {
-            "--model" => model = value.clone(),
-            "--device" => device = value.clone(),
-            "--batch" => batch = num()?,
-            "--batches" => batches = num()?,
-            "--json" => json = Some(value.clone()),
-            other => {
-                bail!("unknown flag {other}; known: --model --batch --batches --device --json")
-            }
-        }
-    }
+    let Args {
+        model,
+        device,
+        batch,
+        batches,
+        json,
+    } = Args::parse();
     let dev = BackendConfig {
         device: device.clone(),
         index: 0,

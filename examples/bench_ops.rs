@@ -10,38 +10,45 @@ use anyhow::{bail, Context, Result};
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
+use clap::Parser;
 use modnas::construct::ops::{batch_norm, ConvLayer};
 use modnas::construct::{build_candidate, SlotSpec};
 use modnas::models::DARTS_OPS;
 use modnas::BackendConfig;
 use std::time::Instant;
 
+/// Forward + backward time of each DARTS candidate.
+#[derive(Parser)]
+struct Args {
+    /// `cpu`, `wgpu` or `cuda`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Images per batch.
+    #[arg(long, default_value_t = 64)]
+    batch: usize,
+    /// Channels.
+    #[arg(long, default_value_t = 16)]
+    channels: usize,
+    /// Image side.
+    #[arg(long, default_value_t = 32)]
+    size: usize,
+    /// Timed repetitions per op.
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Also write the figures here as JSON.
+    #[arg(long)]
+    json: Option<String>,
+}
+
 fn main() -> Result<()> {
-    let (mut device, mut batch, mut channels, mut size, mut reps) =
-        ("cpu".to_string(), 64usize, 16usize, 32usize, 5usize);
-    let mut json = None::<String>;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        let num = || {
-            value
-                .parse::<usize>()
-                .with_context(|| format!("{flag} {value}"))
-        };
-        match flag.as_str() {
-            "--device" => device = value.clone(),
-            "--batch" => batch = num()?,
-            "--channels" => channels = num()?,
-            "--size" => size = num()?,
-            "--reps" => reps = num()?,
-            "--json" => json = Some(value.clone()),
-            other => bail!(
-                "unknown flag {other}; known: --device --batch --channels --size --reps --json"
-            ),
-        }
-    }
+    let Args {
+        device,
+        batch,
+        channels,
+        size,
+        reps,
+        json,
+    } = Args::parse();
     let device_name = device.clone();
     let mut rows = vec![];
     let device = BackendConfig {

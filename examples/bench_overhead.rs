@@ -16,6 +16,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use clap::Parser;
 use modnas::models::ConvNet;
 use modnas::prelude::*;
 use std::time::Instant;
@@ -96,13 +97,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The overhead of slots, the transform routine and slot swaps.
+#[derive(clap::Parser)]
+struct JsonArg {
+    /// Also write the figures here as JSON.
+    #[arg(long)]
+    json: Option<String>,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let json = match args.as_slice() {
-        [] => None,
-        [flag, path] if flag == "--json" => Some(path.clone()),
-        other => anyhow::bail!("unknown arguments {other:?}; known: --json PATH"),
-    };
+    let json = JsonArg::parse().json;
     let device = Device::default().autodiff();
     let mut slot_net = construct(
         NetBox::new("", ConvNet::new(1, 10, &CHANNELS, &STRIDES, &device)),

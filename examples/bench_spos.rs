@@ -7,7 +7,8 @@
 //! cargo run --release --example bench_spos -- [--trials 50] [--recal-batches 10] [--json out.json]
 //! ```
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
+use clap::Parser;
 use modnas::{run_search, Config};
 
 const CONFIG: &str = r#"
@@ -27,20 +28,26 @@ type = "SPOSEstim"
 args = { epochs = 4, batch_size = 64, lr = 0.05 }
 "#;
 
+/// SPOS with and without batch-norm recalibration.
+#[derive(Parser)]
+struct Args {
+    /// Subnets evaluated after the supernet training.
+    #[arg(long, default_value_t = 50)]
+    trials: usize,
+    /// Recalibration batches of the second row.
+    #[arg(long = "recal-batches", default_value_t = 10)]
+    recal_batches: usize,
+    /// Also write the figures here as JSON.
+    #[arg(long)]
+    json: Option<String>,
+}
+
 fn main() -> Result<()> {
-    let (mut trials, mut recal, mut json) = (50usize, 10usize, None::<String>);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--trials" => trials = value.parse().context("--trials")?,
-            "--recal-batches" => recal = value.parse().context("--recal-batches")?,
-            "--json" => json = Some(value),
-            other => bail!("unknown flag {other}; known: --trials --recal-batches --json"),
-        }
-    }
+    let Args {
+        trials,
+        recal_batches: recal,
+        json,
+    } = Args::parse();
     let mut rows = vec![];
     for batches in [0, recal] {
         let cfg = Config::from_toml(

@@ -11,9 +11,10 @@
 //!     [--modes weights,first,second] [--json out.json]
 //! ```
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Distribution, Int, Tensor};
+use clap::Parser;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
 use modnas::models::{DARTSNet, DARTS_OPS};
@@ -23,54 +24,36 @@ use modnas::BackendConfig;
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 
+/// DARTS supernet step time and peak memory.
+#[derive(Parser)]
 struct Opts {
+    /// `cpu`, `wgpu` or `cuda`.
+    #[arg(long, default_value = "cpu")]
     device: String,
+    /// Timed steps per row (after one warm-up step).
+    #[arg(long, default_value_t = 3)]
     steps: usize,
+    /// Images per batch.
+    #[arg(long, default_value_t = 64)]
     batch: usize,
+    /// Image side.
+    #[arg(long, default_value_t = 32)]
     size: usize,
+    /// Initial channels C.
+    #[arg(long, default_value_t = 16)]
     channels: usize,
+    /// Cells.
+    #[arg(long, default_value_t = 8)]
     layers: usize,
+    /// Intermediate nodes per cell.
+    #[arg(long, default_value_t = 4)]
     nodes: usize,
+    /// Rows to run: `weights`, `first`, `second`.
+    #[arg(long, value_delimiter = ',', default_value = "weights,first,second")]
     modes: Vec<String>,
+    /// Also write the figures here as JSON.
+    #[arg(long)]
     json: Option<String>,
-}
-
-fn parse() -> Result<Opts> {
-    let mut o = Opts {
-        device: "cpu".into(),
-        steps: 3,
-        batch: 64,
-        size: 32,
-        channels: 16,
-        layers: 8,
-        nodes: 4,
-        modes: vec!["weights".into(), "first".into(), "second".into()],
-        json: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        let num = || {
-            value
-                .parse::<usize>()
-                .with_context(|| format!("{flag} {value}"))
-        };
-        match flag.as_str() {
-            "--device" => o.device = value.clone(),
-            "--steps" => o.steps = num()?,
-            "--batch" => o.batch = num()?,
-            "--size" => o.size = num()?,
-            "--channels" => o.channels = num()?,
-            "--layers" => o.layers = num()?,
-            "--nodes" => o.nodes = num()?,
-            "--json" => o.json = Some(value.clone()),
-            "--modes" => o.modes = value.split(',').map(str::to_string).collect(),
-            other => bail!("unknown flag {other}"),
-        }
-    }
-    Ok(o)
 }
 
 /// Peak resident set size of this process in MiB (Linux), or 0.
@@ -86,7 +69,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() -> Result<()> {
-    let o = parse()?;
+    let o = Opts::parse();
     let backend = BackendConfig {
         device: o.device.clone(),
         index: 0,

@@ -6,21 +6,20 @@
 //! cargo run --release --example bench_tabular [-- --json out.json]
 //! ```
 
+use clap::Parser;
 use modnas::estim::tabular::write_synthetic_nb201_table;
 use modnas::{run_search, Config};
 
-/// The value of `--json PATH`, the only flag.
-fn json_path() -> anyhow::Result<Option<String>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.as_slice() {
-        [] => Ok(None),
-        [flag, path] if flag == "--json" => Ok(Some(path.clone())),
-        other => anyhow::bail!("unknown arguments {other:?}; known: --json PATH"),
-    }
+/// Proposals per second of regularized evolution on a table.
+#[derive(Parser)]
+struct JsonArg {
+    /// Also write the figures here as JSON.
+    #[arg(long)]
+    json: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
-    let json = json_path()?;
+    let json = JsonArg::parse().json;
     let dir = tempfile::tempdir()?;
     let table = dir.path().join("nb201.csv");
     write_synthetic_nb201_table(&table, 0)?;

@@ -9,28 +9,37 @@
 //! ```
 
 use anyhow::{bail, Context, Result};
+use clap::Parser;
 use modnas::{run_search_in, Config, RunMode};
 use std::path::PathBuf;
 
 const SEARCH: &str = include_str!("configs/darts.toml");
 const AUGMENT: &str = include_str!("configs/darts_augment.toml");
 
+/// A DARTS-family search on the digits, then the augment step on its genotype.
+#[derive(Parser)]
+struct Args {
+    /// Supernet epochs.
+    #[arg(long, default_value_t = 4)]
+    epochs: usize,
+    /// Epochs of the augment step.
+    #[arg(long = "augment-epochs", default_value_t = 4)]
+    augment_epochs: usize,
+    /// `darts`, `gdas`, `snas` or `proxyless`.
+    #[arg(long, default_value = "darts")]
+    method: String,
+    /// Where the two run directories go.
+    #[arg(long, default_value = "runs/darts-example")]
+    out: PathBuf,
+}
+
 fn main() -> Result<()> {
-    let (mut epochs, mut augment_epochs, mut method) = (4usize, 4usize, "darts".to_string());
-    let mut out = PathBuf::from("runs/darts-example");
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--epochs" => epochs = value.parse().context("--epochs")?,
-            "--augment-epochs" => augment_epochs = value.parse().context("--augment-epochs")?,
-            "--method" => method = value,
-            "--out" => out = value.into(),
-            other => bail!("unknown flag {other}; known: --epochs --augment-epochs --method --out"),
-        }
-    }
+    let Args {
+        epochs,
+        augment_epochs,
+        method,
+        out,
+    } = Args::parse();
     let (mixed_op, optim) = match method.as_str() {
         "darts" => ("DARTSMixedOp", "DARTSOptim"),
         "gdas" => ("GumbelMaxMixedOp", "GDASOptim"),

@@ -9,14 +9,25 @@
 //! The CSV needs a column `arch` with NB201 arch strings and numeric metric columns.
 
 use anyhow::Context;
+use clap::Parser;
 use modnas::estim::tabular::{nb201_arch_string, write_synthetic_nb201_table};
 use modnas::{run_search, Config};
 
+/// Regularized evolution against random search on an NB201 table.
+#[derive(Parser)]
+struct Args {
+    /// The table (CSV with NB201 arch strings); a synthetic one when left out.
+    table: Option<std::path::PathBuf>,
+    /// The metric column to maximise.
+    #[arg(default_value = "acc")]
+    metric: String,
+}
+
 fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let Args { table, metric } = Args::parse();
     let tmp = tempfile::tempdir()?;
-    let path = match args.next() {
-        Some(p) => std::path::PathBuf::from(p),
+    let path = match table {
+        Some(p) => p,
         None => {
             let p = tmp.path().join("synthetic_nb201.csv");
             let (acc, arch) = write_synthetic_nb201_table(&p, 0)?;
@@ -24,7 +35,6 @@ fn main() -> anyhow::Result<()> {
             p
         }
     };
-    let metric = args.next().unwrap_or_else(|| "acc".into());
     let text = std::fs::read_to_string("examples/configs/nb201_tabular.toml")
         .context("run from the repository root")?;
     for optim in ["RegularizedEvolutionOptim", "RandomSearchOptim"] {

@@ -178,21 +178,26 @@ fn run_nested(
             continue;
         }
         let t0 = Instant::now();
+        // A process resumes where the interrupted pipeline left it; otherwise it starts over
+        // (an earlier attempt may have left a partial run behind).
+        let (marker, config) = match &process.kind {
+            ProcessKind::Config(cfg) => (META_FILE, Some(&**cfg)),
+            ProcessKind::Pipeline(_) => (PIPELINE_FILE, None),
+        };
+        let process_mode = if mode == RunMode::Resume && dir.join(marker).exists() {
+            RunMode::Resume
+        } else {
+            RunMode::Overwrite
+        };
+        on_event(PipelineEvent::Start {
+            process: &name,
+            dir: &dir,
+            config,
+        });
+        tracing::info!(process = %name, dir = %dir.display(), mode = ?process_mode, "pipeline process starts");
         let best = match &process.kind {
             ProcessKind::Config(cfg) => {
-                let started = dir.join(META_FILE).exists();
-                let mode = if mode == RunMode::Resume && started {
-                    RunMode::Resume
-                } else {
-                    RunMode::Overwrite
-                };
-                on_event(PipelineEvent::Start {
-                    process: &name,
-                    dir: &dir,
-                    config: Some(cfg),
-                });
-                tracing::info!(process = %name, dir = %dir.display(), ?mode, "pipeline process starts");
-                let run = run_search_in(cfg, &dir, mode, &mut |trial| {
+                let run = run_search_in(cfg, &dir, process_mode, &mut |trial| {
                     on_event(PipelineEvent::Trial {
                         process: &name,
                         trial,
@@ -201,18 +206,7 @@ fn run_nested(
                 run.outcome.best
             }
             ProcessKind::Pipeline(file) => {
-                let started = dir.join(PIPELINE_FILE).exists();
-                let mode = if mode == RunMode::Resume && started {
-                    RunMode::Resume
-                } else {
-                    RunMode::Overwrite
-                };
-                on_event(PipelineEvent::Start {
-                    process: &name,
-                    dir: &dir,
-                    config: None,
-                });
-                let inner = run_nested(file, &dir, mode, &format!("{name}/"), on_event)?;
+                let inner = run_nested(file, &dir, process_mode, &format!("{name}/"), on_event)?;
                 outcomes.extend(inner);
                 None
             }
