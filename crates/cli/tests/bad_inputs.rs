@@ -4,12 +4,10 @@
 //! nothing on stdout and write nothing. `# command: pipeline` runs the file as a pipeline
 //! instead of a search.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn modnas() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_modnas"))
-}
+use common::{modnas, search_ok, write_config};
+use std::path::{Path, PathBuf};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bad_inputs")
@@ -100,21 +98,8 @@ args = { epochs = 2, batch_size = 16 }
 #[test]
 fn a_truncated_checkpoint_is_refused_on_resume_and_nothing_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, SUPERNET).unwrap();
     let run = dir.path().join("run");
-    let first = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    search_ok(&write_config(dir.path(), SUPERNET), &run);
     let model = run.join("checkpoint/model.bpk");
     let bytes = std::fs::read(&model).unwrap();
     std::fs::write(&model, &bytes[..bytes.len() / 3]).unwrap();

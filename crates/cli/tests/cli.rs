@@ -1,10 +1,8 @@
 //! The `modnas` binary: exit codes, one-line errors, a search run and `list`.
 
-use std::process::Command;
+mod common;
 
-fn modnas() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_modnas"))
-}
+use common::{modnas, search_ok, write_config};
 
 const CONFIG: &str = r#"
 [data]
@@ -49,22 +47,9 @@ fn bad_input_exits_with_code_two_and_one_line() {
 #[test]
 fn search_writes_the_run_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    let cfg = write_config(dir.path(), CONFIG);
     let run = dir.path().join("run");
-    let out = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = search_ok(&cfg, &run);
     assert!(stdout.contains("best arch: convs.0="), "{stdout}");
     assert_eq!(
         std::fs::read_to_string(run.join("trials.jsonl"))

@@ -1,14 +1,12 @@
 //! A real `modnas search` killed with SIGKILL mid-run and resumed: every trial is in the
 //! journal exactly once, and the journal equals that of an uninterrupted run.
 
+mod common;
+
+use common::{modnas, search_ok, write_config};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn modnas() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_modnas"))
-}
-
 const TRIALS: usize = 60;
 
 const CONFIG: &str = r#"
@@ -51,22 +49,10 @@ fn lines(dir: &Path) -> usize {
 #[test]
 fn a_killed_search_resumes_without_losing_or_repeating_a_trial() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = tmp.path().join("c.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    let cfg = write_config(tmp.path(), CONFIG);
 
     let whole = tmp.path().join("whole");
-    let out = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&whole)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    search_ok(&cfg, &whole);
     assert_eq!(lines(&whole), TRIALS);
 
     let killed = tmp.path().join("killed");

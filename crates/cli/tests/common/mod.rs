@@ -1,0 +1,34 @@
+//! Helpers shared by the CLI tests.
+#![allow(dead_code)] // each test binary uses a part
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `modnas` binary under test.
+pub fn modnas() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_modnas"))
+}
+
+/// Writes `config` to `dir/c.toml`; returns its path.
+pub fn write_config(dir: &Path, config: &str) -> PathBuf {
+    let path = dir.join("c.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// Runs `modnas search -q -c cfg --out out`, which must succeed; returns its stdout.
+pub fn search_ok(cfg: &Path, out: &Path) -> String {
+    let run = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(cfg)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
