@@ -56,33 +56,31 @@ fn key_error(name: &str, key: &str, message: impl std::fmt::Display) -> ModnasEr
     ModnasError::config(&format!("process.{name}.{key}"), message)
 }
 
-/// `{dep}` in `text` replaced by `dirs[dep]`; a placeholder of a process `text` does not
-/// depend on is an error (its directory would not exist yet).
+/// `{dep}` in `text` replaced by the run directory of `dep`; a placeholder of a process
+/// `name` does not depend on is an error (its directory would not exist yet).
 fn substitute(
     text: &str,
     name: &str,
     spec: &ProcessSpec,
     out: &Path,
 ) -> Result<String, ModnasError> {
-    let mut result = text.to_string();
-    for dep in modnas_estim::placeholders(text) {
-        if !valid_name(dep) {
-            continue;
-        }
-        if !spec.depends.iter().any(|d| d == dep) {
-            return Err(key_error(
-                name,
-                "overrides",
-                format!(
-                    "`{text}` names `{{{dep}}}`, which is not in `depends` [{}]",
-                    spec.depends.join(", ")
-                ),
-            ));
-        }
-        let dir = out.join(dep).display().to_string();
-        result = result.replace(&format!("{{{dep}}}"), &dir);
+    let deps = modnas_estim::placeholders(text);
+    if let Some(dep) = deps
+        .iter()
+        .find(|d| valid_name(d) && !spec.depends.iter().any(|x| x == *d))
+    {
+        return Err(key_error(
+            name,
+            "overrides",
+            format!(
+                "`{text}` names `{{{dep}}}`, which is not in `depends` [{}]",
+                spec.depends.join(", ")
+            ),
+        ));
     }
-    Ok(result)
+    Ok(modnas_estim::fill_placeholders(text, |dep| {
+        valid_name(dep).then(|| out.join(dep).display().to_string())
+    }))
 }
 
 fn valid_name(name: &str) -> bool {

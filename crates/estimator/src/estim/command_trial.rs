@@ -15,25 +15,49 @@ use std::time::{Duration, Instant};
 /// Placeholders every command may use besides the parameter names.
 pub const COMMAND_PLACEHOLDERS: [&str; 2] = ["trial", "dir"];
 
-/// The `{name}` placeholders of `arg`, in order: braces around a name of letters, digits,
-/// `_`, `.` and `-`, not preceded by `$` (so JSON in the command and the shell's `${VAR}` are
-/// left alone).
-pub fn placeholders(arg: &str) -> Vec<&str> {
+/// The `{name}` placeholders of `text` with their byte ranges (braces included), in order:
+/// braces around a name of letters, digits, `_`, `.` and `-`, not preceded by `$` (so JSON in
+/// a command and the shell's `${VAR}` are left alone).
+fn placeholder_spans(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let name_char = |c: char| c.is_ascii_alphanumeric() || "_.-".contains(c);
     let mut found = Vec::new();
-    for (open, _) in arg.match_indices('{') {
-        if arg[..open].ends_with('$') {
+    for (open, _) in text.match_indices('{') {
+        if text[..open].ends_with('$') {
             continue;
         }
-        let rest = &arg[open + 1..];
+        let rest = &text[open + 1..];
         if let Some(len) = rest.find('}') {
             let name = &rest[..len];
             if !name.is_empty() && name.chars().all(name_char) {
-                found.push(name);
+                found.push((open..open + len + 2, name));
             }
         }
     }
     found
+}
+
+/// The `{name}` placeholders of `text`, in order (see [`fill_placeholders`]).
+pub fn placeholders(text: &str) -> Vec<&str> {
+    placeholder_spans(text)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// `text` with every placeholder `{name}` that `value` knows replaced, in one pass (a value
+/// is not scanned again); the others are left as written. Placeholders are braces around a
+/// name of letters, digits, `_`, `.` and `-`, not preceded by `$`.
+pub fn fill_placeholders(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (span, name) in placeholder_spans(text) {
+        if let Some(v) = value(name) {
+            out.push_str(&text[copied..span.start]);
+            out.push_str(&v);
+            copied = span.end;
+        }
+    }
+    out + &text[copied..]
 }
 
 /// A value as it appears in an argument: strings bare, numbers as TOML writes them.
@@ -46,15 +70,13 @@ fn plain(value: &ParamValue) -> String {
 
 /// `argv` with every placeholder replaced by the trial's value.
 fn substitute(argv: &[String], arch: &ArchDesc, index: usize, dir: &str) -> Vec<String> {
+    let value = |name: &str| match name {
+        "trial" => Some(index.to_string()),
+        "dir" => Some(dir.to_string()),
+        _ => arch.get(name).map(plain),
+    };
     argv.iter()
-        .map(|arg| {
-            let mut out = arg.replace("{trial}", &index.to_string());
-            out = out.replace("{dir}", dir);
-            for (name, value) in arch.iter() {
-                out = out.replace(&format!("{{{name}}}"), &plain(value));
-            }
-            out
-        })
+        .map(|arg| fill_placeholders(arg, value))
         .collect()
 }
 

@@ -19,7 +19,7 @@ pub use base::*;
 pub use cars::*;
 pub use checkpoint::CHECKPOINT_DIRS;
 pub use command_trial::{
-    parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
+    fill_placeholders, parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
 };
 pub use default_estim::*;
 pub use hptune::*;
