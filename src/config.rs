@@ -147,9 +147,10 @@ pub struct Config {
     /// The trainer. Default `ImageClsTrainer`.
     #[serde(default = "default_trainer")]
     pub trainer: Component,
-    /// Metrics recorded with each trial. Default `["ParamCountMetric", "FlopsMetric"]`.
+    /// Metrics recorded with each trial: registry names, or `{ type, args }` tables for
+    /// metrics with arguments. Default `["ParamCountMetric", "FlopsMetric"]`.
     #[serde(default = "default_metrics")]
-    pub metrics: Vec<String>,
+    pub metrics: Vec<MetricSpec>,
     /// Device.
     #[serde(default)]
     pub backend: BackendConfig,
@@ -175,8 +176,55 @@ fn default_estim() -> EstimConfig {
 fn default_trainer() -> Component {
     Component::named("ImageClsTrainer")
 }
-fn default_metrics() -> Vec<String> {
-    vec!["ParamCountMetric".into(), "FlopsMetric".into()]
+fn default_metrics() -> Vec<MetricSpec> {
+    vec![
+        MetricSpec::Name("ParamCountMetric".into()),
+        MetricSpec::Name("FlopsMetric".into()),
+    ]
+}
+
+/// An entry of `metrics`: a registry name, or a `{ type, args }` table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MetricSpec {
+    /// A metric without arguments.
+    Name(String),
+    /// A metric with arguments.
+    Component(Component),
+}
+
+impl MetricSpec {
+    /// The registry name.
+    pub fn name(&self) -> &str {
+        match self {
+            MetricSpec::Name(n) => n,
+            MetricSpec::Component(c) => &c.type_name,
+        }
+    }
+
+    /// The arguments (empty for a bare name).
+    pub fn args(&self) -> toml::Table {
+        match self {
+            MetricSpec::Name(_) => toml::Table::new(),
+            MetricSpec::Component(c) => c.args.clone(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        // A string or a table; the table is checked as a component, so its errors name the key.
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(name) => Ok(MetricSpec::Name(name)),
+            table @ toml::Value::Table(_) => Component::deserialize(table)
+                .map(MetricSpec::Component)
+                .map_err(|e| D::Error::custom(e.message())),
+            other => Err(D::Error::custom(format!(
+                "a metric is a name or a `{{ type, args }}` table, not {other}"
+            ))),
+        }
+    }
 }
 
 /// A TOML syntax error with its line and column.

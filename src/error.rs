@@ -63,6 +63,7 @@ impl ModnasError {
                     | EstimError::MissingObjective { .. }
                     | EstimError::ResumeMismatch { .. }
                     | EstimError::BadCheckpoint { .. }
+                    | EstimError::Metrics(MetricsError::Table { .. })
             ),
         }
     }

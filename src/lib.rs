@@ -18,6 +18,7 @@ mod arch_svg;
 mod backend;
 mod config;
 mod error;
+mod latency_lut;
 /// Built-in searchable models.
 pub mod models;
 mod pareto_plot;
@@ -34,6 +35,7 @@ pub use arch_svg::*;
 pub use backend::*;
 pub use config::*;
 pub use error::*;
+pub use latency_lut::*;
 pub use pareto_plot::*;
 pub use pipeline::*;
 pub use plot::*;

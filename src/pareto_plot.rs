@@ -1,14 +1,57 @@
 //! The Pareto front of a multi-objective search (`ParetoEvolutionOptim`), drawn over every
-//! successful trial: `pareto-<first>-<second>.svg` for the first two objectives.
+//! successful trial: `pareto-<first>-<second>.svg` for the first two objectives; and the front
+//! as CSV.
 
 use crate::run_dir::CONFIG_FILE;
 use crate::{read_journal, Config, ModnasError};
-use modnas_param_space::MetricMap;
+use modnas_param_space::{ArchDesc, MetricMap};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The front the optimizer kept, one JSON object (`arch`, `metrics`) per line.
 pub const PARETO_FILE: &str = "pareto_front.jsonl";
+/// The same front as CSV: one column per parameter, then one per metric.
+pub const PARETO_CSV: &str = "pareto_front.csv";
+
+/// `front` as CSV, with the parameters and metrics of its first member as columns (fields
+/// quoted where they hold a comma or a quote).
+pub fn pareto_csv(front: &[(ArchDesc, MetricMap)]) -> String {
+    let Some((arch0, metrics0)) = front.first() else {
+        return String::new();
+    };
+    let field = |s: String| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    };
+    let names: Vec<&String> = arch0.iter().map(|(k, _)| k).collect();
+    let keys: Vec<&String> = metrics0.keys().collect();
+    let header: Vec<String> = names
+        .iter()
+        .chain(&keys)
+        .map(|k| field(k.to_string()))
+        .collect();
+    let mut out = header.join(",") + "\n";
+    for (arch, metrics) in front {
+        let row: Vec<String> = names
+            .iter()
+            .map(|n| {
+                arch.get(n)
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .unwrap_or_default()
+            })
+            .chain(
+                keys.iter()
+                    .map(|k| metrics.get(*k).map(f64::to_string).unwrap_or_default()),
+            )
+            .map(field)
+            .collect();
+        out += &(row.join(",") + "\n");
+    }
+    out
+}
 
 fn plot_error(path: &Path, reason: impl std::fmt::Display) -> ModnasError {
     ModnasError::Plot {

@@ -251,6 +251,14 @@ pub fn run_search_in(
                 build_model(&m.type_name, &m.args, &input, &train_device).map_err(model_error)?;
             let mut template =
                 construct(net, &cfg.construct.args, &train_device).at("construct.args")?;
+            // Every metric once on the default architecture (of plain candidates): a latency
+            // table from another device, say, is refused before the run directory is written.
+            if cfg.construct.args.mixed_op.is_none() {
+                let shape = [1, input.channels, input.height, input.width];
+                for m in &metrics {
+                    m.compute(&template.model, &shape).at("metrics")?;
+                }
+            }
             cfg.space.extend(&mut template.space)?;
             template.space
         }
@@ -348,6 +356,7 @@ pub fn run_search_in(
             })
             .collect();
         write_atomic(&dir.join(crate::PARETO_FILE), &(lines.join("\n") + "\n"))?;
+        write_atomic(&dir.join(crate::PARETO_CSV), &crate::pareto_csv(&front))?;
         if let Some(svg) = crate::plot_pareto(dir)? {
             tracing::info!(plot = %svg.display(), "Pareto front drawn");
         }

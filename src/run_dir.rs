@@ -28,7 +28,7 @@ pub const RESUME_MAY_CHANGE: [&str; 4] = [
 ];
 
 /// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
-const RUN_FILES: [&str; 8] = [
+const RUN_FILES: [&str; 9] = [
     modnas_estim::MODEL_FILE,
     modnas_estim::MODEL_TOML,
     META_FILE,
@@ -37,6 +37,7 @@ const RUN_FILES: [&str; 8] = [
     "alphas.jsonl",
     "best.toml",
     "pareto_front.jsonl",
+    "pareto_front.csv",
 ];
 
 /// How a run treats its directory.

@@ -40,7 +40,7 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
     let metrics = cfg
         .metrics
         .iter()
-        .map(|m| build_metric(m, &toml::Table::new()))
+        .map(|m| build_metric(m.name(), &m.args()))
         .collect::<Result<Vec<_>, _>>()
         .at("metrics")?;
     let estim =

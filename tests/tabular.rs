@@ -167,6 +167,23 @@ fn pareto_search_writes_its_front() {
         assert!(p["metrics"]["flops"].as_f64().unwrap() <= 30.0);
         assert_eq!(p["arch"].as_object().unwrap().len(), 6);
     }
+    // No member dominates another (acc higher is better, flops lower).
+    let point = |p: &serde_json::Value| {
+        (
+            p["metrics"]["acc"].as_f64().unwrap(),
+            p["metrics"]["flops"].as_f64().unwrap(),
+        )
+    };
+    for a in &front {
+        for b in &front {
+            let ((acc_a, f_a), (acc_b, f_b)) = (point(a), point(b));
+            let dominates = acc_a >= acc_b && f_a <= f_b && (acc_a > acc_b || f_a < f_b);
+            assert!(!dominates, "{a} dominates {b}");
+        }
+    }
+    let csv = std::fs::read_to_string(dir.path().join("run/pareto_front.csv")).unwrap();
+    assert_eq!(csv.lines().count(), front.len() + 1, "{csv}");
+    assert!(csv.starts_with("edge_1_0,") && csv.lines().next().unwrap().contains(",acc,"));
     let svg = std::fs::read_to_string(dir.path().join("run/pareto-acc-flops.svg")).unwrap();
     assert!(svg.contains("Pareto front: acc vs flops"));
     // One red dot per front member, one grey per successful trial.

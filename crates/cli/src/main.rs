@@ -1,6 +1,6 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
 //! RUN_DIR`, `modnas pipeline -c pipeline.toml`, `modnas report RUN_DIR`, `modnas list`,
-//! `modnas plot-alphas RUN_DIR`.
+//! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`.
 
 mod progress;
 
@@ -77,6 +77,31 @@ enum Command {
         /// No progress output.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// Measure a latency lookup table: every candidate of every slot of the config's model,
+    /// at the slot's input shape, on the config's device (for `LUTLatencyMetric`).
+    LatencyLut {
+        /// The config whose search space is measured.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Where the table is written (TOML).
+        #[arg(long, default_value = "latency_lut.toml")]
+        out: PathBuf,
+        /// Override a config key (repeatable).
+        #[arg(short = 'o', long = "override", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// Device, overriding `backend.device` (cpu, wgpu, cuda).
+        #[arg(long)]
+        device: Option<String>,
+        /// Untimed runs per candidate.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Timed runs per candidate.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Images per forward pass.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
     },
     /// List every registered component by kind.
     List,
@@ -271,6 +296,40 @@ fn pipeline(
     Ok(())
 }
 
+/// `modnas latency-lut`.
+struct LutCommand {
+    config: PathBuf,
+    out: PathBuf,
+    overrides: Vec<String>,
+    device: Option<String>,
+    timing: modnas::metrics::TimingArgs,
+}
+
+fn latency_lut(c: LutCommand) -> Result<(), ModnasError> {
+    let mut overrides = c.overrides;
+    if let Some(d) = c.device {
+        overrides.push(format!("backend.device=\"{d}\""));
+    }
+    let cfg = Config::from_file(&c.config, &overrides)?;
+    let table = modnas::measure_latency_table(&cfg, &c.timing, &mut |e| {
+        eprintln!(
+            "{:<8} {:>4} -> {:<4} stride {} at {:?}: {:.4} ms (± {:.4})",
+            e.op, e.c_in, e.c_out, e.stride, e.input, e.median_ms, e.std_ms
+        );
+    })?;
+    std::fs::write(&c.out, table.to_toml()).map_err(|e| ModnasError::Io {
+        path: c.out.display().to_string(),
+        source: e,
+    })?;
+    println!(
+        "{} entries measured on `{}`: {}",
+        table.entries.len(),
+        table.device,
+        c.out.display()
+    );
+    Ok(())
+}
+
 fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
     let report = modnas::RunReport::load(dir)?;
     print!("{}", report.render(top));
@@ -341,6 +400,28 @@ fn main() -> ExitCode {
                 (false, false) => RunMode::New,
             };
             pipeline(&config, out, mode, quiet)
+        }
+        Command::LatencyLut {
+            config,
+            out,
+            overrides,
+            device,
+            warmup,
+            runs,
+            batch,
+        } => {
+            init_logging(None);
+            latency_lut(LutCommand {
+                config,
+                out,
+                overrides,
+                device,
+                timing: modnas::metrics::TimingArgs {
+                    warmup,
+                    runs,
+                    batch,
+                },
+            })
         }
         Command::List => {
             list();

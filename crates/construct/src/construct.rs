@@ -62,7 +62,8 @@ impl CandidateSets {
         }
     }
 
-    fn for_slot(&self, key: &str) -> &[String] {
+    /// The candidates of the slot at path `key`.
+    pub fn for_slot(&self, key: &str) -> &[String] {
         self.slots.get(key).unwrap_or(&self.candidates)
     }
 }

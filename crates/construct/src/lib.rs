@@ -35,6 +35,7 @@ mod mixed;
 mod nas_module;
 /// The built-in candidates.
 pub mod ops;
+mod probe;
 mod registry;
 mod slot;
 
@@ -46,6 +47,7 @@ pub use export::*;
 pub use layers::*;
 pub use mixed::*;
 pub use nas_module::*;
+pub use probe::*;
 pub use registry::*;
 pub use slot::*;
 

@@ -125,6 +125,7 @@ impl Slot {
 
     /// Cost of the entity for an input of shape `input` (zero MACs when empty).
     pub fn cost(&self, input: &[usize]) -> Cost {
+        crate::probe::record(self, input);
         match &self.entity {
             Some(e) => e.cost(input),
             None => Cost::new(0, input.to_vec()),

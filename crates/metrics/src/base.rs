@@ -48,3 +48,14 @@ pub(crate) fn no_args(metric: &str, args: &toml::Table) -> Result<(), MetricsErr
         }),
     }
 }
+
+/// Deserializes a metric's TOML arguments, naming the metric and the key in errors.
+pub(crate) fn parse_metric_args<T: serde::de::DeserializeOwned>(
+    metric: &str,
+    args: &toml::Table,
+) -> Result<T, MetricsError> {
+    modnas_param_space::deserialize_args(args).map_err(|reason| MetricsError::InvalidArgs {
+        metric: metric.to_string(),
+        reason,
+    })
+}

@@ -16,4 +16,18 @@ pub enum MetricsError {
         /// What is wrong.
         reason: String,
     },
+    /// A device could not run or synchronise a measurement.
+    #[error("measurement failed: {0}")]
+    Device(String),
+    /// A latency table cannot serve this network.
+    #[error("latency table {path}: {reason}")]
+    Table {
+        /// The table file.
+        path: String,
+        /// What is wrong: another device, a missing entry, a malformed file.
+        reason: String,
+    },
+    /// A candidate could not be built for measuring.
+    #[error(transparent)]
+    Construct(#[from] modnas_construct::ConstructError),
 }

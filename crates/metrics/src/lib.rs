@@ -5,15 +5,27 @@
 //! - `ParamCountMetric` (key `params`): trainable parameters (BatchNorm running statistics
 //!   excluded).
 //! - `FlopsMetric` (key `flops`): multiply-accumulates of one forward pass of one sample.
+//! - `LatencyMetric` (key `latency_ms`): the measured median forward time on the network's
+//!   device.
+//! - `LUTLatencyMetric` (key `lut_latency_ms`): latency summed from a lookup table measured
+//!   per candidate and input shape ([`LatencyTable`]).
+//! - `WeightedSumMetric`, `ProductMetric`, `ConstraintMetric`: metrics of other metrics, under
+//!   a `key` of their own.
 
+mod aggregate;
 mod base;
 mod error;
 mod flops;
+mod latency;
+mod lut;
 mod param_count;
 
+pub use aggregate::*;
 pub use base::*;
 pub use error::*;
 pub use flops::*;
+pub use latency::*;
+pub use lut::*;
 pub use param_count::*;
 
 #[doc(hidden)]

@@ -3,15 +3,19 @@
 //! goes on — one bad candidate must not end an overnight run.
 
 use crate::EstimError;
+use modnas_metrics::MetricsError;
 use modnas_param_space::MetricMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Errors that belong to one architecture rather than to the run.
+/// A latency table that lacks an entry is the table's fault, not the architecture's: it stops
+/// the run (and a run resumed with a completed table goes on).
 fn is_trial_failure(e: &EstimError) -> bool {
-    matches!(
-        e,
-        EstimError::Construct(_) | EstimError::Metrics(_) | EstimError::TrialFailed(_)
-    )
+    match e {
+        EstimError::Metrics(MetricsError::Table { .. }) => false,
+        EstimError::Construct(_) | EstimError::Metrics(_) | EstimError::TrialFailed(_) => true,
+        _ => false,
+    }
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
