@@ -133,6 +133,7 @@ fn main() -> Result<()> {
                 weights: &mut weights,
                 grad_clip: 5.0,
                 rng: &mut rng,
+                cost: None,
             };
             if mode != "weights only" {
                 let g = optim.as_gradient().context("gradient optimizer")?;

@@ -56,6 +56,7 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
         weights: &mut weights,
         grad_clip: 5.0,
         rng: &mut rng,
+        cost: None,
     };
     let a0: Vec<Vec<f32>> = alphas.iter().map(TensorParam::to_vec).collect();
     let w0 = trainable(&model);
@@ -343,4 +344,62 @@ fn export_then_augment_rebuilds_exactly_the_exported_ops() {
     );
     let run = run_search(&Config::from_toml(&text, &[]).unwrap(), &aug, &mut |_| {}).unwrap();
     assert_eq!(run.outcome.best.unwrap().arch, arch);
+}
+
+#[test]
+fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
+    let _serial = serial();
+    let last_cost = |weight: f64, table: Option<&std::path::Path>| {
+        let dir = tempfile::tempdir().unwrap();
+        // A large α learning rate: the tiny search takes a handful of α steps.
+        let mut overrides = vec![
+            format!("estim.search.args.cost_weight={weight}"),
+            "optim.args.lr=0.1".to_string(),
+        ];
+        if let Some(t) = table {
+            overrides.push(format!(
+                "estim.search.args.cost_table={:?}",
+                t.display().to_string()
+            ));
+        }
+        let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
+        run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        let trials = lines(&dir.path().join("trials.jsonl"));
+        trials.last().unwrap()["metrics"]["expected_cost"]
+            .as_f64()
+            .unwrap()
+    };
+    // MACs in millions; the tiny supernet's ops cost thousands of MACs each.
+    let (light, heavy) = (last_cost(1e-9, None), last_cost(3e3, None));
+    assert!(heavy < 0.9 * light, "{heavy} vs {light}");
+
+    // Priced by a latency table instead; one that lacks an operation is refused by name.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(SEARCH, &[]).unwrap();
+    let quick = modnas::metrics::TimingArgs {
+        warmup: 0,
+        runs: 1,
+        batch: 1,
+    };
+    let mut table = modnas::measure_latency_table(&cfg, &quick, &mut |_| {}).unwrap();
+    let path = dir.path().join("lut.toml");
+    std::fs::write(&path, table.to_toml()).unwrap();
+    assert!(last_cost(1.0, Some(&path)) > 0.0);
+    table.entries.retain(|e| e.op != "SC3");
+    std::fs::write(&path, table.to_toml()).unwrap();
+    let overrides = [
+        "estim.search.args.cost_weight=1.0".to_string(),
+        format!(
+            "estim.search.args.cost_table={:?}",
+            path.display().to_string()
+        ),
+    ];
+    let err = run_search(
+        &Config::from_toml(SEARCH, &overrides).unwrap(),
+        &dir.path().join("run"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    assert!(err.to_string().contains("no entry for `SC3`"), "{err}");
 }

@@ -5,6 +5,7 @@ mod cars;
 mod checkpoint;
 mod command_trial;
 mod default_estim;
+mod expected_cost;
 mod hptune;
 mod one_shot;
 mod search_loop;
@@ -22,6 +23,7 @@ pub use command_trial::{
     fill_placeholders, parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
 };
 pub use default_estim::*;
+pub use expected_cost::*;
 pub use hptune::*;
 pub use search_loop::*;
 pub use spos::*;

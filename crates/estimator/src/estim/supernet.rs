@@ -6,6 +6,7 @@
 //! recorded as a trial, and α as an [`AlphaSnapshot`].
 
 use super::checkpoint::{self, Snapshot};
+use super::expected_cost::ExpectedCost;
 pub use super::supernet_problem::Batch;
 use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
@@ -17,7 +18,9 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Tensor};
 use indexmap::IndexMap;
+use modnas_construct::probe_slots;
 use modnas_construct::{export_arch, MixedHandle, NetBox};
+use modnas_metrics::LatencyTable;
 use modnas_optim::{clip_grad_norm, ArchAdam, GradientOptim};
 use modnas_param_space::{MetricMap, TensorParam};
 use rand::rngs::StdRng;
@@ -55,6 +58,14 @@ pub struct SuperNetArgs {
     /// Global gradient-norm clipping of the weights; 0 disables. Default 5.
     #[serde(default = "default_clip")]
     pub grad_clip: f64,
+    /// Weight of the expected cost Σ softmax(α)·c in the architecture loss (ProxylessNAS's
+    /// latency loss); 0 disables. Default 0.
+    #[serde(default)]
+    pub cost_weight: f64,
+    /// A latency table (`modnas latency-lut`) that prices the candidates in milliseconds;
+    /// without it, the cost is MACs in millions.
+    #[serde(default)]
+    pub cost_table: Option<std::path::PathBuf>,
 }
 
 fn default_epochs() -> usize {
@@ -88,12 +99,41 @@ pub struct SuperNetEstim {
 }
 
 impl SuperNetEstim {
+    /// The expected cost of `model`'s mixed slots, when `cost_weight` asks for one.
+    fn expected_cost(
+        &self,
+        model: &NetBox,
+        handles: &[MixedHandle],
+        [ch, h, w]: [usize; 3],
+        device: &Device,
+    ) -> Result<Option<ExpectedCost>, EstimError> {
+        if self.args.cost_weight == 0.0 {
+            return Ok(None);
+        }
+        let table = match &self.args.cost_table {
+            Some(path) => Some((LatencyTable::load(path)?, path.as_path())),
+            None => None,
+        };
+        let probes = probe_slots(|| {
+            model.cost(&[1, ch, h, w]);
+        });
+        let device = device.clone().inner();
+        let table = table.as_ref().map(|(t, p)| (t, *p));
+        ExpectedCost::new(&probes, handles, table, &device, self.args.cost_weight).map(Some)
+    }
+
     /// An estimator with `args`, checked.
     pub fn new(args: SuperNetArgs) -> Result<Self, EstimError> {
         let bad = |reason: String| EstimError::InvalidArgs {
             component: "SuperNetEstim".into(),
             reason,
         };
+        if !(args.cost_weight.is_finite() && args.cost_weight >= 0.0) {
+            return Err(bad(format!(
+                "`cost_weight` = {} must be a finite number, 0 or more",
+                args.cost_weight
+            )));
+        }
         if args.epochs == 0 || args.batch_size == 0 {
             return Err(bad(format!(
                 "`epochs` = {} and `batch_size` = {} must be at least 1",
@@ -162,6 +202,8 @@ pub struct StepParts<'a> {
     pub grad_clip: f64,
     /// Randomness of path sampling.
     pub rng: &'a mut StdRng,
+    /// The expected cost added to the loss (it moves α only).
+    pub cost: Option<&'a ExpectedCost>,
 }
 
 /// One weight step on `batch`; with `one_level`, the same gradients also step α.
@@ -178,7 +220,7 @@ pub fn weight_step(
         batch,
         parts.alphas,
         parts.handles,
-        parts.loss_fn,
+        (parts.loss_fn, parts.cost),
         parts.rng,
     );
     if let Some(optim) = one_level {
@@ -220,6 +262,7 @@ pub fn arch_step(
         train,
         valid,
         loss_fn: parts.loss_fn,
+        cost: parts.cost,
         lr,
         decay,
         rng: parts.rng,
@@ -320,6 +363,7 @@ impl Estim for SuperNetEstim {
             });
         }
         let alphas: Vec<TensorParam> = named.iter().map(|(_, t)| t.clone()).collect();
+        let cost = self.expected_cost(&c.model, &handles, ctx.data.train.shape, device)?;
         let one_level = optim.one_level();
         let mut rng = StdRng::seed_from_u64(ctx.seed);
         let split = ctx
@@ -379,6 +423,7 @@ impl Estim for SuperNetEstim {
                     weights: &mut weights,
                     grad_clip: self.args.grad_clip,
                     rng: &mut rng,
+                    cost: cost.as_ref(),
                 };
                 if let (Some(ab), Some(ad)) = (&a_batches, a_data) {
                     let valid = ad.batch(&ab[i % ab.len()], device);
@@ -407,6 +452,9 @@ impl Estim for SuperNetEstim {
             metrics.insert("acc".into(), stats.acc);
             metrics.insert("loss".into(), stats.loss);
             metrics.insert("train_loss".into(), train_loss);
+            if let Some(cost) = &cost {
+                metrics.insert("expected_cost".into(), cost.current());
+            }
             let trial = Trial {
                 index: epoch,
                 arch: export_arch(&model, &handles),

@@ -2,6 +2,7 @@
 //! architecture step — losses and gradients on the current batches, and temporary moves of
 //! the weights.
 
+use super::expected_cost::ExpectedCost;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor};
@@ -22,24 +23,30 @@ pub(crate) struct SuperNetProblem<'a> {
     pub train: Batch,
     pub valid: Batch,
     pub loss_fn: &'a CrossEntropyLoss,
+    pub cost: Option<&'a ExpectedCost>,
     pub lr: f64,
     pub decay: f64,
     pub rng: &'a mut StdRng,
 }
 
 /// Forward and backward of `model` on `batch`, paths resampled first; α gradients are split
-/// from the weight gradients.
+/// from the weight gradients. The expected cost, when given, joins the loss (it reaches α
+/// only); the returned loss is the cross-entropy alone.
 pub(crate) fn backward_on(
     model: &NetBox,
     batch: &Batch,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    loss_fn: &CrossEntropyLoss,
+    (loss_fn, cost): (&CrossEntropyLoss, Option<&ExpectedCost>),
     rng: &mut StdRng,
 ) -> Backward {
     MixedHandle::resample_all(handles, rng);
     let loss = loss_fn.forward(model.forward(batch.0.clone()), batch.1.clone());
-    let mut grads = loss.backward();
+    let total = match cost.and_then(ExpectedCost::loss) {
+        Some(c) => loss.clone() + c,
+        None => loss.clone(),
+    };
+    let mut grads = total.backward();
     let arch = alphas
         .iter()
         .map(|a| {
@@ -70,7 +77,7 @@ impl ArchProblem for SuperNetProblem<'_> {
             batch,
             self.alphas,
             self.handles,
-            self.loss_fn,
+            (self.loss_fn, self.cost),
             self.rng,
         ))
     }
