@@ -82,7 +82,9 @@ fn recalibration_restores_the_accuracy_of_a_net_with_stale_statistics() {
         &toml::from_str("optimizer = \"adam\"\nlr = 0.01\nbatch_size = 16").unwrap(),
     )
     .unwrap();
-    let (net, _) = trainer.train(NetBox::new("", c.model), &train, 4, &device, 2);
+    let (net, _) = trainer
+        .train(NetBox::new("", c.model), &train, 4, &device, 2)
+        .unwrap();
     let good = trainer.evaluate(&net, &valid, &device).acc;
     // Statistics from shifted inputs, as a subnet inherits them from other paths.
     let idx: Vec<usize> = (0..train.len()).collect();

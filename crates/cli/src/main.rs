@@ -348,13 +348,14 @@ fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
 }
 
 fn list() {
-    let kinds: [(&str, Vec<&str>); 7] = [
+    let kinds: [(&str, Vec<&str>); 8] = [
         ("candidates", modnas::construct::candidate_names()),
         ("mixed ops", modnas::construct::mixed_op_names()),
         ("models", modnas::construct::model_names()),
         ("optimizers", modnas::optim::optim_names()),
         ("estimators", modnas::estim::estim_names()),
         ("metrics", modnas::metrics::metric_names()),
+        ("criteria", modnas::estim::criterion_names()),
         ("data", modnas::estim::data::DATA_TYPES.to_vec()),
     ];
     for (kind, names) in kinds {

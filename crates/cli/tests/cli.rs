@@ -85,6 +85,9 @@ fn list_names_every_kind() {
         "SubNetEstim",
         "metrics:",
         "FlopsMetric",
+        "LUTLatencyMetric",
+        "criteria: AddMetricCriterion, CrossEntropyCriterion",
+        "HPTuneEstim",
         "models: ConvNet",
     ] {
         assert!(text.contains(part), "{part} missing from {text}");

@@ -3,6 +3,8 @@
 //! classification trainer and the data readers.
 
 mod bn_recal;
+/// Training losses as a chain of criteria.
+pub mod criterion;
 /// Data sets and readers.
 pub mod data;
 mod error;
@@ -13,6 +15,9 @@ pub mod tabular;
 mod trainer;
 
 pub use bn_recal::*;
+pub use criterion::{
+    build_criterion, criterion_names, Criterion, CriterionChain, CriterionEntry, CriterionSpec,
+};
 pub use error::*;
 pub use estim::*;
 pub use progress::PROGRESS_TARGET;

@@ -1,6 +1,7 @@
 //! `ImageClsTrainer`: cross-entropy training of an image classifier with SGD (momentum,
 //! weight decay, cosine learning rate) or Adam, and accuracy on a validation set.
 
+use crate::criterion::{CriterionChain, CriterionInput, CriterionSpec};
 use crate::data::{Augment, ImageDataset};
 use crate::{parse_args, EstimError};
 use burn::module::Module;
@@ -65,6 +66,10 @@ pub struct TrainerArgs {
     /// them (DARTSNet with `auxiliary = true`). Default 0.4, as in DARTS.
     #[serde(default = "default_aux_weight")]
     pub aux_weight: f64,
+    /// The training loss as a chain of criteria (`crate::criterion`); empty (default) means
+    /// plain cross-entropy.
+    #[serde(default)]
+    pub criteria: Vec<CriterionSpec>,
 }
 
 fn default_optimizer() -> WeightOptimKind {
@@ -108,6 +113,7 @@ pub struct EvalStats {
 #[derive(Clone, Debug)]
 pub struct ImageClsTrainer {
     args: TrainerArgs,
+    chain: std::sync::Arc<CriterionChain>,
 }
 
 /// A `[n, 1, h, w]` mask of ones with one `size`×`size` square of zeros per image, centred at
@@ -160,7 +166,8 @@ impl ImageClsTrainer {
                 args.momentum
             )));
         }
-        Ok(Self { args })
+        let chain = std::sync::Arc::new(CriterionChain::new(&args.criteria)?);
+        Ok(Self { args, chain })
     }
 
     /// A trainer from TOML arguments.
@@ -198,8 +205,8 @@ impl ImageClsTrainer {
             + 0.5 * (self.args.lr - self.args.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
     }
 
-    /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`; batches are
-    /// shuffled with `seed`. Returns the trained net and the mean training loss of the last
+    /// Trains `net` (built on the autodiff `device`) for `epochs` on `data` with the criteria
+    /// chain; batches are shuffled with `seed`. Returns the trained net and the mean training loss of the last
     /// epoch. At the start of epoch `e` the net hears progress `e / epochs`
     /// ([`NetBox::set_progress`]); auxiliary logits add `aux_weight` times their loss.
     pub fn train(
@@ -209,7 +216,7 @@ impl ImageClsTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
-    ) -> (NetBox, f64) {
+    ) -> Result<(NetBox, f64), EstimError> {
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(device);
         let mut rng = StdRng::seed_from_u64(seed);
@@ -233,10 +240,14 @@ impl ImageClsTrainer {
                     0 => x,
                     size => x * cutout_mask(batch.len(), data.shape, size, &mut rng, device),
                 };
-                let (logits, aux) = net.forward_aux(x);
-                let mut loss = loss_fn.forward(logits, y.clone());
-                if let Some(aux) = aux.filter(|_| self.args.aux_weight > 0.0) {
-                    loss = loss + loss_fn.forward(aux, y).mul_scalar(self.args.aux_weight);
+                let mut input = CriterionInput::new(&net, x, y.clone(), &mut rng);
+                let mut loss = self.chain.loss(&mut input)?;
+                // The auxiliary head learns plain cross-entropy, from the forward pass the
+                // chain made (a chain that runs the net on mixed inputs has none).
+                if input.has_outputs() && self.args.aux_weight > 0.0 {
+                    if let (_, Some(aux)) = input.outputs() {
+                        loss = loss + loss_fn.forward(aux, y).mul_scalar(self.args.aux_weight);
+                    }
                 }
                 let detached = loss.clone().detach();
                 loss_sum = Some(match loss_sum {
@@ -253,7 +264,7 @@ impl ImageClsTrainer {
             }
             crate::progress::epoch_done(epoch, epochs, last_loss);
         }
-        (net, last_loss)
+        Ok((net, last_loss))
     }
 
     /// Loss and accuracy of `net` on `data` (in inference mode, without autodiff).

@@ -5,7 +5,7 @@ use modnas_construct::NetBox;
 use modnas_param_space::{lookup, registered_names};
 
 /// A property of an architecture, computed on the constructed network (paper, Appendix E).
-pub trait ArchMetric: Send {
+pub trait ArchMetric: Send + Sync {
     /// The key the value is recorded under (`params`, `flops`).
     fn key(&self) -> &str;
     /// Computes the value for `net` on inputs of shape `[1, C, H, W]`.

@@ -207,9 +207,9 @@ pub fn train_and_evaluate_net(
     if let Some(arch) = arch {
         c.apply(arch)?;
     }
-    let (net, train_loss) = ctx
-        .trainer
-        .train(c.model, &ctx.data.train, epochs, ctx.device, seed);
+    let (net, train_loss) =
+        ctx.trainer
+            .train(c.model, &ctx.data.train, epochs, ctx.device, seed)?;
     let stats = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device);
     let mut metrics = MetricMap::new();
     metrics.insert("acc".into(), stats.acc);

@@ -1,0 +1,95 @@
+//! Aggregate criteria (paper, Appendix F): the previous loss combined with a metric of the
+//! network, as in hardware-aware losses. `AddMetricCriterion`: `loss + w·m`;
+//! `MulMetricCriterion`: `loss · w·m^β`; `MulLogMetricCriterion` (FBNet): `loss · w·(ln m)^β`.
+//! The metric is computed on the network each batch: a cheap one (FLOPs, parameters, a
+//! latency table) suits; a measured latency would time every step.
+
+use super::base::criterion_args;
+use super::{Criterion, CriterionInput};
+use crate::{register_criterion, EstimError};
+use burn::tensor::Tensor;
+use modnas_metrics::{build_metric, ArchMetric};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricLossArgs {
+    metric: String,
+    #[serde(default)]
+    args: toml::Table,
+    #[serde(default = "one")]
+    weight: f64,
+    #[serde(default = "one")]
+    exponent: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Copy)]
+enum How {
+    Add,
+    Mul,
+    MulLog,
+}
+
+/// The previous loss combined with a metric of the network.
+pub struct MetricLossCriterion {
+    metric: Box<dyn ArchMetric>,
+    weight: f64,
+    exponent: f64,
+    how: How,
+}
+
+impl Criterion for MetricLossCriterion {
+    fn loss(
+        &self,
+        input: &mut CriterionInput<'_>,
+        prev: Option<Tensor<1>>,
+    ) -> Result<Tensor<1>, EstimError> {
+        let prev = prev.expect("an adjusting criterion is never first");
+        let mut shape = input.x.dims().to_vec();
+        shape[0] = 1;
+        let m = self.metric.compute(input.net, &shape)?;
+        Ok(match self.how {
+            How::Add => prev.add_scalar(self.weight * m),
+            How::Mul => prev.mul_scalar(self.weight * m.powf(self.exponent)),
+            How::MulLog => prev.mul_scalar(self.weight * m.ln().powf(self.exponent)),
+        })
+    }
+
+    fn primary(&self) -> bool {
+        false
+    }
+}
+
+fn build(name: &str, args: &toml::Table, how: How) -> Result<Box<dyn Criterion>, EstimError> {
+    let a: MetricLossArgs = criterion_args(name, args)?;
+    let metric = build_metric(&a.metric, &a.args).map_err(|e| EstimError::InvalidArgs {
+        component: name.into(),
+        reason: format!("`metric`: {e}"),
+    })?;
+    Ok(Box::new(MetricLossCriterion {
+        metric,
+        weight: a.weight,
+        exponent: a.exponent,
+        how,
+    }))
+}
+
+register_criterion!("AddMetricCriterion", |a| build(
+    "AddMetricCriterion",
+    a,
+    How::Add
+));
+register_criterion!("MulMetricCriterion", |a| build(
+    "MulMetricCriterion",
+    a,
+    How::Mul
+));
+register_criterion!("MulLogMetricCriterion", |a| build(
+    "MulLogMetricCriterion",
+    a,
+    How::MulLog
+));

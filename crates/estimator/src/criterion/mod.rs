@@ -1,0 +1,22 @@
+//! Criteria (paper, Appendix F): the training loss as a chain. A primary criterion computes
+//! a loss from the batch (`CrossEntropyCriterion` with label smoothing, `MSECriterion`,
+//! `MixUpCriterion`), and the criteria after it adjust that loss (`AddMetricCriterion`,
+//! `MulMetricCriterion`, `MulLogMetricCriterion`). Configured as `trainer.args.criteria`:
+//!
+//! ```toml
+//! [trainer.args]
+//! criteria = [
+//!     { type = "CrossEntropyCriterion", args = { label_smoothing = 0.1 } },
+//!     { type = "AddMetricCriterion", args = { metric = "FlopsMetric", weight = 1e-9 } },
+//! ]
+//! ```
+
+mod base;
+mod cross_entropy;
+mod metric_loss;
+mod mixup;
+
+pub use base::*;
+pub use cross_entropy::*;
+pub use metric_loss::*;
+pub use mixup::*;
