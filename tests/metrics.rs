@@ -73,4 +73,37 @@ fn convnet_flops_sum_its_slots_and_head() {
     let cost = NasModule::cost(&c.model, &[1, 1, 8, 8]);
     assert_eq!(cost.macs, 2304 + 4608 + 80);
     assert_eq!(cost.output, [1, 10]);
+    // Memory, f32 elements ×4: conv 1 reads 64 inputs and 36 weights and writes 256 outputs;
+    // conv 2 reads 256 and 288, writes 128; the head reads 8 and 80, writes 10.
+    assert_eq!(
+        cost.mem,
+        4 * ((64 + 36 + 256) + (256 + 288 + 128) + (8 + 80 + 10))
+    );
+    // The traversal over the net is the sum over its parts.
+    let parts: u64 = modnas::construct::list_slots(&c.model)
+        .iter()
+        .zip([[1, 1, 8, 8], [1, 4, 8, 8]])
+        .map(|(slot, input)| {
+            build_candidate(
+                "NC3",
+                &SlotSpec::new(slot.spec.c_in, slot.spec.c_out, slot.spec.stride),
+                &device,
+            )
+            .unwrap()
+            .cost(&input)
+            .mem
+        })
+        .sum();
+    assert_eq!(cost.mem, parts + 4 * (8 + 80 + 10));
+}
+
+#[test]
+fn pooling_moves_memory_without_macs() {
+    // MAX at stride 2 on 4×6×6: reads 144 values, writes 4×3×3 = 36.
+    let device = Device::default();
+    let op = build_candidate("MAX", &SlotSpec::new(4, 4, 2), &device).unwrap();
+    let cost = op.cost(&[1, 4, 6, 6]);
+    assert_eq!((cost.macs, cost.mem), (0, 4 * (144 + 36)));
+    let metric = modnas::metrics::build_metric("MemoryAccessMetric", &toml::Table::new()).unwrap();
+    assert_eq!(metric.key(), "mem_bytes");
 }

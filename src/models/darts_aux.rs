@@ -62,9 +62,9 @@ impl AuxiliaryHead {
         let reduce = self.reduce.cost(&pooled);
         let expand = self.expand.cost(&reduce.output);
         let n = input[0];
-        let classify = Cost::new(
-            (n * WIDE * self.classifier.weight.dims()[1]) as u64,
-            vec![n, self.classifier.weight.dims()[1]],
+        let classes = self.classifier.weight.dims()[1];
+        let classify = Cost::new((n * WIDE * classes) as u64, vec![n, classes]).with_mem(
+            modnas_construct::f32_bytes(n * WIDE + WIDE * classes + n * classes),
         );
         reduce.then(expand).then(classify)
     }
@@ -80,7 +80,7 @@ mod tests {
         let head = AuxiliaryHead::new(16, 10, &device).unwrap();
         let cost = head.cost(&[2, 16, 5, 5]);
         let expected = 2 * (HIDDEN * 16 * 4 + WIDE * HIDDEN * 4 + WIDE * 10);
-        assert_eq!(cost, Cost::new(expected as u64, vec![2, 10]));
+        assert_eq!((cost.macs, cost.output), (expected as u64, vec![2, 10]));
         let y = head.forward(Tensor::ones([2, 16, 5, 5], &device));
         assert_eq!(y.dims(), [2, 10]);
     }

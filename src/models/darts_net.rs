@@ -53,7 +53,8 @@ impl DARTSCell {
     fn cost(&self, s0: &[usize], s1: &[usize]) -> Cost {
         let (p0, p1) = (self.pre0.cost(s0), self.pre1.cost(s1));
         let dag = self.dag.cost(&[p0.output.clone(), p1.output.clone()]);
-        Cost::new(p0.macs + p1.macs + dag.macs, dag.output)
+        let output = dag.output.clone();
+        Cost::merge([p0, p1, dag], output)
     }
 }
 
@@ -201,15 +202,15 @@ impl NasModule for DARTSNet {
 
     fn cost(&self, input: &[usize]) -> Cost {
         let stem = self.stem.cost(input);
-        let mut macs = stem.macs;
-        let (mut s0, mut s1) = (stem.output.clone(), stem.output);
+        let (mut s0, mut s1) = (stem.output.clone(), stem.output.clone());
+        let mut parts = vec![stem];
         for cell in &self.cells {
             let c = cell.cost(&s0, &s1);
-            macs += c.macs;
-            (s0, s1) = (s1, c.output);
+            (s0, s1) = (s1, c.output.clone());
+            parts.push(c);
         }
         // The auxiliary head runs in training only, so inference cost leaves it out.
-        with_head_cost(Cost::new(macs, s1), &self.head)
+        with_head_cost(Cost::merge(parts, s1), &self.head)
     }
 }
 

@@ -31,5 +31,6 @@ pub(crate) fn pool_classify(x: Tensor<4>, head: &Linear) -> Tensor<2> {
 pub(crate) fn with_head_cost(body: Cost, head: &Linear) -> Cost {
     let [d_in, d_out] = head.weight.dims();
     let n = body.output.first().copied().unwrap_or(1);
-    body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))
+    let mem = modnas_construct::f32_bytes(n * d_in + d_in * d_out + n * d_out);
+    body.then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]).with_mem(mem))
 }

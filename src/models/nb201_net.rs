@@ -84,7 +84,8 @@ impl NB201Block {
                 let a = r.a.cost(input);
                 let b = r.b.cost(&a.output);
                 let s = r.shortcut.cost(input);
-                Cost::new(a.macs + b.macs + s.macs, b.output)
+                let output = b.output.clone();
+                Cost::merge([a, b, s], output)
             }
         }
     }

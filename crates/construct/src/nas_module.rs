@@ -3,27 +3,57 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-/// Multiply-accumulates of one forward pass and the shape it produces.
+/// Multiply-accumulates and memory traffic of one forward pass, and the shape it produces.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cost {
     /// Multiply-accumulate operations (the "FLOPs" NAS papers report).
     pub macs: u64,
+    /// Bytes read and written (f32) by the convolutions, pooling and linear layers: their
+    /// inputs, weights and outputs. Element-wise layers (batch norm, ReLU) count as fused into
+    /// the layer before them.
+    pub mem: u64,
     /// Output shape for the given input shape.
     pub output: Vec<usize>,
 }
 
+/// Bytes of `elements` f32 values.
+pub fn f32_bytes(elements: usize) -> u64 {
+    4 * elements as u64
+}
+
 impl Cost {
-    /// A cost of `macs` producing `output`.
+    /// A cost of `macs` producing `output`, with no memory traffic.
     pub fn new(macs: u64, output: Vec<usize>) -> Self {
-        Self { macs, output }
+        Self {
+            macs,
+            mem: 0,
+            output,
+        }
     }
 
-    /// Chains `next` after `self`: MACs add, the output is `next`'s.
+    /// The same cost with `mem` bytes of memory traffic.
+    pub fn with_mem(mut self, mem: u64) -> Self {
+        self.mem = mem;
+        self
+    }
+
+    /// Chains `next` after `self`: MACs and memory add, the output is `next`'s.
     pub fn then(self, next: Cost) -> Cost {
         Cost {
             macs: self.macs + next.macs,
+            mem: self.mem + next.mem,
             output: next.output,
         }
+    }
+
+    /// Parts that run side by side (branches, cell edges): MACs and memory add, the output is
+    /// `output`.
+    pub fn merge(parts: impl IntoIterator<Item = Cost>, output: Vec<usize>) -> Cost {
+        parts.into_iter().fold(Cost::new(0, output), |acc, c| Cost {
+            macs: acc.macs + c.macs,
+            mem: acc.mem + c.mem,
+            output: acc.output,
+        })
     }
 }
 

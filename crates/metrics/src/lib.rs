@@ -5,6 +5,7 @@
 //! - `ParamCountMetric` (key `params`): trainable parameters (BatchNorm running statistics
 //!   excluded).
 //! - `FlopsMetric` (key `flops`): multiply-accumulates of one forward pass of one sample.
+//! - `MemoryAccessMetric` (key `mem_bytes`): bytes read and written by one forward pass.
 //! - `LatencyMetric` (key `latency_ms`): the measured median forward time on the network's
 //!   device.
 //! - `LUTLatencyMetric` (key `lut_latency_ms`): latency summed from a lookup table measured
@@ -18,6 +19,7 @@ mod error;
 mod flops;
 mod latency;
 mod lut;
+mod memory;
 mod param_count;
 
 pub use aggregate::*;
@@ -26,6 +28,7 @@ pub use error::*;
 pub use flops::*;
 pub use latency::*;
 pub use lut::*;
+pub use memory::*;
 pub use param_count::*;
 
 #[doc(hidden)]

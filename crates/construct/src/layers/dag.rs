@@ -162,15 +162,15 @@ impl DAGLayer {
     /// MACs of the cell for inputs of shapes `inputs`.
     pub fn cost(&self, inputs: &[Vec<usize>]) -> Cost {
         let mut shapes: Vec<Vec<usize>> = inputs.to_vec();
-        let mut macs = 0;
+        let mut edges = vec![];
         let mut e = 0;
         for _ in 0..self.n_nodes {
             let mut out = vec![];
             for s in shapes.clone() {
                 let c = self.edges[e].cost(&s);
                 e += 1;
-                macs += c.macs;
-                out = c.output;
+                out = c.output.clone();
+                edges.push(c);
             }
             shapes.push(out);
         }
@@ -179,7 +179,7 @@ impl DAGLayer {
         if self.output == DagOutput::Concat && !output.is_empty() {
             output[1] = nodes.iter().map(|s| s[1]).sum();
         }
-        Cost::new(macs, output)
+        Cost::merge(edges, output)
     }
 }
 

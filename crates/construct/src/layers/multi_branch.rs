@@ -64,11 +64,10 @@ impl MultiBranchLayer {
     /// MACs of all branches and the merged output shape.
     pub fn cost(&self, input: &[usize]) -> Cost {
         let costs: Vec<Cost> = self.branches.iter().map(|b| b.cost(input)).collect();
-        let macs = costs.iter().map(|c| c.macs).sum();
         let mut output = costs.first().map(|c| c.output.clone()).unwrap_or_default();
         if self.merge == BranchMerge::Concat && !output.is_empty() {
             output[1] = costs.iter().map(|c| c.output[1]).sum();
         }
-        Cost::new(macs, output)
+        Cost::merge(costs, output)
     }
 }

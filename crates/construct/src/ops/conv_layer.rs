@@ -71,15 +71,16 @@ impl ConvLayer {
         self.conv.forward(x)
     }
 
-    /// MACs: `c_out · c_in/groups · k² · H_out · W_out`.
+    /// MACs: `c_out · c_in/groups · k² · H_out · W_out`; memory: the input, the weights and
+    /// the output.
     pub fn cost(&self, input: &[usize]) -> Cost {
         let (n, h, w) = (input[0], input[2], input[3]);
         let ho = out_size(h, self.kernel, self.stride, self.dilation);
         let wo = out_size(w, self.kernel, self.stride, self.dilation);
-        let macs =
-            (n * self.c_out * (self.c_in / self.groups) * self.kernel * self.kernel * ho * wo)
-                as u64;
-        Cost::new(macs, vec![n, self.c_out, ho, wo])
+        let weights = self.c_out * (self.c_in / self.groups) * self.kernel * self.kernel;
+        let macs = (n * weights * ho * wo) as u64;
+        let mem = crate::f32_bytes(n * self.c_in * h * w + weights + n * self.c_out * ho * wo);
+        Cost::new(macs, vec![n, self.c_out, ho, wo]).with_mem(mem)
     }
 }
 

@@ -53,7 +53,7 @@ impl FactorizedReduce {
         let b = self.b.cost(input);
         let mut output = a.output.clone();
         output[1] *= 2;
-        Cost::new(a.macs + b.macs, output)
+        Cost::merge([a, b], output)
     }
 }
 

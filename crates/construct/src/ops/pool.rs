@@ -98,9 +98,12 @@ impl NasModule for Pool {
             out_size(input[2], 3, self.stride, 1),
             out_size(input[3], 3, self.stride, 1),
         ];
+        let traffic =
+            crate::f32_bytes(input.iter().product::<usize>() + pooled.iter().product::<usize>());
+        let pool = Cost::new(0, pooled.clone()).with_mem(traffic);
         match &self.adapter {
-            Some(a) => a.conv.cost(&pooled),
-            None => Cost::new(0, pooled),
+            Some(a) => pool.then(a.conv.cost(&pooled)),
+            None => pool,
         }
     }
 }
