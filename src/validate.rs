@@ -36,6 +36,10 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
             ),
         ));
     }
+    // Distillation criteria load their teacher runs through the facade.
+    modnas_estim::criterion::set_teacher_loader(|dir, device| {
+        crate::load_trained(dir, device).map_err(|e| e.to_string())
+    });
     let trainer = ImageClsTrainer::from_args(&cfg.trainer.args).at("trainer.args")?;
     let metrics = cfg
         .metrics

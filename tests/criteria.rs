@@ -196,3 +196,76 @@ args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
     );
     assert_ne!(mixup, plain);
 }
+
+#[test]
+fn distillation_learns_from_a_trained_teacher() {
+    let _serial = common::serial();
+    let text = r#"
+seed = 6
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["NC3"]
+[estim.search]
+type = "DefaultEstim"
+args = { epochs = 3 }
+[trainer]
+args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let teacher = dir.path().join("teacher");
+    run_search(
+        &Config::from_toml(text, &[]).unwrap(),
+        &teacher,
+        &mut |_| {},
+    )
+    .unwrap();
+    let train_loss = |weight: f64| {
+        let criteria = format!(
+            "trainer.args.criteria=[{{ type = \"CrossEntropyCriterion\" }}, {{ type = \"KnowledgeDistillCriterion\", args = {{ teacher = {:?}, weight = {weight}, temperature = 2.0 }} }}]",
+            teacher.display().to_string()
+        );
+        let cfg = Config::from_toml(text, &[criteria, "model.args.channels=[2]".into()]).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        run_search(&cfg, out.path(), &mut |_| {})
+            .unwrap()
+            .outcome
+            .best
+            .unwrap()
+            .metrics["train_loss"]
+    };
+    let plain = {
+        let cfg = Config::from_toml(text, &["model.args.channels=[2]".into()]).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        run_search(&cfg, out.path(), &mut |_| {})
+            .unwrap()
+            .outcome
+            .best
+            .unwrap()
+            .metrics["train_loss"]
+    };
+    // Weight 0 leaves the loss alone; weight 1 trains on the teacher's soft labels only.
+    assert_eq!(train_loss(0.0), plain);
+    let distilled = train_loss(1.0);
+    assert!(
+        distilled.is_finite() && distilled != plain,
+        "{distilled} vs {plain}"
+    );
+
+    let missing = format!(
+        "trainer.args.criteria=[{{ type = \"CrossEntropyCriterion\" }}, {{ type = \"KnowledgeDistillCriterion\", args = {{ teacher = {:?} }} }}]",
+        dir.path().join("nowhere").display().to_string()
+    );
+    let err = run_search(
+        &Config::from_toml(text, &[missing]).unwrap(),
+        &dir.path().join("student"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.is_input_error());
+    assert!(err.to_string().contains("no `model.bpk` there"), "{err}");
+}

@@ -1,7 +1,7 @@
 //! Criteria (paper, Appendix F): the training loss as a chain. A primary criterion computes
 //! a loss from the batch (`CrossEntropyCriterion` with label smoothing, `MSECriterion`,
 //! `MixUpCriterion`), and the criteria after it adjust that loss (`AddMetricCriterion`,
-//! `MulMetricCriterion`, `MulLogMetricCriterion`). Configured as `trainer.args.criteria`:
+//! `MulMetricCriterion`, `MulLogMetricCriterion`, `KnowledgeDistillCriterion`). Configured as `trainer.args.criteria`:
 //!
 //! ```toml
 //! [trainer.args]
@@ -13,10 +13,12 @@
 
 mod base;
 mod cross_entropy;
+mod distill;
 mod metric_loss;
 mod mixup;
 
 pub use base::*;
 pub use cross_entropy::*;
+pub use distill::*;
 pub use metric_loss::*;
 pub use mixup::*;
