@@ -16,6 +16,7 @@
 mod arch_graph;
 mod arch_svg;
 mod backend;
+mod batch_dir;
 mod config;
 mod error;
 mod latency_lut;

@@ -2,12 +2,12 @@
 //! dependency order; `pipeline.jsonl` records each finished one, so a resumed pipeline skips
 //! them and resumes the one that was interrupted.
 
-use super::spec::{PipelineSpec, Process, ProcessKind};
-use crate::run_dir::{refuse, write_atomic, META_FILE};
+use super::spec::{PipelineSpec, ProcessKind};
+use crate::batch_dir::BatchDir;
+use crate::run_dir::META_FILE;
 use crate::{run_search_in, ModnasError, RunMode};
 use modnas_estim::Trial;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -66,72 +66,13 @@ pub struct ProcessOutcome {
     pub skipped: bool,
 }
 
-fn finished(out: &Path) -> Result<Vec<String>, ModnasError> {
-    let path = out.join(PIPELINE_JOURNAL);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(vec![]);
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str::<ProcessRecord>(l)
-                .map(|r| r.process)
-                .map_err(|e| {
-                    refuse(
-                        out,
-                        format!("has a damaged {PIPELINE_JOURNAL} (line {}: {e})", i + 1),
-                    )
-                })
-        })
-        .collect()
-}
-
-/// Makes `out` ready for the pipeline whose file text is `text`; returns the processes an
-/// earlier run finished.
-fn prepare(
-    out: &Path,
-    text: &str,
-    processes: &[Process],
-    mode: RunMode,
-) -> Result<Vec<String>, ModnasError> {
-    let copy = out.join(PIPELINE_FILE);
-    let done = match mode {
-        RunMode::New if copy.exists() => {
-            return Err(refuse(
-                out,
-                "already holds a pipeline; continue it with `--resume`, replace it with `--overwrite`, or choose another `--out`",
-            ))
-        }
-        RunMode::New => vec![],
-        RunMode::Overwrite => {
-            for p in processes {
-                let dir = out.join(&p.name);
-                if dir.exists() {
-                    std::fs::remove_dir_all(&dir).map_err(|e| ModnasError::io(&dir, e))?;
-                }
-            }
-            for file in [PIPELINE_FILE, PIPELINE_JOURNAL] {
-                let _ = std::fs::remove_file(out.join(file));
-            }
-            vec![]
-        }
-        RunMode::Resume => {
-            let recorded = std::fs::read_to_string(&copy).map_err(|_| {
-                refuse(out, format!("holds no pipeline to resume ({PIPELINE_FILE} is missing)"))
-            })?;
-            if recorded != text {
-                return Err(refuse(
-                    out,
-                    format!("was started from another pipeline file (its {PIPELINE_FILE} differs); resume with the same file or use `--overwrite`"),
-                ));
-            }
-            finished(out)?
-        }
-    };
-    std::fs::create_dir_all(out).map_err(|e| ModnasError::io(out, e))?;
-    write_atomic(&copy, text)?;
-    Ok(done)
+fn batch(out: &Path) -> BatchDir<'_> {
+    BatchDir {
+        out,
+        copy: PIPELINE_FILE,
+        journal: PIPELINE_JOURNAL,
+        what: "pipeline",
+    }
 }
 
 /// Runs the pipeline file `path` in `out`: every process, after those it depends on. The
@@ -159,7 +100,12 @@ fn run_nested(
         .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let processes = spec.resolve(base, out)?;
-    let done = prepare(out, &text, &processes, mode)?;
+    let dirs: Vec<PathBuf> = processes.iter().map(|p| out.join(&p.name)).collect();
+    let done: Vec<String> = batch(out)
+        .prepare::<ProcessRecord>(&text, &dirs, mode)?
+        .into_iter()
+        .map(|r| r.process)
+        .collect();
     let mut outcomes = Vec::new();
     for process in &processes {
         let name = format!("{prefix}{}", process.name);
@@ -215,7 +161,7 @@ fn run_nested(
             process: process.name.clone(),
             seconds: t0.elapsed().as_secs_f64(),
         };
-        append_record(out, &record)?;
+        batch(out).append(&record)?;
         on_event(PipelineEvent::Done {
             process: &name,
             skipped: false,
@@ -228,15 +174,4 @@ fn run_nested(
         });
     }
     Ok(outcomes)
-}
-
-fn append_record(out: &Path, record: &ProcessRecord) -> Result<(), ModnasError> {
-    let path = out.join(PIPELINE_JOURNAL);
-    let line = serde_json::to_string(record).expect("a record serializes");
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| writeln!(f, "{line}").and_then(|_| f.flush()))
-        .map_err(|e| ModnasError::io(&path, e))
 }
