@@ -1,6 +1,6 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
 //! RUN_DIR`, `modnas pipeline -c pipeline.toml`, `modnas report RUN_DIR`, `modnas list`,
-//! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`.
+//! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`, `modnas compare -c matrix.toml`.
 
 mod progress;
 
@@ -72,6 +72,26 @@ enum Command {
         #[arg(long, requires = "out", conflicts_with = "overwrite")]
         resume: bool,
         /// Replace the pipeline already in `--out` instead of refusing.
+        #[arg(long, requires = "out")]
+        overwrite: bool,
+        /// No progress output.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Run every search space × optimizer × seed of a comparison file and tabulate accuracy,
+    /// compute time and efficiency (`OUT/compare.csv`, with plots).
+    Compare {
+        /// The comparison file.
+        #[arg(short, long)]
+        config: PathBuf,
+        /// Comparison directory. Default: `runs/<file name>-<unix time>`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Continue the comparison in `--out`: finished runs are skipped, the interrupted one
+        /// resumes.
+        #[arg(long, requires = "out", conflicts_with = "overwrite")]
+        resume: bool,
+        /// Replace the comparison already in `--out` instead of refusing.
         #[arg(long, requires = "out")]
         overwrite: bool,
         /// No progress output.
@@ -296,6 +316,58 @@ fn pipeline(
     Ok(())
 }
 
+fn mode_of(resume: bool, overwrite: bool) -> RunMode {
+    match (resume, overwrite) {
+        (true, _) => RunMode::Resume,
+        (false, true) => RunMode::Overwrite,
+        (false, false) => RunMode::New,
+    }
+}
+
+fn compare(
+    file: &Path,
+    out: Option<PathBuf>,
+    mode: RunMode,
+    quiet: bool,
+) -> Result<(), ModnasError> {
+    use modnas::CompareEvent;
+    let dir = out.unwrap_or_else(|| default_out(file));
+    init_logging(Some(&dir));
+    let mut progress: Option<Progress> = None;
+    let records = modnas::run_compare(file, &dir, mode, &mut |event| match event {
+        CompareEvent::Start { name, config } => {
+            if !quiet {
+                eprintln!("run {name}");
+            }
+            progress = Some(Progress::new(config, quiet));
+        }
+        CompareEvent::Trial(t) => {
+            if let Some(p) = progress.as_mut() {
+                p.on_trial(t);
+            }
+        }
+        CompareEvent::Done { name, skipped } => {
+            if let Some(p) = progress.take() {
+                p.finish();
+            }
+            if skipped && !quiet {
+                eprintln!("run {name}: finished earlier");
+            }
+        }
+    });
+    if let Some(p) = progress.take() {
+        p.finish();
+    }
+    let records = records?;
+    let objective = records.first().map_or("acc", |r| r.objective.as_str());
+    print!(
+        "{}",
+        modnas::render_compare(&modnas::compare_rows(&records), objective)
+    );
+    println!("comparison directory: {}", dir.display());
+    Ok(())
+}
+
 /// `modnas latency-lut`.
 struct LutCommand {
     config: PathBuf,
@@ -394,14 +466,14 @@ fn main() -> ExitCode {
             resume,
             overwrite,
             quiet,
-        } => {
-            let mode = match (resume, overwrite) {
-                (true, _) => RunMode::Resume,
-                (false, true) => RunMode::Overwrite,
-                (false, false) => RunMode::New,
-            };
-            pipeline(&config, out, mode, quiet)
-        }
+        } => pipeline(&config, out, mode_of(resume, overwrite), quiet),
+        Command::Compare {
+            config,
+            out,
+            resume,
+            overwrite,
+            quiet,
+        } => compare(&config, out, mode_of(resume, overwrite), quiet),
         Command::LatencyLut {
             config,
             out,

@@ -73,7 +73,8 @@ mod tests {
             let def: ParamDef = v.clone().try_into().unwrap();
             def.insert_into(&mut space, name).unwrap();
         }
-        assert_eq!(space.names().collect::<Vec<_>>(), ["lr", "op", "width"]);
+        // In file order.
+        assert_eq!(space.names().collect::<Vec<_>>(), ["op", "width", "lr"]);
         assert_eq!(
             space.value("width").unwrap(),
             &ParamValue::Int(3),
