@@ -4,7 +4,7 @@
 mod common;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use modnas::construct::{build_model, construct, CandidateSets, ModelInput, NetBox};
+use modnas::construct::NetBox;
 use modnas::estim::criterion::CriterionInput;
 use modnas::estim::{CriterionChain, CriterionSpec};
 use modnas::{run_search, Config};
@@ -12,17 +12,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 fn net(device: &Device) -> NetBox {
-    let input = ModelInput {
-        channels: 1,
-        height: 4,
-        width: 4,
-        classes: 3,
-    };
-    let args: toml::Table = toml::from_str("channels = [2]\nstrides = [1]").unwrap();
-    let net = build_model("ConvNet", &args, &input, device).unwrap();
-    construct(net, &CandidateSets::uniform(["NC3"]), device)
-        .unwrap()
-        .model
+    common::convnet(&[2], &[1], (4, 3), "NC3", device)
 }
 
 fn chain(text: &str) -> Result<CriterionChain, String> {
@@ -159,24 +149,13 @@ fn a_chain_starts_with_one_primary_criterion() {
 #[test]
 fn a_search_trains_through_the_configured_chain() {
     let _serial = common::serial();
-    let text = r#"
-seed = 4
-[data]
-type = "Synthetic"
-args = { n = 32, classes = 2, size = 4 }
-[model]
-type = "ConvNet"
-args = { channels = [4], strides = [1] }
-[construct.args]
-candidates = ["NC3"]
-[estim.search]
-type = "DefaultEstim"
-args = { epochs = 20 }
-[trainer]
-args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
-"#;
+    let text = &format!("seed = 4\n{}", common::TRAIN_ONE);
     let train_loss = |criteria: &str| {
-        let cfg = Config::from_toml(text, &[format!("trainer.args.criteria={criteria}")]).unwrap();
+        let overrides = [
+            format!("trainer.args.criteria={criteria}"),
+            "estim.search.args.epochs=20".to_string(),
+        ];
+        let cfg = Config::from_toml(text, &overrides).unwrap();
         let dir = tempfile::tempdir().unwrap();
         run_search(&cfg, dir.path(), &mut |_| {})
             .unwrap()
@@ -200,22 +179,13 @@ args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
 #[test]
 fn distillation_learns_from_a_trained_teacher() {
     let _serial = common::serial();
-    let text = r#"
-seed = 6
-[data]
-type = "Synthetic"
-args = { n = 32, classes = 2, size = 4 }
-[model]
-type = "ConvNet"
-args = { channels = [4], strides = [1] }
-[construct.args]
-candidates = ["NC3"]
-[estim.search]
-type = "DefaultEstim"
-args = { epochs = 3 }
-[trainer]
-args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
-"#;
+    let text = &format!(
+        "seed = 6\n{}",
+        common::TRAIN_ONE.replace(
+            "type = \"DefaultEstim\"",
+            "type = \"DefaultEstim\"\nargs = { epochs = 3 }"
+        )
+    );
     let dir = tempfile::tempdir().unwrap();
     let teacher = dir.path().join("teacher");
     run_search(

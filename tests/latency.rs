@@ -4,7 +4,6 @@
 
 mod common;
 
-use modnas::construct::{build_model, construct, CandidateSets, ModelInput};
 use modnas::metrics::{build_metric, LatencyTable, TimingArgs};
 use modnas::{measure_latency_table, read_journal, run_search, Config};
 
@@ -93,17 +92,7 @@ fn a_table_that_cannot_serve_the_network_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let (mut table, path) = table(dir.path());
     let device = burn::tensor::Device::default();
-    let input = ModelInput {
-        channels: 1,
-        height: 6,
-        width: 6,
-        classes: 2,
-    };
-    let args: toml::Table = toml::from_str("channels = [4, 8]\nstrides = [1, 2]").unwrap();
-    let net = build_model("ConvNet", &args, &input, &device).unwrap();
-    let net = construct(net, &CandidateSets::uniform(["NC5"]), &device)
-        .unwrap()
-        .model;
+    let net = common::convnet(&[4, 8], &[1, 2], (6, 2), "NC5", &device);
     let metric_args: toml::Table =
         toml::from_str(&format!("path = {:?}", path.display().to_string())).unwrap();
 
@@ -133,17 +122,7 @@ fn a_table_that_cannot_serve_the_network_says_why() {
 #[test]
 fn aggregates_combine_their_terms_and_measured_latency_is_positive() {
     let device = burn::tensor::Device::default();
-    let input = ModelInput {
-        channels: 1,
-        height: 6,
-        width: 6,
-        classes: 2,
-    };
-    let args: toml::Table = toml::from_str("channels = [4]\nstrides = [1]").unwrap();
-    let net = build_model("ConvNet", &args, &input, &device).unwrap();
-    let net = construct(net, &CandidateSets::uniform(["NC3"]), &device)
-        .unwrap()
-        .model;
+    let net = common::convnet(&[4], &[1], (6, 2), "NC3", &device);
     let shape = [1, 1, 6, 6];
     let value = |name: &str, args: &str| {
         build_metric(name, &toml::from_str(args).unwrap())

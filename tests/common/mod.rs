@@ -45,3 +45,44 @@ type = "DARTSOptim"
 type = "SuperNetEstim"
 args = { epochs = 2, batch_size = 16 }
 "#;
+
+/// A constructed ConvNet with `op` in every slot, for `side`×`side` grey images of `classes`
+/// classes.
+pub fn convnet(
+    channels: &[usize],
+    strides: &[usize],
+    (side, classes): (usize, usize),
+    op: &str,
+    device: &burn::tensor::Device,
+) -> modnas::construct::NetBox {
+    use modnas::construct::{build_model, construct, CandidateSets, ModelInput};
+    let input = ModelInput {
+        channels: 1,
+        height: side,
+        width: side,
+        classes,
+    };
+    let args: toml::Table =
+        toml::from_str(&format!("channels = {channels:?}\nstrides = {strides:?}")).unwrap();
+    let net = build_model("ConvNet", &args, &input, device).unwrap();
+    construct(net, &CandidateSets::uniform([op]), device)
+        .unwrap()
+        .model
+}
+
+/// A DefaultEstim training run of a one-slot ConvNet on 32 synthetic 4×4 images of 2
+/// classes, with Adam.
+pub const TRAIN_ONE: &str = r#"
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["NC3"]
+[estim.search]
+type = "DefaultEstim"
+[trainer]
+args = { optimizer = "adam", lr = 0.05, batch_size = 8 }
+"#;

@@ -21,6 +21,36 @@ struct Cli {
     command: Command,
 }
 
+/// The arguments of commands that run many searches from one file (pipelines, comparisons).
+#[derive(clap::Args)]
+struct BatchArgs {
+    /// The pipeline or comparison file.
+    #[arg(short, long)]
+    config: PathBuf,
+    /// Output directory. Default: `runs/<file name>-<unix time>`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue in `--out`: finished runs are skipped and the interrupted one resumes.
+    #[arg(long, requires = "out", conflicts_with = "overwrite")]
+    resume: bool,
+    /// Replace what `--out` holds instead of refusing.
+    #[arg(long, requires = "out")]
+    overwrite: bool,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+impl BatchArgs {
+    fn mode(&self) -> RunMode {
+        match (self.resume, self.overwrite) {
+            (true, _) => RunMode::Resume,
+            (false, true) => RunMode::Overwrite,
+            (false, false) => RunMode::New,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the search a TOML config describes, or continue an interrupted one.
@@ -60,44 +90,10 @@ enum Command {
     },
     /// Run a pipeline file: named processes (searches, augment steps, tuning runs, nested
     /// pipelines), each after those it depends on, each in `OUT/<process>/`.
-    Pipeline {
-        /// The pipeline file.
-        #[arg(short, long)]
-        config: PathBuf,
-        /// Pipeline directory. Default: `runs/<pipeline name>-<unix time>`.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Continue the pipeline in `--out`: finished processes are skipped and the
-        /// interrupted one resumes.
-        #[arg(long, requires = "out", conflicts_with = "overwrite")]
-        resume: bool,
-        /// Replace the pipeline already in `--out` instead of refusing.
-        #[arg(long, requires = "out")]
-        overwrite: bool,
-        /// No progress output.
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    Pipeline(BatchArgs),
     /// Run every search space × optimizer × seed of a comparison file and tabulate accuracy,
     /// compute time and efficiency (`OUT/compare.csv`, with plots).
-    Compare {
-        /// The comparison file.
-        #[arg(short, long)]
-        config: PathBuf,
-        /// Comparison directory. Default: `runs/<file name>-<unix time>`.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Continue the comparison in `--out`: finished runs are skipped, the interrupted one
-        /// resumes.
-        #[arg(long, requires = "out", conflicts_with = "overwrite")]
-        resume: bool,
-        /// Replace the comparison already in `--out` instead of refusing.
-        #[arg(long, requires = "out")]
-        overwrite: bool,
-        /// No progress output.
-        #[arg(short, long)]
-        quiet: bool,
-    },
+    Compare(BatchArgs),
     /// Measure a latency lookup table: every candidate of every slot of the config's model,
     /// at the slot's input shape, on the config's device (for `LUTLatencyMetric`).
     LatencyLut {
@@ -316,14 +312,6 @@ fn pipeline(
     Ok(())
 }
 
-fn mode_of(resume: bool, overwrite: bool) -> RunMode {
-    match (resume, overwrite) {
-        (true, _) => RunMode::Resume,
-        (false, true) => RunMode::Overwrite,
-        (false, false) => RunMode::New,
-    }
-}
-
 fn compare(
     file: &Path,
     out: Option<PathBuf>,
@@ -460,20 +448,8 @@ fn main() -> ExitCode {
             init_logging(None);
             report(&run_dir, top)
         }
-        Command::Pipeline {
-            config,
-            out,
-            resume,
-            overwrite,
-            quiet,
-        } => pipeline(&config, out, mode_of(resume, overwrite), quiet),
-        Command::Compare {
-            config,
-            out,
-            resume,
-            overwrite,
-            quiet,
-        } => compare(&config, out, mode_of(resume, overwrite), quiet),
+        Command::Pipeline(b) => pipeline(&b.config, b.out.clone(), b.mode(), b.quiet),
+        Command::Compare(b) => compare(&b.config, b.out.clone(), b.mode(), b.quiet),
         Command::LatencyLut {
             config,
             out,
