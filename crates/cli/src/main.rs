@@ -2,7 +2,12 @@
 //! RUN_DIR`, `modnas pipeline -c pipeline.toml`, `modnas report RUN_DIR`, `modnas list`,
 //! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`, `modnas compare -c matrix.toml`.
 
+mod batch;
+mod lut;
 mod progress;
+
+use batch::{compare, pipeline, BatchArgs};
+use lut::{latency_lut, LutCommand};
 
 use clap::{Parser, Subcommand};
 use modnas::{read_journal, run_search_in, Config, ModnasError, RunMode, CONFIG_FILE};
@@ -19,36 +24,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-/// The arguments of commands that run many searches from one file (pipelines, comparisons).
-#[derive(clap::Args)]
-struct BatchArgs {
-    /// The pipeline or comparison file.
-    #[arg(short, long)]
-    config: PathBuf,
-    /// Output directory. Default: `runs/<file name>-<unix time>`.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Continue in `--out`: finished runs are skipped and the interrupted one resumes.
-    #[arg(long, requires = "out", conflicts_with = "overwrite")]
-    resume: bool,
-    /// Replace what `--out` holds instead of refusing.
-    #[arg(long, requires = "out")]
-    overwrite: bool,
-    /// No progress output.
-    #[arg(short, long)]
-    quiet: bool,
-}
-
-impl BatchArgs {
-    fn mode(&self) -> RunMode {
-        match (self.resume, self.overwrite) {
-            (true, _) => RunMode::Resume,
-            (false, true) => RunMode::Overwrite,
-            (false, false) => RunMode::New,
-        }
-    }
 }
 
 #[derive(Subcommand)]
@@ -132,7 +107,7 @@ enum Command {
     },
 }
 
-fn default_out(config: &std::path::Path) -> PathBuf {
+pub(crate) fn default_out(config: &std::path::Path) -> PathBuf {
     let stem = config.file_stem().and_then(|s| s.to_str()).unwrap_or("run");
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -149,7 +124,7 @@ fn default_out(config: &std::path::Path) -> PathBuf {
 /// Logs go to stderr (level from `MODNAS_LOG`, default `warn`) and, for a search, also to
 /// `RUN_DIR/modnas.log` at `info` (or `MODNAS_LOG`), appended across resumes, once the run
 /// has created its directory.
-fn init_logging(run_dir: Option<&Path>) {
+pub(crate) fn init_logging(run_dir: Option<&Path>) {
     use tracing_subscriber::{
         fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer,
     };
@@ -251,145 +226,6 @@ fn search(
     Ok(())
 }
 
-fn pipeline(
-    file: &Path,
-    out: Option<PathBuf>,
-    mode: RunMode,
-    quiet: bool,
-) -> Result<(), ModnasError> {
-    use modnas::PipelineEvent;
-    let dir = out.unwrap_or_else(|| default_out(file));
-    init_logging(Some(&dir));
-    let mut progress: Option<Progress> = None;
-    let outcomes = modnas::run_pipeline(file, &dir, mode, &mut |event| match event {
-        PipelineEvent::Start {
-            process,
-            dir,
-            config,
-        } => {
-            if !quiet {
-                eprintln!("process {process} → {}", dir.display());
-            }
-            progress = config.map(|cfg| {
-                let mut p = Progress::new(cfg, quiet);
-                p.resume_from(&read_journal(dir).unwrap_or_default());
-                p
-            });
-        }
-        PipelineEvent::Trial { trial, .. } => {
-            if let Some(p) = progress.as_mut() {
-                p.on_trial(trial);
-            }
-        }
-        PipelineEvent::Done { process, skipped } => {
-            if let Some(p) = progress.take() {
-                p.finish();
-            }
-            if !quiet {
-                let how = if skipped { "finished earlier" } else { "done" };
-                eprintln!("process {process}: {how}");
-            }
-        }
-    });
-    if let Some(p) = progress.take() {
-        p.finish();
-    }
-    let outcomes = outcomes?;
-    println!("pipeline directory: {}", dir.display());
-    for o in outcomes {
-        let best = match (&o.best, o.skipped) {
-            (_, true) => "finished earlier".to_string(),
-            (Some(b), false) => b
-                .metrics
-                .iter()
-                .map(|(k, v)| format!("{k}={v:.4}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            (None, false) => "-".to_string(),
-        };
-        println!("{:<16} {:<40} {best}", o.name, o.dir.display().to_string());
-    }
-    Ok(())
-}
-
-fn compare(
-    file: &Path,
-    out: Option<PathBuf>,
-    mode: RunMode,
-    quiet: bool,
-) -> Result<(), ModnasError> {
-    use modnas::CompareEvent;
-    let dir = out.unwrap_or_else(|| default_out(file));
-    init_logging(Some(&dir));
-    let mut progress: Option<Progress> = None;
-    let records = modnas::run_compare(file, &dir, mode, &mut |event| match event {
-        CompareEvent::Start { name, config } => {
-            if !quiet {
-                eprintln!("run {name}");
-            }
-            progress = Some(Progress::new(config, quiet));
-        }
-        CompareEvent::Trial(t) => {
-            if let Some(p) = progress.as_mut() {
-                p.on_trial(t);
-            }
-        }
-        CompareEvent::Done { name, skipped } => {
-            if let Some(p) = progress.take() {
-                p.finish();
-            }
-            if skipped && !quiet {
-                eprintln!("run {name}: finished earlier");
-            }
-        }
-    });
-    if let Some(p) = progress.take() {
-        p.finish();
-    }
-    let records = records?;
-    let objective = records.first().map_or("acc", |r| r.objective.as_str());
-    print!(
-        "{}",
-        modnas::render_compare(&modnas::compare_rows(&records), objective)
-    );
-    println!("comparison directory: {}", dir.display());
-    Ok(())
-}
-
-/// `modnas latency-lut`.
-struct LutCommand {
-    config: PathBuf,
-    out: PathBuf,
-    overrides: Vec<String>,
-    device: Option<String>,
-    timing: modnas::metrics::TimingArgs,
-}
-
-fn latency_lut(c: LutCommand) -> Result<(), ModnasError> {
-    let mut overrides = c.overrides;
-    if let Some(d) = c.device {
-        overrides.push(format!("backend.device=\"{d}\""));
-    }
-    let cfg = Config::from_file(&c.config, &overrides)?;
-    let table = modnas::measure_latency_table(&cfg, &c.timing, &mut |e| {
-        eprintln!(
-            "{:<8} {:>4} -> {:<4} stride {} at {:?}: {:.4} ms (± {:.4})",
-            e.op, e.c_in, e.c_out, e.stride, e.input, e.median_ms, e.std_ms
-        );
-    })?;
-    std::fs::write(&c.out, table.to_toml()).map_err(|e| ModnasError::Io {
-        path: c.out.display().to_string(),
-        source: e,
-    })?;
-    println!(
-        "{} entries measured on `{}`: {}",
-        table.entries.len(),
-        table.device,
-        c.out.display()
-    );
-    Ok(())
-}
-
 fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
     let report = modnas::RunReport::load(dir)?;
     print!("{}", report.render(top));
@@ -448,8 +284,8 @@ fn main() -> ExitCode {
             init_logging(None);
             report(&run_dir, top)
         }
-        Command::Pipeline(b) => pipeline(&b.config, b.out.clone(), b.mode(), b.quiet),
-        Command::Compare(b) => compare(&b.config, b.out.clone(), b.mode(), b.quiet),
+        Command::Pipeline(b) => pipeline(&b),
+        Command::Compare(b) => compare(&b),
         Command::LatencyLut {
             config,
             out,
