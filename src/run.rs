@@ -136,7 +136,7 @@ fn check_optim_fits(
     if estim_needs_gradient && !gradient {
         return Err(ModnasError::config(
             "optim.type",
-            format!("`{estim_name}` trains α and needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim); `{optim_name}` is discrete"),
+            format!("`{estim_name}` trains α and needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim, DrNASOptim); `{optim_name}` is discrete"),
         ));
     }
     if gradient && !estim_needs_gradient {

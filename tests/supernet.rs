@@ -189,11 +189,12 @@ fn copy_task_choice(mixed_op: &str, optim: &str) -> (String, Vec<f32>) {
 }
 
 #[test]
-fn darts_and_gdas_put_the_largest_alpha_on_the_right_candidate() {
+fn darts_gdas_and_drnas_put_the_largest_alpha_on_the_right_candidate() {
     let _serial = serial();
     for (op, optim) in [
         ("DARTSMixedOp", "DARTSOptim"),
         ("GumbelMaxMixedOp", "GDASOptim"),
+        ("DirichletMixedOp", "DrNASOptim"),
     ] {
         let (choice, w) = copy_task_choice(op, optim);
         assert_eq!(choice, "IDT", "{optim}: weights {w:?}");
@@ -219,6 +220,7 @@ fn every_gradient_method_searches_end_to_end() {
         ("GumbelSumMixedOp", "SNASOptim"),
         ("BinaryGateMixedOp", "BinaryGateOptim"),
         ("BinaryGateUniformMixedOp", "BinaryGateOptim"),
+        ("DirichletMixedOp", "DrNASOptim"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let overrides = [

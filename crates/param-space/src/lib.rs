@@ -25,6 +25,7 @@
 //! ```
 
 mod arch_desc;
+mod dirichlet;
 mod error;
 mod event;
 mod metric_map;
@@ -38,6 +39,7 @@ mod trigger;
 mod value;
 
 pub use arch_desc::*;
+pub use dirichlet::*;
 pub use error::*;
 pub use event::*;
 pub use metric_map::*;

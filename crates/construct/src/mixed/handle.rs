@@ -25,6 +25,8 @@ pub enum MixedKind {
     BinaryGateUniform,
     /// SPOS: the single path chosen by a categorical parameter.
     Index,
+    /// DrNAS: a reparameterised sample of Dir(elu(α) + 1) weights every candidate.
+    Dirichlet,
 }
 
 impl MixedKind {
@@ -152,9 +154,18 @@ impl MixedHandle {
         self.runtime().tau = tau;
     }
 
-    /// softmax(α) on the host, or a one-hot of the active path for [`MixedKind::Index`].
+    /// softmax(α) on the host (for [`MixedKind::Dirichlet`], the Dirichlet's mean), or a
+    /// one-hot of the active path for [`MixedKind::Index`].
     pub fn weights(&self) -> Vec<f32> {
         match &self.shared.alpha {
+            Some(a) if self.shared.kind == MixedKind::Dirichlet => {
+                let beta = modnas_param_space::concentration(a.value().detach());
+                let total = beta.clone().sum().expand([beta.dims()[0]]);
+                (beta / total)
+                    .into_data()
+                    .try_to_vec_as::<f32>()
+                    .unwrap_or_default()
+            }
             Some(a) => softmax(a.value().detach(), 0)
                 .into_data()
                 .try_to_vec_as::<f32>()

@@ -17,7 +17,7 @@
 //! assert!(alpha.value().grad(&grads).is_some());
 //! ```
 
-use super::{binary_gate, darts, gumbel, MixedHandle, MixedKind};
+use super::{binary_gate, darts, dirichlet, gumbel, MixedHandle, MixedKind};
 use crate::{CandidateBox, Cost, NasModule};
 use burn::module::Module;
 use burn::tensor::Tensor;
@@ -78,6 +78,7 @@ impl NasModule for MixedOp {
             MixedKind::GumbelMax => gumbel::forward_max(self, x),
             MixedKind::BinaryGate | MixedKind::BinaryGateUniform => binary_gate::forward(self, x),
             MixedKind::Index => self.forward_current(x),
+            MixedKind::Dirichlet => dirichlet::forward(self, x),
         }
     }
 

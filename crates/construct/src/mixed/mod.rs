@@ -4,6 +4,7 @@
 
 mod binary_gate;
 mod darts;
+mod dirichlet;
 mod gumbel;
 mod handle;
 mod mixed_op;

@@ -34,3 +34,4 @@ crate::register_mixed_op!("GumbelMaxMixedOp", MixedKind::GumbelMax);
 crate::register_mixed_op!("BinaryGateMixedOp", MixedKind::BinaryGate);
 crate::register_mixed_op!("BinaryGateUniformMixedOp", MixedKind::BinaryGateUniform);
 crate::register_mixed_op!("IndexMixedOp", MixedKind::Index);
+crate::register_mixed_op!("DirichletMixedOp", MixedKind::Dirichlet);

@@ -347,7 +347,7 @@ impl Estim for SuperNetEstim {
             .ok_or_else(|| EstimError::InvalidArgs {
                 component: "SuperNetEstim".into(),
                 reason: "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, \
-                     BinaryGateOptim, DirectGradOptim); `optim.type` is a discrete one"
+                     BinaryGateOptim, DirectGradOptim, DrNASOptim); `optim.type` is a discrete one"
                     .into(),
             })?;
         let device: &Device = ctx.device;
