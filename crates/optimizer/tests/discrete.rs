@@ -205,6 +205,7 @@ fn every_optimizer_respects_the_space_and_is_deterministic() {
             "BinaryGateOptim",
             "DARTSOptim",
             "DirectGradOptim",
+            "DrNASOptim",
             "GDASOptim",
             "SNASOptim"
         ]
