@@ -167,3 +167,35 @@ fn augmentation_and_normalisation_train_end_to_end() {
     let best = run.outcome.best.unwrap();
     assert!(best.metrics["acc"] > 0.0 && best.metrics["train_loss"].is_finite());
 }
+
+#[test]
+fn a_resnet_searches_its_block_kernels_from_a_config() {
+    let _serial = serial();
+    let text = r#"
+seed = 1
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 3, channels = 3, size = 8 }
+[model]
+type = "ResNet"
+args = { depth = 18, width = 4, stem = "cifar" }
+[construct.args]
+candidates = ["NC3", "NC5", "NC7"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 2 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(
+        &Config::from_toml(text, &[]).unwrap(),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let best = run.outcome.best.unwrap();
+    // 8 basic blocks of 2 searchable convolutions.
+    assert_eq!(best.arch.iter().count(), 16);
+    assert!(best.metrics["acc"].is_finite() && best.metrics["params"] > 0.0);
+}
