@@ -199,3 +199,38 @@ args = { epochs = 1, trials = 2 }
     assert_eq!(best.arch.iter().count(), 16);
     assert!(best.metrics["acc"].is_finite() && best.metrics["params"] > 0.0);
 }
+
+#[test]
+fn mobilenet_v2_searches_kernels_expansions_and_skips() {
+    let _serial = serial();
+    let text = r#"
+seed = 2
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 3, channels = 3, size = 8 }
+[model]
+type = "MobileNetV2"
+args = { width_mult = 0.25, stem = "cifar" }
+[construct.args]
+candidates = ["MB3E3", "MB5E6", "MB7E1"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 3 }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(
+        &Config::from_toml(text, &[]).unwrap(),
+        dir.path(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(run.outcome.trials, 3);
+    let journal = lines(&dir.path().join("trials.jsonl"));
+    for t in &journal {
+        let keys: Vec<&String> = t["arch"].as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 16);
+        assert!(keys.iter().all(|k| k.starts_with("blocks.")), "{keys:?}");
+    }
+}

@@ -1,15 +1,19 @@
 //! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`,
-//! `ResNet`.
+//! `ResNet`, `MobileNetV2`.
 
+mod conv_bn;
 mod convnet;
 mod darts_aux;
 mod darts_net;
 mod head;
+mod mobilenet_v2;
 mod nb201_net;
 mod resnet;
 
+pub use conv_bn::*;
 pub use convnet::*;
 pub use darts_aux::*;
 pub use darts_net::*;
+pub use mobilenet_v2::*;
 pub use nb201_net::*;
 pub use resnet::*;

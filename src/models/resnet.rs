@@ -19,45 +19,15 @@
 //! assert_eq!(logits.dims(), [2, 10]);
 //! ```
 
+use super::conv_bn::ConvBn;
 use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot};
 use serde::Deserialize;
-
-/// A fixed convolution and its batch norm.
-#[derive(Module, Debug)]
-pub struct ConvBn {
-    conv: ConvLayer,
-    bn: BatchNorm,
-}
-
-impl ConvBn {
-    fn new(
-        c_in: usize,
-        c_out: usize,
-        kernel: usize,
-        stride: usize,
-        device: &Device,
-    ) -> Result<Self, ConstructError> {
-        Ok(Self {
-            conv: ConvLayer::new(c_in, c_out, kernel, stride, 1, 1, device)?,
-            bn: batch_norm(c_out, device),
-        })
-    }
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(x))
-    }
-
-    fn cost(&self, input: &[usize]) -> Cost {
-        self.conv.cost(input)
-    }
-}
 
 /// A residual block: basic (two slots) or bottleneck (1×1, slot, 1×1).
 #[derive(Module, Debug)]

@@ -40,6 +40,36 @@ fn default_alpha_std() -> f64 {
     1e-3
 }
 
+/// The `SlotSpec::extra` key of candidates a model offers at one slot on top of the
+/// configured set (a skip where a block keeps its shape): a list of candidate names, added
+/// unless the set has them.
+pub const EXTRA_CANDIDATES_KEY: &str = "extra_candidates";
+
+/// The candidates of the slot at `path`: the configured set, then the spec's
+/// [`EXTRA_CANDIDATES_KEY`] names it lacks.
+fn slot_candidates(
+    sets: &CandidateSets,
+    path: &str,
+    spec: &crate::SlotSpec,
+) -> Result<Vec<String>, ConstructError> {
+    let mut names = sets.for_slot(path).to_vec();
+    let Some(extra) = spec.extra.get(EXTRA_CANDIDATES_KEY) else {
+        return Ok(names);
+    };
+    let bad = || {
+        ConstructError::InvalidSpec(format!(
+            "slot `{path}`: `{EXTRA_CANDIDATES_KEY}` must be a list of candidate names"
+        ))
+    };
+    for v in extra.as_array().ok_or_else(bad)? {
+        let name = v.as_str().ok_or_else(bad)?;
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
 /// The `SlotSpec::extra` key naming the architecture parameter of a slot: slots with the same
 /// name share one parameter (one categorical, or one α for mixed operators). Without it, the
 /// parameter is named by the slot's path.
@@ -161,7 +191,8 @@ pub fn construct<M: Module + 'static>(
     c.transform = Transform::new(&c.space);
     let mut initial: HashMap<String, CandidateBox> = HashMap::new();
     for slot in &slots {
-        let names = sets.for_slot(&slot.path);
+        let names = slot_candidates(sets, &slot.path, &slot.spec)?;
+        let names = names.as_slice();
         if names.is_empty() {
             return Err(ConstructError::NoCandidates(slot.path.clone()));
         }
