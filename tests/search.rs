@@ -168,32 +168,48 @@ fn augmentation_and_normalisation_train_end_to_end() {
     assert!(best.metrics["acc"] > 0.0 && best.metrics["train_loss"].is_finite());
 }
 
-#[test]
-fn a_resnet_searches_its_block_kernels_from_a_config() {
-    let _serial = serial();
-    let text = r#"
+/// A random search of `trials` over a backbone (`[model]` TOML) with `candidates`, on 32
+/// synthetic 8×8 RGB images of 3 classes, one epoch per trial.
+fn search_backbone(
+    model: &str,
+    candidates: &str,
+    trials: usize,
+) -> (tempfile::TempDir, modnas::SearchRun) {
+    let text = format!(
+        r#"
 seed = 1
 [data]
 type = "Synthetic"
-args = { n = 32, classes = 3, channels = 3, size = 8 }
+args = {{ n = 32, classes = 3, channels = 3, size = 8 }}
 [model]
-type = "ResNet"
-args = { depth = 18, width = 4, stem = "cifar" }
+{model}
 [construct.args]
-candidates = ["NC3", "NC5", "NC7"]
+candidates = {candidates}
 [optim]
 type = "RandomSearchOptim"
 [estim.search]
 type = "SubNetEstim"
-args = { epochs = 1, trials = 2 }
-"#;
+args = {{ epochs = 1, trials = {trials} }}
+"#
+    );
     let dir = tempfile::tempdir().unwrap();
     let run = run_search(
-        &Config::from_toml(text, &[]).unwrap(),
+        &Config::from_toml(&text, &[]).unwrap(),
         dir.path(),
         &mut |_| {},
     )
     .unwrap();
+    (dir, run)
+}
+
+#[test]
+fn a_resnet_searches_its_block_kernels_from_a_config() {
+    let _serial = serial();
+    let (_dir, run) = search_backbone(
+        "type = \"ResNet\"\nargs = { depth = 18, width = 4, stem = \"cifar\" }",
+        "[\"NC3\", \"NC5\", \"NC7\"]",
+        2,
+    );
     let best = run.outcome.best.unwrap();
     // 8 basic blocks of 2 searchable convolutions.
     assert_eq!(best.arch.iter().count(), 16);
@@ -201,34 +217,15 @@ args = { epochs = 1, trials = 2 }
 }
 
 #[test]
-fn mobilenet_v2_searches_kernels_expansions_and_skips() {
+fn mobilenet_v2_searches_its_blocks_from_a_config() {
     let _serial = serial();
-    let text = r#"
-seed = 2
-[data]
-type = "Synthetic"
-args = { n = 32, classes = 3, channels = 3, size = 8 }
-[model]
-type = "MobileNetV2"
-args = { width_mult = 0.25, stem = "cifar" }
-[construct.args]
-candidates = ["MB3E3", "MB5E6", "MB7E1"]
-[optim]
-type = "RandomSearchOptim"
-[estim.search]
-type = "SubNetEstim"
-args = { epochs = 1, trials = 3 }
-"#;
-    let dir = tempfile::tempdir().unwrap();
-    let run = run_search(
-        &Config::from_toml(text, &[]).unwrap(),
-        dir.path(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let (dir, run) = search_backbone(
+        "type = \"MobileNetV2\"\nargs = { width_mult = 0.25, stem = \"cifar\" }",
+        "[\"MB3E3\", \"MB5E6\", \"MB7E1\"]",
+        3,
+    );
     assert_eq!(run.outcome.trials, 3);
-    let journal = lines(&dir.path().join("trials.jsonl"));
-    for t in &journal {
+    for t in &lines(&dir.path().join("trials.jsonl")) {
         let keys: Vec<&String> = t["arch"].as_object().unwrap().keys().collect();
         assert_eq!(keys.len(), 16);
         assert!(keys.iter().all(|k| k.starts_with("blocks.")), "{keys:?}");
