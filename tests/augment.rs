@@ -115,6 +115,7 @@ fn the_shipped_darts_configs_search_then_augment() {
 
 #[test]
 fn the_auxiliary_head_is_not_counted_as_a_parameter_of_the_net() {
+    let _serial = serial();
     let device = Device::default();
     let plain = fixed_darts(&device, |n| n);
     let with = fixed_darts(&device, |n| n.with_auxiliary(3, &device).unwrap());

@@ -49,6 +49,7 @@ fn logits(net: &NetBox, x: Tensor<4>) -> Vec<Vec<f64>> {
 
 #[test]
 fn primary_losses_match_hand_computation() {
+    let _serial = common::serial();
     let device = Device::default();
     let net = net(&device);
     let (x, y) = batch(&device, false);
@@ -94,6 +95,7 @@ fn primary_losses_match_hand_computation() {
 
 #[test]
 fn mixup_of_identical_samples_is_plain_cross_entropy_and_metrics_add() {
+    let _serial = common::serial();
     let device = Device::default();
     let net = net(&device);
     let plain = CriterionChain::new(&[]).unwrap();

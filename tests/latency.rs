@@ -121,6 +121,7 @@ fn a_table_that_cannot_serve_the_network_says_why() {
 
 #[test]
 fn aggregates_combine_their_terms_and_measured_latency_is_positive() {
+    let _serial = common::serial();
     let device = burn::tensor::Device::default();
     let net = common::convnet(&[4], &[1], (6, 2), "NC3", &device);
     let shape = [1, 1, 6, 6];

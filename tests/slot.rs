@@ -1,6 +1,8 @@
 //! A Slot inside a user's `#[derive(Module)]` model behaves like a built-in layer: it trains,
 //! saves and loads, moves device, switches train/valid, and is swapped by the transform routine.
 
+mod common;
+
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
@@ -81,6 +83,8 @@ fn constructed(device: &Device) -> modnas::construct::Constructed<UserNet> {
 
 #[test]
 fn slot_keys_are_model_paths() {
+    // Weights are drawn from the device's process-wide seed: one test at a time.
+    let _serial = common::serial();
     let device = Device::default().autodiff();
     let c = constructed(&device);
     let keys: Vec<String> = list_slots(&c.model).into_iter().map(|s| s.key).collect();
@@ -93,6 +97,8 @@ fn slot_keys_are_model_paths() {
 
 #[test]
 fn slot_model_trains_and_only_active_params_move() {
+    // Weights are drawn from the device's process-wide seed: one test at a time.
+    let _serial = common::serial();
     let device = Device::default().autodiff();
     let mut c = constructed(&device);
     c.apply(&[("body.0", "NC5")].into_iter().collect::<ArchDesc>())
@@ -133,6 +139,8 @@ fn slot_model_trains_and_only_active_params_move() {
 
 #[test]
 fn record_round_trip_gives_identical_outputs() {
+    // Weights are drawn from the device's process-wide seed: one test at a time.
+    let _serial = common::serial();
     let device = Device::default();
     let c = constructed(&device);
     let dir = tempfile::tempdir().unwrap();
@@ -161,6 +169,8 @@ fn record_round_trip_gives_identical_outputs() {
 
 #[test]
 fn slot_moves_device_and_switches_modes() {
+    // Weights are drawn from the device's process-wide seed: one test at a time.
+    let _serial = common::serial();
     let device = Device::default().autodiff();
     let c = constructed(&device);
     assert_eq!(c.model.devices(), vec![device.clone()]);
@@ -183,6 +193,8 @@ fn slot_moves_device_and_switches_modes() {
 
 #[test]
 fn transform_swaps_the_entity_in_place() {
+    // Weights are drawn from the device's process-wide seed: one test at a time.
+    let _serial = common::serial();
     let device = Device::default();
     let mut c = constructed(&device);
     let calls = c
