@@ -29,7 +29,7 @@ use burn::tensor::{Device, Tensor};
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    ModelInput, NasModule, NetBox, SlotSpec,
+    ModelInput, NasModule, NetBox, SlotSpec, CANDIDATES_KEY,
 };
 use serde::Deserialize;
 
@@ -97,13 +97,41 @@ impl DARTSNet {
         nodes: usize,
         device: &Device,
     ) -> Result<Self, ConstructError> {
-        let stem_c = 3 * channels;
+        let reductions: Vec<bool> = (0..layers)
+            .map(|i| layers >= 3 && (i == layers / 3 || i == 2 * layers / 3))
+            .collect();
+        Self::with_layout(
+            c_in,
+            classes,
+            3 * channels,
+            channels,
+            &reductions,
+            nodes,
+            None,
+            device,
+        )
+    }
+
+    /// A network with its stem at `stem_c` channels, one cell per entry of `reductions` (true
+    /// for a reduction cell), and edges choosing from `ops` when given (the slots' own
+    /// candidate set, in place of `construct.args.candidates`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn with_layout(
+        c_in: usize,
+        classes: usize,
+        stem_c: usize,
+        channels: usize,
+        reductions: &[bool],
+        nodes: usize,
+        ops: Option<&[&str]>,
+        device: &Device,
+    ) -> Result<Self, ConstructError> {
+        let layers = reductions.len();
         let (mut c_pp, mut c_p, mut c) = (stem_c, stem_c, channels);
         let mut cells = vec![];
         let mut reduction_prev = false;
         let mut aux_at = (0, stem_c);
-        for i in 0..layers {
-            let reduction = layers >= 3 && (i == layers / 3 || i == 2 * layers / 3);
+        for (i, &reduction) in reductions.iter().enumerate() {
             if reduction {
                 c *= 2;
             }
@@ -114,7 +142,15 @@ impl DARTSNet {
             };
             let pre1 = build_candidate("RCB1", &SlotSpec::new(c_p, c, 1), device)?;
             let kind = if reduction { "reduce" } else { "normal" };
-            let dag = DAGLayer::new(2, nodes, c, reduction, DagOutput::Concat, Some((kind, 2)));
+            let mut dag = DAGLayer::new(2, nodes, c, reduction, DagOutput::Concat, Some((kind, 2)));
+            if let Some(ops) = ops {
+                dag = dag.with_edge_arg(
+                    CANDIDATES_KEY,
+                    ops.iter()
+                        .map(|o| toml::Value::from(*o))
+                        .collect::<Vec<_>>(),
+                );
+            }
             (c_pp, c_p) = (c_p, dag.out_channels(c));
             cells.push(DARTSCell { pre0, pre1, dag });
             reduction_prev = reduction;

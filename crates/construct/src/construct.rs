@@ -2,16 +2,14 @@
 //! add one categorical parameter per slot, and a handler that swaps the slot's entity when the
 //! parameter changes (paper, Figures 7–8).
 
+use crate::fill::Filler;
 use crate::{
-    build_candidate, edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError,
-    MixedHandle, MixedKind, MixedOp, Slot,
+    edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError, MixedHandle, Slot,
 };
 use burn::module::Module;
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::Device;
 use indexmap::IndexMap;
-use modnas_param_space::{
-    lookup, ArchDesc, Categorical, ParamKind, ParamSpace, TensorParam, Transform, Trigger,
-};
+use modnas_param_space::{ArchDesc, ParamSpace, Transform};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -44,31 +42,6 @@ fn default_alpha_std() -> f64 {
 /// configured set (a skip where a block keeps its shape): a list of candidate names, added
 /// unless the set has them.
 pub const EXTRA_CANDIDATES_KEY: &str = "extra_candidates";
-
-/// The candidates of the slot at `path`: the configured set, then the spec's
-/// [`EXTRA_CANDIDATES_KEY`] names it lacks.
-fn slot_candidates(
-    sets: &CandidateSets,
-    path: &str,
-    spec: &crate::SlotSpec,
-) -> Result<Vec<String>, ConstructError> {
-    let mut names = sets.for_slot(path).to_vec();
-    let Some(extra) = spec.extra.get(EXTRA_CANDIDATES_KEY) else {
-        return Ok(names);
-    };
-    let bad = || {
-        ConstructError::InvalidSpec(format!(
-            "slot `{path}`: `{EXTRA_CANDIDATES_KEY}` must be a list of candidate names"
-        ))
-    };
-    for v in extra.as_array().ok_or_else(bad)? {
-        let name = v.as_str().ok_or_else(bad)?;
-        if !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
-        }
-    }
-    Ok(names)
-}
 
 /// The `SlotSpec::extra` key naming the architecture parameter of a slot: slots with the same
 /// name share one parameter (one categorical, or one α for mixed operators). Without it, the
@@ -167,20 +140,24 @@ fn slot_keys<M: Module>(model: &M) -> Vec<String> {
     list_slots(model).into_iter().map(|s| s.key).collect()
 }
 
+/// The `SlotSpec::extra` key of a model's own candidate set for a slot (a list of names): used
+/// unless the config gives a per-slot set, in place of the config's `candidates`. Nested spaces
+/// use it so that the slots of a cell and those of its motifs choose from different sets.
+pub const CANDIDATES_KEY: &str = "candidates";
+
 /// Runs the default Construct routine on `model`, building candidates on `device`.
+///
+/// A candidate may hold slots of its own (a motif of smaller ops): they are filled the same
+/// way, each bound to its `arch_param` (or to its path below the outer slot). With a mixed
+/// operator every candidate is built once and keeps its weights; without one, the handler of
+/// the outer slot also watches the inner parameters and rebuilds the chosen candidate, inner
+/// slots filled, whenever any of them changes.
 pub fn construct<M: Module + 'static>(
     model: M,
     sets: &CandidateSets,
     device: &Device,
 ) -> Result<Constructed<M>, ConstructError> {
     let slots = list_slots(&model);
-    let paths: Vec<&str> = slots.iter().map(|s| s.path.as_str()).collect();
-    if let Some(unknown) = sets.slots.keys().find(|k| !paths.contains(&k.as_str())) {
-        return Err(ConstructError::UnknownSlot {
-            name: unknown.clone(),
-            known: paths.join(", "),
-        });
-    }
     let mixed_kind = sets.mixed_op.as_deref().map(mixed_op_kind).transpose()?;
     let mut c = Constructed {
         model,
@@ -189,57 +166,23 @@ pub fn construct<M: Module + 'static>(
         mixed: vec![],
     };
     c.transform = Transform::new(&c.space);
+    let mut filler = Filler::new(sets, mixed_kind, device);
     let mut initial: HashMap<String, CandidateBox> = HashMap::new();
     for slot in &slots {
-        let names = slot_candidates(sets, &slot.path, &slot.spec)?;
-        let names = names.as_slice();
-        if names.is_empty() {
-            return Err(ConstructError::NoCandidates(slot.path.clone()));
-        }
-        for name in names {
-            lookup::<crate::CandidateEntry>(name)?;
-        }
-        let param = match slot.spec.extra.get(ARCH_PARAM_KEY) {
-            Some(toml::Value::String(p)) => p.clone(),
-            Some(other) => {
-                return Err(ConstructError::InvalidSpec(format!(
-                    "slot `{}`: `{ARCH_PARAM_KEY}` must be a string, got {other}",
-                    slot.path
-                )))
-            }
-            None => slot.path.clone(),
-        };
-        let entity = match (mixed_kind, &sets.mixed_op) {
-            (Some(kind), Some(op_name)) => {
-                let handle = mixed_handle(&mut c, kind, names, &param, sets, device)?;
-                let cands = names
-                    .iter()
-                    .map(|n| build_candidate(n, &slot.spec, device))
-                    .collect::<Result<Vec<_>, _>>()?;
-                c.mixed.push(handle.clone());
-                CandidateBox::new(op_name.clone(), MixedOp::new(cands, handle))
-            }
-            _ => {
-                add_categorical(&mut c.space, &param, names, &slot.path)?;
-                let (key, spec, dev) = (slot.path.clone(), slot.spec.clone(), device.clone());
-                let param = param.clone();
-                c.transform.add_handler(
-                    format!("slot:{key}"),
-                    Trigger::on(param.clone()),
-                    move |ctx, m: &mut M| {
-                        let value = ctx.value(&param)?;
-                        let name = value
-                            .as_str()
-                            .ok_or_else(|| format!("slot value {value} is not a candidate name"))?;
-                        set_slot_entity(m, &key, build_candidate(name, &spec, &dev)?)?;
-                        Ok(())
-                    },
-                );
-                build_candidate(&names[0], &slot.spec, device)?
-            }
-        };
+        let entity = filler.fill_top(&mut c, &slot.path, &slot.spec)?;
         initial.insert(slot.path.clone(), entity);
-        tracing::debug!(slot = %slot.path, param = %param, candidates = ?names, "slot constructed");
+    }
+    if let Some(unknown) = sets
+        .slots
+        .keys()
+        .find(|k| !filler.paths().contains(k.as_str()))
+    {
+        let mut known: Vec<&str> = filler.paths().iter().map(String::as_str).collect();
+        known.sort_unstable();
+        return Err(ConstructError::UnknownSlot {
+            name: unknown.clone(),
+            known: known.join(", "),
+        });
     }
     c.model = edit_slots(c.model, move |path, slot| {
         if let Some(entity) = initial.remove(path) {
@@ -248,73 +191,4 @@ pub fn construct<M: Module + 'static>(
         }
     });
     Ok(c)
-}
-
-/// Adds the categorical `param` over `names`, or checks that the shared one has the same choices.
-fn add_categorical(
-    space: &mut ParamSpace,
-    param: &str,
-    names: &[String],
-    slot: &str,
-) -> Result<(), ConstructError> {
-    let cat = Categorical::new(names.iter().map(String::as_str))?;
-    match space.get(param).map(|p| p.kind()) {
-        None => {
-            space.insert(param, cat)?;
-            Ok(())
-        }
-        Some(ParamKind::Categorical(existing)) if existing.choices() == cat.choices() => Ok(()),
-        Some(_) => Err(ConstructError::InvalidSpec(format!(
-            "slot `{slot}` shares parameter `{param}` but its candidates [{}] differ from the other slots'",
-            names.join(", ")
-        ))),
-    }
-}
-
-/// The handle of a new mixed operator: α (shared by slots naming the same parameter) for the
-/// weighted and sampling kinds, a categorical plus a handler that moves the active path for
-/// [`MixedKind::Index`].
-fn mixed_handle<M: Module + 'static>(
-    c: &mut Constructed<M>,
-    kind: MixedKind,
-    names: &[String],
-    param: &str,
-    sets: &CandidateSets,
-    device: &Device,
-) -> Result<MixedHandle, ConstructError> {
-    if kind == MixedKind::Index {
-        add_categorical(&mut c.space, param, names, param)?;
-        let handle = MixedHandle::new(kind, names.to_vec(), None, param);
-        let (h, p, names) = (handle.clone(), param.to_string(), names.to_vec());
-        let id = c.mixed.len();
-        c.transform.add_handler(
-            format!("mixed:{param}#{id}"),
-            Trigger::on(param.to_string()),
-            move |ctx, _m: &mut M| {
-                let value = ctx.value(&p)?;
-                let i = names
-                    .iter()
-                    .position(|n| Some(n.as_str()) == value.as_str())
-                    .ok_or_else(|| format!("`{value}` is not a candidate of `{p}`"))?;
-                h.set_active(vec![i]);
-                Ok(())
-            },
-        );
-        return Ok(handle);
-    }
-    let alpha = match c.space.get(param).map(|p| p.kind()) {
-        Some(ParamKind::Tensor(t)) if t.len() == names.len() => t.clone(),
-        Some(_) => {
-            return Err(ConstructError::InvalidSpec(format!(
-                "parameter `{param}` is shared by slots with different candidate sets"
-            )))
-        }
-        None => {
-            let init = Distribution::Normal(0.0, sets.alpha_init_std);
-            let t = TensorParam::from_tensor(Tensor::random([names.len()], init, device));
-            c.space.insert(param, t.clone())?;
-            t
-        }
-    };
-    Ok(MixedHandle::new(kind, names.to_vec(), Some(alpha), param))
 }

@@ -30,6 +30,7 @@ mod construct;
 mod dyn_module;
 mod error;
 mod export;
+mod fill;
 mod layers;
 mod mixed;
 mod nas_module;

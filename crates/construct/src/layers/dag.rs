@@ -119,6 +119,16 @@ impl DAGLayer {
         self
     }
 
+    /// Adds `key = value` to the spec of every edge (for example the edges' own candidate set,
+    /// [`CANDIDATES_KEY`](crate::CANDIDATES_KEY)).
+    pub fn with_edge_arg(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        let value = value.into();
+        for slot in self.edges.iter_mut() {
+            *slot = Slot::from_spec(slot.spec().clone().with_arg(key, value.clone()));
+        }
+        self
+    }
+
     /// The edges, node by node.
     pub fn edges(&self) -> &[Slot] {
         &self.edges

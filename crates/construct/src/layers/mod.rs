@@ -1,7 +1,9 @@
 //! Searchable layers built from slots.
 
 mod dag;
+mod motif;
 mod multi_branch;
 
 pub use dag::*;
+pub use motif::*;
 pub use multi_branch::*;

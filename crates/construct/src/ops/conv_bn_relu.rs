@@ -1,4 +1,4 @@
-//! `NC3` / `NC5` / `NC7`: convolution → batch norm → ReLU.
+//! `NC1` / `NC3` / `NC5` / `NC7`: convolution → batch norm → ReLU.
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
@@ -44,6 +44,9 @@ impl NasModule for ConvBnRelu {
     }
 }
 
+fn nc1(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("NC1", ConvBnRelu::new(s, 1, d)?))
+}
 fn nc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("NC3", ConvBnRelu::new(s, 3, d)?))
 }
@@ -53,6 +56,7 @@ fn nc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
 fn nc7(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("NC7", ConvBnRelu::new(s, 7, d)?))
 }
+register_candidate!("NC1", nc1);
 register_candidate!("NC3", nc3);
 register_candidate!("NC5", nc5);
 register_candidate!("NC7", nc7);

@@ -1,0 +1,340 @@
+//! Filling slots with candidates, the body of the construct routine. A candidate may hold
+//! slots of its own (a motif whose edges are slots), so filling recurses into it.
+
+use crate::{
+    build_candidate, edit_slots, list_slots, set_slot_entity, CandidateBox, CandidateEntry,
+    CandidateSets, ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, SlotInfo,
+    SlotSpec, ARCH_PARAM_KEY, CANDIDATES_KEY, EXTRA_CANDIDATES_KEY,
+};
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use modnas_param_space::{lookup, Categorical, ParamKind, ParamSpace, TensorParam, Trigger};
+use std::collections::{HashMap, HashSet};
+
+/// How deep candidates may nest slots: deeper means a candidate that holds itself.
+const MAX_DEPTH: usize = 8;
+
+/// Fills the slots of one construct call, collecting the parameters and mixed operators into
+/// a [`Constructed`].
+pub(crate) struct Filler<'a> {
+    sets: &'a CandidateSets,
+    mixed: Option<MixedKind>,
+    device: &'a Device,
+    /// Every slot path filled, nested ones included (to check per-slot sets against).
+    paths: HashSet<String>,
+    /// Candidate names known to hold no slots: categorical slots need not build them twice.
+    flat: HashSet<String>,
+}
+
+impl<'a> Filler<'a> {
+    pub(crate) fn new(
+        sets: &'a CandidateSets,
+        mixed: Option<MixedKind>,
+        device: &'a Device,
+    ) -> Self {
+        Self {
+            sets,
+            mixed,
+            device,
+            paths: HashSet::new(),
+            flat: HashSet::new(),
+        }
+    }
+
+    /// Every slot path filled so far.
+    pub(crate) fn paths(&self) -> &HashSet<String> {
+        &self.paths
+    }
+
+    /// The entity of the model's slot at `path`. Without a mixed operator it also registers
+    /// the handler that swaps the entity when the slot's parameter, or a parameter of a slot
+    /// inside its candidates, changes.
+    pub(crate) fn fill_top<M: Module + 'static>(
+        &mut self,
+        c: &mut Constructed<M>,
+        path: &str,
+        spec: &SlotSpec,
+    ) -> Result<CandidateBox, ConstructError> {
+        let (entity, params) = self.fill(c, path, spec, 0)?;
+        if self.mixed.is_none() {
+            let (key, spec, dev) = (path.to_string(), spec.clone(), self.device.clone());
+            let param = params[0].clone();
+            c.transform.add_handler(
+                format!("slot:{key}"),
+                Trigger::any_of(params),
+                move |ctx, m: &mut M| {
+                    let value_of = |p: &str| -> Result<String, String> {
+                        let v = ctx.value(p).map_err(|e| e.to_string())?;
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("slot value {v} is not a candidate name"))
+                    };
+                    let name = value_of(&param)?;
+                    let entity = rebuild(&name, &spec, &key, &dev, &value_of, 0)?;
+                    set_slot_entity(m, &key, entity)?;
+                    Ok(())
+                },
+            );
+        }
+        Ok(entity)
+    }
+
+    /// The entity of the slot at `path` and the parameters it depends on, its own first.
+    fn fill<M: Module + 'static>(
+        &mut self,
+        c: &mut Constructed<M>,
+        path: &str,
+        spec: &SlotSpec,
+        depth: usize,
+    ) -> Result<(CandidateBox, Vec<String>), ConstructError> {
+        if depth > MAX_DEPTH {
+            return Err(ConstructError::InvalidSpec(format!(
+                "slot `{path}`: candidates nest slots more than {MAX_DEPTH} deep; does a candidate hold itself?"
+            )));
+        }
+        self.paths.insert(path.to_string());
+        let names = slot_candidates(self.sets, path, spec)?;
+        if names.is_empty() {
+            return Err(ConstructError::NoCandidates(path.to_string()));
+        }
+        for name in &names {
+            lookup::<CandidateEntry>(name)?;
+        }
+        let param = param_name(spec, path)?;
+        let mut params = vec![param.clone()];
+        let entity = match (self.mixed, &self.sets.mixed_op) {
+            (Some(kind), Some(op_name)) => {
+                let handle = mixed_handle(c, kind, &names, &param, self.sets, self.device)?;
+                let mut cands = vec![];
+                for name in &names {
+                    let (cand, inner) = self.build_nested(c, name, spec, path, depth)?;
+                    cands.push(cand);
+                    params.extend(inner);
+                }
+                c.mixed.push(handle.clone());
+                CandidateBox::new(op_name.clone(), MixedOp::new(cands, handle))
+            }
+            _ => {
+                add_categorical(&mut c.space, &param, &names, path)?;
+                let (first, inner) = self.build_nested(c, &names[0], spec, path, depth)?;
+                params.extend(inner);
+                // The other candidates are built once only to find the parameters of their
+                // inner slots.
+                for name in &names[1..] {
+                    if !self.flat.contains(name) {
+                        params.extend(self.build_nested(c, name, spec, path, depth)?.1);
+                    }
+                }
+                first
+            }
+        };
+        let mut seen = HashSet::new();
+        params.retain(|p| seen.insert(p.clone()));
+        tracing::debug!(slot = %path, param = %param, candidates = ?names, "slot constructed");
+        Ok((entity, params))
+    }
+
+    /// Builds candidate `name` for the slot at `path` and fills the slots it holds.
+    fn build_nested<M: Module + 'static>(
+        &mut self,
+        c: &mut Constructed<M>,
+        name: &str,
+        spec: &SlotSpec,
+        path: &str,
+        depth: usize,
+    ) -> Result<(CandidateBox, Vec<String>), ConstructError> {
+        let cand = build_candidate(name, spec, self.device)?;
+        let inner = empty_slots(&cand);
+        if inner.is_empty() {
+            self.flat.insert(name.to_string());
+            return Ok((cand, vec![]));
+        }
+        let mut params = vec![];
+        let mut entities = HashMap::new();
+        for slot in inner {
+            let inner_path = format!("{path}.{}", slot.path);
+            let (entity, p) = self.fill(c, &inner_path, &slot.spec, depth + 1)?;
+            params.extend(p);
+            entities.insert(slot.path, (inner_path, entity));
+        }
+        Ok((set_entities(cand, entities), params))
+    }
+}
+
+/// Candidate `name` for the slot at `path`, its inner slots filled with the candidates that
+/// `value_of` gives their parameters (the swap handler of categorical slots).
+fn rebuild(
+    name: &str,
+    spec: &SlotSpec,
+    path: &str,
+    device: &Device,
+    value_of: &dyn Fn(&str) -> Result<String, String>,
+    depth: usize,
+) -> Result<CandidateBox, String> {
+    let cand = build_candidate(name, spec, device).map_err(|e| e.to_string())?;
+    let inner = empty_slots(&cand);
+    if inner.is_empty() || depth > MAX_DEPTH {
+        return Ok(cand);
+    }
+    let mut entities = HashMap::new();
+    for slot in inner {
+        let inner_path = format!("{path}.{}", slot.path);
+        let param = param_name(&slot.spec, &inner_path).map_err(|e| e.to_string())?;
+        let choice = value_of(&param)?;
+        let entity = rebuild(
+            &choice,
+            &slot.spec,
+            &inner_path,
+            device,
+            value_of,
+            depth + 1,
+        )?;
+        entities.insert(slot.path, (inner_path, entity));
+    }
+    Ok(set_entities(cand, entities))
+}
+
+/// The slots of `cand` that have no entity yet.
+fn empty_slots(cand: &CandidateBox) -> Vec<SlotInfo> {
+    let mut slots = list_slots(cand);
+    slots.retain(|s| s.entity.is_none());
+    slots
+}
+
+/// Sets the inner slots of `cand`: module path → (key, entity).
+fn set_entities(
+    cand: CandidateBox,
+    mut entities: HashMap<String, (String, CandidateBox)>,
+) -> CandidateBox {
+    edit_slots(cand, move |path, slot| {
+        if let Some((key, entity)) = entities.remove(path) {
+            slot.set_key(key);
+            slot.set_entity(entity);
+        }
+    })
+}
+
+/// The parameter of the slot at `path`: its `arch_param`, or the path itself.
+fn param_name(spec: &SlotSpec, path: &str) -> Result<String, ConstructError> {
+    match spec.extra.get(ARCH_PARAM_KEY) {
+        Some(toml::Value::String(p)) => Ok(p.clone()),
+        Some(other) => Err(ConstructError::InvalidSpec(format!(
+            "slot `{path}`: `{ARCH_PARAM_KEY}` must be a string, got {other}"
+        ))),
+        None => Ok(path.to_string()),
+    }
+}
+
+/// A list of candidate names under `key` of the spec, if present.
+fn spec_names(
+    spec: &SlotSpec,
+    key: &str,
+    path: &str,
+) -> Result<Option<Vec<String>>, ConstructError> {
+    let Some(value) = spec.extra.get(key) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ConstructError::InvalidSpec(format!(
+            "slot `{path}`: `{key}` must be a list of candidate names, got {value}"
+        ))
+    };
+    let list = value.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The candidates of the slot at `path`: the config's set for that path, else the model's
+/// own set ([`CANDIDATES_KEY`]), else the config's default set; then the spec's
+/// [`EXTRA_CANDIDATES_KEY`] names it lacks.
+fn slot_candidates(
+    sets: &CandidateSets,
+    path: &str,
+    spec: &SlotSpec,
+) -> Result<Vec<String>, ConstructError> {
+    let mut names = match (
+        sets.slots.get(path),
+        spec_names(spec, CANDIDATES_KEY, path)?,
+    ) {
+        (Some(set), _) => set.clone(),
+        (None, Some(own)) => own,
+        (None, None) => sets.candidates.clone(),
+    };
+    for name in spec_names(spec, EXTRA_CANDIDATES_KEY, path)?.unwrap_or_default() {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Adds the categorical `param` over `names`, or checks that the shared one has the same choices.
+fn add_categorical(
+    space: &mut ParamSpace,
+    param: &str,
+    names: &[String],
+    slot: &str,
+) -> Result<(), ConstructError> {
+    let cat = Categorical::new(names.iter().map(String::as_str))?;
+    match space.get(param).map(|p| p.kind()) {
+        None => {
+            space.insert(param, cat)?;
+            Ok(())
+        }
+        Some(ParamKind::Categorical(existing)) if existing.choices() == cat.choices() => Ok(()),
+        Some(_) => Err(ConstructError::InvalidSpec(format!(
+            "slot `{slot}` shares parameter `{param}` but its candidates [{}] differ from the other slots'",
+            names.join(", ")
+        ))),
+    }
+}
+
+/// The handle of a new mixed operator: α (shared by slots naming the same parameter) for the
+/// weighted and sampling kinds, a categorical plus a handler that moves the active path for
+/// [`MixedKind::Index`].
+fn mixed_handle<M: Module + 'static>(
+    c: &mut Constructed<M>,
+    kind: MixedKind,
+    names: &[String],
+    param: &str,
+    sets: &CandidateSets,
+    device: &Device,
+) -> Result<MixedHandle, ConstructError> {
+    if kind == MixedKind::Index {
+        add_categorical(&mut c.space, param, names, param)?;
+        let handle = MixedHandle::new(kind, names.to_vec(), None, param);
+        let (h, p, names) = (handle.clone(), param.to_string(), names.to_vec());
+        let id = c.mixed.len();
+        c.transform.add_handler(
+            format!("mixed:{param}#{id}"),
+            Trigger::on(param.to_string()),
+            move |ctx, _m: &mut M| {
+                let value = ctx.value(&p)?;
+                let i = names
+                    .iter()
+                    .position(|n| Some(n.as_str()) == value.as_str())
+                    .ok_or_else(|| format!("`{value}` is not a candidate of `{p}`"))?;
+                h.set_active(vec![i]);
+                Ok(())
+            },
+        );
+        return Ok(handle);
+    }
+    let alpha = match c.space.get(param).map(|p| p.kind()) {
+        Some(ParamKind::Tensor(t)) if t.len() == names.len() => t.clone(),
+        Some(_) => {
+            return Err(ConstructError::InvalidSpec(format!(
+                "parameter `{param}` is shared by slots with different candidate sets"
+            )))
+        }
+        None => {
+            let init = Distribution::Normal(0.0, sets.alpha_init_std);
+            let t = TensorParam::from_tensor(Tensor::random([names.len()], init, device));
+            c.space.insert(param, t.clone())?;
+            t
+        }
+    };
+    Ok(MixedHandle::new(kind, names.to_vec(), Some(alpha), param))
+}
