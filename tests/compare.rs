@@ -120,3 +120,95 @@ fn every_combination_is_checked_before_the_first_run() {
     );
     assert!(!out.exists());
 }
+
+const STAGED: &str = r#"
+seeds = [3]
+budget = ["estim.search.args.epochs = 1"]
+[spaces.cell]
+config = "search.toml"
+[optimizers.darts]
+overrides = ['optim.type = "DARTSOptim"']
+[random_baseline]
+overrides = [
+    'construct.args.mixed_op = "IndexMixedOp"',
+    'optim.type = "RandomSearchOptim"',
+    'estim.search = { type = "SubNetEstim", args = { trials = 1, epochs = 1 } }',
+]
+[augment]
+overrides = [
+    'construct.args.mixed_op = "IndexMixedOp"',
+    'optim.type = "RandomSearchOptim"',
+    'estim.search = { type = "DefaultEstim", args = { epochs = 1 } }',
+]
+"#;
+
+fn csv_field(row: &str, header: &str, name: &str) -> String {
+    let col = header.split(',').position(|h| h == name).unwrap();
+    row.split(',').nth(col).unwrap().to_string()
+}
+
+#[test]
+fn a_random_baseline_and_an_augment_stage_run_once_and_resume() {
+    let _serial = common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    let file = setup(dir.path());
+    std::fs::write(&file, STAGED).unwrap();
+    let out = dir.path().join("out");
+    let started = events(&file, &out, RunMode::New);
+    assert_eq!(
+        started,
+        [
+            "start cell/random/seed-3",
+            "start cell/darts/seed-3",
+            "start cell/darts/seed-3/augment"
+        ]
+    );
+    // The baseline trained one random architecture of the space, one choice per edge.
+    let baseline_trials = modnas::read_journal(&out.join("cell/random/seed-3")).unwrap();
+    assert_eq!(baseline_trials.len(), 1);
+    assert_eq!(baseline_trials[0].arch.len(), 10);
+    let random_acc = baseline_trials[0].metrics["acc"];
+    // The augment stage trained the search's best architecture.
+    let best = modnas::estim::read_arch_file(&out.join("cell/darts/seed-3/best.toml")).unwrap();
+    let augment_dir = out.join("cell/darts/seed-3-augment");
+    let augmented = modnas::read_journal(&augment_dir).unwrap();
+    assert_eq!(augmented.len(), 1);
+    assert_eq!(augmented[0].arch, best);
+
+    let csv = std::fs::read_to_string(out.join(COMPARE_CSV)).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let (header, random, darts) = (lines[0], lines[1], lines[2]);
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(random.starts_with("cell,random,1,") && darts.starts_with("cell,darts,1,"));
+    // The space's baseline is the random architecture's accuracy, for both rows.
+    for row in [random, darts] {
+        let baseline: f64 = csv_field(row, header, "baseline").parse().unwrap();
+        assert!((baseline - random_acc).abs() < 1e-6, "{csv}");
+    }
+    assert_eq!(csv_field(random, header, "efficiency_per_hour"), "0.000000");
+    let augment: f64 = csv_field(darts, header, "augment").parse().unwrap();
+    assert!(
+        (augment - augmented[0].metrics["acc"]).abs() < 1e-6,
+        "{csv}"
+    );
+
+    let resumed = events(&file, &out, RunMode::Resume);
+    assert_eq!(
+        resumed,
+        ["skip cell/random/seed-3", "skip cell/darts/seed-3"]
+    );
+}
+
+#[test]
+fn an_optimizer_may_not_take_the_baseline_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = setup(dir.path());
+    std::fs::write(
+        &file,
+        STAGED.replace("[optimizers.darts]", "[optimizers.random]"),
+    )
+    .unwrap();
+    let err = run_compare(&file, &dir.path().join("out"), RunMode::New, &mut |_| {}).unwrap_err();
+    assert!(err.is_input_error());
+    assert!(err.to_string().contains("optimizers.random"), "{err}");
+}

@@ -7,6 +7,7 @@ use super::spec::{Combination, CompareSpec};
 use crate::batch_dir::BatchDir;
 use crate::run_dir::META_FILE;
 use crate::{run_search_in, Config, ModnasError, RunMode};
+use indexmap::IndexMap;
 use modnas_estim::Trial;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,12 @@ pub struct RunRecord {
     pub trials: usize,
     /// Failed trials.
     pub failed: usize,
+    /// The objective of the best architecture retrained by the `augment` stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<f64>,
+    /// Wall-clock seconds of the augment stage.
+    #[serde(default)]
+    pub augment_seconds: f64,
 }
 
 /// What a comparison reports while it runs.
@@ -94,73 +101,189 @@ pub fn run_compare(
         .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
     let spec = CompareSpec::from_toml(&text)
         .map_err(|e| ModnasError::config(&path.display().to_string(), e))?;
-    let combos = spec.combinations(path.parent().unwrap_or(Path::new(".")))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let combos = spec.combinations(base)?;
+    let baselines = spec.baseline_runs(base)?;
     let dirs: Vec<PathBuf> = spec.spaces.keys().map(|s| out.join(s)).collect();
     let done: Vec<RunRecord> = batch(out).prepare(&text, &dirs, mode)?;
+    let finished = |c: &Combination| {
+        done.iter()
+            .find(|r| r.space == c.space && r.optim == c.optim && r.seed == c.seed)
+            .cloned()
+    };
     let mut records = vec![];
-    for combo in &combos {
-        let name = name_of(combo);
-        let finished = done
+    // The random baselines run first: a space's mean is the baseline of its combinations.
+    let mut space_baseline: IndexMap<String, f64> = IndexMap::new();
+    for space in spec.spaces.keys() {
+        let runs: Vec<&Combination> = baselines.iter().filter(|b| &b.space == space).collect();
+        let Some(first) = runs.first() else {
+            continue;
+        };
+        let chance = first.baseline;
+        let (mut recorded, mut fresh) = (vec![], vec![]);
+        for combo in runs {
+            match finished(combo) {
+                Some(r) => {
+                    on_event(CompareEvent::Done {
+                        name: &name_of(combo),
+                        skipped: true,
+                    });
+                    recorded.push(r);
+                }
+                None => fresh.push(run_one(combo, out, mode, on_event)?),
+            }
+        }
+        let bests: Vec<f64> = recorded
             .iter()
-            .find(|r| r.space == combo.space && r.optim == combo.optim && r.seed == combo.seed);
-        if let Some(r) = finished {
+            .chain(&fresh)
+            .filter_map(|r| r.best)
+            .collect();
+        let mean = match bests.len() {
+            0 => chance,
+            n => bests.iter().sum::<f64>() / n as f64,
+        };
+        for mut r in fresh {
+            r.baseline = mean;
+            batch(out).append(&r)?;
+            let name = format!("{}/{}/seed-{}", r.space, r.optim, r.seed);
             on_event(CompareEvent::Done {
                 name: &name,
+                skipped: false,
+            });
+            recorded.push(r);
+        }
+        records.extend(recorded.into_iter().map(|r| RunRecord {
+            baseline: mean,
+            ..r
+        }));
+        space_baseline.insert(space.clone(), mean);
+    }
+    for combo in &combos {
+        if let Some(r) = finished(combo) {
+            on_event(CompareEvent::Done {
+                name: &name_of(combo),
                 skipped: true,
             });
-            records.push(r.clone());
+            records.push(r);
             continue;
         }
-        let dir = combo.dir(out);
-        let run_mode = if mode == RunMode::Resume && dir.join(META_FILE).exists() {
-            RunMode::Resume
-        } else {
-            RunMode::Overwrite
-        };
-        on_event(CompareEvent::Start {
-            name: &name,
-            config: &combo.config,
-        });
-        tracing::info!(run = %name, dir = %dir.display(), "comparison run starts");
-        // A resumed run's earlier wall time is lost with the process; its recorded trials'
-        // evaluation time stands in for it.
-        let recorded = match run_mode {
-            RunMode::Resume => crate::read_journal(&dir)?.len(),
-            _ => 0,
-        };
-        let t0 = Instant::now();
-        let run = run_search_in(&combo.config, &dir, run_mode, &mut |t| {
-            on_event(CompareEvent::Trial(t))
-        })?;
-        let journal = crate::read_journal(&dir)?;
-        let eval_seconds: f64 = journal.iter().map(|t| t.seconds).sum();
-        let replayed: f64 = journal.iter().take(recorded).map(|t| t.seconds).sum();
-        let (objective, _) = combo.config.objective();
-        let record = RunRecord {
-            space: combo.space.clone(),
-            optim: combo.optim.clone(),
-            seed: combo.seed,
-            best: run
-                .outcome
-                .best
-                .as_ref()
-                .and_then(|b| b.metrics.get(&objective).copied()),
-            objective,
-            baseline: combo.baseline,
-            wall_seconds: t0.elapsed().as_secs_f64() + replayed,
-            eval_seconds,
-            trials: run.outcome.trials,
-            failed: run.outcome.failed,
-        };
+        let mut combo = combo.clone();
+        if let Some(&b) = space_baseline.get(&combo.space) {
+            combo.baseline = b;
+        }
+        let mut record = run_one(&combo, out, mode, on_event)?;
+        if let Some(config) = &combo.augment {
+            (record.augment, record.augment_seconds) =
+                run_augment(&combo, config, out, mode, on_event)?;
+        }
         batch(out).append(&record)?;
         on_event(CompareEvent::Done {
-            name: &name,
+            name: &name_of(&combo),
             skipped: false,
         });
         records.push(record);
     }
     write_results(out, &records)?;
     Ok(records)
+}
+
+/// The run mode of a run directory: resumed when the comparison resumes and the run started.
+fn mode_of(dir: &Path, mode: RunMode) -> RunMode {
+    if mode == RunMode::Resume && dir.join(META_FILE).exists() {
+        RunMode::Resume
+    } else {
+        RunMode::Overwrite
+    }
+}
+
+/// Runs one combination's search in its directory and measures it.
+fn run_one(
+    combo: &Combination,
+    out: &Path,
+    mode: RunMode,
+    on_event: &mut dyn FnMut(CompareEvent<'_>),
+) -> Result<RunRecord, ModnasError> {
+    let name = name_of(combo);
+    let dir = combo.dir(out);
+    let run_mode = mode_of(&dir, mode);
+    on_event(CompareEvent::Start {
+        name: &name,
+        config: &combo.config,
+    });
+    tracing::info!(run = %name, dir = %dir.display(), "comparison run starts");
+    // A resumed run's earlier wall time is lost with the process; its recorded trials'
+    // evaluation time stands in for it.
+    let recorded = match run_mode {
+        RunMode::Resume => crate::read_journal(&dir)?.len(),
+        _ => 0,
+    };
+    let t0 = Instant::now();
+    let run = run_search_in(&combo.config, &dir, run_mode, &mut |t| {
+        on_event(CompareEvent::Trial(t))
+    })?;
+    let journal = crate::read_journal(&dir)?;
+    let eval_seconds: f64 = journal.iter().map(|t| t.seconds).sum();
+    let replayed: f64 = journal.iter().take(recorded).map(|t| t.seconds).sum();
+    let (objective, _) = combo.config.objective();
+    Ok(RunRecord {
+        space: combo.space.clone(),
+        optim: combo.optim.clone(),
+        seed: combo.seed,
+        best: run
+            .outcome
+            .best
+            .as_ref()
+            .and_then(|b| b.metrics.get(&objective).copied()),
+        objective,
+        baseline: combo.baseline,
+        wall_seconds: t0.elapsed().as_secs_f64() + replayed,
+        eval_seconds,
+        trials: run.outcome.trials,
+        failed: run.outcome.failed,
+        augment: None,
+        augment_seconds: 0.0,
+    })
+}
+
+/// Retrains the best architecture of `combo`'s run with the augment `config`, in
+/// `OUT/<space>/<optimizer>/seed-<seed>-augment/`; returns its objective and wall seconds
+/// (none when the search found no architecture).
+fn run_augment(
+    combo: &Combination,
+    config: &Config,
+    out: &Path,
+    mode: RunMode,
+    on_event: &mut dyn FnMut(CompareEvent<'_>),
+) -> Result<(Option<f64>, f64), ModnasError> {
+    let search_dir = combo.dir(out);
+    let arch = search_dir.join("best.toml");
+    if !arch.exists() {
+        return Ok((None, 0.0));
+    }
+    let mut config = config.clone();
+    let arch_path = std::path::absolute(&arch).unwrap_or(arch);
+    config
+        .estim
+        .search
+        .args
+        .insert("arch".into(), arch_path.display().to_string().into());
+    let dir = search_dir.with_file_name(format!("seed-{}-augment", combo.seed));
+    let name = format!("{}/augment", name_of(combo));
+    on_event(CompareEvent::Start {
+        name: &name,
+        config: &config,
+    });
+    let t0 = Instant::now();
+    let run = run_search_in(&config, &dir, mode_of(&dir, mode), &mut |t| {
+        on_event(CompareEvent::Trial(t))
+    })?;
+    let (objective, _) = config.objective();
+    let best = run
+        .outcome
+        .best
+        .as_ref()
+        .and_then(|b| b.metrics.get(&objective).copied());
+    Ok((best, t0.elapsed().as_secs_f64()))
 }
 
 /// The table file of a comparison.

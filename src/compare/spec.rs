@@ -28,6 +28,22 @@ pub struct OptimSpec {
     pub overrides: Vec<String>,
 }
 
+/// Overrides that turn a combination's config into another run of the same space: training a
+/// random architecture (the baseline) or retraining the architecture a search found.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    /// Overrides applied after the space's.
+    pub overrides: Vec<String>,
+}
+
+/// The optimizer name of the random-architecture baseline runs.
+pub const RANDOM_BASELINE: &str = "random";
+
+/// The `estim.search.args.arch` an augment run gets before the search has run; the real path
+/// replaces it.
+const ARCH_PLACEHOLDER: &str = "best.toml";
+
 /// A comparison file.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +58,14 @@ pub struct CompareSpec {
     /// Overrides applied to every run: the budget (`estim.search.args.epochs = 2`).
     #[serde(default)]
     pub budget: Vec<String>,
+    /// When given, every space without its own `baseline` trains random architectures with
+    /// these overrides, once per seed; their mean accuracy is the space's baseline.
+    #[serde(default)]
+    pub random_baseline: Option<StageSpec>,
+    /// When given, the best architecture of every run is retrained with these overrides (its
+    /// `estim.search.args.arch` is set to the run's `best.toml`).
+    #[serde(default)]
+    pub augment: Option<StageSpec>,
 }
 
 fn zero() -> Vec<u64> {
@@ -59,8 +83,10 @@ pub struct Combination {
     pub seed: u64,
     /// The resolved config.
     pub config: Config,
-    /// The space's baseline accuracy.
+    /// The space's baseline accuracy (until the random baseline of the space has run, chance).
     pub baseline: f64,
+    /// The config that retrains the run's best architecture (its `arch` set at run time).
+    pub augment: Option<Config>,
 }
 
 impl Combination {
@@ -109,6 +135,12 @@ impl CompareSpec {
                 ));
             }
         }
+        if self.random_baseline.is_some() && self.optimizers.contains_key(RANDOM_BASELINE) {
+            return Err(ModnasError::config(
+                &format!("optimizers.{RANDOM_BASELINE}"),
+                "this name belongs to the random baseline's runs: rename the optimizer",
+            ));
+        }
         let mut out = vec![];
         for (space, s) in &self.spaces {
             for (optim, o) in &self.optimizers {
@@ -116,11 +148,17 @@ impl CompareSpec {
                     let mut overrides = s.overrides.clone();
                     overrides.extend(o.overrides.iter().cloned());
                     overrides.extend(self.budget.iter().cloned());
-                    overrides.push(format!("seed = {seed}"));
                     let key = format!("spaces.{space} × optimizers.{optim}");
-                    let config = Config::from_file(base.join(&s.config), &overrides)
-                        .and_then(|c| c.validate().map(|()| c))
-                        .map_err(|e| ModnasError::config(&key, e))?;
+                    let config = load(base, s, &overrides, seed, &key)?;
+                    let augment = match &self.augment {
+                        Some(stage) => {
+                            let mut more = overrides.clone();
+                            more.extend(stage.overrides.iter().cloned());
+                            more.push(format!("estim.search.args.arch = {ARCH_PLACEHOLDER:?}"));
+                            Some(load(base, s, &more, seed, &format!("augment of {key}"))?)
+                        }
+                        None => None,
+                    };
                     let baseline = match s.baseline {
                         Some(b) => b,
                         None => chance(&config),
@@ -131,12 +169,56 @@ impl CompareSpec {
                         seed,
                         config,
                         baseline,
+                        augment,
                     });
                 }
             }
         }
         Ok(out)
     }
+
+    /// The random-baseline runs: one per space without its own `baseline`, per seed, with the
+    /// budget and the `random_baseline` overrides. Empty without `random_baseline`.
+    pub fn baseline_runs(&self, base: &Path) -> Result<Vec<Combination>, ModnasError> {
+        let Some(stage) = &self.random_baseline else {
+            return Ok(vec![]);
+        };
+        let mut out = vec![];
+        for (space, s) in self.spaces.iter().filter(|(_, s)| s.baseline.is_none()) {
+            for &seed in &self.seeds {
+                let mut overrides = s.overrides.clone();
+                overrides.extend(self.budget.iter().cloned());
+                overrides.extend(stage.overrides.iter().cloned());
+                let key = format!("spaces.{space} × random_baseline");
+                let config = load(base, s, &overrides, seed, &key)?;
+                out.push(Combination {
+                    space: space.clone(),
+                    optim: RANDOM_BASELINE.into(),
+                    seed,
+                    baseline: chance(&config),
+                    config,
+                    augment: None,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The space's config with `overrides` and the seed, parsed and its components checked;
+/// errors are keyed by `key`.
+fn load(
+    base: &Path,
+    space: &SpaceSpec,
+    overrides: &[String],
+    seed: u64,
+    key: &str,
+) -> Result<Config, ModnasError> {
+    let mut overrides = overrides.to_vec();
+    overrides.push(format!("seed = {seed}"));
+    Config::from_file(base.join(&space.config), &overrides)
+        .and_then(|c| c.validate().map(|()| c))
+        .map_err(|e| ModnasError::config(key, e))
 }
 
 /// Chance accuracy of a config's data: 1 / classes where the data says how many (0 where it
