@@ -3,7 +3,6 @@
 
 mod conv_bn_relu;
 mod conv_layer;
-mod depthwise;
 mod identity;
 mod mbconv;
 mod nb201_names;
@@ -14,7 +13,6 @@ mod zero;
 
 pub use conv_bn_relu::*;
 pub use conv_layer::*;
-pub use depthwise::*;
 pub use identity::*;
 pub use mbconv::*;
 pub use nb201_names::*;
