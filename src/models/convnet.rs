@@ -65,11 +65,13 @@ impl NasModule for ConvNet {
 }
 
 /// Arguments of the `ConvNet` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ConvNetArgs {
+    /// Output channels of each slot.
     #[serde(default = "default_channels")]
     channels: Vec<usize>,
+    /// Stride of each slot.
     #[serde(default = "default_strides")]
     strides: Vec<usize>,
 }
@@ -110,3 +112,9 @@ fn build(
     ))
 }
 register_model!("ConvNet", build);
+modnas_param_space::describe_component!(
+    "model",
+    "ConvNet",
+    "a chain of slots (one per entry of `channels`), pooling and a linear head",
+    ConvNetArgs
+);

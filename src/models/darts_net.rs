@@ -59,7 +59,9 @@ impl DARTSCell {
 }
 
 /// How drop-path changes over training.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DropPathSchedule {
     /// From 0 at the first epoch towards the maximum at the last, as in DARTS (default).
@@ -251,19 +253,25 @@ impl NasModule for DARTSNet {
 }
 
 /// Arguments of the `DARTSNet` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DARTSNetArgs {
+    /// C: channels of the first cells (the stem has 3C).
     #[serde(default = "default_channels")]
     channels: usize,
+    /// Cells; reduction cells at 1/3 and 2/3 of the depth.
     #[serde(default = "default_layers")]
     layers: usize,
+    /// Intermediate nodes per cell.
     #[serde(default = "default_nodes")]
     nodes: usize,
+    /// Maximum drop-path probability (augment step).
     #[serde(default)]
     drop_path: f64,
+    /// `linear` (from 0 to `drop_path`) or `constant`.
     #[serde(default)]
     drop_path_schedule: DropPathSchedule,
+    /// DARTS's auxiliary classifier (training only).
     #[serde(default)]
     auxiliary: bool,
 }
@@ -311,6 +319,12 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("DARTSNet", build);
+modnas_param_space::describe_component!(
+    "model",
+    "DARTSNet",
+    "the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges",
+    DARTSNetArgs
+);
 
 #[cfg(test)]
 mod tests {

@@ -155,17 +155,22 @@ impl NasModule for HierarchicalNet {
 }
 
 /// Arguments of the `HierarchicalNet` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct HierarchicalArgs {
+    /// C: channels of the first stage.
     #[serde(default = "default_channels")]
     channels: usize,
+    /// Level-2 motifs (at most 8).
     #[serde(default = "default_motifs")]
     motifs: usize,
+    /// Nodes of a motif, input and output included.
     #[serde(default = "default_motif_nodes")]
     motif_nodes: usize,
+    /// Nodes of the cell, input and output included.
     #[serde(default = "default_cell_nodes")]
     cell_nodes: usize,
+    /// The level-1 primitives of the motifs' edges.
     #[serde(default = "default_primitives")]
     primitives: Vec<String>,
 }
@@ -202,6 +207,12 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("HierarchicalNet", build);
+modnas_param_space::describe_component!(
+    "model",
+    "HierarchicalNet",
+    "the hierarchical space of Liu et al. 2018: a cell of motifs of primitives",
+    HierarchicalArgs
+);
 
 #[cfg(test)]
 mod tests {

@@ -131,9 +131,10 @@ impl NasModule for MobileNetV2 {
 }
 
 /// Arguments of the `MobileNetV2` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MobileNetV2Args {
+    /// Width multiplier.
     #[serde(default = "one")]
     width_mult: f64,
     /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet strides from 128 pixels).
@@ -187,6 +188,12 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("MobileNetV2", build);
+modnas_param_space::describe_component!(
+    "model",
+    "MobileNetV2",
+    "MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over MB{3,5,7}E{1,3,6}",
+    MobileNetV2Args
+);
 
 #[cfg(test)]
 mod tests {

@@ -155,11 +155,13 @@ impl NasModule for NB201Net {
 }
 
 /// Arguments of the `NB201Net` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NB201NetArgs {
+    /// C: channels of the first stage.
     #[serde(default = "default_channels")]
     channels: usize,
+    /// Cells per stage.
     #[serde(default = "default_cells")]
     cells: usize,
 }
@@ -190,3 +192,9 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("NB201Net", build);
+modnas_param_space::describe_component!(
+    "model",
+    "NB201Net",
+    "the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges",
+    NB201NetArgs
+);

@@ -196,11 +196,13 @@ impl NasModule for ResNet {
 }
 
 /// Arguments of the `ResNet` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ResNetArgs {
+    /// 18, 34 or 50.
     #[serde(default = "default_depth")]
     depth: usize,
+    /// Channels of the first stage.
     #[serde(default = "default_width")]
     width: usize,
     /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet for inputs of 128 pixels or more).
@@ -248,6 +250,12 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("ResNet", build);
+modnas_param_space::describe_component!(
+    "model",
+    "ResNet",
+    "ResNet-18/34/50 with every 3×3 block convolution a slot",
+    ResNetArgs
+);
 
 #[cfg(test)]
 mod tests {

@@ -54,9 +54,10 @@ impl SimpleCellNet {
 }
 
 /// Arguments of the `SimpleCellNet` model.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SimpleCellArgs {
+    /// C: channels of the stem and first cell.
     #[serde(default = "default_channels")]
     channels: usize,
 }
@@ -81,6 +82,12 @@ fn build(
     Ok(NetBox::new("", net))
 }
 register_model!("SimpleCellNet", build);
+modnas_param_space::describe_component!(
+    "model",
+    "SimpleCellNet",
+    "NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops",
+    SimpleCellArgs
+);
 
 #[cfg(test)]
 mod tests {

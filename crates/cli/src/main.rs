@@ -95,7 +95,11 @@ enum Command {
         batch: usize,
     },
     /// List every registered component by kind.
-    List,
+    List {
+        /// Also print each component's description and its config keys with defaults.
+        #[arg(long)]
+        detail: bool,
+    },
     /// Draw the α trajectory of one parameter of a supernet search (from `alphas.jsonl`) into
     /// `RUN_DIR/alphas-<param>.svg`.
     PlotAlphas {
@@ -243,20 +247,8 @@ fn report(dir: &std::path::Path, top: usize) -> Result<(), ModnasError> {
     Ok(())
 }
 
-fn list() {
-    let kinds: [(&str, Vec<&str>); 8] = [
-        ("candidates", modnas::construct::candidate_names()),
-        ("mixed ops", modnas::construct::mixed_op_names()),
-        ("models", modnas::construct::model_names()),
-        ("optimizers", modnas::optim::optim_names()),
-        ("estimators", modnas::estim::estim_names()),
-        ("metrics", modnas::metrics::metric_names()),
-        ("criteria", modnas::estim::criterion_names()),
-        ("data", modnas::estim::data::DATA_TYPES.to_vec()),
-    ];
-    for (kind, names) in kinds {
-        println!("{kind}: {}", names.join(", "));
-    }
+fn list(detail: bool) {
+    print!("{}", modnas::render_catalog(detail));
     println!("devices: {}", modnas::compiled_devices().join(", "));
 }
 
@@ -308,8 +300,8 @@ fn main() -> ExitCode {
                 },
             })
         }
-        Command::List => {
-            list();
+        Command::List { detail } => {
+            list(detail);
             Ok(())
         }
         Command::PlotAlphas { run_dir, param } => {

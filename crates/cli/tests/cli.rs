@@ -92,6 +92,18 @@ fn list_names_every_kind() {
     ] {
         assert!(text.contains(part), "{part} missing from {text}");
     }
+    let out = modnas().args(["list", "--detail"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "  DARTSOptim: DARTS (Liu et al. 2019)",
+        "      order (optional)  1 (default): first-order approximation",
+        "  HierarchicalNet: the hierarchical space of Liu et al. 2018",
+        "      motifs = 6  Level-2 motifs (at most 8).",
+        "  (every data type also takes `test_ratio`",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
 }
 
 #[test]

@@ -17,7 +17,9 @@ use rand::SeedableRng;
 use serde::Deserialize;
 
 /// The weight optimizer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WeightOptimKind {
     /// SGD with momentum.
@@ -27,7 +29,7 @@ pub enum WeightOptimKind {
 }
 
 /// Arguments of the trainer (`[trainer.args]`), with their defaults.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainerArgs {
     /// `"sgd"` (default) or `"adam"`.
@@ -137,6 +139,13 @@ pub fn cutout_mask(
     }
     Tensor::from_data(burn::tensor::TensorData::new(mask, [n, 1, h, w]), device)
 }
+
+modnas_param_space::describe_component!(
+    "trainer",
+    "ImageClsTrainer",
+    "image classification: SGD or Adam on the weights, cosine schedule, augmentations, criteria chain",
+    TrainerArgs
+);
 
 impl ImageClsTrainer {
     /// The trainer type names `[trainer] type = ...` accepts.

@@ -18,12 +18,16 @@ use modnas_construct::NetBox;
 use serde::Deserialize;
 
 /// An inner metric and its weight.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TermArgs {
+    /// The inner metric's registry id.
     metric: String,
+    /// Its arguments.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     args: toml::Table,
+    /// Its weight (the exponent in a product).
     #[serde(default = "one")]
     weight: f64,
 }
@@ -32,10 +36,12 @@ fn one() -> f64 {
     1.0
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CombineArgs {
+    /// The key the result is recorded under.
     key: String,
+    /// The inner metrics: `{ metric, args, weight }`.
     terms: Vec<TermArgs>,
 }
 
@@ -119,14 +125,20 @@ register_metric!("ProductMetric", |a| build_combined(
     Combine::Product
 ));
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ConstraintArgs {
+    /// The key the result is recorded under.
     key: String,
+    /// The inner metric's registry id.
     metric: String,
+    /// Its arguments.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     args: toml::Table,
+    /// Lowest allowed value.
     min: Option<f64>,
+    /// Highest allowed value.
     max: Option<f64>,
 }
 
@@ -172,3 +184,21 @@ fn build_constraint(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsEr
     }))
 }
 register_metric!("ConstraintMetric", build_constraint);
+modnas_param_space::describe_component!(
+    "metric",
+    "WeightedSumMetric",
+    "Σ wᵢ·mᵢ over inner metrics, under its own key",
+    CombineArgs
+);
+modnas_param_space::describe_component!(
+    "metric",
+    "ProductMetric",
+    "Π mᵢ^wᵢ over inner metrics (MnasNet-style reward)",
+    CombineArgs
+);
+modnas_param_space::describe_component!(
+    "metric",
+    "ConstraintMetric",
+    "1 when an inner metric lies within [min, max], else 0",
+    ConstraintArgs
+);

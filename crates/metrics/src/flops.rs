@@ -22,3 +22,8 @@ fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
     Ok(Box::new(FlopsMetric))
 }
 register_metric!("FlopsMetric", build);
+modnas_param_space::describe_component!(
+    "metric",
+    "FlopsMetric",
+    "multiply-accumulates of one forward pass (key `flops`)"
+);

@@ -24,7 +24,7 @@ pub struct LatencyStats {
 }
 
 /// Timing settings: `warmup` untimed runs, then `runs` timed ones.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimingArgs {
     /// Untimed runs first (caches, kernel compilation). Default 3.
@@ -158,6 +158,12 @@ fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
     Ok(Box::new(LatencyMetric { args }))
 }
 register_metric!("LatencyMetric", build);
+modnas_param_space::describe_component!(
+    "metric",
+    "LatencyMetric",
+    "median measured forward latency in ms, device-synchronised (key `latency_ms`)",
+    TimingArgs
+);
 
 #[cfg(test)]
 mod tests {

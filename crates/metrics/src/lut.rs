@@ -171,7 +171,7 @@ impl LatencyTable {
 }
 
 /// Arguments of [`LUTLatencyMetric`].
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LutArgs {
     /// The table file.
@@ -218,3 +218,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
     }))
 }
 register_metric!("LUTLatencyMetric", build);
+modnas_param_space::describe_component!(
+    "metric",
+    "LUTLatencyMetric",
+    "latency summed from a `modnas latency-lut` table (key `lut_latency_ms`)",
+    LutArgs
+);

@@ -25,3 +25,8 @@ register_metric!("MemoryAccessMetric", |args| {
     no_args("MemoryAccessMetric", args)?;
     Ok(Box::new(MemoryAccessMetric))
 });
+modnas_param_space::describe_component!(
+    "metric",
+    "MemoryAccessMetric",
+    "bytes read and written by one forward pass (key `mem_bytes`)"
+);

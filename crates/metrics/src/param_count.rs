@@ -59,3 +59,8 @@ fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
     Ok(Box::new(ParamCountMetric))
 }
 register_metric!("ParamCountMetric", build);
+modnas_param_space::describe_component!(
+    "metric",
+    "ParamCountMetric",
+    "trainable parameters, BN running statistics excluded (key `params`)"
+);

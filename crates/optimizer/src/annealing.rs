@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`SimulatedAnnealingOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnealingArgs {
     /// Initial temperature, in units of the metric. Default 0.1.
@@ -101,4 +101,10 @@ impl ArchOptim for SimulatedAnnealingOptim {
 register_optim!(
     "SimulatedAnnealingOptim",
     new = SimulatedAnnealingOptim::new
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "SimulatedAnnealingOptim",
+    "simulated annealing: a random walk accepting worse neighbours with probability exp(Δ/T), T cooling geometrically",
+    AnnealingArgs
 );

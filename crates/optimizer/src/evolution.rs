@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Arguments of [`EvolutionOptim`] (defaults from the paper, G.3).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvolutionArgs {
     /// Population size. Default 100.
@@ -163,3 +163,9 @@ impl ArchOptim for EvolutionOptim {
 }
 
 register_optim!("EvolutionOptim", new = EvolutionOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "EvolutionOptim",
+    "generational evolution (Real et al. 2017): the worst eliminated, the best bred by crossover and mutation",
+    EvolutionArgs
+);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 
 /// Arguments of [`GPBayesOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpBayesArgs {
     /// Random proposals before the first fit. Default 5.
@@ -220,6 +220,12 @@ impl ArchOptim for GPBayesOptim {
 }
 
 register_optim!("GPBayesOptim", new = GPBayesOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "GPBayesOptim",
+    "Bayesian optimisation: Gaussian process with expected improvement",
+    GpBayesArgs
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
 use serde::Deserialize;
 
 /// Arguments of [`GridSearchOptim`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GridSearchArgs {
     /// Grid points per float (or large integer) range. Default 5.
@@ -89,6 +89,12 @@ impl ArchOptim for GridSearchOptim {
 register_optim!(
     "GridSearchOptim",
     new = |space, args: GridSearchArgs, _| GridSearchOptim::new(space, args.points)
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "GridSearchOptim",
+    "every architecture of a finite space, in order",
+    GridSearchArgs
 );
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 
 /// Arguments of [`LocalSearchOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalSearchArgs {
     /// Metric to maximise or minimise. Default `acc`.
@@ -128,4 +128,10 @@ impl ArchOptim for LocalSearchOptim {
 register_optim!(
     "LocalSearchOptim",
     new = |space, args, seed| Ok(LocalSearchOptim::new(space, args, seed))
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "LocalSearchOptim",
+    "hill climbing: move to the best neighbour while it improves, restart at random at a local optimum",
+    LocalSearchArgs
 );

@@ -12,7 +12,9 @@ use serde::Deserialize;
 use std::collections::HashSet;
 
 /// How the surrogate's maximum is searched.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Acquisition {
     /// Simulated annealing on the surrogate, from the best evaluated architecture.
@@ -23,7 +25,7 @@ pub enum Acquisition {
 }
 
 /// Arguments of [`ModelBasedOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelBasedArgs {
     /// Surrogate: `"gbt"` (default), `"mlp"` or `"linear"`.
@@ -198,3 +200,9 @@ impl ArchOptim for ModelBasedOptim {
 }
 
 register_optim!("ModelBasedOptim", new = ModelBasedOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "ModelBasedOptim",
+    "SMBO: a surrogate (boosted trees, MLP or ridge) fitted on the trials proposes the unseen architecture it scores highest",
+    ModelBasedArgs
+);

@@ -6,7 +6,7 @@ use modnas_param_space::MetricMap;
 use serde::Deserialize;
 
 /// One objective of a multi-objective search.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectiveSpec {
     /// Metric key.
@@ -17,7 +17,7 @@ pub struct ObjectiveSpec {
 }
 
 /// A hard constraint on a metric: `min <= value <= max`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConstraintSpec {
     /// Metric key.

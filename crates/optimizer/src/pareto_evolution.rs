@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`ParetoEvolutionOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParetoEvolutionArgs {
     /// The objectives (at least one): `[{ metric = "acc", mode = "max" }, { metric = "flops", mode = "min" }]`.
@@ -198,3 +198,9 @@ impl ArchOptim for ParetoEvolutionOptim {
 }
 
 register_optim!("ParetoEvolutionOptim", new = ParetoEvolutionOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "ParetoEvolutionOptim",
+    "NSGA-II over several metrics: non-dominated sorting and crowding distance",
+    ParetoEvolutionArgs
+);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
 /// Arguments of [`RandomSearchOptim`] (none yet; unknown keys are rejected).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RandomSearchArgs {}
 
@@ -75,6 +75,12 @@ impl ArchOptim for RandomSearchOptim {
 register_optim!(
     "RandomSearchOptim",
     new = |space, _: RandomSearchArgs, seed| Ok(RandomSearchOptim::new(space, seed))
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "RandomSearchOptim",
+    "uniformly random architectures",
+    RandomSearchArgs
 );
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 /// Arguments of [`RegularizedEvolutionOptim`] (defaults from NASLib: population 100,
 /// sample size 10).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegularizedEvolutionArgs {
     /// Population size. Default 100.
@@ -113,4 +113,10 @@ impl ArchOptim for RegularizedEvolutionOptim {
 register_optim!(
     "RegularizedEvolutionOptim",
     new = RegularizedEvolutionOptim::new
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "RegularizedEvolutionOptim",
+    "regularized (aging) evolution (Real et al. 2019): tournament parent, one mutation, oldest member removed",
+    RegularizedEvolutionArgs
 );

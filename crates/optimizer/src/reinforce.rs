@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`REINFORCEOptim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReinforceArgs {
     /// Learning rate of the logits. Default 0.2.
@@ -173,3 +173,9 @@ impl ArchOptim for REINFORCEOptim {
 }
 
 register_optim!("REINFORCEOptim", new = REINFORCEOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "REINFORCEOptim",
+    "a softmax policy per parameter trained with REINFORCE and a moving-average baseline (RL-NAS)",
+    ReinforceArgs
+);

@@ -5,7 +5,9 @@ use modnas_param_space::MetricMap;
 use serde::Deserialize;
 
 /// Whether a metric is maximised or minimised.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Higher is better.

@@ -25,6 +25,7 @@
 //! ```
 
 mod arch_desc;
+mod component_doc;
 mod dirichlet;
 mod error;
 mod event;
@@ -39,6 +40,7 @@ mod trigger;
 mod value;
 
 pub use arch_desc::*;
+pub use component_doc::*;
 pub use dirichlet::*;
 pub use error::*;
 pub use event::*;
@@ -54,3 +56,5 @@ pub use value::*;
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use schemars;

@@ -96,6 +96,11 @@ macro_rules! motifs {
             Ok(CandidateBox::new($name, Motif::new($index, s)?))
         }
         register_candidate!($name, $f);
+        modnas_param_space::describe_component!(
+            "candidate",
+            $name,
+            concat!("hierarchical-space motif ", $index, ": a dense DAG of slots over primitives")
+        );
     )*};
 }
 

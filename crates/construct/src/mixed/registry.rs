@@ -35,3 +35,39 @@ crate::register_mixed_op!("BinaryGateMixedOp", MixedKind::BinaryGate);
 crate::register_mixed_op!("BinaryGateUniformMixedOp", MixedKind::BinaryGateUniform);
 crate::register_mixed_op!("IndexMixedOp", MixedKind::Index);
 crate::register_mixed_op!("DirichletMixedOp", MixedKind::Dirichlet);
+
+modnas_param_space::describe_component!(
+    "mixed op",
+    "DARTSMixedOp",
+    "softmax(α)-weighted sum of all candidates (DARTS)"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "GumbelSumMixedOp",
+    "Gumbel-softmax-weighted sum (SNAS)"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "GumbelMaxMixedOp",
+    "one Gumbel-max sampled path, straight-through gradient (GDAS)"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "BinaryGateMixedOp",
+    "two sampled paths, binarized gates (ProxylessNAS)"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "BinaryGateUniformMixedOp",
+    "ProxylessNAS gates with uniformly sampled paths"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "IndexMixedOp",
+    "the one path a categorical parameter selects (SPOS; discrete optimizers)"
+);
+modnas_param_space::describe_component!(
+    "mixed op",
+    "DirichletMixedOp",
+    "a reparameterised Dirichlet(elu(α) + 1) sample weights every candidate (DrNAS)"
+);

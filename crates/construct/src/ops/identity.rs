@@ -115,3 +115,8 @@ fn idt(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("IDT", Skip::new(s, d)?))
 }
 register_candidate!("IDT", idt);
+modnas_param_space::describe_component!(
+    "candidate",
+    "IDT",
+    "identity; factorized reduce at stride 2, 1×1 conv-BN where only channels change"
+);

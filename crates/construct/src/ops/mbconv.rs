@@ -81,6 +81,11 @@ macro_rules! mbconv_candidates {
             Ok(CandidateBox::new($id, MBConv::new(s, $k, $e, d)?))
         }
         register_candidate!($id, $fn_name);
+        modnas_param_space::describe_component!(
+            "candidate",
+            $id,
+            concat!("MobileNetV2 inverted residual, kernel ", $k, ", expansion ", $e)
+        );
     )*};
 }
 

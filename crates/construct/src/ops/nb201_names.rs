@@ -17,6 +17,11 @@ macro_rules! alias {
             build_candidate($target, s, d)
         }
         register_candidate!($alias, $f);
+        modnas_param_space::describe_component!(
+            "candidate",
+            $alias,
+            concat!("NAS-Bench-201 name of `", $target, "`")
+        );
     };
 }
 

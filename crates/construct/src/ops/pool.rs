@@ -116,3 +116,13 @@ fn max(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
 }
 register_candidate!("AVG", avg);
 register_candidate!("MAX", max);
+modnas_param_space::describe_component!(
+    "candidate",
+    "AVG",
+    "3×3 average pooling (+ 1×1 conv-BN where channels change)"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "MAX",
+    "3×3 max pooling (+ 1×1 conv-BN where channels change)"
+);

@@ -63,3 +63,13 @@ fn rcb3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
 }
 register_candidate!("RCB1", rcb1);
 register_candidate!("RCB3", rcb3);
+modnas_param_space::describe_component!(
+    "candidate",
+    "RCB1",
+    "ReLU → conv 1×1 → BN (NB201 nor_conv_1x1)"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "RCB3",
+    "ReLU → conv 3×3 → BN (NB201 nor_conv_3x3)"
+);

@@ -119,3 +119,28 @@ register_candidate!("SC5", sc5);
 register_candidate!("SC7", sc7);
 register_candidate!("DC3", dc3);
 register_candidate!("DC5", dc5);
+modnas_param_space::describe_component!(
+    "candidate",
+    "SC3",
+    "separable conv 3×3 (ReLU, dw, pw, BN; twice), DARTS"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "SC5",
+    "separable conv 5×5 (ReLU, dw, pw, BN; twice), DARTS"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "SC7",
+    "separable conv 7×7 (ReLU, dw, pw, BN; twice), DARTS style"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "DC3",
+    "dilated (2) separable conv 3×3, DARTS"
+);
+modnas_param_space::describe_component!(
+    "candidate",
+    "DC5",
+    "dilated (2) separable conv 5×5, DARTS"
+);

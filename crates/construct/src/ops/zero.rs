@@ -51,3 +51,4 @@ fn nil(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     ))
 }
 register_candidate!("NIL", nil);
+modnas_param_space::describe_component!("candidate", "NIL", "zeros of the output shape (no edge)");

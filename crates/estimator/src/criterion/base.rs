@@ -89,7 +89,7 @@ pub fn criterion_names() -> Vec<&'static str> {
 }
 
 /// An entry of `trainer.args.criteria`: `{ type = "...", args = { ... } }`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CriterionSpec {
     /// Registry id.
@@ -97,6 +97,7 @@ pub struct CriterionSpec {
     pub type_name: String,
     /// Its arguments.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub args: toml::Table,
 }
 

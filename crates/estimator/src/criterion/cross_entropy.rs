@@ -9,9 +9,10 @@ use burn::tensor::activation::softmax;
 use burn::tensor::Tensor;
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CrossEntropyArgs {
+    /// Label smoothing ε in [0, 1): targets are `(1 − ε)·onehot + ε / classes`.
     #[serde(default)]
     label_smoothing: f64,
 }
@@ -60,6 +61,12 @@ register_criterion!("CrossEntropyCriterion", |args| {
         label_smoothing: a.label_smoothing,
     }))
 });
+modnas_param_space::describe_component!(
+    "criterion",
+    "CrossEntropyCriterion",
+    "cross-entropy on the labels, with optional label smoothing",
+    CrossEntropyArgs
+);
 
 /// Mean squared error between softmax(logits) and the one-hot labels.
 pub struct MSECriterion;
@@ -95,3 +102,8 @@ register_criterion!("MSECriterion", |args| {
         })?;
     Ok(Box::new(MSECriterion))
 });
+modnas_param_space::describe_component!(
+    "criterion",
+    "MSECriterion",
+    "mean squared error against one-hot labels"
+);

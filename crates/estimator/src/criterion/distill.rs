@@ -26,12 +26,15 @@ pub fn set_teacher_loader(loader: TeacherLoader) {
     let _ = LOADER.set(loader);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DistillArgs {
+    /// The teacher: a run directory holding a trained `model.bpk`.
     teacher: PathBuf,
+    /// The share w of the distillation term, in [0, 1].
     #[serde(default = "half")]
     weight: f64,
+    /// The softening temperature T.
     #[serde(default = "four")]
     temperature: f64,
 }
@@ -139,3 +142,9 @@ register_criterion!("KnowledgeDistillCriterion", |args| {
         teacher: Mutex::new(None),
     }))
 });
+modnas_param_space::describe_component!(
+    "criterion",
+    "KnowledgeDistillCriterion",
+    "(1 − w)·loss + w·T²·CE against the softened outputs of a trained teacher run (Hinton et al. 2015)",
+    DistillArgs
+);

@@ -11,14 +11,19 @@ use burn::tensor::Tensor;
 use modnas_metrics::{build_metric, ArchMetric};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MetricLossArgs {
+    /// The metric's registry id (`FlopsMetric`, `LUTLatencyMetric`...).
     metric: String,
+    /// Its arguments.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     args: toml::Table,
+    /// The weight w.
     #[serde(default = "one")]
     weight: f64,
+    /// The exponent β (the multiplying criteria).
     #[serde(default = "one")]
     exponent: f64,
 }
@@ -93,3 +98,21 @@ register_criterion!("MulLogMetricCriterion", |a| build(
     a,
     How::MulLog
 ));
+modnas_param_space::describe_component!(
+    "criterion",
+    "AddMetricCriterion",
+    "loss + w·m, m a metric of the network",
+    MetricLossArgs
+);
+modnas_param_space::describe_component!(
+    "criterion",
+    "MulMetricCriterion",
+    "loss · w·m^β",
+    MetricLossArgs
+);
+modnas_param_space::describe_component!(
+    "criterion",
+    "MulLogMetricCriterion",
+    "loss · w·(ln m)^β (FBNet)",
+    MetricLossArgs
+);

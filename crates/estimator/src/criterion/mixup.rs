@@ -10,9 +10,10 @@ use rand::seq::SliceRandom;
 use rand_distr::{Beta, Distribution};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MixUpArgs {
+    /// α of the Beta(α, α) mixing weights.
     #[serde(default = "default_alpha")]
     alpha: f64,
 }
@@ -65,3 +66,9 @@ register_criterion!("MixUpCriterion", |args| {
     })?;
     Ok(Box::new(MixUpCriterion { beta }))
 });
+modnas_param_space::describe_component!(
+    "criterion",
+    "MixUpCriterion",
+    "mixup (Zhang et al. 2018): the batch mixed with a shuffled copy, Beta(α, α) weights",
+    MixUpArgs
+);

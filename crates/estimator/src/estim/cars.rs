@@ -85,3 +85,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(CARSEstim { args, search }))
 }
 register_estim!("CARSEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "CARSEstim",
+    "CARS (Yang et al. 2020): supernet warm-up, then rounds of inherited-weight evaluations with supernet training between them; 100 trials by default",
+    super::WithSearch<OneShotArgs>
+);

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use std::time::Instant;
 
 /// Arguments of [`DefaultEstim`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultEstimArgs {
     /// Training epochs. Default 1.
@@ -137,3 +137,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(DefaultEstim { args }))
 }
 register_estim!("DefaultEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "DefaultEstim",
+    "trains and evaluates one network: the default architecture or an `arch` file (augment)",
+    DefaultEstimArgs
+);

@@ -30,7 +30,7 @@ pub const HPTUNE_DIR: &str = "hptune";
 
 /// Arguments of [`HPTuneEstim`], besides the [`SearchArgs`] (`trials` defaults to 20).
 /// Exactly one of `command` and `config` is given.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HPTuneArgs {
     /// An external command: program and arguments, where `{name}` is the trial's value of
@@ -200,6 +200,12 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
 }
 
 register_estim!("HPTuneEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "HPTuneEstim",
+    "hyper-parameter tuning: each trial a nested modnas run or an external command; 20 trials by default",
+    super::WithSearch<HPTuneArgs>
+);
 
 #[cfg(test)]
 mod tests {

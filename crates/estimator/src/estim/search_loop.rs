@@ -10,7 +10,9 @@ use serde::Deserialize;
 use std::time::Instant;
 
 /// Whether the objective is maximised or minimised.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Higher is better (accuracy).
@@ -69,15 +71,30 @@ pub struct SearchArgs {
     pub objective: Objective,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawSearchArgs {
+pub(crate) struct RawSearchArgs {
+    /// Architectures to evaluate (the default depends on the estimator).
     trials: Option<usize>,
+    /// Stop proposing once this many seconds have passed.
     max_seconds: Option<f64>,
+    /// The metric the search optimises.
     #[serde(default = "default_objective")]
     objective: String,
+    /// `"max"` or `"min"`.
     #[serde(default)]
     mode: Mode,
+}
+
+/// The keys of a searching estimator for `modnas list --detail`: its own (`T`) and the
+/// shared [`SearchArgs`] keys.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+pub(crate) struct WithSearch<T> {
+    #[serde(flatten)]
+    own: T,
+    #[serde(flatten)]
+    search: RawSearchArgs,
 }
 
 fn default_objective() -> String {

@@ -9,7 +9,7 @@ use crate::{register_estim, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`SPOSEstim`] and `CARSEstim`, besides the [`SearchArgs`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OneShotArgs {
     /// Supernet training epochs before the search (CARS: warm-up epochs). Default 10.
@@ -100,3 +100,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(SPOSEstim { args, search }))
 }
 register_estim!("SPOSEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "SPOSEstim",
+    "single-path one-shot: a supernet trained on uniform paths, then subnets evaluated with inherited weights; 100 trials by default",
+    super::WithSearch<OneShotArgs>
+);

@@ -5,7 +5,7 @@ use crate::{register_estim, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`SubNetEstim`], besides the [`SearchArgs`] (`trials` defaults to 10).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubNetArgs {
     /// Training epochs per architecture. Default 1.
@@ -54,3 +54,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(SubNetEstim::new(args, search)?))
 }
 register_estim!("SubNetEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "SubNetEstim",
+    "every proposed architecture trained from scratch and evaluated; 10 trials by default",
+    super::WithSearch<SubNetArgs>
+);

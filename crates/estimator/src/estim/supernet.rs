@@ -30,7 +30,7 @@ use serde::Deserialize;
 use std::time::Instant;
 
 /// Arguments of [`SuperNetEstim`], with the DARTS defaults.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuperNetArgs {
     /// Search epochs. Default 50.
@@ -499,3 +499,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     )?)?))
 }
 register_estim!("SuperNetEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "SuperNetEstim",
+    "trains a supernet of mixed operators with a gradient optimizer (DARTS and kin), one trial per epoch",
+    SuperNetArgs
+);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 /// Arguments of [`PredictorEstim`], besides the [`SearchArgs`] (`trials` defaults to 100;
 /// `objective` is one of `predict`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictorArgs {
     /// CSV of evaluated architectures to train on.
@@ -131,3 +131,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(PredictorEstim::new(args, search)?))
 }
 register_estim!("PredictorEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "PredictorEstim",
+    "metrics predicted by surrogate models trained on a table of evaluated architectures; 100 trials by default",
+    crate::estim::WithSearch<PredictorArgs>
+);

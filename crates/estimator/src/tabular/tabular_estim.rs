@@ -8,7 +8,9 @@ use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 
 /// How an architecture becomes the table's key.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyFormat {
     /// The values in parameter order, joined by `|` (`NC3|NC5|IDT`).
@@ -63,7 +65,7 @@ impl KeyFormat {
 }
 
 /// Arguments of [`TabularEstim`], besides the [`SearchArgs`] (`trials` defaults to 100).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TabularArgs {
     /// The CSV file.
@@ -133,3 +135,9 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
     Ok(Box::new(TabularEstim::new(args, search)?))
 }
 register_estim!("TabularEstim", build);
+modnas_param_space::describe_component!(
+    "estimator",
+    "TabularEstim",
+    "metrics looked up in a table of evaluated architectures (NAS-Bench-201 style) instead of training; 100 trials by default",
+    crate::estim::WithSearch<TabularArgs>
+);

@@ -218,7 +218,7 @@ pub(crate) use gradient_arch_optim;
 macro_rules! gradient_optim_args {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Debug, Default, serde::Deserialize)]
+        #[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             $($(#[$fm])* #[serde(default)] pub $field: Option<$ty>,)*

@@ -38,3 +38,9 @@ impl GradientOptim for BinaryGateOptim {
 
 gradient_arch_optim!(BinaryGateOptim, "BinaryGateOptim");
 register_optim!("BinaryGateOptim", new = BinaryGateOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "BinaryGateOptim",
+    "ProxylessNAS: binary gates on two sampled paths; Adam lr 6e-3, betas (0, 0.999)",
+    BinaryGateOptimArgs
+);

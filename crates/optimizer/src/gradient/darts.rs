@@ -105,3 +105,9 @@ impl GradientOptim for DARTSOptim {
 
 gradient_arch_optim!(DARTSOptim, "DARTSOptim");
 register_optim!("DARTSOptim", new = DARTSOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "DARTSOptim",
+    "DARTS (Liu et al. 2019): α by Adam on the validation loss, first or second order; Adam lr 3e-4, betas (0.5, 0.999), weight decay 1e-3",
+    DARTSOptimArgs
+);

@@ -49,3 +49,9 @@ impl GradientOptim for DirectGradOptim {
 
 gradient_arch_optim!(DirectGradOptim, "DirectGradOptim");
 register_optim!("DirectGradOptim", new = DirectGradOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "DirectGradOptim",
+    "one-level search: α and weights stepped on the same training batch",
+    DirectGradOptimArgs
+);

@@ -77,3 +77,9 @@ impl GradientOptim for DrNASOptim {
 
 gradient_arch_optim!(DrNASOptim, "DrNASOptim");
 register_optim!("DrNASOptim", new = DrNASOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "DrNASOptim",
+    "DrNAS (Chen et al. 2021): Dirichlet concentrations as α with a KL regulariser",
+    DrNASOptimArgs
+);

@@ -59,3 +59,9 @@ impl GradientOptim for GDASOptim {
 
 gradient_arch_optim!(GDASOptim, "GDASOptim");
 register_optim!("GDASOptim", new = GDASOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "GDASOptim",
+    "GDAS (Dong & Yang 2019): one Gumbel-max path per step, τ annealed from 10 to 0.1",
+    GDASOptimArgs
+);

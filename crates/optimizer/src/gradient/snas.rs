@@ -54,3 +54,9 @@ impl GradientOptim for SNASOptim {
 
 gradient_arch_optim!(SNASOptim, "SNASOptim");
 register_optim!("SNASOptim", new = SNASOptim::new);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "SNASOptim",
+    "SNAS (Xie et al. 2019): Gumbel-softmax relaxation, τ₀ = 5 decayed by exp(−0.045·epoch)",
+    SNASOptimArgs
+);

@@ -1,0 +1,120 @@
+//! What `modnas list --detail` prints: a one-line description of every registered component
+//! and its configuration keys with their defaults, taken from the component's argument type
+//! (its doc comments and serde defaults) so that the list cannot drift from the code.
+//!
+//! ```
+//! use modnas_param_space::{component_docs, describe_component};
+//! /// Arguments of the greeter.
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct GreeterArgs {
+//!     /// Whom to greet.
+//!     #[serde(default = "world")]
+//!     name: String,
+//! }
+//! fn world() -> String { "world".into() }
+//! describe_component!("greeter", "Hello", "Says hello.", GreeterArgs);
+//! let doc = component_docs("greeter").into_iter().next().unwrap();
+//! assert_eq!(doc.about, "Says hello.");
+//! let keys = doc.keys();
+//! assert_eq!((keys[0].key.as_str(), keys[0].default.as_deref()), ("name", Some("\"world\"")));
+//! assert_eq!(keys[0].about, "Whom to greet.");
+//! ```
+
+use schemars::Schema;
+use serde_json::Value;
+
+/// The description of one registered component.
+pub struct ComponentDoc {
+    /// The component kind, as in its registry ("optimizer", "candidate"...).
+    pub kind: &'static str,
+    /// Its registry id.
+    pub name: &'static str,
+    /// One line: what it is.
+    pub about: &'static str,
+    /// The JSON schema of its `args` table, when it takes any.
+    pub args: Option<fn() -> Schema>,
+}
+
+inventory::collect!(ComponentDoc);
+
+/// One configuration key of a component.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyDoc {
+    /// The key.
+    pub key: String,
+    /// Its default as TOML-like text; `None` when the key is required or has no default.
+    pub default: Option<String>,
+    /// True when the key must be given.
+    pub required: bool,
+    /// Its doc comment (empty when it has none).
+    pub about: String,
+}
+
+impl ComponentDoc {
+    /// The keys of its `args` table, in the schema's order.
+    pub fn keys(&self) -> Vec<KeyDoc> {
+        let Some(schema) = self.args.map(|f| f()) else {
+            return vec![];
+        };
+        let value = schema.as_value();
+        let required: Vec<&str> = value
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let Some(props) = value.get("properties").and_then(Value::as_object) else {
+            return vec![];
+        };
+        props
+            .iter()
+            .map(|(key, p)| KeyDoc {
+                key: key.clone(),
+                default: p.get("default").filter(|v| !v.is_null()).map(render),
+                required: required.contains(&key.as_str()),
+                about: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .replace('\n', " "),
+            })
+            .collect()
+    }
+}
+
+/// A default value as JSON text, which reads as TOML for numbers, strings, booleans and
+/// arrays.
+fn render(v: &Value) -> String {
+    v.to_string()
+}
+
+/// The descriptions of the components of `kind`, sorted by name.
+pub fn component_docs(kind: &str) -> Vec<&'static ComponentDoc> {
+    let mut docs: Vec<_> = inventory::iter::<ComponentDoc>
+        .into_iter()
+        .filter(|d| d.kind == kind)
+        .collect();
+    docs.sort_by_key(|d| d.name);
+    docs
+}
+
+/// Describes a registered component for `modnas list --detail`: its kind, registry id, a
+/// one-line description and, when it takes arguments, their type (which derives
+/// `schemars::JsonSchema`; its doc comments and serde defaults become the key list).
+#[macro_export]
+macro_rules! describe_component {
+    ($kind:expr, $name:expr, $about:expr) => {
+        $crate::inventory::submit! {
+            $crate::ComponentDoc { kind: $kind, name: $name, about: $about, args: None }
+        }
+    };
+    ($kind:expr, $name:expr, $about:expr, $args:ty) => {
+        $crate::inventory::submit! {
+            $crate::ComponentDoc {
+                kind: $kind,
+                name: $name,
+                about: $about,
+                args: Some(|| $crate::schemars::schema_for!($args)),
+            }
+        }
+    };
+}

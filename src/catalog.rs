@@ -1,0 +1,90 @@
+//! The catalogue of registered components that `modnas list` prints: per kind, every
+//! registry id, and with `detail` its one-line description and configuration keys with their
+//! defaults (from [`ComponentDoc`](modnas_param_space::ComponentDoc)).
+
+use modnas_param_space::{component_docs, ComponentDoc};
+use std::fmt::Write;
+
+/// The registered components of one kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindCatalog {
+    /// Plural heading ("optimizers").
+    pub heading: &'static str,
+    /// The kind as its descriptions name it ("optimizer").
+    pub kind: &'static str,
+    /// Registry ids, sorted.
+    pub names: Vec<&'static str>,
+}
+
+/// Every kind of component, with its registered ids.
+pub fn catalog() -> Vec<KindCatalog> {
+    let kinds: [(&str, &str, Vec<&'static str>); 9] = [
+        (
+            "candidates",
+            "candidate",
+            modnas_construct::candidate_names(),
+        ),
+        ("mixed ops", "mixed op", modnas_construct::mixed_op_names()),
+        ("models", "model", modnas_construct::model_names()),
+        ("optimizers", "optimizer", modnas_optim::optim_names()),
+        ("estimators", "estimator", modnas_estim::estim_names()),
+        ("metrics", "metric", modnas_metrics::metric_names()),
+        ("criteria", "criterion", modnas_estim::criterion_names()),
+        ("data", "data", modnas_estim::data::DATA_TYPES.to_vec()),
+        (
+            "trainers",
+            "trainer",
+            modnas_estim::ImageClsTrainer::TYPES.to_vec(),
+        ),
+    ];
+    kinds
+        .into_iter()
+        .map(|(heading, kind, mut names)| {
+            names.sort_unstable();
+            KindCatalog {
+                heading,
+                kind,
+                names,
+            }
+        })
+        .collect()
+}
+
+/// The description of component `name` of `kind`, if it has one.
+pub fn describe(kind: &str, name: &str) -> Option<&'static ComponentDoc> {
+    component_docs(kind).into_iter().find(|d| d.name == name)
+}
+
+/// The catalogue as text: one line per kind, or with `detail` one block per component.
+pub fn render_catalog(detail: bool) -> String {
+    let mut s = String::new();
+    for k in catalog() {
+        if !detail {
+            let _ = writeln!(s, "{}: {}", k.heading, k.names.join(", "));
+            continue;
+        }
+        let _ = writeln!(s, "{}:", k.heading);
+        for name in &k.names {
+            let Some(doc) = describe(k.kind, name) else {
+                let _ = writeln!(s, "  {name}");
+                continue;
+            };
+            let _ = writeln!(s, "  {name}: {}", doc.about);
+            for key in doc.keys() {
+                let value = match (&key.default, key.required) {
+                    (_, true) => "(required)".to_string(),
+                    (Some(d), false) => format!("= {d}"),
+                    (None, false) => "(optional)".to_string(),
+                };
+                let _ = writeln!(s, "      {} {value}  {}", key.key, key.about);
+            }
+        }
+        if k.kind == "data" {
+            let _ = writeln!(
+                s,
+                "  (every data type also takes `test_ratio`, default 0: a share held out as a test part)"
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,70 @@
+//! `modnas list --detail`: every registered component of every kind has a description, every
+//! description names a registered component, and every configuration key says what it is.
+
+use modnas::param_space::component_docs;
+use modnas::{catalog, describe, render_catalog};
+
+#[test]
+fn every_component_is_described_with_its_keys() {
+    for kind in catalog() {
+        for name in &kind.names {
+            let doc = describe(kind.kind, name).unwrap_or_else(|| {
+                panic!("{} `{name}` has no describe_component! line", kind.kind)
+            });
+            assert!(!doc.about.is_empty(), "{name}");
+            for key in doc.keys() {
+                assert!(
+                    !key.about.is_empty(),
+                    "{name}: key `{}` has no doc comment",
+                    key.key
+                );
+            }
+        }
+        for doc in component_docs(kind.kind) {
+            assert!(
+                kind.names.contains(&doc.name),
+                "{} `{}` is described but not registered",
+                kind.kind,
+                doc.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_detailed_list_shows_defaults_and_required_keys() {
+    let text = render_catalog(true);
+    assert!(text.contains("  RegularizedEvolutionOptim: regularized (aging) evolution"));
+    assert!(
+        text.contains("      population = 100  Population size."),
+        "{text}"
+    );
+    assert!(
+        text.contains("      path (required)  The CSV file."),
+        "{text}"
+    );
+    assert!(
+        text.contains("      arch (optional)  An architecture TOML"),
+        "{text}"
+    );
+    // The shared search keys appear with every searching estimator.
+    let subnet: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("  SubNetEstim:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("      "))
+        .collect();
+    let keys: Vec<&str> = subnet
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        keys,
+        ["epochs", "max_seconds", "mode", "objective", "trials"]
+    );
+    // The short list has one line per kind.
+    let short = render_catalog(false);
+    assert!(short
+        .lines()
+        .any(|l| l.starts_with("models: ") && l.contains("HierarchicalNet")));
+}
