@@ -405,3 +405,30 @@ fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
     assert!(err.is_input_error(), "{err}");
     assert!(err.to_string().contains("no entry for `SC3`"), "{err}");
 }
+
+#[test]
+fn a_time_budget_stops_the_supernet_between_epochs() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = [
+        "estim.search.args.epochs=3".to_string(),
+        "estim.search.args.max_seconds=1e-9".to_string(),
+    ];
+    let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
+    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    // The first epoch always runs; the budget is spent before the second.
+    assert_eq!(run.outcome.trials, 1);
+    assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);
+    assert_eq!(modnas::read_journal(dir.path()).unwrap().len(), 1);
+    let bad = ["estim.search.args.max_seconds=0.0".to_string()];
+    let err = run_search(
+        &Config::from_toml(SEARCH, &bad).unwrap(),
+        &dir.path().join("b"),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("`max_seconds` must be positive"),
+        "{err}"
+    );
+}

@@ -66,6 +66,10 @@ pub struct SuperNetArgs {
     /// without it, the cost is MACs in millions.
     #[serde(default)]
     pub cost_table: Option<std::path::PathBuf>,
+    /// A wall-time budget: no epoch starts once this many seconds have passed since the run
+    /// (or its resumption) started. The schedules still span `epochs`. Default: none.
+    #[serde(default)]
+    pub max_seconds: Option<f64>,
 }
 
 fn default_epochs() -> usize {
@@ -133,6 +137,12 @@ impl SuperNetEstim {
                 "`cost_weight` = {} must be a finite number, 0 or more",
                 args.cost_weight
             )));
+        }
+        if args.max_seconds.is_some_and(|t| t.is_nan() || t <= 0.0) {
+            return Err(EstimError::InvalidArgs {
+                component: "SuperNetEstim".into(),
+                reason: "`max_seconds` must be positive".into(),
+            });
         }
         if args.epochs == 0 || args.batch_size == 0 {
             return Err(bad(format!(
@@ -399,7 +409,19 @@ impl Estim for SuperNetEstim {
             optim.arch_adam(),
         )?;
         let mut last = None;
+        let started = Instant::now();
+        let mut stop = StopReason::Done;
+        let mut epochs_done = self.args.epochs;
         for epoch in start..self.args.epochs {
+            if self
+                .args
+                .max_seconds
+                .is_some_and(|limit| epoch > start && started.elapsed().as_secs_f64() >= limit)
+            {
+                tracing::info!(epoch, "supernet search stops: time budget spent");
+                (stop, epochs_done) = (StopReason::TimeBudget, epoch);
+                break;
+            }
             let t0 = Instant::now();
             // Every epoch draws from its own seeds, so a run resumed at an epoch boundary
             // repeats exactly what the uninterrupted run did.
@@ -485,9 +507,9 @@ impl Estim for SuperNetEstim {
         }
         Ok(SearchOutcome {
             best: last,
-            trials: self.args.epochs,
+            trials: epochs_done,
             failed: 0,
-            stop: StopReason::Done,
+            stop,
         })
     }
 }
