@@ -190,5 +190,7 @@ pub fn construct<M: Module + 'static>(
             slot.set_entity(entity);
         }
     });
+    let handles = crate::elastic_handles(&c.model);
+    crate::bind_elastic(&mut c, handles)?;
     Ok(c)
 }

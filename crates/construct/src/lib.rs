@@ -28,6 +28,7 @@
 mod bridge;
 mod construct;
 mod dyn_module;
+mod elastic;
 mod error;
 mod export;
 mod fill;
@@ -43,6 +44,7 @@ mod slot;
 pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
 pub use construct::*;
 pub use dyn_module::*;
+pub use elastic::*;
 pub use error::*;
 pub use export::*;
 pub use layers::*;
