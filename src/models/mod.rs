@@ -1,5 +1,5 @@
 //! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`,
-//! `ResNet`, `MobileNetV2`, `HierarchicalNet`, `SimpleCellNet`.
+//! `ResNet`, `MobileNetV2`, `MobileNetV2Elastic`, `HierarchicalNet`, `SimpleCellNet`.
 
 mod conv_bn;
 mod convnet;
@@ -8,6 +8,7 @@ mod darts_net;
 mod head;
 mod hierarchical;
 mod mobilenet_v2;
+mod mobilenet_v2_elastic;
 mod nb201_net;
 mod resnet;
 mod simple_cell;
@@ -18,6 +19,7 @@ pub use darts_aux::*;
 pub use darts_net::*;
 pub use hierarchical::*;
 pub use mobilenet_v2::*;
+pub use mobilenet_v2_elastic::*;
 pub use nb201_net::*;
 pub use resnet::*;
 pub use simple_cell::*;

@@ -22,6 +22,8 @@ pub trait ErasedModule<I, O>: Send + Sync + 'static {
     fn forward_aux(&self, x: I) -> (O, Option<O>);
     /// Training progress for in-model schedules.
     fn set_progress(&mut self, progress: f64);
+    /// Reorders the channels of elastic groups.
+    fn reorder_channels(&mut self, by: crate::ChannelOrder);
     /// Visit with an erased visitor.
     fn visit_dyn(&self, v: &mut dyn DynVisitor);
     /// Map with an erased mapper.
@@ -62,6 +64,9 @@ impl<I: 'static, O: 'static, M: NasModule<Input = I, Output = O>> ErasedModule<I
     }
     fn set_progress(&mut self, progress: f64) {
         NasModule::set_progress(self, progress)
+    }
+    fn reorder_channels(&mut self, by: crate::ChannelOrder) {
+        NasModule::reorder_channels(self, by)
     }
     fn visit_dyn(&self, v: &mut dyn DynVisitor) {
         Module::visit(self, &mut ToDynVisitor(v));
@@ -159,6 +164,12 @@ impl<I: 'static, O: 'static> DynModule<I, O> {
     /// Tells the module how far training is, in `[0, 1]` (see [`NasModule::set_progress`]).
     pub fn set_progress(&mut self, progress: f64) {
         self.inner.set_progress(progress.clamp(0.0, 1.0))
+    }
+
+    /// Reorders the channels of the module's elastic groups (see
+    /// [`NasModule::reorder_channels`]).
+    pub fn reorder_channels(&mut self, by: crate::ChannelOrder) {
+        self.inner.reorder_channels(by)
     }
 
     /// The concrete module, if it is an `M`.

@@ -84,6 +84,10 @@ pub trait NasModule: Module + std::fmt::Display + Sync + 'static {
     /// schedules inside the model (DARTS raises drop-path linearly with it). The default
     /// ignores it.
     fn set_progress(&mut self, _progress: f64) {}
+    /// Reorders the hidden channels of every elastic group, most important first
+    /// ([`ElasticSpatialGroup::reorder`](crate::ElasticSpatialGroup::reorder)); progressive
+    /// shrinking calls it when a stage starts. The default has no elastic groups.
+    fn reorder_channels(&mut self, _by: crate::ChannelOrder) {}
 }
 
 /// The shape of a candidate's input and output: `[batch, channels, height, width]`.

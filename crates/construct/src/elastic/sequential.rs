@@ -66,6 +66,13 @@ impl ElasticSequentialGroup {
             .fold(x, |x, b| b.forward(x))
     }
 
+    /// Reorders the channels of every block's elastic groups.
+    pub fn reorder_channels(&mut self, by: crate::ChannelOrder) {
+        for b in &mut self.blocks {
+            b.reorder_channels(by);
+        }
+    }
+
     /// Cost of the active blocks.
     pub fn cost(&self, input: &[usize]) -> Cost {
         self.blocks

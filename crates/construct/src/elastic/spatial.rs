@@ -23,7 +23,7 @@
 
 use super::ElasticHandle;
 use crate::ops::batch_norm;
-use crate::{f32_bytes, ConstructError, Cost};
+use crate::{f32_bytes, ConstructError, Cost, NasModule};
 use burn::module::{Module, Param};
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
@@ -391,5 +391,19 @@ impl ElasticSpatialGroup {
         for l in &mut self.layers {
             l.permute(&order);
         }
+    }
+}
+
+impl NasModule for ElasticSpatialGroup {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        ElasticSpatialGroup::forward(self, x)
+    }
+    fn cost(&self, input: &[usize]) -> Cost {
+        ElasticSpatialGroup::cost(self, input)
+    }
+    fn reorder_channels(&mut self, by: ChannelOrder) {
+        self.reorder(by)
     }
 }
