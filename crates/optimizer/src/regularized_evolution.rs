@@ -2,7 +2,9 @@
 //! architectures; each proposal mutates the best of a random tournament; when the population
 //! is full, the oldest member dies.
 
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{
+    register_optim, ArchOptim, ConstraintSpec, Direction, DiscreteSpace, OptimError, Point, Score,
+};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,6 +28,11 @@ pub struct RegularizedEvolutionArgs {
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
+    /// Hard constraints on metrics of the trials (`[{ metric = "flops", max = 2e6 }]`): a
+    /// tournament prefers a feasible architecture, then the smaller violation, then the better
+    /// metric. Default none.
+    #[serde(default)]
+    pub constraints: Vec<ConstraintSpec>,
 }
 
 fn default_population() -> usize {
@@ -44,7 +51,8 @@ pub struct RegularizedEvolutionOptim {
     args: RegularizedEvolutionArgs,
     score: Score,
     rng: StdRng,
-    population: VecDeque<(ArchDesc, f64)>,
+    /// Members: architecture, constraint violation, score.
+    population: VecDeque<(ArchDesc, f64, f64)>,
     proposed: usize,
 }
 
@@ -82,8 +90,8 @@ impl RegularizedEvolutionOptim {
         let n = self.population.len();
         let parent = (0..self.args.sample_size.min(n))
             .map(|_| &self.population[self.rng.random_range(0..n)])
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(arch, _)| arch.clone())
+            .max_by(|a, b| b.1.total_cmp(&a.1).then(a.2.total_cmp(&b.2)))
+            .map(|(arch, _, _)| arch.clone())
             .expect("the tournament is not empty");
         self.space.mutate_one(&parent, &mut self.rng)
     }
@@ -101,8 +109,10 @@ impl ArchOptim for RegularizedEvolutionOptim {
     }
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
-        let score = self.score.of("RegularizedEvolutionOptim", metrics)?;
-        self.population.push_back((arch.clone(), score));
+        let name = "RegularizedEvolutionOptim";
+        let score = self.score.of(name, metrics)?;
+        let violation = Point::from_metrics(name, metrics, &[], &self.args.constraints)?.violation;
+        self.population.push_back((arch.clone(), violation, score));
         if self.population.len() > self.args.population {
             self.population.pop_front();
         }
@@ -120,3 +130,76 @@ modnas_param_space::describe_component!(
     "regularized (aging) evolution (Real et al. 2019): tournament parent, one mutation, oldest member removed",
     RegularizedEvolutionArgs
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modnas_param_space::{Categorical, ParamValue};
+
+    /// Children of the all-zero (feasible, worse) parent among 400, with or without the
+    /// constraint that makes the all-one (better) parent infeasible. The tournament samples
+    /// two of the two members with replacement, so the preferred parent wins 3 times in 4.
+    fn children_of_the_feasible_parent(constrained: bool) -> usize {
+        let mut space = ParamSpace::new();
+        for p in ["a", "b", "c"] {
+            space
+                .insert(p, Categorical::new([0i64, 1]).unwrap())
+                .unwrap();
+        }
+        let constraint = if constrained {
+            "constraints = [{ metric = \"flops\", max = 10.0 }]"
+        } else {
+            ""
+        };
+        let args: RegularizedEvolutionArgs =
+            toml::from_str(&format!("population = 2\nsample_size = 2\n{constraint}")).unwrap();
+        let mut re = RegularizedEvolutionOptim::new(&space, args, 1).unwrap();
+        let arch = |v: i64| -> ArchDesc { ["a", "b", "c"].map(|p| (p, v)).into_iter().collect() };
+        let metrics = |acc: f64, flops: f64| -> MetricMap {
+            [("acc".to_string(), acc), ("flops".to_string(), flops)]
+                .into_iter()
+                .collect()
+        };
+        re.next(2).unwrap();
+        re.step(&arch(0), &metrics(0.1, 5.0)).unwrap(); // feasible, worse
+        re.step(&arch(1), &metrics(0.9, 50.0)).unwrap(); // better, infeasible
+                                                         // A child of the all-zero parent has exactly one 1, one of the all-one parent two.
+        re.next(400)
+            .unwrap()
+            .iter()
+            .filter(|c| c.iter().filter(|(_, v)| **v == ParamValue::Int(1)).count() == 1)
+            .count()
+    }
+
+    #[test]
+    fn a_tournament_prefers_the_feasible_parent() {
+        let constrained = children_of_the_feasible_parent(true);
+        let free = children_of_the_feasible_parent(false);
+        assert!((260..340).contains(&constrained), "{constrained} of 400");
+        assert!((60..140).contains(&free), "{free} of 400");
+    }
+
+    #[test]
+    fn a_missing_constraint_metric_is_named() {
+        let mut space = ParamSpace::new();
+        space
+            .insert("a", Categorical::new([0i64, 1]).unwrap())
+            .unwrap();
+        let args: RegularizedEvolutionArgs =
+            toml::from_str("population = 2\nconstraints = [{ metric = \"flops\", max = 1.0 }]")
+                .unwrap_or_else(|e| panic!("{e}"));
+        let mut re = RegularizedEvolutionOptim::new(
+            &space,
+            RegularizedEvolutionArgs {
+                sample_size: 1,
+                ..args
+            },
+            1,
+        )
+        .unwrap();
+        let arch: ArchDesc = [("a", 0i64)].into_iter().collect();
+        let metrics: MetricMap = [("acc".to_string(), 0.5)].into_iter().collect();
+        let err = re.step(&arch, &metrics).unwrap_err().to_string();
+        assert!(err.contains("flops"), "{err}");
+    }
+}

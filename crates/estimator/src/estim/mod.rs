@@ -8,6 +8,7 @@ mod default_estim;
 mod expected_cost;
 mod hptune;
 mod one_shot;
+mod progressive;
 mod search_loop;
 mod spos;
 mod subnet;
@@ -25,6 +26,7 @@ pub use command_trial::{
 pub use default_estim::*;
 pub use expected_cost::*;
 pub use hptune::*;
+pub use progressive::*;
 pub use search_loop::*;
 pub use spos::*;
 pub use subnet::*;

@@ -1,6 +1,6 @@
-//! The shared machinery of one-shot estimators (SPOS, CARS): train a supernet of
-//! `IndexMixedOp`s with uniformly sampled single paths, and evaluate a subnet with the
-//! inherited weights after batch-norm recalibration.
+//! The shared machinery of one-shot estimators (SPOS, CARS, progressive shrinking): train a
+//! supernet of `IndexMixedOp`s or elastic groups on sampled sub-networks, and evaluate a
+//! subnet with the inherited weights after batch-norm recalibration.
 
 use super::checkpoint::{self, Snapshot};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
@@ -9,7 +9,7 @@ use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
-use modnas_construct::{Constructed, MixedKind, NetBox};
+use modnas_construct::{elastic_handles, ChannelOrder, Constructed, MixedKind, NetBox};
 use modnas_optim::{clip_grad_norm, DiscreteSpace};
 use modnas_param_space::{ArchDesc, MetricMap};
 use rand::rngs::StdRng;
@@ -40,11 +40,13 @@ impl OneShot {
     ) -> Result<Self, EstimError> {
         ctx.device.seed(ctx.seed);
         let net = (ctx.builder)()?;
-        if net.mixed.is_empty() || net.mixed.iter().any(|h| h.kind() != MixedKind::Index) {
+        let elastic = !elastic_handles(&net.model).is_empty();
+        let single_path = !net.mixed.is_empty() || elastic;
+        if !single_path || net.mixed.iter().any(|h| h.kind() != MixedKind::Index) {
             return Err(EstimError::InvalidArgs {
                 component: component.into(),
-                reason: "needs a supernet of single-path operators: set \
-                         `construct.args.mixed_op = \"IndexMixedOp\"`"
+                reason: "needs a supernet of single-path operators (set \
+                         `construct.args.mixed_op = \"IndexMixedOp\"`) or of elastic groups"
                     .into(),
             });
         }
@@ -95,12 +97,40 @@ impl OneShot {
         checkpoint::save(dir, self.epochs_done, &snapshot)
     }
 
+    /// The parameter space of the supernet.
+    pub fn space(&self) -> &DiscreteSpace {
+        &self.space
+    }
+
+    /// Sets the epochs the learning-rate schedule spans (when they depend on the space).
+    pub fn set_total_epochs(&mut self, epochs: usize) {
+        self.total_steps = self.per_epoch * epochs.max(1);
+    }
+
+    /// Reorders the channels of the supernet's elastic groups.
+    pub fn reorder(&mut self, by: ChannelOrder) {
+        self.net.model.reorder_channels(by);
+    }
+
     /// One epoch of single-path training: every batch runs a path drawn uniformly from the
     /// space (or from `pool` when given). Returns the mean training loss.
     pub fn train_epoch(
         &mut self,
         ctx: &SearchContext<'_>,
         pool: Option<&[ArchDesc]>,
+    ) -> Result<f64, EstimError> {
+        let space = self.space.clone();
+        self.train_epoch_with(ctx, &mut |rng, n| match pool {
+            Some(p) if !p.is_empty() => p[n % p.len()].clone(),
+            _ => space.sample(rng),
+        })
+    }
+
+    /// One epoch of training where batch `n` runs the sub-network `sample(rng, n)` draws.
+    pub fn train_epoch_with(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        sample: &mut dyn FnMut(&mut StdRng, usize) -> ArchDesc,
     ) -> Result<f64, EstimError> {
         let device = ctx.device;
         // Each epoch draws from its own seed, so a resumed run repeats the uninterrupted one.
@@ -115,10 +145,7 @@ impl OneShot {
         let mut loss_sum: Option<Tensor<1>> = None;
         let mut n = 0;
         for idx in order.chunks(batch) {
-            let arch = match pool {
-                Some(p) if !p.is_empty() => p[n % p.len()].clone(),
-                _ => self.space.sample(&mut rng),
-            };
+            let arch = sample(&mut rng, n);
             self.net.apply(&arch)?;
             let (x, y) = data.batch(idx, device);
             let loss = loss_fn.forward(self.net.model.forward(x), y);

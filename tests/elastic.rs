@@ -1,0 +1,75 @@
+//! Progressive shrinking (OFA) end to end: a tiny MobileNetV2Elastic is trained through its
+//! stages, searched by regularized evolution under a FLOPs constraint with inherited weights,
+//! and a run interrupted in the middle of training resumes to the uninterrupted result.
+
+mod common;
+
+use common::serial;
+use modnas::{read_journal, run_search, Config, RunMode};
+
+const OFA: &str = r#"
+seed = 2
+metrics = ["FlopsMetric"]
+[data]
+type = "Synthetic"
+args = { n = 64, classes = 3, size = 8 }
+[model]
+type = "MobileNetV2Elastic"
+args = { width_mult = 0.25, stem = "cifar", max_depth = 2, ratios = [3, 1] }
+[optim]
+type = "RegularizedEvolutionOptim"
+args = { population = 4, sample_size = 2, constraints = [{ metric = "flops", max = 1e12 }] }
+[estim.search]
+type = "ProgressiveShrinkingEstim"
+args = { epochs = 1, stage_epochs = 1, trials = 6, recal_batches = 1, batch_size = 32 }
+"#;
+
+#[test]
+fn progressive_shrinking_trains_searches_and_resumes() {
+    let _serial = serial();
+    let cfg = Config::from_toml(OFA, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 6);
+    let journal = read_journal(dir.path()).unwrap();
+    assert_eq!(journal.len(), 6);
+    // The largest network, then depth {2, 1}, then ratio {3, 1}: 3 epochs.
+    let state = std::fs::read_to_string(dir.path().join("checkpoint/state.toml")).unwrap();
+    assert!(state.contains("epochs_done = 3"), "{state}");
+    // Sub-networks of different sizes were evaluated, each with its own FLOPs.
+    let flops: std::collections::BTreeSet<u64> =
+        journal.iter().map(|t| t.metrics["flops"] as u64).collect();
+    assert!(flops.len() > 1, "{flops:?}");
+
+    // Interrupted after the second epoch: the newest checkpoint and the search are lost.
+    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
+    std::fs::write(dir.path().join("trials.jsonl"), "").unwrap();
+    let resumed = modnas::run_search_in(&cfg, dir.path(), RunMode::Resume, &mut |_| {}).unwrap();
+    assert_eq!(resumed.outcome.trials, 6);
+    let again = read_journal(dir.path()).unwrap();
+    for (a, b) in journal.iter().zip(&again) {
+        assert_eq!(a.arch, b.arch);
+        for key in ["acc", "flops"] {
+            assert!(
+                (a.metrics[key] - b.metrics[key]).abs() < 1e-9,
+                "{key}: {a:?} vs {b:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn progressive_shrinking_needs_an_elastic_or_single_path_supernet() {
+    let text = OFA
+        .replace("MobileNetV2Elastic", "ConvNet")
+        .replace(
+            "args = { width_mult = 0.25, stem = \"cifar\", max_depth = 2, ratios = [3, 1] }",
+            "args = { channels = [4], strides = [1] }\n[construct.args]\ncandidates = [\"NC3\", \"NC5\"]",
+        );
+    let cfg = Config::from_toml(&text, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err = run_search(&cfg, dir.path(), &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("or of elastic groups"), "{err}");
+}
