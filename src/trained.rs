@@ -43,6 +43,18 @@ fn input_of(dir: &Path) -> Result<ModelInput, ModnasError> {
     })
 }
 
+/// True when `model.toml` holds an exported sub-network.
+fn exported(dir: &Path) -> Result<bool, ModnasError> {
+    let text = std::fs::read_to_string(dir.join(MODEL_TOML))
+        .map_err(|e| refuse(dir, format!("`{MODEL_TOML}`: {e}")))?;
+    let doc: toml::Table =
+        toml::from_str(&text).map_err(|e| refuse(dir, format!("`{MODEL_TOML}`: {e}")))?;
+    Ok(doc
+        .get("exported")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false))
+}
+
 /// The network trained in `run_dir`, rebuilt from the run's config and architecture on
 /// `device`, with the trained weights and batch-norm statistics.
 pub fn load_trained(run_dir: &Path, device: &Device) -> Result<NetBox, ModnasError> {
@@ -63,7 +75,13 @@ pub fn load_trained(run_dir: &Path, device: &Device) -> Result<NetBox, ModnasErr
             format!("its architecture does not fit the model: {e}"),
         )
     })?;
-    c.model
+    // An exported sub-network has the shape of the supernet's active part.
+    let model = if exported(run_dir)? {
+        c.model.export_active()
+    } else {
+        c.model
+    };
+    model
         .try_load_file(run_dir.join(MODEL_FILE))
         .map_err(|e| refuse(run_dir, format!("`{MODEL_FILE}`: {e}")))
 }

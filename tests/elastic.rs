@@ -41,6 +41,23 @@ fn progressive_shrinking_trains_searches_and_resumes() {
         journal.iter().map(|t| t.metrics["flops"] as u64).collect();
     assert!(flops.len() > 1, "{flops:?}");
 
+    // The best sub-network is the run's model: standalone, smaller, as accurate as it was
+    // evaluated inside the supernet.
+    let best = run.outcome.best.clone().unwrap();
+    let device = burn::tensor::Device::default().autodiff();
+    let subnet = modnas::load_trained(dir.path(), &device).unwrap();
+    let data = modnas::estim::data::load_data("Synthetic", &cfg.data.args, cfg.seed).unwrap();
+    let trainer = modnas::estim::ImageClsTrainer::new(Default::default()).unwrap();
+    let stats = trainer.evaluate(&subnet, &data.valid, &device);
+    assert!(
+        (stats.acc - best.metrics["acc"]).abs() < 1e-9,
+        "{} vs {:?}",
+        stats.acc,
+        best
+    );
+    let model = std::fs::read_to_string(dir.path().join("model.toml")).unwrap();
+    assert!(model.contains("exported = true"), "{model}");
+
     // Interrupted after the second epoch: the newest checkpoint and the search are lost.
     std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
     std::fs::write(dir.path().join("trials.jsonl"), "").unwrap();

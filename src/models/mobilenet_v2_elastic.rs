@@ -135,6 +135,17 @@ impl NasModule for MobileNetV2Elastic {
         }
         self.last_block.reorder_channels(by);
     }
+
+    fn export_active(&self) -> Option<Self> {
+        Some(Self {
+            stem: self.stem.clone(),
+            first: self.first.export_active(),
+            stages: self.stages.iter().map(|s| s.export_active()).collect(),
+            last_block: self.last_block.export_active(),
+            last: self.last.clone(),
+            head: self.head.clone(),
+        })
+    }
 }
 
 /// Arguments of the `MobileNetV2Elastic` model.
@@ -240,5 +251,47 @@ mod tests {
         assert!(small * 3 < full, "{small} vs {full}");
         let y = NasModule::forward(&c.model, Tensor::zeros(input, &device));
         assert_eq!(y.dims(), [1, 10]);
+    }
+
+    #[test]
+    fn an_exported_subnet_computes_what_the_supernet_computes_at_its_configuration() {
+        use burn::tensor::Distribution;
+        use modnas_metrics::trainable_params;
+        let device = Device::default().autodiff();
+        device.seed(5);
+        let net = MobileNetV2Elastic::new((3, 10), 0.25, true, 2, &[6, 3, 1], &device).unwrap();
+        let mut c = construct(net, &CandidateSets::default(), &device).unwrap();
+        let mut arch = ArchDesc::new();
+        for stage in 1..=5 {
+            arch.insert(
+                format!("s{stage}.depth"),
+                if stage % 2 == 0 { 1i64 } else { 2 },
+            );
+            arch.insert(format!("s{stage}.b0.ratio"), 3i64);
+            arch.insert(format!("s{stage}.b1.ratio"), 1i64);
+        }
+        c.apply(&arch).unwrap();
+        // A training pass gives the active batch norms statistics of their own.
+        let x = Tensor::<4>::random([4, 3, 16, 16], Distribution::Normal(0.0, 1.0), &device);
+        let _ = NasModule::forward(&c.model, x.clone());
+        let subnet = NasModule::export_active(&c.model).expect("an elastic model exports");
+        let x = x.inner();
+        let expect = NasModule::forward(&c.model.valid(), x.clone());
+        let got = NasModule::forward(&subnet.valid(), x);
+        let diff: f32 = (got - expect).abs().max().into_scalar();
+        assert!(diff < 1e-5, "{diff}");
+        assert!(subnet
+            .stages()
+            .iter()
+            .map(|s| s.blocks().len())
+            .eq([2, 1, 2, 1, 2]));
+        let (sub, sup) = (trainable_params(&subnet), trainable_params(&c.model));
+        assert!(sub < sup, "{sub} vs {sup}");
+        // Its space allows only the exported values.
+        let again = construct(subnet, &CandidateSets::default(), &device).unwrap();
+        assert!(again.space.iter().all(|p| match p.kind() {
+            modnas_param_space::ParamKind::Categorical(c) => c.len() == 1,
+            _ => false,
+        }));
     }
 }

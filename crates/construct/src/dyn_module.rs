@@ -24,6 +24,8 @@ pub trait ErasedModule<I, O>: Send + Sync + 'static {
     fn set_progress(&mut self, progress: f64);
     /// Reorders the channels of elastic groups.
     fn reorder_channels(&mut self, by: crate::ChannelOrder);
+    /// The active sub-network, if the module is elastic.
+    fn export_active_dyn(&self) -> Option<Box<dyn ErasedModule<I, O>>>;
     /// Visit with an erased visitor.
     fn visit_dyn(&self, v: &mut dyn DynVisitor);
     /// Map with an erased mapper.
@@ -67,6 +69,9 @@ impl<I: 'static, O: 'static, M: NasModule<Input = I, Output = O>> ErasedModule<I
     }
     fn reorder_channels(&mut self, by: crate::ChannelOrder) {
         NasModule::reorder_channels(self, by)
+    }
+    fn export_active_dyn(&self) -> Option<Box<dyn ErasedModule<I, O>>> {
+        NasModule::export_active(self).map(|m| Box::new(m) as Box<dyn ErasedModule<I, O>>)
     }
     fn visit_dyn(&self, v: &mut dyn DynVisitor) {
         Module::visit(self, &mut ToDynVisitor(v));
@@ -170,6 +175,17 @@ impl<I: 'static, O: 'static> DynModule<I, O> {
     /// [`NasModule::reorder_channels`]).
     pub fn reorder_channels(&mut self, by: crate::ChannelOrder) {
         self.inner.reorder_channels(by)
+    }
+
+    /// The active sub-network as a standalone module (see [`NasModule::export_active`]); a
+    /// module with nothing elastic is copied as it is. The copy shares no state with `self`
+    /// but may repeat its parameter ids: train one or the other, not both in one optimizer.
+    pub fn export_active(&self) -> Self {
+        self.with(
+            self.inner
+                .export_active_dyn()
+                .unwrap_or_else(|| self.inner.clone_dyn()),
+        )
     }
 
     /// The concrete module, if it is an `M`.

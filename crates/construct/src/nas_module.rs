@@ -88,6 +88,16 @@ pub trait NasModule: Module + std::fmt::Display + Sync + 'static {
     /// ([`ElasticSpatialGroup::reorder`](crate::ElasticSpatialGroup::reorder)); progressive
     /// shrinking calls it when a stage starts. The default has no elastic groups.
     fn reorder_channels(&mut self, _by: crate::ChannelOrder) {}
+    /// The active sub-network as a standalone module (OFA's `get_active_subnet`): elastic
+    /// groups keep only their active channels and blocks, with the inherited weights copied,
+    /// and their handles allow only the active value. `None` (the default) when the module
+    /// has nothing elastic; callers then keep a copy of the module as it is.
+    fn export_active(&self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// The shape of a candidate's input and output: `[batch, channels, height, width]`.

@@ -33,6 +33,15 @@ impl ElasticHandle {
         })
     }
 
+    /// A handle of `param` that allows only `value` (an exported sub-network's).
+    pub fn fixed(param: &str, value: i64) -> Self {
+        Self {
+            param: param.into(),
+            choices: vec![value].into(),
+            value: Arc::new(AtomicI64::new(value)),
+        }
+    }
+
     /// The parameter name.
     pub fn param(&self) -> &str {
         &self.param

@@ -66,6 +66,20 @@ impl ElasticSequentialGroup {
             .fold(x, |x, b| b.forward(x))
     }
 
+    /// The active blocks alone, each exported (see
+    /// [`DynModule::export_active`](crate::DynModule::export_active)), with a handle that
+    /// allows only the active depth.
+    pub fn export_active(&self) -> Self {
+        let depth = self.active_depth();
+        Self {
+            blocks: self.blocks[..depth]
+                .iter()
+                .map(|b| b.export_active())
+                .collect(),
+            handle: ElasticHandle::fixed(self.handle.param(), depth as i64),
+        }
+    }
+
     /// Reorders the channels of every block's elastic groups.
     pub fn reorder_channels(&mut self, by: crate::ChannelOrder) {
         for b in &mut self.blocks {

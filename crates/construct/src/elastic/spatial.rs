@@ -24,7 +24,7 @@
 use super::ElasticHandle;
 use crate::ops::batch_norm;
 use crate::{f32_bytes, ConstructError, Cost, NasModule};
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, RunningState};
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::module::{batch_norm as bn_eval, batch_norm_train, conv2d};
@@ -157,6 +157,29 @@ impl ElasticConvBn {
         Cost::new(macs, vec![n, c_out, ho, wo]).with_mem(mem)
     }
 
+    /// A copy with only the first `width` channels of the hidden map.
+    fn active_copy(&self, width: usize) -> Self {
+        let w = self.weight.val();
+        let [c_out, c_in, _, _] = w.dims();
+        // Sliced, then detached: a fresh leaf that can require a gradient.
+        let w = match self.role {
+            ElasticRole::Project => w.slice([0..c_out, 0..width.min(c_in)]),
+            _ => w.slice([0..width]),
+        }
+        .detach();
+        let bn = match self.role {
+            ElasticRole::Project => copy_bn(&self.bn, c_out),
+            _ => copy_bn(&self.bn, width),
+        };
+        Self {
+            weight: Param::from_tensor(w),
+            bn,
+            role: self.role,
+            stride: self.stride,
+            act: self.act,
+        }
+    }
+
     /// Permutes the hidden map's channels by `order`.
     fn permute(&mut self, order: &Tensor<1, Int>) {
         let dim = match self.role {
@@ -174,6 +197,20 @@ impl ElasticConvBn {
             }
         }
     }
+}
+
+/// A batch norm of the first `c` channels of `bn`, with copies of their parameters and
+/// running statistics.
+fn copy_bn(bn: &BatchNorm, c: usize) -> BatchNorm {
+    let device = bn.gamma.val().device();
+    let mut copy = batch_norm(c, &device);
+    copy.gamma = Param::from_tensor(bn.gamma.val().slice([0..c]).detach());
+    copy.beta = Param::from_tensor(bn.beta.val().slice([0..c]).detach());
+    copy.running_mean = RunningState::new(bn.running_mean.value_sync().slice([0..c]));
+    copy.running_var = RunningState::new(bn.running_var.value_sync().slice([0..c]));
+    copy.momentum = bn.momentum;
+    copy.epsilon = bn.epsilon;
+    copy
 }
 
 /// `param` with its entries along `dim` reordered, still a trainable leaf (a bare `select`
@@ -362,6 +399,18 @@ impl ElasticSpatialGroup {
             })
     }
 
+    /// The active sub-network alone: the layers cut to the active width, with copies of the
+    /// inherited weights, and a handle that allows only the active value.
+    pub fn export_active(&self) -> Self {
+        let width = self.width();
+        Self {
+            layers: self.layers.iter().map(|l| l.active_copy(width)).collect(),
+            handle: ElasticHandle::fixed(self.handle.param(), self.handle.get()),
+            unit: self.unit,
+            residual: self.residual,
+        }
+    }
+
     /// Reorders the hidden map's channels, most important first, in every member: the first
     /// `k` channels a smaller width keeps are then the most important ones. The function at
     /// full width is unchanged. Optimizer moments are not permuted, so reorder at phase
@@ -405,5 +454,8 @@ impl NasModule for ElasticSpatialGroup {
     }
     fn reorder_channels(&mut self, by: ChannelOrder) {
         self.reorder(by)
+    }
+    fn export_active(&self) -> Option<Self> {
+        Some(ElasticSpatialGroup::export_active(self))
     }
 }

@@ -99,7 +99,7 @@ impl Estim for DefaultEstim {
                 if let Some(dir) = ctx.run_dir {
                     let (train, valid) = (&ctx.data.train, &ctx.data.valid);
                     let classes = train.classes.max(valid.classes);
-                    save_trained(dir, &net, &arch, train.shape, classes)?;
+                    save_trained(dir, &net, &arch, (train.shape, classes), false)?;
                 }
                 let trial = Trial {
                     index: 0,

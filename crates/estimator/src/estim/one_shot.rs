@@ -167,6 +167,18 @@ impl OneShot {
         Ok(loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n.max(1) as f64))
     }
 
+    /// The sub-network `arch` alone, as trial `index` evaluated it (its batch-norm statistics
+    /// recalibrated the same way), with the inherited weights copied.
+    pub fn export(
+        &mut self,
+        ctx: &SearchContext<'_>,
+        arch: &ArchDesc,
+        index: usize,
+    ) -> Result<NetBox, EstimError> {
+        self.evaluate(ctx, arch, index)?;
+        Ok(self.net.model.export_active())
+    }
+
     /// Applies `arch`, recalibrates batch norm on `recal_batches` training batches (if any),
     /// and evaluates the subnet on the validation split with the context's metrics. The
     /// batches are drawn with trial `index`'s seed, and recalibration recomputes the

@@ -4,10 +4,12 @@
 //! sampled sub-network on every batch. Channels are reordered by importance (L1) when a
 //! stage starts, so the channels a narrower sub-network keeps are the important ones. Then
 //! any discrete optimizer searches the trained supernet: each proposal inherits the weights
-//! and is evaluated after batch-norm recalibration. The supernet is checkpointed after every
-//! epoch, so an interrupted run resumes.
+//! and is evaluated after batch-norm recalibration. The best sub-network is exported as the
+//! run's model (`model.bpk`, `model.toml`; `modnas::load_trained` loads it standalone). The
+//! supernet is checkpointed after every epoch, so an interrupted run resumes.
 
 use super::one_shot::OneShot;
+use super::trained_model::save_trained;
 use super::{search_loop, Estim, OneShotArgs, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
 use modnas_construct::ChannelOrder;
@@ -166,9 +168,18 @@ impl Estim for ProgressiveShrinkingEstim {
             }
             start = end;
         }
-        search_loop(ctx, &self.search, |ctx, arch, index| {
+        let outcome = search_loop(ctx, &self.search, |ctx, arch, index| {
             net.evaluate(ctx, arch, index)
-        })
+        })?;
+        // The best sub-network becomes the run's model, standalone.
+        if let (Some(dir), Some(best)) = (ctx.run_dir, &outcome.best) {
+            let subnet = net.export(ctx, &best.arch, best.index)?;
+            let (train, valid) = (&ctx.data.train, &ctx.data.valid);
+            let classes = train.classes.max(valid.classes);
+            save_trained(dir, &subnet, &best.arch, (train.shape, classes), true)?;
+            tracing::info!(dir = %dir.display(), "best sub-network exported");
+        }
+        Ok(outcome)
     }
 }
 

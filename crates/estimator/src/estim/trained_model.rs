@@ -14,13 +14,16 @@ pub const MODEL_FILE: &str = "model.bpk";
 pub const MODEL_TOML: &str = "model.toml";
 
 /// Writes `net` (of architecture `arch`, for `[channels, height, width]` inputs and `classes`
-/// classes) into `dir`, weights first, each through a temporary file and a rename.
+/// classes) into `dir`, weights first, each through a temporary file and a rename. An
+/// `exported` net is the active sub-network of an elastic supernet
+/// ([`DynModule::export_active`](modnas_construct::DynModule::export_active)); `model.toml`
+/// says so, and loading exports the rebuilt supernet before it reads the weights.
 pub(crate) fn save_trained(
     dir: &Path,
     net: &NetBox,
     arch: &ArchDesc,
-    shape: [usize; 3],
-    classes: usize,
+    (shape, classes): ([usize; 3], usize),
+    exported: bool,
 ) -> Result<(), EstimError> {
     let fail =
         |file: &str, e: String| EstimError::Record(format!("{}: {e}", dir.join(file).display()));
@@ -43,6 +46,9 @@ pub(crate) fn save_trained(
     doc.insert("input".into(), input.into());
     let arch = toml::Value::try_from(arch).map_err(|e| fail(MODEL_TOML, e.to_string()))?;
     doc.insert("arch".into(), arch);
+    if exported {
+        doc.insert("exported".into(), true.into());
+    }
     let text = toml::to_string(&doc).map_err(|e| fail(MODEL_TOML, e.to_string()))?;
     let tmp = dir.join("model.toml.tmp");
     std::fs::write(&tmp, text)
