@@ -90,3 +90,39 @@ fn progressive_shrinking_needs_an_elastic_or_single_path_supernet() {
         .to_string();
     assert!(err.contains("or of elastic groups"), "{err}");
 }
+
+#[test]
+fn an_elastic_supernet_record_round_trips_at_any_configuration() {
+    use burn::module::Module;
+    use burn::tensor::{Device, Distribution, Tensor};
+    use modnas::construct::{construct, CandidateSets, NasModule};
+    use modnas::models::MobileNetV2Elastic;
+    use modnas::param_space::ArchDesc;
+    let _serial = serial();
+    let device = Device::default();
+    let build = || {
+        let net = MobileNetV2Elastic::new((3, 4), 0.25, true, 2, &[3, 1], &device).unwrap();
+        construct(net, &CandidateSets::default(), &device).unwrap()
+    };
+    device.seed(7);
+    let saved = build();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("supernet.bpk");
+    saved.model.clone().save_file(&file).unwrap();
+    device.seed(8);
+    let mut loaded = build();
+    loaded.model = loaded.model.try_load_file(&file).unwrap();
+    let mut saved = saved;
+    let arch: ArchDesc = [("s2.depth", 1i64), ("s3.b0.ratio", 1), ("s6.b0.ratio", 1)]
+        .into_iter()
+        .collect();
+    saved.apply(&arch).unwrap();
+    loaded.apply(&arch).unwrap();
+    let x = Tensor::<4>::random([2, 3, 8, 8], Distribution::Normal(0.0, 1.0), &device);
+    let diff: f32 = (NasModule::forward(&saved.model, x.clone())
+        - NasModule::forward(&loaded.model, x))
+    .abs()
+    .max()
+    .into_scalar();
+    assert_eq!(diff, 0.0);
+}

@@ -26,7 +26,9 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use modnas_construct::{register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot};
+use modnas_construct::{
+    register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot, CANDIDATES_KEY,
+};
 use serde::Deserialize;
 
 /// A residual block: basic (two slots) or bottleneck (1×1, slot, 1×1).
@@ -117,6 +119,11 @@ pub struct ResNet {
     head: Linear,
 }
 
+/// The kernel-size space of every block convolution.
+pub const RESNET_KERNELS: [&str; 3] = ["NC3", "NC5", "NC7"];
+/// The extended space: the kernel sizes plus depthwise-separable convolutions.
+pub const RESNET_EXTENDED: [&str; 6] = ["NC3", "NC5", "NC7", "SC3", "SC5", "SC7"];
+
 /// Blocks per stage and whether they are bottlenecks, for a depth.
 fn layout(depth: usize) -> Option<([usize; 4], bool)> {
     match depth {
@@ -128,6 +135,18 @@ fn layout(depth: usize) -> Option<([usize; 4], bool)> {
 }
 
 impl ResNet {
+    /// Every slot chooses from `names` (its own set, in place of the config's default).
+    pub fn with_slot_candidates(mut self, names: &[&str]) -> Self {
+        let list: Vec<toml::Value> = names.iter().map(|n| toml::Value::from(*n)).collect();
+        for block in &mut self.blocks {
+            for slot in &mut block.slots {
+                let spec = slot.spec().clone().with_arg(CANDIDATES_KEY, list.clone());
+                *slot = Slot::from_spec(spec);
+            }
+        }
+        self
+    }
+
     /// A ResNet of `depth` (18, 34, 50) with `width` channels in its first stage, for `c_in`
     /// channels and `classes` classes. The ImageNet stem (7×7 stride 2, then 3×3 max pooling)
     /// when `imagenet_stem`, else the CIFAR stem (3×3 stride 1).
@@ -208,6 +227,10 @@ struct ResNetArgs {
     /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet for inputs of 128 pixels or more).
     #[serde(default = "default_stem")]
     stem: String,
+    /// The slots' own candidates: `"kernels"` (NC3, NC5, NC7) or `"extended"` (also SC3, SC5,
+    /// SC7); without it, `construct.args.candidates` decides.
+    #[serde(default)]
+    space: Option<String>,
 }
 
 fn default_depth() -> usize {
@@ -240,13 +263,27 @@ fn build(
     if a.width == 0 {
         return Err(bad_args("ResNet", "`width` must be positive"));
     }
-    let net = ResNet::new(
+    let own: Option<&[&str]> = match a.space.as_deref() {
+        None => None,
+        Some("kernels") => Some(&RESNET_KERNELS),
+        Some("extended") => Some(&RESNET_EXTENDED),
+        Some(other) => {
+            return Err(bad_args(
+                "ResNet",
+                format!("`space` = {other:?}; allowed: \"kernels\", \"extended\""),
+            ))
+        }
+    };
+    let mut net = ResNet::new(
         a.depth,
         a.width,
         (input.channels, input.classes),
         imagenet,
         device,
     )?;
+    if let Some(names) = own {
+        net = net.with_slot_candidates(names);
+    }
     Ok(NetBox::new("", net))
 }
 register_model!("ResNet", build);
@@ -292,10 +329,40 @@ mod tests {
         for (args, expect) in [
             ("depth = 20", "allowed: 18, 34, 50"),
             ("stem = \"tiny\"", "`stem`"),
+            ("space = \"wide\"", "allowed: \"kernels\", \"extended\""),
         ] {
             let t: toml::Table = toml::from_str(args).unwrap();
             let e = build(&t, &input, &device).unwrap_err().to_string();
             assert!(e.contains(expect), "{args}: {e}");
         }
+    }
+
+    #[test]
+    fn the_extended_space_adds_separable_convolutions_to_every_slot() {
+        let device = Device::default();
+        let input = ModelInput {
+            channels: 3,
+            height: 8,
+            width: 8,
+            classes: 10,
+        };
+        let args: toml::Table = toml::from_str("width = 4\nspace = \"extended\"").unwrap();
+        let net = build(&args, &input, &device).unwrap();
+        // The model's own set wins over the config's default.
+        let c = construct(net, &CandidateSets::uniform(["IDT"]), &device).unwrap();
+        assert_eq!(c.space.len(), 16);
+        for p in c.space.iter() {
+            let modnas_param_space::ParamKind::Categorical(cat) = p.kind() else {
+                panic!("{} is not categorical", p.name());
+            };
+            let names: Vec<&str> = cat.choices().iter().filter_map(|v| v.as_str()).collect();
+            assert_eq!(names, RESNET_EXTENDED);
+        }
+        let arch: modnas_param_space::ArchDesc =
+            c.space.names().map(|n| (n.to_string(), "SC5")).collect();
+        let mut c = c;
+        c.apply(&arch).unwrap();
+        let y = c.model.forward(Tensor::zeros([1, 3, 8, 8], &device));
+        assert_eq!(y.dims(), [1, 10]);
     }
 }
