@@ -21,6 +21,33 @@ pub(crate) fn parse_model_args<T: DeserializeOwned>(
     modnas_param_space::deserialize_args(args).map_err(|reason| bad_args(model, reason))
 }
 
+/// Whether `model`'s `stem` argument asks for the small-image (CIFAR) stem: `"cifar"`, or
+/// `"auto"` for inputs under 128 pixels; `"imagenet"` asks for the large-image one.
+pub(crate) fn small_image_stem(
+    model: &str,
+    stem: &str,
+    input: &modnas_construct::ModelInput,
+) -> Result<bool, ConstructError> {
+    match stem {
+        "imagenet" => Ok(false),
+        "cifar" => Ok(true),
+        "auto" => Ok(input.height < 128),
+        other => Err(bad_args(
+            model,
+            format!("`stem` = {other:?}; allowed: \"imagenet\", \"cifar\", \"auto\""),
+        )),
+    }
+}
+
+/// A 3-channel 8×8 input of 10 classes, for tests.
+#[cfg(test)]
+pub(crate) const TINY_INPUT: modnas_construct::ModelInput = modnas_construct::ModelInput {
+    channels: 3,
+    height: 8,
+    width: 8,
+    classes: 10,
+};
+
 /// Global average pooling, then `head`.
 pub(crate) fn pool_classify(x: Tensor<4>, head: &Linear) -> Tensor<2> {
     let [n, c, _, _] = x.dims();

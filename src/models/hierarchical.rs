@@ -310,12 +310,7 @@ mod tests {
     #[test]
     fn bad_shapes_are_refused_by_name() {
         let device = Device::default();
-        let input = ModelInput {
-            channels: 3,
-            height: 8,
-            width: 8,
-            classes: 10,
-        };
+        let input = crate::models::head::TINY_INPUT;
         let args: toml::Table = toml::from_str("motifs = 9").unwrap();
         let err = build(&args, &input, &device).unwrap_err().to_string();
         assert!(err.contains("`motifs` = 9 must lie in 1..=8"), "{err}");

@@ -18,7 +18,7 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu6;
@@ -167,17 +167,7 @@ fn build(
             format!("`width_mult` = {} must be positive", a.width_mult),
         ));
     }
-    let cifar = match a.stem.as_str() {
-        "imagenet" => false,
-        "cifar" => true,
-        "auto" => input.height < 128,
-        other => {
-            return Err(bad_args(
-                "MobileNetV2",
-                format!("`stem` = {other:?}; allowed: \"imagenet\", \"cifar\", \"auto\""),
-            ))
-        }
-    };
+    let cifar = small_image_stem("MobileNetV2", &a.stem, input)?;
     let net = MobileNetV2::new(
         (input.channels, input.classes),
         a.width_mult,

@@ -17,7 +17,7 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
 use super::mobilenet_v2::make_divisible;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -198,16 +198,7 @@ fn build(
             a.ratios
         )));
     }
-    let cifar = match a.stem.as_str() {
-        "imagenet" => false,
-        "cifar" => true,
-        "auto" => input.height < 128,
-        other => {
-            return Err(bad(format!(
-                "`stem` = {other:?}; allowed: \"imagenet\", \"cifar\", \"auto\""
-            )))
-        }
-    };
+    let cifar = small_image_stem("MobileNetV2Elastic", &a.stem, input)?;
     let net = MobileNetV2Elastic::new(
         (input.channels, input.classes),
         a.width_mult,

@@ -20,7 +20,7 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -249,17 +249,7 @@ fn build(
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
     let a: ResNetArgs = parse_model_args("ResNet", args)?;
-    let imagenet = match a.stem.as_str() {
-        "imagenet" => true,
-        "cifar" => false,
-        "auto" => input.height >= 128,
-        other => {
-            return Err(bad_args(
-                "ResNet",
-                format!("`stem` = {other:?}; allowed: \"imagenet\", \"cifar\", \"auto\""),
-            ))
-        }
-    };
+    let imagenet = !small_image_stem("ResNet", &a.stem, input)?;
     if a.width == 0 {
         return Err(bad_args("ResNet", "`width` must be positive"));
     }
@@ -320,12 +310,7 @@ mod tests {
     #[test]
     fn bad_depths_and_stems_are_refused() {
         let device = Device::default();
-        let input = ModelInput {
-            channels: 3,
-            height: 8,
-            width: 8,
-            classes: 10,
-        };
+        let input = crate::models::head::TINY_INPUT;
         for (args, expect) in [
             ("depth = 20", "allowed: 18, 34, 50"),
             ("stem = \"tiny\"", "`stem`"),
@@ -340,12 +325,7 @@ mod tests {
     #[test]
     fn the_extended_space_adds_separable_convolutions_to_every_slot() {
         let device = Device::default();
-        let input = ModelInput {
-            channels: 3,
-            height: 8,
-            width: 8,
-            classes: 10,
-        };
+        let input = crate::models::head::TINY_INPUT;
         let args: toml::Table = toml::from_str("width = 4\nspace = \"extended\"").unwrap();
         let net = build(&args, &input, &device).unwrap();
         // The model's own set wins over the config's default.
