@@ -43,7 +43,11 @@ pub fn latency_items(cfg: &Config) -> Result<Vec<LutItem>, ModnasError> {
             }
         };
         let item = LutItem {
-            ops: cfg.construct.args.for_slot(&p.key).to_vec(),
+            ops: cfg
+                .construct
+                .args
+                .candidates_for(&p.key, &p.spec)
+                .at("construct.args")?,
             spec: p.spec,
             input,
         };

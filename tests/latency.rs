@@ -161,3 +161,20 @@ fn aggregates_combine_their_terms_and_measured_latency_is_positive() {
         "{err}"
     );
 }
+
+#[test]
+fn the_table_times_the_candidates_construct_offers_each_slot() {
+    // SimpleCellNet gives its edges their own op set, which wins over `candidates`.
+    let text = CONFIG
+        .replace(
+            "type = \"ConvNet\"\nargs = { channels = [4, 8], strides = [1, 2] }",
+            "type = \"SimpleCellNet\"\nargs = { channels = 2 }",
+        )
+        .replace("candidates = [\"NC3\", \"NC5\"]", "candidates = [\"NC7\"]");
+    let cfg = Config::from_toml(&text, &[]).unwrap();
+    let items = modnas::latency_items(&cfg).unwrap();
+    assert!(!items.is_empty());
+    for item in &items {
+        assert_eq!(item.ops, modnas::models::SIMPLE_CELL_OPS, "{item:?}");
+    }
+}

@@ -5,6 +5,7 @@
 use crate::fill::Filler;
 use crate::{
     edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError, MixedHandle, Slot,
+    SlotSpec,
 };
 use burn::module::Module;
 use burn::tensor::Device;
@@ -65,10 +66,51 @@ impl CandidateSets {
         }
     }
 
-    /// The candidates of the slot at path `key`.
-    pub fn for_slot(&self, key: &str) -> &[String] {
-        self.slots.get(key).unwrap_or(&self.candidates)
+    /// The candidates of the slot at `path` with `spec`: the config's set for that path, else
+    /// the model's own set ([`CANDIDATES_KEY`]), else the config's default set; then the
+    /// spec's [`EXTRA_CANDIDATES_KEY`] names it lacks. The construct routine and the latency
+    /// table both follow this rule.
+    pub fn candidates_for(
+        &self,
+        path: &str,
+        spec: &SlotSpec,
+    ) -> Result<Vec<String>, ConstructError> {
+        let mut names = match (
+            self.slots.get(path),
+            spec_names(spec, CANDIDATES_KEY, path)?,
+        ) {
+            (Some(set), _) => set.clone(),
+            (None, Some(own)) => own,
+            (None, None) => self.candidates.clone(),
+        };
+        for name in spec_names(spec, EXTRA_CANDIDATES_KEY, path)?.unwrap_or_default() {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok(names)
     }
+}
+
+/// A list of candidate names under `key` of the spec, if present.
+fn spec_names(
+    spec: &SlotSpec,
+    key: &str,
+    path: &str,
+) -> Result<Option<Vec<String>>, ConstructError> {
+    let Some(value) = spec.extra.get(key) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ConstructError::InvalidSpec(format!(
+            "slot `{path}`: `{key}` must be a list of candidate names, got {value}"
+        ))
+    };
+    let list = value.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 impl Default for CandidateSets {

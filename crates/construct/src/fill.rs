@@ -4,7 +4,7 @@
 use crate::{
     build_candidate, edit_slots, list_slots, set_slot_entity, CandidateBox, CandidateEntry,
     CandidateSets, ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, SlotInfo,
-    SlotSpec, ARCH_PARAM_KEY, CANDIDATES_KEY, EXTRA_CANDIDATES_KEY,
+    SlotSpec, ARCH_PARAM_KEY,
 };
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
@@ -93,7 +93,7 @@ impl<'a> Filler<'a> {
             )));
         }
         self.paths.insert(path.to_string());
-        let names = slot_candidates(self.sets, path, spec)?;
+        let names = self.sets.candidates_for(path, spec)?;
         if names.is_empty() {
             return Err(ConstructError::NoCandidates(path.to_string()));
         }
@@ -223,51 +223,6 @@ fn param_name(spec: &SlotSpec, path: &str) -> Result<String, ConstructError> {
         ))),
         None => Ok(path.to_string()),
     }
-}
-
-/// A list of candidate names under `key` of the spec, if present.
-fn spec_names(
-    spec: &SlotSpec,
-    key: &str,
-    path: &str,
-) -> Result<Option<Vec<String>>, ConstructError> {
-    let Some(value) = spec.extra.get(key) else {
-        return Ok(None);
-    };
-    let bad = || {
-        ConstructError::InvalidSpec(format!(
-            "slot `{path}`: `{key}` must be a list of candidate names, got {value}"
-        ))
-    };
-    let list = value.as_array().ok_or_else(bad)?;
-    list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-/// The candidates of the slot at `path`: the config's set for that path, else the model's
-/// own set ([`CANDIDATES_KEY`]), else the config's default set; then the spec's
-/// [`EXTRA_CANDIDATES_KEY`] names it lacks.
-fn slot_candidates(
-    sets: &CandidateSets,
-    path: &str,
-    spec: &SlotSpec,
-) -> Result<Vec<String>, ConstructError> {
-    let mut names = match (
-        sets.slots.get(path),
-        spec_names(spec, CANDIDATES_KEY, path)?,
-    ) {
-        (Some(set), _) => set.clone(),
-        (None, Some(own)) => own,
-        (None, None) => sets.candidates.clone(),
-    };
-    for name in spec_names(spec, EXTRA_CANDIDATES_KEY, path)?.unwrap_or_default() {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    Ok(names)
 }
 
 /// Adds the categorical `param` over `names`, or checks that the shared one has the same choices.
