@@ -105,6 +105,7 @@ fn main() -> anyhow::Result<()> {
         replay: &[],
         run_dir: None,
         run_config: None,
+        dispatch: None,
     };
     let outcome = estim.run(&mut ctx)?;
     let best = outcome.best.expect("at least one trial");

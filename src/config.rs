@@ -154,6 +154,14 @@ pub struct Config {
     /// Device.
     #[serde(default)]
     pub backend: BackendConfig,
+    /// Trial storage of a distributed run: `"sqlite"` (a `trials.db` in the run directory),
+    /// `sqlite://PATH` or a path, or `postgres://USER@HOST/DB`. Unset: the search evaluates
+    /// every trial itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// How a distributed run hands trials to workers (with `storage`).
+    #[serde(default, skip_serializing_if = "crate::WorkersConfig::is_default")]
+    pub workers: crate::WorkersConfig,
 }
 
 fn default_data() -> Component {

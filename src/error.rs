@@ -44,6 +44,9 @@ pub enum ModnasError {
     /// The search failed.
     #[error(transparent)]
     Estim(#[from] EstimError),
+    /// The trial storage of a distributed run refused or failed.
+    #[error(transparent)]
+    Storage(#[from] modnas_storage::StorageError),
 }
 
 impl ModnasError {
@@ -54,6 +57,16 @@ impl ModnasError {
             ModnasError::Io { .. } => false,
             ModnasError::Plot { .. } => true,
             ModnasError::RunDir { .. } => true,
+            // A wrong address, a run name that is taken or missing, a newer database: the
+            // user's to fix. An unreachable or failing database is not.
+            ModnasError::Storage(e) => matches!(
+                e,
+                modnas_storage::StorageError::BadUrl { .. }
+                    | modnas_storage::StorageError::RunLocked { .. }
+                    | modnas_storage::StorageError::NoRun { .. }
+                    | modnas_storage::StorageError::NewerSchema { .. }
+                    | modnas_storage::StorageError::Mismatch { .. }
+            ),
             ModnasError::Estim(e) => matches!(
                 e,
                 EstimError::InvalidArgs { .. }

@@ -20,6 +20,7 @@ mod batch_dir;
 mod catalog;
 mod compare;
 mod config;
+mod distributed;
 mod error;
 mod latency_lut;
 /// Built-in searchable models.
@@ -30,6 +31,7 @@ mod plot;
 mod report;
 mod run;
 mod run_dir;
+mod search_setup;
 mod trained;
 mod validate;
 
@@ -39,6 +41,7 @@ pub use backend::*;
 pub use catalog::*;
 pub use compare::*;
 pub use config::*;
+pub use distributed::*;
 pub use error::*;
 pub use latency_lut::*;
 pub use pareto_plot::*;
@@ -55,6 +58,7 @@ pub use modnas_estim as estim;
 pub use modnas_metrics as metrics;
 pub use modnas_optim as optim;
 pub use modnas_param_space as param_space;
+pub use modnas_storage as storage;
 
 /// The names most programs need.
 pub mod prelude {

@@ -2,14 +2,15 @@
 //! result in a run directory (`run.toml`, `config.toml`, `trials.jsonl`, `best.toml`, and for
 //! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
 
+use crate::distributed::Coordinator;
 use crate::error::AtKey;
 use crate::report::{plot_curve, ProgressCurve};
 use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
-use crate::validate::{build_parts, Parts};
+use crate::search_setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
-use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
-use modnas_estim::data::{load_data, DataSplit};
-use modnas_estim::{AlphaSnapshot, EstimError, SearchContext, SearchOutcome, Trial, TrialObserver};
+use modnas_estim::{
+    AlphaSnapshot, EstimError, SearchContext, SearchOutcome, Trial, TrialDispatch, TrialObserver,
+};
 use modnas_optim::{build_optim, ArchOptim, Direction};
 use modnas_param_space::MetricMap;
 use std::fs::File;
@@ -63,20 +64,6 @@ impl TrialObserver for Journal<'_> {
     }
 }
 
-fn data_error(e: EstimError) -> ModnasError {
-    match e {
-        EstimError::InvalidArgs { .. } => ModnasError::config("data.args", e),
-        other => ModnasError::Estim(other),
-    }
-}
-
-fn model_error(e: ConstructError) -> ModnasError {
-    match e {
-        ConstructError::Unknown(_) => ModnasError::config("model.type", e),
-        other => ModnasError::config("model.args", other),
-    }
-}
-
 /// The best trial as TOML: `index`, `[arch]`, `[metrics]`.
 pub fn best_toml(best: &Trial) -> String {
     let mut t = toml::Table::new();
@@ -97,7 +84,7 @@ pub fn best_toml(best: &Trial) -> String {
 /// Builds the optimizer. One that learns from a metric and is left on its default one learns
 /// the estimator's objective (`estim.search.args.objective` and `mode`), so tuning a loss
 /// needs the metric named once.
-fn build_search_optim(
+pub(crate) fn build_search_optim(
     cfg: &Config,
     space: &modnas_param_space::ParamSpace,
 ) -> Result<Box<dyn ArchOptim>, ModnasError> {
@@ -214,68 +201,10 @@ pub fn run_search_in(
     mode: RunMode,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
-    let device = cfg.backend.device()?;
-    let train_device = device.clone().autodiff();
-    let Parts {
-        trainer,
-        metrics,
-        mut estim,
-    } = build_parts(cfg)?;
-    let model = match (&cfg.model, estim.needs_model()) {
-        (Some(m), true) => Some(m),
-        (None, true) => {
-            return Err(ModnasError::config(
-                "model",
-                format!(
-                    "missing: `{}` trains networks; known models: [{}]",
-                    cfg.estim.search.type_name,
-                    modnas_construct::model_names().join(", ")
-                ),
-            ))
-        }
-        (_, false) => None,
-    };
-    let data = match model {
-        Some(_) => load_data(&cfg.data.type_name, &cfg.data.args, cfg.seed).map_err(data_error)?,
-        None => DataSplit::empty(),
-    };
-    let input = ModelInput {
-        channels: data.train.shape[0],
-        height: data.train.shape[1],
-        width: data.train.shape[2],
-        classes: data.train.classes.max(data.valid.classes),
-    };
-    let space = match model {
-        Some(m) => {
-            let net =
-                build_model(&m.type_name, &m.args, &input, &train_device).map_err(model_error)?;
-            let mut template =
-                construct(net, &cfg.construct.args, &train_device).at("construct.args")?;
-            // Every metric once on the default architecture (of plain candidates): a latency
-            // table from another device, say, is refused before the run directory is written.
-            if cfg.construct.args.mixed_op.is_none() {
-                let shape = [1, input.channels, input.height, input.width];
-                for m in &metrics {
-                    m.compute(&template.model, &shape).at("metrics")?;
-                }
-            }
-            cfg.space.extend(&mut template.space)?;
-            template.space
-        }
-        None => {
-            let mut space = modnas_param_space::ParamSpace::new();
-            cfg.space.extend(&mut space)?;
-            space
-        }
-    };
-    if space.is_empty() {
-        return Err(ModnasError::config(
-            "space",
-            "the search space is empty: give a `model` with slots, `[space] preset` or `[space.params]`",
-        ));
-    }
-    let mut optim = build_search_optim(cfg, &space)?;
-    check_optim_fits(cfg, &space, optim.as_mut(), estim.needs_gradient_optim())?;
+    let (setup, mut estim) = SearchSetup::new(cfg)?;
+    let space = &setup.space;
+    let mut optim = build_search_optim(cfg, space)?;
+    check_optim_fits(cfg, space, optim.as_mut(), estim.needs_gradient_optim())?;
 
     if mode == RunMode::Resume && !estim.resumable() {
         return Err(ModnasError::RunDir {
@@ -286,10 +215,40 @@ pub fn run_search_in(
             ),
         });
     }
-    estim.check(&space)?;
-    let replay = prepare(dir, cfg, mode)?;
+    if cfg.storage.is_some() {
+        cfg.workers.check()?;
+        if !estim.distributable() {
+            return Err(ModnasError::config(
+                "storage",
+                format!(
+                    "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
+                    cfg.estim.search.type_name
+                ),
+            ));
+        }
+    }
+    estim.check(space)?;
+    let journal_replay = prepare(dir, cfg, mode)?;
+    let mut coordinator = Coordinator::start(cfg, dir, mode)?;
+    let replay = match &coordinator {
+        // The database is the record of a distributed run; the journal is rebuilt from it.
+        Some(c) => {
+            let lines: String = c
+                .replay
+                .iter()
+                .map(|t| serde_json::to_string(t).map(|l| l + "\n"))
+                .collect::<Result<_, _>>()
+                .map_err(|e| ModnasError::Estim(EstimError::Record(e.to_string())))?;
+            write_atomic(&dir.join(JOURNAL_FILE), &lines)?;
+            c.replay.clone()
+        }
+        None => journal_replay,
+    };
     if !replay.is_empty() {
-        tracing::info!(trials = replay.len(), "resuming: replaying the journal");
+        tracing::info!(
+            trials = replay.len(),
+            "resuming: replaying the recorded trials"
+        );
     }
     let journal_path = dir.join(JOURNAL_FILE);
     let file = std::fs::OpenOptions::new()
@@ -309,36 +268,28 @@ pub fn run_search_in(
             curve
         },
     };
-    let builder = || -> Result<Constructed<NetBox>, EstimError> {
-        let m = model.ok_or_else(|| EstimError::InvalidArgs {
-            component: "model".into(),
-            reason: "this run has no model to build".into(),
-        })?;
-        let net = build_model(&m.type_name, &m.args, &input, &train_device)?;
-        let mut c = construct(net, &cfg.construct.args, &train_device)?;
-        cfg.space
-            .extend(&mut c.space)
-            .map_err(|e| EstimError::InvalidArgs {
-                component: "space".into(),
-                reason: e.to_string(),
-            })?;
-        Ok(c)
-    };
+    let builder = || setup.build_net();
     let mut ctx = SearchContext {
-        space: &space,
+        space,
         builder: &builder,
         optim: optim.as_mut(),
-        data: &data,
-        trainer: &trainer,
-        metrics: &metrics,
-        device: &train_device,
+        data: &setup.data,
+        trainer: &setup.trainer,
+        metrics: &setup.metrics,
+        device: &setup.train_device,
         seed: cfg.seed,
         observer: &mut journal,
         replay: &replay,
         run_dir: Some(dir),
         run_config: Some(&run_nested),
+        dispatch: coordinator
+            .as_mut()
+            .map(|c| &mut c.dispatch as &mut dyn TrialDispatch),
     };
     let outcome = estim.run(&mut ctx)?;
+    if let Some(c) = coordinator {
+        c.finish()?;
+    }
     if let Some(best) = &outcome.best {
         write_atomic(&dir.join("best.toml"), &best_toml(best))?;
         let svg = plot_curve(dir, &journal.curve)?;

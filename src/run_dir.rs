@@ -28,7 +28,10 @@ pub const RESUME_MAY_CHANGE: [&str; 4] = [
 ];
 
 /// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
-const RUN_FILES: [&str; 9] = [
+const RUN_FILES: [&str; 12] = [
+    crate::STORAGE_FILE,
+    "trials.db-wal",
+    "trials.db-shm",
     modnas_estim::MODEL_FILE,
     modnas_estim::MODEL_TOML,
     META_FILE,
@@ -233,7 +236,8 @@ fn check_same_config(dir: &Path, cfg: &Config) -> Result<(), ModnasError> {
     ))
 }
 
-/// The trials recorded in `dir`'s journal, in order (none when there is no journal). A last
+/// The trials recorded in `dir`'s journal, in the order the optimizer learned them (index
+/// order, but for distributed runs; none when there is no journal). A last
 /// line without its newline is a trial still being written, or cut short by a crash: it is
 /// not a recorded trial and is left out. Any other malformed line is an error naming it.
 pub fn read_journal(dir: &Path) -> Result<Vec<Trial>, ModnasError> {
@@ -265,6 +269,7 @@ fn parse_journal(dir: &Path) -> Result<(Vec<Trial>, u64), ModnasError> {
         Err(e) => return Err(ModnasError::io(&path, e)),
     };
     let mut trials = vec![];
+    let mut seen = std::collections::BTreeSet::new();
     let mut complete_len = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         if !line.ends_with('\n') {
@@ -273,12 +278,10 @@ fn parse_journal(dir: &Path) -> Result<(Vec<Trial>, u64), ModnasError> {
         let at = |what: String| refuse(dir, format!("`{JOURNAL_FILE}` line {}: {what}", i + 1));
         let trial: Trial =
             serde_json::from_str(line).map_err(|e| at(format!("corrupted ({e})")))?;
-        if trial.index != trials.len() {
-            return Err(at(format!(
-                "trial index {} where {} was expected",
-                trial.index,
-                trials.len()
-            )));
+        // A local run records trials in index order; a distributed one in the order its
+        // optimizer learned them. Either way an index appears once.
+        if !seen.insert(trial.index) {
+            return Err(at(format!("trial index {} appears twice", trial.index)));
         }
         trials.push(trial);
         complete_len += line.len() as u64;

@@ -1,13 +1,16 @@
 //! The `modnas` command-line tool: `modnas search -c cfg.toml`, `modnas search --resume
 //! RUN_DIR`, `modnas pipeline -c pipeline.toml`, `modnas report RUN_DIR`, `modnas list`,
-//! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`, `modnas compare -c matrix.toml`.
+//! `modnas plot-alphas RUN_DIR`, `modnas latency-lut -c cfg.toml`, `modnas compare -c matrix.toml`,
+//! `modnas worker --storage URL --run NAME`.
 
 mod batch;
 mod lut;
 mod progress;
+mod worker;
 
 use batch::{compare, pipeline, BatchArgs};
 use lut::{latency_lut, LutCommand};
+use worker::{LocalWorkers, WorkerArgs};
 
 use clap::{Parser, Subcommand};
 use modnas::{read_journal, run_search_in, Config, ModnasError, RunMode, CONFIG_FILE};
@@ -53,7 +56,17 @@ enum Command {
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+        /// Trial storage of a distributed run (sets `storage`): `sqlite` (in the run
+        /// directory), `sqlite://PATH`, `postgres://USER@HOST/DB`.
+        #[arg(long)]
+        storage: Option<String>,
+        /// Start this many `modnas worker` processes on this machine for the run (with
+        /// `storage = "sqlite"` unless a storage is given).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
     },
+    /// Evaluate the trials a distributed run queued in its trial storage, until the run ends.
+    Worker(WorkerArgs),
     /// Summarise a run (finished or still running): counts, time and the best trials; also
     /// redraws `RUN_DIR/progress-<objective>.svg`.
     Report {
@@ -173,6 +186,8 @@ struct Target {
     resume: Option<PathBuf>,
     out: Option<PathBuf>,
     overwrite: bool,
+    storage: Option<String>,
+    workers: usize,
 }
 
 fn search(
@@ -181,10 +196,13 @@ fn search(
     device: Option<String>,
     quiet: bool,
 ) -> Result<(), ModnasError> {
-    if let Some(d) = device {
+    if let Some(d) = &device {
         overrides.push(format!("backend.device=\"{d}\""));
     }
-    let (cfg, dir, mode) = match (target.resume, target.config) {
+    if let Some(s) = &target.storage {
+        overrides.push(format!("storage={s:?}"));
+    }
+    let (mut cfg, dir, mode) = match (target.resume, target.config) {
         (Some(dir), config) => {
             let file = config.unwrap_or_else(|| dir.join(CONFIG_FILE));
             (Config::from_file(&file, &overrides)?, dir, RunMode::Resume)
@@ -201,12 +219,30 @@ fn search(
         (None, None) => unreachable!("clap requires --config unless --resume"),
     };
     init_logging(Some(&dir));
+    if target.workers > 0 && cfg.storage.is_none() {
+        cfg.storage = Some("sqlite".into());
+    }
+    let local = match modnas::storage_url(&cfg, &dir) {
+        Some(url) if target.workers > 0 => {
+            let run = modnas::storage_run_name(&cfg, &dir);
+            Some(LocalWorkers::spawn(
+                target.workers,
+                &url,
+                &run,
+                device.as_deref(),
+            )?)
+        }
+        _ => None,
+    };
     let mut progress = Progress::new(&cfg, quiet);
     if mode == RunMode::Resume {
         progress.resume_from(&read_journal(&dir)?);
     }
     let run = run_search_in(&cfg, &dir, mode, &mut |trial| progress.on_trial(trial));
     progress.finish();
+    if let Some(local) = local {
+        local.finish(std::time::Duration::from_secs(30));
+    }
     let run = run?;
     println!("run directory: {}", run.dir.display());
     println!(
@@ -263,15 +299,20 @@ fn main() -> ExitCode {
             out,
             device,
             quiet,
+            storage,
+            workers,
         } => {
             let target = Target {
                 config,
                 resume,
                 out,
                 overwrite,
+                storage,
+                workers,
             };
             search(target, overrides, device, quiet)
         }
+        Command::Worker(args) => worker::worker(args),
         Command::Report { run_dir, top } => {
             init_logging(None);
             report(&run_dir, top)

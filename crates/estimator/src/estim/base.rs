@@ -98,6 +98,9 @@ pub struct SearchContext<'a> {
     pub run_dir: Option<&'a std::path::Path>,
     /// Runs nested configs (`HPTuneEstim` with `config`); `None` where no facade is present.
     pub run_config: Option<&'a ConfigRunner<'a>>,
+    /// Where a distributed run sends its trials (worker processes evaluate them); `None`
+    /// evaluates every trial in this process.
+    pub dispatch: Option<&'a mut dyn super::TrialDispatch>,
 }
 
 /// Why a search stopped.
@@ -156,6 +159,29 @@ pub trait Estim {
 
     /// Runs the estimator on `ctx`.
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
+
+    /// Whether trials can be evaluated one at a time by worker processes
+    /// ([`Estim::evaluate_trial`]), for distributed runs.
+    fn distributable(&self) -> bool {
+        false
+    }
+
+    /// Evaluates trial `index` of architecture `arch` on its own, as a worker does; the same
+    /// evaluation [`Estim::run`] performs for that trial.
+    fn evaluate_trial(
+        &self,
+        _ctx: &SearchContext<'_>,
+        arch: &ArchDesc,
+        index: usize,
+    ) -> Result<MetricMap, EstimError> {
+        Err(EstimError::InvalidArgs {
+            component: "estimator".into(),
+            reason: format!(
+                "this estimator does not evaluate single trials (trial {index}, {})",
+                arch.summary()
+            ),
+        })
+    }
 }
 
 /// Builds an estimator from TOML arguments.

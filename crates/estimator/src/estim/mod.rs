@@ -5,6 +5,7 @@ mod cars;
 mod checkpoint;
 mod command_trial;
 mod default_estim;
+mod dispatch;
 mod expected_cost;
 mod hptune;
 mod one_shot;
@@ -24,6 +25,7 @@ pub use command_trial::{
     fill_placeholders, parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
 };
 pub use default_estim::*;
+pub use dispatch::TrialDispatch;
 pub use expected_cost::*;
 pub use hptune::*;
 pub use progressive::*;
@@ -32,3 +34,4 @@ pub use spos::*;
 pub use subnet::*;
 pub use supernet::*;
 pub use trained_model::{MODEL_FILE, MODEL_TOML};
+pub use trial_failure::evaluate_guarded;

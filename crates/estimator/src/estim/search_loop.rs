@@ -181,7 +181,8 @@ impl BestTracker {
     }
 }
 
-/// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget.
+/// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget; with a
+/// [`SearchContext::dispatch`], worker processes evaluate the trials instead.
 ///
 /// The trials of [`SearchContext::replay`] come first: the optimizer proposes again, must
 /// propose the recorded architecture, and learns the recorded metrics, so a resumed run goes
@@ -192,6 +193,11 @@ pub fn search_loop(
     search: &SearchArgs,
     mut evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
+    if let Some(dispatch) = ctx.dispatch.take() {
+        let outcome = super::dispatch::dispatched_loop(ctx, search, &mut *dispatch);
+        ctx.dispatch = Some(dispatch);
+        return outcome;
+    }
     let start = Instant::now();
     let budget = search.budget;
     let mut best = BestTracker::new(search.objective.clone());

@@ -2,6 +2,7 @@
 
 use super::{search_loop, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
+use modnas_param_space::{ArchDesc, MetricMap};
 use serde::Deserialize;
 
 /// Arguments of [`SubNetEstim`], besides the [`SearchArgs`] (`trials` defaults to 10).
@@ -42,10 +43,24 @@ impl Estim for SubNetEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let epochs = self.args.epochs;
-        search_loop(ctx, &self.search, |ctx, arch, index| {
-            train_and_evaluate(ctx, Some(arch), epochs, ctx.seed.wrapping_add(index as u64))
+        let this = &*self;
+        search_loop(ctx, &this.search, |ctx, arch, index| {
+            this.evaluate_trial(ctx, arch, index)
         })
+    }
+
+    fn distributable(&self) -> bool {
+        true
+    }
+
+    fn evaluate_trial(
+        &self,
+        ctx: &SearchContext<'_>,
+        arch: &ArchDesc,
+        index: usize,
+    ) -> Result<MetricMap, EstimError> {
+        let seed = ctx.seed.wrapping_add(index as u64);
+        train_and_evaluate(ctx, Some(arch), self.args.epochs, seed)
     }
 }
 

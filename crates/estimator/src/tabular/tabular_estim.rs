@@ -4,7 +4,7 @@ use super::{nb201_arch_string, parse_nb201_arch_string, MetricTable};
 use crate::estim::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
 use modnas_optim::DiscreteSpace;
-use modnas_param_space::ArchDesc;
+use modnas_param_space::{ArchDesc, MetricMap};
 use serde::Deserialize;
 
 /// How an architecture becomes the table's key.
@@ -117,16 +117,29 @@ impl Estim for TabularEstim {
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let this = &*self;
-        search_loop(ctx, &this.search, |_, arch, _| {
-            let key = this.key(arch)?;
-            this.table
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| EstimError::BadData {
-                    path: this.args.path.clone(),
-                    reason: format!("architecture `{key}` is not in the table"),
-                })
+        search_loop(ctx, &this.search, |ctx, arch, index| {
+            this.evaluate_trial(ctx, arch, index)
         })
+    }
+
+    fn distributable(&self) -> bool {
+        true
+    }
+
+    fn evaluate_trial(
+        &self,
+        _ctx: &SearchContext<'_>,
+        arch: &ArchDesc,
+        _index: usize,
+    ) -> Result<MetricMap, EstimError> {
+        let key = self.key(arch)?;
+        self.table
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| EstimError::BadData {
+                path: self.args.path.clone(),
+                reason: format!("architecture `{key}` is not in the table"),
+            })
     }
 }
 

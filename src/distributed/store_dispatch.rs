@@ -1,0 +1,105 @@
+//! The coordinator's side of a distributed run: trials go to the run's trial storage as
+//! pending rows, and results come back as workers store them.
+
+use super::coordinator::stored_trial;
+use modnas_estim::{EstimError, Trial, TrialDispatch};
+use modnas_param_space::ArchDesc;
+use modnas_storage::{StoredTrial, TrialStore};
+use std::collections::{BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+/// The coordinator looks for results after 2 ms, then waits twice as long each time nothing
+/// came, up to 200 ms: fast trials are collected quickly, slow ones cost few queries.
+const FIRST_POLL: Duration = Duration::from_millis(2);
+const MAX_POLL: Duration = Duration::from_millis(200);
+
+/// A [`TrialDispatch`] on a [`TrialStore`].
+pub struct StoreDispatch {
+    store: Box<dyn TrialStore>,
+    run: String,
+    capacity: usize,
+    objective: String,
+    submitted: BTreeSet<usize>,
+    ready: VecDeque<Trial>,
+    returned: BTreeSet<usize>,
+    last_news: Instant,
+}
+
+impl StoreDispatch {
+    /// Dispatches `run`'s trials through `store`, `capacity` at a time; a trial given up by the
+    /// workers gets a NaN `objective`.
+    pub fn new(store: Box<dyn TrialStore>, run: &str, capacity: usize, objective: &str) -> Self {
+        Self {
+            store,
+            run: run.to_string(),
+            capacity,
+            objective: objective.to_string(),
+            submitted: BTreeSet::new(),
+            ready: VecDeque::new(),
+            returned: BTreeSet::new(),
+            last_news: Instant::now(),
+        }
+    }
+
+    /// The store, to mark the run finished once the search ends.
+    pub fn store_mut(&mut self) -> &mut dyn TrialStore {
+        self.store.as_mut()
+    }
+}
+
+fn record_error(e: modnas_storage::StorageError) -> EstimError {
+    EstimError::Record(e.to_string())
+}
+
+impl TrialDispatch for StoreDispatch {
+    fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.store
+            .submit(&self.run, index, arch)
+            .map_err(record_error)?;
+        self.submitted.insert(index);
+        Ok(())
+    }
+
+    fn next_result(&mut self) -> Result<Trial, EstimError> {
+        let mut poll = FIRST_POLL;
+        loop {
+            if let Some(t) = self.ready.pop_front() {
+                self.returned.insert(t.index);
+                return Ok(t);
+            }
+            // Any process may take back the trials of silent workers; the coordinator does it
+            // too, so a run whose workers all died still ends.
+            self.store.requeue_stale(&self.run).map_err(record_error)?;
+            let fresh: Vec<StoredTrial> = self
+                .store
+                .unstepped(&self.run)
+                .map_err(record_error)?
+                .into_iter()
+                .filter(|t| self.submitted.contains(&t.index) && !self.returned.contains(&t.index))
+                .collect();
+            if fresh.is_empty() {
+                if self.last_news.elapsed() > Duration::from_secs(60) {
+                    tracing::info!(run = %self.run, "waiting for workers (start some with `modnas worker`)");
+                    self.last_news = Instant::now();
+                }
+                std::thread::sleep(poll);
+                poll = (poll * 2).min(MAX_POLL);
+                continue;
+            }
+            self.last_news = Instant::now();
+            let objective = &self.objective;
+            let trials = fresh.into_iter().map(|t| stored_trial(t, objective));
+            self.ready.extend(trials);
+        }
+    }
+
+    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
+        self.store
+            .mark_stepped(&self.run, index, seq)
+            .map_err(record_error)
+    }
+}
