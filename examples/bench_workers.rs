@@ -115,6 +115,7 @@ fn subnet_wall(tmp: &Path, trials: usize, workers: usize) -> Result<f64> {
         .arg(dir.join("run"))
         .args(["--storage", "sqlite", "--workers", &workers.to_string()])
         .args(["-o", &format!("estim.search.args.trials={trials}")])
+        .stdout(std::process::Stdio::null())
         .status()?;
     if !status.success() {
         bail!("modnas search --workers {workers} failed");

@@ -270,21 +270,13 @@ pub fn run_search_in(
     };
     let builder = || setup.build_net();
     let mut ctx = SearchContext {
-        space,
-        builder: &builder,
-        optim: optim.as_mut(),
-        data: &setup.data,
-        trainer: &setup.trainer,
-        metrics: &setup.metrics,
-        device: &setup.train_device,
-        seed: cfg.seed,
-        observer: &mut journal,
         replay: &replay,
         run_dir: Some(dir),
         run_config: Some(&run_nested),
         dispatch: coordinator
             .as_mut()
             .map(|c| &mut c.dispatch as &mut dyn TrialDispatch),
+        ..setup.context(&builder, optim.as_mut(), &mut journal)
     };
     let outcome = estim.run(&mut ctx)?;
     if let Some(c) = coordinator {

@@ -8,8 +8,9 @@ use crate::{Component, Config, ModnasError};
 use burn::tensor::Device;
 use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
 use modnas_estim::data::{load_data, DataSplit};
-use modnas_estim::{Estim, EstimError, ImageClsTrainer};
+use modnas_estim::{Estim, EstimError, ImageClsTrainer, NetBuilder, SearchContext, TrialObserver};
 use modnas_metrics::ArchMetric;
+use modnas_optim::ArchOptim;
 use modnas_param_space::ParamSpace;
 
 /// The parts of a search built from its config.
@@ -138,5 +139,30 @@ impl<'c> SearchSetup<'c> {
                 reason: e.to_string(),
             })?;
         Ok(c)
+    }
+
+    /// A search context over these parts that evaluates in this process and replays nothing
+    /// (a run sets its own `replay`, `run_dir`, `run_config` and `dispatch`).
+    pub(crate) fn context<'a>(
+        &'a self,
+        builder: &'a NetBuilder<'a>,
+        optim: &'a mut dyn ArchOptim,
+        observer: &'a mut dyn TrialObserver,
+    ) -> SearchContext<'a> {
+        SearchContext {
+            space: &self.space,
+            builder,
+            optim,
+            data: &self.data,
+            trainer: &self.trainer,
+            metrics: &self.metrics,
+            device: &self.train_device,
+            seed: self.cfg.seed,
+            observer,
+            replay: &[],
+            run_dir: None,
+            run_config: None,
+            dispatch: None,
+        }
     }
 }

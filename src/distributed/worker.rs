@@ -4,7 +4,7 @@
 
 use crate::search_setup::SearchSetup;
 use crate::{Config, ModnasError};
-use modnas_estim::{evaluate_guarded, EstimError, SearchContext, Trial, TrialObserver};
+use modnas_estim::{evaluate_guarded, EstimError, Trial, TrialObserver};
 use modnas_storage::{open_store, Claimed, StorageError, TrialResult, TrialStore};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -178,21 +178,7 @@ pub fn run_worker(
     let mut optim = crate::run::build_search_optim(&cfg, &setup.space)?;
     let builder = || setup.build_net();
     let mut observer = NoJournal;
-    let ctx = SearchContext {
-        space: &setup.space,
-        builder: &builder,
-        optim: optim.as_mut(),
-        data: &setup.data,
-        trainer: &setup.trainer,
-        metrics: &setup.metrics,
-        device: &setup.train_device,
-        seed: cfg.seed,
-        observer: &mut observer,
-        replay: &[],
-        run_dir: None,
-        run_config: None,
-        dispatch: None,
-    };
+    let ctx = setup.context(&builder, optim.as_mut(), &mut observer);
     let name = opts.name.clone().unwrap_or_else(default_name);
     let every = Duration::from_secs_f64((stored.policy.heartbeat_timeout / 3.0).max(0.05));
     let objective = cfg.objective().0;

@@ -7,7 +7,7 @@ mod common;
 #[path = "../../storage/tests/support/pg_server.rs"]
 mod pg_server;
 
-use common::{modnas, write_config};
+use common::{modnas, search_ok_with, write_config};
 use modnas_storage::{open_store, TrialState};
 use pg_server::PgServer;
 use std::collections::BTreeSet;
@@ -274,19 +274,7 @@ fn local_workers_match_a_local_run() {
         std::fs::create_dir_all(&dir).unwrap();
         let cfg = write_config(&dir, cfg);
         let out = dir.join("run");
-        let run = modnas()
-            .args(["search", "-q", "-c"])
-            .arg(&cfg)
-            .arg("--out")
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        search_ok_with(&cfg, &out, extra);
         let mut by_index: Vec<(u64, String, f64)> =
             std::fs::read_to_string(out.join("trials.jsonl"))
                 .unwrap()

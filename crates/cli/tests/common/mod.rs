@@ -18,11 +18,17 @@ pub fn write_config(dir: &Path, config: &str) -> PathBuf {
 
 /// Runs `modnas search -q -c cfg --out out`, which must succeed; returns its stdout.
 pub fn search_ok(cfg: &Path, out: &Path) -> String {
+    search_ok_with(cfg, out, &[])
+}
+
+/// [`search_ok`] with more arguments.
+pub fn search_ok_with(cfg: &Path, out: &Path, extra: &[&str]) -> String {
     let run = modnas()
         .args(["search", "-q", "-c"])
         .arg(cfg)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .output()
         .unwrap();
     assert!(

@@ -2,7 +2,7 @@
 //! transform, until a trial or time budget is used or the optimizer is exhausted.
 
 use super::trial_failure::evaluate_guarded;
-use super::{SearchContext, SearchOutcome, StopReason, Trial};
+use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::{parse_args, EstimError};
 use modnas_param_space::{ArchDesc, MetricMap};
 use serde::de::DeserializeOwned;
@@ -179,6 +179,18 @@ impl BestTracker {
     pub(crate) fn into_best(self) -> Option<Trial> {
         self.best.map(|(_, t)| t)
     }
+}
+
+/// [`search_loop`] with the estimator's own [`Estim::evaluate_trial`] as the estimator step,
+/// so that a local run and a worker evaluate a trial the same way.
+pub fn search_trials(
+    estim: &dyn Estim,
+    ctx: &mut SearchContext<'_>,
+    search: &SearchArgs,
+) -> Result<SearchOutcome, EstimError> {
+    search_loop(ctx, search, |ctx, arch, index| {
+        estim.evaluate_trial(ctx, arch, index)
+    })
 }
 
 /// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget; with a

@@ -1,6 +1,6 @@
 //! `SubNetEstim`: every proposed architecture is trained from scratch and evaluated.
 
-use super::{search_loop, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome};
+use super::{search_trials, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
 use modnas_param_space::{ArchDesc, MetricMap};
 use serde::Deserialize;
@@ -43,10 +43,7 @@ impl Estim for SubNetEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let this = &*self;
-        search_loop(ctx, &this.search, |ctx, arch, index| {
-            this.evaluate_trial(ctx, arch, index)
-        })
+        search_trials(&*self, ctx, &self.search)
     }
 
     fn distributable(&self) -> bool {

@@ -1,7 +1,7 @@
 //! `TabularEstim`: metrics looked up from a table instead of training (paper, A.2).
 
 use super::{nb201_arch_string, parse_nb201_arch_string, MetricTable};
-use crate::estim::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
+use crate::estim::{search_trials, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
 use modnas_optim::DiscreteSpace;
 use modnas_param_space::{ArchDesc, MetricMap};
@@ -116,10 +116,7 @@ impl Estim for TabularEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let this = &*self;
-        search_loop(ctx, &this.search, |ctx, arch, index| {
-            this.evaluate_trial(ctx, arch, index)
-        })
+        search_trials(&*self, ctx, &self.search)
     }
 
     fn distributable(&self) -> bool {
