@@ -70,6 +70,13 @@ fn peak_rss_mib() -> f64 {
 
 fn main() -> Result<()> {
     let o = Opts::parse();
+    if let Some(m) = o
+        .modes
+        .iter()
+        .find(|m| !["weights", "first", "second"].contains(&m.as_str()))
+    {
+        anyhow::bail!("unknown mode {m:?}: use weights, first, second");
+    }
     let backend = BackendConfig {
         device: o.device.clone(),
         index: 0,
@@ -112,11 +119,14 @@ fn main() -> Result<()> {
     );
     println!("{:<28} {:>12} {:>14}", "step", "ms/step", "peak RSS MiB");
     let mut rows = vec![];
-    for mode in [
-        "weights only",
-        "bi-level, first order",
-        "bi-level, second order",
+    for (key, mode) in [
+        ("weights", "weights only"),
+        ("first", "bi-level, first order"),
+        ("second", "bi-level, second order"),
     ] {
+        if !o.modes.iter().any(|m| m == key) {
+            continue;
+        }
         let order = if mode.ends_with("second order") {
             "order = 2"
         } else {

@@ -298,8 +298,18 @@ fn local_workers_match_a_local_run() {
         one, many,
         "each trial is trained with the same seed wherever it runs"
     );
+    let db = out.join("trials.db");
     assert!(
-        out.join("trials.db").is_file(),
+        db.is_file(),
         "`storage = \"sqlite\"` keeps the database in the run"
     );
+    // Three workers, 24 trials: every one claimed and evaluated exactly once.
+    let trials = open_store(db.to_str().unwrap())
+        .unwrap()
+        .trials("run")
+        .unwrap();
+    assert_eq!(trials.len(), ARCHS);
+    assert!(trials
+        .iter()
+        .all(|t| t.state == TrialState::Done && t.attempts == 1));
 }
