@@ -33,7 +33,6 @@ pub(crate) struct Coordinator {
     pub dispatch: StoreDispatch,
     /// Results the optimizer had learned, in that order.
     pub replay: Vec<Trial>,
-    run: String,
     _lock: Box<dyn CoordinatorLock>,
 }
 
@@ -81,15 +80,13 @@ impl Coordinator {
         Ok(Some(Self {
             dispatch,
             replay: stepped.into_iter().map(|(_, t)| t).collect(),
-            run,
             _lock: lock,
         }))
     }
 
     /// Marks the run finished, so idle workers exit.
     pub(crate) fn finish(mut self) -> Result<(), ModnasError> {
-        let run = self.run.clone();
-        Ok(self.dispatch.store_mut().set_finished(&run, true)?)
+        Ok(self.dispatch.finish_run()?)
     }
 }
 

@@ -41,9 +41,9 @@ impl StoreDispatch {
         }
     }
 
-    /// The store, to mark the run finished once the search ends.
-    pub fn store_mut(&mut self) -> &mut dyn TrialStore {
-        self.store.as_mut()
+    /// Marks the run finished once the search ends, so idle workers exit.
+    pub fn finish_run(&mut self) -> Result<(), modnas_storage::StorageError> {
+        self.store.set_finished(&self.run, true)
     }
 }
 
