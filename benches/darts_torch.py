@@ -184,6 +184,8 @@ def main():
     ap.add_argument("--layers", type=int, default=8)
     ap.add_argument("--nodes", type=int, default=4)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--modes", default="weights,first,second",
+                    help="rows to run: weights, first, second")
     ap.add_argument("--json")
     a = ap.parse_args()
     if a.threads:
@@ -202,7 +204,13 @@ def main():
           f"cells={a.layers} nodes={a.nodes} batch={a.batch} {a.size}x{a.size}, threads={torch.get_num_threads()}")
     print(f"{'step':<28} {'ms/step':>12} {'peak MiB':>14}")
     rows = []
-    for mode in ["weights only", "bi-level, first order", "bi-level, second order"]:
+    names = {"weights": "weights only", "first": "bi-level, first order",
+             "second": "bi-level, second order"}
+    wanted = [m.strip() for m in a.modes.split(",") if m.strip()]
+    unknown = [m for m in wanted if m not in names]
+    if unknown:
+        ap.error(f"unknown mode(s) {unknown}; allowed: {list(names)}")
+    for mode in [names[m] for m in names if m in wanted]:
         times = []
         if dev.type == "cuda":
             torch.cuda.reset_peak_memory_stats()

@@ -2,7 +2,7 @@
 //! (batch 64, 16 channels, 32×32), to see where a supernet step spends its time.
 //!
 //! ```text
-//! cargo run --release --example bench_ops -- [--device cpu|wgpu] [--batch 64] [--channels 16]
+//! cargo run --release --example bench_ops -- [--device cpu|wgpu|libtorch] [--batch 64] [--channels 16]
 //!     [--size 32] [--reps 5] [--json out.json]
 //! ```
 
@@ -20,7 +20,7 @@ use std::time::Instant;
 /// Forward + backward time of each DARTS candidate.
 #[derive(Parser)]
 struct Args {
-    /// `cpu`, `wgpu` or `cuda`.
+    /// A `backend.device` name: `cpu`, `wgpu`, `cuda`, `libtorch` or `libtorch-cuda`.
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Images per batch.

@@ -6,7 +6,7 @@
 //! warm-up, and the process's peak resident memory (CPU) so far.
 //!
 //! ```text
-//! cargo run --release --example bench_supernet -- [--device cpu|wgpu] [--steps 3]
+//! cargo run --release --example bench_supernet -- [--device cpu|wgpu|libtorch] [--steps 3]
 //!     [--batch 64] [--size 32] [--channels 16] [--layers 8] [--nodes 4]
 //!     [--modes weights,first,second] [--json out.json]
 //! ```
@@ -27,7 +27,7 @@ use std::time::Instant;
 /// DARTS supernet step time and peak memory.
 #[derive(Parser)]
 struct Opts {
-    /// `cpu`, `wgpu` or `cuda`.
+    /// A `backend.device` name: `cpu`, `wgpu`, `cuda`, `libtorch` or `libtorch-cuda`.
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Timed steps per row (after one warm-up step).

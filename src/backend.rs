@@ -1,4 +1,7 @@
-//! Backend selection: `[backend] device = "cpu" | "wgpu" | "cuda"`.
+//! Backend selection: `[backend] device = "cpu" | "wgpu" | "cuda" | "libtorch" | "libtorch-cuda"`.
+//!
+//! `cpu` is Burn's `flex` backend; `libtorch` and `libtorch-cuda` run Burn's LibTorch backend
+//! (the `tch` feature), which executes every op with PyTorch's own kernels.
 
 use crate::ModnasError;
 use burn::tensor::Device;
@@ -8,10 +11,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendConfig {
-    /// `"cpu"` (default), `"wgpu"` or `"cuda"`; the GPU ones need the cargo feature.
+    /// `"cpu"` (default), `"wgpu"`, `"cuda"`, `"libtorch"` or `"libtorch-cuda"`; all but `cpu`
+    /// need their cargo feature (`wgpu`, `cuda`, `tch`).
     #[serde(default = "cpu")]
     pub device: String,
-    /// Device index for `cuda`. Default 0.
+    /// Device index for `cuda` and `libtorch-cuda`. Default 0.
     #[serde(default)]
     pub index: usize,
 }
@@ -29,6 +33,9 @@ impl Default for BackendConfig {
     }
 }
 
+/// Every device name `backend.device` accepts (some need a cargo feature).
+pub const DEVICE_NAMES: [&str; 5] = ["cpu", "wgpu", "cuda", "libtorch", "libtorch-cuda"];
+
 /// Device names that this build supports.
 pub fn compiled_devices() -> Vec<&'static str> {
     let mut v = vec![];
@@ -41,6 +48,9 @@ pub fn compiled_devices() -> Vec<&'static str> {
     if cfg!(feature = "cuda") {
         v.push("cuda");
     }
+    if cfg!(feature = "tch") {
+        v.extend(["libtorch", "libtorch-cuda"]);
+    }
     v
 }
 
@@ -51,7 +61,7 @@ impl BackendConfig {
             ModnasError::config(
                 "backend.device",
                 format!(
-                    "`{}` is not available in this build; compiled: [{}] (GPU backends need `--features wgpu` or `--features cuda`)",
+                    "`{}` is not available in this build; compiled: [{}] (other backends need `--features wgpu`, `cuda` or `tch`)",
                     self.device,
                     compiled_devices().join(", ")
                 ),
@@ -61,9 +71,14 @@ impl BackendConfig {
             "cpu" => cpu_device().ok_or_else(unavailable),
             "wgpu" => wgpu_device().ok_or_else(unavailable),
             "cuda" => cuda_device(self.index).ok_or_else(unavailable),
+            "libtorch" => libtorch_device(None).ok_or_else(unavailable),
+            "libtorch-cuda" => libtorch_device(Some(self.index)).ok_or_else(unavailable),
             other => Err(ModnasError::config(
                 "backend.device",
-                format!("unknown device `{other}`; allowed: [cpu, wgpu, cuda]"),
+                format!(
+                    "unknown device `{other}`; allowed: [{}]",
+                    DEVICE_NAMES.join(", ")
+                ),
             )),
         }
     }
@@ -90,5 +105,18 @@ fn wgpu_device() -> Option<Device> {
 fn cuda_device(index: usize) -> Option<Device> {
     #[cfg(feature = "cuda")]
     return Some(Device::cuda(index));
+    None
+}
+
+/// LibTorch on the CPU (`None`) or on CUDA device `index`.
+// Burn 0.22 marks burn-tch deprecated in favour of CubeCL; it stays the one Burn backend that
+// runs PyTorch's kernels, and the one CUDA path that builds without downloading LLVM.
+#[allow(unreachable_code, unused_variables, deprecated)]
+fn libtorch_device(cuda: Option<usize>) -> Option<Device> {
+    #[cfg(feature = "tch")]
+    return Some(match cuda {
+        None => Device::libtorch(),
+        Some(index) => Device::libtorch_cuda(index),
+    });
     None
 }

@@ -5,7 +5,9 @@
 use crate::distributed::Coordinator;
 use crate::error::AtKey;
 use crate::report::{plot_curve, ProgressCurve};
-use crate::run_dir::{complete_lines, prepare, write_atomic, CONFIG_FILE, JOURNAL_FILE};
+use crate::run_dir::{
+    complete_lines, prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE,
+};
 use crate::search_setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::{
@@ -215,21 +217,18 @@ pub fn run_search_in(
             ),
         });
     }
-    if cfg.storage.is_some() {
-        cfg.workers.check()?;
-        if !estim.distributable() {
-            return Err(ModnasError::config(
-                "storage",
-                format!(
-                    "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
-                    cfg.estim.search.type_name
-                ),
-            ));
-        }
-    }
+    crate::validate::check_distributed(cfg, estim.as_ref())?;
     estim.check(space)?;
     let journal_replay = prepare(dir, cfg, mode)?;
-    let mut coordinator = Coordinator::start(cfg, dir, mode)?;
+    let mut coordinator = match Coordinator::start(cfg, dir, mode) {
+        Ok(c) => c,
+        Err(e) => {
+            if mode == RunMode::New {
+                unprepare_new(dir);
+            }
+            return Err(e);
+        }
+    };
     let replay = match &coordinator {
         // The database is the record of a distributed run; the journal is rebuilt from it.
         Some(c) => {

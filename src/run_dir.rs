@@ -95,6 +95,16 @@ pub(crate) fn prepare(dir: &Path, cfg: &Config, mode: RunMode) -> Result<Vec<Tri
     Ok(replay)
 }
 
+/// Undoes [`prepare`] of a new run that could not start (its storage refused it): removes the
+/// two files it wrote, and the directory if that leaves it empty, so the same `--out` can be
+/// used again. Best effort: the refusal is the error worth reporting.
+pub(crate) fn unprepare_new(dir: &Path) {
+    for file in [META_FILE, CONFIG_FILE] {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    let _ = std::fs::remove_dir(dir); // fails, as it should, unless empty
+}
+
 fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());

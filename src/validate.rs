@@ -56,14 +56,35 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
     })
 }
 
+/// For a distributed run (one with `storage`): the `[workers]` values, and that the search
+/// estimator can hand trials to workers.
+pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), ModnasError> {
+    if cfg.storage.is_none() {
+        return Ok(());
+    }
+    cfg.workers.check()?;
+    if !estim.distributable() {
+        return Err(ModnasError::config(
+            "storage",
+            format!(
+                "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
+                cfg.estim.search.type_name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Config {
-    /// Checks the device, the names of every component and the arguments of those that need
-    /// no data or search space to be built (trainer, metrics, estimator). What depends on the
+    /// Checks the device, the names of every component, the arguments of those that need
+    /// no data or search space to be built (trainer, metrics, estimator), and for a distributed
+    /// run the `[workers]` table and whether the estimator can hand out trials. What depends on the
     /// data (the model's shapes, the space, the optimizer's arguments) is checked when the
     /// run starts, before its directory is written.
     pub fn validate(&self) -> Result<(), ModnasError> {
         self.backend.device()?;
-        build_parts(self)?;
+        let parts = build_parts(self)?;
+        check_distributed(self, parts.estim.as_ref())?;
         lookup::<modnas_optim::OptimEntry>(&self.optim.type_name).at("optim.type")?;
         if let Some(model) = &self.model {
             lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;

@@ -232,7 +232,20 @@ fn unknown_device() {
         &[
             "`backend.device`",
             "unknown device `tpu`",
-            "cpu, wgpu, cuda",
+            "cpu, wgpu, cuda, libtorch, libtorch-cuda",
+        ],
+    );
+}
+
+#[cfg(not(feature = "tch"))]
+#[test]
+fn libtorch_without_its_feature_names_the_feature() {
+    check(
+        &["backend.device=\"libtorch\""],
+        &[
+            "`backend.device`",
+            "`libtorch` is not available in this build",
+            "`tch`",
         ],
     );
 }
@@ -343,4 +356,43 @@ fn crop_padding_must_be_a_count() {
         &["trainer.args.crop_padding=-1"],
         &["trainer.args", "crop_padding"],
     );
+}
+
+/// `Config::validate`, which pipelines and comparisons run before anything starts, checks a
+/// distributed run's keys too.
+fn validate_error(overrides: &[&str]) -> String {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let cfg = Config::from_toml(GOOD, &overrides).unwrap();
+    match cfg.validate() {
+        Ok(()) => panic!("validate accepted {overrides:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn validate_checks_the_workers_table_of_a_distributed_run() {
+    let msg = validate_error(&["storage=\"sqlite\"", "workers.in_flight=0"]);
+    assert!(
+        msg.contains("`workers.in_flight`") && msg.contains("at least 1, got 0"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn validate_refuses_storage_for_an_estimator_that_cannot_hand_out_trials() {
+    let msg = validate_error(&[
+        "storage=\"sqlite\"",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 1 }",
+    ]);
+    assert!(
+        msg.contains("`storage`") && msg.contains("`SuperNetEstim` cannot hand trials to workers"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn validate_accepts_a_distributed_run_with_default_workers() {
+    let cfg = Config::from_toml(GOOD, &["storage=\"sqlite\"".to_string()]).unwrap();
+    cfg.validate().unwrap();
 }

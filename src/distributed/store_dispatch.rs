@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 /// came, up to 200 ms: fast trials are collected quickly, slow ones cost few queries.
 const FIRST_POLL: Duration = Duration::from_millis(2);
 const MAX_POLL: Duration = Duration::from_millis(200);
+/// How long the coordinator waits without results before it says so.
+const QUIET_WARNING: Duration = Duration::from_secs(60);
 
 /// A [`TrialDispatch`] on a [`TrialStore`].
 pub struct StoreDispatch {
@@ -44,6 +46,27 @@ impl StoreDispatch {
     /// Marks the run finished once the search ends, so idle workers exit.
     pub fn finish_run(&mut self) -> Result<(), modnas_storage::StorageError> {
         self.store.set_finished(&self.run, true)
+    }
+}
+
+impl StoreDispatch {
+    /// After [`QUIET_WARNING`] without results: a warning when no worker holds any trial
+    /// (none are running, or all died), a note when workers are busy with long trials.
+    fn report_quiet(&mut self) -> Result<(), EstimError> {
+        let running = self
+            .store
+            .trials(&self.run)
+            .map_err(record_error)?
+            .iter()
+            .filter(|t| t.state == modnas_storage::TrialState::Running)
+            .count();
+        let secs = QUIET_WARNING.as_secs();
+        if running == 0 {
+            tracing::warn!(run = %self.run, store = %self.store.describe(), "no worker has claimed a trial for {secs} s: start some with `modnas worker --storage <url> --run {}`", self.run);
+        } else {
+            tracing::info!(run = %self.run, running, "waiting for workers' results");
+        }
+        Ok(())
     }
 }
 
@@ -82,8 +105,8 @@ impl TrialDispatch for StoreDispatch {
                 .filter(|t| self.submitted.contains(&t.index) && !self.returned.contains(&t.index))
                 .collect();
             if fresh.is_empty() {
-                if self.last_news.elapsed() > Duration::from_secs(60) {
-                    tracing::info!(run = %self.run, "waiting for workers (start some with `modnas worker`)");
+                if self.last_news.elapsed() > QUIET_WARNING {
+                    self.report_quiet()?;
                     self.last_news = Instant::now();
                 }
                 std::thread::sleep(poll);

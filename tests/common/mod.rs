@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod device_parity;
+
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 

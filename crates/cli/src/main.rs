@@ -50,7 +50,7 @@ enum Command {
         /// Run directory. Default: `runs/<config name>-<unix time>`.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Device, overriding `backend.device` (cpu, wgpu, cuda).
+        /// Device, overriding `backend.device` (cpu, wgpu, cuda, libtorch, libtorch-cuda).
         #[arg(long)]
         device: Option<String>,
         /// No progress bar.
@@ -94,7 +94,7 @@ enum Command {
         /// Override a config key (repeatable).
         #[arg(short = 'o', long = "override", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
-        /// Device, overriding `backend.device` (cpu, wgpu, cuda).
+        /// Device, overriding `backend.device` (cpu, wgpu, cuda, libtorch, libtorch-cuda).
         #[arg(long)]
         device: Option<String>,
         /// Untimed runs per candidate.

@@ -20,7 +20,7 @@ pub(crate) struct WorkerArgs {
     /// Override a key of the run's config for this worker only: `-o data.args.root=/scratch/data`.
     #[arg(short = 'o', long = "override", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
-    /// Device, overriding `backend.device` (cpu, wgpu, cuda).
+    /// Device, overriding `backend.device` (cpu, wgpu, cuda, libtorch, libtorch-cuda).
     #[arg(long)]
     device: Option<String>,
     /// Seconds to wait for the coordinator to create the run.

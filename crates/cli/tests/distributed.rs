@@ -219,6 +219,10 @@ fn killed_coordinator(storage: &str, dir: &Path) {
         String::from_utf8_lossy(&second.stderr)
     );
     assert!(String::from_utf8_lossy(&second.stderr).contains("live coordinator"));
+    // The refused run leaves no run behind (only its log), so its `--out` can be used again.
+    for file in ["run.toml", "config.toml"] {
+        assert!(!dir.join("second").join(file).exists(), "{file} was left");
+    }
     coord.kill().unwrap();
     coord.wait().unwrap();
     wait_ok(coordinator(&cfg, &out, true), Duration::from_secs(180));
