@@ -12,7 +12,8 @@ use modnas::construct::{
     MixedHandle, NasModule, NetBox, Slot, SlotSpec,
 };
 use modnas::estim::{
-    arch_step, read_arch_file, weight_step, StepParts, SuperNetArgs, SuperNetEstim,
+    arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, StepParts, SuperNetArgs,
+    SuperNetEstim,
 };
 use modnas::models::{DARTSNet, DARTS_OPS};
 use modnas::optim::{build_optim, ArchProblem, Backward, OptimError, Split};
@@ -86,6 +87,62 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
         alphas.iter().map(TensorParam::to_vec).collect::<Vec<_>>(),
         a0
     );
+}
+
+#[test]
+fn arch_only_gradients_equal_those_of_the_full_backward() {
+    let _serial = serial();
+    let device = Device::default().autodiff();
+    device.seed(2);
+    let net = DARTSNet::new(1, 3, 4, 3, 2, &device).unwrap();
+    let c = construct(
+        net,
+        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
+        &device,
+    )
+    .unwrap();
+    let model = NetBox::new("", c.model);
+    let alphas = alphas_of(&c.space);
+    let batch = (
+        Tensor::random([4, 1, 8, 8], Distribution::Default, &device),
+        Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
+    );
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let loss = (&loss_fn, None);
+    let seeded = || StdRng::seed_from_u64(4);
+    // α-only first, on a model whose lazy weights were never read: the weights must stay
+    // tracked for the full backward that follows.
+    let only = arch_grads_on(&model, &batch, &alphas, &c.mixed, loss, &mut seeded());
+    let full = backward_on(&model, &batch, &alphas, &c.mixed, loss, &mut seeded());
+    assert_eq!(full.weights.len(), trainable_tensors(&model));
+    assert_eq!(only.len(), full.arch.len());
+    let mut reached = 0;
+    for (got, want) in only.into_iter().zip(full.arch) {
+        let got = got.into_data().try_to_vec_as::<f32>().unwrap();
+        let want = want.into_data().try_to_vec_as::<f32>().unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-5 * (1.0 + w.abs()),
+                "{got:?} vs {want:?}"
+            );
+        }
+        reached += want.iter().any(|w| *w != 0.0) as usize;
+    }
+    assert_eq!(reached, alphas.len(), "every α gets a gradient");
+}
+
+/// How many float parameters of `m` require a gradient (at least one).
+fn trainable_tensors<M: Module>(m: &M) -> usize {
+    struct Count(usize);
+    impl burn::module::ModuleVisitor for Count {
+        fn visit_float<const D: usize>(&mut self, p: &burn::module::Param<Tensor<D>>) {
+            self.0 += p.is_require_grad() as usize;
+        }
+    }
+    let mut c = Count(0);
+    m.visit(&mut c);
+    assert!(c.0 > 0, "no trainable parameter");
+    c.0
 }
 
 /// `x + N(0, 1)`: a candidate that is never right on a copy task.

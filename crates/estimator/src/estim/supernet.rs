@@ -7,8 +7,8 @@
 
 use super::checkpoint::{self, Snapshot};
 use super::expected_cost::ExpectedCost;
-pub use super::supernet_problem::Batch;
-use super::supernet_problem::{backward_on, SuperNetProblem};
+use super::supernet_problem::SuperNetProblem;
+pub use super::supernet_problem::{arch_grads_on, backward_on, Batch};
 use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::{parse_args, register_estim, EstimError, ImageClsTrainer, TrainerArgs};

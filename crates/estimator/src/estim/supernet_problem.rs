@@ -3,9 +3,10 @@
 //! the weights.
 
 use super::expected_cost::ExpectedCost;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Gradients, Int, Tensor};
 use modnas_construct::{MixedHandle, NetBox};
 use modnas_optim::{grad_sq_norm, shift_weights, ArchProblem, Backward, OptimError, Split};
 use modnas_param_space::TensorParam;
@@ -32,34 +33,80 @@ pub(crate) struct SuperNetProblem<'a> {
 /// Forward and backward of `model` on `batch`, paths resampled first; α gradients are split
 /// from the weight gradients. The expected cost, when given, joins the loss (it reaches α
 /// only); the returned loss is the cross-entropy alone.
-pub(crate) fn backward_on(
+pub fn backward_on(
     model: &NetBox,
     batch: &Batch,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    (loss_fn, cost): (&CrossEntropyLoss, Option<&ExpectedCost>),
+    loss: (&CrossEntropyLoss, Option<&ExpectedCost>),
     rng: &mut StdRng,
 ) -> Backward {
+    let (loss, mut grads) = loss_and_grads(model, batch, handles, loss, rng);
+    Backward {
+        arch: take_arch_grads(alphas, &mut grads),
+        weights: GradientsParams::from_grads(grads, model),
+        loss,
+    }
+}
+
+/// The α gradients of [`backward_on`] alone. The forward runs on a copy of `model` whose
+/// weights are not tracked, so the backward pass computes no weight gradient (for a
+/// convolution, the costlier half of its backward). Batch-norm statistics update as in
+/// [`backward_on`].
+pub fn arch_grads_on(
+    model: &NetBox,
+    batch: &Batch,
+    alphas: &[TensorParam],
+    handles: &[MixedHandle],
+    loss: (&CrossEntropyLoss, Option<&ExpectedCost>),
+    rng: &mut StdRng,
+) -> Vec<Tensor<1>> {
+    // A lazily initialised parameter shares its gradient setting with every clone until it
+    // is first read, so `no_grad` on the copy would untrack the model's own weights too.
+    model.visit(&mut Materialize);
+    let untracked = model.clone().no_grad();
+    let (_, mut grads) = loss_and_grads(&untracked, batch, handles, loss, rng);
+    take_arch_grads(alphas, &mut grads)
+}
+
+/// Reads every float parameter once, which initialises the lazy ones.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+/// Resamples the paths, then the detached cross-entropy and the gradients of it plus the
+/// expected cost.
+fn loss_and_grads(
+    model: &NetBox,
+    batch: &Batch,
+    handles: &[MixedHandle],
+    (loss_fn, cost): (&CrossEntropyLoss, Option<&ExpectedCost>),
+    rng: &mut StdRng,
+) -> (Tensor<1>, Gradients) {
     MixedHandle::resample_all(handles, rng);
     let loss = loss_fn.forward(model.forward(batch.0.clone()), batch.1.clone());
     let total = match cost.and_then(ExpectedCost::loss) {
         Some(c) => loss.clone() + c,
         None => loss.clone(),
     };
-    let mut grads = total.backward();
-    let arch = alphas
+    let grads = total.backward();
+    (loss.detach(), grads)
+}
+
+/// Each α's gradient, zeros for one the loss did not reach.
+fn take_arch_grads(alphas: &[TensorParam], grads: &mut Gradients) -> Vec<Tensor<1>> {
+    alphas
         .iter()
         .map(|a| {
             let v = a.value();
-            v.grad_remove(&mut grads)
+            v.grad_remove(grads)
                 .unwrap_or_else(|| Tensor::zeros([a.len()], &v.device().inner()))
         })
-        .collect();
-    Backward {
-        arch,
-        weights: GradientsParams::from_grads(grads, model),
-        loss: loss.detach(),
-    }
+        .collect()
 }
 
 impl ArchProblem for SuperNetProblem<'_> {
@@ -73,6 +120,21 @@ impl ArchProblem for SuperNetProblem<'_> {
             Split::Valid => &self.valid,
         };
         Ok(backward_on(
+            &self.model,
+            batch,
+            self.alphas,
+            self.handles,
+            (self.loss_fn, self.cost),
+            self.rng,
+        ))
+    }
+
+    fn arch_backward(&mut self, split: Split) -> Result<Vec<Tensor<1>>, OptimError> {
+        let batch = match split {
+            Split::Train => &self.train,
+            Split::Valid => &self.valid,
+        };
+        Ok(arch_grads_on(
             &self.model,
             batch,
             self.alphas,

@@ -31,6 +31,11 @@ pub trait ArchProblem {
     fn alphas(&self) -> Vec<TensorParam>;
     /// Forward and backward of the loss on `split` at the current weights.
     fn backward(&mut self, split: Split) -> Result<Backward, OptimError>;
+    /// The α gradients of [`backward`](Self::backward) alone; an implementation may skip
+    /// the weight gradients (the supernet does).
+    fn arch_backward(&mut self, split: Split) -> Result<Vec<Tensor<1>>, OptimError> {
+        Ok(self.backward(split)?.arch)
+    }
     /// `w ← w + scale · (g + decay · w)` for every weight with a gradient in `grads`.
     fn shift_weights(&mut self, grads: &GradientsParams, scale: f64, decay: f64);
     /// Squared L2 norm of `grads` over all weights (reads one number from the device).
@@ -184,7 +189,7 @@ pub(crate) fn require_tensor_params(
 
 /// Gradients of the validation loss with respect to α at the current weights (first order).
 pub fn first_order_arch_grads(problem: &mut dyn ArchProblem) -> Result<Vec<Tensor<1>>, OptimError> {
-    Ok(problem.backward(Split::Valid)?.arch)
+    problem.arch_backward(Split::Valid)
 }
 
 /// Implements [`ArchOptim`](crate::ArchOptim) for a gradient optimizer: no discrete

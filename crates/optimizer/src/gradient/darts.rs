@@ -76,7 +76,7 @@ pub fn second_order_arch_grads(
     let eps = 0.01 / norm;
     let mut at = |sign: f64| -> Result<Vec<Tensor<1>>, OptimError> {
         problem.shift_weights(&valid.weights, sign * eps, 0.0);
-        let grads = problem.backward(Split::Train).map(|b| b.arch);
+        let grads = problem.arch_backward(Split::Train);
         problem.restore_weights();
         grads
     };

@@ -41,7 +41,7 @@ impl GradientOptim for DirectGradOptim {
     /// Steps α along the training-batch gradient (estimators normally use [`apply`](Self::apply)
     /// with the weight step's own gradients instead).
     fn step(&mut self, problem: &mut dyn ArchProblem) -> Result<(), OptimError> {
-        let grads = problem.backward(Split::Train)?.arch;
+        let grads = problem.arch_backward(Split::Train)?;
         self.adam.step(&problem.alphas(), grads);
         Ok(())
     }
