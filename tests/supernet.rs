@@ -25,20 +25,42 @@ fn alphas_of(space: &modnas::param_space::ParamSpace) -> Vec<TensorParam> {
     space.tensor_params().into_iter().map(|(_, t)| t).collect()
 }
 
+/// A DARTS supernet (3 cells of 2 nodes, C = 4, every DARTS op on every edge) for 1-channel
+/// images, weights drawn with `seed`.
+struct DartsSupernet {
+    model: NetBox,
+    space: modnas::param_space::ParamSpace,
+    mixed: Vec<MixedHandle>,
+    alphas: Vec<TensorParam>,
+}
+
+fn darts_supernet(device: &Device, seed: u64) -> DartsSupernet {
+    device.seed(seed);
+    let net = DARTSNet::new(1, 3, 4, 3, 2, device).unwrap();
+    let c = construct(
+        net,
+        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
+        device,
+    )
+    .unwrap();
+    DartsSupernet {
+        model: NetBox::new("", c.model),
+        alphas: alphas_of(&c.space),
+        space: c.space,
+        mixed: c.mixed,
+    }
+}
+
 #[test]
 fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
     let _serial = serial();
     let device = Device::default().autodiff();
-    device.seed(1);
-    let net = DARTSNet::new(1, 3, 4, 3, 2, &device).unwrap();
-    let c = construct(
-        net,
-        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
-        &device,
-    )
-    .unwrap();
-    let model = NetBox::new("", c.model);
-    let alphas = alphas_of(&c.space);
+    let DartsSupernet {
+        model,
+        space,
+        mixed,
+        alphas,
+    } = darts_supernet(&device, 1);
     assert_eq!(alphas.len(), 10);
     let batch = || -> (Tensor<4>, Tensor<1, Int>) {
         (
@@ -52,7 +74,7 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
     let mut rng = StdRng::seed_from_u64(0);
     let mut parts = StepParts {
         alphas: &alphas,
-        handles: &c.mixed,
+        handles: &mixed,
         loss_fn: &loss_fn,
         weights: &mut weights,
         grad_clip: 5.0,
@@ -71,7 +93,7 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
 
     let mut optim = build_optim(
         "DARTSOptim",
-        &c.space,
+        &space,
         &toml::from_str("order = 2").unwrap(),
         0,
     )
@@ -93,16 +115,8 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
 fn arch_only_gradients_equal_those_of_the_full_backward() {
     let _serial = serial();
     let device = Device::default().autodiff();
-    device.seed(2);
-    let net = DARTSNet::new(1, 3, 4, 3, 2, &device).unwrap();
-    let c = construct(
-        net,
-        &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
-        &device,
-    )
-    .unwrap();
-    let model = NetBox::new("", c.model);
-    let alphas = alphas_of(&c.space);
+    let net = darts_supernet(&device, 2);
+    let (model, mixed, alphas) = (net.model, net.mixed, net.alphas);
     let batch = (
         Tensor::random([4, 1, 8, 8], Distribution::Default, &device),
         Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
@@ -112,8 +126,8 @@ fn arch_only_gradients_equal_those_of_the_full_backward() {
     let seeded = || StdRng::seed_from_u64(4);
     // α-only first, on a model whose lazy weights were never read: the weights must stay
     // tracked for the full backward that follows.
-    let only = arch_grads_on(&model, &batch, &alphas, &c.mixed, loss, &mut seeded());
-    let full = backward_on(&model, &batch, &alphas, &c.mixed, loss, &mut seeded());
+    let only = arch_grads_on(&model, &batch, &alphas, &mixed, loss, &mut seeded());
+    let full = backward_on(&model, &batch, &alphas, &mixed, loss, &mut seeded());
     assert_eq!(full.weights.len(), trainable_tensors(&model));
     assert_eq!(only.len(), full.arch.len());
     let mut reached = 0;

@@ -109,16 +109,21 @@ fn take_arch_grads(alphas: &[TensorParam], grads: &mut Gradients) -> Vec<Tensor<
         .collect()
 }
 
+/// The batch of `split` (a free function, so the other fields stay borrowable).
+fn pick<'b>(train: &'b Batch, valid: &'b Batch, split: Split) -> &'b Batch {
+    match split {
+        Split::Train => train,
+        Split::Valid => valid,
+    }
+}
+
 impl ArchProblem for SuperNetProblem<'_> {
     fn alphas(&self) -> Vec<TensorParam> {
         self.alphas.to_vec()
     }
 
     fn backward(&mut self, split: Split) -> Result<Backward, OptimError> {
-        let batch = match split {
-            Split::Train => &self.train,
-            Split::Valid => &self.valid,
-        };
+        let batch = pick(&self.train, &self.valid, split);
         Ok(backward_on(
             &self.model,
             batch,
@@ -130,10 +135,7 @@ impl ArchProblem for SuperNetProblem<'_> {
     }
 
     fn arch_backward(&mut self, split: Split) -> Result<Vec<Tensor<1>>, OptimError> {
-        let batch = match split {
-            Split::Train => &self.train,
-            Split::Valid => &self.valid,
-        };
+        let batch = pick(&self.train, &self.valid, split);
         Ok(arch_grads_on(
             &self.model,
             batch,
