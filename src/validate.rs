@@ -63,16 +63,25 @@ pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), M
         return Ok(());
     }
     cfg.workers.check()?;
-    if !estim.distributable() {
-        return Err(ModnasError::config(
-            "storage",
-            format!(
-                "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
-                cfg.estim.search.type_name
-            ),
-        ));
+    require_distributable(cfg, estim, "storage")
+}
+
+/// That the search estimator can hand trials to workers; the error names `key`.
+pub(crate) fn require_distributable(
+    cfg: &Config,
+    estim: &dyn Estim,
+    key: &str,
+) -> Result<(), ModnasError> {
+    if estim.distributable() {
+        return Ok(());
     }
-    Ok(())
+    Err(ModnasError::config(
+        key,
+        format!(
+            "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
+            cfg.estim.search.type_name
+        ),
+    ))
 }
 
 impl Config {

@@ -47,9 +47,7 @@ impl StoreDispatch {
     pub fn finish_run(&mut self) -> Result<(), modnas_storage::StorageError> {
         self.store.set_finished(&self.run, true)
     }
-}
 
-impl StoreDispatch {
     /// After [`QUIET_WARNING`] without results: a warning when no worker holds any trial
     /// (none are running, or all died), a note when workers are busy with long trials.
     fn report_quiet(&mut self) -> Result<(), EstimError> {

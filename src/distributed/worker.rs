@@ -166,15 +166,7 @@ pub fn run_worker(
     let stored = wait_for_config(store.as_mut(), opts)?;
     let cfg = Config::from_toml(&stored.config, &opts.overrides)?;
     let (setup, estim) = SearchSetup::new(&cfg)?;
-    if !estim.distributable() {
-        return Err(ModnasError::config(
-            "estim.search.type",
-            format!(
-                "`{}` cannot hand trials to workers",
-                cfg.estim.search.type_name
-            ),
-        ));
-    }
+    crate::validate::require_distributable(&cfg, estim.as_ref(), "estim.search.type")?;
     let mut optim = crate::run::build_search_optim(&cfg, &setup.space)?;
     let builder = || setup.build_net();
     let mut observer = NoJournal;
