@@ -32,6 +32,8 @@ mod elastic;
 mod error;
 mod export;
 mod fill;
+/// Kernels added to Burn's backends (depthwise convolution).
+pub mod kernels;
 mod layers;
 mod mixed;
 mod nas_module;

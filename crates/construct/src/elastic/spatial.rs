@@ -110,7 +110,10 @@ impl ElasticConvBn {
         };
         let pad = self.kernel() / 2;
         let options = ConvOptions::new([self.stride; 2], [pad; 2], [1, 1], groups);
-        let y = conv2d(x, w, None, options);
+        let y = match self.role {
+            ElasticRole::Depthwise => crate::kernels::depthwise_conv2d(x, w, options),
+            _ => conv2d(x, w, None, options),
+        };
         let y = match self.role {
             ElasticRole::Project => self.bn.forward(y),
             _ => sliced_bn(&self.bn, y, width),

@@ -1,10 +1,12 @@
 //! Building blocks shared by the built-in candidates: a convolution that knows its cost,
 //! and batch normalization.
 
+use crate::kernels::depthwise_conv2d;
 use crate::{ConstructError, Cost};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor};
 
 /// Output spatial size of a convolution or pooling window with "same"-style padding.
@@ -66,9 +68,26 @@ impl ConvLayer {
         })
     }
 
-    /// Forward pass.
+    /// Forward pass; a depthwise layer goes through [`depthwise_conv2d`], whose weight
+    /// gradient is direct on the CPU backends.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(x)
+        if self.groups > 1 && self.groups == self.c_in && self.groups == self.c_out {
+            let pad = self.dilation * (self.kernel - 1) / 2;
+            let options = ConvOptions::new(
+                [self.stride; 2],
+                [pad; 2],
+                [self.dilation; 2],
+                self.groups,
+            );
+            depthwise_conv2d(x, self.weight(), options)
+        } else {
+            self.conv.forward(x)
+        }
+    }
+
+    /// The weight, `[c_out, c_in / groups, kernel, kernel]`.
+    pub fn weight(&self) -> Tensor<4> {
+        self.conv.weight.val()
     }
 
     /// MACs: `c_out · c_in/groups · k² · H_out · W_out`; memory: the input, the weights and

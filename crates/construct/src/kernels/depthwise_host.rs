@@ -1,0 +1,225 @@
+//! The weight gradient of a depthwise convolution, computed directly on host memory.
+//!
+//! Burn's default `conv2d_weight_backward`, which the CPU backends inherit, runs one
+//! convolution per group, each with the whole image as its kernel; for a depthwise layer
+//! that is one small convolution per channel. Here each channel's k×k taps are dot products
+//! of the output gradient with shifted rows of the input, channels in parallel.
+//!
+//! ```
+//! use modnas_construct::kernels::{depthwise_weight_grad, DepthwiseGeometry};
+//!
+//! // One image, one channel, 3×3 input of ones, a 1×1 kernel: the gradient is the sum of
+//! // the output gradient.
+//! let g = DepthwiseGeometry::new([1, 1, 3, 3], [1, 1], [1, 1], [0, 0], [1, 1]);
+//! let dw = depthwise_weight_grad(&[1.0; 9], &[2.0; 9], &g);
+//! assert_eq!(dw, vec![18.0]);
+//! ```
+
+use rayon::prelude::*;
+
+/// Shapes and options of a depthwise convolution (`groups == channels_in == channels_out`),
+/// NCHW.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepthwiseGeometry {
+    /// Input shape `[batch, channels, height, width]`.
+    pub input: [usize; 4],
+    /// Kernel size `[height, width]`.
+    pub kernel: [usize; 2],
+    /// Stride per spatial dimension.
+    pub stride: [usize; 2],
+    /// Padding before each spatial dimension (the output size fixes the padding after it).
+    pub padding: [usize; 2],
+    /// Dilation per spatial dimension.
+    pub dilation: [usize; 2],
+    /// Output size `[height, width]`.
+    pub output: [usize; 2],
+}
+
+impl DepthwiseGeometry {
+    /// The geometry of a symmetric-padded convolution; the output size follows from it.
+    pub fn new(
+        input: [usize; 4],
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+    ) -> Self {
+        let out = |d: usize| {
+            let span = dilation[d] * (kernel[d] - 1) + 1;
+            (input[2 + d] + 2 * padding[d]).saturating_sub(span) / stride[d] + 1
+        };
+        Self {
+            input,
+            kernel,
+            stride,
+            padding,
+            dilation,
+            output: [out(0), out(1)],
+        }
+    }
+
+    /// Elements of the output gradient, `batch · channels · out_h · out_w`.
+    pub fn output_len(&self) -> usize {
+        self.input[0] * self.input[1] * self.output[0] * self.output[1]
+    }
+
+    /// The output positions `o` along dimension `d` whose input position
+    /// `o·stride + tap·dilation − padding` lies inside the input.
+    fn valid(&self, d: usize, tap: usize) -> std::ops::Range<usize> {
+        let (s, size) = (self.stride[d], self.input[2 + d]);
+        let shift = tap * self.dilation[d];
+        let pad = self.padding[d];
+        // o·s + shift ≥ pad  and  o·s + shift < pad + size
+        let lo = pad.saturating_sub(shift).div_ceil(s);
+        let hi = if pad + size > shift {
+            (pad + size - shift).div_ceil(s)
+        } else {
+            0
+        };
+        lo.min(self.output[d])..hi.min(self.output[d])
+    }
+}
+
+/// `dW[c, 0, i, j] = Σ_n Σ_oh Σ_ow grad[n, c, oh, ow] · x[n, c, oh·s + i·d − p, ow·s + j·d − p]`,
+/// for contiguous NCHW `x` and `grad`; returns the `[channels, 1, kh, kw]` gradient flattened.
+///
+/// # Panics
+/// If the slice lengths do not match `geometry`.
+pub fn depthwise_weight_grad(x: &[f32], grad: &[f32], geometry: &DepthwiseGeometry) -> Vec<f32> {
+    let g = geometry;
+    let [n, c, h, w] = g.input;
+    let [oh, ow] = g.output;
+    let [kh, kw] = g.kernel;
+    assert_eq!(x.len(), n * c * h * w, "input length for {g:?}");
+    assert_eq!(grad.len(), g.output_len(), "output-gradient length for {g:?}");
+    let rows: Vec<_> = (0..kh).map(|i| (i, g.valid(0, i))).collect();
+    let cols: Vec<_> = (0..kw).map(|j| (j, g.valid(1, j))).collect();
+    let mut out = vec![0f32; c * kh * kw];
+    out.par_chunks_mut(kh * kw)
+        .enumerate()
+        .for_each(|(ch, taps)| {
+            for b in 0..n {
+                let plane = (b * c + ch) * h * w;
+                let gplane = (b * c + ch) * oh * ow;
+                for &(i, ref orows) in &rows {
+                    for o_r in orows.clone() {
+                        let ir = o_r * g.stride[0] + i * g.dilation[0] - g.padding[0];
+                        let xrow = &x[plane + ir * w..plane + (ir + 1) * w];
+                        let grow = &grad[gplane + o_r * ow..gplane + (o_r + 1) * ow];
+                        for &(j, ref ocols) in &cols {
+                            if ocols.is_empty() {
+                                continue;
+                            }
+                            let first = ocols.start * g.stride[1] + j * g.dilation[1];
+                            let Some(first) = first.checked_sub(g.padding[1]) else {
+                                continue;
+                            };
+                            taps[i * kw + j] +=
+                                row_dot(&grow[ocols.clone()], &xrow[first..], g.stride[1]);
+                        }
+                    }
+                }
+            }
+        });
+    out
+}
+
+/// `Σ_k a[k] · b[k·stride]`, in eight lanes so that the compiler vectorises the unit-stride
+/// case.
+fn row_dot(a: &[f32], b: &[f32], stride: usize) -> f32 {
+    if stride != 1 {
+        return a.iter().zip(b.iter().step_by(stride)).map(|(p, q)| p * q).sum();
+    }
+    let b = &b[..a.len()];
+    let mut lanes = [0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(p, q)| p * q)
+        .sum();
+    for (p, q) in a8.zip(b8) {
+        for l in 0..8 {
+            lanes[l] += p[l] * q[l];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, one term at a time.
+    fn naive(x: &[f32], grad: &[f32], g: &DepthwiseGeometry) -> Vec<f32> {
+        let [n, c, h, w] = g.input;
+        let [oh, ow] = g.output;
+        let [kh, kw] = g.kernel;
+        let mut out = vec![0f32; c * kh * kw];
+        for b in 0..n {
+            for ch in 0..c {
+                for i in 0..kh {
+                    for j in 0..kw {
+                        for r in 0..oh {
+                            for q in 0..ow {
+                                let ir = (r * g.stride[0] + i * g.dilation[0]) as isize
+                                    - g.padding[0] as isize;
+                                let iq = (q * g.stride[1] + j * g.dilation[1]) as isize
+                                    - g.padding[1] as isize;
+                                if ir < 0 || iq < 0 || ir >= h as isize || iq >= w as isize {
+                                    continue;
+                                }
+                                let xv = x[((b * c + ch) * h + ir as usize) * w + iq as usize];
+                                out[(ch * kh + i) * kw + j] +=
+                                    grad[((b * c + ch) * oh + r) * ow + q] * xv;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        (0..len)
+            .map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn matches_the_definition_for_the_darts_geometries() {
+        // (input, kernel, stride, padding, dilation): SC3/SC5 at stride 1 and 2, DC3/DC5, an
+        // odd-sized input and a padding larger than the kernel's reach.
+        let cases = [
+            ([2, 3, 8, 8], 3, 1, 1, 1),
+            ([2, 3, 8, 8], 5, 1, 2, 1),
+            ([2, 3, 8, 8], 3, 2, 1, 1),
+            ([2, 3, 8, 8], 5, 2, 2, 1),
+            ([2, 3, 8, 8], 3, 1, 2, 2),
+            ([2, 3, 8, 8], 5, 1, 4, 2),
+            ([1, 2, 7, 5], 3, 2, 1, 2),
+            ([1, 2, 4, 4], 3, 1, 3, 1),
+            ([1, 4, 19, 21], 3, 1, 1, 1),
+        ];
+        for (input, k, s, p, d) in cases {
+            let g = DepthwiseGeometry::new(input, [k, k], [s, s], [p, p], [d, d]);
+            let x = values(input.iter().product(), 7);
+            let grad = values(g.output_len(), 11);
+            let fast = depthwise_weight_grad(&x, &grad, &g);
+            let slow = naive(&x, &grad, &g);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{g:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn output_size_follows_the_convolution_formula() {
+        let g = DepthwiseGeometry::new([1, 1, 32, 32], [5, 5], [2, 2], [4, 4], [2, 2]);
+        assert_eq!(g.output, [16, 16]);
+        let g = DepthwiseGeometry::new([1, 1, 7, 5], [3, 3], [1, 1], [1, 1], [1, 1]);
+        assert_eq!(g.output, [7, 5]);
+    }
+}

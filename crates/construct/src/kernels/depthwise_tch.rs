@@ -1,0 +1,36 @@
+//! The `libtorch` backend's depthwise weight gradient on the CPU: [`depthwise_weight_grad`]
+//! on copies of the tensors (LibTorch's own depthwise weight gradient is not reachable
+//! through `tch`). CUDA tensors keep Burn's.
+
+use super::{depthwise_geometry, depthwise_weight_grad, DepthwiseConvBackend};
+use burn::backend::libtorch::TchTensor;
+use burn::backend::ops::ModuleOps;
+use burn::backend::{LibTorch, TensorMetadata};
+use burn::tensor::ops::ConvOptions;
+
+/// A float32 CPU tensor's elements, in row-major order.
+fn host_f32(t: &tch::Tensor) -> Option<Vec<f32>> {
+    if t.device() != tch::Device::Cpu || t.kind() != tch::Kind::Float {
+        return None;
+    }
+    Vec::<f32>::try_from(t.flatten(0, -1)).ok()
+}
+
+impl DepthwiseConvBackend for LibTorch {
+    fn depthwise_conv2d_weight_grad(
+        x: TchTensor,
+        weight: TchTensor,
+        output_grad: TchTensor,
+        options: ConvOptions<2>,
+    ) -> TchTensor {
+        let geometry = depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), &options);
+        if let Some(geometry) = geometry {
+            if let (Some(xs), Some(gs)) = (host_f32(&x.tensor), host_f32(&output_grad.tensor)) {
+                let dw = depthwise_weight_grad(&xs, &gs, &geometry);
+                let dims: Vec<i64> = weight.tensor.size();
+                return TchTensor::new(tch::Tensor::from_slice(&dw).reshape(dims));
+            }
+        }
+        <LibTorch as ModuleOps<LibTorch>>::conv2d_weight_backward(x, weight, output_grad, options)
+    }
+}
