@@ -9,6 +9,8 @@
 use anyhow::{bail, Context, Result};
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use clap::Parser;
 use modnas::construct::ops::{batch_norm, ConvLayer};
@@ -91,7 +93,11 @@ fn main() -> Result<()> {
     println!("{:<6} {:>12.2} {:>12.2}", "sum", total[0], total[1]);
     // The layers the separable convolutions are made of.
     println!("{:<6} {:>12} {:>12}", "layer", "stride 1 ms", "stride 2 ms");
-    for layer in ["dw3", "dw5", "pw1", "conv3", "bn", "relu"] {
+    // `dw3`/`dw5` go through modnas's depthwise kernels, `dw3-burn`/`dw5-burn` through Burn's
+    // grouped `conv2d` on the same layer.
+    for layer in [
+        "dw3", "dw3-burn", "dw5", "dw5-burn", "pw1", "conv3", "bn", "relu",
+    ] {
         let mut row = [0.0; 2];
         for (k, stride) in [1usize, 2].into_iter().enumerate() {
             let x = Tensor::<4>::random(
@@ -138,6 +144,7 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 /// One of the layers separable convolutions are built from.
 enum Layer {
     Conv(ConvLayer),
+    BurnDepthwise(ConvLayer, ConvOptions<2>),
     Bn(BatchNorm),
     Relu,
 }
@@ -148,6 +155,11 @@ impl Layer {
         Ok(match name {
             "dw3" => Layer::Conv(conv(3, c)?),
             "dw5" => Layer::Conv(conv(5, c)?),
+            "dw3-burn" | "dw5-burn" => {
+                let k = if name == "dw3-burn" { 3 } else { 5 };
+                let options = ConvOptions::new([stride; 2], [k / 2; 2], [1, 1], c);
+                Layer::BurnDepthwise(conv(k, c)?, options)
+            }
             "pw1" => Layer::Conv(conv(1, 1)?),
             "conv3" => Layer::Conv(conv(3, 1)?),
             "bn" => Layer::Bn(batch_norm(c, device)),
@@ -159,6 +171,7 @@ impl Layer {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Layer::Conv(c) => c.forward(x),
+            Layer::BurnDepthwise(c, options) => conv2d(x, c.weight(), None, options.clone()),
             Layer::Bn(b) => b.forward(x),
             Layer::Relu => relu(x),
         }

@@ -67,7 +67,10 @@ fn forward_and_gradients_equal_burns_conv2d() {
         let ours = run(depthwise_conv2d, tensors.clone(), &options);
         let burns = run(|x, w, o| conv2d(x, w, None, o), tensors, &options);
         let what = format!("{input:?} k={k} s={s} d={d}");
-        for (part, (a, b)) in ["output", "dx", "dw"].iter().zip(ours.into_iter().zip(burns)) {
+        for (part, (a, b)) in ["output", "dx", "dw"]
+            .iter()
+            .zip(ours.into_iter().zip(burns))
+        {
             assert_close(&format!("{what} {part}"), a, b);
         }
     }
@@ -105,7 +108,10 @@ fn a_depthwise_conv_layer_trains_like_a_grouped_conv2d() {
     let y = layer.forward(x.clone());
     assert_eq!(y.dims(), [2, 4, 8, 8]);
     let grads = y.sum().backward();
-    let dw = layer.weight().grad(&grads).expect("the layer's weight is trained");
+    let dw = layer
+        .weight()
+        .grad(&grads)
+        .expect("the layer's weight is trained");
     let w = layer.weight().detach().require_grad();
     let options = ConvOptions::new([1, 1], [2, 2], [2, 2], 4);
     let reference = conv2d(x, w.clone(), None, options).sum().backward();

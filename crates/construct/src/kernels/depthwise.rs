@@ -1,9 +1,11 @@
 //! Depthwise 2-D convolution whose weight gradient the CPU backends compute directly.
 //!
-//! [`depthwise_conv2d`] is Burn's `conv2d` with `groups == channels_in == channels_out`: the
-//! forward pass and the input gradient are Burn's own. Only the weight gradient differs:
-//! on `flex` and `libtorch` (CPU) it is [`depthwise_weight_grad`], one pass over the data,
-//! where Burn's default runs one convolution per channel. Other backends keep Burn's.
+//! [`depthwise_conv2d`] is Burn's `conv2d` with `groups == channels_in == channels_out`; the
+//! forward pass is Burn's own. The gradients differ: on `flex` they are
+//! [`depthwise_weight_grad`] and [`depthwise_input_grad`], one pass over the data each, where
+//! Burn's defaults run one convolution per channel (weight) and a grouped transposed
+//! convolution (input); `libtorch` on the CPU takes the weight gradient. Other backends keep
+//! Burn's.
 //!
 //! ```
 //! use burn::tensor::{ops::ConvOptions, Device, Distribution, Tensor};
@@ -45,6 +47,16 @@ pub trait DepthwiseConvBackend: Backend {
         options: ConvOptions<2>,
     ) -> FloatTensor<Self> {
         Self::conv2d(x, weight, None, options)
+    }
+
+    /// The gradient of the input.
+    fn depthwise_conv2d_input_grad(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        Self::conv2d_x_backward(x, weight, output_grad, options)
     }
 
     /// The gradient of the weight, of shape `[channels, 1, kh, kw]`.
@@ -114,7 +126,12 @@ impl<B: DepthwiseConvBackend> Backward<B, 2> for DepthwiseConvBackward {
         let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(x_state);
         let weight = checkpointer.retrieve_node_output::<FloatTensor<B>>(weight_state);
         if let Some(node) = node_x {
-            let dx = B::conv2d_x_backward(x.clone(), weight.clone(), grad.clone(), options.clone());
+            let dx = B::depthwise_conv2d_input_grad(
+                x.clone(),
+                weight.clone(),
+                grad.clone(),
+                options.clone(),
+            );
             grads.register::<B>(node.id, dx);
         }
         if let Some(node) = node_weight {
@@ -141,9 +158,11 @@ impl<B: DepthwiseConvBackend, C: CheckpointStrategy> DepthwiseConvBackend for Au
                 let out = B::depthwise_conv2d(Self::inner(x), Self::inner(weight), options.clone());
                 prep.finish((x_state, weight_state, options), out)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(B::depthwise_conv2d(Self::inner(x), Self::inner(weight), options))
-            }
+            OpsKind::UnTracked(prep) => prep.finish(B::depthwise_conv2d(
+                Self::inner(x),
+                Self::inner(weight),
+                options,
+            )),
         }
     }
 }

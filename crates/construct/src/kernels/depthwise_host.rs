@@ -91,7 +91,11 @@ pub fn depthwise_weight_grad(x: &[f32], grad: &[f32], geometry: &DepthwiseGeomet
     let [oh, ow] = g.output;
     let [kh, kw] = g.kernel;
     assert_eq!(x.len(), n * c * h * w, "input length for {g:?}");
-    assert_eq!(grad.len(), g.output_len(), "output-gradient length for {g:?}");
+    assert_eq!(
+        grad.len(),
+        g.output_len(),
+        "output-gradient length for {g:?}"
+    );
     let rows: Vec<_> = (0..kh).map(|i| (i, g.valid(0, i))).collect();
     let cols: Vec<_> = (0..kw).map(|j| (j, g.valid(1, j))).collect();
     let mut out = vec![0f32; c * kh * kw];
@@ -124,11 +128,72 @@ pub fn depthwise_weight_grad(x: &[f32], grad: &[f32], geometry: &DepthwiseGeomet
     out
 }
 
+/// `dx[n, c, oh·s + i·d − p, ow·s + j·d − p] += grad[n, c, oh, ow] · w[c, 0, i, j]`, for
+/// contiguous NCHW `grad` and `[channels, 1, kh, kw]` `weight`; returns the input gradient
+/// flattened.
+///
+/// # Panics
+/// If the slice lengths do not match `geometry`.
+pub fn depthwise_input_grad(
+    grad: &[f32],
+    weight: &[f32],
+    geometry: &DepthwiseGeometry,
+) -> Vec<f32> {
+    let g = geometry;
+    let [n, c, h, w] = g.input;
+    let [oh, ow] = g.output;
+    let [kh, kw] = g.kernel;
+    assert_eq!(
+        grad.len(),
+        g.output_len(),
+        "output-gradient length for {g:?}"
+    );
+    assert_eq!(weight.len(), c * kh * kw, "weight length for {g:?}");
+    let rows: Vec<_> = (0..kh).map(|i| (i, g.valid(0, i))).collect();
+    let cols: Vec<_> = (0..kw).map(|j| (j, g.valid(1, j))).collect();
+    let mut out = vec![0f32; n * c * h * w];
+    out.par_chunks_mut(h * w)
+        .enumerate()
+        .for_each(|(plane, dx)| {
+            let ch = plane % c;
+            let gplane = &grad[plane * oh * ow..(plane + 1) * oh * ow];
+            for &(i, ref orows) in &rows {
+                for o_r in orows.clone() {
+                    let ir = o_r * g.stride[0] + i * g.dilation[0] - g.padding[0];
+                    let grow = &gplane[o_r * ow..(o_r + 1) * ow];
+                    let dxrow = &mut dx[ir * w..(ir + 1) * w];
+                    for &(j, ref ocols) in &cols {
+                        if ocols.is_empty() {
+                            continue;
+                        }
+                        let tap = weight[(ch * kh + i) * kw + j];
+                        let first = ocols.start * g.stride[1] + j * g.dilation[1] - g.padding[1];
+                        let src = &grow[ocols.clone()];
+                        if g.stride[1] == 1 {
+                            for (d, v) in dxrow[first..first + src.len()].iter_mut().zip(src) {
+                                *d += tap * v;
+                            }
+                        } else {
+                            for (d, v) in dxrow[first..].iter_mut().step_by(g.stride[1]).zip(src) {
+                                *d += tap * v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    out
+}
+
 /// `Σ_k a[k] · b[k·stride]`, in eight lanes so that the compiler vectorises the unit-stride
 /// case.
 fn row_dot(a: &[f32], b: &[f32], stride: usize) -> f32 {
     if stride != 1 {
-        return a.iter().zip(b.iter().step_by(stride)).map(|(p, q)| p * q).sum();
+        return a
+            .iter()
+            .zip(b.iter().step_by(stride))
+            .map(|(p, q)| p * q)
+            .sum();
     }
     let b = &b[..a.len()];
     let mut lanes = [0f32; 8];
@@ -182,9 +247,42 @@ mod tests {
         out
     }
 
+    /// The input gradient by its definition.
+    fn naive_input(grad: &[f32], weight: &[f32], g: &DepthwiseGeometry) -> Vec<f32> {
+        let [n, c, h, w] = g.input;
+        let [oh, ow] = g.output;
+        let [kh, kw] = g.kernel;
+        let mut out = vec![0f32; n * c * h * w];
+        for b in 0..n {
+            for ch in 0..c {
+                for i in 0..kh {
+                    for j in 0..kw {
+                        for r in 0..oh {
+                            for q in 0..ow {
+                                let ir = (r * g.stride[0] + i * g.dilation[0]) as isize
+                                    - g.padding[0] as isize;
+                                let iq = (q * g.stride[1] + j * g.dilation[1]) as isize
+                                    - g.padding[1] as isize;
+                                if ir < 0 || iq < 0 || ir >= h as isize || iq >= w as isize {
+                                    continue;
+                                }
+                                out[((b * c + ch) * h + ir as usize) * w + iq as usize] += grad
+                                    [((b * c + ch) * oh + r) * ow + q]
+                                    * weight[(ch * kh + i) * kw + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn values(len: usize, seed: u32) -> Vec<f32> {
         (0..len)
-            .map(|i| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0)
+            .map(|i| {
+                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
+            })
             .collect()
     }
 
@@ -207,10 +305,19 @@ mod tests {
             let g = DepthwiseGeometry::new(input, [k, k], [s, s], [p, p], [d, d]);
             let x = values(input.iter().product(), 7);
             let grad = values(g.output_len(), 11);
-            let fast = depthwise_weight_grad(&x, &grad, &g);
-            let slow = naive(&x, &grad, &g);
-            for (a, b) in fast.iter().zip(&slow) {
-                assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{g:?}: {a} vs {b}");
+            let weight = values(input[1] * k * k, 13);
+            let pairs = [
+                (depthwise_weight_grad(&x, &grad, &g), naive(&x, &grad, &g)),
+                (
+                    depthwise_input_grad(&grad, &weight, &g),
+                    naive_input(&grad, &weight, &g),
+                ),
+            ];
+            for (fast, slow) in pairs {
+                assert_eq!(fast.len(), slow.len());
+                for (a, b) in fast.iter().zip(&slow) {
+                    assert!((a - b).abs() <= 1e-4 * (1.0 + b.abs()), "{g:?}: {a} vs {b}");
+                }
             }
         }
     }

@@ -23,7 +23,8 @@ impl DepthwiseConvBackend for LibTorch {
         output_grad: TchTensor,
         options: ConvOptions<2>,
     ) -> TchTensor {
-        let geometry = depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), &options);
+        let geometry =
+            depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), &options);
         if let Some(geometry) = geometry {
             if let (Some(xs), Some(gs)) = (host_f32(&x.tensor), host_f32(&output_grad.tensor)) {
                 let dw = depthwise_weight_grad(&xs, &gs, &geometry);

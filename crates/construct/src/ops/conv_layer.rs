@@ -73,12 +73,8 @@ impl ConvLayer {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         if self.groups > 1 && self.groups == self.c_in && self.groups == self.c_out {
             let pad = self.dilation * (self.kernel - 1) / 2;
-            let options = ConvOptions::new(
-                [self.stride; 2],
-                [pad; 2],
-                [self.dilation; 2],
-                self.groups,
-            );
+            let options =
+                ConvOptions::new([self.stride; 2], [pad; 2], [self.dilation; 2], self.groups);
             depthwise_conv2d(x, self.weight(), options)
         } else {
             self.conv.forward(x)
