@@ -1,5 +1,7 @@
 //! Kernels modnas adds to Burn's backends through its extension mechanism.
 
+// The extension routes to burn-tch, which Burn deprecates; modnas keeps it behind `tch`.
+#[allow(deprecated)]
 mod depthwise;
 #[cfg(feature = "flex")]
 mod depthwise_flex;
