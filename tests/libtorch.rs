@@ -13,7 +13,8 @@
 mod common;
 use burn::tensor::Device;
 use common::device_parity::{
-    every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
+    depthwise_kernels_match_burns_conv2d, every_weight_sharing_method_searches_on,
+    fixed_darts_net_matches_the_cpu,
 };
 use common::serial;
 
@@ -28,4 +29,10 @@ fn a_fixed_darts_net_computes_the_same_on_libtorch_as_on_the_cpu() {
 fn every_weight_sharing_method_searches_on_libtorch() {
     let _serial = serial();
     every_weight_sharing_method_searches_on("libtorch");
+}
+
+#[test]
+#[allow(deprecated)] // burn-tch is deprecated upstream; modnas keeps it behind `tch`
+fn depthwise_kernels_compute_burns_conv2d_on_libtorch() {
+    depthwise_kernels_match_burns_conv2d(&Device::libtorch());
 }

@@ -10,7 +10,8 @@
 mod common;
 use burn::tensor::Device;
 use common::device_parity::{
-    every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
+    depthwise_kernels_match_burns_conv2d, every_weight_sharing_method_searches_on,
+    fixed_darts_net_matches_the_cpu,
 };
 use common::serial;
 
@@ -24,4 +25,9 @@ fn a_fixed_darts_net_computes_the_same_on_wgpu_as_on_the_cpu() {
 fn every_weight_sharing_method_searches_on_wgpu() {
     let _serial = serial();
     every_weight_sharing_method_searches_on("wgpu");
+}
+
+#[test]
+fn depthwise_kernels_compute_burns_conv2d_on_wgpu() {
+    depthwise_kernels_match_burns_conv2d(&Device::wgpu(Default::default()));
 }

@@ -1,8 +1,12 @@
-//! The checks every non-default backend must pass: the same model code computes the CPU's
-//! outputs, and every weight-sharing method searches end to end from the same config.
+//! The checks every backend must pass: the same model code computes the CPU's outputs, the
+//! depthwise kernels compute what Burn's `conv2d` does, and every weight-sharing method
+//! searches end to end from the same config.
 
 use burn::module::Module;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
+use modnas::construct::kernels::depthwise_conv2d;
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::models::DARTSNet;
 use modnas::{run_search, Config};
@@ -62,6 +66,58 @@ pub fn every_weight_sharing_method_searches_on(name: &str) {
         if estim == "SuperNetEstim" {
             let alphas = std::fs::read_to_string(dir.path().join("alphas.jsonl")).unwrap();
             assert_eq!(alphas.lines().count(), 2, "{op}");
+        }
+    }
+}
+
+/// Output, input gradient and weight gradient of `conv` on `x`, `w`, weighted by `r`.
+fn conv_and_grads(
+    conv: impl Fn(Tensor<4>, Tensor<4>, ConvOptions<2>) -> Tensor<4>,
+    [x, w, r]: [Tensor<4>; 3],
+    options: &ConvOptions<2>,
+) -> [Vec<f32>; 3] {
+    let (x, w) = (x.require_grad(), w.require_grad());
+    let y = conv(x.clone(), w.clone(), options.clone());
+    let grads = (y.clone() * r).sum().backward();
+    let dx = x.grad(&grads).expect("input gradient");
+    let dw = w.grad(&grads).expect("weight gradient");
+    [floats(y), floats(dx), floats(dw)]
+}
+
+/// On `device` (autodiff added here), `depthwise_conv2d` computes Burn's `conv2d` output and
+/// gradients within 1e-4 (relative) for the DARTS geometries: kernels 3 and 5, strides 1
+/// and 2, dilation 2, odd sizes.
+pub fn depthwise_kernels_match_burns_conv2d(device: &Device) {
+    let device = device.clone().autodiff();
+    let cases = [
+        ([2, 4, 8, 8], 3, 1, 1),
+        ([2, 4, 8, 8], 5, 1, 1),
+        ([2, 4, 8, 8], 3, 2, 1),
+        ([2, 4, 8, 8], 5, 2, 2),
+        ([2, 4, 9, 7], 3, 1, 2),
+        ([1, 3, 5, 5], 5, 2, 2),
+    ];
+    for (input, k, s, d) in cases {
+        let pad = d * (k - 1) / 2;
+        let options = ConvOptions::new([s, s], [pad, pad], [d, d], input[1]);
+        let normal = Distribution::Normal(0.0, 1.0);
+        let x = Tensor::<4>::random(input, normal, &device);
+        let w = Tensor::<4>::random([input[1], 1, k, k], normal, &device);
+        let out = conv2d(x.clone(), w.clone(), None, options.clone()).dims();
+        let data = [x, w, Tensor::<4>::random(out, normal, &device)];
+        let ours = conv_and_grads(depthwise_conv2d, data.clone(), &options);
+        let burns = conv_and_grads(|x, w, o| conv2d(x, w, None, o), data, &options);
+        for (part, (a, b)) in ["output", "dx", "dw"]
+            .iter()
+            .zip(ours.into_iter().zip(burns))
+        {
+            assert_eq!(a.len(), b.len());
+            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                assert!(
+                    (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
+                    "{input:?} k={k} s={s} d={d} {part}[{i}]: {p} against Burn's {q}"
+                );
+            }
         }
     }
 }
