@@ -3,17 +3,28 @@
 
 use super::{
     depthwise_geometry, depthwise_input_grad, depthwise_weight_grad, DepthwiseConvBackend,
+    DepthwiseGeometry,
 };
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ModuleOps;
 use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::TensorData;
+use burn::tensor::{Shape, TensorData};
 
-/// The float32 elements of `t`, contiguous (a copy only where `t` is strided).
-fn contiguous_f32(t: &FlexTensor) -> Option<FlexTensor> {
-    let t = t.to_contiguous();
-    t.as_slice::<f32>().is_some().then_some(t)
+/// `kernel` on the float32 elements of `a` and `b` (contiguous; copied only where strided) and
+/// the geometry, as a tensor of shape `out`; `None` where the convolution is not depthwise or
+/// the tensors are not float32.
+fn on_host(
+    [x, weight, output_grad]: [&FlexTensor; 3],
+    options: &ConvOptions<2>,
+    [a, b]: [&FlexTensor; 2],
+    out: Shape,
+    kernel: fn(&[f32], &[f32], &DepthwiseGeometry) -> Vec<f32>,
+) -> Option<FlexTensor> {
+    let geometry = depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), options)?;
+    let (a, b) = (a.to_contiguous(), b.to_contiguous());
+    let values = kernel(a.as_slice::<f32>()?, b.as_slice::<f32>()?, &geometry);
+    Some(FlexTensor::from_data(TensorData::new(values, out)))
 }
 
 impl DepthwiseConvBackend for Flex {
@@ -23,19 +34,11 @@ impl DepthwiseConvBackend for Flex {
         output_grad: FlexTensor,
         options: ConvOptions<2>,
     ) -> FlexTensor {
-        let geometry =
-            depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), &options);
-        if let (Some(geometry), Some(w), Some(g)) = (
-            geometry,
-            contiguous_f32(&weight),
-            contiguous_f32(&output_grad),
-        ) {
-            if let (Some(ws), Some(gs)) = (w.as_slice::<f32>(), g.as_slice::<f32>()) {
-                let dx = depthwise_input_grad(gs, ws, &geometry);
-                return FlexTensor::from_data(TensorData::new(dx, x.shape()));
-            }
-        }
-        <Flex as ModuleOps<Flex>>::conv2d_x_backward(x, weight, output_grad, options)
+        let tensors = [&x, &weight, &output_grad];
+        let operands = [&output_grad, &weight];
+        on_host(tensors, &options, operands, x.shape(), depthwise_input_grad).unwrap_or_else(|| {
+            <Flex as ModuleOps<Flex>>::conv2d_x_backward(x, weight, output_grad, options)
+        })
     }
 
     fn depthwise_conv2d_weight_grad(
@@ -44,16 +47,17 @@ impl DepthwiseConvBackend for Flex {
         output_grad: FlexTensor,
         options: ConvOptions<2>,
     ) -> FlexTensor {
-        let geometry =
-            depthwise_geometry(&x.shape(), &weight.shape(), &output_grad.shape(), &options);
-        if let (Some(geometry), Some(xc), Some(gc)) =
-            (geometry, contiguous_f32(&x), contiguous_f32(&output_grad))
-        {
-            if let (Some(xs), Some(gs)) = (xc.as_slice::<f32>(), gc.as_slice::<f32>()) {
-                let dw = depthwise_weight_grad(xs, gs, &geometry);
-                return FlexTensor::from_data(TensorData::new(dw, weight.shape()));
-            }
-        }
-        <Flex as ModuleOps<Flex>>::conv2d_weight_backward(x, weight, output_grad, options)
+        let tensors = [&x, &weight, &output_grad];
+        let operands = [&x, &output_grad];
+        on_host(
+            tensors,
+            &options,
+            operands,
+            weight.shape(),
+            depthwise_weight_grad,
+        )
+        .unwrap_or_else(|| {
+            <Flex as ModuleOps<Flex>>::conv2d_weight_backward(x, weight, output_grad, options)
+        })
     }
 }

@@ -216,12 +216,12 @@ fn row_dot(a: &[f32], b: &[f32], stride: usize) -> f32 {
 mod tests {
     use super::*;
 
-    /// The definition, one term at a time.
-    fn naive(x: &[f32], grad: &[f32], g: &DepthwiseGeometry) -> Vec<f32> {
+    /// Both gradients by their definition, one term at a time: `(dw, dx)`.
+    fn naive(x: &[f32], grad: &[f32], weight: &[f32], g: &DepthwiseGeometry) -> [Vec<f32>; 2] {
         let [n, c, h, w] = g.input;
         let [oh, ow] = g.output;
         let [kh, kw] = g.kernel;
-        let mut out = vec![0f32; c * kh * kw];
+        let (mut dw, mut dx) = (vec![0f32; c * kh * kw], vec![0f32; n * c * h * w]);
         for b in 0..n {
             for ch in 0..c {
                 for i in 0..kh {
@@ -235,47 +235,18 @@ mod tests {
                                 if ir < 0 || iq < 0 || ir >= h as isize || iq >= w as isize {
                                     continue;
                                 }
-                                let xv = x[((b * c + ch) * h + ir as usize) * w + iq as usize];
-                                out[(ch * kh + i) * kw + j] +=
-                                    grad[((b * c + ch) * oh + r) * ow + q] * xv;
+                                let at = ((b * c + ch) * h + ir as usize) * w + iq as usize;
+                                let gv = grad[((b * c + ch) * oh + r) * ow + q];
+                                let tap = (ch * kh + i) * kw + j;
+                                dw[tap] += gv * x[at];
+                                dx[at] += gv * weight[tap];
                             }
                         }
                     }
                 }
             }
         }
-        out
-    }
-
-    /// The input gradient by its definition.
-    fn naive_input(grad: &[f32], weight: &[f32], g: &DepthwiseGeometry) -> Vec<f32> {
-        let [n, c, h, w] = g.input;
-        let [oh, ow] = g.output;
-        let [kh, kw] = g.kernel;
-        let mut out = vec![0f32; n * c * h * w];
-        for b in 0..n {
-            for ch in 0..c {
-                for i in 0..kh {
-                    for j in 0..kw {
-                        for r in 0..oh {
-                            for q in 0..ow {
-                                let ir = (r * g.stride[0] + i * g.dilation[0]) as isize
-                                    - g.padding[0] as isize;
-                                let iq = (q * g.stride[1] + j * g.dilation[1]) as isize
-                                    - g.padding[1] as isize;
-                                if ir < 0 || iq < 0 || ir >= h as isize || iq >= w as isize {
-                                    continue;
-                                }
-                                out[((b * c + ch) * h + ir as usize) * w + iq as usize] += grad
-                                    [((b * c + ch) * oh + r) * ow + q]
-                                    * weight[(ch * kh + i) * kw + j];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        out
+        [dw, dx]
     }
 
     fn values(len: usize, seed: u32) -> Vec<f32> {
@@ -306,12 +277,10 @@ mod tests {
             let x = values(input.iter().product(), 7);
             let grad = values(g.output_len(), 11);
             let weight = values(input[1] * k * k, 13);
+            let [dw, dx] = naive(&x, &grad, &weight, &g);
             let pairs = [
-                (depthwise_weight_grad(&x, &grad, &g), naive(&x, &grad, &g)),
-                (
-                    depthwise_input_grad(&grad, &weight, &g),
-                    naive_input(&grad, &weight, &g),
-                ),
+                (depthwise_weight_grad(&x, &grad, &g), dw),
+                (depthwise_input_grad(&grad, &weight, &g), dx),
             ];
             for (fast, slow) in pairs {
                 assert_eq!(fast.len(), slow.len());
