@@ -43,6 +43,9 @@ fn only_depthwise_shapes_get_a_geometry() {
     let grouped = ConvOptions::new([1, 1], [1, 1], [1, 1], 2);
     assert!(depthwise_geometry(&x, &[4, 2, 3, 3].into(), &[2, 4, 8, 8].into(), &grouped).is_none());
     assert!(depthwise_geometry(&x, &[4, 1, 3, 3].into(), &[2, 4, 7, 7].into(), &options).is_none());
+    // A 3-D output gradient and an empty kernel are not depthwise convolutions either.
+    assert!(depthwise_geometry(&x, &[4, 1, 3, 3].into(), &[2, 4, 8].into(), &options).is_none());
+    assert!(depthwise_geometry(&x, &[4, 1, 0, 3].into(), &[2, 4, 8, 8].into(), &options).is_none());
 }
 
 #[test]

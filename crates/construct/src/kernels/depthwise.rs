@@ -82,7 +82,7 @@ pub fn depthwise_conv2d(x: Tensor<4>, weight: Tensor<4>, options: ConvOptions<2>
 }
 
 /// The geometry of a depthwise convolution, or `None` where the shapes are not those of one
-/// (then the backends fall back to Burn's weight gradient).
+/// (then the backends fall back to Burn's gradients).
 pub fn depthwise_geometry(
     x: &Shape,
     weight: &Shape,
@@ -92,8 +92,11 @@ pub fn depthwise_geometry(
     let (x, w, o) = (x.as_slice(), weight.as_slice(), output_grad.as_slice());
     let [n, c, h, wd] = <[usize; 4]>::try_from(x).ok()?;
     let [wc, one, kh, kw] = <[usize; 4]>::try_from(w).ok()?;
-    let depthwise = options.groups == c && wc == c && one == 1;
-    if !depthwise || o != [n, c, o[2], o[3]].as_slice() {
+    let [on, oc, oh, ow] = <[usize; 4]>::try_from(o).ok()?;
+    let depthwise = options.groups == c && wc == c && one == 1 && on == n && oc == c;
+    let sizes = [kh, kw, options.stride[0], options.stride[1]];
+    let positive = sizes.iter().chain(&options.dilation).all(|&v| v > 0);
+    if !depthwise || !positive {
         return None;
     }
     let pad = options.padding;
@@ -105,7 +108,7 @@ pub fn depthwise_geometry(
         options.dilation,
     );
     // Asymmetric padding is fine as long as the output is the one the start padding implies.
-    (geometry.output == [o[2], o[3]]).then_some(geometry)
+    (geometry.output == [oh, ow]).then_some(geometry)
 }
 
 #[derive(Debug)]
