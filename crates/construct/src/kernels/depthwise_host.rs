@@ -37,6 +37,8 @@ pub struct DepthwiseGeometry {
 
 impl DepthwiseGeometry {
     /// The geometry of a symmetric-padded convolution; the output size follows from it.
+    /// Kernel, stride and dilation must be positive ([`super::depthwise_geometry`] checks
+    /// them for tensors).
     pub fn new(
         input: [usize; 4],
         kernel: [usize; 2],
