@@ -50,7 +50,9 @@ args = {{ optimizer = "adam", lr = 0.01, batch_size = 32 }}
     )
 }
 
-fn worker(storage: &str, run: &str, name: &str) -> Child {
+/// Starts `modnas worker`; its output goes to `dir/worker-NAME.log`, which failures print.
+fn worker(storage: &str, run: &str, name: &str, dir: &Path) -> Child {
+    let log = std::fs::File::create(worker_log(dir, name)).unwrap();
     modnas()
         .args([
             "worker",
@@ -62,10 +64,14 @@ fn worker(storage: &str, run: &str, name: &str) -> Child {
             "--name",
             name,
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
         .spawn()
         .unwrap()
+}
+
+fn worker_log(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(format!("worker-{name}.log"))
 }
 
 fn coordinator(cfg: &Path, out: &Path, resume: bool) -> Child {
@@ -101,10 +107,30 @@ fn wait_ok(mut child: Child, limit: Duration) {
     );
 }
 
+/// The output of every worker started in `dir`, for failure messages.
+fn worker_logs(dir: &Path) -> String {
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    logs.iter()
+        .map(|p| {
+            format!(
+                "--- {}\n{}",
+                p.display(),
+                std::fs::read_to_string(p).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// Polls the store until `pred` holds for the run's trials; fails at once if the
-/// coordinator exits.
+/// coordinator exits, with its output and the workers' in `dir`.
 fn wait_for(
     coord: &mut Child,
+    dir: &Path,
     storage: &str,
     run: &str,
     what: &str,
@@ -118,7 +144,10 @@ fn wait_for(
             if let Some(mut e) = coord.stderr.take() {
                 std::io::Read::read_to_string(&mut e, &mut err).ok();
             }
-            panic!("the coordinator exited ({status}) before {what}: {err}");
+            panic!(
+                "the coordinator exited ({status}) before {what}: {err}\n{}",
+                worker_logs(dir)
+            );
         }
         if store.run(run).unwrap().is_some() && pred(&store.trials(run).unwrap()) {
             return;
@@ -166,10 +195,14 @@ fn killed_worker(storage: &str, dir: &Path) {
     let cfg = write_config(dir, &training_config(storage, run));
     let out = dir.join("killed-worker");
     let mut coord = coordinator(&cfg, &out, false);
-    let mut victim = worker(storage, run, "victim");
-    let others = [worker(storage, run, "w1"), worker(storage, run, "w2")];
+    let mut victim = worker(storage, run, "victim", dir);
+    let others = [
+        worker(storage, run, "w1", dir),
+        worker(storage, run, "w2", dir),
+    ];
     wait_for(
         &mut coord,
+        dir,
         storage,
         run,
         "the victim to hold a trial",
@@ -201,8 +234,11 @@ fn killed_coordinator(storage: &str, dir: &Path) {
     let cfg = write_config(dir, &training_config(storage, run));
     let out = dir.join("killed-coordinator");
     let mut coord = coordinator(&cfg, &out, false);
-    let workers = [worker(storage, run, "a"), worker(storage, run, "b")];
-    wait_for(&mut coord, storage, run, "a few results", |ts| {
+    let workers = [
+        worker(storage, run, "a", dir),
+        worker(storage, run, "b", dir),
+    ];
+    wait_for(&mut coord, dir, storage, run, "a few results", |ts| {
         ts.iter().filter(|t| t.seq.is_some()).count() >= 5
     });
     let second = modnas()

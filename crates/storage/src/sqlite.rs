@@ -7,7 +7,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a statement waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -34,6 +34,10 @@ pub fn open_sqlite(path: &Path) -> Result<Box<dyn TrialStore>, StorageError> {
     Ok(Box::new(SqlStore::new(store)?))
 }
 
+fn is_busy(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+}
+
 fn describe(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
@@ -52,13 +56,37 @@ impl SqliteConn {
     }
 
     /// Write-ahead logging lets workers read while another process writes.
+    ///
+    /// SQLite answers a journal-mode switch that meets another opener's lock with "database
+    /// is locked" at once, without its busy handler; processes that open a fresh file together
+    /// (a coordinator and its workers) meet there, so the switch is retried for as long as a
+    /// statement would wait.
     fn configure(&self) -> Result<(), StorageError> {
         self.conn
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| self.err(e))?;
-        self.conn
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(|e| self.err(e))
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(mode) => {
+                    if !mode.eq_ignore_ascii_case("wal") {
+                        // Some file systems (network mounts) cannot share WAL memory; the
+                        // rollback journal still works, with readers waiting on writers.
+                        tracing::warn!(store = %self.describe(), mode, "SQLite kept its journal mode; write-ahead logging is unavailable here");
+                    }
+                    return Ok(());
+                }
+                Err(e) if is_busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) => return Err(self.err(e)),
+            }
+        }
     }
 }
 

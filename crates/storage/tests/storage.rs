@@ -294,3 +294,33 @@ fn sqlite_refuses_a_newer_schema_and_bad_addresses() {
     assert!(matches!(err, StorageError::Open { .. }), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Processes that open one fresh SQLite file at the same moment (a coordinator and the workers
+/// it starts) all get a usable store: the first open's switch to write-ahead logging and
+/// migration wait for each other instead of failing with "database is locked".
+#[test]
+fn sqlite_fresh_file_opened_at_once_by_many() {
+    let (dir, _) = temp_db("fresh");
+    for round in 0..20 {
+        let url = format!(
+            "sqlite://{}",
+            dir.join(format!("round{round}.db")).display()
+        );
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (url, start) = (url.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut s = open_store(&url).map_err(|e| e.to_string())?;
+                    s.run("r").map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        for o in openers {
+            let opened = o.join().unwrap();
+            assert!(opened.is_ok(), "round {round}: {opened:?}");
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
