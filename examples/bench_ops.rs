@@ -13,6 +13,7 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use clap::Parser;
+use modnas::construct::kernels::batch_norm_forward;
 use modnas::construct::ops::{batch_norm, ConvLayer};
 use modnas::construct::{build_candidate, SlotSpec};
 use modnas::models::DARTS_OPS;
@@ -92,11 +93,12 @@ fn main() -> Result<()> {
     }
     println!("{:<6} {:>12.2} {:>12.2}", "sum", total[0], total[1]);
     // The layers the separable convolutions are made of.
-    println!("{:<6} {:>12} {:>12}", "layer", "stride 1 ms", "stride 2 ms");
+    println!("{:<8} {:>12} {:>12}", "layer", "stride 1 ms", "stride 2 ms");
     // `dw3`/`dw5` go through modnas's depthwise kernels, `dw3-burn`/`dw5-burn` through Burn's
-    // grouped `conv2d` on the same layer.
+    // grouped `conv2d` on the same layer; `bn` through modnas's batch norm, `bn-burn` through
+    // `burn::nn::BatchNorm::forward`.
     for layer in [
-        "dw3", "dw3-burn", "dw5", "dw5-burn", "pw1", "conv3", "bn", "relu",
+        "dw3", "dw3-burn", "dw5", "dw5-burn", "pw1", "conv3", "bn", "bn-burn", "relu",
     ] {
         let mut row = [0.0; 2];
         for (k, stride) in [1usize, 2].into_iter().enumerate() {
@@ -114,7 +116,7 @@ fn main() -> Result<()> {
                 Ok(())
             })?;
         }
-        println!("{layer:<6} {:>12.2} {:>12.2}", row[0], row[1]);
+        println!("{layer:<8} {:>12.2} {:>12.2}", row[0], row[1]);
         rows.push(serde_json::json!({ "name": layer, "kind": "layer", "stride1_ms": row[0], "stride2_ms": row[1] }));
     }
     if let Some(path) = json {
@@ -146,6 +148,7 @@ enum Layer {
     Conv(ConvLayer),
     BurnDepthwise(ConvLayer, ConvOptions<2>),
     Bn(BatchNorm),
+    BurnBn(BatchNorm),
     Relu,
 }
 
@@ -163,6 +166,7 @@ impl Layer {
             "pw1" => Layer::Conv(conv(1, 1)?),
             "conv3" => Layer::Conv(conv(3, 1)?),
             "bn" => Layer::Bn(batch_norm(c, device)),
+            "bn-burn" => Layer::BurnBn(batch_norm(c, device)),
             "relu" => Layer::Relu,
             other => bail!("unknown layer {other}"),
         })
@@ -172,7 +176,8 @@ impl Layer {
         match self {
             Layer::Conv(c) => c.forward(x),
             Layer::BurnDepthwise(c, options) => conv2d(x, c.weight(), None, options.clone()),
-            Layer::Bn(b) => b.forward(x),
+            Layer::Bn(b) => batch_norm_forward(b, x),
+            Layer::BurnBn(b) => b.forward(x),
             Layer::Relu => relu(x),
         }
     }

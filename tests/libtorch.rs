@@ -13,8 +13,8 @@
 mod common;
 use burn::tensor::Device;
 use common::device_parity::{
-    depthwise_kernels_match_burns_conv2d, every_weight_sharing_method_searches_on,
-    fixed_darts_net_matches_the_cpu,
+    batch_norm_kernels_match_burns, depthwise_kernels_match_burns_conv2d,
+    every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
 };
 use common::serial;
 
@@ -35,4 +35,10 @@ fn every_weight_sharing_method_searches_on_libtorch() {
 #[allow(deprecated)] // burn-tch is deprecated upstream; modnas keeps it behind `tch`
 fn depthwise_kernels_compute_burns_conv2d_on_libtorch() {
     depthwise_kernels_match_burns_conv2d(&Device::libtorch());
+}
+
+#[test]
+#[allow(deprecated)] // burn-tch is deprecated upstream; modnas keeps it behind `tch`
+fn batch_norm_kernels_compute_burns_on_libtorch() {
+    batch_norm_kernels_match_burns(&Device::libtorch());
 }

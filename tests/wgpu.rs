@@ -10,8 +10,8 @@
 mod common;
 use burn::tensor::Device;
 use common::device_parity::{
-    depthwise_kernels_match_burns_conv2d, every_weight_sharing_method_searches_on,
-    fixed_darts_net_matches_the_cpu,
+    batch_norm_kernels_match_burns, depthwise_kernels_match_burns_conv2d,
+    every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
 };
 use common::serial;
 
@@ -30,4 +30,9 @@ fn every_weight_sharing_method_searches_on_wgpu() {
 #[test]
 fn depthwise_kernels_compute_burns_conv2d_on_wgpu() {
     depthwise_kernels_match_burns_conv2d(&Device::wgpu(Default::default()));
+}
+
+#[test]
+fn batch_norm_kernels_compute_burns_on_wgpu() {
+    batch_norm_kernels_match_burns(&Device::wgpu(Default::default()));
 }

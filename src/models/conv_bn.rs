@@ -4,6 +4,7 @@
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{ConstructError, Cost};
 
@@ -31,7 +32,7 @@ impl ConvBn {
 
     /// Convolution, then batch norm.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(x))
+        batch_norm_forward(&self.bn, self.conv.forward(x))
     }
 
     /// The convolution's cost.

@@ -17,6 +17,7 @@ use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{ConstructError, Cost};
 
@@ -50,8 +51,8 @@ impl AuxiliaryHead {
     /// Logits `[N, classes]` for feature maps `[N, C, H, W]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.pool.forward(relu(x));
-        let x = relu(self.reduce_bn.forward(self.reduce.forward(x)));
-        let x = relu(self.expand_bn.forward(self.expand.forward(x)));
+        let x = relu(batch_norm_forward(&self.reduce_bn, self.reduce.forward(x)));
+        let x = relu(batch_norm_forward(&self.expand_bn, self.expand.forward(x)));
         let n = x.dims()[0];
         self.classifier.forward(x.reshape([n, WIDE]))
     }

@@ -26,6 +26,7 @@ use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
+use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
@@ -201,7 +202,7 @@ impl DARTSNet {
     }
 
     fn run(&self, x: Tensor<4>, with_aux: bool) -> (Tensor<2>, Option<Tensor<2>>) {
-        let s = self.stem_bn.forward(self.stem.forward(x));
+        let s = batch_norm_forward(&self.stem_bn, self.stem.forward(x));
         let (mut s0, mut s1) = (s.clone(), s);
         let mut aux = None;
         for (i, cell) in self.cells.iter().enumerate() {

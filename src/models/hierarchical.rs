@@ -27,6 +27,7 @@ use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
+use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
@@ -136,7 +137,7 @@ impl NasModule for HierarchicalNet {
     type Output = Tensor<2>;
 
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let mut x = self.stem_bn.forward(self.stem.forward(x));
+        let mut x = batch_norm_forward(&self.stem_bn, self.stem.forward(x));
         for (cell, conv) in self.cells.iter().zip(&self.convs) {
             x = conv.forward(cell.forward(vec![x]));
         }

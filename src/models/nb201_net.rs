@@ -21,6 +21,7 @@ use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
@@ -139,9 +140,9 @@ impl NasModule for NB201Net {
     type Output = Tensor<2>;
 
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.stem_bn.forward(self.stem.forward(x));
+        let x = batch_norm_forward(&self.stem_bn, self.stem.forward(x));
         let x = self.blocks.iter().fold(x, |x, b| b.forward(x));
-        pool_classify(relu(self.head_bn.forward(x)), &self.head)
+        pool_classify(relu(batch_norm_forward(&self.head_bn, x)), &self.head)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {

@@ -1,12 +1,14 @@
 //! The checks every backend must pass: the same model code computes the CPU's outputs, the
-//! depthwise kernels compute what Burn's `conv2d` does, and every weight-sharing method
+//! depthwise and batch-norm kernels compute what Burn's own operations do, and every weight-sharing method
 //! searches end to end from the same config.
 
 use burn::module::Module;
-use burn::tensor::module::conv2d;
+use burn::tensor::module::{
+    batch_norm_train as burns_batch_norm_train, conv2d, BatchNormTrainOutput,
+};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas::construct::kernels::depthwise_conv2d;
+use modnas::construct::kernels::{batch_norm_train, depthwise_conv2d};
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::models::DARTSNet;
 use modnas::{run_search, Config};
@@ -70,6 +72,24 @@ pub fn every_weight_sharing_method_searches_on(name: &str) {
     }
 }
 
+/// Each of `ours` within 1e-4 (relative) of the same part of `burns`.
+fn assert_all_close<const N: usize>(
+    what: &str,
+    parts: [&str; N],
+    ours: [Vec<f32>; N],
+    burns: [Vec<f32>; N],
+) {
+    for (part, (a, b)) in parts.iter().zip(ours.into_iter().zip(burns)) {
+        assert_eq!(a.len(), b.len(), "{what} {part}: lengths");
+        for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+            assert!(
+                (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
+                "{what} {part}[{i}]: {p} against Burn's {q}"
+            );
+        }
+    }
+}
+
 /// Output, input gradient and weight gradient of `conv` on `x`, `w`, weighted by `r`.
 fn conv_and_grads(
     conv: impl Fn(Tensor<4>, Tensor<4>, ConvOptions<2>) -> Tensor<4>,
@@ -107,17 +127,62 @@ pub fn depthwise_kernels_match_burns_conv2d(device: &Device) {
         let data = [x, w, Tensor::<4>::random(out, normal, &device)];
         let ours = conv_and_grads(depthwise_conv2d, data.clone(), &options);
         let burns = conv_and_grads(|x, w, o| conv2d(x, w, None, o), data, &options);
-        for (part, (a, b)) in ["output", "dx", "dw"]
-            .iter()
-            .zip(ours.into_iter().zip(burns))
-        {
-            assert_eq!(a.len(), b.len());
-            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
-                assert!(
-                    (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
-                    "{input:?} k={k} s={s} d={d} {part}[{i}]: {p} against Burn's {q}"
-                );
-            }
-        }
+        let what = format!("{input:?} k={k} s={s} d={d}");
+        assert_all_close(&what, ["output", "dx", "dw"], ours, burns);
     }
+}
+
+/// Output, statistics and the gradients of input, γ and β of training-mode batch norm `bn`
+/// on `x` (first moved to `[.., channels, ..]` by `arrange`), weighted by `r`.
+fn batch_norm_and_grads<const D: usize>(
+    bn: impl Fn(Tensor<D>, Tensor<1>, Tensor<1>, f64) -> BatchNormTrainOutput<D>,
+    arrange: impl Fn(Tensor<D>) -> Tensor<D>,
+    [x, r]: [Tensor<D>; 2],
+    [gamma, beta]: [Tensor<1>; 2],
+) -> [Vec<f32>; 6] {
+    let (x, gamma, beta) = (x.require_grad(), gamma.require_grad(), beta.require_grad());
+    let out = bn(arrange(x.clone()), gamma.clone(), beta.clone(), 1e-5);
+    let grads = (out.output.clone() * r).sum().backward();
+    let grad = |t: &Tensor<1>| floats(t.grad(&grads).expect("parameter gradient"));
+    let dx = floats(x.grad(&grads).expect("input gradient"));
+    let [dgamma, dbeta] = [grad(&gamma), grad(&beta)];
+    let stats = [floats(out.mean), floats(out.variance)];
+    let [mean, var] = stats;
+    [floats(out.output), mean, var, dx, dgamma, dbeta]
+}
+
+/// On `device` (autodiff added here), modnas's `batch_norm_train` computes what Burn's does
+/// (output, batch mean and variance, gradients of input, γ and β) within 1e-4 (relative), for
+/// images, for rank-2 inputs, for inputs that are not contiguous and for a mean far from 0.
+pub fn batch_norm_kernels_match_burns(device: &Device) {
+    let device = device.clone().autodiff();
+    let normal = Distribution::Normal(0.0, 1.0);
+    let parts = ["output", "mean", "variance", "dx", "dgamma", "dbeta"];
+    let params = |c: usize| {
+        let gamma = Tensor::<1>::random([c], Distribution::Uniform(0.5, 1.5), &device);
+        [gamma, Tensor::<1>::random([c], normal, &device)]
+    };
+    let images = [
+        ([2, 3, 5, 5], false),
+        ([3, 8, 16, 16], false),
+        ([4, 5, 6, 3], true),
+    ];
+    for (dims, strided) in images {
+        let x = Tensor::<4>::random(dims, normal, &device).add_scalar(4.0);
+        // Strided: `x` is `[n, w, h, c]` and is moved to `[n, c, h, w]` by a transpose.
+        let arrange = |t: Tensor<4>| if strided { t.swap_dims(1, 3) } else { t };
+        let c = arrange(x.clone()).dims()[1];
+        let r = Tensor::<4>::random(arrange(x.clone()).dims(), normal, &device);
+        let data = [x, r];
+        let p = params(c);
+        let ours = batch_norm_and_grads(batch_norm_train, arrange, data.clone(), p.clone());
+        let burns = batch_norm_and_grads(burns_batch_norm_train, arrange, data, p);
+        assert_all_close(&format!("{dims:?} strided={strided}"), parts, ours, burns);
+    }
+    let x = Tensor::<2>::random([16, 6], normal, &device);
+    let r = Tensor::<2>::random([16, 6], normal, &device);
+    let p = params(6);
+    let ours = batch_norm_and_grads(batch_norm_train, |t| t, [x.clone(), r.clone()], p.clone());
+    let burns = batch_norm_and_grads(burns_batch_norm_train, |t| t, [x, r], p);
+    assert_all_close("[16, 6]", parts, ours, burns);
 }

@@ -22,12 +22,13 @@
 #![allow(clippy::single_range_in_vec_init)]
 
 use super::ElasticHandle;
+use crate::kernels::{batch_norm_forward, batch_norm_train};
 use crate::ops::batch_norm;
 use crate::{f32_bytes, ConstructError, Cost, NasModule};
 use burn::module::{Module, Param, RunningState};
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
-use burn::tensor::module::{batch_norm as bn_eval, batch_norm_train, conv2d};
+use burn::tensor::module::{batch_norm as bn_eval, conv2d};
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 
@@ -115,7 +116,7 @@ impl ElasticConvBn {
             _ => conv2d(x, w, None, options),
         };
         let y = match self.role {
-            ElasticRole::Project => self.bn.forward(y),
+            ElasticRole::Project => batch_norm_forward(&self.bn, y),
             _ => sliced_bn(&self.bn, y, width),
         };
         if self.act {
@@ -234,7 +235,7 @@ fn permute_param<const D: usize>(
 /// those channels move, the others stay.
 fn sliced_bn(bn: &BatchNorm, y: Tensor<4>, width: usize) -> Tensor<4> {
     if width == bn.gamma.dims()[0] {
-        return bn.forward(y);
+        return batch_norm_forward(bn, y);
     }
     let gamma = bn.gamma.val().slice([0..width]);
     let beta = bn.beta.val().slice([0..width]);

@@ -216,6 +216,7 @@ fn row_dot(a: &[f32], b: &[f32], stride: usize) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_values as values;
     use super::*;
 
     /// Both gradients by their definition, one term at a time: `(dw, dx)`.
@@ -249,14 +250,6 @@ mod tests {
             }
         }
         [dw, dx]
-    }
-
-    fn values(len: usize, seed: u32) -> Vec<f32> {
-        (0..len)
-            .map(|i| {
-                ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) % 1000) as f32 / 500.0 - 1.0
-            })
-            .collect()
     }
 
     #[test]

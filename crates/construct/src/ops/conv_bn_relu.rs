@@ -16,6 +16,7 @@
 //! ```
 
 use super::conv_layer::{batch_norm, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::BatchNorm;
@@ -62,7 +63,7 @@ impl NasModule for ConvBnRelu {
     type Input = Tensor<4>;
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(self.conv.forward(x)))
+        relu(batch_norm_forward(&self.bn, self.conv.forward(x)))
     }
     fn cost(&self, input: &[usize]) -> Cost {
         self.conv.cost(input)

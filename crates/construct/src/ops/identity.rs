@@ -3,6 +3,7 @@
 //! channel count changes.
 
 use super::conv_layer::{batch_norm, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::BatchNorm;
@@ -45,7 +46,7 @@ impl FactorizedReduce {
             1..w + 1,
         ]);
         let y = Tensor::cat(vec![self.a.forward(x), self.b.forward(shifted)], 1);
-        self.bn.forward(y)
+        batch_norm_forward(&self.bn, y)
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
@@ -98,7 +99,7 @@ impl NasModule for Skip {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match (&self.reduce, &self.project) {
             (Some(r), _) => r.forward(x),
-            (None, Some((conv, bn))) => bn.forward(conv.forward(x)),
+            (None, Some((conv, bn))) => batch_norm_forward(bn, conv.forward(x)),
             (None, None) => x,
         }
     }

@@ -3,6 +3,7 @@
 //! with a residual connection when the shape is kept.
 
 use super::conv_layer::{batch_norm, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::BatchNorm;
@@ -53,11 +54,11 @@ impl NasModule for MBConv {
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let h = match &self.expand {
-            Some((conv, bn)) => relu6(bn.forward(conv.forward(x.clone()))),
+            Some((conv, bn)) => relu6(batch_norm_forward(bn, conv.forward(x.clone()))),
             None => x.clone(),
         };
-        let h = relu6(self.dw_bn.forward(self.dw.forward(h)));
-        let y = self.project_bn.forward(self.project.forward(h));
+        let h = relu6(batch_norm_forward(&self.dw_bn, self.dw.forward(h)));
+        let y = batch_norm_forward(&self.project_bn, self.project.forward(h));
         if self.residual {
             y + x
         } else {

@@ -2,6 +2,7 @@
 //! slot's input and output channels differ.
 
 use super::conv_layer::{batch_norm, out_size, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
@@ -87,7 +88,7 @@ impl NasModule for Pool {
             PoolKind::Max(p) => p.forward(x),
         };
         match &self.adapter {
-            Some(a) => a.bn.forward(a.conv.forward(y)),
+            Some(a) => batch_norm_forward(&a.bn, a.conv.forward(y)),
             None => y,
         }
     }

@@ -10,6 +10,7 @@
 //! ```
 
 use super::conv_layer::{batch_norm, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::BatchNorm;
@@ -43,7 +44,7 @@ impl NasModule for ReluConvBn {
     type Input = Tensor<4>;
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.conv.forward(relu(x)))
+        batch_norm_forward(&self.bn, self.conv.forward(relu(x)))
     }
     fn cost(&self, input: &[usize]) -> Cost {
         self.conv.cost(input)

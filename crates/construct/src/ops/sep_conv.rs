@@ -2,6 +2,7 @@
 //! `DC3` / `DC5`: dilated depthwise-separable convolution (dilation 2).
 
 use super::conv_layer::{batch_norm, ConvLayer};
+use crate::kernels::batch_norm_forward;
 use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
 use burn::module::Module;
 use burn::nn::BatchNorm;
@@ -33,7 +34,7 @@ impl DwPwBn {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.bn.forward(self.pw.forward(self.dw.forward(relu(x))))
+        batch_norm_forward(&self.bn, self.pw.forward(self.dw.forward(relu(x))))
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
