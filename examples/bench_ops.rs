@@ -95,10 +95,10 @@ fn main() -> Result<()> {
     // The layers the separable convolutions are made of.
     println!("{:<8} {:>12} {:>12}", "layer", "stride 1 ms", "stride 2 ms");
     // `dw3`/`dw5` go through modnas's depthwise kernels, `dw3-burn`/`dw5-burn` through Burn's
-    // grouped `conv2d` on the same layer; `bn` through modnas's batch norm, `bn-burn` through
-    // `burn::nn::BatchNorm::forward`.
+    // grouped `conv2d` on the same layer (`pw1`/`pw1-burn` likewise for the 1×1 convolution at
+    // stride 1); `bn` through modnas's batch norm, `bn-burn` through `BatchNorm::forward`.
     for layer in [
-        "dw3", "dw3-burn", "dw5", "dw5-burn", "pw1", "conv3", "bn", "bn-burn", "relu",
+        "dw3", "dw3-burn", "dw5", "dw5-burn", "pw1", "pw1-burn", "conv3", "bn", "bn-burn", "relu",
     ] {
         let mut row = [0.0; 2];
         for (k, stride) in [1usize, 2].into_iter().enumerate() {
@@ -146,7 +146,8 @@ fn median_ms(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 /// One of the layers separable convolutions are built from.
 enum Layer {
     Conv(ConvLayer),
-    BurnDepthwise(ConvLayer, ConvOptions<2>),
+    /// A layer run through Burn's `conv2d` rather than modnas's kernels.
+    BurnConv(ConvLayer, ConvOptions<2>),
     Bn(BatchNorm),
     BurnBn(BatchNorm),
     Relu,
@@ -161,7 +162,11 @@ impl Layer {
             "dw3-burn" | "dw5-burn" => {
                 let k = if name == "dw3-burn" { 3 } else { 5 };
                 let options = ConvOptions::new([stride; 2], [k / 2; 2], [1, 1], c);
-                Layer::BurnDepthwise(conv(k, c)?, options)
+                Layer::BurnConv(conv(k, c)?, options)
+            }
+            "pw1-burn" => {
+                let options = ConvOptions::new([stride; 2], [0, 0], [1, 1], 1);
+                Layer::BurnConv(conv(1, 1)?, options)
             }
             "pw1" => Layer::Conv(conv(1, 1)?),
             "conv3" => Layer::Conv(conv(3, 1)?),
@@ -175,7 +180,7 @@ impl Layer {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Layer::Conv(c) => c.forward(x),
-            Layer::BurnDepthwise(c, options) => conv2d(x, c.weight(), None, options.clone()),
+            Layer::BurnConv(c, options) => conv2d(x, c.weight(), None, options.clone()),
             Layer::Bn(b) => batch_norm_forward(b, x),
             Layer::BurnBn(b) => b.forward(x),
             Layer::Relu => relu(x),

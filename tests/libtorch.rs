@@ -15,6 +15,7 @@ use burn::tensor::Device;
 use common::device_parity::{
     batch_norm_kernels_match_burns, depthwise_kernels_match_burns_conv2d,
     every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
+    pointwise_kernels_match_burns_conv2d,
 };
 use common::serial;
 
@@ -41,4 +42,10 @@ fn depthwise_kernels_compute_burns_conv2d_on_libtorch() {
 #[allow(deprecated)] // burn-tch is deprecated upstream; modnas keeps it behind `tch`
 fn batch_norm_kernels_compute_burns_on_libtorch() {
     batch_norm_kernels_match_burns(&Device::libtorch());
+}
+
+#[test]
+#[allow(deprecated)] // burn-tch is deprecated upstream; modnas keeps it behind `tch`
+fn pointwise_kernels_compute_burns_conv2d_on_libtorch() {
+    pointwise_kernels_match_burns_conv2d(&Device::libtorch());
 }

@@ -12,6 +12,7 @@ use burn::tensor::Device;
 use common::device_parity::{
     batch_norm_kernels_match_burns, depthwise_kernels_match_burns_conv2d,
     every_weight_sharing_method_searches_on, fixed_darts_net_matches_the_cpu,
+    pointwise_kernels_match_burns_conv2d,
 };
 use common::serial;
 
@@ -35,4 +36,9 @@ fn depthwise_kernels_compute_burns_conv2d_on_wgpu() {
 #[test]
 fn batch_norm_kernels_compute_burns_on_wgpu() {
     batch_norm_kernels_match_burns(&Device::wgpu(Default::default()));
+}
+
+#[test]
+fn pointwise_kernels_compute_burns_conv2d_on_wgpu() {
+    pointwise_kernels_match_burns_conv2d(&Device::wgpu(Default::default()));
 }

@@ -1,5 +1,5 @@
 //! The checks every backend must pass: the same model code computes the CPU's outputs, the
-//! depthwise and batch-norm kernels compute what Burn's own operations do, and every weight-sharing method
+//! depthwise, pointwise and batch-norm kernels compute what Burn's own operations do, and every weight-sharing method
 //! searches end to end from the same config.
 
 use burn::module::Module;
@@ -8,7 +8,7 @@ use burn::tensor::module::{
 };
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas::construct::kernels::{batch_norm_train, depthwise_conv2d};
+use modnas::construct::kernels::{batch_norm_train, depthwise_conv2d, pointwise_conv2d};
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::models::DARTSNet;
 use modnas::{run_search, Config};
@@ -128,6 +128,37 @@ pub fn depthwise_kernels_match_burns_conv2d(device: &Device) {
         let ours = conv_and_grads(depthwise_conv2d, data.clone(), &options);
         let burns = conv_and_grads(|x, w, o| conv2d(x, w, None, o), data, &options);
         let what = format!("{input:?} k={k} s={s} d={d}");
+        assert_all_close(&what, ["output", "dx", "dw"], ours, burns);
+    }
+}
+
+/// On `device` (autodiff added here), `pointwise_conv2d` computes Burn's `conv2d` output and
+/// gradients within 1e-4 (relative): the DARTS 1×1 shapes, odd sizes, more input channels
+/// than output ones and the reverse, and a transposed (strided) input.
+pub fn pointwise_kernels_match_burns_conv2d(device: &Device) {
+    let device = device.clone().autodiff();
+    let options = ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
+    let cases = [
+        ([2, 16, 8, 8], 16, false),
+        ([3, 5, 7, 9], 2, false),
+        ([2, 3, 4, 4], 8, false),
+        ([2, 6, 5, 3], 4, true),
+    ];
+    for (input, c_out, strided) in cases {
+        let normal = Distribution::Normal(0.0, 1.0);
+        // Strided: `x` is moved to `[n, c, w, h]` by a transpose before the convolution.
+        let arrange = |t: Tensor<4>| if strided { t.swap_dims(2, 3) } else { t };
+        let x = Tensor::<4>::random(input, normal, &device);
+        let w = Tensor::<4>::random([c_out, input[1], 1, 1], normal, &device);
+        let out = conv2d(arrange(x.clone()), w.clone(), None, options.clone()).dims();
+        let data = [x, w, Tensor::<4>::random(out, normal, &device)];
+        let ours = conv_and_grads(
+            |x, w, _| pointwise_conv2d(arrange(x), w),
+            data.clone(),
+            &options,
+        );
+        let burns = conv_and_grads(|x, w, o| conv2d(arrange(x), w, None, o), data, &options);
+        let what = format!("{input:?} → {c_out} strided={strided}");
         assert_all_close(&what, ["output", "dx", "dw"], ours, burns);
     }
 }

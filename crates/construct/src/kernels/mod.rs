@@ -13,11 +13,18 @@ mod depthwise_flex;
 mod depthwise_host;
 #[cfg(feature = "tch")]
 mod depthwise_tch;
+#[allow(deprecated)]
+mod pointwise;
+#[cfg(feature = "flex")]
+mod pointwise_flex;
+mod pointwise_host;
 
 pub use batch_norm::*;
 pub use batch_norm_host::*;
 pub use depthwise::*;
 pub use depthwise_host::*;
+pub use pointwise::*;
+pub use pointwise_host::*;
 
 /// Deterministic values in [-1, 1) for the kernels' tests.
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Building blocks shared by the built-in candidates: a convolution that knows its cost,
 //! and batch normalization.
 
-use crate::kernels::depthwise_conv2d;
+use crate::kernels::{depthwise_conv2d, pointwise_conv2d};
 use crate::{ConstructError, Cost};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -68,10 +68,12 @@ impl ConvLayer {
         })
     }
 
-    /// Forward pass; a depthwise layer goes through [`depthwise_conv2d`], whose weight
-    /// gradient is direct on the CPU backends.
+    /// Forward pass; a depthwise layer goes through [`depthwise_conv2d`] and a 1×1 layer at
+    /// stride 1 through [`pointwise_conv2d`], whose kernels are direct on the CPU.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        if self.groups > 1 && self.groups == self.c_in && self.groups == self.c_out {
+        if self.kernel == 1 && self.stride == 1 && self.groups == 1 {
+            pointwise_conv2d(x, self.weight())
+        } else if self.groups > 1 && self.groups == self.c_in && self.groups == self.c_out {
             let pad = self.dilation * (self.kernel - 1) / 2;
             let options =
                 ConvOptions::new([self.stride; 2], [pad; 2], [self.dilation; 2], self.groups);
