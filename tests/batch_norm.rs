@@ -5,7 +5,7 @@
 mod common;
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use common::device_parity::batch_norm_kernels_match_burns;
+use common::device_parity::{assert_all_close, batch_norm_kernels_match_burns};
 use modnas::construct::kernels::batch_norm_forward;
 use modnas::construct::ops::batch_norm;
 
@@ -14,13 +14,7 @@ fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 }
 
 fn assert_close(what: &str, a: Vec<f32>, b: Vec<f32>) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    for (i, (p, q)) in a.iter().zip(&b).enumerate() {
-        assert!(
-            (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
-            "{what}[{i}]: {p} against {q}"
-        );
-    }
+    assert_all_close(what, ["values"], [a], [b]);
 }
 
 #[test]

@@ -73,7 +73,7 @@ pub fn every_weight_sharing_method_searches_on(name: &str) {
 }
 
 /// Each of `ours` within 1e-4 (relative) of the same part of `burns`.
-fn assert_all_close<const N: usize>(
+pub fn assert_all_close<const N: usize>(
     what: &str,
     parts: [&str; N],
     ours: [Vec<f32>; N],

@@ -15,6 +15,7 @@
 //! assert_eq!(dw, vec![18.0]);
 //! ```
 
+use super::dot8;
 use rayon::prelude::*;
 
 /// Shapes and options of a depthwise convolution (`groups == channels_in == channels_out`),
@@ -197,21 +198,7 @@ fn row_dot(a: &[f32], b: &[f32], stride: usize) -> f32 {
             .map(|(p, q)| p * q)
             .sum();
     }
-    let b = &b[..a.len()];
-    let mut lanes = [0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(p, q)| p * q)
-        .sum();
-    for (p, q) in a8.zip(b8) {
-        for l in 0..8 {
-            lanes[l] += p[l] * q[l];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
+    dot8(a, &b[..a.len()])
 }
 
 #[cfg(test)]

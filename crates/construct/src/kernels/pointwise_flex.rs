@@ -11,35 +11,39 @@ use burn::backend::{Flex, TensorMetadata};
 use burn::tensor::{Shape, TensorData};
 
 /// `kernel` on the float32 elements of `a` and `b` (made contiguous where strided) as a
-/// tensor of shape `out`; `None` where the shapes are not a 1×1 convolution's (`grad`, when
+/// tensor of shape `out` (by default the convolution's output shape); `None` where the shapes are not a 1×1 convolution's (`grad`, when
 /// given, must be its output's) or a tensor is not float32.
 fn on_host(
     [x, weight]: [&FlexTensor; 2],
     grad: Option<&FlexTensor>,
     [a, b]: [&FlexTensor; 2],
-    out: Shape,
+    out: Option<Shape>,
     kernel: fn(&[f32], &[f32], PointwiseLayout) -> Vec<f32>,
 ) -> Option<FlexTensor> {
     let layout = pointwise_layout(&x.shape(), &weight.shape())?;
     let [n, _, h, w] = <[usize; 4]>::try_from(x.shape().as_slice()).ok()?;
-    if grad.is_some_and(|g| g.shape().as_slice() != [n, layout.c_out, h, w]) {
+    let y = Shape::new([n, layout.c_out, h, w]);
+    if grad.is_some_and(|g| g.shape() != y) {
         return None;
     }
     let (a, b) = (a.to_contiguous(), b.to_contiguous());
     let values = kernel(a.as_slice::<f32>()?, b.as_slice::<f32>()?, layout);
-    Some(FlexTensor::from_data(TensorData::new(values, out)))
+    Some(FlexTensor::from_data(TensorData::new(
+        values,
+        out.unwrap_or(y),
+    )))
 }
 
 impl PointwiseConvBackend for Flex {
     fn pointwise_conv2d(x: FlexTensor, weight: FlexTensor) -> FlexTensor {
-        let out = pointwise_layout(&x.shape(), &weight.shape()).map(|l| {
-            let [n, _, h, w] = x.shape().as_slice().try_into().unwrap_or([0; 4]);
-            Shape::new([n, l.c_out, h, w])
-        });
-        out.and_then(|out| on_host([&x, &weight], None, [&x, &weight], out, pointwise_conv_host))
-            .unwrap_or_else(|| {
-                <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, pointwise_options())
-            })
+        on_host(
+            [&x, &weight],
+            None,
+            [&x, &weight],
+            None,
+            pointwise_conv_host,
+        )
+        .unwrap_or_else(|| <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, pointwise_options()))
     }
 
     fn pointwise_conv2d_input_grad(
@@ -48,7 +52,7 @@ impl PointwiseConvBackend for Flex {
         output_grad: FlexTensor,
     ) -> FlexTensor {
         let operands = [&output_grad, &weight];
-        let shape = x.shape();
+        let shape = Some(x.shape());
         on_host(
             [&x, &weight],
             Some(&output_grad),
@@ -72,7 +76,7 @@ impl PointwiseConvBackend for Flex {
         output_grad: FlexTensor,
     ) -> FlexTensor {
         let operands = [&x, &output_grad];
-        let shape = weight.shape();
+        let shape = Some(weight.shape());
         on_host(
             [&x, &weight],
             Some(&output_grad),

@@ -15,6 +15,7 @@
 //! assert_eq!(y, vec![31.0, 42.0]);
 //! ```
 
+use super::dot8;
 use rayon::prelude::*;
 
 /// Sizes of a 1×1 convolution: input `[batch, c_in, spatial]`, weight `[c_out, c_in]`, output
@@ -122,7 +123,7 @@ pub fn pointwise_weight_grad_host(x: &[f32], grad: &[f32], layout: PointwiseLayo
             |mut acc, (image, g)| {
                 for (o, g_row) in g.chunks(spatial).enumerate() {
                     for (i, x_row) in image.chunks(spatial).enumerate() {
-                        acc[o * c_in + i] += dot(g_row, x_row);
+                        acc[o * c_in + i] += dot8(g_row, x_row);
                     }
                 }
                 acc
@@ -135,24 +136,6 @@ pub fn pointwise_weight_grad_host(x: &[f32], grad: &[f32], layout: PointwiseLayo
                 a
             },
         )
-}
-
-/// `Σ a·b` in eight lanes, which the compiler vectorizes.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(p, q)| p * q)
-        .sum();
-    for (p, q) in a8.zip(b8) {
-        for ((l, &p), &q) in lanes.iter_mut().zip(p).zip(q) {
-            *l += p * q;
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]
