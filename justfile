@@ -21,8 +21,8 @@ bench:
 
 # The GPU-path tests on wgpu (on the CPU through Mesa's lavapipe where there is no GPU).
 test-wgpu:
-    XDG_RUNTIME_DIR=/tmp CUBECL_AUTOTUNE_LEVEL=minimal cargo test -p modnas --features wgpu --test wgpu
+    XDG_RUNTIME_DIR=/tmp CUBECL_AUTOTUNE_LEVEL=minimal cargo test -p modnas --features wgpu --test backends
 
 # The LibTorch-backend tests, built against the PyTorch that `python3` imports (torch 2.9.0).
 test-libtorch:
-    LIBTORCH_USE_PYTORCH=1 LD_LIBRARY_PATH="$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" cargo test -p modnas --features tch --test libtorch
+    LIBTORCH_USE_PYTORCH=1 LD_LIBRARY_PATH="$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" cargo test -p modnas --features tch --test backends

@@ -11,14 +11,14 @@
 //!     [--modes weights,first,second] [--json out.json]
 //! ```
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Distribution, Int, Tensor};
 use clap::Parser;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
 use modnas::models::{DARTSNet, DARTS_OPS};
-use modnas::optim::build_optim;
+use modnas::optim::build_gradient_optim;
 use modnas::param_space::TensorParam;
 use modnas::BackendConfig;
 use rand::{rngs::StdRng, SeedableRng};
@@ -132,7 +132,7 @@ fn main() -> Result<()> {
         } else {
             "order = 1"
         };
-        let mut optim = build_optim("DARTSOptim", &c.space, &toml::from_str(order)?, 0)?;
+        let mut optim = build_gradient_optim("DARTSOptim", &c.space, &toml::from_str(order)?, 0)?;
         let mut times = vec![];
         for i in 0..o.steps + 1 {
             let t0 = Instant::now();
@@ -146,7 +146,7 @@ fn main() -> Result<()> {
                 cost: None,
             };
             if mode != "weights only" {
-                let g = optim.as_gradient().context("gradient optimizer")?;
+                let g = optim.as_mut();
                 model = arch_step(
                     model,
                     train.clone(),

@@ -12,6 +12,7 @@ use burn::tensor::{Device, Tensor};
 use modnas::estim::data::load_data;
 use modnas::estim::{build_estim, SearchContext, Trial, TrialObserver};
 use modnas::metrics::build_metric;
+use modnas::optim::build_search_optim;
 use modnas::prelude::*;
 
 /// The user's model: three convolutions replaced by slots, pooling and a linear head.
@@ -84,7 +85,7 @@ fn main() -> anyhow::Result<()> {
         )?)
     };
     let space = builder()?.space;
-    let mut optim = build_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
+    let mut optim = build_search_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
     let mut estim = build_estim("SubNetEstim", &toml::from_str("epochs = 4\ntrials = 8")?)?;
     let trainer = ImageClsTrainer::from_args(&toml::from_str("optimizer = \"adam\"\nlr = 0.01")?)?;
     let metrics = vec![
@@ -95,7 +96,7 @@ fn main() -> anyhow::Result<()> {
     let mut ctx = SearchContext {
         space: &space,
         builder: &builder,
-        optim: optim.as_mut(),
+        optim: &mut optim,
         data: &data,
         trainer: &trainer,
         metrics: &metrics,

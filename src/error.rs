@@ -50,6 +50,14 @@ pub enum ModnasError {
 }
 
 impl ModnasError {
+    /// A plot of `path` (a record file or an image) that could not be drawn, and why.
+    pub fn plot(path: &std::path::Path, reason: impl std::fmt::Display) -> Self {
+        ModnasError::Plot {
+            path: path.display().to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// True when the error is caused by the user's input (the CLI exits with code 2).
     pub fn is_input_error(&self) -> bool {
         match self {

@@ -13,49 +13,33 @@
 //! # }
 //! ```
 
-mod arch_graph;
-mod arch_svg;
-mod backend;
-mod batch_dir;
+mod batch;
 mod catalog;
-mod compare;
 mod config;
 mod distributed;
 mod error;
 mod latency_lut;
-/// Built-in searchable models.
-pub mod models;
-mod pareto_plot;
-mod pipeline;
-mod plot;
-mod report;
 mod run;
-mod run_dir;
-mod search_setup;
-mod trained;
-mod validate;
+/// Plots and drawings of runs.
+pub mod viz;
 
-pub use arch_graph::*;
-pub use arch_svg::*;
-pub use backend::*;
+pub use batch::*;
 pub use catalog::*;
-pub use compare::*;
 pub use config::*;
 pub use distributed::*;
 pub use error::*;
 pub use latency_lut::*;
-pub use pareto_plot::*;
-pub use pipeline::*;
-pub use plot::*;
-pub use report::*;
 pub use run::*;
-pub use run_dir::*;
-pub use trained::*;
+pub use viz::*;
 
 pub use burn;
 pub use modnas_construct as construct;
 pub use modnas_estim as estim;
+/// Kernels modnas adds to Burn's backends (the `modnas-kernels` crate).
+pub use modnas_kernels as kernels;
 pub use modnas_metrics as metrics;
+/// Built-in searchable models (the `modnas-models` crate).
+pub use modnas_models as models;
 pub use modnas_optim as optim;
 pub use modnas_param_space as param_space;
 pub use modnas_storage as storage;
@@ -68,7 +52,10 @@ pub mod prelude {
     };
     pub use modnas_estim::{register_estim, Estim, ImageClsTrainer, SearchOutcome, Trial};
     pub use modnas_metrics::register_metric;
-    pub use modnas_optim::{build_optim, register_optim, ArchOptim};
+    pub use modnas_optim::{
+        build_optim, build_search_optim, register_gradient_optim, register_optim, ArchOptim,
+        GradientOptim, SearchOptim,
+    };
     pub use modnas_param_space::{
         ArchDesc, Categorical, MetricMap, Numeric, ParamSpace, ParamValue, Transform, Trigger,
     };

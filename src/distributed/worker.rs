@@ -2,7 +2,7 @@
 //! storage, evaluates each with the run's own config, heartbeats while it works, and stores
 //! the result.
 
-use crate::search_setup::SearchSetup;
+use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError};
 use modnas_estim::{evaluate_guarded, EstimError, Trial, TrialObserver};
 use modnas_storage::{open_store, Claimed, StorageError, TrialResult, TrialStore};
@@ -166,11 +166,11 @@ pub fn run_worker(
     let stored = wait_for_config(store.as_mut(), opts)?;
     let cfg = Config::from_toml(&stored.config, &opts.overrides)?;
     let (setup, estim) = SearchSetup::new(&cfg)?;
-    crate::validate::require_distributable(&cfg, estim.as_ref(), "estim.search.type")?;
+    crate::config::validate::require_distributable(&cfg, estim.as_ref(), "estim.search.type")?;
     let mut optim = crate::run::build_search_optim(&cfg, &setup.space)?;
     let builder = || setup.build_net();
     let mut observer = NoJournal;
-    let ctx = setup.context(&builder, optim.as_mut(), &mut observer);
+    let ctx = setup.context(&builder, &mut optim, &mut observer);
     let name = opts.name.clone().unwrap_or_else(default_name);
     let every = Duration::from_secs_f64((stored.policy.heartbeat_timeout / 3.0).max(0.05));
     let objective = cfg.objective().0;

@@ -8,8 +8,8 @@ use burn::tensor::module::{
 };
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas::construct::kernels::{batch_norm_train, depthwise_conv2d, pointwise_conv2d};
 use modnas::construct::{construct, CandidateSets, NasModule};
+use modnas::kernels::{batch_norm_train, depthwise_conv2d, pointwise_conv2d};
 use modnas::models::DARTSNet;
 use modnas::{run_search, Config};
 

@@ -244,6 +244,7 @@ fn search(
         local.finish(std::time::Duration::from_secs(30));
     }
     let run = run?;
+    modnas::draw_run(&run.dir)?;
     println!("run directory: {}", run.dir.display());
     println!(
         "trials: {}, failed: {} (stopped: {:?})",

@@ -4,17 +4,14 @@
 
 use crate::fill::Filler;
 use crate::{
-    edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError, MixedHandle, Slot,
-    SlotSpec,
+    edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError, MixedHandle, SlotSpec,
 };
 use burn::module::Module;
 use burn::tensor::Device;
 use indexmap::IndexMap;
 use modnas_param_space::{ArchDesc, ParamSpace, Transform};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 /// Which candidates each slot chooses from: a default set plus per-slot overrides.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,37 +148,6 @@ impl<M> Constructed<M> {
     }
 }
 
-/// Replaces the entity of the slot keyed `key` in `model`.
-pub fn set_slot_entity<M: Module>(
-    model: &mut M,
-    key: &str,
-    entity: CandidateBox,
-) -> Result<(), ConstructError> {
-    let pending = Rc::new(RefCell::new(Some(entity)));
-    let cell = pending.clone();
-    let target = key.to_string();
-    replace_with::replace_with_or_abort(model, move |m| {
-        edit_slots(m, move |_, slot: &mut Slot| {
-            if slot.key() == target {
-                if let Some(e) = cell.borrow_mut().take() {
-                    slot.set_entity(e);
-                }
-            }
-        })
-    });
-    if pending.borrow().is_some() {
-        return Err(ConstructError::UnknownSlot {
-            name: key.to_string(),
-            known: slot_keys(model).join(", "),
-        });
-    }
-    Ok(())
-}
-
-fn slot_keys<M: Module>(model: &M) -> Vec<String> {
-    list_slots(model).into_iter().map(|s| s.key).collect()
-}
-
 /// The `SlotSpec::extra` key of a model's own candidate set for a slot (a list of names): used
 /// unless the config gives a per-slot set, in place of the config's `candidates`. Nested spaces
 /// use it so that the slots of a cell and those of its motifs choose from different sets.
@@ -233,6 +199,6 @@ pub fn construct<M: Module + 'static>(
         }
     });
     let handles = crate::elastic_handles(&c.model);
-    crate::bind_elastic(&mut c, handles)?;
+    crate::handlers::bind_elastic(&mut c, handles)?;
     Ok(c)
 }

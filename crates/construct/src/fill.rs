@@ -2,17 +2,17 @@
 //! slots of its own (a motif whose edges are slots), so filling recurses into it.
 
 use crate::{
-    build_candidate, edit_slots, list_slots, set_slot_entity, CandidateBox, CandidateEntry,
-    CandidateSets, ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, SlotInfo,
-    SlotSpec, ARCH_PARAM_KEY,
+    build_candidate, edit_slots, list_slots, CandidateBox, CandidateEntry, CandidateSets,
+    ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, SlotInfo, SlotSpec,
+    ARCH_PARAM_KEY,
 };
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas_param_space::{lookup, Categorical, ParamKind, ParamSpace, TensorParam, Trigger};
+use modnas_param_space::{lookup, Categorical, ParamKind, ParamSpace, TensorParam};
 use std::collections::{HashMap, HashSet};
 
 /// How deep candidates may nest slots: deeper means a candidate that holds itself.
-const MAX_DEPTH: usize = 8;
+pub(crate) const MAX_DEPTH: usize = 8;
 
 /// Fills the slots of one construct call, collecting the parameters and mixed operators into
 /// a [`Constructed`].
@@ -57,24 +57,7 @@ impl<'a> Filler<'a> {
     ) -> Result<CandidateBox, ConstructError> {
         let (entity, params) = self.fill(c, path, spec, 0)?;
         if self.mixed.is_none() {
-            let (key, spec, dev) = (path.to_string(), spec.clone(), self.device.clone());
-            let param = params[0].clone();
-            c.transform.add_handler(
-                format!("slot:{key}"),
-                Trigger::any_of(params),
-                move |ctx, m: &mut M| {
-                    let value_of = |p: &str| -> Result<String, String> {
-                        let v = ctx.value(p).map_err(|e| e.to_string())?;
-                        v.as_str()
-                            .map(str::to_string)
-                            .ok_or_else(|| format!("slot value {v} is not a candidate name"))
-                    };
-                    let name = value_of(&param)?;
-                    let entity = rebuild(&name, &spec, &key, &dev, &value_of, 0)?;
-                    set_slot_entity(m, &key, entity)?;
-                    Ok(())
-                },
-            );
+            crate::handlers::add_slot_swap(c, path, spec, self.device, params);
         }
         Ok(entity)
     }
@@ -161,48 +144,15 @@ impl<'a> Filler<'a> {
     }
 }
 
-/// Candidate `name` for the slot at `path`, its inner slots filled with the candidates that
-/// `value_of` gives their parameters (the swap handler of categorical slots).
-fn rebuild(
-    name: &str,
-    spec: &SlotSpec,
-    path: &str,
-    device: &Device,
-    value_of: &dyn Fn(&str) -> Result<String, String>,
-    depth: usize,
-) -> Result<CandidateBox, String> {
-    let cand = build_candidate(name, spec, device).map_err(|e| e.to_string())?;
-    let inner = empty_slots(&cand);
-    if inner.is_empty() || depth > MAX_DEPTH {
-        return Ok(cand);
-    }
-    let mut entities = HashMap::new();
-    for slot in inner {
-        let inner_path = format!("{path}.{}", slot.path);
-        let param = param_name(&slot.spec, &inner_path).map_err(|e| e.to_string())?;
-        let choice = value_of(&param)?;
-        let entity = rebuild(
-            &choice,
-            &slot.spec,
-            &inner_path,
-            device,
-            value_of,
-            depth + 1,
-        )?;
-        entities.insert(slot.path, (inner_path, entity));
-    }
-    Ok(set_entities(cand, entities))
-}
-
 /// The slots of `cand` that have no entity yet.
-fn empty_slots(cand: &CandidateBox) -> Vec<SlotInfo> {
+pub(crate) fn empty_slots(cand: &CandidateBox) -> Vec<SlotInfo> {
     let mut slots = list_slots(cand);
     slots.retain(|s| s.entity.is_none());
     slots
 }
 
 /// Sets the inner slots of `cand`: module path → (key, entity).
-fn set_entities(
+pub(crate) fn set_entities(
     cand: CandidateBox,
     mut entities: HashMap<String, (String, CandidateBox)>,
 ) -> CandidateBox {
@@ -215,7 +165,7 @@ fn set_entities(
 }
 
 /// The parameter of the slot at `path`: its `arch_param`, or the path itself.
-fn param_name(spec: &SlotSpec, path: &str) -> Result<String, ConstructError> {
+pub(crate) fn param_name(spec: &SlotSpec, path: &str) -> Result<String, ConstructError> {
     match spec.extra.get(ARCH_PARAM_KEY) {
         Some(toml::Value::String(p)) => Ok(p.clone()),
         Some(other) => Err(ConstructError::InvalidSpec(format!(
@@ -226,7 +176,7 @@ fn param_name(spec: &SlotSpec, path: &str) -> Result<String, ConstructError> {
 }
 
 /// Adds the categorical `param` over `names`, or checks that the shared one has the same choices.
-fn add_categorical(
+pub(crate) fn add_categorical(
     space: &mut ParamSpace,
     param: &str,
     names: &[String],
@@ -260,21 +210,7 @@ fn mixed_handle<M: Module + 'static>(
     if kind == MixedKind::Index {
         add_categorical(&mut c.space, param, names, param)?;
         let handle = MixedHandle::new(kind, names.to_vec(), None, param);
-        let (h, p, names) = (handle.clone(), param.to_string(), names.to_vec());
-        let id = c.mixed.len();
-        c.transform.add_handler(
-            format!("mixed:{param}#{id}"),
-            Trigger::on(param.to_string()),
-            move |ctx, _m: &mut M| {
-                let value = ctx.value(&p)?;
-                let i = names
-                    .iter()
-                    .position(|n| Some(n.as_str()) == value.as_str())
-                    .ok_or_else(|| format!("`{value}` is not a candidate of `{p}`"))?;
-                h.set_active(vec![i]);
-                Ok(())
-            },
-        );
+        crate::handlers::add_mixed_index(c, &handle, names, param);
         return Ok(handle);
     }
     let alpha = match c.space.get(param).map(|p| p.kind()) {

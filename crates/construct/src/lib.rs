@@ -32,9 +32,9 @@ mod elastic;
 mod error;
 mod export;
 mod fill;
-/// Kernels added to Burn's backends (depthwise convolution).
-pub mod kernels;
+mod handlers;
 mod layers;
+mod map_in_place;
 mod mixed;
 mod nas_module;
 /// The built-in candidates.
@@ -49,7 +49,9 @@ pub use dyn_module::*;
 pub use elastic::*;
 pub use error::*;
 pub use export::*;
+pub use handlers::{bind_elastic, set_slot_entity};
 pub use layers::*;
+pub use map_in_place::map_in_place;
 pub use mixed::*;
 pub use nas_module::*;
 pub use probe::*;
@@ -58,3 +60,6 @@ pub use slot::*;
 
 #[doc(hidden)]
 pub use inventory;
+/// Kernels added to Burn's backends (the `modnas-kernels` crate): the built-in candidates'
+/// depthwise and 1×1 convolutions and batch norm.
+pub use modnas_kernels as kernels;

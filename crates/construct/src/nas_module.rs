@@ -1,7 +1,6 @@
 //! [`NasModule`]: a Burn module with a forward pass and an analytic cost.
 
 use burn::module::Module;
-use burn::tensor::Tensor;
 
 /// Multiply-accumulates and memory traffic of one forward pass, and the shape it produces.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -99,6 +98,3 @@ pub trait NasModule: Module + std::fmt::Display + Sync + 'static {
         None
     }
 }
-
-/// The shape of a candidate's input and output: `[batch, channels, height, width]`.
-pub type Tensor4 = Tensor<4>;

@@ -98,11 +98,6 @@ impl Slot {
         self.entity.as_ref()
     }
 
-    /// The current entity, mutably.
-    pub fn entity_mut(&mut self) -> Option<&mut CandidateBox> {
-        self.entity.as_mut()
-    }
-
     /// Replaces the entity (the paper's `set_entity`).
     pub fn set_entity(&mut self, entity: CandidateBox) {
         self.entity = Some(entity);

@@ -10,6 +10,7 @@ pub mod data;
 mod error;
 mod estim;
 mod progress;
+mod schedule;
 /// Table-based estimation.
 pub mod tabular;
 mod trainer;

@@ -3,6 +3,7 @@
 
 use crate::criterion::{CriterionChain, CriterionInput, CriterionSpec};
 use crate::data::{Augment, ImageDataset};
+use crate::schedule::LrSchedule;
 use crate::{parse_args, EstimError};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -176,7 +177,10 @@ impl ImageClsTrainer {
             )));
         }
         let chain = std::sync::Arc::new(CriterionChain::new(&args.criteria)?);
-        Ok(Self { args, chain })
+        let trainer = Self { args, chain };
+        // Burn's schedule has checks of its own (`lr` at most 1): fail here, not in a trial.
+        trainer.schedule(2)?;
+        Ok(trainer)
     }
 
     /// A trainer from TOML arguments.
@@ -205,13 +209,13 @@ impl ImageClsTrainer {
         }
     }
 
-    fn lr_at(&self, step: usize, total: usize) -> f64 {
-        if !self.args.cosine || total <= 1 {
-            return self.args.lr;
+    /// The learning rate of each of `total` steps.
+    fn schedule(&self, total: usize) -> Result<LrSchedule, EstimError> {
+        if !self.args.cosine {
+            return Ok(LrSchedule::Constant(self.args.lr));
         }
-        let t = step as f64 / (total - 1) as f64;
-        self.args.lr_min
-            + 0.5 * (self.args.lr - self.args.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
+        let rates = (self.args.lr, self.args.lr_min);
+        LrSchedule::cosine("ImageClsTrainer", rates, total, 0)
     }
 
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data` with the criteria
@@ -231,8 +235,7 @@ impl ImageClsTrainer {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut order: Vec<usize> = (0..data.len()).collect();
         let per_epoch = data.len().div_ceil(self.args.batch_size);
-        let total = per_epoch * epochs;
-        let mut step = 0;
+        let mut schedule = self.schedule(per_epoch * epochs)?;
         let mut last_loss = f64::NAN;
         for epoch in 0..epochs {
             net.set_progress(epoch as f64 / epochs as f64);
@@ -264,8 +267,7 @@ impl ImageClsTrainer {
                     None => detached,
                 });
                 let grads = GradientsParams::from_grads(loss.backward(), &net);
-                net = optim.step(self.lr_at(step, total), net, grads);
-                step += 1;
+                net = optim.step(schedule.next_lr(), net, grads);
                 crate::progress::batch_done(epoch, epochs, i, per_epoch);
             }
             if let Some(sum) = loss_sum {

@@ -1,4 +1,6 @@
-//! The optimizer interface and its registry.
+//! The optimizer interfaces and their one registry: discrete search algorithms ([`ArchOptim`])
+//! and gradient optimizers of a supernet's α ([`GradientOptim`]) register by name side by
+//! side, and [`build_search_optim`] builds either as a [`SearchOptim`].
 
 use crate::{GradientOptim, OptimError};
 use modnas_param_space::{
@@ -24,34 +26,95 @@ pub trait ArchOptim: Send {
     fn score(&self) -> Option<&crate::Score> {
         None
     }
+}
 
-    /// For gradient-based optimizers (DARTS and kin): their gradient interface.
-    fn as_gradient(&mut self) -> Option<&mut dyn GradientOptim> {
-        None
+/// A registered optimizer, built: a discrete search algorithm, or a gradient optimizer of the
+/// tensor parameters of a supernet.
+pub enum SearchOptim {
+    /// Proposes architectures and learns from their metrics (`SubNetEstim` and kin).
+    Discrete(Box<dyn ArchOptim>),
+    /// Steps α from the gradients a supernet estimator computes (`SuperNetEstim`).
+    Gradient(Box<dyn GradientOptim>),
+}
+
+impl SearchOptim {
+    /// The discrete optimizer; `name` (its registry id) is named in the error for a gradient
+    /// one.
+    pub fn into_discrete(self, name: &str) -> Result<Box<dyn ArchOptim>, OptimError> {
+        match self {
+            SearchOptim::Discrete(o) => Ok(o),
+            SearchOptim::Gradient(_) => Err(crate::gradient::base::not_discrete(name)),
+        }
+    }
+
+    /// The gradient optimizer; `name` (its registry id) is named in the error for a discrete
+    /// one.
+    pub fn into_gradient(self, name: &str) -> Result<Box<dyn GradientOptim>, OptimError> {
+        match self {
+            SearchOptim::Gradient(o) => Ok(o),
+            SearchOptim::Discrete(_) => Err(OptimError::Unsupported(format!(
+                "{name} is a discrete search algorithm, not a gradient optimizer of α (such as \
+                 DARTSOptim) that a supernet estimator steps"
+            ))),
+        }
+    }
+
+    /// True for a gradient optimizer.
+    pub fn is_gradient(&self) -> bool {
+        matches!(self, SearchOptim::Gradient(_))
+    }
+
+    /// The discrete optimizer, if this is one.
+    pub fn discrete(&mut self) -> Option<&mut dyn ArchOptim> {
+        match self {
+            SearchOptim::Discrete(o) => Some(o.as_mut()),
+            SearchOptim::Gradient(_) => None,
+        }
+    }
+
+    /// The gradient optimizer, if this is one.
+    pub fn gradient(&mut self) -> Option<&mut dyn GradientOptim> {
+        match self {
+            SearchOptim::Gradient(o) => Some(o.as_mut()),
+            SearchOptim::Discrete(_) => None,
+        }
+    }
+}
+
+impl From<Box<dyn ArchOptim>> for SearchOptim {
+    fn from(optim: Box<dyn ArchOptim>) -> Self {
+        SearchOptim::Discrete(optim)
+    }
+}
+
+impl From<Box<dyn GradientOptim>> for SearchOptim {
+    fn from(optim: Box<dyn GradientOptim>) -> Self {
+        SearchOptim::Gradient(optim)
     }
 }
 
 /// Builds an optimizer for a space from TOML arguments and a seed.
-pub type OptimBuildFn =
-    fn(&ParamSpace, &toml::Table, u64) -> Result<Box<dyn ArchOptim>, OptimError>;
+pub type OptimBuildFn = fn(&ParamSpace, &toml::Table, u64) -> Result<SearchOptim, OptimError>;
 
 modnas_param_space::registry_entry!(
     /// A registered optimizer.
     OptimEntry, "optimizer", OptimBuildFn
 );
 
-/// Registers an optimizer constructor under a name.
+/// Registers a discrete optimizer ([`ArchOptim`]) constructor under a name.
 ///
 /// With `new = constructor`, the constructor takes `(&ParamSpace, Args, seed)` and returns
 /// `Result<Self, OptimError>`, where `Args` is the optimizer's deserializable argument struct;
 /// the arguments are parsed (errors name the optimizer) and the optimizer boxed:
-/// `register_optim!("MyOptim", new = MyOptim::new);`.
+/// `register_optim!("MyOptim", new = MyOptim::new);`. With a plain function, it is an
+/// [`OptimBuildFn`].
 #[macro_export]
 macro_rules! register_optim {
     ($name:literal, new = $new:expr) => {
         $crate::inventory::submit! {
             $crate::OptimEntry::new($name, |space, args, seed| {
                 $crate::build_typed($name, space, args, seed, $new)
+                    .map(|o| $crate::SearchOptim::Discrete(Box::new(o)))
             })
         }
     };
@@ -60,29 +123,66 @@ macro_rules! register_optim {
     };
 }
 
-/// Parses `args` for the optimizer `name` and boxes what `new` builds from them
-/// (used by [`register_optim!`]).
-pub fn build_typed<A: DeserializeOwned, O: ArchOptim + 'static>(
+/// Registers a gradient optimizer ([`GradientOptim`]) constructor under a name, as
+/// [`register_optim!`] with `new =` does for discrete ones:
+/// `register_gradient_optim!("MyGradOptim", new = MyGradOptim::new);`.
+#[macro_export]
+macro_rules! register_gradient_optim {
+    ($name:literal, new = $new:expr) => {
+        $crate::inventory::submit! {
+            $crate::OptimEntry::new($name, |space, args, seed| {
+                $crate::build_typed($name, space, args, seed, $new)
+                    .map(|o| $crate::SearchOptim::Gradient(Box::new(o)))
+            })
+        }
+    };
+}
+
+/// Parses `args` for the optimizer `name` and builds it with `new` (used by
+/// [`register_optim!`] and [`register_gradient_optim!`]).
+pub fn build_typed<A: DeserializeOwned, O>(
     name: &str,
     space: &ParamSpace,
     args: &toml::Table,
     seed: u64,
     new: impl FnOnce(&ParamSpace, A, u64) -> Result<O, OptimError>,
-) -> Result<Box<dyn ArchOptim>, OptimError> {
-    Ok(Box::new(new(space, parse_optim_args(name, args)?, seed)?))
+) -> Result<O, OptimError> {
+    new(space, parse_optim_args(name, args)?, seed)
 }
 
-/// Builds the optimizer registered as `name`.
+/// Builds the optimizer registered as `name`, discrete or gradient.
+pub fn build_search_optim(
+    name: &str,
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<SearchOptim, OptimError> {
+    (lookup::<OptimEntry>(name)?.build)(space, args, seed)
+}
+
+/// Builds the discrete optimizer registered as `name`; a gradient optimizer is refused with
+/// the estimator it needs.
 pub fn build_optim(
     name: &str,
     space: &ParamSpace,
     args: &toml::Table,
     seed: u64,
 ) -> Result<Box<dyn ArchOptim>, OptimError> {
-    (lookup::<OptimEntry>(name)?.build)(space, args, seed)
+    build_search_optim(name, space, args, seed)?.into_discrete(name)
 }
 
-/// Names of all registered optimizers, sorted.
+/// Builds the gradient optimizer registered as `name`; a discrete one is refused with the
+/// gradient optimizers there are.
+pub fn build_gradient_optim(
+    name: &str,
+    space: &ParamSpace,
+    args: &toml::Table,
+    seed: u64,
+) -> Result<Box<dyn GradientOptim>, OptimError> {
+    build_search_optim(name, space, args, seed)?.into_gradient(name)
+}
+
+/// Names of all registered optimizers, discrete and gradient, sorted.
 pub fn optim_names() -> Vec<&'static str> {
     registered_names::<OptimEntry>()
 }

@@ -1,7 +1,9 @@
 //! [`ParamSpace`]: the named, ordered set of architecture parameters.
 
-use crate::{ArchDesc, ParamKind, ParamSpaceError, ParamUpdate, ParamValue, TensorParam};
-use crossbeam_channel::{Receiver, Sender};
+use crate::{
+    ArchDesc, EventBus, ParamKind, ParamSpaceError, ParamUpdate, ParamValue, TensorParam, Watch,
+};
+use crossbeam_channel::Receiver;
 use std::collections::HashMap;
 
 /// One entry of the space: a named parameter and its current value.
@@ -23,24 +25,20 @@ impl ArchParam {
         &self.kind
     }
 
-    /// Mutable access to the kind (tensor parameters are updated in place).
-    pub fn kind_mut(&mut self) -> &mut ParamKind {
-        &mut self.kind
-    }
-
     /// The current value of a discrete parameter (`None` for tensors).
     pub fn value(&self) -> Option<&ParamValue> {
         self.value.as_ref()
     }
 }
 
-/// Named architecture parameters in insertion order, emitting [`ParamUpdate`] events.
+/// Named architecture parameters in insertion order, publishing a [`ParamUpdate`] on its
+/// [`EventBus`] whenever a value changes: a discrete one through [`set`](Self::set), a tensor
+/// one when it is written (an optimizer step).
 #[derive(Debug)]
 pub struct ParamSpace {
     params: Vec<ArchParam>,
     index: HashMap<String, usize>,
-    sender: Sender<ParamUpdate>,
-    receiver: Receiver<ParamUpdate>,
+    bus: EventBus,
 }
 
 impl Default for ParamSpace {
@@ -50,14 +48,12 @@ impl Default for ParamSpace {
 }
 
 impl ParamSpace {
-    /// An empty space with its own event channel.
+    /// An empty space with its own event bus.
     pub fn new() -> Self {
-        let (sender, receiver) = crossbeam_channel::unbounded();
         Self {
             params: Vec::new(),
             index: HashMap::new(),
-            sender,
-            receiver,
+            bus: EventBus::default(),
         }
     }
 
@@ -72,6 +68,9 @@ impl ParamSpace {
             return Err(ParamSpaceError::Duplicate(name));
         }
         let kind = kind.into();
+        if let ParamKind::Tensor(t) = &kind {
+            t.bind(&name, self.bus.clone());
+        }
         let value = kind.default_value();
         self.index.insert(name.clone(), self.params.len());
         self.params.push(ArchParam { name, kind, value });
@@ -172,25 +171,12 @@ impl ParamSpace {
         }
         let old = p.value.replace(value.clone());
         tracing::trace!(param = name, %value, "parameter updated");
-        // The receiver lives in `self`, so the channel cannot be disconnected.
-        let _ = self.sender.send(ParamUpdate {
+        self.bus.publish(ParamUpdate {
             name: name.to_string(),
             old,
             new: Some(value),
         });
         Ok(true)
-    }
-
-    /// Emits an update event for `name` without changing a discrete value: used after a
-    /// tensor parameter was changed in place.
-    pub fn touch(&mut self, name: &str) -> Result<(), ParamSpaceError> {
-        let p = &self.params[self.position(name)?];
-        let _ = self.sender.send(ParamUpdate {
-            name: name.to_string(),
-            old: p.value.clone(),
-            new: p.value.clone(),
-        });
-        Ok(())
     }
 
     /// Checks that every parameter named in `arch` exists and accepts its value.
@@ -227,9 +213,20 @@ impl ParamSpace {
             .collect()
     }
 
-    /// The receiving end of the update-event channel (shared: events go to one receiver).
-    pub fn events(&self) -> Receiver<ParamUpdate> {
-        self.receiver.clone()
+    /// A receiver of every update from now on, of its own: subscribers do not take events
+    /// from each other.
+    pub fn subscribe(&self) -> Receiver<ParamUpdate> {
+        self.bus.subscribe()
+    }
+
+    /// A receiver of the updates of the parameters `watch` names (see [`Watch`]).
+    pub fn subscribe_to(&self, watch: Watch) -> Receiver<ParamUpdate> {
+        self.bus.subscribe_to(watch)
+    }
+
+    /// The space's event bus.
+    pub fn bus(&self) -> &EventBus {
+        &self.bus
     }
 }
 
@@ -263,7 +260,7 @@ mod tests {
     #[test]
     fn only_changes_emit_events() {
         let mut s = space();
-        let rx = s.events();
+        let rx = s.subscribe();
         assert!(!s.set("a", "x".into()).unwrap());
         assert!(rx.try_recv().is_err());
         assert!(s.set("a", "y".into()).unwrap());
@@ -309,5 +306,18 @@ mod tests {
         let names: Vec<String> = s.tensor_params().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["alpha", "beta"]);
         assert!(space().tensor_params().is_empty());
+    }
+
+    #[test]
+    fn tensor_updates_are_events_too() {
+        let mut s = ParamSpace::new();
+        let rx = s.subscribe();
+        let alpha = TensorParam::zeros(2, &burn::tensor::Device::default());
+        s.insert("alpha", alpha.clone()).unwrap();
+        // The optimizer holds a clone: its writes reach the space's subscribers.
+        alpha.update(|t| t.add_scalar(1.0));
+        let ev = rx.try_recv().unwrap();
+        assert_eq!((ev.name.as_str(), ev.old, ev.new), ("alpha", None, None));
+        assert!(rx.try_recv().is_err());
     }
 }

@@ -12,16 +12,20 @@
 //! assert_eq!(alpha.to_vec(), vec![1.0, 1.0, 1.0]);
 //! ```
 
+use crate::{EventBus, ParamUpdate};
 use burn::module::{Param, ParamId};
 use burn::tensor::{Device, Tensor};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A differentiable architecture parameter: a 1-D tensor of architecture weights (the α of
-/// a mixed operator). Gradient optimizers update it through Burn's autodiff; it emits no
-/// update events (call [`ParamSpace::touch`](crate::ParamSpace::touch) to notify handlers).
+/// a mixed operator). Gradient optimizers update it through Burn's autodiff; once it is in a
+/// [`ParamSpace`](crate::ParamSpace), each write publishes a [`ParamUpdate`] (without values)
+/// on the space's bus.
 #[derive(Clone, Debug)]
 pub struct TensorParam {
     param: Arc<RwLock<Param<Tensor<1>>>>,
+    /// The name and bus of the space it belongs to, shared by clones.
+    bus: Arc<Mutex<Option<(String, EventBus)>>>,
 }
 
 impl TensorParam {
@@ -39,6 +43,24 @@ impl TensorParam {
     pub fn from_param(param: Param<Tensor<1>>) -> Self {
         Self {
             param: Arc::new(RwLock::new(param)),
+            bus: Arc::default(),
+        }
+    }
+
+    /// Publishes this parameter's writes on `bus` under `name` (the space does this when the
+    /// parameter is inserted; the last binding holds).
+    pub(crate) fn bind(&self, name: &str, bus: EventBus) {
+        *self.bus.lock().unwrap_or_else(|e| e.into_inner()) = Some((name.to_string(), bus));
+    }
+
+    fn publish(&self) {
+        let bound = self.bus.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((name, bus)) = bound {
+            bus.publish(ParamUpdate {
+                name,
+                old: None,
+                new: None,
+            });
         }
     }
 
@@ -60,6 +82,7 @@ impl TensorParam {
     /// Replaces the Burn parameter (after an optimizer step, for example).
     pub fn set_param(&self, param: Param<Tensor<1>>) {
         *self.param.write().unwrap_or_else(|e| e.into_inner()) = param;
+        self.publish();
     }
 
     /// Replaces the value by `f(value)`, keeping the id and the gradient requirement.
@@ -75,6 +98,8 @@ impl TensorParam {
             value
         };
         *guard = Param::initialized(id, value);
+        drop(guard);
+        self.publish();
     }
 
     /// The value on the host (synchronises with the device).

@@ -1,6 +1,6 @@
 //! The Transform routine (paper, Algorithm 4): drain update events, call triggered handlers.
 
-use crate::{HandlerError, ParamSpace, ParamSpaceError, ParamUpdate, ParamValue, Trigger};
+use crate::{HandlerError, ParamSpace, ParamSpaceError, ParamUpdate, ParamValue, Trigger, Watch};
 use crossbeam_channel::Receiver;
 use std::collections::{HashMap, HashSet};
 
@@ -37,11 +37,15 @@ struct Handler<S> {
 
 /// Handlers over a state `S` (usually the model), triggered by parameter updates.
 ///
-/// Each run calls every triggered handler once, in priority order: a handler whose trigger
-/// covers more of the updated parameters runs first; ties keep registration order.
+/// The routine subscribes to its space's bus for the parameters its handlers watch, so it
+/// queues no other events (the α of a supernet change at every step) and takes none from
+/// other subscribers. Each run calls every triggered handler once, in priority order: a
+/// handler whose trigger covers more of the updated parameters runs first; ties keep
+/// registration order.
 pub struct Transform<S> {
     handlers: Vec<Handler<S>>,
     watchers: HashMap<String, Vec<usize>>,
+    watch: Watch,
     events: Receiver<ParamUpdate>,
     // Scratch buffers reused across runs so that a run allocates nothing in steady state.
     updates: Vec<ParamUpdate>,
@@ -53,10 +57,12 @@ pub struct Transform<S> {
 impl<S> Transform<S> {
     /// A routine listening to `space`'s update events.
     pub fn new(space: &ParamSpace) -> Self {
+        let watch = Watch::default();
         Self {
             handlers: Vec::new(),
             watchers: HashMap::new(),
-            events: space.events(),
+            events: space.subscribe_to(watch.clone()),
+            watch,
             updates: Vec::new(),
             seen: Vec::new(),
             generation: 0,
@@ -73,6 +79,7 @@ impl<S> Transform<S> {
     ) {
         let id = self.handlers.len();
         for watched in trigger.names() {
+            self.watch.add(watched.clone());
             let list = self.watchers.entry(watched.clone()).or_default();
             if !list.contains(&id) {
                 list.push(id);
@@ -96,18 +103,9 @@ impl<S> Transform<S> {
         self.handlers.is_empty()
     }
 
-    /// Names of the registered handlers, in registration order.
-    pub fn handler_names(&self) -> impl Iterator<Item = &str> {
-        self.handlers.iter().map(|h| h.name.as_str())
-    }
-
-    /// Drops pending events without running handlers.
-    pub fn discard_pending(&mut self) {
-        while self.events.try_recv().is_ok() {}
-    }
-
-    /// Drains pending updates and runs the triggered handlers on `state`.
-    /// Returns the number of handler calls. The first handler error stops the routine.
+    /// Drains pending updates and runs the triggered handlers on `state`. Returns the number
+    /// of handler calls. A failing handler does not keep the others from their updates: every
+    /// triggered handler runs, and the first failure is returned (the others are logged).
     pub fn run(&mut self, space: &ParamSpace, state: &mut S) -> Result<usize, ParamSpaceError> {
         self.updates.clear();
         self.updates.extend(self.events.try_iter());
@@ -147,12 +145,16 @@ impl<S> Transform<S> {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", ");
-                result = Err(ParamSpaceError::Handler {
+                let error = ParamSpaceError::Handler {
                     handler: h.name.clone(),
                     params,
                     source,
-                });
-                break;
+                };
+                if result.is_ok() {
+                    result = Err(error);
+                } else {
+                    tracing::error!(%error, "a further transform handler failed");
+                }
             }
         }
         self.updates = updates;
@@ -234,6 +236,36 @@ mod tests {
             err.contains("set_width") && err.contains("width") && err.contains("no such width"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_failing_handler_leaves_the_others_their_updates() {
+        let mut s = space(&["a", "b"]);
+        let mut t: Transform<Vec<&'static str>> = Transform::new(&s);
+        t.add_handler("fails", Trigger::any_of(["a", "b"]), |_, _| {
+            Err("broken".into())
+        });
+        t.add_handler("on_b", Trigger::on("b"), logger("on_b"));
+        s.set("a", 1i64.into()).unwrap();
+        s.set("b", 1i64.into()).unwrap();
+        let mut log = Vec::new();
+        let err = t.run(&s, &mut log).unwrap_err().to_string();
+        assert!(err.contains("fails") && err.contains("broken"), "{err}");
+        assert_eq!(log, ["on_b"], "the other handler still ran on its update");
+    }
+
+    #[test]
+    fn two_routines_each_see_every_update() {
+        let mut s = space(&["a"]);
+        let mut first: Transform<Vec<&'static str>> = Transform::new(&s);
+        let mut second: Transform<Vec<&'static str>> = Transform::new(&s);
+        first.add_handler("first", Trigger::on("a"), logger("first"));
+        second.add_handler("second", Trigger::on("a"), logger("second"));
+        s.set("a", 1i64.into()).unwrap();
+        let mut log = Vec::new();
+        assert_eq!(first.run(&s, &mut log).unwrap(), 1);
+        assert_eq!(second.run(&s, &mut log).unwrap(), 1);
+        assert_eq!(log, ["first", "second"]);
     }
 
     #[test]

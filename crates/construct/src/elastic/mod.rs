@@ -1,12 +1,12 @@
 //! Elastic layers (OFA, BigNAS; paper, Appendix D): groups whose width or depth follows an
 //! architecture parameter, through handles the construct routine binds to the space.
 
-mod bind;
+mod conv_bn;
 mod handle;
 mod sequential;
 mod spatial;
 
-pub use bind::*;
+pub use conv_bn::*;
 pub use handle::*;
 pub use sequential::*;
 pub use spatial::*;

@@ -9,7 +9,9 @@ mod gumbel;
 mod handle;
 mod mixed_op;
 mod registry;
+mod sampling;
 
 pub use handle::*;
 pub use mixed_op::*;
 pub use registry::*;
+pub use sampling::argmax;

@@ -6,6 +6,22 @@
 use crate::{build_candidate, register_candidate, CandidateBox, ConstructError, SlotSpec};
 use burn::tensor::Device;
 
+/// The five NAS-Bench-201 operations, as written in its architecture strings; each is a
+/// registered candidate.
+pub const NB201_OPS: [&str; 5] = [
+    "none",
+    "skip_connect",
+    "nor_conv_1x1",
+    "nor_conv_3x3",
+    "avg_pool_3x3",
+];
+
+/// The six edges of the NAS-Bench-201 cell, in architecture-string order (node 1 ← 0;
+/// node 2 ← 0, 1; node 3 ← 0, 1, 2): the parameter names of its cell and of its tables.
+pub const NB201_EDGES: [&str; 6] = [
+    "edge_1_0", "edge_2_0", "edge_2_1", "edge_3_0", "edge_3_1", "edge_3_2",
+];
+
 /// True for the candidates that output zeros (no edge).
 pub fn is_zero_op(name: &str) -> bool {
     name == "NIL" || name == "none"

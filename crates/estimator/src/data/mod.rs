@@ -9,6 +9,7 @@ mod idx;
 mod image_folder;
 mod normalize;
 mod source;
+mod source_args;
 mod synthetic;
 
 pub use self::csv::*;

@@ -1,5 +1,6 @@
 //! Data sources by name, as the `[data]` table of a config selects them.
 
+use super::source_args::*;
 use super::{
     maybe_gunzip, normalize, parse_label_last_csv, read_cifar10, read_file, read_idx,
     read_image_folder, synthetic, DataSplit, ImageDataset, EMBEDDED_DIGITS,
@@ -7,7 +8,6 @@ use super::{
 use crate::{parse_args, EstimError};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::Deserialize;
 
 /// The data source types `[data] type = ...` accepts.
 pub const DATA_TYPES: [&str; 6] = [
@@ -18,163 +18,6 @@ pub const DATA_TYPES: [&str; 6] = [
     "ImageFolder",
     "Synthetic",
 ];
-
-modnas_param_space::describe_component!(
-    "data",
-    "Digits",
-    "the 1 797 sklearn digits, 8×8 grey, 10 classes; embedded",
-    DigitsArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "MnistCsv",
-    "MNIST-style CSV: 28×28 pixels 0–255, label last",
-    MnistCsvArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Idx",
-    "IDX image and label files (MNIST, Fashion-MNIST)",
-    IdxArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Cifar10",
-    "CIFAR-10 binary batches, 32×32 RGB",
-    Cifar10Args
-);
-modnas_param_space::describe_component!(
-    "data",
-    "ImageFolder",
-    "one sub-folder of PNG/JPEG images per class, resized",
-    ImageFolderArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Synthetic",
-    "one random pattern per class plus 30 % noise, seeded (tests, smoke runs)",
-    SyntheticArgs
-);
-
-fn default_valid_ratio() -> f64 {
-    0.2
-}
-
-/// `Digits`: sklearn digits, 8×8; embedded unless `path` is given.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct DigitsArgs {
-    /// Data file (CSV, label last); the embedded copy when absent.
-    path: Option<String>,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-/// `MnistCsv`: 28×28 CSV, label last, pixels 0–255.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct MnistCsvArgs {
-    /// Where the data lies.
-    path: String,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-/// `Idx`: IDX image and label files (gz or raw).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct IdxArgs {
-    /// IDX image file (raw or gz).
-    images: String,
-    /// IDX label file (raw or gz).
-    labels: String,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-/// `Cifar10`: CIFAR-10 binary batch files (raw or gz).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct Cifar10Args {
-    /// CIFAR-10 binary batch files (raw or gz).
-    files: Vec<String>,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-/// `ImageFolder`: one sub-folder of PNG/JPEG images per class.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct ImageFolderArgs {
-    /// Where the data lies.
-    path: String,
-    /// Image side in pixels.
-    #[serde(default = "default_folder_size")]
-    size: usize,
-    /// Image channels.
-    #[serde(default = "default_folder_channels")]
-    channels: usize,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-fn default_folder_size() -> usize {
-    32
-}
-fn default_folder_channels() -> usize {
-    3
-}
-
-/// `Synthetic`: generated class patterns.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct SyntheticArgs {
-    /// Number of samples.
-    #[serde(default = "default_n")]
-    n: usize,
-    /// Number of classes.
-    #[serde(default = "default_classes")]
-    classes: usize,
-    /// Image channels.
-    #[serde(default = "default_channels")]
-    channels: usize,
-    /// Image side in pixels.
-    #[serde(default = "default_size")]
-    size: usize,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    valid_ratio: f64,
-    /// Use at most this many samples.
-    limit: Option<usize>,
-}
-
-fn default_n() -> usize {
-    64
-}
-fn default_classes() -> usize {
-    4
-}
-fn default_channels() -> usize {
-    1
-}
-fn default_size() -> usize {
-    8
-}
 
 fn finish(
     name: &str,

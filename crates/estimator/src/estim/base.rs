@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use indexmap::IndexMap;
 use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
-use modnas_optim::ArchOptim;
+use modnas_optim::SearchOptim;
 use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -76,8 +76,9 @@ pub struct SearchContext<'a> {
     pub space: &'a ParamSpace,
     /// Fresh constructed networks.
     pub builder: &'a NetBuilder<'a>,
-    /// The search algorithm.
-    pub optim: &'a mut dyn ArchOptim,
+    /// The search algorithm: a discrete one for the search loop, a gradient one for supernet
+    /// estimators.
+    pub optim: &'a mut SearchOptim,
     /// Train/valid data.
     pub data: &'a DataSplit,
     /// The trainer.
@@ -237,13 +238,33 @@ pub fn train_and_evaluate_net(
         ctx.trainer
             .train(c.model, &ctx.data.train, epochs, ctx.device, seed)?;
     let stats = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device);
+    let metrics = network_metrics(
+        &net,
+        &stats,
+        Some(train_loss),
+        ctx.metrics,
+        ctx.data.train.shape,
+    )?;
+    Ok((metrics, net))
+}
+
+/// The metrics of a trial's network: its validation `acc` and `loss`, `train_loss` when
+/// given, and each metric of `extra` computed on `net` for one input of `shape`.
+pub(crate) fn network_metrics(
+    net: &NetBox,
+    stats: &crate::EvalStats,
+    train_loss: Option<f64>,
+    extra: &[Box<dyn ArchMetric>],
+    [ch, h, w]: [usize; 3],
+) -> Result<MetricMap, EstimError> {
     let mut metrics = MetricMap::new();
     metrics.insert("acc".into(), stats.acc);
     metrics.insert("loss".into(), stats.loss);
-    metrics.insert("train_loss".into(), train_loss);
-    let [ch, h, w] = ctx.data.train.shape;
-    for m in ctx.metrics {
-        metrics.insert(m.key().to_string(), m.compute(&net, &[1, ch, h, w])?);
+    if let Some(loss) = train_loss {
+        metrics.insert("train_loss".into(), loss);
     }
-    Ok((metrics, net))
+    for m in extra {
+        metrics.insert(m.key().to_string(), m.compute(net, &[1, ch, h, w])?);
+    }
+    Ok(metrics)
 }

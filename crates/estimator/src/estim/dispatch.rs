@@ -2,12 +2,9 @@
 //! processes through a [`TrialDispatch`] and collects their results, keeping several trials in
 //! flight while its optimizer learns from each result as it arrives.
 
-use super::search_loop::BestTracker;
-use super::{SearchArgs, SearchContext, SearchOutcome, StopReason, Trial};
+use super::Trial;
 use crate::EstimError;
 use modnas_param_space::ArchDesc;
-use std::collections::BTreeMap;
-use std::time::Instant;
 
 /// Where a coordinating estimator sends trials: a queue that workers drain (the facade
 /// implements it on a trial database).
@@ -29,115 +26,17 @@ pub trait TrialDispatch {
     fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError>;
 }
 
-/// [`search_loop`](super::search_loop) through `dispatch`: up to `capacity()` trials in
-/// flight, proposed with `next(n)`, and the optimizer stepped once per result, in arrival
-/// order.
-///
-/// [`SearchContext::replay`] holds the results an earlier coordinator of this run already
-/// passed to the optimizer, in that order: they are replayed in the same order, interleaved with
-/// the same proposals, so a restarted coordinator continues exactly where the last one stopped.
-/// A budget stops new proposals; trials already in flight are still collected.
-pub(crate) fn dispatched_loop(
-    ctx: &mut SearchContext<'_>,
-    search: &SearchArgs,
-    dispatch: &mut dyn TrialDispatch,
-) -> Result<SearchOutcome, EstimError> {
-    let start = Instant::now();
-    let budget = search.budget;
-    let capacity = dispatch.capacity().max(1);
-    let recorded: BTreeMap<usize, &Trial> = ctx.replay.iter().map(|t| (t.index, t)).collect();
-    let mut best = BestTracker::new(search.objective.clone());
-    let mut in_flight: BTreeMap<usize, ArchDesc> = BTreeMap::new();
-    let (mut proposed, mut seq, mut failed) = (0usize, 0usize, 0usize);
-    let mut stop = None;
-    loop {
-        while stop.is_none() && in_flight.len() < capacity {
-            if budget.trials.is_some_and(|t| proposed >= t) {
-                stop = Some(StopReason::TrialBudget);
-                break;
-            }
-            if budget
-                .seconds
-                .is_some_and(|s| start.elapsed().as_secs_f64() >= s)
-            {
-                stop = Some(StopReason::TimeBudget);
-                break;
-            }
-            let room = capacity - in_flight.len();
-            let want = budget.trials.map_or(room, |t| room.min(t - proposed));
-            let archs = ctx.optim.next(want)?;
-            if archs.is_empty() {
-                // With trials in flight the optimizer may only be waiting for their results.
-                if in_flight.is_empty() {
-                    stop = Some(StopReason::Exhausted);
-                }
-                break;
-            }
-            for arch in archs.into_iter().take(want) {
-                if let Some(rec) = recorded.get(&proposed) {
-                    if rec.arch != arch {
-                        return Err(EstimError::ResumeMismatch {
-                            index: proposed,
-                            recorded: rec.arch.summary(),
-                            proposed: arch.summary(),
-                        });
-                    }
-                }
-                dispatch.submit(proposed, &arch)?;
-                in_flight.insert(proposed, arch);
-                proposed += 1;
-            }
-        }
-        if in_flight.is_empty() {
-            break;
-        }
-        let trial = match ctx.replay.get(seq) {
-            Some(rec) => rec.clone(),
-            None => {
-                let trial = dispatch.next_result()?;
-                match &trial.error {
-                    None => {
-                        tracing::info!(trial = trial.index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated by a worker")
-                    }
-                    Some(why) => {
-                        tracing::warn!(trial = trial.index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
-                    }
-                }
-                // The dispatch's record comes first: a restarted coordinator rebuilds the
-                // journal from it, and a failing optimizer step never loses a trial.
-                dispatch.stepped(trial.index, seq)?;
-                ctx.observer.on_trial(&trial)?;
-                trial
-            }
-        };
-        if in_flight.remove(&trial.index).is_none() {
-            return Err(EstimError::Record(format!(
-                "trial {} came back but was not in flight (in flight: {:?})",
-                trial.index,
-                in_flight.keys().collect::<Vec<_>>()
-            )));
-        }
-        failed += usize::from(trial.error.is_some());
-        best.offer(&trial)?;
-        ctx.optim.step(&trial.arch, &trial.metrics)?;
-        seq += 1;
-    }
-    Ok(SearchOutcome {
-        best: best.into_best(),
-        trials: seq,
-        failed,
-        stop: stop.unwrap_or(StopReason::Exhausted),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::data::DataSplit;
-    use crate::estim::{search_loop, Budget, Mode, NetBuilder, Objective, TrialObserver};
+    use crate::estim::{
+        search_loop, Budget, Mode, NetBuilder, Objective, SearchArgs, SearchContext, SearchOutcome,
+        StopReason, TrialObserver,
+    };
     use crate::ImageClsTrainer;
     use burn::tensor::Device;
-    use modnas_optim::build_optim;
+    use modnas_optim::build_search_optim;
     use modnas_param_space::{Categorical, MetricMap, ParamSpace};
 
     /// Returns the newest queued trial first (acc = its index), as fast workers might; never
@@ -201,7 +100,8 @@ mod tests {
                 Categorical::new(["0", "1", "2", "3", "4", "5"]).unwrap(),
             )
             .unwrap();
-        let mut optim = build_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
+        let mut optim =
+            build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
         let builder: &NetBuilder = &|| Err(EstimError::TrialFailed("no network here".into()));
         let trainer = ImageClsTrainer::from_args(&toml::Table::new()).unwrap();
         let data = DataSplit::empty();
@@ -210,7 +110,7 @@ mod tests {
         let mut ctx = SearchContext {
             space: &space,
             builder,
-            optim: optim.as_mut(),
+            optim: &mut optim,
             data: &data,
             trainer: &trainer,
             metrics: &[],

@@ -5,11 +5,14 @@
 use super::checkpoint::{self, Snapshot};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
 use crate::data::ImageDataset;
+use crate::schedule::LrSchedule;
 use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
-use modnas_construct::{elastic_handles, ChannelOrder, Constructed, MixedKind, NetBox};
+use modnas_construct::{
+    elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind, NetBox,
+};
 use modnas_optim::{clip_grad_norm, DiscreteSpace};
 use modnas_param_space::{ArchDesc, MetricMap};
 use rand::rngs::StdRng;
@@ -26,7 +29,9 @@ pub(crate) struct OneShot {
     recal_batches: usize,
     epochs_done: usize,
     per_epoch: usize,
-    total_steps: usize,
+    total_epochs: usize,
+    /// The weight learning rate, positioned at the next batch.
+    schedule: LrSchedule,
 }
 
 impl OneShot {
@@ -53,17 +58,33 @@ impl OneShot {
         let space = DiscreteSpace::from_space(&net.space);
         let estim = SuperNetEstim::new(train)?;
         let per_epoch = ctx.data.train.len().div_ceil(estim.args().batch_size);
-        Ok(Self {
+        let mut one_shot = Self {
             space,
             weights: estim.weight_optimizer(),
-            total_steps: per_epoch * total_epochs.max(1),
             per_epoch,
+            total_epochs,
+            schedule: LrSchedule::Constant(0.0),
             estim,
             net,
             seed: ctx.seed,
             recal_batches,
             epochs_done: 0,
-        })
+        };
+        one_shot.reschedule(component)?;
+        Ok(one_shot)
+    }
+
+    /// Positions the cosine schedule over `total_epochs` at the first batch after
+    /// `epochs_done`.
+    fn reschedule(&mut self, component: &str) -> Result<(), EstimError> {
+        let a = self.estim.args();
+        self.schedule = LrSchedule::cosine(
+            component,
+            (a.lr, a.lr_min),
+            self.per_epoch * self.total_epochs.max(1),
+            self.per_epoch * self.epochs_done,
+        )?;
+        Ok(())
     }
 
     /// Loads the newest checkpoint in the run directory, if any (a resumed run); returns the
@@ -75,6 +96,7 @@ impl OneShot {
         tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the one-shot supernet");
         checkpoint::restore(&dir, &mut self.net.model, &mut self.weights, &[], None)?;
         self.epochs_done = done;
+        self.reschedule("the one-shot supernet")?;
         Ok(done)
     }
 
@@ -103,8 +125,9 @@ impl OneShot {
     }
 
     /// Sets the epochs the learning-rate schedule spans (when they depend on the space).
-    pub fn set_total_epochs(&mut self, epochs: usize) {
-        self.total_steps = self.per_epoch * epochs.max(1);
+    pub fn set_total_epochs(&mut self, epochs: usize) -> Result<(), EstimError> {
+        self.total_epochs = epochs;
+        self.reschedule("the one-shot supernet")
     }
 
     /// Reorders the channels of the supernet's elastic groups.
@@ -153,12 +176,8 @@ impl OneShot {
             if self.estim.args().grad_clip > 0.0 {
                 clip_grad_norm(&self.net.model, &mut grads, self.estim.args().grad_clip);
             }
-            let lr = self
-                .estim
-                .lr_at(self.epochs_done * self.per_epoch + n, self.total_steps);
-            replace_with::replace_with_or_abort(&mut self.net.model, |m| {
-                self.weights.step(lr, m, grads)
-            });
+            let lr = self.schedule.next_lr();
+            map_in_place(&mut self.net.model, |m| self.weights.step(lr, m, grads));
             let l = loss.detach();
             loss_sum = Some(loss_sum.map_or(l.clone(), |s| s + l));
             n += 1;
@@ -198,7 +217,7 @@ impl OneShot {
             idx.shuffle(&mut rng);
             idx.truncate(self.recal_batches * batch);
             let (x, _) = data.batch(&idx, ctx.device);
-            replace_with::replace_with_or_abort(&mut self.net.model, |m| {
+            map_in_place(&mut self.net.model, |m| {
                 recalibrate_bn(m, |m: &NetBox| {
                     let _ = m.forward(x.clone());
                 })
@@ -209,16 +228,7 @@ impl OneShot {
             ..TrainerArgs::default()
         })?;
         let stats = evaluator.evaluate(&self.net.model, &ctx.data.valid, ctx.device);
-        let mut metrics = MetricMap::new();
-        metrics.insert("acc".into(), stats.acc);
-        metrics.insert("loss".into(), stats.loss);
-        let [ch, h, w] = ctx.data.train.shape;
-        for m in ctx.metrics {
-            metrics.insert(
-                m.key().to_string(),
-                m.compute(&self.net.model, &[1, ch, h, w])?,
-            );
-        }
-        Ok(metrics)
+        let shape = ctx.data.train.shape;
+        super::base::network_metrics(&self.net.model, &stats, None, ctx.metrics, shape)
     }
 }

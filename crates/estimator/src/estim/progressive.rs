@@ -148,7 +148,7 @@ impl Estim for ProgressiveShrinkingEstim {
             self.shrink.stage_epochs,
         );
         let total: usize = stages.iter().map(|s| s.epochs).sum();
-        net.set_total_epochs(total);
+        net.set_total_epochs(total)?;
         let mut done = net.resume(ctx)?;
         let mut start = 0;
         for (i, stage) in stages.iter().enumerate() {

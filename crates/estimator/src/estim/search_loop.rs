@@ -1,163 +1,28 @@
-//! The search routine (paper, Algorithm 2): estimator step → record → optimizer step →
-//! transform, until a trial or time budget is used or the optimizer is exhausted.
+//! The search routine (paper, Algorithm 2): the optimizer proposes, the estimator step evaluates
+//! (the transform routine runs inside it, when the estimator sets the network to the
+//! architecture), the trial is recorded, and the optimizer learns from it; until a trial or time
+//! budget is used or the optimizer is exhausted.
+//!
+//! One loop serves local and distributed runs: evaluating in this process is a source of
+//! results that keeps one trial in flight, workers behind a [`TrialDispatch`] are one that keeps
+//! several. So both follow the same budget, replay and recording rules.
 
 use super::trial_failure::evaluate_guarded;
-use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
-use crate::{parse_args, EstimError};
+use super::{Estim, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialDispatch};
+use crate::EstimError;
+use modnas_optim::{ArchOptim, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::time::Instant;
-
-/// Whether the objective is maximised or minimised.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Higher is better (accuracy).
-    #[default]
-    Max,
-    /// Lower is better (loss, latency).
-    Min,
-}
-
-/// The metric a search optimises.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Objective {
-    /// Metric key.
-    pub key: String,
-    /// Direction.
-    pub mode: Mode,
-}
-
-impl Objective {
-    /// The objective's value in `metrics`.
-    pub fn value(&self, metrics: &MetricMap) -> Result<f64, EstimError> {
-        metrics
-            .get(&self.key)
-            .copied()
-            .ok_or_else(|| EstimError::MissingObjective {
-                objective: self.key.clone(),
-                available: metrics.keys().cloned().collect::<Vec<_>>().join(", "),
-            })
-    }
-
-    /// True when `a` is strictly better than `b` (NaN is never better).
-    pub fn better(&self, a: f64, b: f64) -> bool {
-        match self.mode {
-            Mode::Max => a > b,
-            Mode::Min => a < b,
-        }
-    }
-}
-
-/// Limits of a search run; `None` means unlimited.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Budget {
-    /// Maximum number of trials.
-    pub trials: Option<usize>,
-    /// Maximum wall-clock seconds (checked before each trial).
-    pub seconds: Option<f64>,
-}
-
-/// The arguments every searching estimator shares: `trials`, `max_seconds`, `objective`
-/// (default `acc`) and `mode` (`max` by default).
-#[derive(Clone, Debug, PartialEq)]
-pub struct SearchArgs {
-    /// `trials` and `max_seconds`.
-    pub budget: Budget,
-    /// `objective` and `mode`.
-    pub objective: Objective,
-}
-
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawSearchArgs {
-    /// Architectures to evaluate (the default depends on the estimator).
-    trials: Option<usize>,
-    /// Stop proposing once this many seconds have passed.
-    max_seconds: Option<f64>,
-    /// The metric the search optimises.
-    #[serde(default = "default_objective")]
-    objective: String,
-    /// `"max"` or `"min"`.
-    #[serde(default)]
-    mode: Mode,
-}
-
-/// The keys of a searching estimator for `modnas list --detail`: its own (`T`) and the
-/// shared [`SearchArgs`] keys.
-#[derive(schemars::JsonSchema)]
-#[allow(dead_code)]
-pub(crate) struct WithSearch<T> {
-    #[serde(flatten)]
-    own: T,
-    #[serde(flatten)]
-    search: RawSearchArgs,
-}
-
-fn default_objective() -> String {
-    "acc".into()
-}
-
-impl SearchArgs {
-    /// The shared keys.
-    pub const KEYS: [&'static str; 4] = ["trials", "max_seconds", "objective", "mode"];
-
-    /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
-    /// `default_trials`), every other key into the estimator's own `T`.
-    pub fn parse_with<T: DeserializeOwned>(
-        component: &str,
-        args: &toml::Table,
-        default_trials: usize,
-    ) -> Result<(Self, T), EstimError> {
-        let mut shared = toml::Table::new();
-        let mut own = toml::Table::new();
-        for (k, v) in args {
-            let half = if Self::KEYS.contains(&k.as_str()) {
-                &mut shared
-            } else {
-                &mut own
-            };
-            half.insert(k.clone(), v.clone());
-        }
-        let raw: RawSearchArgs = parse_args(component, &shared)?;
-        if raw.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
-            return Err(EstimError::InvalidArgs {
-                component: component.to_string(),
-                reason: "`max_seconds` must be positive".into(),
-            });
-        }
-        let own = parse_args(component, &own).map_err(|e| match e {
-            EstimError::InvalidArgs { component, reason } => EstimError::InvalidArgs {
-                component,
-                reason: format!("{reason} (search keys: {})", Self::KEYS.join(", ")),
-            },
-            other => other,
-        })?;
-        let search = Self {
-            budget: Budget {
-                trials: Some(raw.trials.unwrap_or(default_trials)),
-                seconds: raw.max_seconds,
-            },
-            objective: Objective {
-                key: raw.objective,
-                mode: raw.mode,
-            },
-        };
-        Ok((search, own))
-    }
-}
 
 /// Keeps the best trial by an objective.
 pub(crate) struct BestTracker {
-    objective: Objective,
+    objective: super::Objective,
     best: Option<(f64, Trial)>,
 }
 
 impl BestTracker {
-    pub(crate) fn new(objective: Objective) -> Self {
+    pub(crate) fn new(objective: super::Objective) -> Self {
         Self {
             objective,
             best: None,
@@ -194,144 +59,275 @@ pub fn search_trials(
 }
 
 /// Runs Algorithm 2 with `evaluate` as the estimator step, within `search`'s budget; with a
-/// [`SearchContext::dispatch`], worker processes evaluate the trials instead.
+/// [`SearchContext::dispatch`], worker processes evaluate the trials instead, up to the
+/// dispatch's capacity at once, and the optimizer learns from each result as it arrives.
 ///
-/// The trials of [`SearchContext::replay`] come first: the optimizer proposes again, must
-/// propose the recorded architecture, and learns the recorded metrics, so a resumed run goes
-/// on exactly as the interrupted one would have. Their evaluation time counts against the
-/// time budget.
+/// The trials of [`SearchContext::replay`] are the results an earlier process of this run
+/// already passed to the optimizer, in that order: the optimizer proposes again, must propose
+/// the recorded architectures, and learns the recorded results in the same order, so a resumed
+/// run goes on exactly as the interrupted one would have. Their evaluation time, divided by the
+/// number of trials kept in flight, counts against the time budget. A budget stops new
+/// proposals; trials already in flight are still collected.
 pub fn search_loop(
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,
-    mut evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
+    evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
-    if let Some(dispatch) = ctx.dispatch.take() {
-        let outcome = super::dispatch::dispatched_loop(ctx, search, &mut *dispatch);
-        ctx.dispatch = Some(dispatch);
-        return outcome;
+    match ctx.dispatch.take() {
+        Some(dispatch) => {
+            let outcome = run_trials(ctx, search, &mut Workers(&mut *dispatch));
+            ctx.dispatch = Some(dispatch);
+            outcome
+        }
+        None => {
+            let mut here = InProcess {
+                evaluate,
+                objective: &search.objective.key,
+                queued: None,
+            };
+            run_trials(ctx, search, &mut here)
+        }
     }
-    let start = Instant::now();
-    let budget = search.budget;
-    let mut best = BestTracker::new(search.objective.clone());
-    let mut index = 0;
-    let mut replayed_seconds = 0.0;
-    let mut failed = 0;
-    let stop = loop {
-        if budget.trials.is_some_and(|t| index >= t) {
-            break StopReason::TrialBudget;
+}
+
+/// Where the loop's results come from.
+trait TrialSource {
+    /// How many trials to keep in flight.
+    fn capacity(&self) -> usize;
+    /// Takes trial `index`, to be evaluated.
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError>;
+    /// The next result of a submitted trial.
+    fn next_result(&mut self, ctx: &SearchContext<'_>) -> Result<Trial, EstimError>;
+    /// Trial `index` was passed to the optimizer as its `seq`-th result.
+    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError>;
+}
+
+/// Worker processes behind a dispatch.
+struct Workers<'d>(&'d mut dyn TrialDispatch);
+
+impl TrialSource for Workers<'_> {
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.0.submit(index, arch)
+    }
+    fn next_result(&mut self, _: &SearchContext<'_>) -> Result<Trial, EstimError> {
+        self.0.next_result()
+    }
+    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
+        self.0.stepped(index, seq)
+    }
+}
+
+/// This process: one trial at a time, evaluated by the estimator step when its result is
+/// asked for (a replayed trial is never evaluated).
+struct InProcess<'o, F> {
+    evaluate: F,
+    objective: &'o str,
+    queued: Option<(usize, ArchDesc)>,
+}
+
+impl<F> TrialSource for InProcess<'_, F>
+where
+    F: FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
+{
+    fn capacity(&self) -> usize {
+        1
+    }
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.queued = Some((index, arch.clone()));
+        Ok(())
+    }
+    fn next_result(&mut self, ctx: &SearchContext<'_>) -> Result<Trial, EstimError> {
+        let (index, arch) = self.queued.take().ok_or_else(|| {
+            EstimError::Record("a result was asked for, but no trial is queued".into())
+        })?;
+        let t0 = Instant::now();
+        let evaluate = &mut self.evaluate;
+        let (metrics, error) = evaluate_guarded(self.objective, || evaluate(ctx, &arch, index))?;
+        Ok(Trial {
+            index,
+            arch,
+            metrics,
+            seconds: t0.elapsed().as_secs_f64(),
+            error,
+        })
+    }
+    fn stepped(&mut self, _: usize, _: usize) -> Result<(), EstimError> {
+        Ok(())
+    }
+}
+
+/// The discrete optimizer the loop needs.
+fn discrete(optim: &mut SearchOptim) -> Result<&mut dyn ArchOptim, EstimError> {
+    optim.discrete().ok_or_else(|| {
+        EstimError::Optim(modnas_optim::OptimError::Unsupported(
+            "the search loop proposes architectures with a discrete optimizer; a gradient \
+             optimizer steps α under a supernet estimator"
+                .into(),
+        ))
+    })
+}
+
+/// The state of one run of the loop.
+struct LoopState<'r> {
+    start: Instant,
+    search: &'r SearchArgs,
+    capacity: usize,
+    replay: &'r [Trial],
+    recorded: BTreeMap<usize, &'r Trial>,
+    best: BestTracker,
+    in_flight: BTreeMap<usize, ArchDesc>,
+    proposed: usize,
+    seq: usize,
+    failed: usize,
+    replayed_seconds: f64,
+    stop: Option<StopReason>,
+}
+
+impl<'r> LoopState<'r> {
+    fn new(search: &'r SearchArgs, capacity: usize, replay: &'r [Trial]) -> Self {
+        Self {
+            start: Instant::now(),
+            search,
+            capacity: capacity.max(1),
+            replay,
+            recorded: replay.iter().map(|t| (t.index, t)).collect(),
+            best: BestTracker::new(search.objective.clone()),
+            in_flight: BTreeMap::new(),
+            proposed: 0,
+            seq: 0,
+            failed: 0,
+            replayed_seconds: 0.0,
+            stop: None,
         }
-        let elapsed = start.elapsed().as_secs_f64() + replayed_seconds;
-        if budget.seconds.is_some_and(|s| elapsed >= s) {
-            break StopReason::TimeBudget;
+    }
+
+    /// The reason to propose nothing more, if a budget is spent.
+    fn spent(&self) -> Option<StopReason> {
+        let budget = self.search.budget;
+        if budget.trials.is_some_and(|t| self.proposed >= t) {
+            return Some(StopReason::TrialBudget);
         }
-        let Some(arch) = ctx.optim.next(1)?.into_iter().next() else {
-            break StopReason::Exhausted;
-        };
-        let trial = match ctx.replay.get(index) {
-            Some(recorded) => {
-                if recorded.arch != arch {
-                    return Err(EstimError::ResumeMismatch {
-                        index,
-                        recorded: recorded.arch.summary(),
-                        proposed: arch.summary(),
-                    });
-                }
-                replayed_seconds += recorded.seconds;
-                recorded.clone()
+        let elapsed = self.start.elapsed().as_secs_f64() + self.replayed_seconds;
+        budget
+            .seconds
+            .is_some_and(|s| elapsed >= s)
+            .then_some(StopReason::TimeBudget)
+    }
+
+    /// Proposes and submits trials until `capacity` are in flight, a budget is spent or the
+    /// optimizer has nothing to propose.
+    fn fill(
+        &mut self,
+        optim: &mut SearchOptim,
+        source: &mut dyn TrialSource,
+    ) -> Result<(), EstimError> {
+        while self.stop.is_none() && self.in_flight.len() < self.capacity {
+            if let Some(reason) = self.spent() {
+                self.stop = Some(reason);
+                break;
             }
+            let room = self.capacity - self.in_flight.len();
+            let want = (self.search.budget.trials).map_or(room, |t| room.min(t - self.proposed));
+            let archs = discrete(optim)?.next(want)?;
+            if archs.is_empty() {
+                // With trials in flight the optimizer may only be waiting for their results.
+                if self.in_flight.is_empty() {
+                    self.stop = Some(StopReason::Exhausted);
+                }
+                break;
+            }
+            for arch in archs.into_iter().take(want) {
+                if let Some(rec) = self.recorded.get(&self.proposed) {
+                    if rec.arch != arch {
+                        return Err(EstimError::ResumeMismatch {
+                            index: self.proposed,
+                            recorded: rec.arch.summary(),
+                            proposed: arch.summary(),
+                        });
+                    }
+                }
+                // A restarted coordinator queues its trials again; a dispatch keeps the first
+                // copy (and its result, if any).
+                source.submit(self.proposed, &arch)?;
+                self.in_flight.insert(self.proposed, arch);
+                self.proposed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The next result: a replayed one, or a new one from `source`, recorded first (the
+    /// dispatch's record, then the observers'), so that a restarted coordinator rebuilds the
+    /// journal from it and a failing optimizer step never loses an evaluated trial.
+    fn next_result(
+        &mut self,
+        ctx: &mut SearchContext<'_>,
+        source: &mut dyn TrialSource,
+    ) -> Result<Trial, EstimError> {
+        if let Some(rec) = self.replay.get(self.seq) {
+            self.replayed_seconds += rec.seconds / self.capacity as f64;
+            return Ok(rec.clone());
+        }
+        let trial = source.next_result(ctx)?;
+        match &trial.error {
             None => {
-                let t0 = Instant::now();
-                let (metrics, error) =
-                    evaluate_guarded(&search.objective.key, || evaluate(ctx, &arch, index))?;
-                let trial = Trial {
-                    index,
-                    arch,
-                    metrics,
-                    seconds: t0.elapsed().as_secs_f64(),
-                    error,
-                };
-                match &trial.error {
-                    None => {
-                        tracing::info!(trial = index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
-                    }
-                    Some(why) => {
-                        tracing::warn!(trial = index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
-                    }
-                }
-                // Record first, so a failing optimizer step never loses an evaluated trial.
-                ctx.observer.on_trial(&trial)?;
-                trial
+                tracing::info!(trial = trial.index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
             }
-        };
-        failed += usize::from(trial.error.is_some());
-        best.offer(&trial)?;
-        ctx.optim.step(&trial.arch, &trial.metrics)?;
-        index += 1;
-    };
-    if index < ctx.replay.len() {
+            Some(why) => {
+                tracing::warn!(trial = trial.index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
+            }
+        }
+        source.stepped(trial.index, self.seq)?;
+        ctx.observer.on_trial(&trial)?;
+        Ok(trial)
+    }
+
+    /// Takes `trial` out of flight and lets the optimizer learn from it.
+    fn learn(&mut self, optim: &mut SearchOptim, trial: &Trial) -> Result<(), EstimError> {
+        if self.in_flight.remove(&trial.index).is_none() {
+            return Err(EstimError::Record(format!(
+                "trial {} came back but was not in flight (in flight: {:?})",
+                trial.index,
+                self.in_flight.keys().collect::<Vec<_>>()
+            )));
+        }
+        self.failed += usize::from(trial.error.is_some());
+        self.best.offer(trial)?;
+        discrete(optim)?.step(&trial.arch, &trial.metrics)?;
+        self.seq += 1;
+        Ok(())
+    }
+}
+
+/// The loop of [`search_loop`] over `source`.
+fn run_trials(
+    ctx: &mut SearchContext<'_>,
+    search: &SearchArgs,
+    source: &mut dyn TrialSource,
+) -> Result<SearchOutcome, EstimError> {
+    let mut state = LoopState::new(search, source.capacity(), ctx.replay);
+    loop {
+        state.fill(ctx.optim, source)?;
+        if state.in_flight.is_empty() {
+            break;
+        }
+        let trial = state.next_result(ctx, source)?;
+        state.learn(ctx.optim, &trial)?;
+    }
+    if state.seq < state.replay.len() {
         tracing::warn!(
-            recorded = ctx.replay.len(),
-            budget = index,
+            recorded = state.replay.len(),
+            budget = state.seq,
             "the journal holds more trials than this budget; the later ones were not replayed"
         );
     }
     Ok(SearchOutcome {
-        best: best.into_best(),
-        trials: index,
-        failed,
-        stop,
+        best: state.best.into_best(),
+        trials: state.seq,
+        failed: state.failed,
+        stop: state.stop.unwrap_or(StopReason::Exhausted),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Own {
-        epochs: usize,
-    }
-
-    #[test]
-    fn shared_keys_split_from_the_estimators_own() {
-        let args: toml::Table = toml::from_str("epochs = 3\ntrials = 7\nmode = \"min\"").unwrap();
-        let (search, own): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
-        assert_eq!(own.epochs, 3);
-        assert_eq!(
-            search.budget,
-            Budget {
-                trials: Some(7),
-                seconds: None
-            }
-        );
-        assert_eq!(
-            search.objective,
-            Objective {
-                key: "acc".into(),
-                mode: Mode::Min
-            }
-        );
-        let args: toml::Table = toml::from_str("epochs = 1").unwrap();
-        let (search, _): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
-        assert_eq!(search.budget.trials, Some(10), "the estimator's default");
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_budgets_are_rejected() {
-        let args: toml::Table = toml::from_str("epoch = 3").unwrap();
-        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("unknown field `epoch`")
-                && err.contains("search keys: trials, max_seconds"),
-            "{err}"
-        );
-        let args: toml::Table = toml::from_str("epochs = 1\nmax_seconds = 0.0").unwrap();
-        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("`max_seconds` must be positive"), "{err}");
-    }
 }

@@ -3,99 +3,30 @@
 //! Appendix C.2 Algorithm 6). Bi-level search alternates an α step on a validation batch and
 //! a weight step on a training batch; one-level search updates both from the training batch.
 //! After each epoch the exported architecture and the supernet's validation accuracy are
-//! recorded as a trial, and α as an [`AlphaSnapshot`].
+//! recorded as a trial, and α as an [`AlphaSnapshot`](super::AlphaSnapshot).
 
 use super::checkpoint::{self, Snapshot};
 use super::expected_cost::ExpectedCost;
-use super::supernet_problem::SuperNetProblem;
-pub use super::supernet_problem::{arch_grads_on, backward_on, Batch};
-use super::{AlphaSnapshot, Estim, SearchContext, SearchOutcome, StopReason, Trial};
+use super::supernet_step::{arch_step, batches, snapshot, weight_step, StepParts};
+use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
+use crate::schedule::LrSchedule;
 use crate::{parse_args, register_estim, EstimError, ImageClsTrainer, TrainerArgs};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Tensor};
-use indexmap::IndexMap;
-use modnas_construct::probe_slots;
-use modnas_construct::{export_arch, MixedHandle, NetBox};
+use modnas_construct::{export_arch, probe_slots, MixedHandle, NetBox};
 use modnas_metrics::LatencyTable;
-use modnas_optim::{clip_grad_norm, ArchAdam, GradientOptim};
-use modnas_param_space::{MetricMap, TensorParam};
+use modnas_optim::{ArchAdam, GradientOptim};
+use modnas_param_space::TensorParam;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use serde::Deserialize;
+use std::borrow::Cow;
 use std::time::Instant;
 
-/// Arguments of [`SuperNetEstim`], with the DARTS defaults.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SuperNetArgs {
-    /// Search epochs. Default 50.
-    #[serde(default = "default_epochs")]
-    pub epochs: usize,
-    /// Batch size of both the weight and the architecture steps. Default 64.
-    #[serde(default = "default_batch")]
-    pub batch_size: usize,
-    /// Share of the training images used for weights in bi-level search (the rest fits α).
-    /// Default 0.5.
-    #[serde(default = "half")]
-    pub train_portion: f64,
-    /// Initial weight learning rate (SGD, cosine annealed). Default 0.025.
-    #[serde(default = "default_lr")]
-    pub lr: f64,
-    /// Final weight learning rate. Default 0.001.
-    #[serde(default = "default_lr_min")]
-    pub lr_min: f64,
-    /// SGD momentum. Default 0.9.
-    #[serde(default = "default_momentum")]
-    pub momentum: f64,
-    /// Weight decay. Default 3e-4.
-    #[serde(default = "default_wd")]
-    pub weight_decay: f64,
-    /// Global gradient-norm clipping of the weights; 0 disables. Default 5.
-    #[serde(default = "default_clip")]
-    pub grad_clip: f64,
-    /// Weight of the expected cost Σ softmax(α)·c in the architecture loss (ProxylessNAS's
-    /// latency loss); 0 disables. Default 0.
-    #[serde(default)]
-    pub cost_weight: f64,
-    /// A latency table (`modnas latency-lut`) that prices the candidates in milliseconds;
-    /// without it, the cost is MACs in millions.
-    #[serde(default)]
-    pub cost_table: Option<std::path::PathBuf>,
-    /// A wall-time budget: no epoch starts once this many seconds have passed since the run
-    /// (or its resumption) started. The schedules still span `epochs`. Default: none.
-    #[serde(default)]
-    pub max_seconds: Option<f64>,
-}
-
-fn default_epochs() -> usize {
-    50
-}
-fn default_batch() -> usize {
-    64
-}
-fn half() -> f64 {
-    0.5
-}
-fn default_lr() -> f64 {
-    0.025
-}
-fn default_lr_min() -> f64 {
-    0.001
-}
-fn default_momentum() -> f64 {
-    0.9
-}
-fn default_wd() -> f64 {
-    3e-4
-}
-fn default_clip() -> f64 {
-    5.0
-}
+pub use super::supernet_args::SuperNetArgs;
 
 /// The supernet estimator.
 pub struct SuperNetEstim {
@@ -103,6 +34,31 @@ pub struct SuperNetEstim {
 }
 
 impl SuperNetEstim {
+    /// An estimator with `args`, checked.
+    pub fn new(args: SuperNetArgs) -> Result<Self, EstimError> {
+        args.check()?;
+        Ok(Self { args })
+    }
+
+    /// The arguments.
+    pub fn args(&self) -> &SuperNetArgs {
+        &self.args
+    }
+
+    /// SGD with the estimator's momentum and weight decay.
+    pub fn weight_optimizer(&self) -> ModuleOptimizer {
+        let decay = (self.args.weight_decay > 0.0)
+            .then(|| WeightDecayConfig::new(self.args.weight_decay as f32));
+        SgdConfig::new()
+            .with_weight_decay(decay)
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(self.args.momentum)
+                    .with_dampening(0.0),
+            ))
+            .init()
+    }
+
     /// The expected cost of `model`'s mixed slots, when `cost_weight` asks for one.
     fn expected_cost(
         &self,
@@ -126,190 +82,35 @@ impl SuperNetEstim {
         ExpectedCost::new(&probes, handles, table, &device, self.args.cost_weight).map(Some)
     }
 
-    /// An estimator with `args`, checked.
-    pub fn new(args: SuperNetArgs) -> Result<Self, EstimError> {
-        let bad = |reason: String| EstimError::InvalidArgs {
-            component: "SuperNetEstim".into(),
-            reason,
-        };
-        if !(args.cost_weight.is_finite() && args.cost_weight >= 0.0) {
-            return Err(bad(format!(
-                "`cost_weight` = {} must be a finite number, 0 or more",
-                args.cost_weight
-            )));
-        }
-        if args.max_seconds.is_some_and(|t| t.is_nan() || t <= 0.0) {
-            return Err(EstimError::InvalidArgs {
-                component: "SuperNetEstim".into(),
-                reason: "`max_seconds` must be positive".into(),
-            });
-        }
-        if args.epochs == 0 || args.batch_size == 0 {
-            return Err(bad(format!(
-                "`epochs` = {} and `batch_size` = {} must be at least 1",
-                args.epochs, args.batch_size
-            )));
-        }
-        if !(args.train_portion > 0.0 && args.train_portion < 1.0) {
-            return Err(bad(format!(
-                "`train_portion` = {} must lie strictly between 0 and 1",
-                args.train_portion
-            )));
-        }
-        if !(args.lr > 0.0 && args.lr_min >= 0.0 && args.lr_min <= args.lr) {
-            return Err(bad(format!(
-                "`lr` = {} must be positive and `lr_min` = {} in [0, lr]",
-                args.lr, args.lr_min
-            )));
-        }
-        if !(0.0..1.0).contains(&args.momentum) || args.weight_decay < 0.0 || args.grad_clip < 0.0 {
-            return Err(bad(format!(
-                "`momentum` = {} must lie in [0, 1); `weight_decay` = {} and `grad_clip` = {} must be non-negative",
-                args.momentum, args.weight_decay, args.grad_clip
-            )));
-        }
-        Ok(Self { args })
-    }
-
-    /// The arguments.
-    pub fn args(&self) -> &SuperNetArgs {
-        &self.args
-    }
-
-    /// The cosine-annealed weight learning rate at `step` of `total`.
-    pub fn lr_at(&self, step: usize, total: usize) -> f64 {
-        let a = &self.args;
-        let t = step as f64 / total.saturating_sub(1).max(1) as f64;
-        a.lr_min + 0.5 * (a.lr - a.lr_min) * (1.0 + (std::f64::consts::PI * t).cos())
-    }
-
-    /// SGD with the estimator's momentum and weight decay.
-    pub fn weight_optimizer(&self) -> ModuleOptimizer {
-        let decay = (self.args.weight_decay > 0.0)
-            .then(|| WeightDecayConfig::new(self.args.weight_decay as f32));
-        SgdConfig::new()
-            .with_weight_decay(decay)
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(self.args.momentum)
-                    .with_dampening(0.0),
+    /// The batches of the weight steps and, in bi-level search, of the α steps: the training
+    /// split divided by `train_portion`.
+    fn step_data<'d>(
+        &self,
+        train: &'d ImageDataset,
+        one_level: bool,
+        seed: u64,
+    ) -> Result<(Cow<'d, ImageDataset>, Option<ImageDataset>), EstimError> {
+        let too_few = || {
+            invalid(format!(
+                "{} training images are too few to split by `train_portion` = {}",
+                train.len(),
+                self.args.train_portion
             ))
-            .init()
+        };
+        if one_level {
+            return match train.is_empty() {
+                true => Err(too_few()),
+                false => Ok((Cow::Borrowed(train), None)),
+            };
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let split = train.split(1.0 - self.args.train_portion, &mut rng);
+        if split.train.is_empty() || split.valid.is_empty() {
+            return Err(too_few());
+        }
+        Ok((Cow::Owned(split.train), Some(split.valid)))
     }
-}
 
-/// Everything a supernet training step touches, apart from the model.
-pub struct StepParts<'a> {
-    /// The architecture parameters.
-    pub alphas: &'a [TensorParam],
-    /// The mixed operators (paths are resampled before every forward pass).
-    pub handles: &'a [MixedHandle],
-    /// The loss.
-    pub loss_fn: &'a CrossEntropyLoss,
-    /// The weight optimizer (never given α).
-    pub weights: &'a mut ModuleOptimizer,
-    /// Global gradient-norm clipping of the weights (0: none).
-    pub grad_clip: f64,
-    /// Randomness of path sampling.
-    pub rng: &'a mut StdRng,
-    /// The expected cost added to the loss (it moves α only).
-    pub cost: Option<&'a ExpectedCost>,
-}
-
-/// One weight step on `batch`; with `one_level`, the same gradients also step α.
-/// Returns the new model and the detached loss.
-pub fn weight_step(
-    model: NetBox,
-    batch: &Batch,
-    lr: f64,
-    parts: &mut StepParts<'_>,
-    one_level: Option<&mut dyn GradientOptim>,
-) -> Result<(NetBox, Tensor<1>), EstimError> {
-    let b = backward_on(
-        &model,
-        batch,
-        parts.alphas,
-        parts.handles,
-        (parts.loss_fn, parts.cost),
-        parts.rng,
-    );
-    if let Some(optim) = one_level {
-        arch_update(parts.handles, || optim.apply(parts.alphas, b.arch))?;
-    }
-    let mut grads = b.weights;
-    if parts.grad_clip > 0.0 {
-        clip_grad_norm(&model, &mut grads, parts.grad_clip);
-    }
-    Ok((parts.weights.step(lr, model, grads), b.loss))
-}
-
-/// Runs an α update, with the binary-gate rescaling around it.
-fn arch_update(
-    handles: &[MixedHandle],
-    update: impl FnOnce() -> Result<(), modnas_optim::OptimError>,
-) -> Result<(), EstimError> {
-    handles.iter().for_each(MixedHandle::before_update);
-    update()?;
-    handles.iter().for_each(MixedHandle::rescale_after_update);
-    Ok(())
-}
-
-/// One bi-level α step with `optim` on the `train`/`valid` batches; the weights are unchanged.
-pub fn arch_step(
-    model: NetBox,
-    train: Batch,
-    valid: Batch,
-    lr: f64,
-    decay: f64,
-    parts: &mut StepParts<'_>,
-    optim: &mut dyn GradientOptim,
-) -> Result<NetBox, EstimError> {
-    let mut problem = SuperNetProblem {
-        model,
-        saved: None,
-        alphas: parts.alphas,
-        handles: parts.handles,
-        train,
-        valid,
-        loss_fn: parts.loss_fn,
-        cost: parts.cost,
-        lr,
-        decay,
-        rng: parts.rng,
-    };
-    arch_update(parts.handles, || optim.step(&mut problem))?;
-    Ok(problem.model)
-}
-
-fn snapshot(
-    epoch: usize,
-    alphas: &[(String, TensorParam)],
-    handles: &[MixedHandle],
-) -> AlphaSnapshot {
-    let params = alphas
-        .iter()
-        .filter_map(|(name, _)| {
-            let h = handles.iter().find(|h| h.param_name() == name)?;
-            let w = h.weights();
-            let row = h
-                .candidates()
-                .iter()
-                .cloned()
-                .zip(w.into_iter().map(f64::from))
-                .collect();
-            Some((name.clone(), row))
-        })
-        .collect::<IndexMap<_, _>>();
-    AlphaSnapshot { epoch, params }
-}
-
-fn batches(data: &ImageDataset, batch: usize, rng: &mut StdRng) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..data.len()).collect();
-    order.shuffle(rng);
-    order.chunks(batch).map(<[usize]>::to_vec).collect()
-}
-
-impl SuperNetEstim {
     /// Where the loop starts: epoch 0 with `model` and a fresh weight optimizer, or, when
     /// resuming, the newest checkpoint. Epochs in the journal after the checkpoint run again.
     fn resume_point(
@@ -341,6 +142,113 @@ impl SuperNetEstim {
     }
 }
 
+fn invalid(reason: impl Into<String>) -> EstimError {
+    EstimError::InvalidArgs {
+        component: "SuperNetEstim".into(),
+        reason: reason.into(),
+    }
+}
+
+/// What every epoch of a supernet search uses.
+struct Epochs<'a> {
+    args: &'a SuperNetArgs,
+    alphas: &'a [TensorParam],
+    handles: &'a [MixedHandle],
+    loss_fn: &'a CrossEntropyLoss,
+    cost: Option<&'a ExpectedCost>,
+    w_data: &'a ImageDataset,
+    a_data: Option<&'a ImageDataset>,
+    device: &'a Device,
+    seed: u64,
+}
+
+impl Epochs<'_> {
+    /// Trains `model` for `epoch`: per training batch, an α step (bi-level) and a weight step.
+    /// Returns the model and the mean training loss.
+    fn train(
+        &self,
+        epoch: usize,
+        mut model: NetBox,
+        weights: &mut ModuleOptimizer,
+        schedule: &mut LrSchedule,
+        optim: &mut dyn GradientOptim,
+    ) -> Result<(NetBox, f64), EstimError> {
+        let (epochs, batch) = (self.args.epochs, self.args.batch_size);
+        // Every epoch draws from its own seeds, so a run resumed at an epoch boundary
+        // repeats exactly what the uninterrupted run did.
+        let epoch_seed = self.seed.wrapping_add(1 + epoch as u64);
+        self.device.seed(epoch_seed);
+        let mut rng = StdRng::seed_from_u64(epoch_seed);
+        model.set_progress(epoch as f64 / epochs as f64);
+        if let Some(tau) = optim.temperature(epoch, epochs) {
+            self.handles.iter().for_each(|h| h.set_temperature(tau));
+        }
+        let w_batches = batches(self.w_data, batch, &mut rng);
+        let a_batches = self.a_data.map(|d| batches(d, batch, &mut rng));
+        let per_epoch = w_batches.len();
+        let one_level = optim.one_level();
+        let mut loss_sum: Option<Tensor<1>> = None;
+        for (i, wb) in w_batches.iter().enumerate() {
+            let lr = schedule.next_lr();
+            let train = self.w_data.batch(wb, self.device);
+            let mut parts = StepParts {
+                alphas: self.alphas,
+                handles: self.handles,
+                loss_fn: self.loss_fn,
+                weights: &mut *weights,
+                grad_clip: self.args.grad_clip,
+                rng: &mut rng,
+                cost: self.cost,
+            };
+            if let (Some(ab), Some(ad)) = (&a_batches, self.a_data) {
+                let valid = ad.batch(&ab[i % ab.len()], self.device);
+                let decay = self.args.weight_decay;
+                let train = train.clone();
+                model = arch_step(model, train, valid, lr, decay, &mut parts, &mut *optim)?;
+            }
+            let level = one_level.then_some(&mut *optim as &mut dyn GradientOptim);
+            let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
+            model = m;
+            loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
+            crate::progress::batch_done(epoch, epochs, i, per_epoch);
+        }
+        let train_loss = loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / per_epoch as f64);
+        crate::progress::epoch_done(epoch, epochs, train_loss);
+        Ok((model, train_loss))
+    }
+
+    /// The trial of `epoch`: the exported architecture with the supernet's validation metrics.
+    fn trial(
+        &self,
+        epoch: usize,
+        model: &NetBox,
+        valid: &ImageDataset,
+        train_loss: f64,
+        seconds: f64,
+    ) -> Result<Trial, EstimError> {
+        let evaluator = ImageClsTrainer::new(TrainerArgs {
+            batch_size: self.args.batch_size,
+            ..TrainerArgs::default()
+        })?;
+        let stats = evaluator.evaluate(model, valid, self.device);
+        let shape = valid.shape;
+        let mut metrics =
+            super::base::network_metrics(model, &stats, Some(train_loss), &[], shape)?;
+        if let Some(cost) = self.cost {
+            metrics.insert("expected_cost".into(), cost.current());
+        }
+        let trial = Trial {
+            index: epoch,
+            arch: export_arch(model, self.handles),
+            metrics,
+            seconds,
+            error: None,
+        };
+        tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
+        Ok(trial)
+    }
+}
+
 impl Estim for SuperNetEstim {
     fn needs_gradient_optim(&self) -> bool {
         true
@@ -351,140 +259,65 @@ impl Estim for SuperNetEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let optim = ctx
-            .optim
-            .as_gradient()
-            .ok_or_else(|| EstimError::InvalidArgs {
-                component: "SuperNetEstim".into(),
-                reason: "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, \
-                     BinaryGateOptim, DirectGradOptim, DrNASOptim); `optim.type` is a discrete one"
-                    .into(),
-            })?;
+        let optim = ctx.optim.gradient().ok_or_else(|| {
+            invalid(
+                "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, \
+                 DirectGradOptim, DrNASOptim); `optim.type` is a discrete one",
+            )
+        })?;
         let device: &Device = ctx.device;
         device.seed(ctx.seed);
         let c = (ctx.builder)()?;
         let handles = c.mixed.clone();
         let named = c.space.tensor_params();
         if named.is_empty() {
-            return Err(EstimError::InvalidArgs {
-                component: "SuperNetEstim".into(),
-                reason: "the network has no α: set `construct.args.mixed_op` (e.g. DARTSMixedOp)"
-                    .into(),
-            });
+            return Err(invalid(
+                "the network has no α: set `construct.args.mixed_op` (e.g. DARTSMixedOp)",
+            ));
         }
         let alphas: Vec<TensorParam> = named.iter().map(|(_, t)| t.clone()).collect();
         let cost = self.expected_cost(&c.model, &handles, ctx.data.train.shape, device)?;
-        let one_level = optim.one_level();
-        let mut rng = StdRng::seed_from_u64(ctx.seed);
-        let split = ctx
-            .data
-            .train
-            .split(1.0 - self.args.train_portion, &mut rng);
-        let (w_data, a_data) = if one_level {
-            (&ctx.data.train, None)
-        } else {
-            (&split.train, Some(&split.valid))
-        };
-        if w_data.is_empty() || a_data.is_some_and(ImageDataset::is_empty) {
-            return Err(EstimError::InvalidArgs {
-                component: "SuperNetEstim".into(),
-                reason: format!(
-                    "{} training images are too few to split by `train_portion` = {}",
-                    ctx.data.train.len(),
-                    self.args.train_portion
-                ),
-            });
-        }
+        let (w_data, a_data) = self.step_data(&ctx.data.train, optim.one_level(), ctx.seed)?;
         let loss_fn = CrossEntropyLossConfig::new().init(device);
-        let evaluator = ImageClsTrainer::new(TrainerArgs {
-            batch_size: self.args.batch_size,
-            ..TrainerArgs::default()
-        })?;
-        let per_epoch = w_data.len().div_ceil(self.args.batch_size);
-        let total = per_epoch * self.args.epochs;
         let (mut model, mut weights, start) = self.resume_point(
             (ctx.run_dir, ctx.replay),
             c.model,
             &alphas,
             optim.arch_adam(),
         )?;
-        let mut last = None;
-        let started = Instant::now();
-        let mut stop = StopReason::Done;
-        let mut epochs_done = self.args.epochs;
-        for epoch in start..self.args.epochs {
-            if self
-                .args
-                .max_seconds
-                .is_some_and(|limit| epoch > start && started.elapsed().as_secs_f64() >= limit)
-            {
+        let per_epoch = w_data.len().div_ceil(self.args.batch_size);
+        let (lr, lr_min, epochs) = (self.args.lr, self.args.lr_min, self.args.epochs);
+        let mut schedule = LrSchedule::cosine(
+            "SuperNetEstim",
+            (lr, lr_min),
+            per_epoch * epochs,
+            per_epoch * start,
+        )?;
+        let run = Epochs {
+            args: &self.args,
+            alphas: &alphas,
+            handles: &handles,
+            loss_fn: &loss_fn,
+            cost: cost.as_ref(),
+            w_data: &w_data,
+            a_data: a_data.as_ref(),
+            device,
+            seed: ctx.seed,
+        };
+        let (started, mut last) = (Instant::now(), None);
+        let (mut stop, mut epochs_done) = (StopReason::Done, epochs);
+        for epoch in start..epochs {
+            let limit = self.args.max_seconds;
+            if limit.is_some_and(|l| epoch > start && started.elapsed().as_secs_f64() >= l) {
                 tracing::info!(epoch, "supernet search stops: time budget spent");
                 (stop, epochs_done) = (StopReason::TimeBudget, epoch);
                 break;
             }
             let t0 = Instant::now();
-            // Every epoch draws from its own seeds, so a run resumed at an epoch boundary
-            // repeats exactly what the uninterrupted run did.
-            let epoch_seed = ctx.seed.wrapping_add(1 + epoch as u64);
-            device.seed(epoch_seed);
-            let mut rng = StdRng::seed_from_u64(epoch_seed);
-            model.set_progress(epoch as f64 / self.args.epochs as f64);
-            if let Some(tau) = optim.temperature(epoch, self.args.epochs) {
-                handles.iter().for_each(|h| h.set_temperature(tau));
-            }
-            let w_batches = batches(w_data, self.args.batch_size, &mut rng);
-            let a_batches = a_data.map(|d| batches(d, self.args.batch_size, &mut rng));
-            let mut loss_sum: Option<Tensor<1>> = None;
-            for (i, wb) in w_batches.iter().enumerate() {
-                let lr = self.lr_at(epoch * per_epoch + i, total);
-                let train = w_data.batch(wb, device);
-                let mut parts = StepParts {
-                    alphas: &alphas,
-                    handles: &handles,
-                    loss_fn: &loss_fn,
-                    weights: &mut weights,
-                    grad_clip: self.args.grad_clip,
-                    rng: &mut rng,
-                    cost: cost.as_ref(),
-                };
-                if let (Some(ab), Some(ad)) = (&a_batches, a_data) {
-                    let valid = ad.batch(&ab[i % ab.len()], device);
-                    let decay = self.args.weight_decay;
-                    model = arch_step(
-                        model,
-                        train.clone(),
-                        valid,
-                        lr,
-                        decay,
-                        &mut parts,
-                        &mut *optim,
-                    )?;
-                }
-                let level = one_level.then_some(&mut *optim as &mut dyn GradientOptim);
-                let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
-                model = m;
-                loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
-                crate::progress::batch_done(epoch, self.args.epochs, i, per_epoch);
-            }
-            let train_loss =
-                loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / per_epoch as f64);
-            crate::progress::epoch_done(epoch, self.args.epochs, train_loss);
-            let stats = evaluator.evaluate(&model, &ctx.data.valid, device);
-            let mut metrics = MetricMap::new();
-            metrics.insert("acc".into(), stats.acc);
-            metrics.insert("loss".into(), stats.loss);
-            metrics.insert("train_loss".into(), train_loss);
-            if let Some(cost) = &cost {
-                metrics.insert("expected_cost".into(), cost.current());
-            }
-            let trial = Trial {
-                index: epoch,
-                arch: export_arch(&model, &handles),
-                metrics,
-                seconds: t0.elapsed().as_secs_f64(),
-                error: None,
-            };
-            tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
+            let (m, train_loss) = run.train(epoch, model, &mut weights, &mut schedule, optim)?;
+            model = m;
+            let seconds = t0.elapsed().as_secs_f64();
+            let trial = run.trial(epoch, &model, &ctx.data.valid, train_loss, seconds)?;
             // An epoch the journal already holds (it ran after the last checkpoint) is
             // recomputed, not recorded again.
             if epoch >= ctx.replay.len() {
@@ -492,17 +325,18 @@ impl Estim for SuperNetEstim {
             }
             ctx.observer.on_alphas(&snapshot(epoch, &named, &handles))?;
             if let Some(dir) = ctx.run_dir {
+                let adam = Some(&*optim.arch_adam());
                 let snapshot = Snapshot {
                     model: &model,
                     weights: &weights,
                     alphas: &alphas,
-                    adam: Some(optim.arch_adam()),
+                    adam,
                 };
                 checkpoint::save(dir, epoch + 1, &snapshot)?;
             }
             last = Some(trial);
         }
-        if start == self.args.epochs {
+        if start == epochs {
             last = ctx.replay.last().cloned();
         }
         Ok(SearchOutcome {

@@ -2,32 +2,23 @@
 //! `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`.
 
 use crate::EstimError;
-use modnas_param_space::{ArchDesc, Categorical, ParamSpace};
-
-/// The five NAS-Bench-201 operations, as written in its architecture strings.
-pub const NB201_OPS: [&str; 5] = [
-    "none",
-    "skip_connect",
-    "nor_conv_1x1",
-    "nor_conv_3x3",
-    "avg_pool_3x3",
-];
-
-/// Parameter names of the six edges, in arch-string order: node 1 ← 0; node 2 ← 0, 1;
-/// node 3 ← 0, 1, 2.
-pub const NB201_EDGES: [&str; 6] = [
-    "edge_1_0", "edge_2_0", "edge_2_1", "edge_3_0", "edge_3_1", "edge_3_2",
-];
+pub use modnas_construct::ops::{NB201_EDGES, NB201_OPS};
+use modnas_param_space::{ArchDesc, Categorical, ParamSpace, ParamSpaceError};
 
 /// The NB201 space: six categorical edges over [`NB201_OPS`].
 pub fn nb201_space() -> ParamSpace {
     let mut space = ParamSpace::new();
-    for edge in NB201_EDGES {
-        space
-            .insert(edge, Categorical::new(NB201_OPS).expect("distinct ops"))
-            .expect("distinct edge names");
-    }
+    add_nb201_edges(&mut space).expect("an empty space has no edge yet");
     space
+}
+
+/// Adds the six NB201 edges, each a categorical over [`NB201_OPS`], to `space`; fails if it
+/// already has a parameter of an edge's name.
+pub fn add_nb201_edges(space: &mut ParamSpace) -> Result<(), ParamSpaceError> {
+    for edge in NB201_EDGES {
+        space.insert(edge, Categorical::new(NB201_OPS).expect("distinct ops"))?;
+    }
+    Ok(())
 }
 
 /// The NB201 architecture string of `arch`.

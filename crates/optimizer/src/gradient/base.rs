@@ -51,8 +51,9 @@ pub trait ArchProblem {
 }
 
 /// An optimizer of the tensor parameters of a supernet (DARTS, GDAS, SNAS, ProxylessNAS).
-/// Registered in the one optimizer registry; [`ArchOptim::as_gradient`](crate::ArchOptim::as_gradient)
-/// exposes it to the supernet estimator.
+/// Registered in the one optimizer registry with
+/// [`register_gradient_optim!`](crate::register_gradient_optim), built as
+/// [`SearchOptim::Gradient`](crate::SearchOptim::Gradient) for the supernet estimator.
 pub trait GradientOptim: Send {
     /// The Adam optimizer that steps α.
     fn arch_adam(&mut self) -> &mut ArchAdam;
@@ -191,32 +192,6 @@ pub(crate) fn require_tensor_params(
 pub fn first_order_arch_grads(problem: &mut dyn ArchProblem) -> Result<Vec<Tensor<1>>, OptimError> {
     problem.arch_backward(Split::Valid)
 }
-
-/// Implements [`ArchOptim`](crate::ArchOptim) for a gradient optimizer: no discrete
-/// proposals, and its [`GradientOptim`] interface exposed.
-macro_rules! gradient_arch_optim {
-    ($ty:ty, $name:literal) => {
-        impl $crate::ArchOptim for $ty {
-            fn next(
-                &mut self,
-                _n: usize,
-            ) -> Result<Vec<modnas_param_space::ArchDesc>, $crate::OptimError> {
-                Err($crate::gradient::base::not_discrete($name))
-            }
-            fn step(
-                &mut self,
-                _arch: &modnas_param_space::ArchDesc,
-                _metrics: &modnas_param_space::MetricMap,
-            ) -> Result<(), $crate::OptimError> {
-                Ok(())
-            }
-            fn as_gradient(&mut self) -> Option<&mut dyn $crate::GradientOptim> {
-                Some(self)
-            }
-        }
-    };
-}
-pub(crate) use gradient_arch_optim;
 
 /// Declares a gradient optimizer's argument struct: its own keys (all optional) plus the
 /// α-Adam overrides `lr`, `betas` and `weight_decay`.

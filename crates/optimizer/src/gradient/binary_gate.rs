@@ -2,9 +2,9 @@
 //! two sampled paths with binary gates (`BinaryGateMixedOp`); Adam lr 6e-3, betas (0, 0.999),
 //! no weight decay. The mixed operators rescale the sampled α after each update.
 
-use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::base::{gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, GradientOptim};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
@@ -36,8 +36,7 @@ impl GradientOptim for BinaryGateOptim {
     }
 }
 
-gradient_arch_optim!(BinaryGateOptim, "BinaryGateOptim");
-register_optim!("BinaryGateOptim", new = BinaryGateOptim::new);
+register_gradient_optim!("BinaryGateOptim", new = BinaryGateOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "BinaryGateOptim",

@@ -2,11 +2,9 @@
 //! order (at the current weights) or to second order (after a virtual SGD step of the
 //! weights, with a finite-difference Hessian-vector product).
 
-use super::base::{
-    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
-};
+use super::base::{first_order_arch_grads, gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim, Split};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use burn::tensor::Tensor;
 use modnas_param_space::ParamSpace;
 
@@ -103,8 +101,7 @@ impl GradientOptim for DARTSOptim {
     }
 }
 
-gradient_arch_optim!(DARTSOptim, "DARTSOptim");
-register_optim!("DARTSOptim", new = DARTSOptim::new);
+register_gradient_optim!("DARTSOptim", new = DARTSOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "DARTSOptim",

@@ -1,9 +1,9 @@
 //! `DirectGradOptim`: one-level search — α and the weights are updated from the same
 //! training batch and the same backward pass (paper G.3: DARTS settings without unrolling).
 
-use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::base::{gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim, Split};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
@@ -47,8 +47,7 @@ impl GradientOptim for DirectGradOptim {
     }
 }
 
-gradient_arch_optim!(DirectGradOptim, "DirectGradOptim");
-register_optim!("DirectGradOptim", new = DirectGradOptim::new);
+register_gradient_optim!("DirectGradOptim", new = DirectGradOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "DirectGradOptim",

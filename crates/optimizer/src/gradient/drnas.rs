@@ -4,11 +4,9 @@
 //! symmetric prior Dir(`prior`), which keeps the distribution from collapsing early. Sampling
 //! and KL use the Laplace (logistic-normal) approximation of the Dirichlet.
 
-use super::base::{
-    first_order_arch_grads, gradient_arch_optim, gradient_optim_args, require_tensor_params,
-};
+use super::base::{first_order_arch_grads, gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use modnas_param_space::{concentration, dirichlet_kl_to_prior, ParamSpace};
 
 gradient_optim_args!(
@@ -75,8 +73,7 @@ impl GradientOptim for DrNASOptim {
     }
 }
 
-gradient_arch_optim!(DrNASOptim, "DrNASOptim");
-register_optim!("DrNASOptim", new = DrNASOptim::new);
+register_gradient_optim!("DrNASOptim", new = DrNASOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "DrNASOptim",

@@ -2,9 +2,9 @@
 //! path (`GumbelMaxMixedOp`), with the temperature annealed linearly from `tau_max` to
 //! `tau_min` over the search epochs.
 
-use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::base::{gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, GradientOptim};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
@@ -57,8 +57,7 @@ impl GradientOptim for GDASOptim {
     }
 }
 
-gradient_arch_optim!(GDASOptim, "GDASOptim");
-register_optim!("GDASOptim", new = GDASOptim::new);
+register_gradient_optim!("GDASOptim", new = GDASOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "GDASOptim",

@@ -2,9 +2,9 @@
 //! sums (`GumbelSumMixedOp`), the temperature annealed exponentially:
 //! τ(epoch) = `tau0` · exp(−`tau_rate` · epoch) (paper G.3: τ₀ = 5, rate 4.5e-2 per epoch).
 
-use super::base::{gradient_arch_optim, gradient_optim_args, require_tensor_params};
+use super::base::{gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, GradientOptim};
-use crate::{register_optim, OptimError};
+use crate::{register_gradient_optim, OptimError};
 use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
@@ -52,8 +52,7 @@ impl GradientOptim for SNASOptim {
     }
 }
 
-gradient_arch_optim!(SNASOptim, "SNASOptim");
-register_optim!("SNASOptim", new = SNASOptim::new);
+register_gradient_optim!("SNASOptim", new = SNASOptim::new);
 modnas_param_space::describe_component!(
     "optimizer",
     "SNASOptim",

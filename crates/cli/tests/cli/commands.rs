@@ -1,0 +1,253 @@
+//! The `modnas` binary: exit codes, one-line errors, a search run and `list`.
+
+use crate::common::{modnas, search_ok, write_config};
+
+const CONFIG: &str = r#"
+[data]
+type = "Synthetic"
+args = { n = 24, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [2], strides = [1] }
+[construct.args]
+candidates = ["NC3", "IDT"]
+[estim.search]
+args = { epochs = 1, trials = 2 }
+"#;
+
+#[test]
+fn bad_input_exits_with_code_two_and_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let out = modnas()
+        .current_dir(dir.path())
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .args(["-o", "optim.type=Nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown optimizer `Nope`"), "{err}");
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run writes nothing"
+    );
+    let missing = modnas()
+        .args(["search", "-c", "/no/such/file.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn search_writes_the_run_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), CONFIG);
+    let run = dir.path().join("run");
+    let stdout = search_ok(&cfg, &run);
+    assert!(stdout.contains("best arch: convs.0="), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(run.join("trials.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    assert!(run.join("best.toml").exists());
+
+    let report = modnas().arg("report").arg(&run).output().unwrap();
+    assert!(report.status.success());
+    let text = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        text.contains("trials: 2, failed: 0") && text.contains("plot: "),
+        "{text}"
+    );
+    let missing = modnas().args(["report", "/no/such/run"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn list_names_every_kind() {
+    let out = modnas().arg("list").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "candidates:",
+        "NC3",
+        "MB7E6",
+        "optimizers:",
+        "RandomSearchOptim",
+        "estimators:",
+        "SubNetEstim",
+        "metrics:",
+        "FlopsMetric",
+        "LUTLatencyMetric",
+        "criteria: AddMetricCriterion, CrossEntropyCriterion",
+        "HPTuneEstim",
+        "models: ConvNet",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    let out = modnas().args(["list", "--detail"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for part in [
+        "  DARTSOptim: DARTS (Liu et al. 2019)",
+        "      order (optional)  1 (default): first-order approximation",
+        "  HierarchicalNet: the hierarchical space of Liu et al. 2018",
+        "      motifs = 6  Level-2 motifs (at most 8).",
+        "  (every data type also takes `test_ratio`",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+}
+
+#[test]
+fn plot_alphas_draws_a_supernet_run_and_rejects_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("darts.toml");
+    let supernet = CONFIG
+        .replace("type = \"ConvNet\"", "type = \"ConvNet\"\n")
+        .replace(
+            "candidates = [\"NC3\", \"IDT\"]",
+            "candidates = [\"NC3\", \"IDT\"]\nmixed_op = \"DARTSMixedOp\"",
+        )
+        .replace(
+            "args = { epochs = 1, trials = 2 }",
+            "type = \"SuperNetEstim\"\nargs = { epochs = 2, batch_size = 8 }",
+        )
+        + "[optim]\ntype = \"DARTSOptim\"\n";
+    std::fs::write(&cfg, supernet).unwrap();
+    let run = dir.path().join("run");
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = modnas()
+        .arg("plot-alphas")
+        .arg(&run)
+        .args(["--param", "convs.0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run.join("alphas-convs.0.svg").exists());
+    let out = modnas()
+        .args(["plot-alphas", "/no/such/run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn without_a_terminal_progress_is_plain_lines_and_the_log_goes_to_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let run = dir.path().join("run");
+    let out = modnas()
+        .args(["search", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("trials ")).collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[1].contains("trials 2/2: acc") && lines[1].contains("best acc"),
+        "{err}"
+    );
+    let log = std::fs::read_to_string(run.join("modnas.log")).unwrap();
+    assert!(
+        log.contains("trial evaluated") && log.contains("search finished"),
+        "{log}"
+    );
+}
+
+#[test]
+fn batch_progress_prints_plain_lines_at_the_chosen_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG.replace("epochs = 1", "epochs = 2")).unwrap();
+    let out = modnas()
+        .env("MODNAS_PROGRESS_SECS", "0")
+        .args(["search", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .args(["-o", "trainer.args.batch_size=8"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    // 24 samples, 20% held out: 20 training samples in 3 batches of 8, 2 epochs, 2 trials.
+    let batches = err.lines().filter(|l| l.contains("batch ")).count();
+    assert_eq!(batches, 2 * 2 * 3, "{err}");
+    assert!(err.contains("epoch 2/2 batch 3/3"), "{err}");
+    assert_eq!(err.matches("train loss").count(), 2 * 2, "{err}");
+}
+
+#[test]
+fn pipeline_runs_its_processes_and_refuses_a_cycle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), CONFIG).unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "[process.a]\nconfig = \"c.toml\"\n[process.b]\nconfig = \"c.toml\"\ndepends = [\"a\"]\noverrides = [\"seed = 3\"]\n",
+    )
+    .unwrap();
+    let out = modnas()
+        .current_dir(dir.path())
+        .args(["pipeline", "-q", "--out", "pl", "-c"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("pipeline directory: pl"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with('b') && l.contains("acc=")),
+        "{stdout}"
+    );
+    assert!(dir.path().join("pl/b/best.toml").exists());
+
+    std::fs::write(
+        &file,
+        "[process.a]\nconfig = \"c.toml\"\ndepends = [\"b\"]\n[process.b]\nconfig = \"c.toml\"\ndepends = [\"a\"]\n",
+    )
+    .unwrap();
+    let out = modnas()
+        .current_dir(dir.path())
+        .args(["pipeline", "--out", "cyclic", "-c"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cycle among [a, b]"), "{err}");
+    assert!(!dir.path().join("cyclic").exists());
+}

@@ -1,0 +1,134 @@
+//! A real `modnas search` killed with SIGKILL mid-run and resumed: every trial is in the
+//! journal exactly once, and the journal equals that of an uninterrupted run.
+
+use crate::common::{modnas, search_ok, write_config};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+const TRIALS: usize = 60;
+
+const CONFIG: &str = r#"
+seed = 11
+[data]
+type = "Synthetic"
+args = { n = 96, classes = 3, size = 6 }
+[model]
+type = "ConvNet"
+args = { channels = [4, 8], strides = [1, 2] }
+[construct.args]
+candidates = ["NC3", "NC5", "IDT"]
+[optim]
+type = "RegularizedEvolutionOptim"
+args = { population = 5, sample_size = 2 }
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 2, trials = 60 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+/// The journal's trials without their wall times.
+fn journal(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("trials.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            let mut t: serde_json::Value = serde_json::from_str(l).unwrap();
+            t["seconds"] = 0.into();
+            t
+        })
+        .collect()
+}
+
+fn lines(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("trials.jsonl")).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn a_killed_search_resumes_without_losing_or_repeating_a_trial() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), CONFIG);
+
+    let whole = tmp.path().join("whole");
+    search_ok(&cfg, &whole);
+    assert_eq!(lines(&whole), TRIALS);
+
+    let killed = tmp.path().join("killed");
+    let mut child = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&killed)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while lines(&killed) < 3 && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the search ended before the kill"
+    );
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let before = lines(&killed);
+    assert!(
+        (3..TRIALS).contains(&before),
+        "{before} trials before the kill"
+    );
+
+    let out = modnas()
+        .args(["search", "-q", "--resume"])
+        .arg(&killed)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let resumed = journal(&killed);
+    let indices: Vec<u64> = resumed
+        .iter()
+        .map(|t| t["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indices, (0..TRIALS as u64).collect::<Vec<_>>());
+    assert_eq!(resumed, journal(&whole));
+    let best = |d: &Path| std::fs::read_to_string(d.join("best.toml")).unwrap();
+    assert_eq!(best(&killed), best(&whole));
+}
+
+#[test]
+fn resume_and_overwrite_misuse_exits_with_code_two() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG.replace("trials = 60", "trials = 1")).unwrap();
+    let run = tmp.path().join("run");
+    let search = |extra: &[&str]| {
+        modnas()
+            .args(["search", "-q", "-c"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(&run)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(search(&[]).status.success());
+    let again = search(&[]);
+    assert_eq!(again.status.code(), Some(2));
+    let err = String::from_utf8(again.stderr).unwrap();
+    assert!(err.contains("already holds a run"), "{err}");
+    assert!(search(&["--overwrite"]).status.success());
+    let other = modnas()
+        .args(["search", "-q", "--resume"])
+        .arg(&run)
+        .args(["-o", "seed=1"])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(2));
+    let err = String::from_utf8(other.stderr).unwrap();
+    assert!(err.contains("`seed`: 11 → 1"), "{err}");
+}

@@ -1,0 +1,5 @@
+//! The construct crate's public API: mixed operators, elastic groups and the depthwise kernel.
+
+mod depthwise;
+mod elastic;
+mod mixed;

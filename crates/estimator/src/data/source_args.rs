@@ -1,0 +1,161 @@
+//! The arguments of each data source of [`load_data`](super::load_data), with their defaults
+//! and descriptions for `modnas list --detail`.
+
+use serde::Deserialize;
+
+modnas_param_space::describe_component!(
+    "data",
+    "Digits",
+    "the 1 797 sklearn digits, 8×8 grey, 10 classes; embedded",
+    DigitsArgs
+);
+modnas_param_space::describe_component!(
+    "data",
+    "MnistCsv",
+    "MNIST-style CSV: 28×28 pixels 0–255, label last",
+    MnistCsvArgs
+);
+modnas_param_space::describe_component!(
+    "data",
+    "Idx",
+    "IDX image and label files (MNIST, Fashion-MNIST)",
+    IdxArgs
+);
+modnas_param_space::describe_component!(
+    "data",
+    "Cifar10",
+    "CIFAR-10 binary batches, 32×32 RGB",
+    Cifar10Args
+);
+modnas_param_space::describe_component!(
+    "data",
+    "ImageFolder",
+    "one sub-folder of PNG/JPEG images per class, resized",
+    ImageFolderArgs
+);
+modnas_param_space::describe_component!(
+    "data",
+    "Synthetic",
+    "one random pattern per class plus 30 % noise, seeded (tests, smoke runs)",
+    SyntheticArgs
+);
+
+fn default_valid_ratio() -> f64 {
+    0.2
+}
+
+/// `Digits`: sklearn digits, 8×8; embedded unless `path` is given.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DigitsArgs {
+    /// Data file (CSV, label last); the embedded copy when absent.
+    pub(super) path: Option<String>,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+/// `MnistCsv`: 28×28 CSV, label last, pixels 0–255.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MnistCsvArgs {
+    /// Where the data lies.
+    pub(super) path: String,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+/// `Idx`: IDX image and label files (gz or raw).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IdxArgs {
+    /// IDX image file (raw or gz).
+    pub(super) images: String,
+    /// IDX label file (raw or gz).
+    pub(super) labels: String,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+/// `Cifar10`: CIFAR-10 binary batch files (raw or gz).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Cifar10Args {
+    /// CIFAR-10 binary batch files (raw or gz).
+    pub(super) files: Vec<String>,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+/// `ImageFolder`: one sub-folder of PNG/JPEG images per class.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ImageFolderArgs {
+    /// Where the data lies.
+    pub(super) path: String,
+    /// Image side in pixels.
+    #[serde(default = "default_folder_size")]
+    pub(super) size: usize,
+    /// Image channels.
+    #[serde(default = "default_folder_channels")]
+    pub(super) channels: usize,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+fn default_folder_size() -> usize {
+    32
+}
+fn default_folder_channels() -> usize {
+    3
+}
+
+/// `Synthetic`: generated class patterns.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SyntheticArgs {
+    /// Number of samples.
+    #[serde(default = "default_n")]
+    pub(super) n: usize,
+    /// Number of classes.
+    #[serde(default = "default_classes")]
+    pub(super) classes: usize,
+    /// Image channels.
+    #[serde(default = "default_channels")]
+    pub(super) channels: usize,
+    /// Image side in pixels.
+    #[serde(default = "default_size")]
+    pub(super) size: usize,
+    /// Share held out for validation.
+    #[serde(default = "default_valid_ratio")]
+    pub(super) valid_ratio: f64,
+    /// Use at most this many samples.
+    pub(super) limit: Option<usize>,
+}
+
+fn default_n() -> usize {
+    64
+}
+fn default_classes() -> usize {
+    4
+}
+fn default_channels() -> usize {
+    1
+}
+fn default_size() -> usize {
+    8
+}

@@ -1,0 +1,201 @@
+//! The arguments every searching estimator shares: the budget (`trials`, `max_seconds`) and the
+//! objective (`objective`, `mode`).
+
+use crate::{parse_args, EstimError};
+use modnas_param_space::MetricMap;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// Whether the objective is maximised or minimised.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Higher is better (accuracy).
+    #[default]
+    Max,
+    /// Lower is better (loss, latency).
+    Min,
+}
+
+/// The metric a search optimises.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    /// Metric key.
+    pub key: String,
+    /// Direction.
+    pub mode: Mode,
+}
+
+impl Objective {
+    /// The objective's value in `metrics`.
+    pub fn value(&self, metrics: &MetricMap) -> Result<f64, EstimError> {
+        metrics
+            .get(&self.key)
+            .copied()
+            .ok_or_else(|| EstimError::MissingObjective {
+                objective: self.key.clone(),
+                available: metrics.keys().cloned().collect::<Vec<_>>().join(", "),
+            })
+    }
+
+    /// True when `a` is strictly better than `b` (NaN is never better).
+    pub fn better(&self, a: f64, b: f64) -> bool {
+        match self.mode {
+            Mode::Max => a > b,
+            Mode::Min => a < b,
+        }
+    }
+}
+
+/// Limits of a search run; `None` means unlimited.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Budget {
+    /// Maximum number of trials.
+    pub trials: Option<usize>,
+    /// Maximum wall-clock seconds (checked before each trial).
+    pub seconds: Option<f64>,
+}
+
+/// The arguments every searching estimator shares: `trials`, `max_seconds`, `objective`
+/// (default `acc`) and `mode` (`max` by default).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchArgs {
+    /// `trials` and `max_seconds`.
+    pub budget: Budget,
+    /// `objective` and `mode`.
+    pub objective: Objective,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSearchArgs {
+    /// Architectures to evaluate (the default depends on the estimator).
+    trials: Option<usize>,
+    /// Stop proposing once this many seconds have passed.
+    max_seconds: Option<f64>,
+    /// The metric the search optimises.
+    #[serde(default = "default_objective")]
+    objective: String,
+    /// `"max"` or `"min"`.
+    #[serde(default)]
+    mode: Mode,
+}
+
+/// The keys of a searching estimator for `modnas list --detail`: its own (`T`) and the
+/// shared [`SearchArgs`] keys.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+pub(crate) struct WithSearch<T> {
+    #[serde(flatten)]
+    own: T,
+    #[serde(flatten)]
+    search: RawSearchArgs,
+}
+
+fn default_objective() -> String {
+    "acc".into()
+}
+
+impl SearchArgs {
+    /// The shared keys.
+    pub const KEYS: [&'static str; 4] = ["trials", "max_seconds", "objective", "mode"];
+
+    /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
+    /// `default_trials`), every other key into the estimator's own `T`.
+    pub fn parse_with<T: DeserializeOwned>(
+        component: &str,
+        args: &toml::Table,
+        default_trials: usize,
+    ) -> Result<(Self, T), EstimError> {
+        let mut shared = toml::Table::new();
+        let mut own = toml::Table::new();
+        for (k, v) in args {
+            let half = if Self::KEYS.contains(&k.as_str()) {
+                &mut shared
+            } else {
+                &mut own
+            };
+            half.insert(k.clone(), v.clone());
+        }
+        let raw: RawSearchArgs = parse_args(component, &shared)?;
+        if raw.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
+            return Err(EstimError::InvalidArgs {
+                component: component.to_string(),
+                reason: "`max_seconds` must be positive".into(),
+            });
+        }
+        let own = parse_args(component, &own).map_err(|e| match e {
+            EstimError::InvalidArgs { component, reason } => EstimError::InvalidArgs {
+                component,
+                reason: format!("{reason} (search keys: {})", Self::KEYS.join(", ")),
+            },
+            other => other,
+        })?;
+        let search = Self {
+            budget: Budget {
+                trials: Some(raw.trials.unwrap_or(default_trials)),
+                seconds: raw.max_seconds,
+            },
+            objective: Objective {
+                key: raw.objective,
+                mode: raw.mode,
+            },
+        };
+        Ok((search, own))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Own {
+        epochs: usize,
+    }
+
+    #[test]
+    fn shared_keys_split_from_the_estimators_own() {
+        let args: toml::Table = toml::from_str("epochs = 3\ntrials = 7\nmode = \"min\"").unwrap();
+        let (search, own): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
+        assert_eq!(own.epochs, 3);
+        assert_eq!(
+            search.budget,
+            Budget {
+                trials: Some(7),
+                seconds: None
+            }
+        );
+        assert_eq!(
+            search.objective,
+            Objective {
+                key: "acc".into(),
+                mode: Mode::Min
+            }
+        );
+        let args: toml::Table = toml::from_str("epochs = 1").unwrap();
+        let (search, _): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
+        assert_eq!(search.budget.trials, Some(10), "the estimator's default");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_budgets_are_rejected() {
+        let args: toml::Table = toml::from_str("epoch = 3").unwrap();
+        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field `epoch`")
+                && err.contains("search keys: trials, max_seconds"),
+            "{err}"
+        );
+        let args: toml::Table = toml::from_str("epochs = 1\nmax_seconds = 0.0").unwrap();
+        let err = SearchArgs::parse_with::<Own>("X", &args, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`max_seconds` must be positive"), "{err}");
+    }
+}

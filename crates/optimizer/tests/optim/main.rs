@@ -1,0 +1,4 @@
+//! Search algorithms: discrete optimizers and gradient optimizers.
+
+mod discrete;
+mod gradient;

@@ -1,0 +1,10 @@
+//! Many runs from one file: comparisons of spaces × optimizers × seeds (`modnas compare`) and
+//! pipelines of searches, augment steps and tuning runs (`modnas pipeline`), in a batch
+//! directory.
+
+mod compare;
+pub(crate) mod dir;
+mod pipeline;
+
+pub use compare::*;
+pub use pipeline::*;

@@ -1,0 +1,309 @@
+//! A search run from a [`Config`]: build the components, run the estimator, and keep every
+//! result in a run directory (`run.toml`, `config.toml`, `trials.jsonl`, `best.toml`, and for
+//! supernet searches `alphas.jsonl`); see [`crate::run_dir`] for resuming.
+
+use crate::distributed::Coordinator;
+use crate::error::AtKey;
+use crate::run::dir::{
+    complete_lines, prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE,
+};
+use crate::run::setup::SearchSetup;
+use crate::{Config, ModnasError, RunMode};
+use modnas_estim::{
+    AlphaSnapshot, EstimError, SearchContext, SearchOutcome, Trial, TrialDispatch, TrialObserver,
+};
+use modnas_optim::{build_search_optim as build_registered, Direction, SearchOptim};
+use modnas_param_space::MetricMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The result of [`run_search`].
+#[derive(Debug)]
+pub struct SearchRun {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// The outcome.
+    pub outcome: SearchOutcome,
+}
+
+/// Appends each trial to `trials.jsonl` and flushes it before the search goes on.
+struct Journal<'a> {
+    file: File,
+    path: PathBuf,
+    on_trial: &'a mut dyn FnMut(&Trial),
+    /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
+    /// last checkpoint, and their α are not written twice.
+    alphas_done: usize,
+}
+
+impl<'a> Journal<'a> {
+    /// The journal of `dir`, opened for appending; `on_trial` sees each trial once written.
+    fn open(dir: &Path, on_trial: &'a mut dyn FnMut(&Trial)) -> Result<Self, ModnasError> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| ModnasError::io(&path, e))?;
+        Ok(Journal {
+            file,
+            path,
+            on_trial,
+            alphas_done: complete_lines(dir, crate::ALPHAS_FILE)?,
+        })
+    }
+}
+
+impl TrialObserver for Journal<'_> {
+    fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError> {
+        let line = serde_json::to_string(trial).map_err(|e| EstimError::Record(e.to_string()))?;
+        writeln!(self.file, "{line}")
+            .and_then(|_| self.file.flush())
+            .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
+        (self.on_trial)(trial);
+        Ok(())
+    }
+
+    fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
+        if alphas.epoch < self.alphas_done {
+            return Ok(());
+        }
+        let path = self.path.with_file_name(crate::ALPHAS_FILE);
+        let line = serde_json::to_string(alphas).map_err(|e| EstimError::Record(e.to_string()))?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| writeln!(f, "{line}"))
+            .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))
+    }
+}
+
+/// The best trial as TOML: `index`, `[arch]`, `[metrics]`.
+pub fn best_toml(best: &Trial) -> String {
+    let mut t = toml::Table::new();
+    t.insert("index".into(), (best.index as i64).into());
+    t.insert(
+        "arch".into(),
+        toml::Value::try_from(&best.arch).expect("an arch is a TOML table"),
+    );
+    let metrics: toml::Table = best
+        .metrics
+        .iter()
+        .map(|(k, v)| (k.clone(), (*v).into()))
+        .collect();
+    t.insert("metrics".into(), metrics.into());
+    toml::to_string(&t).expect("a table serializes")
+}
+
+/// Builds the optimizer. One that learns from a metric and is left on its default one learns
+/// the estimator's objective (`estim.search.args.objective` and `mode`), so tuning a loss
+/// needs the metric named once.
+pub(crate) fn build_search_optim(
+    cfg: &Config,
+    space: &modnas_param_space::ParamSpace,
+) -> Result<SearchOptim, ModnasError> {
+    let (name, args) = (&cfg.optim.type_name, &cfg.optim.args);
+    let mut optim = build_registered(name, space, args, cfg.seed).at("optim")?;
+    let (key, max) = cfg.objective();
+    let Some(score) = optim.discrete().and_then(|o| o.score()).cloned() else {
+        return Ok(optim);
+    };
+    let same = score.metric == key && (score.direction == Direction::Max) == max;
+    if same {
+        return Ok(optim);
+    }
+    if args.contains_key("metric") || args.contains_key("mode") {
+        tracing::warn!(optim = %name, metric = %score.metric, objective = %key, "the optimizer learns another metric than the estimator's objective");
+        return Ok(optim);
+    }
+    let mut args = args.clone();
+    args.insert("metric".into(), key.into());
+    args.insert("mode".into(), if max { "max" } else { "min" }.into());
+    build_registered(name, space, &args, cfg.seed).at("optim")
+}
+
+/// Gradient optimizers update the tensor parameters of mixed operators under a supernet
+/// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
+/// meaningless search, so it is a config error.
+fn check_optim_fits(
+    cfg: &Config,
+    space: &modnas_param_space::ParamSpace,
+    optim: &SearchOptim,
+    estim_needs_gradient: bool,
+) -> Result<(), ModnasError> {
+    let tensors = !space.tensor_params().is_empty();
+    let gradient = optim.is_gradient();
+    let (optim_name, estim_name) = (&cfg.optim.type_name, &cfg.estim.search.type_name);
+    if estim_needs_gradient && !gradient {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("`{estim_name}` trains α and needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim, DrNASOptim); `{optim_name}` is discrete"),
+        ));
+    }
+    if gradient && !estim_needs_gradient {
+        return Err(ModnasError::config(
+            "estim.search.type",
+            format!("`{optim_name}` optimises α by gradients and needs `SuperNetEstim`; `{estim_name}` evaluates discrete proposals"),
+        ));
+    }
+    if tensors && !gradient {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("the space holds tensor parameters (α) from `construct.args.mixed_op`, which `{optim_name}` cannot search: use a gradient optimizer with SuperNetEstim, or `mixed_op = \"IndexMixedOp\"` (or none) for a discrete search"),
+        ));
+    }
+    Ok(())
+}
+
+/// One nested run (an `HPTuneEstim` trial): `config` with `overrides`, in `dir` (replaced if
+/// an interrupted trial left a run there). A config the overrides break is an error of the
+/// whole tuning run; a nested run that fails, or whose trials all fail, fails this trial.
+fn run_nested(config: &Path, overrides: &[String], dir: &Path) -> Result<MetricMap, EstimError> {
+    let fatal = |e: ModnasError| EstimError::InvalidArgs {
+        component: "HPTuneEstim".into(),
+        reason: format!(
+            "nested config {} with [{}]: {e}",
+            config.display(),
+            overrides.join(", ")
+        ),
+    };
+    let cfg = Config::from_file(config, overrides).map_err(fatal)?;
+    match run_search_in(&cfg, dir, RunMode::Overwrite, &mut |_| {}) {
+        Ok(run) => match run.outcome.best {
+            Some(best) => Ok(best.metrics),
+            None => Err(EstimError::TrialFailed(format!(
+                "no trial of the nested run in {} succeeded ({} failed)",
+                dir.display(),
+                run.outcome.failed
+            ))),
+        },
+        Err(e) if e.is_input_error() => Err(fatal(e)),
+        Err(e) => Err(EstimError::TrialFailed(format!(
+            "nested run in {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+/// Runs the search `cfg` describes as a new run in `dir` (created if needed; refused if it
+/// already holds a run); `on_trial` sees every trial after it is recorded.
+pub fn run_search(
+    cfg: &Config,
+    dir: &Path,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    run_search_in(cfg, dir, RunMode::New, on_trial)
+}
+
+/// Continues the run in `dir` with its own config (`config.toml`) and `overrides`, which may
+/// change only [`RESUME_MAY_CHANGE`](crate::RESUME_MAY_CHANGE) (to extend the budget, say).
+pub fn resume_search(
+    dir: &Path,
+    overrides: &[String],
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    let cfg = Config::from_file(dir.join(CONFIG_FILE), overrides)?;
+    run_search_in(&cfg, dir, RunMode::Resume, on_trial)
+}
+
+/// Runs the search `cfg` describes in `dir`, which `mode` treats as new, to overwrite or to
+/// resume. A resumed run replays the journal's trials into the optimizer (they are neither
+/// evaluated nor recorded again; `on_trial` sees only new ones) and goes on from there.
+pub fn run_search_in(
+    cfg: &Config,
+    dir: &Path,
+    mode: RunMode,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    let (setup, mut estim) = SearchSetup::new(cfg)?;
+    let space = &setup.space;
+    let mut optim = build_search_optim(cfg, space)?;
+    check_optim_fits(cfg, space, &optim, estim.needs_gradient_optim())?;
+    if mode == RunMode::Resume && !estim.resumable() {
+        return Err(ModnasError::RunDir {
+            path: dir.display().to_string(),
+            reason: format!(
+                "cannot be resumed: `{}` does not resume yet (every built-in estimator resumes; a registered one says so through `Estim::resumable`)",
+                cfg.estim.search.type_name
+            ),
+        });
+    }
+    crate::config::validate::check_distributed(cfg, estim.as_ref())?;
+    estim.check(space)?;
+    let journal_replay = prepare(dir, cfg, mode)?;
+    let mut coordinator = Coordinator::start(cfg, dir, mode).inspect_err(|_| {
+        if mode == RunMode::New {
+            unprepare_new(dir);
+        }
+    })?;
+    let replay = match &coordinator {
+        // The database is the record of a distributed run; the journal is rebuilt from it.
+        Some(c) => {
+            rewrite_journal(dir, &c.replay)?;
+            c.replay.clone()
+        }
+        None => journal_replay,
+    };
+    if !replay.is_empty() {
+        tracing::info!(
+            trials = replay.len(),
+            "resuming: replaying the recorded trials"
+        );
+    }
+    let mut journal = Journal::open(dir, on_trial)?;
+    let builder = || setup.build_net();
+    let mut ctx = SearchContext {
+        replay: &replay,
+        run_dir: Some(dir),
+        run_config: Some(&run_nested),
+        dispatch: coordinator
+            .as_mut()
+            .map(|c| &mut c.dispatch as &mut dyn TrialDispatch),
+        ..setup.context(&builder, &mut optim, &mut journal)
+    };
+    let outcome = estim.run(&mut ctx)?;
+    if let Some(c) = coordinator {
+        c.finish()?;
+    }
+    write_results(dir, &outcome, &mut optim)?;
+    tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
+    Ok(SearchRun {
+        dir: dir.to_path_buf(),
+        outcome,
+    })
+}
+
+/// Writes `trials` as the journal of `dir`, replacing it.
+fn rewrite_journal(dir: &Path, trials: &[Trial]) -> Result<(), ModnasError> {
+    let lines: String = trials
+        .iter()
+        .map(|t| serde_json::to_string(t).map(|l| l + "\n"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| ModnasError::Estim(EstimError::Record(e.to_string())))?;
+    write_atomic(&dir.join(JOURNAL_FILE), &lines)
+}
+
+/// The results a finished search leaves beside its journal: `best.toml`, and the Pareto front
+/// of a multi-objective optimizer as JSON lines and CSV.
+fn write_results(
+    dir: &Path,
+    outcome: &SearchOutcome,
+    optim: &mut SearchOptim,
+) -> Result<(), ModnasError> {
+    if let Some(best) = &outcome.best {
+        write_atomic(&dir.join(crate::BEST_FILE), &best_toml(best))?;
+    }
+    if let Some(front) = optim.discrete().and_then(|o| o.pareto_front()) {
+        let lines: Vec<String> = front
+            .iter()
+            .map(|(arch, metrics)| {
+                serde_json::json!({ "arch": arch, "metrics": metrics }).to_string()
+            })
+            .collect();
+        write_atomic(&dir.join(crate::PARETO_FILE), &(lines.join("\n") + "\n"))?;
+        write_atomic(&dir.join(crate::PARETO_CSV), &crate::pareto_csv(&front))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Every plot and drawing of a run: its architecture (SVG and Graphviz DOT), its α trajectories,
+//! its Pareto front, and [`draw_run`], which draws all that a run directory's records allow.
+//! A search draws nothing by itself: the CLI calls [`draw_run`] after each search, and a library
+//! user calls it, or single plots, when they want them.
+
+mod alphas_plot;
+mod arch_graph;
+mod arch_svg;
+mod draw_run;
+mod pareto_plot;
+mod progress_plot;
+
+pub use alphas_plot::*;
+pub use arch_graph::*;
+pub use arch_svg::*;
+pub use draw_run::*;
+pub use pareto_plot::*;
+pub use progress_plot::*;

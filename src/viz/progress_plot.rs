@@ -1,0 +1,74 @@
+//! The best-so-far objective of a run against the trial index and against the cumulative
+//! evaluation time (`progress-<objective>.svg`).
+
+use crate::{ModnasError, ProgressCurve, RunReport};
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Draws the best-so-far objective of the run in `dir` against the trial index and against
+/// the cumulative evaluation time into `dir/progress-<objective>.svg`; returns that path.
+pub fn plot_progress(dir: &Path) -> Result<PathBuf, ModnasError> {
+    let report = RunReport::load(dir)?;
+    let mut curve = ProgressCurve::new(&report.objective.0, report.objective.1);
+    report.trials.iter().for_each(|t| curve.push(t));
+    plot_curve(dir, &curve)
+}
+
+/// Draws `curve` into `dir/progress-<objective>.svg` (see [`plot_progress`]).
+pub fn plot_curve(dir: &Path, curve: &ProgressCurve) -> Result<PathBuf, ModnasError> {
+    let (key, curve) = (&curve.key, &curve.points);
+    let out = dir.join(format!("progress-{key}.svg"));
+    if curve.is_empty() {
+        return Err(ModnasError::plot(&out, "no successful trial recorded"));
+    }
+    // The curve is a staircase: its corners (each improvement) and the last point draw it
+    // whole, where a point per trial would make a long search's SVG huge.
+    let corners: Vec<(usize, f64, f64)> = curve
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| *i == 0 || *i + 1 == curve.len() || c.2 != curve[i - 1].2)
+        .flat_map(|(i, c)| {
+            let before = (i > 0).then(|| (c.0, c.1, curve[i - 1].2));
+            before.into_iter().chain([*c])
+        })
+        .collect();
+    draw_progress(&out, key, &corners)?;
+    Ok(out)
+}
+
+fn draw_progress(out: &Path, key: &str, curve: &[(usize, f64, f64)]) -> Result<(), ModnasError> {
+    let lo = curve.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
+    let hi = curve.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-3);
+    let (last_trial, last_s) = curve.last().map_or((1, 1.0), |c| (c.0.max(1), c.1));
+    let root = SVGBackend::new(out, (960, 400)).into_drawing_area();
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(out, e);
+    root.fill(&WHITE).map_err(draw)?;
+    let panels = root.split_evenly((1, 2));
+    let axes = [
+        ("trial", last_trial as f64, false),
+        ("evaluation seconds", last_s.max(1e-3), true),
+    ];
+    for (area, (x_desc, x_max, by_time)) in panels.iter().zip(axes) {
+        let mut chart = ChartBuilder::on(area)
+            .caption(format!("best {key} so far"), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..x_max, (lo - pad)..(hi + pad))
+            .map_err(draw)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(key)
+            .draw()
+            .map_err(draw)?;
+        let points = curve
+            .iter()
+            .map(|&(i, s, b)| (if by_time { s } else { i as f64 }, b));
+        chart
+            .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
+            .map_err(draw)?;
+    }
+    root.present().map_err(draw)
+}
