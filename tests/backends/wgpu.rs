@@ -29,15 +29,18 @@ fn every_weight_sharing_method_searches_on_wgpu() {
 
 #[test]
 fn depthwise_kernels_compute_burns_conv2d_on_wgpu() {
+    let _serial = serial();
     depthwise_kernels_match_burns_conv2d(&Device::wgpu(Default::default()));
 }
 
 #[test]
 fn batch_norm_kernels_compute_burns_on_wgpu() {
+    let _serial = serial();
     batch_norm_kernels_match_burns(&Device::wgpu(Default::default()));
 }
 
 #[test]
 fn pointwise_kernels_compute_burns_conv2d_on_wgpu() {
+    let _serial = serial();
     pointwise_kernels_match_burns_conv2d(&Device::wgpu(Default::default()));
 }

@@ -4,7 +4,7 @@
 
 use crate::fill::Filler;
 use crate::{
-    edit_slots, list_slots, mixed_op_kind, CandidateBox, ConstructError, MixedHandle, SlotSpec,
+    edit_slots, list_slots, mixed_op_def, CandidateBox, ConstructError, MixedHandle, SlotSpec,
 };
 use burn::module::Module;
 use burn::tensor::Device;
@@ -166,7 +166,7 @@ pub fn construct<M: Module + 'static>(
     device: &Device,
 ) -> Result<Constructed<M>, ConstructError> {
     let slots = list_slots(&model);
-    let mixed_kind = sets.mixed_op.as_deref().map(mixed_op_kind).transpose()?;
+    let mixed = sets.mixed_op.as_deref().map(mixed_op_def).transpose()?;
     let mut c = Constructed {
         model,
         space: ParamSpace::new(),
@@ -174,7 +174,7 @@ pub fn construct<M: Module + 'static>(
         mixed: vec![],
     };
     c.transform = Transform::new(&c.space);
-    let mut filler = Filler::new(sets, mixed_kind, device);
+    let mut filler = Filler::new(sets, mixed, device);
     let mut initial: HashMap<String, CandidateBox> = HashMap::new();
     for slot in &slots {
         let entity = filler.fill_top(&mut c, &slot.path, &slot.spec)?;

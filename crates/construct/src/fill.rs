@@ -3,7 +3,7 @@
 
 use crate::{
     build_candidate, edit_slots, list_slots, CandidateBox, CandidateEntry, CandidateSets,
-    ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, SlotInfo, SlotSpec,
+    ConstructError, Constructed, MixedHandle, MixedKind, MixedOp, MixedOpDef, SlotInfo, SlotSpec,
     ARCH_PARAM_KEY,
 };
 use burn::module::Module;
@@ -18,7 +18,7 @@ pub(crate) const MAX_DEPTH: usize = 8;
 /// a [`Constructed`].
 pub(crate) struct Filler<'a> {
     sets: &'a CandidateSets,
-    mixed: Option<MixedKind>,
+    mixed: Option<MixedOpDef>,
     device: &'a Device,
     /// Every slot path filled, nested ones included (to check per-slot sets against).
     paths: HashSet<String>,
@@ -29,7 +29,7 @@ pub(crate) struct Filler<'a> {
 impl<'a> Filler<'a> {
     pub(crate) fn new(
         sets: &'a CandidateSets,
-        mixed: Option<MixedKind>,
+        mixed: Option<MixedOpDef>,
         device: &'a Device,
     ) -> Self {
         Self {
@@ -86,8 +86,8 @@ impl<'a> Filler<'a> {
         let param = param_name(spec, path)?;
         let mut params = vec![param.clone()];
         let entity = match (self.mixed, &self.sets.mixed_op) {
-            (Some(kind), Some(op_name)) => {
-                let handle = mixed_handle(c, kind, &names, &param, self.sets, self.device)?;
+            (Some(def), Some(op_name)) => {
+                let handle = mixed_handle(c, def.kind, &names, &param, self.sets, self.device)?;
                 let mut cands = vec![];
                 for name in &names {
                     let (cand, inner) = self.build_nested(c, name, spec, path, depth)?;
@@ -95,7 +95,8 @@ impl<'a> Filler<'a> {
                     params.extend(inner);
                 }
                 c.mixed.push(handle.clone());
-                CandidateBox::new(op_name.clone(), MixedOp::new(cands, handle))
+                let op = MixedOp::new(cands, handle).with_forward(def.forward);
+                CandidateBox::new(op_name.clone(), op)
             }
             _ => {
                 add_categorical(&mut c.space, &param, &names, path)?;

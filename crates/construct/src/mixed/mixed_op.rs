@@ -17,23 +17,39 @@
 //! assert!(alpha.value().grad(&grads).is_some());
 //! ```
 
-use super::{binary_gate, darts, dirichlet, gumbel, MixedHandle, MixedKind};
+use super::{binary_gate, darts, dirichlet, gumbel, MixedForwardFn, MixedHandle, MixedKind};
 use crate::{CandidateBox, Cost, NasModule};
 use burn::module::Module;
 use burn::tensor::Tensor;
 
-/// A mixed operator: every candidate of a slot, combined by the handle's kind.
+/// A mixed operator: every candidate of a slot, combined by its forward pass (by default the
+/// rule of the handle's kind, [`kind_forward`]).
 #[derive(Module, Debug)]
 pub struct MixedOp {
     candidates: Vec<CandidateBox>,
     #[module(skip)]
     handle: MixedHandle,
+    #[module(skip)]
+    combine: MixedForwardFn,
 }
 
 impl MixedOp {
-    /// A mixed operator over `candidates` (in the handle's α order).
+    /// A mixed operator over `candidates` (in the handle's α order), combined by the rule of
+    /// the handle's kind.
     pub fn new(candidates: Vec<CandidateBox>, handle: MixedHandle) -> Self {
-        Self { candidates, handle }
+        Self {
+            candidates,
+            handle,
+            combine: kind_forward,
+        }
+    }
+
+    /// The same operator with `forward` as its forward pass (a registered mixed operator's).
+    pub fn with_forward(self, forward: MixedForwardFn) -> Self {
+        Self {
+            combine: forward,
+            ..self
+        }
     }
 
     /// The shared control.
@@ -55,13 +71,14 @@ impl MixedOp {
         }
     }
 
-    pub(super) fn run(&self, i: usize, x: Tensor<4>) -> Tensor<4> {
+    /// Candidate `i` on `x`.
+    pub fn run(&self, i: usize, x: Tensor<4>) -> Tensor<4> {
         self.candidates[i].forward(x)
     }
 
     /// Forward through the candidate the operator stands for (inference of the exported
     /// choice, and the single-path kinds).
-    pub(super) fn forward_current(&self, x: Tensor<4>) -> Tensor<4> {
+    pub fn forward_current(&self, x: Tensor<4>) -> Tensor<4> {
         let i = self.current().min(self.candidates.len() - 1);
         self.run(i, x)
     }
@@ -72,19 +89,26 @@ impl NasModule for MixedOp {
     type Output = Tensor<4>;
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        match self.handle.kind() {
-            MixedKind::Weighted => darts::forward(self, x),
-            MixedKind::GumbelSum => gumbel::forward_sum(self, x),
-            MixedKind::GumbelMax => gumbel::forward_max(self, x),
-            MixedKind::BinaryGate | MixedKind::BinaryGateUniform => binary_gate::forward(self, x),
-            MixedKind::Index => self.forward_current(x),
-            MixedKind::Dirichlet => dirichlet::forward(self, x),
-        }
+        (self.combine)(self, x)
     }
 
     /// The cost of the candidate the operator stands for ([`current`](Self::current)).
     fn cost(&self, input: &[usize]) -> Cost {
         self.candidates[self.current()].cost(input)
+    }
+}
+
+/// The forward pass of `op` by the rule of its handle's kind: the weighted sum of DARTS, the
+/// Gumbel sum or sample of SNAS and GDAS, ProxylessNAS's gates, the active path, or DrNAS's
+/// Dirichlet sample.
+pub fn kind_forward(op: &MixedOp, x: Tensor<4>) -> Tensor<4> {
+    match op.handle.kind() {
+        MixedKind::Weighted => darts::forward(op, x),
+        MixedKind::GumbelSum => gumbel::forward_sum(op, x),
+        MixedKind::GumbelMax => gumbel::forward_max(op, x),
+        MixedKind::BinaryGate | MixedKind::BinaryGateUniform => binary_gate::forward(op, x),
+        MixedKind::Index => op.forward_current(x),
+        MixedKind::Dirichlet => dirichlet::forward(op, x),
     }
 }
 

@@ -1,26 +1,54 @@
-//! The mixed-operator registry: `register_mixed_op!("NAME", MixedKind::…)`.
+//! The mixed-operator registry: `register_mixed_op!("NAME", MixedKind::…)` for a built-in
+//! combination rule, or `register_mixed_op!("NAME", MixedKind::…, forward = f)` for a forward
+//! pass of your own.
 
-use super::MixedKind;
+use super::{MixedKind, MixedOp};
 use crate::ConstructError;
+use burn::tensor::Tensor;
 use modnas_param_space::{lookup, registered_names};
 
+/// The forward pass of a mixed operator: its output for `x`, from its candidates
+/// ([`MixedOp::run`]) and its handle's α, weights or active paths ([`MixedOp::handle`]).
+pub type MixedForwardFn = fn(&MixedOp, Tensor<4>) -> Tensor<4>;
+
+/// A registered mixed operator: how its handle keeps α and samples paths, and its forward pass.
+#[derive(Clone, Copy, Debug)]
+pub struct MixedOpDef {
+    /// What the handle keeps (α or a categorical) and which paths it samples per step.
+    pub kind: MixedKind,
+    /// The forward pass ([`kind_forward`](super::kind_forward) for the kind's own).
+    pub forward: MixedForwardFn,
+}
+
 modnas_param_space::registry_entry!(
-    /// A registered mixed operator: its name and how it combines candidates.
-    MixedOpEntry, "mixed op", MixedKind
+    /// A registered mixed operator: its name and definition.
+    MixedOpEntry, "mixed op", MixedOpDef
 );
 
-/// Registers a mixed-operator name for a combination rule:
-/// `register_mixed_op!("MyGDAS", MixedKind::GumbelMax);`.
+/// Registers a mixed operator. With a kind alone it combines its candidates by that kind's
+/// rule (`register_mixed_op!("MyGDAS", MixedKind::GumbelMax);`); with `forward = f`, `f`
+/// computes its output (a [`MixedForwardFn`]) while the kind decides what the handle keeps and
+/// samples: `register_mixed_op!("MeanMixedOp", MixedKind::Weighted, forward = mean);`.
 #[macro_export]
 macro_rules! register_mixed_op {
     ($name:expr, $kind:expr) => {
-        $crate::inventory::submit! { $crate::MixedOpEntry::new($name, $kind) }
+        $crate::register_mixed_op!($name, $kind, forward = $crate::kind_forward);
+    };
+    ($name:expr, $kind:expr, forward = $forward:expr) => {
+        $crate::inventory::submit! {
+            $crate::MixedOpEntry::new($name, $crate::MixedOpDef { kind: $kind, forward: $forward })
+        }
     };
 }
 
-/// The combination rule registered as `name`.
-pub fn mixed_op_kind(name: &str) -> Result<MixedKind, ConstructError> {
+/// The mixed operator registered as `name`.
+pub fn mixed_op_def(name: &str) -> Result<MixedOpDef, ConstructError> {
     Ok(lookup::<MixedOpEntry>(name)?.build)
+}
+
+/// The combination rule of the mixed operator registered as `name`.
+pub fn mixed_op_kind(name: &str) -> Result<MixedKind, ConstructError> {
+    Ok(mixed_op_def(name)?.kind)
 }
 
 /// Names of all registered mixed operators, sorted.

@@ -3,8 +3,8 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::{
-    construct, register_candidate, CandidateBox, CandidateSets, ConstructError, Cost, MixedHandle,
-    MixedKind, NasModule, Slot, SlotSpec,
+    construct, mixed_op_names, register_candidate, register_mixed_op, CandidateBox, CandidateSets,
+    ConstructError, Cost, MixedHandle, MixedKind, MixedOp, NasModule, Slot, SlotSpec,
 };
 use modnas_param_space::{ArchDesc, ParamKind};
 use rand::{rngs::StdRng, SeedableRng};
@@ -232,4 +232,57 @@ fn inference_model_runs_the_exported_choice() {
         vec![1.5, 1.5]
     );
     assert_eq!(c.mixed[0].choice(), "CountB");
+}
+
+/// A mixed operator of a user's own: the mean of every candidate, α ignored.
+fn mean_of_candidates(op: &MixedOp, x: Tensor<4>) -> Tensor<4> {
+    let n = op.candidates().len();
+    (0..n)
+        .map(|i| op.run(i, x.clone()))
+        .reduce(|a, b| a + b)
+        .expect("a mixed operator has candidates")
+        / n as f32
+}
+register_mixed_op!(
+    "TestMeanMixedOp",
+    MixedKind::Weighted,
+    forward = mean_of_candidates
+);
+
+#[test]
+fn a_registered_forward_pass_combines_the_candidates() {
+    assert!(mixed_op_names().contains(&"TestMeanMixedOp"));
+    let device = Device::default();
+    let net = Net {
+        slots: vec![Slot::new(2, 2, 1)],
+    };
+    let sets = CandidateSets::mixed("TestMeanMixedOp", ["CountA", "CountB", "CountC", "CountD"]);
+    let c = construct(net, &sets, &device).unwrap();
+    // The kind's handle: an α over the four candidates, as for DARTS.
+    assert_eq!(c.mixed[0].alpha().map(|a| a.len()), Some(4));
+    calls();
+    let y = c.model.slots[0].forward(Tensor::ones([1, 2, 3, 3], &device));
+    assert_eq!(calls(), 4, "every candidate ran once");
+    // Candidate i multiplies by its weight w_i; the mean multiplies by their mean.
+    let weights: Vec<f32> = ["CountA", "CountB", "CountC", "CountD"]
+        .iter()
+        .map(|name| {
+            let one = construct(
+                Net {
+                    slots: vec![Slot::new(2, 2, 1)],
+                },
+                &CandidateSets::uniform([*name]),
+                &device,
+            )
+            .unwrap();
+            let out = one.model.slots[0].forward(Tensor::ones([1, 2, 3, 3], &device));
+            out.into_data().try_to_vec_as::<f32>().unwrap()[0]
+        })
+        .collect();
+    let mean = weights.iter().sum::<f32>() / 4.0;
+    let got = y.into_data().try_to_vec_as::<f32>().unwrap();
+    assert!(
+        got.iter().all(|v| (v - mean).abs() < 1e-5),
+        "{got:?} against {mean}"
+    );
 }
