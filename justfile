@@ -26,3 +26,8 @@ test-wgpu:
 # The LibTorch-backend tests, built against the PyTorch that `python3` imports (torch 2.9.0).
 test-libtorch:
     LIBTORCH_USE_PYTORCH=1 LD_LIBRARY_PATH="$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" cargo test -p modnas --features tch --test backends
+
+# What CI runs: every test in one build with the wgpu and LibTorch backends compiled in
+# (installs PostgreSQL, Mesa's lavapipe and PyTorch first where it can).
+ci:
+    bash .ci/run

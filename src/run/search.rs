@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 pub struct SearchRun {
     /// The run directory.
     pub dir: PathBuf,
-    /// The outcome.
+    /// The best trial, how many trials ran and failed, and why the search stopped.
     pub outcome: SearchOutcome,
 }
 

@@ -20,7 +20,7 @@ pub(crate) struct SearchSetup<'c> {
     input: ModelInput,
     /// The training device (with autodiff).
     pub train_device: Device,
-    /// The trainer.
+    /// Trains and evaluates each trial's network (`[trainer]` of the config).
     pub trainer: ImageClsTrainer,
     /// Metrics computed for every trial.
     pub metrics: Vec<Box<dyn ArchMetric>>,

@@ -42,7 +42,7 @@ pub struct ArchGraph {
     pub name: String,
     /// Node labels.
     pub nodes: Vec<String>,
-    /// Edges.
+    /// Edges between node indices, each labelled with its operation.
     pub edges: Vec<GraphEdge>,
 }
 

@@ -15,4 +15,5 @@ pub use arch_graph::*;
 pub use arch_svg::*;
 pub use draw_run::*;
 pub use pareto_plot::*;
+pub(crate) use progress_plot::best_so_far_axes;
 pub use progress_plot::*;

@@ -2,8 +2,40 @@
 //! evaluation time (`progress-<objective>.svg`).
 
 use crate::{ModnasError, ProgressCurve, RunReport};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+/// A best-so-far chart on `area`: `x_desc` from 0 to `x_max` against the objective `key` over
+/// `y`, captioned and with its mesh drawn. Errors name `path`.
+pub(crate) fn best_so_far_axes<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    (key, x_desc): (&str, &str),
+    x_max: f64,
+    y: Range<f64>,
+    path: &Path,
+) -> Result<
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ModnasError,
+> {
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(path, e);
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("best {key} so far"), ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..x_max, y)
+        .map_err(draw)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(key)
+        .draw()
+        .map_err(draw)?;
+    Ok(chart)
+}
 
 /// Draws the best-so-far objective of the run in `dir` against the trial index and against
 /// the cumulative evaluation time into `dir/progress-<objective>.svg`; returns that path.
@@ -50,19 +82,8 @@ fn draw_progress(out: &Path, key: &str, curve: &[(usize, f64, f64)]) -> Result<(
         ("evaluation seconds", last_s.max(1e-3), true),
     ];
     for (area, (x_desc, x_max, by_time)) in panels.iter().zip(axes) {
-        let mut chart = ChartBuilder::on(area)
-            .caption(format!("best {key} so far"), ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..x_max, (lo - pad)..(hi + pad))
-            .map_err(draw)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(key)
-            .draw()
-            .map_err(draw)?;
+        let y = (lo - pad)..(hi + pad);
+        let mut chart = best_so_far_axes(area, (key, x_desc), x_max, y, out)?;
         let points = curve
             .iter()
             .map(|&(i, s, b)| (if by_time { s } else { i as f64 }, b));

@@ -20,7 +20,13 @@ fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 /// A fixed DARTS net (separable convolutions, batch norm, reductions) moved to `device`
 /// computes the CPU's logits within 1e-3.
 pub fn fixed_darts_net_matches_the_cpu(device: &Device) {
-    let cpu = Device::default();
+    // Burn's default device is a GPU one when a GPU backend is compiled in: name the CPU.
+    let cpu = Device::flex();
+    assert_ne!(
+        format!("{device:?}"),
+        format!("{cpu:?}"),
+        "compare another device"
+    );
     cpu.seed(1);
     let net = DARTSNet::new(1, 3, 4, 3, 2, &cpu).unwrap();
     let net = construct(net, &CandidateSets::uniform(["SC3"]), &cpu)

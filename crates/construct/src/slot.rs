@@ -27,7 +27,7 @@ pub struct SlotSpec {
     pub c_in: usize,
     /// Output channels.
     pub c_out: usize,
-    /// Stride.
+    /// Spatial stride of the replaced layer: 2 halves height and width, 1 keeps them.
     pub stride: usize,
     /// Free-form extra arguments for custom candidates.
     #[serde(default)]
@@ -88,7 +88,7 @@ impl Slot {
         self.key = key.into();
     }
 
-    /// The spec.
+    /// What the slot's candidates are built for: channels, stride and extra arguments.
     pub fn spec(&self) -> &SlotSpec {
         &self.spec
     }
@@ -208,7 +208,7 @@ pub struct SlotInfo {
     pub path: String,
     /// The slot's key (equal to `path` after construction).
     pub key: String,
-    /// The spec.
+    /// What the slot's candidates are built for.
     pub spec: SlotSpec,
     /// Name of the current entity.
     pub entity: Option<String>,

@@ -25,7 +25,7 @@ use serde::Deserialize;
 pub enum WeightOptimKind {
     /// SGD with momentum.
     Sgd,
-    /// Adam.
+    /// Adam (Burn's defaults: β = (0.9, 0.999)).
     Adam,
 }
 

@@ -22,7 +22,7 @@ pub enum Direction {
 pub struct Score {
     /// Metric key (`acc` by default).
     pub metric: String,
-    /// Direction.
+    /// Whether a higher or a lower value of the metric is better.
     pub direction: Direction,
 }
 

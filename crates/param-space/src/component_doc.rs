@@ -40,7 +40,7 @@ inventory::collect!(ComponentDoc);
 /// One configuration key of a component.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyDoc {
-    /// The key.
+    /// The key as written in the component's `args` table.
     pub key: String,
     /// Its default as TOML-like text; `None` when the key is required or has no default.
     pub default: Option<String>,

@@ -73,7 +73,7 @@ impl Categorical {
         self.choices.iter().position(|c| c == value)
     }
 
-    /// The default value.
+    /// The value a new space starts from: the choice at the `default` index.
     pub fn default_value(&self) -> ParamValue {
         self.choices[self.default].clone()
     }

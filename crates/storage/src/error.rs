@@ -31,7 +31,7 @@ pub enum StorageError {
     /// Another live coordinator holds the run.
     #[error("run {run:?} in {store} already has a live coordinator; stop it first, or choose another run name")]
     RunLocked {
-        /// The run.
+        /// The run's name in the store.
         run: String,
         /// The store's address.
         store: String,
@@ -39,7 +39,7 @@ pub enum StorageError {
     /// No run of this name is stored.
     #[error("no run named {run:?} in {store}")]
     NoRun {
-        /// The run.
+        /// The run's name in the store.
         run: String,
         /// The store's address.
         store: String,
@@ -49,7 +49,7 @@ pub enum StorageError {
         "trial {index} of run {run:?} was queued as {stored}, and is now proposed as {proposed}"
     )]
     Mismatch {
-        /// The run.
+        /// The run's name in the store.
         run: String,
         /// The trial.
         index: usize,

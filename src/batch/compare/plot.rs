@@ -45,19 +45,9 @@ pub fn plot_compare_curves(out: &Path, records: &[RunRecord]) -> Result<PathBuf,
     let root = SVGBackend::new(&target, (800, 520)).into_drawing_area();
     let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(&path, e);
     root.fill(&WHITE).map_err(draw)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("best {objective} so far"), ("sans-serif", 18))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0f64..x_max, (lo - pad)..(hi + pad))
-        .map_err(draw)?;
-    chart
-        .configure_mesh()
-        .x_desc("evaluation seconds")
-        .y_desc(objective)
-        .draw()
-        .map_err(draw)?;
+    let axes = (objective, "evaluation seconds");
+    let y = (lo - pad)..(hi + pad);
+    let mut chart = crate::viz::best_so_far_axes(&root, axes, x_max, y, &path)?;
     for (k, (space, optim)) in combos.iter().enumerate() {
         let colour = Palette99::pick(k).to_rgba();
         let mut first = true;
@@ -80,6 +70,7 @@ pub fn plot_compare_curves(out: &Path, records: &[RunRecord]) -> Result<PathBuf,
         .background_style(WHITE.mix(0.8))
         .draw()
         .map_err(draw)?;
+    drop(chart);
     root.present().map_err(draw)?;
     drop(root);
     Ok(path)

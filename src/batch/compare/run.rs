@@ -25,7 +25,7 @@ pub struct RunRecord {
     pub space: String,
     /// Optimizer name.
     pub optim: String,
-    /// Seed.
+    /// The seed of this run (`seed` of its config).
     pub seed: u64,
     /// The objective metric.
     pub objective: String,

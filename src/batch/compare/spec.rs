@@ -79,7 +79,7 @@ pub struct Combination {
     pub space: String,
     /// Optimizer name.
     pub optim: String,
-    /// Seed.
+    /// The seed of this run, one of the matrix's `seeds`.
     pub seed: u64,
     /// The resolved config.
     pub config: Config,

@@ -19,7 +19,7 @@ pub const PIPELINE_JOURNAL: &str = "pipeline.jsonl";
 /// A line of `pipeline.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProcessRecord {
-    /// The process.
+    /// The finished process's name (its table in the pipeline file).
     pub process: String,
     /// Seconds it ran (in the run that finished it).
     pub seconds: f64,
@@ -30,7 +30,7 @@ pub struct ProcessRecord {
 pub enum PipelineEvent<'a> {
     /// A process starts (or resumes); `config` is set for config processes.
     Start {
-        /// The process.
+        /// The process's name, nested names joined by `/`.
         process: &'a str,
         /// Its run directory.
         dir: &'a Path,
@@ -39,14 +39,14 @@ pub enum PipelineEvent<'a> {
     },
     /// A trial of the running process was recorded.
     Trial {
-        /// The process.
+        /// The process's name, nested names joined by `/`.
         process: &'a str,
-        /// The trial.
+        /// The trial, as its run recorded it.
         trial: &'a Trial,
     },
     /// A process finished, or was skipped as finished by an earlier run.
     Done {
-        /// The process.
+        /// The process's name, nested names joined by `/`.
         process: &'a str,
         /// True when an earlier run had finished it.
         skipped: bool,

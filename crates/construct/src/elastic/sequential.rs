@@ -43,7 +43,7 @@ impl ElasticSequentialGroup {
         Ok(Self { blocks, handle })
     }
 
-    /// The blocks.
+    /// Every block, active or not, in the order they run.
     pub fn blocks(&self) -> &[CandidateBox] {
         &self.blocks
     }

@@ -41,7 +41,7 @@ impl MultiBranchLayer {
         }
     }
 
-    /// The branches.
+    /// The branch slots, in the order their outputs are combined.
     pub fn branches(&self) -> &[Slot] {
         &self.branches
     }

@@ -57,7 +57,7 @@ impl MixedOp {
         &self.handle
     }
 
-    /// The candidates.
+    /// Every candidate of the slot, in the handle's α order.
     pub fn candidates(&self) -> &[CandidateBox] {
         &self.candidates
     }

@@ -81,7 +81,7 @@ pub struct SearchContext<'a> {
     pub optim: &'a mut SearchOptim,
     /// Train/valid data.
     pub data: &'a DataSplit,
-    /// The trainer.
+    /// Trains and evaluates each trial's network (`[trainer]` of the config).
     pub trainer: &'a ImageClsTrainer,
     /// Metrics computed for every trial.
     pub metrics: &'a [Box<dyn ArchMetric>],

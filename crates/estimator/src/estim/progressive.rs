@@ -53,7 +53,7 @@ pub(crate) struct ShrinkKeys {
 /// One training stage: its epochs and the values each parameter may take.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShrinkStage {
-    /// Epochs.
+    /// Supernet epochs the stage trains.
     pub epochs: usize,
     /// Allowed values per parameter, in the space's order.
     pub allowed: Vec<(String, Vec<ParamValue>)>,
