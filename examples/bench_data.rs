@@ -10,10 +10,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+use modnas::config::BackendConfig;
 use modnas::construct::{build_model, construct, CandidateSets, ModelInput};
 use modnas::estim::data::{synthetic, Augment};
 use modnas::estim::{cutout_mask, ImageClsTrainer};
-use modnas::BackendConfig;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::Instant;

@@ -13,11 +13,11 @@ use burn::tensor::module::conv2d;
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use clap::Parser;
+use modnas::config::BackendConfig;
 use modnas::construct::ops::{batch_norm, ConvLayer};
 use modnas::construct::{build_candidate, SlotSpec};
 use modnas::kernels::batch_norm_forward;
 use modnas::models::DARTS_OPS;
-use modnas::BackendConfig;
 use std::time::Instant;
 
 /// Forward + backward time of each DARTS candidate.

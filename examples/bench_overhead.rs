@@ -18,6 +18,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use clap::Parser;
 use modnas::models::ConvNet;
+use modnas::param_space::{Categorical, ParamSpace, Transform, Trigger};
 use modnas::prelude::*;
 use std::time::Instant;
 

@@ -60,7 +60,7 @@ fn main() -> Result<()> {
         let dir = std::env::temp_dir().join(format!("modnas-bench-spos-{batches}"));
         let _ = std::fs::remove_dir_all(&dir);
         let (mut seconds, mut acc) = (0.0, 0.0);
-        run_search(&cfg, &dir, &mut |t| {
+        run_search(&cfg, &dir, modnas::RunMode::New, &mut |t| {
             seconds += t.seconds;
             acc += t.metrics["acc"];
         })?;

@@ -15,12 +15,12 @@ use anyhow::Result;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Distribution, Int, Tensor};
 use clap::Parser;
+use modnas::config::BackendConfig;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
 use modnas::models::{DARTSNet, DARTS_OPS};
 use modnas::optim::build_gradient_optim;
 use modnas::param_space::TensorParam;
-use modnas::BackendConfig;
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 

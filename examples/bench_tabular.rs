@@ -39,7 +39,12 @@ fn main() -> anyhow::Result<()> {
     );
     let cfg = Config::from_toml(&text, &[])?;
     let start = std::time::Instant::now();
-    let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {})?;
+    let run = run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )?;
     let secs = start.elapsed().as_secs_f64();
     let per_s = run.outcome.trials as f64 / secs;
     println!(

@@ -9,7 +9,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use modnas::{run_search_in, run_worker, Config, RunMode, WorkerOptions};
+use modnas::{distributed::run_worker, distributed::WorkerOptions, run_search, Config, RunMode};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -77,7 +77,7 @@ fn throughput(tmp: &Path, trials: usize, workers: usize) -> Result<f64> {
             std::thread::spawn(move || run_worker(&opts, &mut |_| {}))
         })
         .collect();
-    let out = run_search_in(&cfg, &dir.join("run"), RunMode::New, &mut |_| {})?;
+    let out = run_search(&cfg, &dir.join("run"), RunMode::New, &mut |_| {})?;
     let secs = start.elapsed().as_secs_f64();
     for h in handles {
         h.join()

@@ -10,7 +10,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use modnas::{run_search_in, Config, RunMode};
+use modnas::{run_search, Config, RunMode};
 use std::path::PathBuf;
 
 const SEARCH: &str = include_str!("configs/darts.toml");
@@ -57,7 +57,7 @@ fn main() -> Result<()> {
     )?;
     let dir = out.join("search");
     // The example owns its output directory: a second run replaces the first.
-    let run = run_search_in(&search, &dir, RunMode::Overwrite, &mut |t| {
+    let run = run_search(&search, &dir, RunMode::Overwrite, &mut |t| {
         println!(
             "epoch {:>2}: supernet acc {:.4}  train loss {:.4}  {}",
             t.index,
@@ -81,7 +81,7 @@ fn main() -> Result<()> {
             ),
         ],
     )?;
-    let run = run_search_in(
+    let run = run_search(
         &augment,
         &out.join("augment"),
         RunMode::Overwrite,

@@ -49,7 +49,12 @@ fn main() -> anyhow::Result<()> {
             cfg.optim.args = toml::from_str("population = 100\nsample_size = 10")?;
         }
         let start = std::time::Instant::now();
-        let run = run_search(&cfg, &tmp.path().join(optim), &mut |_| {})?;
+        let run = run_search(
+            &cfg,
+            &tmp.path().join(optim),
+            modnas::RunMode::New,
+            &mut |_| {},
+        )?;
         let best = run.outcome.best.context("no trial")?;
         println!(
             "{optim:>26}: best {metric} {:.6} at {} ({} evaluations, {:.2}s)",

@@ -10,7 +10,9 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use modnas::estim::data::load_data;
-use modnas::estim::{build_estim, SearchContext, Trial, TrialObserver};
+use modnas::estim::{
+    build_estim, EstimError, ImageClsTrainer, SearchContext, Trial, TrialObserver,
+};
 use modnas::metrics::build_metric;
 use modnas::optim::build_search_optim;
 use modnas::prelude::*;
@@ -58,7 +60,7 @@ impl NasModule for ConvNet {
 struct Printer;
 
 impl TrialObserver for Printer {
-    fn on_trial(&mut self, t: &Trial) -> Result<(), modnas::estim::EstimError> {
+    fn on_trial(&mut self, t: &Trial) -> Result<(), EstimError> {
         println!(
             "trial {}: {}  acc={:.4}  flops={}",
             t.index,
@@ -77,14 +79,12 @@ fn main() -> anyhow::Result<()> {
     let data = load_data("Digits", &toml::Table::new(), seed)?;
     let candidates = CandidateSets::uniform(["NC3", "NC5", "NC7"]);
     let classes = data.train.classes;
-    let builder = || -> Result<Constructed<NetBox>, modnas::estim::EstimError> {
-        Ok(construct(
-            NetBox::new("", ConvNet::new(classes, &device)),
-            &candidates,
-            &device,
-        )?)
+    // A fresh network per trial, its slots filled as the trial's architecture chooses.
+    let builder = |arch: &ArchDesc| -> Result<Constructed<NetBox>, EstimError> {
+        let net = NetBox::new("", ConvNet::new(classes, &device));
+        Ok(construct_as(net, &candidates, arch, &device)?)
     };
-    let space = builder()?.space;
+    let space = builder(&ArchDesc::new())?.space;
     let mut optim = build_search_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
     let mut estim = build_estim("SubNetEstim", &toml::from_str("epochs = 4\ntrials = 8")?)?;
     let trainer = ImageClsTrainer::from_args(&toml::from_str("optimizer = \"adam\"\nlr = 0.01")?)?;

@@ -1,36 +1,39 @@
 #![warn(missing_docs)]
 //! modnas: modular neural architecture search on Burn.
 //!
-//! The facade re-exports the component crates and adds the TOML configuration, the built-in
-//! models, backend selection and the run directory. A search from a config:
+//! The facade re-exports the component crates as modules ([`param_space`], [`construct`],
+//! [`optim`], [`estim`], [`metrics`], [`models`], [`storage`], [`kernels`]) and adds the TOML
+//! configuration ([`config`]), a search run and its directory ([`run`]), comparisons and
+//! pipelines ([`batch`]), distributed runs ([`distributed`]), plots and drawings ([`viz`]), the
+//! component catalogue ([`catalog`]) and latency tables ([`latency_lut`]). A type's path says
+//! where it lives: `modnas::optim::RegularizedEvolutionOptim`, `modnas::estim::SuperNetEstim`.
+//! A model file needs only [`prelude`]; the entry points of a search from a config are also
+//! at the root:
 //!
 //! ```no_run
 //! # fn main() -> Result<(), modnas::ModnasError> {
 //! let cfg = modnas::Config::from_file("examples/configs/quickstart.toml", &[])?;
-//! let run = modnas::run_search(&cfg, std::path::Path::new("runs/quickstart"), &mut |_| {})?;
+//! let dir = std::path::Path::new("runs/quickstart");
+//! let run = modnas::run_search(&cfg, dir, modnas::RunMode::New, &mut |_| {})?;
 //! println!("best: {:?}", run.outcome.best);
 //! # Ok(())
 //! # }
 //! ```
 
-mod batch;
-mod catalog;
-mod config;
-mod distributed;
+pub mod batch;
+pub mod catalog;
+pub mod config;
+pub mod distributed;
 mod error;
-mod latency_lut;
-mod run;
-/// Plots and drawings of runs.
+pub mod latency_lut;
+pub mod run;
 pub mod viz;
 
-pub use batch::*;
-pub use catalog::*;
-pub use config::*;
-pub use distributed::*;
-pub use error::*;
-pub use latency_lut::*;
-pub use run::*;
-pub use viz::*;
+// The entry points of a search from a config; everything else is reached through its module.
+pub use config::Config;
+pub use error::ModnasError;
+pub use run::{load_trained, resume_search, run_search, RunMode, SearchRun};
+pub use viz::draw_run;
 
 pub use burn;
 pub use modnas_construct as construct;
@@ -42,21 +45,18 @@ pub use modnas_metrics as metrics;
 pub use modnas_models as models;
 pub use modnas_optim as optim;
 pub use modnas_param_space as param_space;
+/// The `inventory` crate the registration macros expand to (a user crate needs no dependency on it).
+#[doc(hidden)]
+pub use modnas_param_space::inventory;
 pub use modnas_storage as storage;
+/// The `schemars` modnas lists component arguments with: `describe_component!` takes an argument
+/// type that derives its `JsonSchema` (`#[schemars(crate = "modnas::schemars")]`).
+pub use schemars;
+/// The `serde` modnas's configs use: argument types of user components derive its traits.
+pub use serde;
+/// The `toml` modnas's configs use (0.8): model and component builders take its `toml::Table`,
+/// so a user crate names this one (`modnas::toml::Table`) rather than depending on another
+/// version.
+pub use toml;
 
-/// The names most programs need.
-pub mod prelude {
-    pub use modnas_construct::{
-        build_candidate, construct, register_candidate, register_model, CandidateBox,
-        CandidateSets, ConstructError, Constructed, Cost, NasModule, NetBox, Slot, SlotSpec,
-    };
-    pub use modnas_estim::{register_estim, Estim, ImageClsTrainer, SearchOutcome, Trial};
-    pub use modnas_metrics::register_metric;
-    pub use modnas_optim::{
-        build_optim, build_search_optim, register_gradient_optim, register_optim, ArchOptim,
-        GradientOptim, SearchOptim,
-    };
-    pub use modnas_param_space::{
-        ArchDesc, Categorical, MetricMap, Numeric, ParamSpace, ParamValue, Transform, Trigger,
-    };
-}
+pub mod prelude;

@@ -2,9 +2,6 @@
 //! pipelines of searches, augment steps and tuning runs (`modnas pipeline`), in a batch
 //! directory.
 
-mod compare;
+pub mod compare;
 pub(crate) mod dir;
-mod pipeline;
-
-pub use compare::*;
-pub use pipeline::*;
+pub mod pipeline;

@@ -15,7 +15,7 @@
 //! args = { epochs = 2, trials = 4 }
 //! ```
 
-use crate::{BackendConfig, ModnasError};
+use crate::{config::BackendConfig, ModnasError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -154,8 +154,11 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
     /// How a distributed run hands trials to workers (with `storage`).
-    #[serde(default, skip_serializing_if = "crate::WorkersConfig::is_default")]
-    pub workers: crate::WorkersConfig,
+    #[serde(
+        default,
+        skip_serializing_if = "crate::distributed::WorkersConfig::is_default"
+    )]
+    pub workers: crate::distributed::WorkersConfig,
 }
 
 fn default_data() -> Component {

@@ -2,8 +2,10 @@
 //! selection.
 
 mod backend;
-mod base;
+pub(crate) mod base;
 pub(crate) mod validate;
 
-pub use backend::*;
-pub use base::*;
+pub use backend::{compiled_devices, BackendConfig, DEVICE_NAMES};
+pub use base::{
+    Component, Config, ConstructConfig, EstimConfig, MetricSpec, SpaceConfig, SPACE_PRESETS,
+};

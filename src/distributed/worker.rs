@@ -167,8 +167,8 @@ pub fn run_worker(
     let cfg = Config::from_toml(&stored.config, &opts.overrides)?;
     let (setup, estim) = SearchSetup::new(&cfg)?;
     crate::config::validate::require_distributable(&cfg, estim.as_ref(), "estim.search.type")?;
-    let mut optim = crate::run::build_search_optim(&cfg, &setup.space)?;
-    let builder = || setup.build_net();
+    let mut optim = crate::run::search::build_search_optim(&cfg, &setup.space)?;
+    let builder = |arch: &_| setup.build_net(arch);
     let mut observer = NoJournal;
     let ctx = setup.context(&builder, &mut optim, &mut observer);
     let name = opts.name.clone().unwrap_or_else(default_name);

@@ -41,7 +41,7 @@ const STORAGE_SHM_FILE: &str = "trials.db-shm";
 
 /// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
 const RUN_FILES: [&str; 12] = [
-    crate::STORAGE_FILE,
+    crate::distributed::STORAGE_FILE,
     STORAGE_WAL_FILE,
     STORAGE_SHM_FILE,
     modnas_estim::MODEL_FILE,

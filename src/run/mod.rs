@@ -4,11 +4,14 @@
 
 pub(crate) mod dir;
 mod report;
-mod search;
+pub(crate) mod search;
 pub(crate) mod setup;
 mod trained;
 
-pub use dir::*;
-pub use report::*;
-pub use search::*;
-pub use trained::*;
+pub use dir::{
+    read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, META_FILE,
+    PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
+};
+pub use report::{ProgressCurve, RunReport};
+pub use search::{best_toml, resume_search, run_search, SearchRun};
+pub use trained::load_trained;

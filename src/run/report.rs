@@ -1,6 +1,6 @@
 //! What a run did, read from its directory (finished or still running): a summary table
 //! ([`RunReport`], `modnas report RUN_DIR`) and the best-so-far objective against trials and
-//! against wall time ([`ProgressCurve`], drawn by [`plot_progress`](crate::plot_progress)).
+//! against wall time ([`ProgressCurve`], drawn by [`plot_progress`](crate::viz::plot_progress)).
 
 use crate::run::dir::{read_journal, CONFIG_FILE};
 use crate::{Config, ModnasError};

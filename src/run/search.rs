@@ -50,7 +50,7 @@ impl<'a> Journal<'a> {
             file,
             path,
             on_trial,
-            alphas_done: complete_lines(dir, crate::ALPHAS_FILE)?,
+            alphas_done: complete_lines(dir, crate::run::ALPHAS_FILE)?,
         })
     }
 }
@@ -69,7 +69,7 @@ impl TrialObserver for Journal<'_> {
         if alphas.epoch < self.alphas_done {
             return Ok(());
         }
-        let path = self.path.with_file_name(crate::ALPHAS_FILE);
+        let path = self.path.with_file_name(crate::run::ALPHAS_FILE);
         let line = serde_json::to_string(alphas).map_err(|e| EstimError::Record(e.to_string()))?;
         std::fs::OpenOptions::new()
             .create(true)
@@ -124,6 +124,19 @@ pub(crate) fn build_search_optim(
     build_registered(name, space, &args, cfg.seed).at("optim")
 }
 
+/// The warning for a trial budget (`estim.search.args.trials`) that ends within the
+/// optimizer's random proposals, which makes the search random search.
+fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Option<String> {
+    let random = optim.discrete()?.random_proposals();
+    let trials = cfg.estim.search.args.get("trials")?.as_integer()?;
+    (random > 0 && trials <= random as i64).then(|| {
+        format!(
+            "`{}` proposes its first {random} architectures at random and the budget is {trials} trials (`estim.search.args.trials`): this search is random search; lower the optimizer's population or init_samples, or raise the budget",
+            cfg.optim.type_name
+        )
+    })
+}
+
 /// Gradient optimizers update the tensor parameters of mixed operators under a supernet
 /// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
 /// meaningless search, so it is a config error.
@@ -170,7 +183,7 @@ fn run_nested(config: &Path, overrides: &[String], dir: &Path) -> Result<MetricM
         ),
     };
     let cfg = Config::from_file(config, overrides).map_err(fatal)?;
-    match run_search_in(&cfg, dir, RunMode::Overwrite, &mut |_| {}) {
+    match run_search(&cfg, dir, RunMode::Overwrite, &mut |_| {}) {
         Ok(run) => match run.outcome.best {
             Some(best) => Ok(best.metrics),
             None => Err(EstimError::TrialFailed(format!(
@@ -187,31 +200,22 @@ fn run_nested(config: &Path, overrides: &[String], dir: &Path) -> Result<MetricM
     }
 }
 
-/// Runs the search `cfg` describes as a new run in `dir` (created if needed; refused if it
-/// already holds a run); `on_trial` sees every trial after it is recorded.
-pub fn run_search(
-    cfg: &Config,
-    dir: &Path,
-    on_trial: &mut dyn FnMut(&Trial),
-) -> Result<SearchRun, ModnasError> {
-    run_search_in(cfg, dir, RunMode::New, on_trial)
-}
-
 /// Continues the run in `dir` with its own config (`config.toml`) and `overrides`, which may
-/// change only [`RESUME_MAY_CHANGE`](crate::RESUME_MAY_CHANGE) (to extend the budget, say).
+/// change only [`RESUME_MAY_CHANGE`](crate::run::RESUME_MAY_CHANGE) (to extend the budget, say).
 pub fn resume_search(
     dir: &Path,
     overrides: &[String],
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
     let cfg = Config::from_file(dir.join(CONFIG_FILE), overrides)?;
-    run_search_in(&cfg, dir, RunMode::Resume, on_trial)
+    run_search(&cfg, dir, RunMode::Resume, on_trial)
 }
 
-/// Runs the search `cfg` describes in `dir`, which `mode` treats as new, to overwrite or to
-/// resume. A resumed run replays the journal's trials into the optimizer (they are neither
+/// Runs the search `cfg` describes in `dir`, which `mode` treats as new (created if needed;
+/// refused if it already holds a run), to overwrite or to resume; `on_trial` sees every trial
+/// after it is recorded. A resumed run replays the journal's trials into the optimizer (they are neither
 /// evaluated nor recorded again; `on_trial` sees only new ones) and goes on from there.
-pub fn run_search_in(
+pub fn run_search(
     cfg: &Config,
     dir: &Path,
     mode: RunMode,
@@ -221,6 +225,9 @@ pub fn run_search_in(
     let space = &setup.space;
     let mut optim = build_search_optim(cfg, space)?;
     check_optim_fits(cfg, space, &optim, estim.needs_gradient_optim())?;
+    if let Some(warning) = random_phase_warning(cfg, &mut optim) {
+        tracing::warn!("{warning}");
+    }
     if mode == RunMode::Resume && !estim.resumable() {
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),
@@ -253,7 +260,7 @@ pub fn run_search_in(
         );
     }
     let mut journal = Journal::open(dir, on_trial)?;
-    let builder = || setup.build_net();
+    let builder = |arch: &_| setup.build_net(arch);
     let mut ctx = SearchContext {
         replay: &replay,
         run_dir: Some(dir),
@@ -293,7 +300,7 @@ fn write_results(
     optim: &mut SearchOptim,
 ) -> Result<(), ModnasError> {
     if let Some(best) = &outcome.best {
-        write_atomic(&dir.join(crate::BEST_FILE), &best_toml(best))?;
+        write_atomic(&dir.join(crate::run::BEST_FILE), &best_toml(best))?;
     }
     if let Some(front) = optim.discrete().and_then(|o| o.pareto_front()) {
         let lines: Vec<String> = front
@@ -302,8 +309,40 @@ fn write_results(
                 serde_json::json!({ "arch": arch, "metrics": metrics }).to_string()
             })
             .collect();
-        write_atomic(&dir.join(crate::PARETO_FILE), &(lines.join("\n") + "\n"))?;
-        write_atomic(&dir.join(crate::PARETO_CSV), &crate::pareto_csv(&front))?;
+        write_atomic(
+            &dir.join(crate::run::PARETO_FILE),
+            &(lines.join("\n") + "\n"),
+        )?;
+        write_atomic(
+            &dir.join(crate::run::PARETO_CSV),
+            &crate::viz::pareto_csv(&front),
+        )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warning(optim_args: &str, trials: usize) -> Option<String> {
+        let text = format!(
+            "[optim]\ntype = \"RegularizedEvolutionOptim\"\nargs = {{ {optim_args} }}\n[estim.search]\ntype = \"SubNetEstim\"\nargs = {{ trials = {trials} }}\n[space.params]\nx = {{ type = \"Categorical\", choices = [1, 2, 3] }}"
+        );
+        let cfg = Config::from_toml(&text, &[]).unwrap();
+        let mut space = modnas_param_space::ParamSpace::new();
+        cfg.space.extend(&mut space).unwrap();
+        let mut optim = build_search_optim(&cfg, &space).unwrap();
+        random_phase_warning(&cfg, &mut optim)
+    }
+
+    #[test]
+    fn a_budget_within_the_random_phase_is_warned_about() {
+        let w = warning("", 12).expect("population 100 > 12 trials");
+        assert!(
+            w.contains("first 100 architectures at random") && w.contains("12 trials"),
+            "{w}"
+        );
+        assert!(warning("population = 4, sample_size = 2", 12).is_none());
+    }
 }

@@ -4,14 +4,16 @@
 
 use crate::config::validate::{build_parts, Parts};
 use crate::error::AtKey;
-use crate::{Component, Config, ModnasError};
+use crate::{config::Component, Config, ModnasError};
 use burn::tensor::Device;
-use modnas_construct::{build_model, construct, ConstructError, Constructed, ModelInput, NetBox};
+use modnas_construct::{
+    build_model, construct, construct_as, ConstructError, Constructed, ModelInput, NetBox,
+};
 use modnas_estim::data::{load_data, DataSplit};
 use modnas_estim::{Estim, EstimError, ImageClsTrainer, NetBuilder, SearchContext, TrialObserver};
 use modnas_metrics::ArchMetric;
 use modnas_optim::SearchOptim;
-use modnas_param_space::ParamSpace;
+use modnas_param_space::{ArchDesc, ParamSpace};
 
 /// The parts of a search built from its config.
 pub(crate) struct SearchSetup<'c> {
@@ -123,14 +125,15 @@ impl<'c> SearchSetup<'c> {
         Ok((setup, estim))
     }
 
-    /// A fresh constructed network (new weights) on the training device.
-    pub(crate) fn build_net(&self) -> Result<Constructed<NetBox>, EstimError> {
+    /// A fresh constructed network (new weights) on the training device, its slots filled as
+    /// `arch` chooses.
+    pub(crate) fn build_net(&self, arch: &ArchDesc) -> Result<Constructed<NetBox>, EstimError> {
         let m = self.model.ok_or_else(|| EstimError::InvalidArgs {
             component: "model".into(),
             reason: "this run has no model to build".into(),
         })?;
         let net = build_model(&m.type_name, &m.args, &self.input, &self.train_device)?;
-        let mut c = construct(net, &self.cfg.construct.args, &self.train_device)?;
+        let mut c = construct_as(net, &self.cfg.construct.args, arch, &self.train_device)?;
         self.cfg
             .space
             .extend(&mut c.space)

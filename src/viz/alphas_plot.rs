@@ -62,7 +62,7 @@ fn read(path: &Path, param: Option<&str>) -> Result<(String, Trajectory), Modnas
 /// Draws the α trajectory of `param` (default: the first parameter) of the run in `run_dir`
 /// into `run_dir/alphas-<param>.svg` and returns that path.
 pub fn plot_alphas(run_dir: &Path, param: Option<&str>) -> Result<PathBuf, ModnasError> {
-    let src = run_dir.join(crate::ALPHAS_FILE);
+    let src = run_dir.join(crate::run::ALPHAS_FILE);
     let (name, t) = read(&src, param)?;
     let out = run_dir.join(format!("alphas-{name}.svg"));
     let last = t.epochs.last().map_or(0, |e| e.0).max(1);

@@ -1,7 +1,9 @@
-//! Drawing an [`ArchGraph`] as SVG: nodes left to right, edges between neighbours straight,
+//! Drawing an [`ArchGraph`] (the cells and chains that
+//! [`arch_graphs`] reads from an architecture's parameter names) as SVG: nodes left to right, edges between neighbours straight,
 //! longer edges as arcs alternately above and below, each labelled with its operation.
 
-use crate::{arch_graphs, ArchGraph, ModnasError};
+use crate::ModnasError;
+use modnas_models::{arch_graphs, ArchGraph, GraphEdge};
 use modnas_param_space::ArchDesc;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -47,117 +49,119 @@ impl Layout {
     }
 }
 
-impl ArchGraph {
-    fn node_width(label: &str) -> i32 {
-        let chars = label.lines().map(|l| l.chars().count()).max().unwrap_or(1);
-        (chars as i32 * 8 + 20).max(56)
-    }
+fn node_width(label: &str) -> i32 {
+    let chars = label.lines().map(|l| l.chars().count()).max().unwrap_or(1);
+    (chars as i32 * 8 + 20).max(56)
+}
 
-    /// Wide enough for the widest label, high enough for the longest arc.
-    fn layout(&self) -> Layout {
-        let widest = self
-            .nodes
-            .iter()
-            .map(|n| Self::node_width(n))
-            .max()
-            .unwrap_or(56);
-        let gap = (widest + 70).max(130);
-        let span = self
-            .edges
-            .iter()
-            .map(|e| e.to.abs_diff(e.from))
-            .max()
-            .unwrap_or(1) as f64;
-        let reach = (ARC_STEP * span / 2.0).ceil() as i32 + 30;
-        let height = 2 * reach + NODE_H + 60;
-        Layout {
-            gap,
-            mid: f64::from(height / 2),
-            width: 2 * MARGIN + gap * (self.nodes.len().saturating_sub(1) as i32),
-            height,
-        }
+/// Wide enough for the widest label, high enough for the longest arc.
+fn layout(graph: &ArchGraph) -> Layout {
+    let widest = graph
+        .nodes
+        .iter()
+        .map(|n| node_width(n))
+        .max()
+        .unwrap_or(56);
+    let gap = (widest + 70).max(130);
+    let span = graph
+        .edges
+        .iter()
+        .map(|e| e.to.abs_diff(e.from))
+        .max()
+        .unwrap_or(1) as f64;
+    let reach = (ARC_STEP * span / 2.0).ceil() as i32 + 30;
+    let height = 2 * reach + NODE_H + 60;
+    Layout {
+        gap,
+        mid: f64::from(height / 2),
+        width: 2 * MARGIN + gap * (graph.nodes.len().saturating_sub(1) as i32),
+        height,
     }
+}
 
-    /// Draws the graph into the SVG file `path`.
-    pub fn draw_svg(&self, path: &Path) -> Result<(), ModnasError> {
-        let layout = self.layout();
-        let size = (layout.width as u32, layout.height as u32);
-        let root = SVGBackend::new(path, size).into_drawing_area();
-        let fail = |e: DrawingAreaErrorKind<std::io::Error>| ModnasError::plot(path, e);
-        root.fill(&WHITE).map_err(fail)?;
-        root.draw(&Text::new(self.name.clone(), (MARGIN / 2, 16), font(14)))
+/// Draws the graph into the SVG file `path`.
+pub fn draw_graph_svg(graph: &ArchGraph, path: &Path) -> Result<(), ModnasError> {
+    let layout = layout(graph);
+    let size = (layout.width as u32, layout.height as u32);
+    let root = SVGBackend::new(path, size).into_drawing_area();
+    let fail = |e: DrawingAreaErrorKind<std::io::Error>| ModnasError::plot(path, e);
+    root.fill(&WHITE).map_err(fail)?;
+    root.draw(&Text::new(graph.name.clone(), (MARGIN / 2, 16), font(14)))
+        .map_err(fail)?;
+    if !graph.note.is_empty() {
+        let at = (layout.width / 2, layout.height - 14);
+        root.draw(&Text::new(graph.note.clone(), at, font(11)))
             .map_err(fail)?;
-        let palette = [&BLUE, &RED, &GREEN, &MAGENTA, &CYAN, &BLACK];
-        let mut arcs = 0;
-        for (k, e) in self.edges.iter().enumerate() {
-            // Arcs alternate above and below the line of nodes.
-            let side = if arcs % 2 == 0 { -1.0 } else { 1.0 };
-            arcs += usize::from(e.to.abs_diff(e.from) > 1);
-            let color = if e.op.is_empty() {
-                &BLACK
-            } else {
-                palette[k % palette.len()]
-            };
-            self.draw_edge(&root, &layout, e, side, color)
-                .map_err(fail)?;
-        }
-        for (i, label) in self.nodes.iter().enumerate() {
-            draw_node(&root, (layout.x_of(i) as i32, layout.mid as i32), label).map_err(fail)?;
-        }
-        root.present().map_err(fail)
     }
-
-    /// An edge: a straight line between neighbours, else an arc on `side` of the nodes; an
-    /// arrow head where it meets the target's box; its operation written at its middle.
-    fn draw_edge(
-        &self,
-        root: &Area<'_>,
-        layout: &Layout,
-        e: &crate::GraphEdge,
-        side: f64,
-        color: &RGBColor,
-    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
-        let mid = layout.mid;
-        let (a, b) = ((layout.x_of(e.from), mid), (layout.x_of(e.to), mid));
-        let steps = e.to.abs_diff(e.from) as f64;
-        let lift = if steps <= 1.0 {
-            0.0
+    let palette = [&BLUE, &RED, &GREEN, &MAGENTA, &CYAN, &BLACK];
+    let mut arcs = 0;
+    for (k, e) in graph.edges.iter().enumerate() {
+        // Arcs alternate above and below the line of nodes.
+        let side = if arcs % 2 == 0 { -1.0 } else { 1.0 };
+        arcs += usize::from(e.to.abs_diff(e.from) > 1);
+        let color = if e.op.is_empty() {
+            &BLACK
         } else {
-            side * ARC_STEP * steps
+            palette[k % palette.len()]
         };
-        let c = ((a.0 + b.0) / 2.0, mid + lift);
-        let points: Vec<(i32, i32)> = (0..=24)
-            .map(|i| px(bezier(a, c, b, f64::from(i) / 24.0)))
-            .collect();
-        root.draw(&PathElement::new(points, color.stroke_width(2)))?;
-        let half = f64::from(Self::node_width(&self.nodes[e.to]) / 2);
-        let t_end = 1.0 - (half / (b.0 - a.0).abs().max(1.0)).min(0.5);
-        let tip = bezier(a, c, b, t_end);
-        let back = bezier(a, c, b, t_end - 0.04);
-        let (dx, dy) = (tip.0 - back.0, tip.1 - back.1);
-        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
-        let (ux, uy) = (dx / len * 10.0, dy / len * 10.0);
-        let head = vec![
-            px(tip),
-            px((tip.0 - ux - uy * 0.5, tip.1 - uy + ux * 0.5)),
-            px((tip.0 - ux + uy * 0.5, tip.1 - uy - ux * 0.5)),
-        ];
-        root.draw(&Polygon::new(head, color.filled()))?;
-        if !e.op.is_empty() {
-            let at = bezier(a, c, b, 0.5);
-            let label_y = if steps <= 1.0 {
-                at.1 - 12.0
-            } else {
-                at.1 + side * 10.0
-            };
-            root.draw(&Text::new(
-                e.op.clone(),
-                px((at.0, label_y)),
-                font(12).color(color),
-            ))?;
-        }
-        Ok(())
+        draw_edge(graph, &root, &layout, e, side, color).map_err(fail)?;
     }
+    for (i, label) in graph.nodes.iter().enumerate() {
+        draw_node(&root, (layout.x_of(i) as i32, layout.mid as i32), label).map_err(fail)?;
+    }
+    root.present().map_err(fail)
+}
+
+/// An edge: a straight line between neighbours, else an arc on `side` of the nodes; an
+/// arrow head where it meets the target's box; its operation written at its middle.
+fn draw_edge(
+    graph: &ArchGraph,
+    root: &Area<'_>,
+    layout: &Layout,
+    e: &GraphEdge,
+    side: f64,
+    color: &RGBColor,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let mid = layout.mid;
+    let (a, b) = ((layout.x_of(e.from), mid), (layout.x_of(e.to), mid));
+    let steps = e.to.abs_diff(e.from) as f64;
+    let lift = if steps <= 1.0 {
+        0.0
+    } else {
+        side * ARC_STEP * steps
+    };
+    let c = ((a.0 + b.0) / 2.0, mid + lift);
+    let points: Vec<(i32, i32)> = (0..=24)
+        .map(|i| px(bezier(a, c, b, f64::from(i) / 24.0)))
+        .collect();
+    root.draw(&PathElement::new(points, color.stroke_width(2)))?;
+    let half = f64::from(node_width(&graph.nodes[e.to]) / 2);
+    let t_end = 1.0 - (half / (b.0 - a.0).abs().max(1.0)).min(0.5);
+    let tip = bezier(a, c, b, t_end);
+    let back = bezier(a, c, b, t_end - 0.04);
+    let (dx, dy) = (tip.0 - back.0, tip.1 - back.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+    let (ux, uy) = (dx / len * 10.0, dy / len * 10.0);
+    let head = vec![
+        px(tip),
+        px((tip.0 - ux - uy * 0.5, tip.1 - uy + ux * 0.5)),
+        px((tip.0 - ux + uy * 0.5, tip.1 - uy - ux * 0.5)),
+    ];
+    root.draw(&Polygon::new(head, color.filled()))?;
+    if !e.op.is_empty() {
+        let at = bezier(a, c, b, 0.5);
+        let label_y = if steps <= 1.0 {
+            at.1 - 12.0
+        } else {
+            at.1 + side * 10.0
+        };
+        root.draw(&Text::new(
+            e.op.clone(),
+            px((at.0, label_y)),
+            font(12).color(color),
+        ))?;
+    }
+    Ok(())
 }
 
 /// A node: a white box with a black border centred at `(x, y)`, its label's lines inside.
@@ -166,7 +170,7 @@ fn draw_node(
     (x, y): (i32, i32),
     label: &str,
 ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
-    let w = ArchGraph::node_width(label);
+    let w = node_width(label);
     let corners = [(x - w / 2, y - NODE_H / 2), (x + w / 2, y + NODE_H / 2)];
     root.draw(&Rectangle::new(corners, WHITE.filled()))?;
     root.draw(&Rectangle::new(corners, BLACK.stroke_width(1)))?;
@@ -186,7 +190,7 @@ pub fn draw_arch(dir: &Path, arch: &ArchDesc) -> Result<Vec<PathBuf>, ModnasErro
         let dot = dir.join(format!("arch-{}.dot", graph.name));
         crate::run::dir::write_atomic(&dot, &graph.to_dot())?;
         let svg = dir.join(format!("arch-{}.svg", graph.name));
-        graph.draw_svg(&svg)?;
+        draw_graph_svg(&graph, &svg)?;
         written.push(svg);
     }
     Ok(written)

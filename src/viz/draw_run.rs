@@ -1,6 +1,9 @@
 //! Draws every plot a run directory's records allow.
 
-use crate::{draw_arch, plot_alphas, plot_pareto, plot_progress, ModnasError, RunReport};
+use crate::{
+    run::RunReport, viz::draw_arch, viz::plot_alphas, viz::plot_pareto, viz::plot_progress,
+    ModnasError,
+};
 use std::path::{Path, PathBuf};
 
 /// Draws the plots of the run in `dir` from its records, and returns their paths: the
@@ -13,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// # fn main() -> Result<(), modnas::ModnasError> {
 /// let dir = std::path::Path::new("runs/quickstart");
 /// let cfg = modnas::Config::from_file("examples/configs/quickstart.toml", &[])?;
-/// modnas::run_search(&cfg, dir, &mut |_| {})?;
+/// modnas::run_search(&cfg, dir, modnas::RunMode::New, &mut |_| {})?;
 /// for svg in modnas::draw_run(dir)? {
 ///     println!("{}", svg.display());
 /// }
@@ -30,7 +33,7 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, ModnasError> {
         }
     }
     drawn.extend(plot_pareto(dir)?);
-    if dir.join(crate::ALPHAS_FILE).exists() {
+    if dir.join(crate::run::ALPHAS_FILE).exists() {
         drawn.push(plot_alphas(dir, None)?);
     }
     tracing::info!(drawings = ?drawn, "run drawn");

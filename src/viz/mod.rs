@@ -4,16 +4,14 @@
 //! user calls it, or single plots, when they want them.
 
 mod alphas_plot;
-mod arch_graph;
 mod arch_svg;
 mod draw_run;
 mod pareto_plot;
 mod progress_plot;
 
-pub use alphas_plot::*;
-pub use arch_graph::*;
-pub use arch_svg::*;
-pub use draw_run::*;
-pub use pareto_plot::*;
+pub use alphas_plot::plot_alphas;
+pub use arch_svg::{draw_arch, draw_graph_svg};
+pub use draw_run::draw_run;
+pub use pareto_plot::{pareto_csv, plot_pareto};
 pub(crate) use progress_plot::best_so_far_axes;
-pub use progress_plot::*;
+pub use progress_plot::{plot_curve, plot_progress};

@@ -3,7 +3,7 @@
 //! as CSV.
 
 use crate::run::dir::{CONFIG_FILE, PARETO_FILE};
-use crate::{read_journal, Config, ModnasError};
+use crate::{run::read_journal, Config, ModnasError};
 use modnas_param_space::{ArchDesc, MetricMap};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};

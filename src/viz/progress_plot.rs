@@ -1,7 +1,7 @@
 //! The best-so-far objective of a run against the trial index and against the cumulative
 //! evaluation time (`progress-<objective>.svg`).
 
-use crate::{ModnasError, ProgressCurve, RunReport};
+use crate::{run::ProgressCurve, run::RunReport, ModnasError};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -66,7 +66,7 @@ pub fn every_weight_sharing_method_searches_on(name: &str) {
                 .push("estim.search.args={ epochs = 1, batch_size = 16, round_trials = 2 }".into());
         }
         let cfg = Config::from_toml(super::DARTS_SEARCH, &overrides).unwrap();
-        let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         let best = run.outcome.best.unwrap_or_else(|| panic!("{op}: no trial"));
         let acc = best.metrics["acc"];
         assert!((0.0..=1.0).contains(&acc), "{op}: acc {acc}");

@@ -2,7 +2,7 @@
 //! description names a registered component, and every configuration key says what it is.
 
 use modnas::param_space::component_docs;
-use modnas::{catalog, describe, render_catalog};
+use modnas::{catalog::catalog, catalog::describe, catalog::render_catalog};
 
 #[test]
 fn every_component_is_described_with_its_keys() {

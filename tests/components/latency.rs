@@ -3,7 +3,7 @@
 //! aggregate metrics combine their terms.
 
 use modnas::metrics::{build_metric, LatencyTable, TimingArgs};
-use modnas::{measure_latency_table, read_journal, run_search, Config};
+use modnas::{latency_lut::measure_latency_table, run::read_journal, run_search, Config};
 
 const CONFIG: &str = r#"
 seed = 3
@@ -54,7 +54,13 @@ fn a_run_records_the_sum_of_the_table_over_its_candidates() {
         path.display().to_string()
     );
     let cfg = Config::from_toml(CONFIG, &[metric]).unwrap();
-    run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let first_slot = |op: &str| {
         table
             .entries
@@ -170,7 +176,7 @@ fn the_table_times_the_candidates_construct_offers_each_slot() {
         )
         .replace("candidates = [\"NC3\", \"NC5\"]", "candidates = [\"NC7\"]");
     let cfg = Config::from_toml(&text, &[]).unwrap();
-    let items = modnas::latency_items(&cfg).unwrap();
+    let items = modnas::latency_lut::latency_items(&cfg).unwrap();
     assert!(!items.is_empty());
     for item in &items {
         assert_eq!(item.ops, modnas::models::SIMPLE_CELL_OPS, "{item:?}");

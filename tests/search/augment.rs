@@ -79,7 +79,13 @@ fn the_shipped_darts_configs_search_then_augment() {
     };
     let search =
         Config::from_file(format!("{root}/examples/configs/darts.toml"), &small(&[])).unwrap();
-    run_search(&search, &dir.path().join("search"), &mut |_| {}).unwrap();
+    run_search(
+        &search,
+        &dir.path().join("search"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let best = dir.path().join("search/best.toml");
     assert!(best.exists());
     let augment = Config::from_file(
@@ -92,7 +98,13 @@ fn the_shipped_darts_configs_search_then_augment() {
     .unwrap();
     let model_args = &augment.model.as_ref().unwrap().args;
     assert_eq!(model_args["auxiliary"].as_bool(), Some(true));
-    let run = run_search(&augment, &dir.path().join("augment"), &mut |_| {}).unwrap();
+    let run = run_search(
+        &augment,
+        &dir.path().join("augment"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let trial = run.outcome.best.expect("the augment run records its trial");
     assert_eq!(
         trial.arch,
@@ -151,6 +163,7 @@ args = { epochs = 2 }
     let run = run_search(
         &Config::from_toml(text, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();

@@ -2,7 +2,10 @@
 //! both pictures, resumes without running finished combinations again, and checks every
 //! config before the first run.
 
-use modnas::{run_compare, CompareEvent, RunMode, COMPARE_CSV, COMPARE_JOURNAL};
+use modnas::{
+    batch::compare::run_compare, batch::compare::CompareEvent, batch::compare::COMPARE_CSV,
+    batch::compare::COMPARE_JOURNAL, RunMode,
+};
 use std::path::Path;
 
 const MATRIX: &str = r#"
@@ -163,14 +166,14 @@ fn a_random_baseline_and_an_augment_stage_run_once_and_resume() {
         ]
     );
     // The baseline trained one random architecture of the space, one choice per edge.
-    let baseline_trials = modnas::read_journal(&out.join("cell/random/seed-3")).unwrap();
+    let baseline_trials = modnas::run::read_journal(&out.join("cell/random/seed-3")).unwrap();
     assert_eq!(baseline_trials.len(), 1);
     assert_eq!(baseline_trials[0].arch.len(), 10);
     let random_acc = baseline_trials[0].metrics["acc"];
     // The augment stage trained the search's best architecture.
     let best = modnas::estim::read_arch_file(&out.join("cell/darts/seed-3/best.toml")).unwrap();
     let augment_dir = out.join("cell/darts/seed-3-augment");
-    let augmented = modnas::read_journal(&augment_dir).unwrap();
+    let augmented = modnas::run::read_journal(&augment_dir).unwrap();
     assert_eq!(augmented.len(), 1);
     assert_eq!(augmented[0].arch, best);
 

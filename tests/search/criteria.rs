@@ -158,7 +158,7 @@ fn a_search_trains_through_the_configured_chain() {
         ];
         let cfg = Config::from_toml(text, &overrides).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        run_search(&cfg, dir.path(), &mut |_| {})
+        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
             .unwrap()
             .outcome
             .best
@@ -192,6 +192,7 @@ fn distillation_learns_from_a_trained_teacher() {
     run_search(
         &Config::from_toml(text, &[]).unwrap(),
         &teacher,
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
@@ -202,7 +203,7 @@ fn distillation_learns_from_a_trained_teacher() {
         );
         let cfg = Config::from_toml(text, &[criteria, "model.args.channels=[2]".into()]).unwrap();
         let out = tempfile::tempdir().unwrap();
-        run_search(&cfg, out.path(), &mut |_| {})
+        run_search(&cfg, out.path(), modnas::RunMode::New, &mut |_| {})
             .unwrap()
             .outcome
             .best
@@ -212,7 +213,7 @@ fn distillation_learns_from_a_trained_teacher() {
     let plain = {
         let cfg = Config::from_toml(text, &["model.args.channels=[2]".into()]).unwrap();
         let out = tempfile::tempdir().unwrap();
-        run_search(&cfg, out.path(), &mut |_| {})
+        run_search(&cfg, out.path(), modnas::RunMode::New, &mut |_| {})
             .unwrap()
             .outcome
             .best
@@ -234,6 +235,7 @@ fn distillation_learns_from_a_trained_teacher() {
     let err = run_search(
         &Config::from_toml(text, &[missing]).unwrap(),
         &dir.path().join("student"),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap_err();

@@ -3,7 +3,7 @@
 //! and a run interrupted in the middle of training resumes to the uninterrupted result.
 
 use crate::common::serial;
-use modnas::{read_journal, run_search, Config, RunMode};
+use modnas::{run::read_journal, run_search, Config, RunMode};
 
 const OFA: &str = r#"
 seed = 2
@@ -27,7 +27,7 @@ fn progressive_shrinking_trains_searches_and_resumes() {
     let _serial = serial();
     let cfg = Config::from_toml(OFA, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     assert_eq!(run.outcome.trials, 6);
     let journal = read_journal(dir.path()).unwrap();
     assert_eq!(journal.len(), 6);
@@ -59,7 +59,7 @@ fn progressive_shrinking_trains_searches_and_resumes() {
     // Interrupted after the second epoch: the newest checkpoint and the search are lost.
     std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
     std::fs::write(dir.path().join("trials.jsonl"), "").unwrap();
-    let resumed = modnas::run_search_in(&cfg, dir.path(), RunMode::Resume, &mut |_| {}).unwrap();
+    let resumed = modnas::run_search(&cfg, dir.path(), RunMode::Resume, &mut |_| {}).unwrap();
     assert_eq!(resumed.outcome.trials, 6);
     let again = read_journal(dir.path()).unwrap();
     for (a, b) in journal.iter().zip(&again) {
@@ -84,7 +84,7 @@ fn progressive_shrinking_needs_an_elastic_or_single_path_supernet() {
         );
     let cfg = Config::from_toml(&text, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let err = run_search(&cfg, dir.path(), &mut |_| {})
+    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(err.contains("or of elastic groups"), "{err}");

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor};
 use modnas::construct::{
     register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
 };
-use modnas::{read_journal, run_search, Config};
+use modnas::{run::read_journal, run_search, Config};
 
 #[derive(Module, Debug)]
 struct Boom;
@@ -76,6 +76,7 @@ fn failed_trials_are_recorded_and_the_search_goes_on() {
     let run = run_search(
         &Config::from_toml(CONFIG, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
@@ -101,7 +102,7 @@ fn failed_trials_are_recorded_and_the_search_goes_on() {
         "panicked: user model bug: shape mismatch"
     );
     assert_eq!(failure("TestDiverge"), "`train_loss` is NaN");
-    let report = modnas::RunReport::load(dir.path()).unwrap();
+    let report = modnas::run::RunReport::load(dir.path()).unwrap();
     assert_eq!(report.ranked().len(), 1, "failed trials are not ranked");
     assert!(report.render(5).contains("trials: 3, failed: 2"));
 }
@@ -155,6 +156,7 @@ args = { epochs = 1, trials = 4, recal_batches = 2, batch_size = 8 }
     let run = run_search(
         &Config::from_toml(config, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();

@@ -135,7 +135,7 @@ fn spos_and_cars_search_subnets_with_inherited_weights() {
             o.push("estim.search.args.round_trials=3".into());
         }
         let cfg = Config::from_toml(SPOS, &o).unwrap();
-        let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         assert_eq!(run.outcome.trials, 6, "{estim}");
         let text = std::fs::read_to_string(dir.path().join("trials.jsonl")).unwrap();
         let trials: Vec<serde_json::Value> = text
@@ -162,7 +162,7 @@ fn spos_needs_single_path_operators() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(&SPOS.replace("mixed_op = \"IndexMixedOp\"\n", ""), &[]).unwrap();
-    let err = run_search(&cfg, dir.path(), &mut |_| {})
+    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(err.contains("IndexMixedOp"), "{err}");

@@ -2,7 +2,9 @@
 //! nest, resume past finished processes, and are refused when their directory or file does
 //! not fit.
 
-use modnas::{read_journal, run_pipeline, RunMode, PIPELINE_JOURNAL};
+use modnas::{
+    batch::pipeline::run_pipeline, batch::pipeline::PIPELINE_JOURNAL, run::read_journal, RunMode,
+};
 use std::path::Path;
 
 /// A tuning run over `y` whose loss is smallest at `y = 3`.
@@ -54,7 +56,7 @@ fn write_files(dir: &Path) -> std::io::Result<std::path::PathBuf> {
     Ok(file)
 }
 
-fn names(outcomes: &[modnas::ProcessOutcome]) -> Vec<(String, bool)> {
+fn names(outcomes: &[modnas::batch::pipeline::ProcessOutcome]) -> Vec<(String, bool)> {
     outcomes
         .iter()
         .map(|o| (o.name.clone(), o.skipped))
@@ -69,7 +71,7 @@ fn processes_run_in_dependency_order_and_read_their_inputs() -> anyhow::Result<(
     let out = dir.path().join("out");
     let mut started = vec![];
     let outcomes = run_pipeline(&file, &out, RunMode::New, &mut |e| {
-        if let modnas::PipelineEvent::Start { process, .. } = e {
+        if let modnas::batch::pipeline::PipelineEvent::Start { process, .. } = e {
             started.push(process.to_string());
         }
     })?;

@@ -70,3 +70,60 @@ fn unknown_candidate_lists_known_names() {
         "{err}"
     );
 }
+
+/// Builds of the counted candidates below, by every test in this binary.
+static COUNTED_BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn counted(
+    inner: &'static str,
+    name: &'static str,
+) -> impl Fn(&SlotSpec, &Device) -> Result<CandidateBox, ConstructError> {
+    move |spec, device| {
+        COUNTED_BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(build_candidate(inner, spec, device)?.renamed(name))
+    }
+}
+
+fn counted_nc3(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError> {
+    counted("NC3", "CountedNC3")(spec, device)
+}
+fn counted_idt(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError> {
+    counted("IDT", "CountedIDT")(spec, device)
+}
+register_candidate!("CountedNC3", counted_nc3);
+register_candidate!("CountedIDT", counted_idt);
+
+#[test]
+fn each_trial_builds_each_chosen_candidate_once() {
+    let _serial = crate::common::serial();
+    let cfg = modnas::Config::from_toml(
+        r#"
+seed = 1
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 2, size = 6 }
+[model]
+type = "ConvNet"
+args = { channels = [4, 8], strides = [1, 2] }
+[construct.args]
+candidates = ["CountedNC3", "CountedIDT"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 4 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#,
+        &[],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let before = COUNTED_BUILDS.load(std::sync::atomic::Ordering::SeqCst);
+    let run = modnas::run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 4);
+    let builds = COUNTED_BUILDS.load(std::sync::atomic::Ordering::SeqCst) - before;
+    // Building the space builds both candidates of both slots once (to learn that they hold
+    // no slots of their own); then each of the 4 trials builds its choice for its 2 slots.
+    assert_eq!(builds, 2 * 2 + 4 * 2);
+}

@@ -1,6 +1,6 @@
 //! `RunReport` and the best-so-far plot, read back from a run directory.
 
-use modnas::{plot_progress, run_search, Config, RunReport};
+use modnas::{run::RunReport, run_search, viz::plot_progress, Config};
 
 const CONFIG: &str = r#"
 seed = 2
@@ -26,6 +26,7 @@ fn the_report_ranks_trials_and_tracks_the_best_so_far() {
     let run = run_search(
         &Config::from_toml(CONFIG, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();

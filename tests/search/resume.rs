@@ -2,7 +2,7 @@
 //! result as an uninterrupted run; and every way a run directory can be refused.
 
 use crate::common::{serial, DARTS_SEARCH};
-use modnas::{read_journal, resume_search, run_search, run_search_in, Config, RunMode};
+use modnas::{resume_search, run::read_journal, run_search, Config, RunMode};
 use std::path::Path;
 
 const BASE: &str = r#"
@@ -46,12 +46,13 @@ fn journal(dir: &Path) -> Vec<String> {
 fn an_interrupted_search_resumes_to_the_uninterrupted_result() {
     let _serial = serial();
     let whole = tempfile::tempdir().unwrap();
-    let full = run_search(&cfg(&[]), whole.path(), &mut |_| {}).unwrap();
+    let full = run_search(&cfg(&[]), whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
 
     let part = tempfile::tempdir().unwrap();
     run_search(
         &cfg(&["estim.search.args.trials=3"]),
         part.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
@@ -97,8 +98,13 @@ fn a_run_directory_is_never_mixed_with_another_run() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let small = cfg(&["estim.search.args.trials=2"]);
-    run_search(&small, dir.path(), &mut |_| {}).unwrap();
-    let msg = refusal(run_search(&small, dir.path(), &mut |_| {}));
+    run_search(&small, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let msg = refusal(run_search(
+        &small,
+        dir.path(),
+        modnas::RunMode::New,
+        &mut |_| {},
+    ));
     assert!(
         msg.contains("already holds a run") && msg.contains("--resume"),
         "{msg}"
@@ -110,12 +116,7 @@ fn a_run_directory_is_never_mixed_with_another_run() {
         "seed=6",
         "trainer.args.lr=0.1",
     ]);
-    let msg = refusal(run_search_in(
-        &other,
-        dir.path(),
-        RunMode::Resume,
-        &mut |_| {},
-    ));
+    let msg = refusal(run_search(&other, dir.path(), RunMode::Resume, &mut |_| {}));
     assert!(
         msg.contains("`seed`: 5 → 6") && msg.contains("`trainer.args.lr`"),
         "{msg}"
@@ -124,7 +125,7 @@ fn a_run_directory_is_never_mixed_with_another_run() {
 
     // Overwrite starts over.
     let mut n = 0;
-    run_search_in(&small, dir.path(), RunMode::Overwrite, &mut |_| n += 1).unwrap();
+    run_search(&small, dir.path(), RunMode::Overwrite, &mut |_| n += 1).unwrap();
     assert_eq!((n, read_journal(dir.path()).unwrap().len()), (2, 2));
 }
 
@@ -133,12 +134,12 @@ fn damaged_or_foreign_run_directories_are_refused() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let small = cfg(&["estim.search.args.trials=2"]);
-    let resume = |c: &Config| run_search_in(c, dir.path(), RunMode::Resume, &mut |_| {});
+    let resume = |c: &Config| run_search(c, dir.path(), RunMode::Resume, &mut |_| {});
 
     let msg = refusal(resume(&small));
     assert!(msg.contains("not a modnas run directory"), "{msg}");
 
-    run_search(&small, dir.path(), &mut |_| {}).unwrap();
+    run_search(&small, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     let journal = dir.path().join("trials.jsonl");
     let good = std::fs::read_to_string(&journal).unwrap();
     std::fs::write(&journal, format!("{{oops\n{good}")).unwrap();
@@ -159,6 +160,7 @@ fn a_journal_from_another_search_is_caught_at_the_first_differing_proposal() {
     run_search(
         &cfg(&["estim.search.args.trials=3"]),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
@@ -195,10 +197,10 @@ fn an_spos_search_resumes_from_its_trained_supernet() {
     let _serial = serial();
     let c = one_shot("SPOSEstim");
     let whole = tempfile::tempdir().unwrap();
-    run_search(&c, whole.path(), &mut |_| {}).unwrap();
+    run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     let part = tempfile::tempdir().unwrap();
     let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_search(&c, part.path(), &mut |t| {
+        run_search(&c, part.path(), modnas::RunMode::New, &mut |t| {
             if t.index == 2 {
                 panic!("killed");
             }
@@ -217,13 +219,13 @@ fn a_cars_search_resumes_mid_round_and_at_a_round_boundary() {
     let _serial = serial();
     let c = one_shot("CARSEstim");
     let whole = tempfile::tempdir().unwrap();
-    run_search(&c, whole.path(), &mut |_| {}).unwrap();
+    run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     // Rounds of 2 trials: trial 2 comes right after the first round's supernet epoch, trial
     // 3 in the middle of the second round.
     for killed_at in [2, 3] {
         let part = tempfile::tempdir().unwrap();
         let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_search(&c, part.path(), &mut |t| {
+            run_search(&c, part.path(), modnas::RunMode::New, &mut |t| {
                 if t.index == killed_at {
                     panic!("killed");
                 }
@@ -260,14 +262,14 @@ fn a_supernet_search_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
         ];
         let c = Config::from_toml(DARTS_SEARCH, &overrides).unwrap();
         let whole = tempfile::tempdir().unwrap();
-        run_search(&c, whole.path(), &mut |_| {}).unwrap();
+        run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         assert!(whole.path().join("checkpoint/model.bpk").exists());
 
         // Killed right after recording epoch 1: the journal holds epochs 0 and 1, the newest
         // checkpoint is from after epoch 0, and `alphas.jsonl` has epoch 0 only.
         let part = tempfile::tempdir().unwrap();
         let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_search(&c, part.path(), &mut |t| {
+            run_search(&c, part.path(), modnas::RunMode::New, &mut |t| {
                 if t.index == 1 {
                     panic!("killed");
                 }

@@ -36,7 +36,7 @@ fn random_search_writes_four_trials_and_a_best_arch() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(BASE, &[]).unwrap();
     let mut seen = 0;
-    let run = run_search(&cfg, dir.path(), &mut |_| seen += 1).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| seen += 1).unwrap();
     assert_eq!(seen, 4);
     assert_eq!(run.outcome.trials, 4);
     let trials = lines(&dir.path().join("trials.jsonl"));
@@ -70,8 +70,20 @@ fn random_search_writes_four_trials_and_a_best_arch() {
 fn same_seed_same_results() {
     let _serial = serial();
     let cfg = Config::from_toml(BASE, &["estim.search.args.trials=2".into()]).unwrap();
-    let a = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
-    let b = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    let a = run_search(
+        &cfg,
+        tempfile::tempdir().unwrap().path(),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
+    let b = run_search(
+        &cfg,
+        tempfile::tempdir().unwrap().path(),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(
         a.outcome.best.unwrap().metrics,
         b.outcome.best.unwrap().metrics
@@ -90,7 +102,13 @@ fn grid_search_stops_when_the_space_is_exhausted() {
         ],
     )
     .unwrap();
-    let run = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    let run = run_search(
+        &cfg,
+        tempfile::tempdir().unwrap().path(),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(run.outcome.trials, 4);
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::Exhausted);
 }
@@ -107,7 +125,7 @@ fn default_estim_trains_the_constructed_net_once() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     assert_eq!(run.outcome.trials, 1);
     let best = run.outcome.best.unwrap();
     assert_eq!(best.arch.summary(), "convs.0=\"NC3\", convs.1=\"NC3\"");
@@ -125,7 +143,7 @@ fn time_budget_stops_the_search() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);
     assert!(run.outcome.trials < 100);
 }
@@ -142,7 +160,13 @@ fn sgd_training_learns_the_synthetic_classes() {
         ],
     )
     .unwrap();
-    let run = run_search(&cfg, tempfile::tempdir().unwrap().path(), &mut |_| {}).unwrap();
+    let run = run_search(
+        &cfg,
+        tempfile::tempdir().unwrap().path(),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let m = run.outcome.best.unwrap().metrics;
     assert!(m["acc"] > 0.9, "3 classes, chance is 0.33: {m:?}");
     assert!(m["train_loss"] < 1.0, "{m:?}");
@@ -162,7 +186,7 @@ fn augmentation_and_normalisation_train_end_to_end() {
     .map(|s| s.to_string())
     .collect();
     let cfg = Config::from_toml(BASE, &overrides).unwrap();
-    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     let best = run.outcome.best.unwrap();
     assert!(best.metrics["acc"] > 0.0 && best.metrics["train_loss"].is_finite());
 }
@@ -195,6 +219,7 @@ args = {{ epochs = 1, trials = {trials} }}
     let run = run_search(
         &Config::from_toml(&text, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();

@@ -299,7 +299,7 @@ fn every_gradient_method_searches_end_to_end() {
             format!("optim.type=\"{optim}\""),
         ];
         let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-        let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         assert_eq!(run.outcome.trials, 2, "{optim}");
         let trials = lines(&dir.path().join("trials.jsonl"));
         assert_eq!(trials.len(), 2);
@@ -324,12 +324,13 @@ fn plotting_an_unknown_parameter_names_the_known_ones() {
     run_search(
         &Config::from_toml(SEARCH, &[]).unwrap(),
         dir.path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
-    let svg = modnas::plot_alphas(dir.path(), Some("reduce.e4")).unwrap();
+    let svg = modnas::viz::plot_alphas(dir.path(), Some("reduce.e4")).unwrap();
     assert!(svg.ends_with("alphas-reduce.e4.svg") && svg.exists());
-    let err = modnas::plot_alphas(dir.path(), Some("nope")).unwrap_err();
+    let err = modnas::viz::plot_alphas(dir.path(), Some("nope")).unwrap_err();
     assert!(err.is_input_error());
     let msg = err.to_string();
     assert!(
@@ -344,7 +345,7 @@ fn second_order_darts_is_deterministic_for_a_seed() {
     let run = || {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Config::from_toml(SEARCH, &["optim.args.order=2".to_string()]).unwrap();
-        run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         let mut t = lines(&dir.path().join("trials.jsonl"));
         t.iter_mut().for_each(|t| t["seconds"] = 0.into());
         (
@@ -360,7 +361,7 @@ fn a_discrete_optimizer_is_refused_by_the_supernet_estimator() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(SEARCH, &["optim.type=\"RandomSearchOptim\"".to_string()]).unwrap();
-    let err = run_search(&cfg, dir.path(), &mut |_| {})
+    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
         .unwrap_err()
         .to_string();
     assert!(err.contains("needs a gradient optimizer"), "{err}");
@@ -371,7 +372,7 @@ fn export_then_augment_rebuilds_exactly_the_exported_ops() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(SEARCH, &[]).unwrap();
-    run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     let arch = read_arch_file(&dir.path().join("best.toml")).unwrap();
     // Every node keeps 2 in-edges: node 0 has 2, node 1 has 3, one of which is dropped.
     for kind in ["normal", "reduce"] {
@@ -416,7 +417,13 @@ fn export_then_augment_rebuilds_exactly_the_exported_ops() {
                 ),
             )
     );
-    let run = run_search(&Config::from_toml(&text, &[]).unwrap(), &aug, &mut |_| {}).unwrap();
+    let run = run_search(
+        &Config::from_toml(&text, &[]).unwrap(),
+        &aug,
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(run.outcome.best.unwrap().arch, arch);
 }
 
@@ -437,7 +444,7 @@ fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
             ));
         }
         let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-        run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
         let trials = lines(&dir.path().join("trials.jsonl"));
         trials.last().unwrap()["metrics"]["expected_cost"]
             .as_f64()
@@ -455,7 +462,7 @@ fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
         runs: 1,
         batch: 1,
     };
-    let mut table = modnas::measure_latency_table(&cfg, &quick, &mut |_| {}).unwrap();
+    let mut table = modnas::latency_lut::measure_latency_table(&cfg, &quick, &mut |_| {}).unwrap();
     let path = dir.path().join("lut.toml");
     std::fs::write(&path, table.to_toml()).unwrap();
     assert!(last_cost(1.0, Some(&path)) > 0.0);
@@ -471,6 +478,7 @@ fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
     let err = run_search(
         &Config::from_toml(SEARCH, &overrides).unwrap(),
         &dir.path().join("run"),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap_err();
@@ -487,15 +495,16 @@ fn a_time_budget_stops_the_supernet_between_epochs() {
         "estim.search.args.max_seconds=1e-9".to_string(),
     ];
     let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-    let run = run_search(&cfg, dir.path(), &mut |_| {}).unwrap();
+    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
     // The first epoch always runs; the budget is spent before the second.
     assert_eq!(run.outcome.trials, 1);
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);
-    assert_eq!(modnas::read_journal(dir.path()).unwrap().len(), 1);
+    assert_eq!(modnas::run::read_journal(dir.path()).unwrap().len(), 1);
     let bad = ["estim.search.args.max_seconds=0.0".to_string()];
     let err = run_search(
         &Config::from_toml(SEARCH, &bad).unwrap(),
         &dir.path().join("b"),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap_err();

@@ -27,7 +27,13 @@ fn regularized_evolution_searches_an_nb201_table_without_a_model() {
     let (optimum, _) = modnas::estim::tabular::write_synthetic_nb201_table(&table, 7).unwrap();
     let mut cfg = nb201_config(&table, "RegularizedEvolutionOptim", 300);
     cfg.optim.args = toml::from_str("population = 30\nsample_size = 5").unwrap();
-    let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    let run = run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(run.outcome.trials, 300);
     let best = run.outcome.best.unwrap();
     assert!(
@@ -51,9 +57,14 @@ fn an_arch_missing_from_the_table_is_named() {
     )
     .unwrap();
     let cfg = nb201_config(&table, "RandomSearchOptim", 50);
-    let err = run_search(&cfg, &dir.path().join("run"), &mut |_| {})
-        .unwrap_err()
-        .to_string();
+    let err = run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("is not in the table") && err.contains("~0|+|"),
         "{err}"
@@ -91,6 +102,7 @@ fn space_params_define_a_space_for_value_keys() {
     let run = run_search(
         &Config::from_toml(&text, &[]).unwrap(),
         &dir.path().join("run"),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap();
@@ -107,6 +119,7 @@ fn training_estimators_still_need_a_model() {
     let err = run_search(
         &Config::from_toml("[space]\npreset = \"NB201\"", &[]).unwrap(),
         tempfile::tempdir().unwrap().path(),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap_err();
@@ -137,6 +150,7 @@ x,1
     let err = run_search(
         &Config::from_toml(&text, &[]).unwrap(),
         &dir.path().join("run"),
+        modnas::RunMode::New,
         &mut |_| {},
     )
     .unwrap_err();
@@ -162,7 +176,13 @@ fn pareto_search_writes_its_front() {
         "#,
     )
     .unwrap();
-    run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let text = std::fs::read_to_string(dir.path().join("run/pareto_front.jsonl")).unwrap();
     let front: Vec<serde_json::Value> = text
         .lines()
@@ -222,7 +242,13 @@ fn predictor_estim_ranks_unseen_archs_from_a_training_table() {
         train.display().to_string()
     ))
     .unwrap();
-    let run = run_search(&cfg, &dir.path().join("run"), &mut |_| {}).unwrap();
+    let run = run_search(
+        &cfg,
+        &dir.path().join("run"),
+        modnas::RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
     let best = run.outcome.best.unwrap();
     // The predicted best is scored against the full table.
     let key = modnas::estim::tabular::nb201_arch_string(&best.arch).unwrap();

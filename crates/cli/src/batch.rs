@@ -3,7 +3,7 @@
 
 use crate::progress::Progress;
 use crate::{default_out, init_logging};
-use modnas::{read_journal, ModnasError, RunMode};
+use modnas::{run::read_journal, ModnasError, RunMode};
 use std::path::PathBuf;
 
 /// The arguments of commands that run many searches from one file (pipelines, comparisons).
@@ -38,40 +38,41 @@ impl BatchArgs {
 
 pub fn pipeline(args: &BatchArgs) -> Result<(), ModnasError> {
     let (file, mode, quiet) = (args.config.as_path(), args.mode(), args.quiet);
-    use modnas::PipelineEvent;
+    use modnas::batch::pipeline::PipelineEvent;
     let dir = args.out.clone().unwrap_or_else(|| default_out(file));
     init_logging(Some(&dir));
     let mut progress: Option<Progress> = None;
-    let outcomes = modnas::run_pipeline(file, &dir, mode, &mut |event| match event {
-        PipelineEvent::Start {
-            process,
-            dir,
-            config,
-        } => {
-            if !quiet {
-                eprintln!("process {process} → {}", dir.display());
+    let outcomes =
+        modnas::batch::pipeline::run_pipeline(file, &dir, mode, &mut |event| match event {
+            PipelineEvent::Start {
+                process,
+                dir,
+                config,
+            } => {
+                if !quiet {
+                    eprintln!("process {process} → {}", dir.display());
+                }
+                progress = config.map(|cfg| {
+                    let mut p = Progress::new(cfg, quiet);
+                    p.resume_from(&read_journal(dir).unwrap_or_default());
+                    p
+                });
             }
-            progress = config.map(|cfg| {
-                let mut p = Progress::new(cfg, quiet);
-                p.resume_from(&read_journal(dir).unwrap_or_default());
-                p
-            });
-        }
-        PipelineEvent::Trial { trial, .. } => {
-            if let Some(p) = progress.as_mut() {
-                p.on_trial(trial);
+            PipelineEvent::Trial { trial, .. } => {
+                if let Some(p) = progress.as_mut() {
+                    p.on_trial(trial);
+                }
             }
-        }
-        PipelineEvent::Done { process, skipped } => {
-            if let Some(p) = progress.take() {
-                p.finish();
+            PipelineEvent::Done { process, skipped } => {
+                if let Some(p) = progress.take() {
+                    p.finish();
+                }
+                if !quiet {
+                    let how = if skipped { "finished earlier" } else { "done" };
+                    eprintln!("process {process}: {how}");
+                }
             }
-            if !quiet {
-                let how = if skipped { "finished earlier" } else { "done" };
-                eprintln!("process {process}: {how}");
-            }
-        }
-    });
+        });
     if let Some(p) = progress.take() {
         p.finish();
     }
@@ -95,11 +96,11 @@ pub fn pipeline(args: &BatchArgs) -> Result<(), ModnasError> {
 
 pub fn compare(args: &BatchArgs) -> Result<(), ModnasError> {
     let (file, mode, quiet) = (args.config.as_path(), args.mode(), args.quiet);
-    use modnas::CompareEvent;
+    use modnas::batch::compare::CompareEvent;
     let dir = args.out.clone().unwrap_or_else(|| default_out(file));
     init_logging(Some(&dir));
     let mut progress: Option<Progress> = None;
-    let records = modnas::run_compare(file, &dir, mode, &mut |event| match event {
+    let records = modnas::batch::compare::run_compare(file, &dir, mode, &mut |event| match event {
         CompareEvent::Start { name, config } => {
             if !quiet {
                 eprintln!("run {name}");
@@ -127,7 +128,10 @@ pub fn compare(args: &BatchArgs) -> Result<(), ModnasError> {
     let objective = records.first().map_or("acc", |r| r.objective.as_str());
     print!(
         "{}",
-        modnas::render_compare(&modnas::compare_rows(&records), objective)
+        modnas::batch::compare::render_compare(
+            &modnas::batch::compare::compare_rows(&records),
+            objective
+        )
     );
     println!("comparison directory: {}", dir.display());
     Ok(())

@@ -18,7 +18,7 @@ pub fn latency_lut(c: LutCommand) -> Result<(), ModnasError> {
         overrides.push(format!("backend.device=\"{d}\""));
     }
     let cfg = Config::from_file(&c.config, &overrides)?;
-    let table = modnas::measure_latency_table(&cfg, &c.timing, &mut |e| {
+    let table = modnas::latency_lut::measure_latency_table(&cfg, &c.timing, &mut |e| {
         eprintln!(
             "{:<8} {:>4} -> {:<4} stride {} at {:?}: {:.4} ms (± {:.4})",
             e.op, e.c_in, e.c_out, e.stride, e.input, e.median_ms, e.std_ms

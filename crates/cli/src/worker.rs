@@ -3,7 +3,7 @@
 
 use crate::init_logging;
 use clap::Args;
-use modnas::{run_worker, ModnasError, WorkerOptions};
+use modnas::{distributed::run_worker, distributed::WorkerOptions, ModnasError};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

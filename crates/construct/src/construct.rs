@@ -165,6 +165,38 @@ pub fn construct<M: Module + 'static>(
     sets: &CandidateSets,
     device: &Device,
 ) -> Result<Constructed<M>, ConstructError> {
+    construct_as(model, sets, &ArchDesc::new(), device)
+}
+
+/// [`construct`] with every categorical slot filled as `arch` chooses (the first candidate
+/// where it names none), so that a trial's network is built in its architecture and each
+/// chosen candidate is built once, not a default first and the choice after it. `arch` is
+/// not checked here: apply it afterwards ([`Constructed::apply`], a no-op on the choices it
+/// already holds) to refuse values outside the space.
+///
+/// ```
+/// use burn::module::Module;
+/// use burn::tensor::Device;
+/// use modnas_construct::{construct_as, CandidateSets, Slot};
+/// use modnas_param_space::ArchDesc;
+///
+/// #[derive(Module, Debug)]
+/// struct Net {
+///     conv: Slot,
+/// }
+///
+/// let arch = ArchDesc::from_toml("conv = \"NC5\"").unwrap();
+/// let sets = CandidateSets::uniform(["NC3", "NC5"]);
+/// let mut c = construct_as(Net { conv: Slot::new(1, 4, 1) }, &sets, &arch, &Device::default()).unwrap();
+/// assert_eq!(c.model.conv.entity().map(|e| e.name()), Some("NC5"));
+/// assert_eq!(c.apply(&arch).unwrap(), 0); // nothing left to swap
+/// ```
+pub fn construct_as<M: Module + 'static>(
+    model: M,
+    sets: &CandidateSets,
+    arch: &ArchDesc,
+    device: &Device,
+) -> Result<Constructed<M>, ConstructError> {
     let slots = list_slots(&model);
     let mixed = sets.mixed_op.as_deref().map(mixed_op_def).transpose()?;
     let mut c = Constructed {
@@ -174,7 +206,7 @@ pub fn construct<M: Module + 'static>(
         mixed: vec![],
     };
     c.transform = Transform::new(&c.space);
-    let mut filler = Filler::new(sets, mixed, device);
+    let mut filler = Filler::new(sets, mixed, device, arch);
     let mut initial: HashMap<String, CandidateBox> = HashMap::new();
     for slot in &slots {
         let entity = filler.fill_top(&mut c, &slot.path, &slot.spec)?;

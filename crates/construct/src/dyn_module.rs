@@ -130,7 +130,12 @@ pub type CandidateBox = DynModule<burn::tensor::Tensor<4>, burn::tensor::Tensor<
 pub type NetBox = DynModule<burn::tensor::Tensor<4>, burn::tensor::Tensor<2>>;
 
 impl<I: 'static, O: 'static> DynModule<I, O> {
-    /// Boxes `module` under `name`.
+    /// Boxes `module` under `name`. For a candidate, the name is the one it is chosen by
+    /// (`build_candidate` renames it to its registry id, so a builder may pass any); it is the
+    /// value journals and `best.toml` record, and the key of its weights in a saved record
+    /// (`convs.1.NC5.conv.weight`). A network is usually boxed under `""`, as the built-in models
+    /// are: a non-empty name would become the first segment of every weight key, and a record
+    /// loads only into a network boxed under the same name.
     pub fn new<M: NasModule<Input = I, Output = O>>(name: impl Into<String>, module: M) -> Self {
         Self {
             name: name.into(),

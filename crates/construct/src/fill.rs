@@ -8,11 +8,33 @@ use crate::{
 };
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas_param_space::{lookup, Categorical, ParamKind, ParamSpace, TensorParam};
+use modnas_param_space::{lookup, ArchDesc, Categorical, ParamKind, ParamSpace, TensorParam};
 use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex};
 
 /// How deep candidates may nest slots: deeper means a candidate that holds itself.
 pub(crate) const MAX_DEPTH: usize = 8;
+
+/// Candidates known to hold no slots, by name and spec: a categorical slot builds its other
+/// candidates only to find the parameters of inner slots, so once a candidate is known flat
+/// for a spec, later construct calls in the process (one per trial) skip building it.
+static FLAT: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
+
+fn flat_key(name: &str, spec: &SlotSpec) -> String {
+    format!("{name}\u{0}{spec:?}")
+}
+
+fn known_flat(name: &str, spec: &SlotSpec) -> bool {
+    FLAT.lock()
+        .map(|set| set.contains(&flat_key(name, spec)))
+        .unwrap_or(false)
+}
+
+fn mark_flat(name: &str, spec: &SlotSpec) {
+    if let Ok(mut set) = FLAT.lock() {
+        set.insert(flat_key(name, spec));
+    }
+}
 
 /// Fills the slots of one construct call, collecting the parameters and mixed operators into
 /// a [`Constructed`].
@@ -20,10 +42,10 @@ pub(crate) struct Filler<'a> {
     sets: &'a CandidateSets,
     mixed: Option<MixedOpDef>,
     device: &'a Device,
+    /// The choices categorical slots start from (the first candidate where it names none).
+    initial: &'a ArchDesc,
     /// Every slot path filled, nested ones included (to check per-slot sets against).
     paths: HashSet<String>,
-    /// Candidate names known to hold no slots: categorical slots need not build them twice.
-    flat: HashSet<String>,
 }
 
 impl<'a> Filler<'a> {
@@ -31,13 +53,14 @@ impl<'a> Filler<'a> {
         sets: &'a CandidateSets,
         mixed: Option<MixedOpDef>,
         device: &'a Device,
+        initial: &'a ArchDesc,
     ) -> Self {
         Self {
             sets,
             mixed,
             device,
+            initial,
             paths: HashSet::new(),
-            flat: HashSet::new(),
         }
     }
 
@@ -99,17 +122,18 @@ impl<'a> Filler<'a> {
                 CandidateBox::new(op_name.clone(), op)
             }
             _ => {
-                add_categorical(&mut c.space, &param, &names, path)?;
-                let (first, inner) = self.build_nested(c, &names[0], spec, path, depth)?;
+                let k = initial_index(self.initial, &param, &names);
+                add_categorical(&mut c.space, &param, &names, path, k)?;
+                let (chosen, inner) = self.build_nested(c, &names[k], spec, path, depth)?;
                 params.extend(inner);
-                // The other candidates are built once only to find the parameters of their
-                // inner slots.
-                for name in &names[1..] {
-                    if !self.flat.contains(name) {
+                // The other candidates are built only to find the parameters of their inner
+                // slots, and only until they are known to hold none.
+                for (i, name) in names.iter().enumerate() {
+                    if i != k && !known_flat(name, spec) {
                         params.extend(self.build_nested(c, name, spec, path, depth)?.1);
                     }
                 }
-                first
+                chosen
             }
         };
         let mut seen = HashSet::new();
@@ -130,7 +154,7 @@ impl<'a> Filler<'a> {
         let cand = build_candidate(name, spec, self.device)?;
         let inner = empty_slots(&cand);
         if inner.is_empty() {
-            self.flat.insert(name.to_string());
+            mark_flat(name, spec);
             return Ok((cand, vec![]));
         }
         let mut params = vec![];
@@ -176,14 +200,26 @@ pub(crate) fn param_name(spec: &SlotSpec, path: &str) -> Result<String, Construc
     }
 }
 
-/// Adds the categorical `param` over `names`, or checks that the shared one has the same choices.
+/// Which of `names` the initial architecture chooses for `param`: 0 where it names none of them
+/// (a value outside the set is refused later, when the architecture is applied).
+fn initial_index(initial: &ArchDesc, param: &str, names: &[String]) -> usize {
+    initial
+        .get(param)
+        .and_then(|v| v.as_str())
+        .and_then(|v| names.iter().position(|n| n == v))
+        .unwrap_or(0)
+}
+
+/// Adds the categorical `param` over `names` starting at choice `initial`, or checks that the
+/// shared one has the same choices.
 pub(crate) fn add_categorical(
     space: &mut ParamSpace,
     param: &str,
     names: &[String],
     slot: &str,
+    initial: usize,
 ) -> Result<(), ConstructError> {
-    let cat = Categorical::new(names.iter().map(String::as_str))?;
+    let cat = Categorical::new(names.iter().map(String::as_str))?.with_default(initial)?;
     match space.get(param).map(|p| p.kind()) {
         None => {
             space.insert(param, cat)?;
@@ -209,7 +245,7 @@ fn mixed_handle<M: Module + 'static>(
     device: &Device,
 ) -> Result<MixedHandle, ConstructError> {
     if kind == MixedKind::Index {
-        add_categorical(&mut c.space, param, names, param)?;
+        add_categorical(&mut c.space, param, names, param, 0)?;
         let handle = MixedHandle::new(kind, names.to_vec(), None, param);
         crate::handlers::add_mixed_index(c, &handle, names, param);
         return Ok(handle);

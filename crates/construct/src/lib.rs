@@ -44,19 +44,34 @@ mod registry;
 mod slot;
 
 pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
-pub use construct::*;
-pub use dyn_module::*;
-pub use elastic::*;
-pub use error::*;
-pub use export::*;
+pub use construct::{
+    construct, construct_as, CandidateSets, Constructed, ARCH_PARAM_KEY, CANDIDATES_KEY,
+    EXTRA_CANDIDATES_KEY,
+};
+pub use dyn_module::{CandidateBox, DynModule, ErasedModule, NetBox};
+pub use elastic::{
+    elastic_handles, ChannelOrder, ElasticConvBn, ElasticHandle, ElasticRole,
+    ElasticSequentialGroup, ElasticSpatialGroup,
+};
+pub use error::ConstructError;
+pub use export::{export_arch, DAG_NODE_KEY, DAG_TOPK_KEY};
 pub use handlers::{bind_elastic, set_slot_entity};
-pub use layers::*;
+pub use layers::{
+    BranchMerge, DAGLayer, DagOutput, Motif, MultiBranchLayer, LEVEL1_PRIMITIVES, MAX_MOTIFS,
+    MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,
+};
 pub use map_in_place::map_in_place;
-pub use mixed::*;
-pub use nas_module::*;
-pub use probe::*;
-pub use registry::*;
-pub use slot::*;
+pub use mixed::{
+    argmax, kind_forward, mixed_op_def, mixed_op_kind, mixed_op_names, MixedForwardFn, MixedHandle,
+    MixedKind, MixedOp, MixedOpDef, MixedOpEntry,
+};
+pub use nas_module::{f32_bytes, Cost, NasModule, AUXILIARY_FIELD};
+pub use probe::{probe_slots, SlotProbe};
+pub use registry::{
+    build_candidate, build_model, candidate_names, model_args, model_names, CandidateBuildFn,
+    CandidateEntry, ModelBuildFn, ModelEntry, ModelInput,
+};
+pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
 
 #[doc(hidden)]
 pub use inventory;

@@ -77,6 +77,39 @@ pub fn build_model(
     (lookup::<ModelEntry>(name)?.build)(args, input, device)
 }
 
+/// Deserializes the TOML arguments of `model` (its `[model] args`) into `T`; the error names the
+/// model, the offending key and what is allowed. A model's build function starts with it:
+///
+/// ```
+/// use modnas_construct::{model_args, ConstructError};
+///
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct MyNetArgs {
+///     #[serde(default = "four")]
+///     width: usize,
+/// }
+/// fn four() -> usize {
+///     4
+/// }
+///
+/// let args: toml::Table = toml::from_str("width = 8").unwrap();
+/// assert_eq!(model_args::<MyNetArgs>("MyNet", &args).unwrap().width, 8);
+/// let typo: toml::Table = toml::from_str("widht = 8").unwrap();
+/// let err = model_args::<MyNetArgs>("MyNet", &typo).err().unwrap();
+/// assert!(matches!(err, ConstructError::InvalidModelArgs { .. }));
+/// assert!(err.to_string().contains("MyNet") && err.to_string().contains("widht"), "{err}");
+/// ```
+pub fn model_args<T: serde::de::DeserializeOwned>(
+    model: &str,
+    args: &toml::Table,
+) -> Result<T, ConstructError> {
+    modnas_param_space::deserialize_args(args).map_err(|reason| ConstructError::InvalidModelArgs {
+        model: model.into(),
+        reason,
+    })
+}
+
 /// Names of all registered models, sorted.
 pub fn model_names() -> Vec<&'static str> {
     registered_names::<ModelEntry>()

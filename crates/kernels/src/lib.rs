@@ -19,12 +19,17 @@ mod pointwise;
 mod pointwise_flex;
 mod pointwise_host;
 
-pub use batch_norm::*;
-pub use batch_norm_host::*;
-pub use depthwise::*;
-pub use depthwise_host::*;
-pub use pointwise::*;
-pub use pointwise_host::*;
+pub use batch_norm::{batch_norm_forward, batch_norm_train, BatchNormTrainBackend};
+pub use batch_norm_host::{
+    batch_norm_train_backward_host, batch_norm_train_host, BatchNormHostGrads, BatchNormHostStats,
+    BatchNormLayout,
+};
+pub use depthwise::{depthwise_conv2d, depthwise_geometry, DepthwiseConvBackend};
+pub use depthwise_host::{depthwise_input_grad, depthwise_weight_grad, DepthwiseGeometry};
+pub use pointwise::{pointwise_conv2d, pointwise_layout, PointwiseConvBackend};
+pub use pointwise_host::{
+    pointwise_conv_host, pointwise_input_grad_host, pointwise_weight_grad_host, PointwiseLayout,
+};
 
 /// `Σ a·b` over equally long slices, in eight lanes so that the compiler vectorizes it.
 fn dot8(a: &[f32], b: &[f32]) -> f32 {

@@ -1,9 +1,10 @@
 //! The `flex` backend's 1×1 convolution: [`pointwise_conv_host`],
 //! [`pointwise_input_grad_host`] and [`pointwise_weight_grad_host`] on the tensors' own memory.
 
+use super::pointwise::pointwise_options;
 use super::{
-    pointwise_conv_host, pointwise_input_grad_host, pointwise_layout, pointwise_options,
-    pointwise_weight_grad_host, PointwiseConvBackend, PointwiseLayout,
+    pointwise_conv_host, pointwise_input_grad_host, pointwise_layout, pointwise_weight_grad_host,
+    PointwiseConvBackend, PointwiseLayout,
 };
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ModuleOps;

@@ -22,14 +22,14 @@ mod lut;
 mod memory;
 mod param_count;
 
-pub use aggregate::*;
-pub use base::*;
-pub use error::*;
-pub use flops::*;
-pub use latency::*;
-pub use lut::*;
-pub use memory::*;
-pub use param_count::*;
+pub use aggregate::{CombinedMetric, ConstraintMetric};
+pub use base::{build_metric, metric_names, ArchMetric, MetricBuildFn, MetricEntry};
+pub use error::MetricsError;
+pub use flops::FlopsMetric;
+pub use latency::{measure, LatencyMetric, LatencyStats, TimingArgs};
+pub use lut::{device_name, LUTLatencyMetric, LatencyTable, LutEntry, LutItem};
+pub use memory::MemoryAccessMetric;
+pub use param_count::{trainable_params, ParamCountMetric};
 
 #[doc(hidden)]
 pub use inventory;

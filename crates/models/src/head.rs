@@ -3,7 +3,6 @@
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 use modnas_construct::{ConstructError, Cost};
-use serde::de::DeserializeOwned;
 
 /// An invalid-arguments error of `model`.
 pub(crate) fn bad_args(model: &str, reason: impl Into<String>) -> ConstructError {
@@ -13,13 +12,7 @@ pub(crate) fn bad_args(model: &str, reason: impl Into<String>) -> ConstructError
     }
 }
 
-/// Deserializes `model`'s TOML arguments; errors name the model, the key and the value.
-pub(crate) fn parse_model_args<T: DeserializeOwned>(
-    model: &str,
-    args: &toml::Table,
-) -> Result<T, ConstructError> {
-    modnas_param_space::deserialize_args(args).map_err(|reason| bad_args(model, reason))
-}
+pub(crate) use modnas_construct::model_args as parse_model_args;
 
 /// Whether `model`'s `stem` argument asks for the small-image (CIFAR) stem: `"cifar"`, or
 /// `"auto"` for inputs under 128 pixels; `"imagenet"` asks for the large-image one.

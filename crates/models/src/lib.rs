@@ -2,6 +2,7 @@
 //! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`,
 //! `ResNet`, `MobileNetV2`, `MobileNetV2Elastic`, `HierarchicalNet`, `SimpleCellNet`.
 
+mod arch_graph;
 mod conv_bn;
 mod convnet;
 mod darts_aux;
@@ -14,13 +15,14 @@ mod nb201_net;
 mod resnet;
 mod simple_cell;
 
-pub use conv_bn::*;
-pub use convnet::*;
-pub use darts_aux::*;
-pub use darts_net::*;
-pub use hierarchical::*;
-pub use mobilenet_v2::*;
-pub use mobilenet_v2_elastic::*;
-pub use nb201_net::*;
-pub use resnet::*;
-pub use simple_cell::*;
+pub use arch_graph::{arch_graphs, ArchGraph, GraphEdge, CHAIN_NOTE};
+pub use conv_bn::ConvBn;
+pub use convnet::ConvNet;
+pub use darts_aux::AuxiliaryHead;
+pub use darts_net::{DARTSCell, DARTSNet, DropPathSchedule, DARTS_OPS};
+pub use hierarchical::{HierarchicalNet, HierarchicalShape};
+pub use mobilenet_v2::{make_divisible, MobileNetV2};
+pub use mobilenet_v2_elastic::MobileNetV2Elastic;
+pub use nb201_net::{NB201Block, NB201Net, ResReduce, NB201_CANDIDATES};
+pub use resnet::{ResBlock, ResNet, RESNET_EXTENDED, RESNET_KERNELS};
+pub use simple_cell::{SimpleCellNet, SIMPLE_CELL_OPS};

@@ -26,6 +26,13 @@ pub trait ArchOptim: Send {
     fn score(&self) -> Option<&crate::Score> {
         None
     }
+
+    /// How many of the first proposals are random (an initial population or sample) before
+    /// the method proposes by its own rule. A search whose budget ends within them is random
+    /// search, so the run warns.
+    fn random_proposals(&self) -> usize {
+        0
+    }
 }
 
 /// A registered optimizer, built: a discrete search algorithm, or a gradient optimizer of the

@@ -130,6 +130,10 @@ impl EvolutionOptim {
 }
 
 impl ArchOptim for EvolutionOptim {
+    fn random_proposals(&self) -> usize {
+        self.args.population
+    }
+
     fn score(&self) -> Option<&Score> {
         Some(&self.score)
     }

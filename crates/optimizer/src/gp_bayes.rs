@@ -194,6 +194,10 @@ impl GPBayesOptim {
 }
 
 impl ArchOptim for GPBayesOptim {
+    fn random_proposals(&self) -> usize {
+        self.args.init_samples
+    }
+
     fn score(&self) -> Option<&Score> {
         Some(&self.score)
     }

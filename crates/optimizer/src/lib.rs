@@ -32,22 +32,31 @@ mod score;
 /// Surrogate models for model-based search.
 pub mod surrogate;
 
-pub use annealing::*;
-pub use base::*;
-pub use discrete_space::*;
-pub use error::*;
-pub use evolution::*;
-pub use gp_bayes::*;
-pub use gradient::*;
-pub use grid::*;
-pub use local_search::*;
-pub use model_based::*;
-pub use pareto::*;
-pub use pareto_evolution::*;
-pub use random::*;
-pub use regularized_evolution::*;
-pub use reinforce::*;
-pub use score::*;
+pub use annealing::{AnnealingArgs, SimulatedAnnealingOptim};
+pub use base::{
+    build_gradient_optim, build_optim, build_search_optim, build_typed, optim_names,
+    parse_optim_args, ArchOptim, OptimBuildFn, OptimEntry, SearchOptim,
+};
+pub use discrete_space::{DiscreteSpace, Domain};
+pub use error::OptimError;
+pub use evolution::{EvolutionArgs, EvolutionOptim};
+pub use gp_bayes::{GPBayesOptim, GpBayesArgs};
+pub use gradient::{
+    clip_grad_norm, first_order_arch_grads, grad_sq_norm, second_order_arch_grads, shift_weights,
+    ArchAdam, ArchAdamArgs, ArchAdamOverrides, ArchProblem, Backward, BinaryGateOptim,
+    BinaryGateOptimArgs, DARTSOptim, DARTSOptimArgs, DirectGradOptim, DirectGradOptimArgs,
+    DrNASOptim, DrNASOptimArgs, GDASOptim, GDASOptimArgs, GradientOptim, SNASOptim, SNASOptimArgs,
+    Split,
+};
+pub use grid::{GridSearchArgs, GridSearchOptim};
+pub use local_search::{LocalSearchArgs, LocalSearchOptim};
+pub use model_based::{Acquisition, ModelBasedArgs, ModelBasedOptim};
+pub use pareto::{crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point};
+pub use pareto_evolution::{ParetoEvolutionArgs, ParetoEvolutionOptim};
+pub use random::{RandomSearchArgs, RandomSearchOptim};
+pub use regularized_evolution::{RegularizedEvolutionArgs, RegularizedEvolutionOptim};
+pub use reinforce::{REINFORCEOptim, ReinforceArgs};
+pub use score::{Direction, Score};
 
 #[doc(hidden)]
 pub use inventory;

@@ -163,6 +163,10 @@ impl ModelBasedOptim {
 }
 
 impl ArchOptim for ModelBasedOptim {
+    fn random_proposals(&self) -> usize {
+        self.args.init_samples
+    }
+
     fn score(&self) -> Option<&Score> {
         Some(&self.score)
     }

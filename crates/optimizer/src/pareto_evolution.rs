@@ -169,6 +169,10 @@ impl ParetoEvolutionOptim {
 }
 
 impl ArchOptim for ParetoEvolutionOptim {
+    fn random_proposals(&self) -> usize {
+        self.args.population
+    }
+
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
         if self.queue.is_empty() && !self.archive.is_empty() {
             self.select();

@@ -98,6 +98,10 @@ impl RegularizedEvolutionOptim {
 }
 
 impl ArchOptim for RegularizedEvolutionOptim {
+    fn random_proposals(&self) -> usize {
+        self.args.population
+    }
+
     fn score(&self) -> Option<&Score> {
         Some(&self.score)
     }

@@ -39,20 +39,20 @@ mod transform;
 mod trigger;
 mod value;
 
-pub use arch_desc::*;
-pub use component_doc::*;
-pub use dirichlet::*;
-pub use error::*;
-pub use event::*;
-pub use metric_map::*;
-pub use param::*;
-pub use param_def::*;
-pub use registry::*;
-pub use space::*;
-pub use tensor_param::*;
-pub use transform::*;
-pub use trigger::*;
-pub use value::*;
+pub use arch_desc::ArchDesc;
+pub use component_doc::{component_docs, ComponentDoc, KeyDoc};
+pub use dirichlet::{concentration, dirichlet_kl_to_prior, laplace_moments};
+pub use error::{HandlerError, ParamSpaceError};
+pub use event::{EventBus, ParamUpdate, Watch};
+pub use metric_map::MetricMap;
+pub use param::{Categorical, Numeric, NumericKind, ParamKind};
+pub use param_def::ParamDef;
+pub use registry::{deserialize_args, lookup, registered_names, Registered, UnknownName};
+pub use space::{ArchParam, ParamSpace};
+pub use tensor_param::TensorParam;
+pub use transform::{HandlerCtx, Transform};
+pub use trigger::Trigger;
+pub use value::ParamValue;
 
 #[doc(hidden)]
 pub use inventory;

@@ -20,7 +20,10 @@ mod run;
 mod spec;
 mod table;
 
-pub use plot::*;
-pub use run::*;
-pub use spec::*;
-pub use table::*;
+pub use plot::{plot_compare_curves, plot_efficiency};
+pub use run::{
+    compare_records, run_compare, write_results, CompareEvent, RunRecord, COMPARE_CSV,
+    COMPARE_FILE, COMPARE_JOURNAL,
+};
+pub use spec::{Combination, CompareSpec, OptimSpec, SpaceSpec, StageSpec, RANDOM_BASELINE};
+pub use table::{compare_csv, compare_rows, render_compare, CompareRow};

@@ -4,7 +4,7 @@
 
 use super::run::RunRecord;
 use super::table::CompareRow;
-use crate::{ModnasError, RunReport};
+use crate::{run::RunReport, ModnasError};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};

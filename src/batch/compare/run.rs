@@ -6,7 +6,7 @@
 use super::spec::{Combination, CompareSpec};
 use crate::batch::dir::BatchDir;
 use crate::run::dir::META_FILE;
-use crate::{run_search_in, Config, ModnasError, RunMode};
+use crate::{run_search, Config, ModnasError, RunMode};
 use indexmap::IndexMap;
 use modnas_estim::Trial;
 use serde::{Deserialize, Serialize};
@@ -229,15 +229,15 @@ fn run_one(
     // A resumed run's earlier wall time is lost with the process; its recorded trials'
     // evaluation time stands in for it.
     let recorded = match run_mode {
-        RunMode::Resume => crate::read_journal(&dir)?.len(),
+        RunMode::Resume => crate::run::read_journal(&dir)?.len(),
         _ => 0,
     };
     let t0 = Instant::now();
-    let run = run_search_in(&combo.config, &dir, run_mode, &mut |t| {
+    let run = run_search(&combo.config, &dir, run_mode, &mut |t| {
         on_event(CompareEvent::Trial(t))
     })?;
     crate::draw_run(&dir)?;
-    let journal = crate::read_journal(&dir)?;
+    let journal = crate::run::read_journal(&dir)?;
     let eval_seconds: f64 = journal.iter().map(|t| t.seconds).sum();
     let replayed: f64 = journal.iter().take(recorded).map(|t| t.seconds).sum();
     let (objective, _) = combo.config.objective();
@@ -272,7 +272,7 @@ fn run_augment(
     on_event: &mut dyn FnMut(CompareEvent<'_>),
 ) -> Result<(Option<f64>, f64), ModnasError> {
     let search_dir = combo.dir(out);
-    let arch = search_dir.join(crate::BEST_FILE);
+    let arch = search_dir.join(crate::run::BEST_FILE);
     if !arch.exists() {
         return Ok((None, 0.0));
     }
@@ -290,7 +290,7 @@ fn run_augment(
         config: &config,
     });
     let t0 = Instant::now();
-    let run = run_search_in(&config, &dir, mode_of(&dir, mode), &mut |t| {
+    let run = run_search(&config, &dir, mode_of(&dir, mode), &mut |t| {
         on_event(CompareEvent::Trial(t))
     })?;
     crate::draw_run(&dir)?;

@@ -42,7 +42,7 @@ pub const RANDOM_BASELINE: &str = "random";
 
 /// The `estim.search.args.arch` an augment run gets before the search has run; the real path
 /// replaces it.
-const ARCH_PLACEHOLDER: &str = crate::BEST_FILE;
+const ARCH_PLACEHOLDER: &str = crate::run::BEST_FILE;
 
 /// A comparison file.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -108,8 +108,9 @@ fn valid_name(name: &str) -> bool {
 impl CompareSpec {
     /// Parses comparison TOML.
     pub fn from_toml(text: &str) -> Result<Self, ModnasError> {
-        let value: toml::Value = toml::from_str(text)
-            .map_err(|e| ModnasError::config("<file>", crate::config::syntax_error(text, &e)))?;
+        let value: toml::Value = toml::from_str(text).map_err(|e| {
+            ModnasError::config("<file>", crate::config::base::syntax_error(text, &e))
+        })?;
         serde_path_to_error::deserialize(value)
             .map_err(|e| ModnasError::config(&e.path().to_string(), e.into_inner().message()))
     }

@@ -14,5 +14,7 @@
 mod run;
 mod spec;
 
-pub use run::*;
-pub use spec::*;
+pub use run::{
+    run_pipeline, PipelineEvent, ProcessOutcome, ProcessRecord, PIPELINE_FILE, PIPELINE_JOURNAL,
+};
+pub use spec::{PipelineSpec, Process, ProcessKind, ProcessSpec};

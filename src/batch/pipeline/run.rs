@@ -5,7 +5,7 @@
 use super::spec::{PipelineSpec, Process, ProcessKind};
 use crate::batch::dir::BatchDir;
 use crate::run::dir::META_FILE;
-use crate::{run_search_in, ModnasError, RunMode};
+use crate::{run_search, ModnasError, RunMode};
 use modnas_estim::Trial;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -173,7 +173,7 @@ fn run_process(
     tracing::info!(process = %name, dir = %dir.display(), mode = ?process_mode, "pipeline process starts");
     match &process.kind {
         ProcessKind::Config(cfg) => {
-            let run = run_search_in(cfg, dir, process_mode, &mut |trial| {
+            let run = run_search(cfg, dir, process_mode, &mut |trial| {
                 on_event(PipelineEvent::Trial {
                     process: name,
                     trial,

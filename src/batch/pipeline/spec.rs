@@ -131,8 +131,9 @@ impl PipelineSpec {
 
     /// Parses pipeline TOML.
     pub fn from_toml(text: &str) -> Result<Self, ModnasError> {
-        let value: toml::Value = toml::from_str(text)
-            .map_err(|e| ModnasError::config("<file>", crate::config::syntax_error(text, &e)))?;
+        let value: toml::Value = toml::from_str(text).map_err(|e| {
+            ModnasError::config("<file>", crate::config::base::syntax_error(text, &e))
+        })?;
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             ModnasError::config(&path, e.into_inner().message())

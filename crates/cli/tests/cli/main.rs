@@ -8,4 +8,5 @@ mod pg_server;
 mod bad_inputs;
 mod commands;
 mod distributed;
+mod downstream_long_build;
 mod resume;

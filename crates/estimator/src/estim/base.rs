@@ -59,8 +59,10 @@ pub trait TrialObserver {
     }
 }
 
-/// Builds a fresh constructed network (new weights) on the training device.
-pub type NetBuilder<'a> = dyn Fn() -> Result<Constructed<NetBox>, EstimError> + 'a;
+/// Builds a fresh constructed network (new weights) on the training device, its slots filled
+/// as the architecture chooses (`modnas_construct::construct_as`; an empty one for supernets and
+/// defaults), so that each trial builds its candidates once.
+pub type NetBuilder<'a> = dyn Fn(&ArchDesc) -> Result<Constructed<NetBox>, EstimError> + 'a;
 
 /// Runs a whole modnas config as a nested run (an `HPTuneEstim` trial): the config file, its
 /// overrides (`key.path=value`) and the run directory; returns the best trial's metrics. The
@@ -230,10 +232,11 @@ pub fn train_and_evaluate_net(
     seed: u64,
 ) -> Result<(MetricMap, NetBox), EstimError> {
     ctx.device.seed(seed);
-    let mut c = (ctx.builder)()?;
-    if let Some(arch) = arch {
-        c.apply(arch)?;
-    }
+    let empty = ArchDesc::new();
+    let arch = arch.unwrap_or(&empty);
+    // Built in its architecture: applying it only checks it.
+    let mut c = (ctx.builder)(arch)?;
+    c.apply(arch)?;
     let (net, train_loss) =
         ctx.trainer
             .train(c.model, &ctx.data.train, epochs, ctx.device, seed)?;

@@ -102,7 +102,7 @@ mod tests {
             .unwrap();
         let mut optim =
             build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
-        let builder: &NetBuilder = &|| Err(EstimError::TrialFailed("no network here".into()));
+        let builder: &NetBuilder = &|_| Err(EstimError::TrialFailed("no network here".into()));
         let trainer = ImageClsTrainer::from_args(&toml::Table::new()).unwrap();
         let data = DataSplit::empty();
         let device = Device::default().autodiff();

@@ -44,7 +44,7 @@ impl OneShot {
         recal_batches: usize,
     ) -> Result<Self, EstimError> {
         ctx.device.seed(ctx.seed);
-        let net = (ctx.builder)()?;
+        let net = (ctx.builder)(&ArchDesc::new())?;
         let elastic = !elastic_handles(&net.model).is_empty();
         let single_path = !net.mixed.is_empty() || elastic;
         if !single_path || net.mixed.iter().any(|h| h.kind() != MixedKind::Index) {

@@ -20,7 +20,7 @@ use burn::tensor::{Device, Tensor};
 use modnas_construct::{export_arch, probe_slots, MixedHandle, NetBox};
 use modnas_metrics::LatencyTable;
 use modnas_optim::{ArchAdam, GradientOptim};
-use modnas_param_space::TensorParam;
+use modnas_param_space::{ArchDesc, TensorParam};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::borrow::Cow;
@@ -267,7 +267,7 @@ impl Estim for SuperNetEstim {
         })?;
         let device: &Device = ctx.device;
         device.seed(ctx.seed);
-        let c = (ctx.builder)()?;
+        let c = (ctx.builder)(&ArchDesc::new())?;
         let handles = c.mixed.clone();
         let named = c.space.tensor_params();
         if named.is_empty() {

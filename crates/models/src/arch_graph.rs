@@ -1,9 +1,12 @@
-//! The final architecture as graphs to draw: DARTS-style cells (`<kind>.e<i>` edges of a
-//! two-input cell), NAS-Bench-201 cells (`edge_<to>_<from>`), and a chain of the remaining
-//! slots in order. Each graph is written as Graphviz DOT and as SVG (see [`draw_arch`]).
+//! An architecture as graphs to draw, read from the parameter names the built-in models give:
+//! [`DARTSNet`](crate::DARTSNet)'s cells (`<kind>.e<i>` edges of a two-input cell),
+//! [`NB201Net`](crate::NB201Net)'s cell (`edge_<to>_<from>`), and a chain of the remaining
+//! slots in order. [`ArchGraph::to_dot`] writes Graphviz DOT; `modnas::viz::draw_arch` also
+//! draws SVG.
 //!
 //! ```
-//! use modnas::{arch_graphs, param_space::ArchDesc};
+//! use modnas_models::arch_graphs;
+//! use modnas_param_space::ArchDesc;
 //! let arch = ArchDesc::from_toml(r#"
 //! "normal.e0" = "SC3"
 //! "normal.e1" = "NIL"
@@ -44,7 +47,13 @@ pub struct ArchGraph {
     pub nodes: Vec<String>,
     /// Edges between node indices, each labelled with its operation.
     pub edges: Vec<GraphEdge>,
+    /// What the drawing does not show (empty for cells, which are drawn as connected).
+    pub note: String,
 }
+
+/// The note of a chain of slots: a model's own wiring is not in its parameter names.
+pub const CHAIN_NOTE: &str =
+    "slots in model order; the model's own connections (residuals, branches) are not drawn";
 
 fn edge(from: usize, to: usize, op: &str) -> GraphEdge {
     GraphEdge {
@@ -85,6 +94,7 @@ fn darts_cell(name: &str, ops: &[String]) -> Option<ArchGraph> {
         name: name.to_string(),
         nodes,
         edges,
+        note: String::new(),
     })
 }
 
@@ -98,6 +108,7 @@ fn nb201_cell(edges: &[(usize, usize, String)]) -> ArchGraph {
             .filter(|(_, _, op)| !NO_EDGE.contains(&op.as_str()))
             .map(|(to, from, op)| edge(*from, *to, op))
             .collect(),
+        note: String::new(),
     }
 }
 
@@ -150,6 +161,7 @@ pub fn arch_graphs(arch: &ArchDesc) -> Vec<ArchGraph> {
             name: "net".into(),
             nodes,
             edges,
+            note: CHAIN_NOTE.into(),
         });
     }
     graphs
@@ -170,6 +182,9 @@ impl ArchGraph {
             "digraph {} {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n",
             quote(&self.name)
         );
+        if !self.note.is_empty() {
+            out += &format!("  label={};\n  labelloc=b;\n", quote(&self.note));
+        }
         for (i, label) in self.nodes.iter().enumerate() {
             out += &format!("  n{i} [label={}];\n", quote(label));
         }
@@ -223,5 +238,9 @@ mod tests {
         let dot = g.to_dot();
         assert!(dot.contains("n1 [label=\"convs.0\\nNC3\"];"), "{dot}");
         assert!(dot.contains("n2 -> n3;"), "{dot}");
+        assert!(
+            dot.contains("connections (residuals, branches) are not drawn"),
+            "{dot}"
+        );
     }
 }

@@ -1,0 +1,68 @@
+//! `SEConv`: a 3×3 convolution, batch norm and ReLU, then squeeze-and-excitation (Hu et al.,
+//! 2018): each channel scaled by a gate computed from the pooled channels.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{relu, sigmoid};
+use modnas::prelude::*;
+
+/// The candidate.
+#[derive(Module, Debug)]
+pub struct SEConv {
+    conv: Conv2d,
+    bn: BatchNorm,
+    squeeze: Linear,
+    excite: Linear,
+}
+
+impl SEConv {
+    /// A block for `spec`, its gate squeezing the channels 4×.
+    pub fn new(spec: &SlotSpec, device: &Device) -> Self {
+        let hidden = (spec.c_out / 4).max(1);
+        Self {
+            conv: Conv2dConfig::new([spec.c_in, spec.c_out], [3, 3])
+                .with_stride([spec.stride, spec.stride])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device),
+            bn: BatchNormConfig::new(spec.c_out).init(device),
+            squeeze: LinearConfig::new(spec.c_out, hidden).init(device),
+            excite: LinearConfig::new(hidden, spec.c_out).init(device),
+        }
+    }
+}
+
+impl NasModule for SEConv {
+    type Input = Tensor<4>;
+    type Output = Tensor<4>;
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = relu(self.bn.forward(self.conv.forward(x)));
+        let [n, c, _, _] = x.dims();
+        let pooled = x.clone().mean_dim(3).mean_dim(2).reshape([n, c]);
+        let gate = sigmoid(self.excite.forward(relu(self.squeeze.forward(pooled))));
+        x * gate.reshape([n, c, 1, 1])
+    }
+
+    fn cost(&self, input: &[usize]) -> Cost {
+        let [c_out, c_in, k, _] = self.conv.weight.dims();
+        let stride = self.conv.stride[0];
+        let (n, h, w) = (
+            input[0],
+            input[2].div_ceil(stride),
+            input[3].div_ceil(stride),
+        );
+        let [_, hidden] = self.squeeze.weight.dims();
+        let conv = n * h * w * c_out * c_in * k * k;
+        Cost::new((conv + 2 * n * c_out * hidden) as u64, vec![n, c_out, h, w])
+    }
+}
+
+fn build(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError> {
+    Ok(CandidateBox::new("SEConv", SEConv::new(spec, device)))
+}
+register_candidate!("SEConv", build);
+describe_component!(
+    "candidate",
+    "SEConv",
+    "3×3 conv, BN, ReLU and a squeeze-and-excitation gate"
+);
