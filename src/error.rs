@@ -25,12 +25,21 @@ pub enum ModnasError {
         #[source]
         source: std::io::Error,
     },
-    /// A plot could not be drawn from a run's records.
+    /// A plot could not be drawn from a run's records (they are missing or malformed).
     #[error("cannot plot {path}: {reason}")]
     Plot {
         /// The record file or the image.
         path: String,
         /// What went wrong.
+        reason: String,
+    },
+    /// An image could not be written (a full disk, no permission): the environment's fault, not
+    /// the input's.
+    #[error("cannot draw {path}: {reason}")]
+    Draw {
+        /// The image.
+        path: String,
+        /// The drawing backend's error.
         reason: String,
     },
     /// A run directory cannot be used as asked (it holds another run, or cannot be resumed).
@@ -58,12 +67,21 @@ impl ModnasError {
         }
     }
 
+    /// An image `path` that could not be written, and the drawing backend's error.
+    pub fn draw(path: &std::path::Path, reason: impl std::fmt::Display) -> Self {
+        ModnasError::Draw {
+            path: path.display().to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// True when the error is caused by the user's input (the CLI exits with code 2).
     pub fn is_input_error(&self) -> bool {
         match self {
             ModnasError::Config { .. } => true,
             ModnasError::Io { .. } => false,
             ModnasError::Plot { .. } => true,
+            ModnasError::Draw { .. } => false,
             ModnasError::RunDir { .. } => true,
             // A wrong address, a run name that is taken or missing, a newer database: the
             // user's to fix. An unreachable or failing database is not.

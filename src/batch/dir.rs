@@ -4,6 +4,7 @@
 //! the same file and returns the recorded lines, so finished runs are skipped.
 
 use crate::run::dir::{refuse, write_atomic};
+use crate::run::lock::DirLock;
 use crate::{ModnasError, RunMode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -23,9 +24,27 @@ pub(crate) struct BatchDir<'a> {
 }
 
 impl BatchDir<'_> {
-    /// Makes the directory ready for the batch described by `text`, in `mode`; `runs` are the
-    /// directories an overwrite removes. Returns the journal's records.
+    /// Takes the directory for this process (refused while another one writes it) and makes it
+    /// ready for the batch described by `text`, in `mode`; `runs` are the directories an
+    /// overwrite removes. Returns the lock to hold while the batch runs and the journal's
+    /// records.
     pub fn prepare<T: DeserializeOwned>(
+        &self,
+        text: &str,
+        runs: &[PathBuf],
+        mode: RunMode,
+    ) -> Result<(DirLock, Vec<T>), ModnasError> {
+        let lock = DirLock::acquire(self.out)?;
+        match self.prepare_locked(text, runs, mode) {
+            Ok(done) => Ok((lock, done)),
+            Err(e) => {
+                lock.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    fn prepare_locked<T: DeserializeOwned>(
         &self,
         text: &str,
         runs: &[PathBuf],

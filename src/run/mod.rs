@@ -3,6 +3,7 @@
 //! trained model back.
 
 pub(crate) mod dir;
+pub(crate) mod lock;
 mod report;
 pub(crate) mod search;
 pub(crate) mod setup;
@@ -12,6 +13,7 @@ pub use dir::{
     read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, META_FILE,
     PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
+pub use lock::LOCK_FILE;
 pub use report::{ProgressCurve, RunReport};
 pub use search::{best_toml, resume_search, run_search, SearchRun};
 pub use trained::load_trained;

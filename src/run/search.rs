@@ -7,6 +7,7 @@ use crate::error::AtKey;
 use crate::run::dir::{
     complete_lines, prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE,
 };
+use crate::run::lock::DirLock;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::{
@@ -239,20 +240,7 @@ pub fn run_search(
     }
     crate::config::validate::check_distributed(cfg, estim.as_ref())?;
     estim.check(space)?;
-    let journal_replay = prepare(dir, cfg, mode)?;
-    let mut coordinator = Coordinator::start(cfg, dir, mode).inspect_err(|_| {
-        if mode == RunMode::New {
-            unprepare_new(dir);
-        }
-    })?;
-    let replay = match &coordinator {
-        // The database is the record of a distributed run; the journal is rebuilt from it.
-        Some(c) => {
-            rewrite_journal(dir, &c.replay)?;
-            c.replay.clone()
-        }
-        None => journal_replay,
-    };
+    let (_lock, replay, mut coordinator) = open_run(cfg, dir, mode)?;
     if !replay.is_empty() {
         tracing::info!(
             trials = replay.len(),
@@ -280,6 +268,43 @@ pub fn run_search(
         dir: dir.to_path_buf(),
         outcome,
     })
+}
+
+/// Takes `dir` for this process (refused while another one writes it), makes it ready for a run
+/// in `mode` and starts the coordinator of a distributed run; returns the lock to hold while the
+/// run goes on, the trials to replay and the coordinator. A refused new run leaves nothing.
+fn open_run(
+    cfg: &Config,
+    dir: &Path,
+    mode: RunMode,
+) -> Result<(DirLock, Vec<Trial>, Option<Coordinator>), ModnasError> {
+    let lock = DirLock::acquire(dir)?;
+    let journal_replay = match prepare(dir, cfg, mode) {
+        Ok(replay) => replay,
+        Err(e) => {
+            lock.abandon();
+            return Err(e);
+        }
+    };
+    let coordinator = match Coordinator::start(cfg, dir, mode) {
+        Ok(c) => c,
+        Err(e) => {
+            if mode == RunMode::New {
+                unprepare_new(dir);
+                lock.abandon();
+            }
+            return Err(e);
+        }
+    };
+    let replay = match &coordinator {
+        // The database is the record of a distributed run; the journal is rebuilt from it.
+        Some(c) => {
+            rewrite_journal(dir, &c.replay)?;
+            c.replay.clone()
+        }
+        None => journal_replay,
+    };
+    Ok((lock, replay, coordinator))
 }
 
 /// Writes `trials` as the journal of `dir`, replacing it.

@@ -86,7 +86,7 @@ fn draw_svg(
     top: f64,
 ) -> Result<(), ModnasError> {
     let root = SVGBackend::new(out, (720, 440)).into_drawing_area();
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(out, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(out, e);
     root.fill(&WHITE).map_err(draw)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("softmax(α) of {name}"), ("sans-serif", 20))

@@ -84,7 +84,7 @@ pub fn draw_graph_svg(graph: &ArchGraph, path: &Path) -> Result<(), ModnasError>
     let layout = layout(graph);
     let size = (layout.width as u32, layout.height as u32);
     let root = SVGBackend::new(path, size).into_drawing_area();
-    let fail = |e: DrawingAreaErrorKind<std::io::Error>| ModnasError::plot(path, e);
+    let fail = |e: DrawingAreaErrorKind<std::io::Error>| ModnasError::draw(path, e);
     root.fill(&WHITE).map_err(fail)?;
     root.draw(&Text::new(graph.name.clone(), (MARGIN / 2, 16), font(14)))
         .map_err(fail)?;

@@ -39,3 +39,11 @@ pub fn draw_run(dir: &Path) -> Result<Vec<PathBuf>, ModnasError> {
     tracing::info!(drawings = ?drawn, "run drawn");
     Ok(drawn)
 }
+
+/// [`draw_run`] for a run that is finished and recorded: a drawing that cannot be made is
+/// logged as a warning instead of failing the caller.
+pub(crate) fn draw_run_or_warn(dir: &Path) {
+    if let Err(e) = draw_run(dir) {
+        tracing::warn!(dir = %dir.display(), "the run is recorded, but its drawings are not: {e}");
+    }
+}

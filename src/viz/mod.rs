@@ -12,6 +12,7 @@ mod progress_plot;
 pub use alphas_plot::plot_alphas;
 pub use arch_svg::{draw_arch, draw_graph_svg};
 pub use draw_run::draw_run;
+pub(crate) use draw_run::draw_run_or_warn;
 pub use pareto_plot::{pareto_csv, plot_pareto};
 pub(crate) use progress_plot::best_so_far_axes;
 pub use progress_plot::{plot_curve, plot_progress};

@@ -125,7 +125,7 @@ fn draw_front(
 ) -> Result<(), ModnasError> {
     let all = || trials.iter().chain(front);
     let root = SVGBackend::new(out, (640, 480)).into_drawing_area();
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(out, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(out, e);
     root.fill(&WHITE).map_err(draw)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("Pareto front: {x} vs {y}"), ("sans-serif", 18))

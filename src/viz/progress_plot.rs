@@ -20,7 +20,7 @@ pub(crate) fn best_so_far_axes<'a, 'b>(
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     ModnasError,
 > {
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(path, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(path, e);
     let mut chart = ChartBuilder::on(area)
         .caption(format!("best {key} so far"), ("sans-serif", 18))
         .margin(12)
@@ -74,7 +74,7 @@ fn draw_progress(out: &Path, key: &str, curve: &[(usize, f64, f64)]) -> Result<(
     let pad = ((hi - lo) * 0.1).max(1e-3);
     let (last_trial, last_s) = curve.last().map_or((1, 1.0), |c| (c.0.max(1), c.1));
     let root = SVGBackend::new(out, (960, 400)).into_drawing_area();
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(out, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(out, e);
     root.fill(&WHITE).map_err(draw)?;
     let panels = root.split_evenly((1, 2));
     let axes = [

@@ -276,7 +276,10 @@ fn search(
         local.finish(std::time::Duration::from_secs(30));
     }
     let run = run?;
-    modnas::draw_run(&run.dir)?;
+    // The run is finished and recorded: a drawing that cannot be written does not fail it.
+    if let Err(e) = modnas::draw_run(&run.dir) {
+        eprintln!("warning: the run is recorded, but its drawings are not: {e}");
+    }
     println!("run directory: {}", run.dir.display());
     println!(
         "trials: {}, failed: {} (stopped: {:?})",

@@ -43,7 +43,7 @@ pub fn plot_compare_curves(out: &Path, records: &[RunRecord]) -> Result<PathBuf,
         .map_or("objective", |r| r.objective.as_str());
     let target = path.clone();
     let root = SVGBackend::new(&target, (800, 520)).into_drawing_area();
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(&path, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(&path, e);
     root.fill(&WHITE).map_err(draw)?;
     let axes = (objective, "evaluation seconds");
     let y = (lo - pad)..(hi + pad);
@@ -98,7 +98,7 @@ pub fn plot_efficiency(out: &Path, rows: &[CompareRow]) -> Result<PathBuf, Modna
     let height = (head + cell_h * spaces.len() as i32 + 20) as u32;
     let target = path.clone();
     let root = SVGBackend::new(&target, (width, height)).into_drawing_area();
-    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::plot(&path, e);
+    let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(&path, e);
     root.fill(&WHITE).map_err(draw)?;
     let font = |size: i32| {
         ("sans-serif", size)

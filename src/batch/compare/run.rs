@@ -105,7 +105,7 @@ pub fn run_compare(
     let combos = spec.combinations(base)?;
     let baselines = spec.baseline_runs(base)?;
     let dirs: Vec<PathBuf> = spec.spaces.keys().map(|s| out.join(s)).collect();
-    let done: Vec<RunRecord> = batch(out).prepare(&text, &dirs, mode)?;
+    let (_lock, done): (_, Vec<RunRecord>) = batch(out).prepare(&text, &dirs, mode)?;
     let finished = |c: &Combination| {
         done.iter()
             .find(|r| r.space == c.space && r.optim == c.optim && r.seed == c.seed)
@@ -236,7 +236,7 @@ fn run_one(
     let run = run_search(&combo.config, &dir, run_mode, &mut |t| {
         on_event(CompareEvent::Trial(t))
     })?;
-    crate::draw_run(&dir)?;
+    crate::viz::draw_run_or_warn(&dir);
     let journal = crate::run::read_journal(&dir)?;
     let eval_seconds: f64 = journal.iter().map(|t| t.seconds).sum();
     let replayed: f64 = journal.iter().take(recorded).map(|t| t.seconds).sum();
@@ -293,7 +293,7 @@ fn run_augment(
     let run = run_search(&config, &dir, mode_of(&dir, mode), &mut |t| {
         on_event(CompareEvent::Trial(t))
     })?;
-    crate::draw_run(&dir)?;
+    crate::viz::draw_run_or_warn(&dir);
     let (objective, _) = config.objective();
     let best = run
         .outcome

@@ -101,11 +101,8 @@ fn run_nested(
     let base = path.parent().unwrap_or(Path::new("."));
     let processes = spec.resolve(base, out)?;
     let dirs: Vec<PathBuf> = processes.iter().map(|p| out.join(&p.name)).collect();
-    let done: Vec<String> = batch(out)
-        .prepare::<ProcessRecord>(&text, &dirs, mode)?
-        .into_iter()
-        .map(|r| r.process)
-        .collect();
+    let (_lock, records) = batch(out).prepare::<ProcessRecord>(&text, &dirs, mode)?;
+    let done: Vec<String> = records.into_iter().map(|r| r.process).collect();
     let mut outcomes = Vec::new();
     for process in &processes {
         let name = format!("{prefix}{}", process.name);
@@ -179,7 +176,7 @@ fn run_process(
                     trial,
                 })
             })?;
-            crate::draw_run(dir)?;
+            crate::viz::draw_run_or_warn(dir);
             Ok(run.outcome.best)
         }
         ProcessKind::Pipeline(file) => {

@@ -70,6 +70,39 @@ fn search_writes_the_run_directory() {
 }
 
 #[test]
+fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), CONFIG);
+    let run = dir.path().join("run");
+    // A directory where the progress plot goes: writing the image fails as on a full disk.
+    std::fs::create_dir_all(run.join("progress-acc.svg")).unwrap();
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("the run is recorded, but its drawings are not"),
+        "{err}"
+    );
+    assert!(err.contains("progress-acc.svg"), "{err}");
+    assert!(run.join("best.toml").exists());
+    // `report` draws on request: there the failure is the command's, and the environment's
+    // (exit 1), not the input's (2).
+    let report = modnas().arg("report").arg(&run).output().unwrap();
+    assert_eq!(
+        report.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+}
+
+#[test]
 fn list_names_every_kind() {
     let out = modnas().arg("list").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();

@@ -1,5 +1,6 @@
 //! A real `modnas search` killed with SIGKILL mid-run and resumed: every trial is in the
-//! journal exactly once, and the journal equals that of an uninterrupted run.
+//! journal exactly once, and the journal equals that of an uninterrupted run. While it runs, a
+//! second writer of its directory is refused.
 
 use crate::common::{modnas, search_ok, write_config};
 use std::path::Path;
@@ -131,4 +132,51 @@ fn resume_and_overwrite_misuse_exits_with_code_two() {
     assert_eq!(other.status.code(), Some(2));
     let err = String::from_utf8(other.stderr).unwrap();
     assert!(err.contains("`seed`: 11 → 1"), "{err}");
+}
+
+#[test]
+fn a_running_search_refuses_a_second_writer_and_its_kill_frees_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), CONFIG);
+    let busy = tmp.path().join("busy");
+    let mut child = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&busy)
+        .args(["-o", "estim.search.args.trials=1000000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while lines(&busy) < 1 && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let holder = format!("is in use by modnas process {}", child.id());
+    let second_new = ["search", "-q", "-c", cfg.to_str().unwrap(), "--out"];
+    for args in [&["search", "-q", "--resume"][..], &second_new[..]] {
+        let out = modnas().args(args).arg(&busy).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(&holder), "{args:?}: {err}");
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the holder ran throughout"
+    );
+    child.kill().unwrap(); // SIGKILL: the lock goes with the process
+    child.wait().unwrap();
+    let budget = format!("estim.search.args.trials={}", lines(&busy) + 1);
+    let out = modnas()
+        .args(["search", "-q", "--resume"])
+        .arg(&busy)
+        .args(["-o", &budget])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
