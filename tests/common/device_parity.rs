@@ -11,7 +11,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::kernels::{batch_norm_train, depthwise_conv2d, pointwise_conv2d};
 use modnas::models::DARTSNet;
-use modnas::{run_search, Config};
+use modnas::Config;
 
 fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().try_to_vec_as::<f32>().unwrap()
@@ -66,7 +66,7 @@ pub fn every_weight_sharing_method_searches_on(name: &str) {
                 .push("estim.search.args={ epochs = 1, batch_size = 16, round_trials = 2 }".into());
         }
         let cfg = Config::from_toml(super::DARTS_SEARCH, &overrides).unwrap();
-        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        let run = crate::common::new_run(&cfg, dir.path()).unwrap();
         let best = run.outcome.best.unwrap_or_else(|| panic!("{op}: no trial"));
         let acc = best.metrics["acc"];
         assert!((0.0..=1.0).contains(&acc), "{op}: acc {acc}");

@@ -6,6 +6,14 @@ pub mod device_parity;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 
+/// A new search run of `cfg` in `dir`, with no per-trial callback.
+pub fn new_run(
+    cfg: &modnas::Config,
+    dir: &std::path::Path,
+) -> Result<modnas::SearchRun, modnas::ModnasError> {
+    modnas::run_search(cfg, dir, modnas::RunMode::New, &mut |_| {})
+}
+
 /// Burn seeds weight initialisation per device, process-wide: tests that train run one at a
 /// time, so that parallel test threads do not interleave their draws.
 pub fn serial() -> std::sync::MutexGuard<'static, ()> {

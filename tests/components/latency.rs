@@ -3,7 +3,7 @@
 //! aggregate metrics combine their terms.
 
 use modnas::metrics::{build_metric, LatencyTable, TimingArgs};
-use modnas::{latency_lut::measure_latency_table, run::read_journal, run_search, Config};
+use modnas::{latency_lut::measure_latency_table, run::read_journal, Config};
 
 const CONFIG: &str = r#"
 seed = 3
@@ -54,13 +54,7 @@ fn a_run_records_the_sum_of_the_table_over_its_candidates() {
         path.display().to_string()
     );
     let cfg = Config::from_toml(CONFIG, &[metric]).unwrap();
-    run_search(
-        &cfg,
-        &dir.path().join("run"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&cfg, &dir.path().join("run")).unwrap();
     let first_slot = |op: &str| {
         table
             .entries

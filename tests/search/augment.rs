@@ -79,13 +79,7 @@ fn the_shipped_darts_configs_search_then_augment() {
     };
     let search =
         Config::from_file(format!("{root}/examples/configs/darts.toml"), &small(&[])).unwrap();
-    run_search(
-        &search,
-        &dir.path().join("search"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&search, &dir.path().join("search")).unwrap();
     let best = dir.path().join("search/best.toml");
     assert!(best.exists());
     let augment = Config::from_file(
@@ -98,13 +92,7 @@ fn the_shipped_darts_configs_search_then_augment() {
     .unwrap();
     let model_args = &augment.model.as_ref().unwrap().args;
     assert_eq!(model_args["auxiliary"].as_bool(), Some(true));
-    let run = run_search(
-        &augment,
-        &dir.path().join("augment"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let run = crate::common::new_run(&augment, &dir.path().join("augment")).unwrap();
     let trial = run.outcome.best.expect("the augment run records its trial");
     assert_eq!(
         trial.arch,

@@ -1,7 +1,7 @@
 //! Malformed configurations are rejected with a message naming the key, the value and what is
 //! allowed, never with a panic.
 
-use modnas::{run_search, Config, ModnasError};
+use modnas::{Config, ModnasError};
 
 const GOOD: &str = r#"
 [data]
@@ -25,7 +25,7 @@ fn error_for(overrides: &[&str]) -> ModnasError {
         Err(e) => return e,
     };
     let dir = tempfile::tempdir().unwrap();
-    match run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}) {
+    match crate::common::new_run(&cfg, dir.path()) {
         Ok(_) => panic!("config with {overrides:?} was accepted"),
         Err(e) => e,
     }
@@ -47,13 +47,7 @@ fn check(overrides: &[&str], expected: &[&str]) {
 fn the_good_config_runs() {
     let _serial = crate::common::serial();
     let cfg = Config::from_toml(GOOD, &[]).unwrap();
-    run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap();
 }
 
 #[test]
@@ -78,13 +72,7 @@ fn wrong_value_type() {
 fn missing_model() {
     let _serial = crate::common::serial();
     let cfg = Config::from_toml("seed = 1", &[]).unwrap();
-    let err = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("`model`") && msg.contains("missing") && msg.contains("ConvNet"),
@@ -139,13 +127,7 @@ fn unknown_slot_in_candidate_sets() {
     let _serial = crate::common::serial();
     let text = format!("{GOOD}\n[construct.args.slots]\n\"convs.9\" = [\"NC3\"]\n");
     let cfg = Config::from_toml(&text, &[]).unwrap();
-    let err = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("unknown slot `convs.9`") && msg.contains("[convs.0]"),

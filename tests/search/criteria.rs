@@ -158,7 +158,7 @@ fn a_search_trains_through_the_configured_chain() {
         ];
         let cfg = Config::from_toml(text, &overrides).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
+        crate::common::new_run(&cfg, dir.path())
             .unwrap()
             .outcome
             .best
@@ -203,7 +203,7 @@ fn distillation_learns_from_a_trained_teacher() {
         );
         let cfg = Config::from_toml(text, &[criteria, "model.args.channels=[2]".into()]).unwrap();
         let out = tempfile::tempdir().unwrap();
-        run_search(&cfg, out.path(), modnas::RunMode::New, &mut |_| {})
+        crate::common::new_run(&cfg, out.path())
             .unwrap()
             .outcome
             .best
@@ -213,7 +213,7 @@ fn distillation_learns_from_a_trained_teacher() {
     let plain = {
         let cfg = Config::from_toml(text, &["model.args.channels=[2]".into()]).unwrap();
         let out = tempfile::tempdir().unwrap();
-        run_search(&cfg, out.path(), modnas::RunMode::New, &mut |_| {})
+        crate::common::new_run(&cfg, out.path())
             .unwrap()
             .outcome
             .best

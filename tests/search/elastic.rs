@@ -3,7 +3,7 @@
 //! and a run interrupted in the middle of training resumes to the uninterrupted result.
 
 use crate::common::serial;
-use modnas::{run::read_journal, run_search, Config, RunMode};
+use modnas::{run::read_journal, Config, RunMode};
 
 const OFA: &str = r#"
 seed = 2
@@ -27,7 +27,7 @@ fn progressive_shrinking_trains_searches_and_resumes() {
     let _serial = serial();
     let cfg = Config::from_toml(OFA, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.trials, 6);
     let journal = read_journal(dir.path()).unwrap();
     assert_eq!(journal.len(), 6);
@@ -84,7 +84,7 @@ fn progressive_shrinking_needs_an_elastic_or_single_path_supernet() {
         );
     let cfg = Config::from_toml(&text, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
+    let err = crate::common::new_run(&cfg, dir.path())
         .unwrap_err()
         .to_string();
     assert!(err.contains("or of elastic groups"), "{err}");

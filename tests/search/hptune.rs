@@ -2,7 +2,7 @@
 //! timeouts recorded) and as nested modnas runs (values as config overrides), resumed like
 //! any search.
 
-use modnas::{resume_search, run::read_journal, run_search, Config};
+use modnas::{resume_search, run::read_journal, Config};
 use std::path::Path;
 
 /// A shell command whose loss is smallest at `y = 3`; `y = 1` fails and `y = 2` hangs.
@@ -29,7 +29,7 @@ fn command_trials_record_metrics_failures_and_timeouts() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let cfg = Config::from_toml(COMMAND, &[])?;
     let t0 = std::time::Instant::now();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})?;
+    let run = crate::common::new_run(&cfg, dir.path())?;
     assert!(t0.elapsed().as_secs() < 10, "the hanging trial was killed");
     assert_eq!((run.outcome.trials, run.outcome.failed), (5, 2));
     let best = run.outcome.best.expect("a best trial");
@@ -57,7 +57,7 @@ fn a_placeholder_that_names_no_parameter_is_refused() -> anyhow::Result<()> {
     let _serial = crate::common::serial();
     let dir = tempfile::tempdir()?;
     let cfg = Config::from_toml(&COMMAND.replace("{y} in", "{why} in"), &[])?;
-    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap_err();
+    let err = crate::common::new_run(&cfg, dir.path()).unwrap_err();
     assert!(err.is_input_error());
     assert!(
         err.to_string()
@@ -108,7 +108,7 @@ fn nested_runs_take_the_values_as_overrides_and_resume() -> anyhow::Result<()> {
     std::fs::write(&trial_config, TRIAL)?;
     let run_dir = dir.path().join("tune");
     let cfg = Config::from_toml(&tuning(&trial_config, "trainer.args.batch_size"), &[])?;
-    run_search(&cfg, &run_dir, modnas::RunMode::New, &mut |_| {})?;
+    crate::common::new_run(&cfg, &run_dir)?;
     let first = run_dir.join("hptune/trial-0000");
     let nested = Config::from_file(first.join("config.toml"), &[])?;
     assert_eq!(nested.trainer.args["batch_size"].as_integer(), Some(8));
@@ -147,13 +147,7 @@ fn a_value_the_nested_config_rejects_stops_the_tuning() -> anyhow::Result<()> {
     let trial_config = dir.path().join("trial.toml");
     std::fs::write(&trial_config, TRIAL)?;
     let cfg = Config::from_toml(&tuning(&trial_config, "trainer.args.batch"), &[])?;
-    let err = run_search(
-        &cfg,
-        &dir.path().join("tune"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = crate::common::new_run(&cfg, &dir.path().join("tune")).unwrap_err();
     assert!(err.is_input_error());
     let msg = err.to_string();
     assert!(msg.contains("trainer.args.batch=8"), "{msg}");

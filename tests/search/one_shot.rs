@@ -8,7 +8,7 @@ use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::{load_data, ImageDataset};
 use modnas::estim::{recalibrate_bn, running_stats, ImageClsTrainer};
 use modnas::models::ConvNet;
-use modnas::{run_search, Config};
+use modnas::Config;
 
 fn to_vec(t: Tensor<1>) -> Vec<f32> {
     t.into_data().try_to_vec_as::<f32>().unwrap()
@@ -135,7 +135,7 @@ fn spos_and_cars_search_subnets_with_inherited_weights() {
             o.push("estim.search.args.round_trials=3".into());
         }
         let cfg = Config::from_toml(SPOS, &o).unwrap();
-        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        let run = crate::common::new_run(&cfg, dir.path()).unwrap();
         assert_eq!(run.outcome.trials, 6, "{estim}");
         let text = std::fs::read_to_string(dir.path().join("trials.jsonl")).unwrap();
         let trials: Vec<serde_json::Value> = text
@@ -162,7 +162,7 @@ fn spos_needs_single_path_operators() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(&SPOS.replace("mixed_op = \"IndexMixedOp\"\n", ""), &[]).unwrap();
-    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
+    let err = crate::common::new_run(&cfg, dir.path())
         .unwrap_err()
         .to_string();
     assert!(err.contains("IndexMixedOp"), "{err}");

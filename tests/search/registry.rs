@@ -96,31 +96,12 @@ register_candidate!("CountedIDT", counted_idt);
 #[test]
 fn each_trial_builds_each_chosen_candidate_once() {
     let _serial = crate::common::serial();
-    let cfg = modnas::Config::from_toml(
-        r#"
-seed = 1
-[data]
-type = "Synthetic"
-args = { n = 32, classes = 2, size = 6 }
-[model]
-type = "ConvNet"
-args = { channels = [4, 8], strides = [1, 2] }
-[construct.args]
-candidates = ["CountedNC3", "CountedIDT"]
-[optim]
-type = "RandomSearchOptim"
-[estim.search]
-type = "SubNetEstim"
-args = { epochs = 1, trials = 4 }
-[trainer]
-args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
-"#,
-        &[],
-    )
-    .unwrap();
+    // The search tests' run (2 slots, 4 trials) over the counted candidates.
+    let candidates = r#"construct.args.candidates=["CountedNC3", "CountedIDT"]"#;
+    let cfg = modnas::Config::from_toml(crate::search::BASE, &[candidates.into()]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let before = COUNTED_BUILDS.load(std::sync::atomic::Ordering::SeqCst);
-    let run = modnas::run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.trials, 4);
     let builds = COUNTED_BUILDS.load(std::sync::atomic::Ordering::SeqCst) - before;
     // Building the space builds both candidates of both slots once (to learn that they hold

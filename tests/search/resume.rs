@@ -46,16 +46,10 @@ fn journal(dir: &Path) -> Vec<String> {
 fn an_interrupted_search_resumes_to_the_uninterrupted_result() {
     let _serial = serial();
     let whole = tempfile::tempdir().unwrap();
-    let full = run_search(&cfg(&[]), whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let full = crate::common::new_run(&cfg(&[]), whole.path()).unwrap();
 
     let part = tempfile::tempdir().unwrap();
-    run_search(
-        &cfg(&["estim.search.args.trials=3"]),
-        part.path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&cfg(&["estim.search.args.trials=3"]), part.path()).unwrap();
     assert_eq!(read_journal(part.path()).unwrap().len(), 3);
     // A crash while writing trial 3 leaves half a line; it is dropped and trial 3 runs again.
     let path = part.path().join("trials.jsonl");
@@ -98,13 +92,8 @@ fn a_run_directory_is_never_mixed_with_another_run() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let small = cfg(&["estim.search.args.trials=2"]);
-    run_search(&small, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
-    let msg = refusal(run_search(
-        &small,
-        dir.path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    ));
+    crate::common::new_run(&small, dir.path()).unwrap();
+    let msg = refusal(crate::common::new_run(&small, dir.path()));
     assert!(
         msg.contains("already holds a run") && msg.contains("--resume"),
         "{msg}"
@@ -139,7 +128,7 @@ fn damaged_or_foreign_run_directories_are_refused() {
     let msg = refusal(resume(&small));
     assert!(msg.contains("not a modnas run directory"), "{msg}");
 
-    run_search(&small, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    crate::common::new_run(&small, dir.path()).unwrap();
     let journal = dir.path().join("trials.jsonl");
     let good = std::fs::read_to_string(&journal).unwrap();
     std::fs::write(&journal, format!("{{oops\n{good}")).unwrap();
@@ -157,13 +146,7 @@ fn damaged_or_foreign_run_directories_are_refused() {
 fn a_journal_from_another_search_is_caught_at_the_first_differing_proposal() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
-    run_search(
-        &cfg(&["estim.search.args.trials=3"]),
-        dir.path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&cfg(&["estim.search.args.trials=3"]), dir.path()).unwrap();
     // Swap the recorded architectures of two trials: the optimizer will not propose them.
     let path = dir.path().join("trials.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -197,7 +180,7 @@ fn an_spos_search_resumes_from_its_trained_supernet() {
     let _serial = serial();
     let c = one_shot("SPOSEstim");
     let whole = tempfile::tempdir().unwrap();
-    run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    crate::common::new_run(&c, whole.path()).unwrap();
     let part = tempfile::tempdir().unwrap();
     let crash = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_search(&c, part.path(), modnas::RunMode::New, &mut |t| {
@@ -219,7 +202,7 @@ fn a_cars_search_resumes_mid_round_and_at_a_round_boundary() {
     let _serial = serial();
     let c = one_shot("CARSEstim");
     let whole = tempfile::tempdir().unwrap();
-    run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    crate::common::new_run(&c, whole.path()).unwrap();
     // Rounds of 2 trials: trial 2 comes right after the first round's supernet epoch, trial
     // 3 in the middle of the second round.
     for killed_at in [2, 3] {
@@ -262,7 +245,7 @@ fn a_supernet_search_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
         ];
         let c = Config::from_toml(DARTS_SEARCH, &overrides).unwrap();
         let whole = tempfile::tempdir().unwrap();
-        run_search(&c, whole.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        crate::common::new_run(&c, whole.path()).unwrap();
         assert!(whole.path().join("checkpoint/model.bpk").exists());
 
         // Killed right after recording epoch 1: the journal holds epochs 0 and 1, the newest

@@ -3,7 +3,8 @@
 use crate::common::serial;
 use modnas::{run_search, Config};
 
-const BASE: &str = r#"
+/// A random search of 4 trials over the 2 slots of a small ConvNet on synthetic data.
+pub(crate) const BASE: &str = r#"
 seed = 3
 [data]
 type = "Synthetic"
@@ -70,20 +71,8 @@ fn random_search_writes_four_trials_and_a_best_arch() {
 fn same_seed_same_results() {
     let _serial = serial();
     let cfg = Config::from_toml(BASE, &["estim.search.args.trials=2".into()]).unwrap();
-    let a = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
-    let b = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let a = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap();
+    let b = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap();
     assert_eq!(
         a.outcome.best.unwrap().metrics,
         b.outcome.best.unwrap().metrics
@@ -102,13 +91,7 @@ fn grid_search_stops_when_the_space_is_exhausted() {
         ],
     )
     .unwrap();
-    let run = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let run = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap();
     assert_eq!(run.outcome.trials, 4);
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::Exhausted);
 }
@@ -125,7 +108,7 @@ fn default_estim_trains_the_constructed_net_once() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.trials, 1);
     let best = run.outcome.best.unwrap();
     assert_eq!(best.arch.summary(), "convs.0=\"NC3\", convs.1=\"NC3\"");
@@ -143,7 +126,7 @@ fn time_budget_stops_the_search() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);
     assert!(run.outcome.trials < 100);
 }
@@ -160,13 +143,7 @@ fn sgd_training_learns_the_synthetic_classes() {
         ],
     )
     .unwrap();
-    let run = run_search(
-        &cfg,
-        tempfile::tempdir().unwrap().path(),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let run = crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()).unwrap();
     let m = run.outcome.best.unwrap().metrics;
     assert!(m["acc"] > 0.9, "3 classes, chance is 0.33: {m:?}");
     assert!(m["train_loss"] < 1.0, "{m:?}");
@@ -186,7 +163,7 @@ fn augmentation_and_normalisation_train_end_to_end() {
     .map(|s| s.to_string())
     .collect();
     let cfg = Config::from_toml(BASE, &overrides).unwrap();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     let best = run.outcome.best.unwrap();
     assert!(best.metrics["acc"] > 0.0 && best.metrics["train_loss"].is_finite());
 }

@@ -299,7 +299,7 @@ fn every_gradient_method_searches_end_to_end() {
             format!("optim.type=\"{optim}\""),
         ];
         let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-        let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        let run = crate::common::new_run(&cfg, dir.path()).unwrap();
         assert_eq!(run.outcome.trials, 2, "{optim}");
         let trials = lines(&dir.path().join("trials.jsonl"));
         assert_eq!(trials.len(), 2);
@@ -345,7 +345,7 @@ fn second_order_darts_is_deterministic_for_a_seed() {
     let run = || {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Config::from_toml(SEARCH, &["optim.args.order=2".to_string()]).unwrap();
-        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        crate::common::new_run(&cfg, dir.path()).unwrap();
         let mut t = lines(&dir.path().join("trials.jsonl"));
         t.iter_mut().for_each(|t| t["seconds"] = 0.into());
         (
@@ -361,7 +361,7 @@ fn a_discrete_optimizer_is_refused_by_the_supernet_estimator() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(SEARCH, &["optim.type=\"RandomSearchOptim\"".to_string()]).unwrap();
-    let err = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {})
+    let err = crate::common::new_run(&cfg, dir.path())
         .unwrap_err()
         .to_string();
     assert!(err.contains("needs a gradient optimizer"), "{err}");
@@ -372,7 +372,7 @@ fn export_then_augment_rebuilds_exactly_the_exported_ops() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml(SEARCH, &[]).unwrap();
-    run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    crate::common::new_run(&cfg, dir.path()).unwrap();
     let arch = read_arch_file(&dir.path().join("best.toml")).unwrap();
     // Every node keeps 2 in-edges: node 0 has 2, node 1 has 3, one of which is dropped.
     for kind in ["normal", "reduce"] {
@@ -444,7 +444,7 @@ fn a_cost_weight_moves_the_search_towards_cheaper_operations() {
             ));
         }
         let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-        run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+        crate::common::new_run(&cfg, dir.path()).unwrap();
         let trials = lines(&dir.path().join("trials.jsonl"));
         trials.last().unwrap()["metrics"]["expected_cost"]
             .as_f64()
@@ -495,7 +495,7 @@ fn a_time_budget_stops_the_supernet_between_epochs() {
         "estim.search.args.max_seconds=1e-9".to_string(),
     ];
     let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
-    let run = run_search(&cfg, dir.path(), modnas::RunMode::New, &mut |_| {}).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     // The first epoch always runs; the budget is spent before the second.
     assert_eq!(run.outcome.trials, 1);
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::TimeBudget);

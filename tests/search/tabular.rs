@@ -27,13 +27,7 @@ fn regularized_evolution_searches_an_nb201_table_without_a_model() {
     let (optimum, _) = modnas::estim::tabular::write_synthetic_nb201_table(&table, 7).unwrap();
     let mut cfg = nb201_config(&table, "RegularizedEvolutionOptim", 300);
     cfg.optim.args = toml::from_str("population = 30\nsample_size = 5").unwrap();
-    let run = run_search(
-        &cfg,
-        &dir.path().join("run"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let run = crate::common::new_run(&cfg, &dir.path().join("run")).unwrap();
     assert_eq!(run.outcome.trials, 300);
     let best = run.outcome.best.unwrap();
     assert!(
@@ -57,14 +51,9 @@ fn an_arch_missing_from_the_table_is_named() {
     )
     .unwrap();
     let cfg = nb201_config(&table, "RandomSearchOptim", 50);
-    let err = run_search(
-        &cfg,
-        &dir.path().join("run"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap_err()
-    .to_string();
+    let err = crate::common::new_run(&cfg, &dir.path().join("run"))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("is not in the table") && err.contains("~0|+|"),
         "{err}"
@@ -176,13 +165,7 @@ fn pareto_search_writes_its_front() {
         "#,
     )
     .unwrap();
-    run_search(
-        &cfg,
-        &dir.path().join("run"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    crate::common::new_run(&cfg, &dir.path().join("run")).unwrap();
     let text = std::fs::read_to_string(dir.path().join("run/pareto_front.jsonl")).unwrap();
     let front: Vec<serde_json::Value> = text
         .lines()
@@ -242,13 +225,7 @@ fn predictor_estim_ranks_unseen_archs_from_a_training_table() {
         train.display().to_string()
     ))
     .unwrap();
-    let run = run_search(
-        &cfg,
-        &dir.path().join("run"),
-        modnas::RunMode::New,
-        &mut |_| {},
-    )
-    .unwrap();
+    let run = crate::common::new_run(&cfg, &dir.path().join("run")).unwrap();
     let best = run.outcome.best.unwrap();
     // The predicted best is scored against the full table.
     let key = modnas::estim::tabular::nb201_arch_string(&best.arch).unwrap();
