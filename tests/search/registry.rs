@@ -108,3 +108,46 @@ fn each_trial_builds_each_chosen_candidate_once() {
     // no slots of their own); then each of the 4 trials builds its choice for its 2 slots.
     assert_eq!(builds, 2 * 2 + 4 * 2);
 }
+
+/// A user optimizer whose policy has collapsed: it proposes the space's first architecture for
+/// ever.
+struct SameArchOptim(ArchDesc);
+
+impl modnas::optim::ArchOptim for SameArchOptim {
+    fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, modnas::optim::OptimError> {
+        Ok(vec![self.0.clone(); n])
+    }
+    fn step(
+        &mut self,
+        _: &ArchDesc,
+        _: &modnas::param_space::MetricMap,
+    ) -> Result<(), modnas::optim::OptimError> {
+        Ok(())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct NoArgs {}
+
+fn same_arch(
+    space: &modnas::param_space::ParamSpace,
+    _: NoArgs,
+    _: u64,
+) -> Result<SameArchOptim, modnas::optim::OptimError> {
+    Ok(SameArchOptim(space.to_desc()))
+}
+modnas::optim::register_optim!("SameArchOptim", new = same_arch);
+
+#[test]
+fn an_optimizer_that_only_repeats_stops_the_search_with_the_reason() {
+    let _serial = crate::common::serial();
+    let cfg = modnas::Config::from_toml(
+        crate::search::BASE,
+        &["optim.type=\"SameArchOptim\"".into()],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
+    assert_eq!(run.outcome.trials, 1, "evaluated once");
+    assert_eq!(run.outcome.stop, modnas::estim::StopReason::OnlyRepeats);
+}

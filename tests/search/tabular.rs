@@ -241,3 +241,48 @@ fn predictor_estim_ranks_unseen_archs_from_a_training_table() {
         "true acc {true_acc} of the predicted best vs optimum {optimum}"
     );
 }
+
+/// The architectures of a run's journal, and how many distinct ones.
+fn journal_archs(run: &std::path::Path) -> (usize, usize) {
+    let text = std::fs::read_to_string(run.join("trials.jsonl")).unwrap();
+    let archs: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["arch"].to_string())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = archs.iter().collect();
+    (archs.len(), distinct.len())
+}
+
+#[test]
+fn proposals_of_evaluated_architectures_are_answered_not_evaluated_again() {
+    let _serial = crate::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("nb201.csv");
+    modnas::estim::tabular::write_synthetic_nb201_table(&table, 3).unwrap();
+    let mut cfg = nb201_config(&table, "RegularizedEvolutionOptim", 100);
+    cfg.optim.args = toml::from_str("population = 10\nsample_size = 3").unwrap();
+    let run = crate::common::new_run(&cfg, &dir.path().join("answer")).unwrap();
+    assert_eq!(run.outcome.trials, 100);
+    assert_eq!(journal_archs(&dir.path().join("answer")), (100, 100));
+    // EvolutionOptim converges to repeating its population: every architecture it evaluates
+    // is new, and it stops once it proposes nothing else.
+    let mut evolution = nb201_config(&table, "EvolutionOptim", 100);
+    evolution.optim.args = toml::from_str("population = 10\nselection = 3").unwrap();
+    let run = crate::common::new_run(&evolution, &dir.path().join("evolution")).unwrap();
+    let (trials, distinct) = journal_archs(&dir.path().join("evolution"));
+    assert_eq!(trials, distinct);
+    if trials < 100 {
+        assert_eq!(run.outcome.stop, modnas::estim::StopReason::OnlyRepeats);
+    }
+    // The old behaviour, for noisy objectives: repeats are evaluated and recorded again.
+    cfg.estim
+        .search
+        .args
+        .insert("revisit".into(), "evaluate".into());
+    crate::common::new_run(&cfg, &dir.path().join("evaluate")).unwrap();
+    let (trials, distinct) = journal_archs(&dir.path().join("evaluate"));
+    assert!(
+        trials == 100 && distinct < 100,
+        "{distinct} distinct of {trials}"
+    );
+}

@@ -23,7 +23,8 @@ type = "RegularizedEvolutionOptim"
 args = { population = 5, sample_size = 2 }
 [estim.search]
 type = "SubNetEstim"
-args = { epochs = 2, trials = 60 }
+# 60 trials of a space of 9 architectures: evaluating repeats again keeps the run long.
+args = { epochs = 2, trials = 60, revisit = "evaluate" }
 [trainer]
 args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
 "#;

@@ -116,6 +116,9 @@ pub enum StopReason {
     TimeBudget,
     /// The optimizer had nothing more to propose.
     Exhausted,
+    /// The optimizer proposed only architectures the run had evaluated, many times in a row
+    /// (its space is used up, or its policy collapsed).
+    OnlyRepeats,
     /// The estimator evaluates a single architecture.
     Done,
 }

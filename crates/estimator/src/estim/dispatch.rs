@@ -131,6 +131,7 @@ mod tests {
                 key: "acc".into(),
                 mode: Mode::Max,
             },
+            revisit: Default::default(),
         };
         let outcome = search_loop(&mut ctx, &search, |_, _, _| {
             unreachable!("workers evaluate")

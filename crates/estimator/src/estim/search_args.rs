@@ -58,14 +58,30 @@ pub struct Budget {
     pub seconds: Option<f64>,
 }
 
+/// What a search does when the optimizer proposes an architecture the run has evaluated.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Revisit {
+    /// The recorded result answers it: the optimizer learns it again, nothing is evaluated or
+    /// recorded, and the trial budget is not used (default).
+    #[default]
+    Answer,
+    /// It is evaluated again and recorded as a new trial (for noisy objectives).
+    Evaluate,
+}
+
 /// The arguments every searching estimator shares: `trials`, `max_seconds`, `objective`
-/// (default `acc`) and `mode` (`max` by default).
+/// (default `acc`), `mode` (`max` by default) and `revisit` (`answer` by default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchArgs {
     /// `trials` and `max_seconds`.
     pub budget: Budget,
     /// `objective` and `mode`.
     pub objective: Objective,
+    /// What a proposal of an evaluated architecture does.
+    pub revisit: Revisit,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -81,6 +97,10 @@ pub(crate) struct RawSearchArgs {
     /// `"max"` or `"min"`.
     #[serde(default)]
     mode: Mode,
+    /// A proposal of an architecture the run has evaluated: `"answer"` (default) with the
+    /// recorded result, without using the trial budget; `"evaluate"` it again.
+    #[serde(default)]
+    revisit: Revisit,
 }
 
 /// The keys of a searching estimator for `modnas list --detail`: its own (`T`) and the
@@ -100,7 +120,7 @@ fn default_objective() -> String {
 
 impl SearchArgs {
     /// The shared keys.
-    pub const KEYS: [&'static str; 4] = ["trials", "max_seconds", "objective", "mode"];
+    pub const KEYS: [&'static str; 5] = ["trials", "max_seconds", "objective", "mode", "revisit"];
 
     /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
     /// `default_trials`), every other key into the estimator's own `T`.
@@ -142,6 +162,7 @@ impl SearchArgs {
                 key: raw.objective,
                 mode: raw.mode,
             },
+            revisit: raw.revisit,
         };
         Ok((search, own))
     }

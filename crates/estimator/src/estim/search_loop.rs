@@ -8,12 +8,18 @@
 //! several. So both follow the same budget, replay and recording rules.
 
 use super::trial_failure::evaluate_guarded;
-use super::{Estim, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialDispatch};
+use super::{
+    Estim, Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialDispatch,
+};
 use crate::EstimError;
 use modnas_optim::{ArchOptim, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
+
+/// How many proposals in a row may repeat evaluated architectures before the search stops:
+/// answering one costs an optimizer step, so this bounds a used-up space or a collapsed policy.
+pub const REPEAT_LIMIT: usize = 1000;
 
 /// Keeps the best trial by an objective.
 pub(crate) struct BestTracker {
@@ -184,6 +190,11 @@ struct LoopState<'r> {
     failed: usize,
     replayed_seconds: f64,
     stop: Option<StopReason>,
+    /// The results learnt so far, by architecture (`ArchDesc::summary`).
+    evaluated: HashMap<String, MetricMap>,
+    /// Proposals answered from `evaluated`, all told and in a row.
+    repeats: usize,
+    repeat_streak: usize,
 }
 
 impl<'r> LoopState<'r> {
@@ -201,7 +212,33 @@ impl<'r> LoopState<'r> {
             failed: 0,
             replayed_seconds: 0.0,
             stop: None,
+            evaluated: HashMap::new(),
+            repeats: 0,
+            repeat_streak: 0,
         }
+    }
+
+    /// Answers a proposal of an evaluated architecture with its recorded result (unless the
+    /// run re-evaluates them); true when it did.
+    fn answer_repeat(
+        &mut self,
+        optim: &mut SearchOptim,
+        arch: &ArchDesc,
+    ) -> Result<bool, EstimError> {
+        if self.search.revisit == Revisit::Evaluate {
+            return Ok(false);
+        }
+        let Some(metrics) = self.evaluated.get(&arch.summary()) else {
+            self.repeat_streak = 0;
+            return Ok(false);
+        };
+        discrete(optim)?.step(arch, metrics)?;
+        self.repeats += 1;
+        self.repeat_streak += 1;
+        if self.repeat_streak >= REPEAT_LIMIT {
+            self.stop = Some(StopReason::OnlyRepeats);
+        }
+        Ok(true)
     }
 
     /// The reason to propose nothing more, if a budget is spent.
@@ -240,6 +277,12 @@ impl<'r> LoopState<'r> {
                 break;
             }
             for arch in archs.into_iter().take(want) {
+                if self.stop.is_some() {
+                    break;
+                }
+                if self.answer_repeat(optim, &arch)? {
+                    continue;
+                }
                 if let Some(rec) = self.recorded.get(&self.proposed) {
                     if rec.arch != arch {
                         return Err(EstimError::ResumeMismatch {
@@ -297,6 +340,8 @@ impl<'r> LoopState<'r> {
         self.failed += usize::from(trial.error.is_some());
         self.best.offer(trial)?;
         discrete(optim)?.step(&trial.arch, &trial.metrics)?;
+        self.evaluated
+            .insert(trial.arch.summary(), trial.metrics.clone());
         self.seq += 1;
         Ok(())
     }
@@ -316,6 +361,12 @@ fn run_trials(
         }
         let trial = state.next_result(ctx, source)?;
         state.learn(ctx.optim, &trial)?;
+    }
+    if state.repeats > 0 {
+        tracing::info!(
+            repeats = state.repeats,
+            "proposals of evaluated architectures were answered from their records"
+        );
     }
     if state.seq < state.replay.len() {
         tracing::warn!(
