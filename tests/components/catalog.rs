@@ -60,7 +60,14 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
         .collect();
     assert_eq!(
         keys,
-        ["epochs", "max_seconds", "mode", "objective", "revisit", "trials"]
+        [
+            "epochs",
+            "max_seconds",
+            "mode",
+            "objective",
+            "revisit",
+            "trials"
+        ]
     );
     // The short list has one line per kind.
     let short = render_catalog(false);
