@@ -33,6 +33,7 @@ mod error;
 mod export;
 mod fill;
 mod handlers;
+mod layer_cost;
 mod layers;
 mod map_in_place;
 mod mixed;
@@ -56,6 +57,7 @@ pub use elastic::{
 pub use error::ConstructError;
 pub use export::{export_arch, DAG_NODE_KEY, DAG_TOPK_KEY};
 pub use handlers::{bind_elastic, set_slot_entity};
+pub use layer_cost::LayerCost;
 pub use layers::{
     BranchMerge, DAGLayer, DagOutput, Motif, MultiBranchLayer, LEVEL1_PRIMITIVES, MAX_MOTIFS,
     MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,

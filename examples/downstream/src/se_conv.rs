@@ -4,6 +4,7 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
+use modnas::construct::LayerCost;
 use modnas::prelude::*;
 
 /// The candidate.
@@ -44,16 +45,11 @@ impl NasModule for SEConv {
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
-        let [c_out, c_in, k, _] = self.conv.weight.dims();
-        let stride = self.conv.stride[0];
-        let (n, h, w) = (
-            input[0],
-            input[2].div_ceil(stride),
-            input[3].div_ceil(stride),
-        );
-        let [_, hidden] = self.squeeze.weight.dims();
-        let conv = n * h * w * c_out * c_in * k * k;
-        Cost::new((conv + 2 * n * c_out * hidden) as u64, vec![n, c_out, h, w])
+        let conv = self.conv.layer_cost(input);
+        let squeeze = self.squeeze.layer_cost(&conv.output); // reads the pooled channels
+        let excite = self.excite.layer_cost(&squeeze.output);
+        let output = conv.output.clone();
+        Cost::merge([conv, squeeze, excite], output)
     }
 }
 

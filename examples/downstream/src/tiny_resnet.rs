@@ -3,7 +3,7 @@
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use modnas::construct::{model_args, ModelInput};
+use modnas::construct::{model_args, LayerCost, ModelInput};
 use modnas::prelude::*;
 
 /// The network; `blocks` are the residual bodies, `down` the strided slot.
@@ -44,16 +44,12 @@ impl NasModule for TinyResNet {
     }
 
     fn cost(&self, input: &[usize]) -> Cost {
-        let [n, c_in, h, w] = [input[0], input[1], input[2], input[3]];
-        let [c_out, _, k, _] = self.stem.weight.dims();
-        let stem = Cost::new(
-            (n * h * w * c_out * c_in * k * k) as u64,
-            vec![n, c_out, h, w],
-        );
-        let body = Slot::chain_cost(self.blocks.iter().chain([&self.down]), &stem.output);
-        let [d_in, d_out] = self.head.weight.dims();
-        stem.then(body)
-            .then(Cost::new((n * d_in * d_out) as u64, vec![n, d_out]))
+        // Each field's cost at its input; the residual sums cost no MACs.
+        let stem = self.stem.layer_cost(input);
+        let blocks = self.blocks.layer_cost(&stem.output);
+        let down = self.down.layer_cost(&blocks.output);
+        let head = self.head.layer_cost(&down.output); // reads the pooled feature map
+        stem.then(blocks).then(down).then(head)
     }
 }
 
