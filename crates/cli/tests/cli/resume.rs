@@ -46,6 +46,26 @@ fn lines(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("trials.jsonl")).map_or(0, |t| t.lines().count())
 }
 
+/// Starts `modnas search -c cfg --out out extra…` and waits (up to 2 minutes) until its
+/// journal holds `trials` trials; returns the running process.
+fn search_until(cfg: &Path, out: &Path, extra: &[&str], trials: usize) -> std::process::Child {
+    let child = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(cfg)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while lines(out) < trials && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child
+}
+
 #[test]
 fn a_killed_search_resumes_without_losing_or_repeating_a_trial() {
     let tmp = tempfile::tempdir().unwrap();
@@ -56,19 +76,7 @@ fn a_killed_search_resumes_without_losing_or_repeating_a_trial() {
     assert_eq!(lines(&whole), TRIALS);
 
     let killed = tmp.path().join("killed");
-    let mut child = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&killed)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while lines(&killed) < 3 && t0.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let mut child = search_until(&cfg, &killed, &[], 3);
     assert!(
         child.try_wait().unwrap().is_none(),
         "the search ended before the kill"
@@ -140,20 +148,7 @@ fn a_running_search_refuses_a_second_writer_and_its_kill_frees_the_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), CONFIG);
     let busy = tmp.path().join("busy");
-    let mut child = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&busy)
-        .args(["-o", "estim.search.args.trials=1000000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while lines(&busy) < 1 && t0.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let mut child = search_until(&cfg, &busy, &["-o", "estim.search.args.trials=1000000"], 1);
     let holder = format!("is in use by modnas process {}", child.id());
     let second_new = ["search", "-q", "-c", cfg.to_str().unwrap(), "--out"];
     for args in [&["search", "-q", "--resume"][..], &second_new[..]] {
