@@ -340,8 +340,10 @@ impl<'r> LoopState<'r> {
         self.failed += usize::from(trial.error.is_some());
         self.best.offer(trial)?;
         discrete(optim)?.step(&trial.arch, &trial.metrics)?;
-        self.evaluated
-            .insert(trial.arch.summary(), trial.metrics.clone());
+        if self.search.revisit == Revisit::Answer {
+            self.evaluated
+                .insert(trial.arch.summary(), trial.metrics.clone());
+        }
         self.seq += 1;
         Ok(())
     }
