@@ -34,14 +34,7 @@ impl BatchDir<'_> {
         runs: &[PathBuf],
         mode: RunMode,
     ) -> Result<(DirLock, Vec<T>), ModnasError> {
-        let lock = DirLock::acquire(self.out)?;
-        match self.prepare_locked(text, runs, mode) {
-            Ok(done) => Ok((lock, done)),
-            Err(e) => {
-                lock.abandon();
-                Err(e)
-            }
-        }
+        DirLock::acquire_for(self.out, || self.prepare_locked(text, runs, mode))
     }
 
     fn prepare_locked<T: DeserializeOwned>(

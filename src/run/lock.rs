@@ -64,6 +64,22 @@ impl DirLock {
         })
     }
 
+    /// Locks `dir` and runs `prepare` in it; when `prepare` fails, the lock is abandoned
+    /// ([`DirLock::abandon`]), so a refused run or batch leaves nothing behind.
+    pub(crate) fn acquire_for<T>(
+        dir: &Path,
+        prepare: impl FnOnce() -> Result<T, ModnasError>,
+    ) -> Result<(Self, T), ModnasError> {
+        let lock = Self::acquire(dir)?;
+        match prepare() {
+            Ok(prepared) => Ok((lock, prepared)),
+            Err(e) => {
+                lock.abandon();
+                Err(e)
+            }
+        }
+    }
+
     /// Releases the lock and removes what acquiring it created (the lock file, and the
     /// directory when it is empty then): for a run refused before it wrote anything.
     pub(crate) fn abandon(self) {

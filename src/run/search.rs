@@ -278,14 +278,7 @@ fn open_run(
     dir: &Path,
     mode: RunMode,
 ) -> Result<(DirLock, Vec<Trial>, Option<Coordinator>), ModnasError> {
-    let lock = DirLock::acquire(dir)?;
-    let journal_replay = match prepare(dir, cfg, mode) {
-        Ok(replay) => replay,
-        Err(e) => {
-            lock.abandon();
-            return Err(e);
-        }
-    };
+    let (lock, journal_replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, mode))?;
     let coordinator = match Coordinator::start(cfg, dir, mode) {
         Ok(c) => c,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! The `modnas` binary: exit codes, one-line errors, a search run and `list`.
 
-use crate::common::{modnas, search_ok, write_config};
+use crate::common::{modnas, search_ok, search_output, write_config};
 
 const CONFIG: &str = r#"
 [data]
@@ -76,13 +76,7 @@ fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
     let run = dir.path().join("run");
     // A directory where the progress plot goes: writing the image fails as on a full disk.
     std::fs::create_dir_all(run.join("progress-acc.svg")).unwrap();
-    let out = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
+    let out = search_output(&cfg, &run, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
@@ -154,18 +148,7 @@ fn plot_alphas_draws_a_supernet_run_and_rejects_a_missing_one() {
         + "[optim]\ntype = \"DARTSOptim\"\n";
     std::fs::write(&cfg, supernet).unwrap();
     let run = dir.path().join("run");
-    let out = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(&cfg)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    search_ok(&cfg, &run);
     let out = modnas()
         .arg("plot-alphas")
         .arg(&run)

@@ -2,7 +2,7 @@
 //! journal exactly once, and the journal equals that of an uninterrupted run. While it runs, a
 //! second writer of its directory is refused.
 
-use crate::common::{modnas, search_ok, write_config};
+use crate::common::{modnas, resume_ok, search_ok, write_config};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -89,16 +89,7 @@ fn a_killed_search_resumes_without_losing_or_repeating_a_trial() {
         "{before} trials before the kill"
     );
 
-    let out = modnas()
-        .args(["search", "-q", "--resume"])
-        .arg(&killed)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    resume_ok(&killed, &[]);
     let resumed = journal(&killed);
     let indices: Vec<u64> = resumed
         .iter()
@@ -164,15 +155,5 @@ fn a_running_search_refuses_a_second_writer_and_its_kill_frees_the_directory() {
     child.kill().unwrap(); // SIGKILL: the lock goes with the process
     child.wait().unwrap();
     let budget = format!("estim.search.args.trials={}", lines(&busy) + 1);
-    let out = modnas()
-        .args(["search", "-q", "--resume"])
-        .arg(&busy)
-        .args(["-o", &budget])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    resume_ok(&busy, &["-o", &budget]);
 }

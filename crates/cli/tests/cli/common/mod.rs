@@ -23,11 +23,32 @@ pub fn search_ok(cfg: &Path, out: &Path) -> String {
 
 /// [`search_ok`] with more arguments.
 pub fn search_ok_with(cfg: &Path, out: &Path, extra: &[&str]) -> String {
-    let run = modnas()
+    let run = search_output(cfg, out, extra);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    String::from_utf8(run.stdout).unwrap()
+}
+
+/// Runs `modnas search -q -c cfg --out out extra…` and returns what it printed and its status.
+pub fn search_output(cfg: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    modnas()
         .args(["search", "-q", "-c"])
         .arg(cfg)
         .arg("--out")
         .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Runs `modnas search -q --resume dir extra…`, which must succeed; returns its stdout.
+pub fn resume_ok(dir: &Path, extra: &[&str]) -> String {
+    let run = modnas()
+        .args(["search", "-q", "--resume"])
+        .arg(dir)
         .args(extra)
         .output()
         .unwrap();
