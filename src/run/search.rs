@@ -356,9 +356,9 @@ mod tests {
 
     #[test]
     fn a_budget_within_the_random_phase_is_warned_about() {
-        let w = warning("", 12).expect("population 100 > 12 trials");
+        let w = warning("", 12).expect("the default population, 20, > 12 trials");
         assert!(
-            w.contains("first 100 architectures at random") && w.contains("12 trials"),
+            w.contains("first 20 architectures at random") && w.contains("12 trials"),
             "{w}"
         );
         assert!(warning("population = 4, sample_size = 2", 12).is_none());

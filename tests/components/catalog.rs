@@ -36,7 +36,7 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
     let text = render_catalog(true);
     assert!(text.contains("  RegularizedEvolutionOptim: regularized (aging) evolution"));
     assert!(
-        text.contains("      population = 100  Population size."),
+        text.contains("      population = 20  Population size."),
         "{text}"
     );
     assert!(

@@ -274,7 +274,10 @@ fn proposals_of_evaluated_architectures_are_answered_not_evaluated_again() {
     if trials < 100 {
         assert_eq!(run.outcome.stop, modnas::estim::StopReason::OnlyRepeats);
     }
-    // The old behaviour, for noisy objectives: repeats are evaluated and recorded again.
+    // The old behaviour, for noisy objectives: repeats are evaluated and recorded again. A
+    // policy that collapses at once (a huge learning rate, no entropy bonus) repeats itself.
+    cfg.optim.type_name = "REINFORCEOptim".into();
+    cfg.optim.args = toml::from_str("lr = 100.0\nentropy_weight = 0.0").unwrap();
     cfg.estim
         .search
         .args

@@ -282,8 +282,8 @@ fn search(
     }
     println!("run directory: {}", run.dir.display());
     println!(
-        "trials: {}, failed: {} (stopped: {:?})",
-        run.outcome.trials, run.outcome.failed, run.outcome.stop
+        "trials: {}, failed: {}, repeats answered from records: {} (stopped: {:?})",
+        run.outcome.trials, run.outcome.failed, run.outcome.repeats, run.outcome.stop
     );
     match &run.outcome.best {
         Some(best) => {

@@ -1,8 +1,13 @@
 //! `SimulatedAnnealingOptim`: a random walk that always accepts a better neighbour and a worse
-//! one with probability `exp(Δ / T)`, with the temperature cooling geometrically.
+//! one with probability `exp(Δ / (σ·T))`, with the temperature cooling geometrically. Δ is
+//! measured in standard deviations σ of the scores seen so far, so one temperature serves
+//! accuracies in [0, 1], percentages and losses alike. Moves go to unseen neighbours; when
+//! every neighbour has been seen, the walk restarts from an unseen random architecture.
 
 use crate::regularized_evolution::default_metric;
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{
+    register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score, SeenArchs,
+};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -12,10 +17,11 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnealingArgs {
-    /// Initial temperature, in units of the metric. Default 0.1.
+    /// Initial temperature, in standard deviations of the scores seen so far: a move that
+    /// loses one σ is accepted with probability `exp(-1/T)`. Default 0.5.
     #[serde(default = "default_t0")]
     pub temperature: f64,
-    /// Cooling factor per step. Default 0.95.
+    /// Cooling factor per step. Default 0.98 (the temperature halves every 34 trials).
     #[serde(default = "default_cooling")]
     pub cooling: f64,
     /// Metric to maximise or minimise. Default `acc`.
@@ -27,10 +33,10 @@ pub struct AnnealingArgs {
 }
 
 fn default_t0() -> f64 {
-    0.1
+    0.5
 }
 fn default_cooling() -> f64 {
-    0.95
+    0.98
 }
 
 /// Simulated annealing over single-parameter mutations.
@@ -41,6 +47,11 @@ pub struct SimulatedAnnealingOptim {
     temperature: f64,
     cooling: f64,
     current: Option<(ArchDesc, f64)>,
+    scores: RunningStats,
+    seen: SeenArchs,
+    /// A restart proposed because the current architecture's neighbours were all seen: the
+    /// walk moves there whatever its score.
+    restart: Option<ArchDesc>,
 }
 
 impl SimulatedAnnealingOptim {
@@ -63,6 +74,9 @@ impl SimulatedAnnealingOptim {
             temperature: args.temperature,
             cooling: args.cooling,
             current: None,
+            scores: RunningStats::default(),
+            seen: SeenArchs::default(),
+            restart: None,
         })
     }
 }
@@ -73,20 +87,36 @@ impl ArchOptim for SimulatedAnnealingOptim {
     }
 
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
-        Ok((0..n)
-            .map(|_| match &self.current {
-                Some((arch, _)) => self.space.mutate_one(arch, &mut self.rng),
-                None => self.space.sample(&mut self.rng),
-            })
-            .collect())
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (space, rng, seen) = (&self.space, &mut self.rng, &mut self.seen);
+            let step = match &self.current {
+                Some((arch, _)) => seen.pick_unseen(space.neighbours(arch), rng),
+                None => None,
+            };
+            let arch = step.unwrap_or_else(|| {
+                let jump = space.sample_unseen(rng, seen);
+                self.restart = self.current.is_some().then(|| jump.clone());
+                jump
+            });
+            out.push(arch);
+        }
+        Ok(out)
     }
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
         let score = self.score.of("SimulatedAnnealingOptim", metrics)?;
+        self.seen.insert(arch);
+        self.scores.push(score);
+        let restart = self.restart.as_ref() == Some(arch);
+        if restart {
+            self.restart = None;
+        }
         let accept = match &self.current {
+            _ if restart => true,
             None => true,
             Some((_, current)) => {
-                let delta = score - current;
+                let delta = self.scores.scaled(score - current);
                 delta >= 0.0 || self.rng.random::<f64>() < (delta / self.temperature).exp()
             }
         };
@@ -105,6 +135,6 @@ register_optim!(
 modnas_param_space::describe_component!(
     "optimizer",
     "SimulatedAnnealingOptim",
-    "simulated annealing: a random walk accepting worse neighbours with probability exp(Δ/T), T cooling geometrically",
+    "simulated annealing: a walk to unseen neighbours, accepting a worse one with probability exp(Δ/(σT)), T cooling geometrically",
     AnnealingArgs
 );

@@ -240,20 +240,10 @@ impl DiscreteSpace {
 }
 
 impl DiscreteSpace {
-    /// A uniformly sampled architecture whose [`ArchDesc::summary`] is not in `seen` (after
-    /// 1000 tries, any sample: the space may be nearly exhausted).
-    pub fn sample_unseen(
-        &self,
-        rng: &mut impl Rng,
-        seen: &std::collections::HashSet<String>,
-    ) -> ArchDesc {
-        for _ in 0..1000 {
-            let arch = self.sample(rng);
-            if !seen.contains(&arch.summary()) {
-                return arch;
-            }
-        }
-        self.sample(rng)
+    /// A uniformly sampled architecture not in `seen` (after 1000 tries, any sample: the space
+    /// may be nearly exhausted); it is added to `seen`.
+    pub fn sample_unseen(&self, rng: &mut impl Rng, seen: &mut crate::SeenArchs) -> ArchDesc {
+        seen.fresh(1000, || self.sample(rng))
     }
 
     /// `arch` with one parameter (chosen uniformly among those with more than one value)

@@ -1,27 +1,33 @@
 //! `EvolutionOptim` (Real et al., 2017; paper, Algorithm 5): generational evolution with
 //! survival (the worst are eliminated), selection of the best as parents, crossover of two
-//! parents into one offspring and per-parameter mutation.
+//! parents into one offspring and per-parameter mutation. A child equal to a parent gets one
+//! more mutation, and children already seen in the run are bred again (up to
+//! [`FRESH_TRIES`](crate::FRESH_TRIES) times), so generations spend the budget on new
+//! architectures.
 
 use crate::regularized_evolution::default_metric;
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{
+    register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs, FRESH_TRIES,
+};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
-use std::collections::HashMap;
 
-/// Arguments of [`EvolutionOptim`] (defaults from the paper, G.3).
+/// Arguments of [`EvolutionOptim`] (the mutation rate from the paper, G.3; population and
+/// selection for budgets of 50–300 evaluations).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvolutionArgs {
-    /// Population size. Default 100.
+    /// Population size. Default 20 (the paper's 100 leaves a budget of a few hundred
+    /// evaluations no better than random search: see `docs/benchmarks.md`).
     #[serde(default = "default_population")]
     pub population: usize,
     /// Individuals eliminated per generation. Default 1.
     #[serde(default = "one")]
     pub elimination: usize,
-    /// Best individuals kept as parents. Default 10.
-    #[serde(default = "ten")]
+    /// Best individuals kept as parents. Default 5.
+    #[serde(default = "five")]
     pub selection: usize,
     /// Per-parameter mutation probability. Default 0.01.
     #[serde(default = "default_mutation")]
@@ -35,13 +41,13 @@ pub struct EvolutionArgs {
 }
 
 fn default_population() -> usize {
-    100
+    20
 }
 fn one() -> usize {
     1
 }
-fn ten() -> usize {
-    10
+fn five() -> usize {
+    5
 }
 fn default_mutation() -> f64 {
     0.01
@@ -57,8 +63,8 @@ pub struct EvolutionOptim {
     members: Vec<(ArchDesc, f64)>,
     /// Individuals waiting to be proposed.
     queue: Vec<ArchDesc>,
-    /// Proposed, not yet evaluated.
-    in_flight: HashMap<String, usize>,
+    /// Every architecture proposed or learnt from.
+    seen: SeenArchs,
 }
 
 impl EvolutionOptim {
@@ -88,8 +94,9 @@ impl EvolutionOptim {
         }
         let space = DiscreteSpace::from_space(space);
         let mut rng = StdRng::seed_from_u64(seed);
+        let mut seen = SeenArchs::default();
         let queue = (0..args.population)
-            .map(|_| space.sample(&mut rng))
+            .map(|_| space.sample_unseen(&mut rng, &mut seen))
             .collect();
         Ok(Self {
             space,
@@ -98,7 +105,7 @@ impl EvolutionOptim {
             rng,
             members: Vec::new(),
             queue,
-            in_flight: HashMap::new(),
+            seen,
         })
     }
 
@@ -114,17 +121,28 @@ impl EvolutionOptim {
             .map(|(a, _)| a.clone())
             .collect();
         if parents.is_empty() {
-            self.queue.push(self.space.sample(&mut self.rng));
+            let arch = self.space.sample_unseen(&mut self.rng, &mut self.seen);
+            self.queue.push(arch);
             return;
         }
+        let (space, rng, prob) = (&self.space, &mut self.rng, self.args.mutation_prob);
+        let breed = |rng: &mut StdRng| {
+            let a = &parents[rng.random_range(0..parents.len())];
+            let b = &parents[rng.random_range(0..parents.len())];
+            let child = space.mutate_each(&space.crossover(a, b, rng), prob, rng);
+            if child == *a || child == *b {
+                space.mutate_one(&child, rng)
+            } else {
+                child
+            }
+        };
         while self.members.len() + self.queue.len() < self.args.population {
-            let a = &parents[self.rng.random_range(0..parents.len())];
-            let b = &parents[self.rng.random_range(0..parents.len())];
-            let child = self.space.crossover(a, b, &mut self.rng);
-            self.queue.push(
-                self.space
-                    .mutate_each(&child, self.args.mutation_prob, &mut self.rng),
-            );
+            // A population that cannot breed anything new takes in a random newcomer.
+            let child = match self.seen.try_fresh(FRESH_TRIES, || breed(rng)) {
+                Some(child) => child,
+                None => space.sample_unseen(rng, &mut self.seen),
+            };
+            self.queue.push(child);
         }
     }
 }
@@ -145,22 +163,12 @@ impl ArchOptim for EvolutionOptim {
             self.next_generation();
         }
         let take = n.min(self.queue.len());
-        let archs: Vec<ArchDesc> = self.queue.drain(..take).collect();
-        for a in &archs {
-            *self.in_flight.entry(a.summary()).or_default() += 1;
-        }
-        Ok(archs)
+        Ok(self.queue.drain(..take).collect())
     }
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
         let score = self.score.of("EvolutionOptim", metrics)?;
-        let key = arch.summary();
-        if let Some(count) = self.in_flight.get_mut(&key) {
-            *count -= 1;
-            if *count == 0 {
-                self.in_flight.remove(&key);
-            }
-        }
+        self.seen.insert(arch);
         self.members.push((arch.clone(), score));
         Ok(())
     }

@@ -3,13 +3,12 @@
 //! (categoricals are encoded one-hot).
 
 use crate::regularized_evolution::default_metric;
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Deserialize;
-use std::collections::HashSet;
 
 /// Arguments of [`GPBayesOptim`].
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -122,7 +121,7 @@ pub struct GPBayesOptim {
     score: Score,
     rng: StdRng,
     evaluated: Vec<(ArchDesc, Vec<f64>, f64)>,
-    seen: HashSet<String>,
+    seen: SeenArchs,
 }
 
 impl GPBayesOptim {
@@ -140,7 +139,7 @@ impl GPBayesOptim {
             args,
             rng: StdRng::seed_from_u64(seed),
             evaluated: vec![],
-            seen: HashSet::new(),
+            seen: SeenArchs::default(),
         })
     }
 
@@ -166,7 +165,7 @@ impl GPBayesOptim {
             .then(|| self.fit())
             .flatten();
         let Some((gp, best)) = fitted else {
-            return self.space.sample(&mut self.rng);
+            return self.space.sample_unseen(&mut self.rng, &mut self.seen);
         };
         let incumbent = self
             .evaluated
@@ -182,14 +181,14 @@ impl GPBayesOptim {
             );
         }
         pool.into_iter()
-            .filter(|a| !self.seen.contains(&a.summary()))
+            .filter(|a| !self.seen.contains(&a))
             .map(|a| {
                 let (m, s) = gp.predict(&self.space.encode(&a));
                 (expected_improvement(m, s, best, self.args.xi), a)
             })
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, a)| a)
-            .unwrap_or_else(|| self.space.sample(&mut self.rng))
+            .unwrap_or_else(|| self.space.sample_unseen(&mut self.rng, &mut self.seen))
     }
 }
 
@@ -206,7 +205,7 @@ impl ArchOptim for GPBayesOptim {
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
             let a = self.propose();
-            self.seen.insert(a.summary());
+            self.seen.insert(&a);
             out.push(a);
         }
         Ok(out)
@@ -214,7 +213,7 @@ impl ArchOptim for GPBayesOptim {
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
         let score = self.score.of("GPBayesOptim", metrics)?;
-        self.seen.insert(arch.summary());
+        self.seen.insert(&arch);
         if score.is_finite() {
             self.evaluated
                 .push((arch.clone(), self.space.encode(arch), score));

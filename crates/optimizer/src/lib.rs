@@ -28,7 +28,9 @@ mod pareto_evolution;
 mod random;
 mod regularized_evolution;
 mod reinforce;
+mod running_stats;
 mod score;
+mod seen;
 /// Surrogate models for model-based search.
 pub mod surrogate;
 
@@ -49,14 +51,16 @@ pub use gradient::{
     Split,
 };
 pub use grid::{GridSearchArgs, GridSearchOptim};
-pub use local_search::{LocalSearchArgs, LocalSearchOptim};
+pub use local_search::{Improvement, LocalSearchArgs, LocalSearchOptim};
 pub use model_based::{Acquisition, ModelBasedArgs, ModelBasedOptim};
 pub use pareto::{crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point};
 pub use pareto_evolution::{ParetoEvolutionArgs, ParetoEvolutionOptim};
 pub use random::{RandomSearchArgs, RandomSearchOptim};
 pub use regularized_evolution::{RegularizedEvolutionArgs, RegularizedEvolutionOptim};
 pub use reinforce::{REINFORCEOptim, ReinforceArgs};
+pub use running_stats::RunningStats;
 pub use score::{Direction, Score};
+pub use seen::{SeenArchs, FRESH_TRIES};
 
 #[doc(hidden)]
 pub use inventory;

@@ -4,12 +4,11 @@
 
 use crate::regularized_evolution::default_metric;
 use crate::surrogate::{build_surrogate, Surrogate};
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
-use std::collections::HashSet;
 
 /// How the surrogate's maximum is searched.
 #[derive(
@@ -80,7 +79,7 @@ pub struct ModelBasedOptim {
     x: Vec<Vec<f64>>,
     y: Vec<f64>,
     evaluated: Vec<(ArchDesc, f64)>,
-    seen: HashSet<String>,
+    seen: SeenArchs,
     fitted_at: usize,
 }
 
@@ -102,7 +101,7 @@ impl ModelBasedOptim {
             x: vec![],
             y: vec![],
             evaluated: vec![],
-            seen: HashSet::new(),
+            seen: SeenArchs::default(),
             fitted_at: 0,
         })
     }
@@ -112,15 +111,12 @@ impl ModelBasedOptim {
     }
 
     fn unseen_random(&mut self) -> ArchDesc {
-        self.space.sample_unseen(&mut self.rng, &self.seen)
+        self.space.sample_unseen(&mut self.rng, &mut self.seen)
     }
 
     fn acquire(&mut self) -> ArchDesc {
         let best_unseen = |me: &Self, pool: Vec<ArchDesc>| -> Option<ArchDesc> {
-            let pool: Vec<ArchDesc> = pool
-                .into_iter()
-                .filter(|a| !me.seen.contains(&a.summary()))
-                .collect();
+            let pool: Vec<ArchDesc> = pool.into_iter().filter(|a| !me.seen.contains(&a)).collect();
             let x: Vec<Vec<f64>> = pool.iter().map(|a| me.space.encode(a)).collect();
             let p = me.surrogate.predict(&x);
             pool.into_iter()
@@ -185,7 +181,7 @@ impl ArchOptim for ModelBasedOptim {
             } else {
                 self.acquire()
             };
-            self.seen.insert(arch.summary());
+            self.seen.insert(&arch);
             out.push(arch);
         }
         Ok(out)
@@ -197,7 +193,7 @@ impl ArchOptim for ModelBasedOptim {
             self.x.push(self.space.encode(arch));
             self.y.push(score);
         }
-        self.seen.insert(arch.summary());
+        self.seen.insert(&arch);
         self.evaluated.push((arch.clone(), score));
         Ok(())
     }

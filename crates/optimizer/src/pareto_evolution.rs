@@ -4,7 +4,7 @@
 use crate::pareto::{
     crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point,
 };
-use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
+use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError, SeenArchs, FRESH_TRIES};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -46,6 +46,8 @@ pub struct ParetoEvolutionOptim {
     parents: Vec<usize>,
     /// Proposals waiting to be handed out.
     queue: Vec<ArchDesc>,
+    /// Every architecture proposed or learnt from.
+    seen: SeenArchs,
     /// Handed out, not yet evaluated.
     outstanding: usize,
     /// Archive index where the current generation's offspring start.
@@ -71,8 +73,9 @@ impl ParetoEvolutionOptim {
         }
         let space = DiscreteSpace::from_space(space);
         let mut rng = StdRng::seed_from_u64(seed);
+        let mut seen = SeenArchs::default();
         let queue = (0..args.population)
-            .map(|_| space.sample(&mut rng))
+            .map(|_| space.sample_unseen(&mut rng, &mut seen))
             .collect();
         Ok(Self {
             space,
@@ -81,6 +84,7 @@ impl ParetoEvolutionOptim {
             archive: vec![],
             parents: vec![],
             queue,
+            seen,
             outstanding: 0,
             generation_start: 0,
         })
@@ -138,18 +142,17 @@ impl ParetoEvolutionOptim {
                 b
             }
         };
+        let (space, rng, prob) = (&self.space, &mut self.rng, self.args.mutation_prob);
+        let (archive, parents) = (&self.archive, &self.parents);
+        let mut breed = || {
+            let (a, b) = (pick(rng), pick(rng));
+            let child = space.crossover(&archive[parents[a]].0, &archive[parents[b]].0, rng);
+            let child = space.mutate_one(&child, rng);
+            space.mutate_each(&child, prob, rng)
+        };
+        // Children already seen in the run are bred again, up to `FRESH_TRIES` times.
         for _ in 0..self.args.population {
-            let (a, b) = (pick(&mut self.rng), pick(&mut self.rng));
-            let child = self.space.crossover(
-                &self.archive[self.parents[a]].0,
-                &self.archive[self.parents[b]].0,
-                &mut self.rng,
-            );
-            let child = self.space.mutate_one(&child, &mut self.rng);
-            let child = self
-                .space
-                .mutate_each(&child, self.args.mutation_prob, &mut self.rng);
-            self.queue.push(child);
+            self.queue.push(self.seen.fresh(FRESH_TRIES, &mut breed));
         }
     }
 
@@ -191,6 +194,7 @@ impl ArchOptim for ParetoEvolutionOptim {
             &self.args.objectives,
             &self.args.constraints,
         )?;
+        self.seen.insert(arch);
         self.archive.push((arch.clone(), metrics.clone(), point));
         self.outstanding = self.outstanding.saturating_sub(1);
         Ok(())

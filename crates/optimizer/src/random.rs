@@ -1,12 +1,12 @@
 //! `RandomSearchOptim`: uniform random architectures, without repeats until the space is
 //! exhausted.
 
-use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
+use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError, SeenArchs};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Arguments of [`RandomSearchOptim`] (none yet; unknown keys are rejected).
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -21,7 +21,7 @@ pub struct RandomSearchOptim {
     rng: StdRng,
     remaining: Option<u128>,
     swapped: HashMap<u128, u128>,
-    seen: HashSet<String>,
+    seen: SeenArchs,
 }
 
 impl RandomSearchOptim {
@@ -33,7 +33,7 @@ impl RandomSearchOptim {
             space,
             rng: StdRng::seed_from_u64(seed),
             swapped: HashMap::new(),
-            seen: HashSet::new(),
+            seen: SeenArchs::default(),
         }
     }
 
@@ -52,7 +52,7 @@ impl RandomSearchOptim {
                 // Float ranges: a repeat is vanishingly rare, but never propose one.
                 for _ in 0..1000 {
                     let arch = self.space.sample(&mut self.rng);
-                    if self.seen.insert(arch.summary()) {
+                    if self.seen.insert(&arch) {
                         return Some(arch);
                     }
                 }
@@ -101,7 +101,7 @@ mod tests {
         let mut o = RandomSearchOptim::new(&space(), 7);
         let archs = o.next(100).unwrap();
         assert_eq!(archs.len(), 12);
-        let uniq: HashSet<String> = archs.iter().map(ArchDesc::summary).collect();
+        let uniq: std::collections::HashSet<String> = archs.iter().map(ArchDesc::summary).collect();
         assert_eq!(uniq.len(), 12);
         assert!(o.next(1).unwrap().is_empty());
     }

@@ -4,6 +4,7 @@
 
 use crate::{
     register_optim, ArchOptim, ConstraintSpec, Direction, DiscreteSpace, OptimError, Point, Score,
+    SeenArchs, FRESH_TRIES,
 };
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
@@ -11,15 +12,16 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use std::collections::VecDeque;
 
-/// Arguments of [`RegularizedEvolutionOptim`] (defaults from NASLib: population 100,
-/// sample size 10).
+/// Arguments of [`RegularizedEvolutionOptim`]. The defaults (population 20, sample size 5)
+/// suit budgets of 50–300 evaluations; NASLib's 100 and 10 make the first 100 proposals
+/// random, so they need budgets of a thousand or more (see `docs/benchmarks.md`).
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegularizedEvolutionArgs {
-    /// Population size. Default 100.
+    /// Population size. Default 20.
     #[serde(default = "default_population")]
     pub population: usize,
-    /// Tournament sample size. Default 10.
+    /// Tournament sample size. Default 5.
     #[serde(default = "default_sample")]
     pub sample_size: usize,
     /// Metric to maximise or minimise. Default `acc`.
@@ -36,10 +38,10 @@ pub struct RegularizedEvolutionArgs {
 }
 
 fn default_population() -> usize {
-    100
+    20
 }
 fn default_sample() -> usize {
-    10
+    5
 }
 pub(crate) fn default_metric() -> String {
     "acc".into()
@@ -54,6 +56,8 @@ pub struct RegularizedEvolutionOptim {
     /// Members: architecture, constraint violation, score.
     population: VecDeque<(ArchDesc, f64, f64)>,
     proposed: usize,
+    /// Every architecture proposed or learnt from.
+    seen: SeenArchs,
 }
 
 impl RegularizedEvolutionOptim {
@@ -79,13 +83,14 @@ impl RegularizedEvolutionOptim {
             rng: StdRng::seed_from_u64(seed),
             population: VecDeque::new(),
             proposed: 0,
+            seen: SeenArchs::default(),
         })
     }
 
     fn propose(&mut self) -> ArchDesc {
         // The first `population` proposals are random: they fill the initial population.
         if self.proposed < self.args.population || self.population.is_empty() {
-            return self.space.sample(&mut self.rng);
+            return self.space.sample_unseen(&mut self.rng, &mut self.seen);
         }
         let n = self.population.len();
         let parent = (0..self.args.sample_size.min(n))
@@ -93,7 +98,11 @@ impl RegularizedEvolutionOptim {
             .max_by(|a, b| b.1.total_cmp(&a.1).then(a.2.total_cmp(&b.2)))
             .map(|(arch, _, _)| arch.clone())
             .expect("the tournament is not empty");
-        self.space.mutate_one(&parent, &mut self.rng)
+        // Another mutation of the same parent when the child was seen: the tournament's
+        // choice stands, and the budget goes to new architectures.
+        let (space, rng) = (&self.space, &mut self.rng);
+        self.seen
+            .fresh(FRESH_TRIES, || space.mutate_one(&parent, rng))
     }
 }
 
@@ -116,6 +125,7 @@ impl ArchOptim for RegularizedEvolutionOptim {
         let name = "RegularizedEvolutionOptim";
         let score = self.score.of(name, metrics)?;
         let violation = Point::from_metrics(name, metrics, &[], &self.args.constraints)?.violation;
+        self.seen.insert(arch);
         self.population.push_back((arch.clone(), violation, score));
         if self.population.len() > self.args.population {
             self.population.pop_front();

@@ -1,8 +1,16 @@
 //! `REINFORCEOptim`: a policy of independent softmax distributions, one per discrete parameter,
 //! trained with the REINFORCE gradient, a moving-average reward baseline and an entropy bonus.
+//!
+//! Two guards keep the policy exploring on any metric's scale: the advantage is measured in
+//! standard deviations of the rewards so far (clipped to ±3), so a percentage metric does not
+//! take hundred-fold steps, and a sample the run has already seen is drawn again (up to
+//! [`FRESH_TRIES`] times), so a sharpening policy keeps proposing new architectures.
 
 use crate::regularized_evolution::default_metric;
-use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score};
+use crate::{
+    register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score,
+    SeenArchs, FRESH_TRIES,
+};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -12,13 +20,13 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReinforceArgs {
-    /// Learning rate of the logits. Default 0.2.
+    /// Learning rate of the logits, per standard deviation of advantage. Default 0.15.
     #[serde(default = "default_lr")]
     pub lr: f64,
     /// Decay of the moving-average baseline. Default 0.9.
     #[serde(default = "default_decay")]
     pub baseline_decay: f64,
-    /// Weight of the entropy bonus. Default 1e-3.
+    /// Weight of the entropy bonus. Default 0.05.
     #[serde(default = "default_entropy")]
     pub entropy_weight: f64,
     /// Metric to maximise or minimise. Default `acc`.
@@ -30,14 +38,17 @@ pub struct ReinforceArgs {
 }
 
 fn default_lr() -> f64 {
-    0.2
+    0.15
 }
 fn default_decay() -> f64 {
     0.9
 }
 fn default_entropy() -> f64 {
-    1e-3
+    0.05
 }
+
+/// Largest advantage, in standard deviations, one step learns from.
+const ADVANTAGE_CLIP: f64 = 3.0;
 
 /// One categorical distribution of the policy.
 struct Head {
@@ -62,6 +73,8 @@ pub struct REINFORCEOptim {
     score: Score,
     heads: Vec<Head>,
     baseline: Option<f64>,
+    rewards: RunningStats,
+    seen: SeenArchs,
     rng: StdRng,
 }
 
@@ -99,6 +112,8 @@ impl REINFORCEOptim {
             args,
             heads,
             baseline: None,
+            rewards: RunningStats::default(),
+            seen: SeenArchs::default(),
             rng: StdRng::seed_from_u64(seed),
         })
     }
@@ -110,24 +125,25 @@ impl REINFORCEOptim {
             .map(|h| (h.name.clone(), h.probs()))
             .collect()
     }
+}
 
-    fn sample(&mut self) -> ArchDesc {
-        let mut arch = ArchDesc::new();
-        for h in &self.heads {
-            let u: f64 = self.rng.random();
-            let mut acc = 0.0;
-            let probs = h.probs();
-            let i = probs.iter().position(|p| {
-                acc += p;
-                u < acc
-            });
-            arch.insert(
-                h.name.clone(),
-                h.values[i.unwrap_or(probs.len() - 1)].clone(),
-            );
-        }
-        arch
+/// One architecture drawn from the policy.
+fn sample(heads: &[Head], rng: &mut StdRng) -> ArchDesc {
+    let mut arch = ArchDesc::new();
+    for h in heads {
+        let u: f64 = rng.random();
+        let mut acc = 0.0;
+        let probs = h.probs();
+        let i = probs.iter().position(|p| {
+            acc += p;
+            u < acc
+        });
+        arch.insert(
+            h.name.clone(),
+            h.values[i.unwrap_or(probs.len() - 1)].clone(),
+        );
     }
+    arch
 }
 
 impl ArchOptim for REINFORCEOptim {
@@ -136,16 +152,24 @@ impl ArchOptim for REINFORCEOptim {
     }
 
     fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
-        Ok((0..n).map(|_| self.sample()).collect())
+        let (heads, rng) = (&self.heads, &mut self.rng);
+        Ok((0..n)
+            .map(|_| self.seen.fresh(FRESH_TRIES, || sample(heads, rng)))
+            .collect())
     }
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
         let reward = self.score.of("REINFORCEOptim", metrics)?;
+        self.seen.insert(arch);
         if !reward.is_finite() {
             return Ok(());
         }
+        self.rewards.push(reward);
         let baseline = *self.baseline.get_or_insert(reward);
-        let advantage = reward - baseline;
+        let advantage = self
+            .rewards
+            .scaled(reward - baseline)
+            .clamp(-ADVANTAGE_CLIP, ADVANTAGE_CLIP);
         for h in &mut self.heads {
             let Some(taken) = arch
                 .get(&h.name)

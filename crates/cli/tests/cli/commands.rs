@@ -69,13 +69,15 @@ fn search_writes_the_run_directory() {
     assert_eq!(missing.status.code(), Some(2));
 }
 
-#[test]
-fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
+/// Runs a search whose progress plot `block` makes unwritable, and checks that the run
+/// succeeds with a warning, keeps its results, and that `report` then fails with exit 1 (the
+/// environment's fault), not 2 (the input's).
+fn a_drawing_failure_keeps_the_run(block: impl Fn(&std::path::Path)) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path(), CONFIG);
     let run = dir.path().join("run");
-    // A directory where the progress plot goes: writing the image fails as on a full disk.
-    std::fs::create_dir_all(run.join("progress-acc.svg")).unwrap();
+    std::fs::create_dir_all(&run).unwrap();
+    block(&run.join("progress-acc.svg"));
     let out = search_output(&cfg, &run, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -85,8 +87,8 @@ fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
     );
     assert!(err.contains("progress-acc.svg"), "{err}");
     assert!(run.join("best.toml").exists());
-    // `report` draws on request: there the failure is the command's, and the environment's
-    // (exit 1), not the input's (2).
+    let journal = std::fs::read_to_string(run.join("trials.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 2, "{journal}");
     let report = modnas().arg("report").arg(&run).output().unwrap();
     assert_eq!(
         report.status.code(),
@@ -94,6 +96,20 @@ fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
         "{}",
         String::from_utf8_lossy(&report.stderr)
     );
+}
+
+#[test]
+fn a_drawing_that_cannot_be_written_does_not_fail_a_finished_search() {
+    // A directory where the progress plot goes: the image cannot be created.
+    a_drawing_failure_keeps_the_run(|plot| std::fs::create_dir_all(plot).unwrap());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_while_drawing_does_not_fail_a_finished_search() {
+    // Linux's /dev/full accepts an open and fails every write with ENOSPC, exactly as a full
+    // file system does.
+    a_drawing_failure_keeps_the_run(|plot| std::os::unix::fs::symlink("/dev/full", plot).unwrap());
 }
 
 #[test]

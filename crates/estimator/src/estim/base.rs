@@ -132,6 +132,9 @@ pub struct SearchOutcome {
     pub trials: usize,
     /// How many of them failed.
     pub failed: usize,
+    /// Proposals of architectures the run had already evaluated, answered from their records
+    /// (not in `trials`, and not spending the budget).
+    pub repeats: usize,
     /// Why the run stopped.
     pub stop: StopReason,
 }

@@ -121,6 +121,7 @@ impl Estim for DefaultEstim {
             best: best.into_best(),
             trials: 1,
             failed: 0,
+            repeats: 0,
             stop: StopReason::Done,
         })
     }

@@ -381,6 +381,7 @@ fn run_trials(
         best: state.best.into_best(),
         trials: state.seq,
         failed: state.failed,
+        repeats: state.repeats,
         stop: state.stop.unwrap_or(StopReason::Exhausted),
     })
 }

@@ -343,6 +343,7 @@ impl Estim for SuperNetEstim {
             best: last,
             trials: epochs_done,
             failed: 0,
+            repeats: 0,
             stop,
         })
     }

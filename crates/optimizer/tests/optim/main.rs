@@ -2,3 +2,4 @@
 
 mod discrete;
 mod gradient;
+mod repeats;
