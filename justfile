@@ -14,10 +14,12 @@ example:
 search config="examples/configs/quickstart.toml":
     cargo run --release -p modnas-cli -- search -c {{config}}
 
-# Benchmarks: Slot-built vs hand-written train step, transform cost, tabular proposals/s.
+# Benchmarks: Slot-built vs hand-written train step, transform cost, tabular proposals/s,
+# search quality of every discrete optimizer (about 10 minutes).
 bench:
     cargo run --release --example bench_overhead
     cargo run --release --example bench_tabular
+    cargo run --release --example bench_search_quality
 
 # The GPU-path tests on wgpu (on the CPU through Mesa's lavapipe where there is no GPU).
 test-wgpu:

@@ -181,7 +181,7 @@ impl GPBayesOptim {
             );
         }
         pool.into_iter()
-            .filter(|a| !self.seen.contains(&a))
+            .filter(|a| !self.seen.contains(a))
             .map(|a| {
                 let (m, s) = gp.predict(&self.space.encode(&a));
                 (expected_improvement(m, s, best, self.args.xi), a)
@@ -213,7 +213,7 @@ impl ArchOptim for GPBayesOptim {
 
     fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
         let score = self.score.of("GPBayesOptim", metrics)?;
-        self.seen.insert(&arch);
+        self.seen.insert(arch);
         if score.is_finite() {
             self.evaluated
                 .push((arch.clone(), self.space.encode(arch), score));

@@ -116,7 +116,7 @@ impl ModelBasedOptim {
 
     fn acquire(&mut self) -> ArchDesc {
         let best_unseen = |me: &Self, pool: Vec<ArchDesc>| -> Option<ArchDesc> {
-            let pool: Vec<ArchDesc> = pool.into_iter().filter(|a| !me.seen.contains(&a)).collect();
+            let pool: Vec<ArchDesc> = pool.into_iter().filter(|a| !me.seen.contains(a)).collect();
             let x: Vec<Vec<f64>> = pool.iter().map(|a| me.space.encode(a)).collect();
             let p = me.surrogate.predict(&x);
             pool.into_iter()
@@ -193,7 +193,7 @@ impl ArchOptim for ModelBasedOptim {
             self.x.push(self.space.encode(arch));
             self.y.push(score);
         }
-        self.seen.insert(&arch);
+        self.seen.insert(arch);
         self.evaluated.push((arch.clone(), score));
         Ok(())
     }

@@ -25,11 +25,16 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// that a search around an exhausted neighbourhood stays fast.
 pub const FRESH_TRIES: usize = 16;
 
-/// A set of architectures, kept as 64-bit hashes of their parameter names and values (a false
-/// "seen" needs a hash collision: about one in 10^7 for a million architectures).
+/// A set of architectures of one space, kept as 64-bit hashes of their values in order (the
+/// architectures of a space name the same parameters in the same order; a false "seen" needs
+/// a hash collision: about one in 10^7 for a million architectures).
 #[derive(Clone, Debug, Default)]
 pub struct SeenArchs {
     keys: HashSet<u64>,
+    /// Calls of `fresh`/`try_fresh` in a row that found nothing new: while the neighbourhoods
+    /// an optimizer draws from are used up, each call tries less (halving per miss, down to
+    /// one draw), so a long search of a small space stays as fast as one without the set.
+    misses: u32,
 }
 
 impl SeenArchs {
@@ -68,13 +73,19 @@ impl SeenArchs {
     }
 
     /// The first of up to `tries` calls of `draw` whose architecture is not in the set, added
-    /// to it; `None` when every draw was seen.
+    /// to it; `None` when every draw was seen. After calls that found nothing, fewer draws are
+    /// made (`tries` halved per such call in a row, at least one).
     pub fn try_fresh(
         &mut self,
         tries: usize,
         mut draw: impl FnMut() -> ArchDesc,
     ) -> Option<ArchDesc> {
-        let arch = (0..tries).map(|_| draw()).find(|a| !self.contains(a))?;
+        let tries = (tries >> self.misses.min(usize::BITS - 1)).max(1);
+        let Some(arch) = (0..tries).map(|_| draw()).find(|a| !self.contains(a)) else {
+            self.misses = self.misses.saturating_add(1);
+            return None;
+        };
+        self.misses = 0;
         self.insert(&arch);
         Some(arch)
     }
@@ -92,12 +103,11 @@ impl SeenArchs {
     }
 }
 
-/// The hash of the names and values of `arch`, in its order (the space's order for every
-/// architecture an optimizer builds).
+/// The hash of the values of `arch`, in its order (the space's order for every architecture
+/// an optimizer builds).
 fn key(arch: &ArchDesc) -> u64 {
     let mut h = DefaultHasher::new();
-    for (name, value) in arch.iter() {
-        name.hash(&mut h);
+    for (_, value) in arch.iter() {
         match value {
             ParamValue::Int(i) => (0u8, *i).hash(&mut h),
             ParamValue::Float(f) => (1u8, f.to_bits()).hash(&mut h),
@@ -128,13 +138,19 @@ mod tests {
     #[test]
     fn fresh_gives_up_after_its_tries_and_records_what_it_returns() {
         let a: ArchDesc = [("x", 1i64)].into_iter().collect();
+        let b: ArchDesc = [("x", 2i64)].into_iter().collect();
         let mut seen = SeenArchs::default();
         seen.insert(&a);
         let mut calls = 0;
-        let got = seen.fresh(4, || {
+        let mut count = |arch: &ArchDesc| {
             calls += 1;
-            a.clone()
-        });
-        assert_eq!((got, calls, seen.len()), (a, 4, 1));
+            arch.clone()
+        };
+        assert_eq!(seen.fresh(4, || count(&a)), a);
+        assert_eq!(seen.fresh(4, || count(&a)), a);
+        // 4 draws, then 2 after one miss; a success restores the full count.
+        assert_eq!(seen.fresh(4, || count(&b)), b);
+        assert_eq!(seen.try_fresh(4, || count(&a)), None);
+        assert_eq!((calls, seen.len()), (4 + 2 + 1 + 4, 2));
     }
 }

@@ -6,8 +6,8 @@ use modnas_param_space::{ArchDesc, Categorical, MetricMap, Numeric, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const PARAMS: usize = 6;
-const CHOICES: usize = 5;
+pub(crate) const PARAMS: usize = 6;
+pub(crate) const CHOICES: usize = 5;
 
 /// Per-parameter, per-choice scores; the table value of an arch is their sum plus a small
 /// deterministic noise term.
@@ -61,7 +61,8 @@ impl Table {
     }
 }
 
-fn space() -> ParamSpace {
+/// The test space: `PARAMS` categorical parameters `e0…` of `CHOICES` values `op0…`.
+pub(crate) fn space() -> ParamSpace {
     let mut s = ParamSpace::new();
     for p in 0..PARAMS {
         let choices: Vec<String> = (0..CHOICES).map(|c| format!("op{c}")).collect();

@@ -3,26 +3,12 @@
 //! NAS-Bench-201's disconnected cells at 10 %), and beat random search at small budgets.
 
 use modnas_optim::{build_optim, optim_names};
-use modnas_param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
+use modnas_param_space::{ArchDesc, MetricMap};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
 
-const PARAMS: usize = 6;
-const CHOICES: usize = 5;
-
-fn space() -> ParamSpace {
-    let mut s = ParamSpace::new();
-    for p in 0..PARAMS {
-        let choices: Vec<String> = (0..CHOICES).map(|c| format!("op{c}")).collect();
-        s.insert(
-            format!("e{p}"),
-            Categorical::new(choices.iter().map(String::as_str)).unwrap(),
-        )
-        .unwrap();
-    }
-    s
-}
+use crate::discrete::{space, CHOICES, PARAMS};
 
 /// A percentage metric: random per-(parameter, choice) gains with a pairwise interaction, and
 /// a plateau at about 10 % where parameters 0 and 3 both take choice 0 (a cell whose output is
