@@ -8,6 +8,7 @@ mod common;
 mod batch_norm;
 mod catalog;
 mod conv_kernels;
+mod derive;
 mod latency;
 mod metrics;
 mod slot;

@@ -4,15 +4,18 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
-use modnas::construct::LayerCost;
 use modnas::prelude::*;
 
-/// The candidate.
-#[derive(Module, Debug)]
+/// The candidate. The gate reads the block's output beside the main path, so its two layers
+/// are a side branch of the derived cost.
+#[derive(Module, Debug, NasModule)]
+#[nas_module(input = Tensor<4>, output = Tensor<4>)]
 pub struct SEConv {
     conv: Conv2d,
     bn: BatchNorm,
+    #[nas_module(branch)]
     squeeze: Linear,
+    #[nas_module(branch)]
     excite: Linear,
 }
 
@@ -30,26 +33,14 @@ impl SEConv {
             excite: LinearConfig::new(hidden, spec.c_out).init(device),
         }
     }
-}
 
-impl NasModule for SEConv {
-    type Input = Tensor<4>;
-    type Output = Tensor<4>;
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    /// Convolution, batch norm and ReLU, each channel then scaled by its gate.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(self.bn.forward(self.conv.forward(x)));
         let [n, c, _, _] = x.dims();
         let pooled = x.clone().mean_dim(3).mean_dim(2).reshape([n, c]);
         let gate = sigmoid(self.excite.forward(relu(self.squeeze.forward(pooled))));
         x * gate.reshape([n, c, 1, 1])
-    }
-
-    fn cost(&self, input: &[usize]) -> Cost {
-        let conv = self.conv.layer_cost(input);
-        let squeeze = self.squeeze.layer_cost(&conv.output); // reads the pooled channels
-        let excite = self.excite.layer_cost(&squeeze.output);
-        let output = conv.output.clone();
-        Cost::merge([conv, squeeze, excite], output)
     }
 }
 

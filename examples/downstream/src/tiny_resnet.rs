@@ -3,11 +3,13 @@
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use modnas::construct::{model_args, LayerCost, ModelInput};
+use modnas::construct::{model_args, ModelInput};
 use modnas::prelude::*;
 
-/// The network; `blocks` are the residual bodies, `down` the strided slot.
-#[derive(Module, Debug)]
+/// The network; `blocks` are the residual bodies, `down` the strided slot. Its fields run in
+/// declaration order, so `#[derive(NasModule)]` counts its cost.
+#[derive(Module, Debug, NasModule)]
+#[nas_module(input = Tensor<4>, output = Tensor<2>)]
 pub struct TinyResNet {
     stem: Conv2d,
     blocks: Vec<Slot>,
@@ -27,13 +29,9 @@ impl TinyResNet {
             head: LinearConfig::new(2 * width, input.classes).init(device),
         }
     }
-}
 
-impl NasModule for TinyResNet {
-    type Input = Tensor<4>;
-    type Output = Tensor<2>;
-
-    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+    /// Stem, residual blocks, the strided slot, global pooling and the head.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let mut x = self.stem.forward(x);
         for block in &self.blocks {
             x = x.clone() + block.forward(x);
@@ -41,15 +39,6 @@ impl NasModule for TinyResNet {
         let x = self.down.forward(x);
         let [n, c, _, _] = x.dims();
         self.head.forward(x.mean_dim(3).mean_dim(2).reshape([n, c]))
-    }
-
-    fn cost(&self, input: &[usize]) -> Cost {
-        // Each field's cost at its input; the residual sums cost no MACs.
-        let stem = self.stem.layer_cost(input);
-        let blocks = self.blocks.layer_cost(&stem.output);
-        let down = self.down.layer_cost(&blocks.output);
-        let head = self.head.layer_cost(&down.output); // reads the pooled feature map
-        stem.then(blocks).then(down).then(head)
     }
 }
 
