@@ -140,9 +140,11 @@ fn measure(optim: &str, path: &Path, args: &Args, tmp: &Path) -> anyhow::Result<
         best.push(
             args.budgets
                 .iter()
+                // The best after `b` evaluations, or after all of them if the run stopped
+                // earlier; NaN when it evaluated none.
                 .map(|&b| {
-                    curve
-                        .get(b.min(curve.len()).wrapping_sub(1))
+                    curve[..b.min(curve.len())]
+                        .last()
                         .copied()
                         .unwrap_or(f64::NAN)
                 })

@@ -37,6 +37,12 @@ fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
             "#[derive(NasModule)] needs a struct: its fields run in declaration order",
         ));
     };
+    if matches!(data.fields, Fields::Unit) {
+        return Err(syn::Error::new_spanned(
+            &ast.ident,
+            "#[derive(NasModule)] needs a struct with fields",
+        ));
+    }
     let mut steps = vec![];
     let mut in_branch = false;
     for (i, field) in data.fields.iter().enumerate() {
@@ -71,12 +77,6 @@ fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
     }
     if in_branch {
         steps.push(close_branch());
-    }
-    if matches!(data.fields, Fields::Unit) {
-        return Err(syn::Error::new_spanned(
-            &ast.ident,
-            "#[derive(NasModule)] needs a struct with fields",
-        ));
     }
     let name = &ast.ident;
     let (impl_generics, ty_generics, where_clause) = ast.generics.split_for_impl();

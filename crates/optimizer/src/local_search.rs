@@ -120,9 +120,7 @@ impl LocalSearchOptim {
         }
         self.restart()
     }
-}
 
-impl LocalSearchOptim {
     /// A (re)start point: it becomes the centre; its neighbours are queued.
     fn step_centre(&mut self, arch: ArchDesc, score: f64) -> Result<(), OptimError> {
         self.pending = self.unseen_neighbours(&arch);
@@ -158,7 +156,6 @@ impl ArchOptim for LocalSearchOptim {
             }
             // The climb starts from the best of the sample.
             let (start, start_score) = self.best_initial.take().expect("set just above");
-            self.centre = None;
             return self.step_centre(start, start_score);
         }
         let Some((_, centre_score)) = &self.centre else {

@@ -2,7 +2,7 @@
 //! journal exactly once, and the journal equals that of an uninterrupted run. While it runs, a
 //! second writer of its directory is refused.
 
-use crate::common::{modnas, resume_ok, search_ok, write_config};
+use crate::common::{modnas, resume_ok, search_command, search_ok, write_config};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -49,12 +49,7 @@ fn lines(dir: &Path) -> usize {
 /// Starts `modnas search -c cfg --out out extra…` and waits (up to 2 minutes) until its
 /// journal holds `trials` trials; returns the running process.
 fn search_until(cfg: &Path, out: &Path, extra: &[&str], trials: usize) -> std::process::Child {
-    let child = modnas()
-        .args(["search", "-q", "-c"])
-        .arg(cfg)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
+    let child = search_command(cfg, out, extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

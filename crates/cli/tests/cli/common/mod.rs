@@ -23,25 +23,24 @@ pub fn search_ok(cfg: &Path, out: &Path) -> String {
 
 /// [`search_ok`] with more arguments.
 pub fn search_ok_with(cfg: &Path, out: &Path, extra: &[&str]) -> String {
-    let run = search_output(cfg, out, extra);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8(run.stdout).unwrap()
+    stdout_of_success(search_output(cfg, out, extra))
 }
 
-/// Runs `modnas search -q -c cfg --out out extra…` and returns what it printed and its status.
-pub fn search_output(cfg: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    modnas()
+/// `modnas search -q -c cfg --out out extra…`, not started.
+pub fn search_command(cfg: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut command = modnas();
+    command
         .args(["search", "-q", "-c"])
         .arg(cfg)
         .arg("--out")
         .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    command
+}
+
+/// Runs `modnas search -q -c cfg --out out extra…` and returns what it printed and its status.
+pub fn search_output(cfg: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    search_command(cfg, out, extra).output().unwrap()
 }
 
 /// Runs `modnas search -q --resume dir extra…`, which must succeed; returns its stdout.
@@ -52,6 +51,11 @@ pub fn resume_ok(dir: &Path, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .unwrap();
+    stdout_of_success(run)
+}
+
+/// The stdout of a command that must have succeeded (its stderr in the failure message).
+fn stdout_of_success(run: std::process::Output) -> String {
     assert!(
         run.status.success(),
         "{}",
