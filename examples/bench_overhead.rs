@@ -17,7 +17,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use clap::Parser;
-use modnas::models::ConvNet;
+use modnas::models::{ConvNet, ConvNetConfig};
 use modnas::param_space::{Categorical, ParamSpace, Transform, Trigger};
 use modnas::prelude::*;
 use std::time::Instant;
@@ -98,6 +98,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The slot-built net the benchmark compares with [`HandNet`].
+fn conv_net(device: &Device) -> ConvNet {
+    ConvNetConfig::new(1, 10)
+        .with_channels(CHANNELS.to_vec())
+        .with_strides(STRIDES.to_vec())
+        .init(device)
+        .expect("a valid ConvNet config")
+}
+
 /// The overhead of slots, the transform routine and slot swaps.
 #[derive(clap::Parser)]
 struct JsonArg {
@@ -110,7 +119,7 @@ fn main() -> anyhow::Result<()> {
     let json = JsonArg::parse().json;
     let device = Device::default().autodiff();
     let mut slot_net = construct(
-        NetBox::new("", ConvNet::new(1, 10, &CHANNELS, &STRIDES, &device)),
+        NetBox::new("", conv_net(&device)),
         &CandidateSets::uniform(["NC3"]),
         &device,
     )?
@@ -168,7 +177,7 @@ fn main() -> anyhow::Result<()> {
 
     // One slot swap (handler builds the new candidate and edits the model).
     let mut c = construct(
-        NetBox::new("", ConvNet::new(1, 10, &CHANNELS, &STRIDES, &device)),
+        NetBox::new("", conv_net(&device)),
         &CandidateSets::uniform(["NC3", "NC5"]),
         &device,
     )?;

@@ -18,7 +18,7 @@ use clap::Parser;
 use modnas::config::BackendConfig;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
-use modnas::models::{DARTSNet, DARTS_OPS};
+use modnas::models::{DARTSNetConfig, DARTS_OPS};
 use modnas::optim::build_gradient_optim;
 use modnas::param_space::TensorParam;
 use rand::{rngs::StdRng, SeedableRng};
@@ -83,7 +83,11 @@ fn main() -> Result<()> {
     };
     let device = backend.device()?.autodiff();
     device.seed(0);
-    let net = DARTSNet::new(3, 10, o.channels, o.layers, o.nodes, &device)?;
+    let net = DARTSNetConfig::new(3, 10)
+        .with_channels(o.channels)
+        .with_layers(o.layers)
+        .with_nodes(o.nodes)
+        .init(&device)?;
     let c = construct(
         net,
         &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),

@@ -32,6 +32,9 @@
 //! assert_eq!(cost.output, vec![1, 8, 4, 4]);
 //! ```
 //!
+//! `#[nas_config]` gives a model the config Burn users expect, which its TOML `[model.args]`
+//! deserialize into (see `TinyResNetConfig` in `examples/downstream`).
+//!
 //! A model whose fields do not run one after another (parallel branches, a field used twice)
 //! implements `NasModule` by hand: `forward`, and `cost` from its fields' `LayerCost`s
 //! (`docs/own-model.md`).
@@ -42,6 +45,9 @@ pub use modnas_construct::{
     construct, construct_as, register_candidate, register_model, CandidateBox, CandidateSets,
     ConstructError, Constructed, Cost, ModelInput, NasModule, NetBox, Slot, SlotSpec,
 };
+/// `#[nas_config]`: a Burn-style config (`new`, `with_*`) that a model's TOML args deserialize
+/// into, defaults filled and unknown keys refused by the struct's own serde derive.
+pub use modnas_derive::nas_config;
 /// `#[derive(NasModule)]`: see the module documentation.
 pub use modnas_derive::NasModule;
 pub use modnas_param_space::{describe_component, ArchDesc, ParamValue};

@@ -10,7 +10,7 @@ use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 use modnas::construct::{construct, CandidateSets, NasModule};
 use modnas::kernels::{batch_norm_train, depthwise_conv2d, pointwise_conv2d};
-use modnas::models::DARTSNet;
+
 use modnas::Config;
 
 fn floats<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -28,7 +28,7 @@ pub fn fixed_darts_net_matches_the_cpu(device: &Device) {
         "compare another device"
     );
     cpu.seed(1);
-    let net = DARTSNet::new(1, 3, 4, 3, 2, &cpu).unwrap();
+    let net = super::tiny_darts(1, 3, 4, &cpu);
     let net = construct(net, &CandidateSets::uniform(["SC3"]), &cpu)
         .unwrap()
         .model

@@ -56,6 +56,22 @@ type = "SuperNetEstim"
 args = { epochs = 2, batch_size = 16 }
 "#;
 
+/// An unconstructed DARTSNet of 3 cells of 2 nodes with C = `channels`, for `c_in`-channel
+/// images of `classes` classes.
+pub fn tiny_darts(
+    c_in: usize,
+    classes: usize,
+    channels: usize,
+    device: &burn::tensor::Device,
+) -> modnas::models::DARTSNet {
+    modnas::models::DARTSNetConfig::new(c_in, classes)
+        .with_channels(channels)
+        .with_layers(3)
+        .with_nodes(2)
+        .init(device)
+        .expect("a valid DARTSNet config")
+}
+
 /// A constructed ConvNet with `op` in every slot, for `side`×`side` grey images of `classes`
 /// classes.
 pub fn convnet(

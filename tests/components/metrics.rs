@@ -81,7 +81,11 @@ fn every_builtin_reports_its_true_output_shape() {
 fn convnet_flops_sum_its_slots_and_head() {
     use modnas::construct::{construct, CandidateSets, NasModule};
     let device = Device::default();
-    let net = modnas::models::ConvNet::new(1, 10, &[4, 8], &[1, 2], &device);
+    let net = modnas::models::ConvNetConfig::new(1, 10)
+        .with_channels(vec![4, 8])
+        .with_strides(vec![1, 2])
+        .init(&device)
+        .unwrap();
     let c = construct(net, &CandidateSets::uniform(["NC3"]), &device).unwrap();
     // NC3 1->4 on 8x8: 9*1*4*64 = 2304; NC3 4->8 at stride 2 (4x4 out): 9*4*8*16 = 4608;
     // linear head 8->10: 80.

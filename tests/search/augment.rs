@@ -1,7 +1,7 @@
 //! DARTS's final training: the auxiliary head learns through the trainer's loss, drop-path
 //! follows the trainer's progress, and the shipped search → augment configs run end to end.
 
-use crate::common::{serial, trainable};
+use crate::common::{serial, tiny_darts, trainable};
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas::construct::{construct, CandidateSets, NetBox};
@@ -11,7 +11,7 @@ use modnas::models::{DARTSNet, DropPathSchedule};
 use modnas::{run_search, Config};
 
 fn fixed_darts(device: &Device, f: impl FnOnce(DARTSNet) -> DARTSNet) -> NetBox {
-    let net = f(DARTSNet::new(1, 3, 4, 3, 2, device).unwrap());
+    let net = f(tiny_darts(1, 3, 4, device));
     NetBox::new(
         "",
         construct(net, &CandidateSets::uniform(["SC3"]), device)

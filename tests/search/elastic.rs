@@ -95,12 +95,18 @@ fn an_elastic_supernet_record_round_trips_at_any_configuration() {
     use burn::module::Module;
     use burn::tensor::{Device, Distribution, Tensor};
     use modnas::construct::{construct, CandidateSets, NasModule};
-    use modnas::models::MobileNetV2Elastic;
+    use modnas::models::{MobileNetV2ElasticConfig, Stem};
     use modnas::param_space::ArchDesc;
     let _serial = serial();
     let device = Device::default();
     let build = || {
-        let net = MobileNetV2Elastic::new((3, 4), 0.25, true, 2, &[3, 1], &device).unwrap();
+        let net = MobileNetV2ElasticConfig::new(3, 4, 8)
+            .with_width_mult(0.25)
+            .with_stem(Stem::Cifar)
+            .with_max_depth(2)
+            .with_ratios(vec![3, 1])
+            .init(&device)
+            .unwrap();
         construct(net, &CandidateSets::default(), &device).unwrap()
     };
     device.seed(7);

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::{load_data, ImageDataset};
 use modnas::estim::{recalibrate_bn, running_stats, ImageClsTrainer};
-use modnas::models::ConvNet;
+use modnas::models::ConvNetConfig;
 use modnas::Config;
 
 fn to_vec(t: Tensor<1>) -> Vec<f32> {
@@ -75,7 +75,11 @@ fn recalibration_restores_the_accuracy_of_a_net_with_stale_statistics() {
     let device = Device::default().autodiff();
     device.seed(2);
     let (train, valid) = synthetic(2);
-    let net = ConvNet::new(1, 3, &[8, 8], &[1, 2], &device);
+    let net = ConvNetConfig::new(1, 3)
+        .with_channels(vec![8, 8])
+        .with_strides(vec![1, 2])
+        .init(&device)
+        .unwrap();
     let c = construct(net, &CandidateSets::uniform(["NC3"]), &device).unwrap();
     let trainer = ImageClsTrainer::from_args(
         &toml::from_str("optimizer = \"adam\"\nlr = 0.01\nbatch_size = 16").unwrap(),

@@ -1,7 +1,7 @@
 //! Weight-sharing search: separation of weight and α steps, convergence of DARTS and GDAS on
 //! a task with one right candidate, every method end to end, and export → augment.
 
-use crate::common::{serial, trainable, DARTS_SEARCH as SEARCH};
+use crate::common::{serial, tiny_darts, trainable, DARTS_SEARCH as SEARCH};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
@@ -14,7 +14,7 @@ use modnas::estim::{
     arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, StepParts, SuperNetArgs,
     SuperNetEstim,
 };
-use modnas::models::{DARTSNet, DARTS_OPS};
+use modnas::models::DARTS_OPS;
 use modnas::optim::{build_gradient_optim, ArchProblem, Backward, OptimError, Split};
 use modnas::param_space::TensorParam;
 use modnas::{run_search, Config};
@@ -35,7 +35,7 @@ struct DartsSupernet {
 
 fn darts_supernet(device: &Device, seed: u64) -> DartsSupernet {
     device.seed(seed);
-    let net = DARTSNet::new(1, 3, 4, 3, 2, device).unwrap();
+    let net = tiny_darts(1, 3, 4, device);
     let c = construct(
         net,
         &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
@@ -383,7 +383,7 @@ fn export_then_augment_rebuilds_exactly_the_exported_ops() {
     }
     // The augment network (twice the channels, a fixed architecture) holds exactly those ops.
     let device = Device::default();
-    let net = DARTSNet::new(3, 3, 8, 3, 2, &device).unwrap();
+    let net = tiny_darts(3, 3, 8, &device);
     let mut c = construct(
         net,
         &CandidateSets::uniform(["NIL", "MAX", "IDT", "SC3"]),

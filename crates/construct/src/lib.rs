@@ -75,6 +75,10 @@ pub use registry::{
 };
 pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
 
+/// Makes a struct a Burn-style config whose serde form fills defaulted fields (the configs of
+/// the built-in models and candidates use it).
+pub use modnas_derive::nas_config;
+
 #[doc(hidden)]
 pub use inventory;
 /// Kernels added to Burn's backends (the `modnas-kernels` crate): the built-in candidates'

@@ -12,9 +12,16 @@
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::{construct, CandidateSets, NasModule};
-//! use modnas_models::DARTSNet;
+//! use modnas_models::DARTSNetConfig;
 //! let device = Device::default();
-//! let net = DARTSNet::new(3, 10, 4, 3, 2, &device).unwrap();
+//! // C = 4 channels, 3 cells of 2 nodes, for RGB images of 10 classes; as a TOML run's
+//! // `args = { channels = 4, layers = 3, nodes = 2 }` builds it.
+//! let net = DARTSNetConfig::new(3, 10)
+//!     .with_channels(4)
+//!     .with_layers(3)
+//!     .with_nodes(2)
+//!     .init(&device)
+//!     .unwrap();
 //! let c = construct(net, &CandidateSets::mixed("DARTSMixedOp", ["NIL", "IDT", "AVG"]), &device).unwrap();
 //! assert_eq!(c.space.len(), 10); // 5 edges of 2 nodes, normal and reduce
 //! let y = NasModule::forward(&c.model, Tensor::zeros([2, 3, 8, 8], &device));
@@ -22,17 +29,18 @@
 //! ```
 
 use super::darts_aux::AuxiliaryHead;
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::kernels::batch_norm_forward;
+use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
     ModelInput, NasModule, NetBox, SlotSpec, CANDIDATES_KEY,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The default DARTS operations, in the order of the paper's code.
 pub const DARTS_OPS: [&str; 8] = ["NIL", "MAX", "AVG", "IDT", "SC3", "SC5", "DC3", "DC5"];
@@ -92,7 +100,7 @@ impl DARTSNet {
     /// A network for `c_in`-channel images and `classes` classes: `channels` (C) in the first
     /// stage, `layers` cells of `nodes` nodes, and a stem of `3·C` channels. Each node keeps 2
     /// in-edges when the genotype is exported.
-    pub fn new(
+    pub(crate) fn new(
         c_in: usize,
         classes: usize,
         channels: usize,
@@ -253,38 +261,61 @@ impl NasModule for DARTSNet {
     }
 }
 
-/// Arguments of the `DARTSNet` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// How to build a [`DARTSNet`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DARTSNetArgs {
-    /// C: channels of the first cells (the stem has 3C).
-    #[serde(default = "default_channels")]
-    channels: usize,
+pub struct DARTSNetConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head (and of the auxiliary head).
+    #[serde(skip)]
+    pub classes: usize,
+    /// C: channels of the first cells (the stem has 3C); even.
+    #[config(default = 16)]
+    pub channels: usize,
     /// Cells; reduction cells at 1/3 and 2/3 of the depth.
-    #[serde(default = "default_layers")]
-    layers: usize,
+    #[config(default = 8)]
+    pub layers: usize,
     /// Intermediate nodes per cell.
-    #[serde(default = "default_nodes")]
-    nodes: usize,
-    /// Maximum drop-path probability (augment step).
-    #[serde(default)]
-    drop_path: f64,
+    #[config(default = 4)]
+    pub nodes: usize,
+    /// Maximum drop-path probability (augment step), in [0, 1).
+    #[config(default = 0.0)]
+    pub drop_path: f64,
     /// `linear` (from 0 to `drop_path`) or `constant`.
-    #[serde(default)]
-    drop_path_schedule: DropPathSchedule,
+    #[config(default = DropPathSchedule::Linear)]
+    pub drop_path_schedule: DropPathSchedule,
     /// DARTS's auxiliary classifier (training only).
-    #[serde(default)]
-    auxiliary: bool,
+    #[config(default = false)]
+    pub auxiliary: bool,
 }
 
-fn default_channels() -> usize {
-    16
-}
-fn default_layers() -> usize {
-    8
-}
-fn default_nodes() -> usize {
-    4
+impl DARTSNetConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<DARTSNet, ConstructError> {
+        check_io("DARTSNet", self.c_in, self.classes)?;
+        let (channels, layers, nodes) = (self.channels, self.layers, self.nodes);
+        if channels < 2 || !channels.is_multiple_of(2) || layers == 0 || nodes == 0 {
+            return Err(bad_args("DARTSNet", format!(
+                "`channels` = {channels} must be even and at least 2; `layers` = {layers} and `nodes` = {nodes} at least 1"
+            )));
+        }
+        if !(0.0..1.0).contains(&self.drop_path) {
+            return Err(bad_args(
+                "DARTSNet",
+                format!("`drop_path` = {} must lie in [0, 1)", self.drop_path),
+            ));
+        }
+        let net = DARTSNet::new(self.c_in, self.classes, channels, layers, nodes, device)?
+            .with_drop_path(self.drop_path, self.drop_path_schedule);
+        if self.auxiliary {
+            return net.with_auxiliary(self.classes, device);
+        }
+        Ok(net)
+    }
 }
 
 fn build(
@@ -292,39 +323,19 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: DARTSNetArgs = parse_model_args("DARTSNet", args)?;
-    if a.channels < 2 || !a.channels.is_multiple_of(2) || a.layers == 0 || a.nodes == 0 {
-        return Err(bad_args("DARTSNet", format!(
-            "`channels` = {} must be even and at least 2; `layers` = {} and `nodes` = {} at least 1",
-            a.channels, a.layers, a.nodes
-        )));
-    }
-    if !(0.0..1.0).contains(&a.drop_path) {
-        return Err(bad_args(
-            "DARTSNet",
-            format!("`drop_path` = {} must lie in [0, 1)", a.drop_path),
-        ));
-    }
-    let mut net = DARTSNet::new(
-        input.channels,
-        input.classes,
-        a.channels,
-        a.layers,
-        a.nodes,
-        device,
-    )?
-    .with_drop_path(a.drop_path, a.drop_path_schedule);
-    if a.auxiliary {
-        net = net.with_auxiliary(input.classes, device)?;
-    }
-    Ok(NetBox::new("", net))
+    let config = DARTSNetConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        ..parse_model_args("DARTSNet", args)?
+    };
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("DARTSNet", build);
 modnas_param_space::describe_component!(
     "model",
     "DARTSNet",
     "the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges",
-    DARTSNetArgs
+    DARTSNetConfig
 );
 
 #[cfg(test)]

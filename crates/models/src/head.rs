@@ -14,21 +14,49 @@ pub(crate) fn bad_args(model: &str, reason: impl Into<String>) -> ConstructError
 
 pub(crate) use modnas_construct::model_args as parse_model_args;
 
-/// Whether `model`'s `stem` argument asks for the small-image (CIFAR) stem: `"cifar"`, or
-/// `"auto"` for inputs under 128 pixels; `"imagenet"` asks for the large-image one.
-pub(crate) fn small_image_stem(
-    model: &str,
-    stem: &str,
-    input: &modnas_construct::ModelInput,
-) -> Result<bool, ConstructError> {
-    match stem {
-        "imagenet" => Ok(false),
-        "cifar" => Ok(true),
-        "auto" => Ok(input.height < 128),
-        other => Err(bad_args(
+/// Refuses a net for no input channels or no classes.
+pub(crate) fn check_io(model: &str, c_in: usize, classes: usize) -> Result<(), ConstructError> {
+    if c_in == 0 || classes == 0 {
+        return Err(bad_args(
             model,
-            format!("`stem` = {other:?}; allowed: \"imagenet\", \"cifar\", \"auto\""),
-        )),
+            format!("`c_in` = {c_in} and `classes` = {classes} must be positive"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first layers of an image model: the large-image (ImageNet) stem downsamples early, the
+/// small-image (CIFAR) one keeps the resolution.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Stem {
+    /// The large-image stem.
+    ImageNet,
+    /// The small-image stem.
+    Cifar,
+    /// The small-image stem for inputs under 128 pixels high, else the large-image one.
+    #[default]
+    Auto,
+}
+
+impl Stem {
+    /// Whether inputs `height` pixels high get the small-image stem.
+    pub fn is_small_image(self, height: usize) -> bool {
+        match self {
+            Stem::ImageNet => false,
+            Stem::Cifar => true,
+            Stem::Auto => height < 128,
+        }
     }
 }
 

@@ -13,28 +13,34 @@
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::{construct, CandidateSets, NasModule};
-//! use modnas_models::{HierarchicalNet, HierarchicalShape};
+//! use modnas_models::HierarchicalNetConfig;
 //! let device = Device::default();
-//! let shape = HierarchicalShape { motifs: 2, motif_nodes: 3, cell_nodes: 3, ..Default::default() };
-//! let net = HierarchicalNet::new(3, 10, 4, &shape, &device).unwrap();
+//! let net = HierarchicalNetConfig::new(3, 10)
+//!     .with_channels(4)
+//!     .with_motifs(2)
+//!     .with_motif_nodes(3)
+//!     .with_cell_nodes(3)
+//!     .init(&device)
+//!     .unwrap();
 //! let sets = CandidateSets::mixed("DARTSMixedOp", Vec::<String>::new());
 //! let c = construct(net, &sets, &device).unwrap();
 //! assert_eq!(c.space.len(), 3 + 2 * 3); // cell edges, then each motif's edges
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 8, 8], &device)).dims(), [1, 10]);
 //! ```
 
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::kernels::batch_norm_forward;
+use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
     ModelInput, NasModule, NetBox, SlotSpec, CANDIDATES_KEY, LEVEL1_PRIMITIVES, MAX_MOTIFS,
     MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The shape of the hierarchy (Liu et al. 2018: 6 motifs of 5 nodes, a cell of 6 nodes).
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +80,7 @@ pub struct HierarchicalNet {
 impl HierarchicalNet {
     /// A network for `c_in`-channel images and `classes` classes, `channels` (C) in the first
     /// stage.
-    pub fn new(
+    pub(crate) fn new(
         c_in: usize,
         classes: usize,
         channels: usize,
@@ -155,41 +161,47 @@ impl NasModule for HierarchicalNet {
     }
 }
 
-/// Arguments of the `HierarchicalNet` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// How to build a [`HierarchicalNet`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct HierarchicalArgs {
+pub struct HierarchicalNetConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
     /// C: channels of the first stage.
-    #[serde(default = "default_channels")]
-    channels: usize,
+    #[config(default = 16)]
+    pub channels: usize,
     /// Level-2 motifs (at most 8).
-    #[serde(default = "default_motifs")]
-    motifs: usize,
+    #[config(default = HierarchicalShape::default().motifs)]
+    pub motifs: usize,
     /// Nodes of a motif, input and output included.
-    #[serde(default = "default_motif_nodes")]
-    motif_nodes: usize,
+    #[config(default = HierarchicalShape::default().motif_nodes)]
+    pub motif_nodes: usize,
     /// Nodes of the cell, input and output included.
-    #[serde(default = "default_cell_nodes")]
-    cell_nodes: usize,
+    #[config(default = HierarchicalShape::default().cell_nodes)]
+    pub cell_nodes: usize,
     /// The level-1 primitives of the motifs' edges.
-    #[serde(default = "default_primitives")]
-    primitives: Vec<String>,
+    #[config(default = HierarchicalShape::default().primitives)]
+    pub primitives: Vec<String>,
 }
 
-fn default_channels() -> usize {
-    16
-}
-fn default_motifs() -> usize {
-    HierarchicalShape::default().motifs
-}
-fn default_motif_nodes() -> usize {
-    HierarchicalShape::default().motif_nodes
-}
-fn default_cell_nodes() -> usize {
-    HierarchicalShape::default().cell_nodes
-}
-fn default_primitives() -> Vec<String> {
-    HierarchicalShape::default().primitives
+impl HierarchicalNetConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<HierarchicalNet, ConstructError> {
+        check_io("HierarchicalNet", self.c_in, self.classes)?;
+        let shape = HierarchicalShape {
+            motifs: self.motifs,
+            motif_nodes: self.motif_nodes,
+            cell_nodes: self.cell_nodes,
+            primitives: self.primitives.clone(),
+        };
+        HierarchicalNet::new(self.c_in, self.classes, self.channels, &shape, device)
+    }
 }
 
 fn build(
@@ -197,22 +209,19 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: HierarchicalArgs = parse_model_args("HierarchicalNet", args)?;
-    let shape = HierarchicalShape {
-        motifs: a.motifs,
-        motif_nodes: a.motif_nodes,
-        cell_nodes: a.cell_nodes,
-        primitives: a.primitives,
+    let config = HierarchicalNetConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        ..parse_model_args("HierarchicalNet", args)?
     };
-    let net = HierarchicalNet::new(input.channels, input.classes, a.channels, &shape, device)?;
-    Ok(NetBox::new("", net))
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("HierarchicalNet", build);
 modnas_param_space::describe_component!(
     "model",
     "HierarchicalNet",
     "the hierarchical space of Liu et al. 2018: a cell of motifs of primitives",
-    HierarchicalArgs
+    HierarchicalNetConfig
 );
 
 #[cfg(test)]

@@ -19,16 +19,17 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::nas_config;
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, ModelInput, NasModule,
     NetBox, Slot, SlotSpec, EXTRA_CANDIDATES_KEY,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Expansion, channels, blocks and stride of each stage (the first stage is the fixed block).
 const STAGES: [(usize, usize, usize, usize); 7] = [
@@ -65,7 +66,7 @@ impl MobileNetV2 {
     /// A MobileNetV2 for `c_in` channels and `classes` classes with width multiplier
     /// `width_mult`. The CIFAR variant keeps the stem and the second stage at stride 1.
     /// With `skip`, blocks that keep their shape offer `IDT`.
-    pub fn new(
+    pub(crate) fn new(
         (c_in, classes): (usize, usize),
         width_mult: f64,
         cifar: bool,
@@ -131,29 +132,51 @@ impl NasModule for MobileNetV2 {
     }
 }
 
-/// Arguments of the `MobileNetV2` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// How to build a [`MobileNetV2`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes and image size come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct MobileNetV2Args {
+pub struct MobileNetV2Config {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
+    /// Height of the input images, which [`Stem::Auto`] reads.
+    #[serde(skip)]
+    pub image_size: usize,
     /// Width multiplier.
-    #[serde(default = "one")]
-    width_mult: f64,
+    #[config(default = 1.0)]
+    pub width_mult: f64,
     /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet strides from 128 pixels).
-    #[serde(default = "auto")]
-    stem: String,
-    /// Offer `IDT` (skip the block) where a block keeps its shape. Default true.
-    #[serde(default = "yes")]
-    skip: bool,
+    #[config(default = Stem::Auto)]
+    pub stem: Stem,
+    /// Offer `IDT` (skip the block) where a block keeps its shape.
+    #[config(default = true)]
+    pub skip: bool,
 }
 
-fn one() -> f64 {
-    1.0
-}
-fn auto() -> String {
-    "auto".into()
-}
-fn yes() -> bool {
-    true
+impl MobileNetV2Config {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<MobileNetV2, ConstructError> {
+        check_io("MobileNetV2", self.c_in, self.classes)?;
+        if !(self.width_mult > 0.0 && self.width_mult.is_finite()) {
+            return Err(bad_args(
+                "MobileNetV2",
+                format!("`width_mult` = {} must be positive", self.width_mult),
+            ));
+        }
+        let cifar = self.stem.is_small_image(self.image_size);
+        MobileNetV2::new(
+            (self.c_in, self.classes),
+            self.width_mult,
+            cifar,
+            self.skip,
+            device,
+        )
+    }
 }
 
 fn build(
@@ -161,29 +184,20 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: MobileNetV2Args = parse_model_args("MobileNetV2", args)?;
-    if !(a.width_mult > 0.0 && a.width_mult.is_finite()) {
-        return Err(bad_args(
-            "MobileNetV2",
-            format!("`width_mult` = {} must be positive", a.width_mult),
-        ));
-    }
-    let cifar = small_image_stem("MobileNetV2", &a.stem, input)?;
-    let net = MobileNetV2::new(
-        (input.channels, input.classes),
-        a.width_mult,
-        cifar,
-        a.skip,
-        device,
-    )?;
-    Ok(NetBox::new("", net))
+    let config = MobileNetV2Config {
+        c_in: input.channels,
+        classes: input.classes,
+        image_size: input.height,
+        ..parse_model_args("MobileNetV2", args)?
+    };
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("MobileNetV2", build);
 modnas_param_space::describe_component!(
     "model",
     "MobileNetV2",
     "MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over MB{3,5,7}E{1,3,6}",
-    MobileNetV2Args
+    MobileNetV2Config
 );
 
 #[cfg(test)]

@@ -8,27 +8,34 @@
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::{construct, CandidateSets, NasModule};
-//! use modnas_models::MobileNetV2Elastic;
+//! use modnas_models::{MobileNetV2ElasticConfig, Stem};
 //! let device = Device::default();
-//! let net = MobileNetV2Elastic::new((3, 10), 0.25, true, 2, &[6, 3], &device).unwrap();
+//! let net = MobileNetV2ElasticConfig::new(3, 10, 16)
+//!     .with_width_mult(0.25)
+//!     .with_stem(Stem::Cifar)
+//!     .with_max_depth(2)
+//!     .with_ratios(vec![6, 3])
+//!     .init(&device)
+//!     .unwrap();
 //! let c = construct(net, &CandidateSets::default(), &device).unwrap();
 //! assert_eq!(c.space.len(), 5 * (1 + 2) + 1); // per stage a depth and 2 ratios; the last block
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 16, 16], &device)).dims(), [1, 10]);
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
 use super::mobilenet_v2::make_divisible;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::nas_config;
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ChannelOrder, ConstructError, Cost,
     ElasticHandle, ElasticSequentialGroup, ElasticSpatialGroup, ModelInput, NasModule, NetBox,
     SlotSpec,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Channels and stride of the five elastic stages, then of the last block.
 const STAGES: [(usize, usize); 6] = [(24, 2), (32, 2), (64, 2), (96, 1), (160, 2), (320, 1)];
@@ -48,7 +55,7 @@ impl MobileNetV2Elastic {
     /// A network for `c_in` channels and `classes` classes at `width_mult`, with `max_depth`
     /// blocks per elastic stage and expansion ratios `ratios` (largest first). The CIFAR
     /// variant keeps the stem and the first elastic stage at stride 1.
-    pub fn new(
+    pub(crate) fn new(
         (c_in, classes): (usize, usize),
         width_mult: f64,
         cifar: bool,
@@ -148,35 +155,62 @@ impl NasModule for MobileNetV2Elastic {
     }
 }
 
-/// Arguments of the `MobileNetV2Elastic` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// How to build a [`MobileNetV2Elastic`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes and image size come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct MobileNetV2ElasticArgs {
+pub struct MobileNetV2ElasticConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
+    /// Height of the input images, which [`Stem::Auto`] reads.
+    #[serde(skip)]
+    pub image_size: usize,
     /// Width multiplier.
-    #[serde(default = "one")]
-    width_mult: f64,
+    #[config(default = 1.0)]
+    pub width_mult: f64,
     /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet strides from 128 pixels).
-    #[serde(default = "auto")]
-    stem: String,
+    #[config(default = Stem::Auto)]
+    pub stem: Stem,
     /// Blocks per elastic stage; the depth parameters choose from `max_depth` down to 1.
-    #[serde(default = "four")]
-    max_depth: usize,
+    #[config(default = 4)]
+    pub max_depth: usize,
     /// Expansion ratios of every block, largest first.
-    #[serde(default = "ratios")]
-    ratios: Vec<i64>,
+    #[config(default = vec![6, 3, 1])]
+    pub ratios: Vec<i64>,
 }
 
-fn one() -> f64 {
-    1.0
-}
-fn auto() -> String {
-    "auto".into()
-}
-fn four() -> usize {
-    4
-}
-fn ratios() -> Vec<i64> {
-    vec![6, 3, 1]
+impl MobileNetV2ElasticConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<MobileNetV2Elastic, ConstructError> {
+        check_io("MobileNetV2Elastic", self.c_in, self.classes)?;
+        let bad = |reason: String| bad_args("MobileNetV2Elastic", reason);
+        if !(self.width_mult > 0.0 && self.width_mult.is_finite()) || self.max_depth == 0 {
+            return Err(bad(format!(
+                "`width_mult` = {} must be positive and `max_depth` = {} at least 1",
+                self.width_mult, self.max_depth
+            )));
+        }
+        if self.ratios.first() != self.ratios.iter().max() {
+            return Err(bad(format!(
+                "`ratios` = {:?} must start with the largest, the network the search starts from",
+                self.ratios
+            )));
+        }
+        let cifar = self.stem.is_small_image(self.image_size);
+        MobileNetV2Elastic::new(
+            (self.c_in, self.classes),
+            self.width_mult,
+            cifar,
+            self.max_depth,
+            &self.ratios,
+            device,
+        )
+    }
 }
 
 fn build(
@@ -184,37 +218,20 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: MobileNetV2ElasticArgs = parse_model_args("MobileNetV2Elastic", args)?;
-    let bad = |reason: String| bad_args("MobileNetV2Elastic", reason);
-    if !(a.width_mult > 0.0 && a.width_mult.is_finite()) || a.max_depth == 0 {
-        return Err(bad(format!(
-            "`width_mult` = {} must be positive and `max_depth` = {} at least 1",
-            a.width_mult, a.max_depth
-        )));
-    }
-    if a.ratios.first() != a.ratios.iter().max() {
-        return Err(bad(format!(
-            "`ratios` = {:?} must start with the largest, the network the search starts from",
-            a.ratios
-        )));
-    }
-    let cifar = small_image_stem("MobileNetV2Elastic", &a.stem, input)?;
-    let net = MobileNetV2Elastic::new(
-        (input.channels, input.classes),
-        a.width_mult,
-        cifar,
-        a.max_depth,
-        &a.ratios,
-        device,
-    )?;
-    Ok(NetBox::new("", net))
+    let config = MobileNetV2ElasticConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        image_size: input.height,
+        ..parse_model_args("MobileNetV2Elastic", args)?
+    };
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("MobileNetV2Elastic", build);
 modnas_param_space::describe_component!(
     "model",
     "MobileNetV2Elastic",
     "once-for-all MobileNetV2: elastic expansion ratio per block and depth per stage, kernels 3×3",
-    MobileNetV2ElasticArgs
+    MobileNetV2ElasticConfig
 );
 
 #[cfg(test)]

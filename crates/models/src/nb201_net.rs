@@ -8,26 +8,27 @@
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::{construct, CandidateSets, NasModule};
-//! use modnas_models::{NB201Net, NB201_CANDIDATES};
+//! use modnas_models::{NB201NetConfig, NB201_CANDIDATES};
 //! let device = Device::default();
-//! let net = NB201Net::new(3, 10, 4, 1, &device).unwrap();
+//! let net = NB201NetConfig::new(3, 10).with_channels(4).with_cells(1).init(&device).unwrap();
 //! let c = construct(net, &CandidateSets::mixed("DARTSMixedOp", NB201_CANDIDATES), &device).unwrap();
 //! assert_eq!(c.space.len(), 6);
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 8, 8], &device)).dims(), [1, 10]);
 //! ```
 
-use super::head::{bad_args, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::kernels::batch_norm_forward;
+use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
     ModelInput, NasModule, NetBox, SlotSpec,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The NB201 operations, by their NB201 names (the candidates of [`NB201Net`]'s edges).
 pub const NB201_CANDIDATES: [&str; 5] = modnas_construct::ops::NB201_OPS;
@@ -95,7 +96,7 @@ pub struct NB201Net {
 impl NB201Net {
     /// A network for `c_in`-channel images and `classes` classes with `channels` (C) in the
     /// first stage and `cells` cells per stage (NB201: C = 16, 5 cells).
-    pub fn new(
+    pub(crate) fn new(
         c_in: usize,
         classes: usize,
         channels: usize,
@@ -145,23 +146,39 @@ impl NasModule for NB201Net {
     }
 }
 
-/// Arguments of the `NB201Net` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// How to build a [`NB201Net`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct NB201NetArgs {
-    /// C: channels of the first stage.
-    #[serde(default = "default_channels")]
-    channels: usize,
+pub struct NB201NetConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
+    /// C: channels of the first stage; even.
+    #[config(default = 16)]
+    pub channels: usize,
     /// Cells per stage.
-    #[serde(default = "default_cells")]
-    cells: usize,
+    #[config(default = 5)]
+    pub cells: usize,
 }
 
-fn default_channels() -> usize {
-    16
-}
-fn default_cells() -> usize {
-    5
+impl NB201NetConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<NB201Net, ConstructError> {
+        check_io("NB201Net", self.c_in, self.classes)?;
+        let (channels, cells) = (self.channels, self.cells);
+        if channels < 2 || !channels.is_multiple_of(2) || cells == 0 {
+            return Err(bad_args(
+                "NB201Net",
+                format!("`channels` = {channels} must be even and at least 2, `cells` = {cells} at least 1"),
+            ));
+        }
+        NB201Net::new(self.c_in, self.classes, channels, cells, device)
+    }
 }
 
 fn build(
@@ -169,23 +186,17 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: NB201NetArgs = parse_model_args("NB201Net", args)?;
-    if a.channels < 2 || !a.channels.is_multiple_of(2) || a.cells == 0 {
-        return Err(bad_args(
-            "NB201Net",
-            format!(
-                "`channels` = {} must be even and at least 2, `cells` = {} at least 1",
-                a.channels, a.cells
-            ),
-        ));
-    }
-    let net = NB201Net::new(input.channels, input.classes, a.channels, a.cells, device)?;
-    Ok(NetBox::new("", net))
+    let config = NB201NetConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        ..parse_model_args("NB201Net", args)?
+    };
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("NB201Net", build);
 modnas_param_space::describe_component!(
     "model",
     "NB201Net",
     "the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges",
-    NB201NetArgs
+    NB201NetConfig
 );

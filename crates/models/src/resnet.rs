@@ -21,16 +21,17 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, parse_model_args, pool_classify, small_image_stem, with_head_cost};
+use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use modnas_construct::nas_config;
 use modnas_construct::{
     register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot, CANDIDATES_KEY,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A residual block: basic (two slots) or bottleneck (1×1, slot, 1×1).
 #[derive(Module, Debug)]
@@ -151,7 +152,7 @@ impl ResNet {
     /// A ResNet of `depth` (18, 34, 50) with `width` channels in its first stage, for `c_in`
     /// channels and `classes` classes. The ImageNet stem (7×7 stride 2, then 3×3 max pooling)
     /// when `imagenet_stem`, else the CIFAR stem (3×3 stride 1).
-    pub fn new(
+    pub(crate) fn new(
         depth: usize,
         width: usize,
         (c_in, classes): (usize, usize),
@@ -215,33 +216,67 @@ impl NasModule for ResNet {
     }
 }
 
-/// Arguments of the `ResNet` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct ResNetArgs {
-    /// 18, 34 or 50.
-    #[serde(default = "default_depth")]
-    depth: usize,
-    /// Channels of the first stage.
-    #[serde(default = "default_width")]
-    width: usize,
-    /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet for inputs of 128 pixels or more).
-    #[serde(default = "default_stem")]
-    stem: String,
-    /// The slots' own candidates: `"kernels"` (NC3, NC5, NC7) or `"extended"` (also SC3, SC5,
-    /// SC7); without it, `construct.args.candidates` decides.
-    #[serde(default)]
-    space: Option<String>,
+/// The slots' own candidate sets of a [`ResNet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResNetSpace {
+    /// [`RESNET_KERNELS`]: NC3, NC5, NC7.
+    Kernels,
+    /// [`RESNET_EXTENDED`]: also SC3, SC5, SC7.
+    Extended,
 }
 
-fn default_depth() -> usize {
-    18
+/// How to build a [`ResNet`]; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes and image size come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResNetConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
+    /// Height of the input images, which [`Stem::Auto`] reads.
+    #[serde(skip)]
+    pub image_size: usize,
+    /// 18, 34 or 50.
+    #[config(default = 18)]
+    pub depth: usize,
+    /// Channels of the first stage.
+    #[config(default = 64)]
+    pub width: usize,
+    /// `"imagenet"`, `"cifar"` or `"auto"` (ImageNet for inputs of 128 pixels or more).
+    #[config(default = Stem::Auto)]
+    pub stem: Stem,
+    /// The slots' own candidates: `"kernels"` (NC3, NC5, NC7) or `"extended"` (also SC3, SC5,
+    /// SC7); without it, `construct.args.candidates` decides.
+    #[config(default = None)]
+    pub space: Option<ResNetSpace>,
 }
-fn default_width() -> usize {
-    64
-}
-fn default_stem() -> String {
-    "auto".into()
+
+impl ResNetConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<ResNet, ConstructError> {
+        check_io("ResNet", self.c_in, self.classes)?;
+        if self.width == 0 {
+            return Err(bad_args("ResNet", "`width` must be positive"));
+        }
+        let imagenet = !self.stem.is_small_image(self.image_size);
+        let net = ResNet::new(
+            self.depth,
+            self.width,
+            (self.c_in, self.classes),
+            imagenet,
+            device,
+        )?;
+        Ok(match self.space {
+            None => net,
+            Some(ResNetSpace::Kernels) => net.with_slot_candidates(&RESNET_KERNELS),
+            Some(ResNetSpace::Extended) => net.with_slot_candidates(&RESNET_EXTENDED),
+        })
+    }
 }
 
 fn build(
@@ -249,40 +284,20 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: ResNetArgs = parse_model_args("ResNet", args)?;
-    let imagenet = !small_image_stem("ResNet", &a.stem, input)?;
-    if a.width == 0 {
-        return Err(bad_args("ResNet", "`width` must be positive"));
-    }
-    let own: Option<&[&str]> = match a.space.as_deref() {
-        None => None,
-        Some("kernels") => Some(&RESNET_KERNELS),
-        Some("extended") => Some(&RESNET_EXTENDED),
-        Some(other) => {
-            return Err(bad_args(
-                "ResNet",
-                format!("`space` = {other:?}; allowed: \"kernels\", \"extended\""),
-            ))
-        }
+    let config = ResNetConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        image_size: input.height,
+        ..parse_model_args("ResNet", args)?
     };
-    let mut net = ResNet::new(
-        a.depth,
-        a.width,
-        (input.channels, input.classes),
-        imagenet,
-        device,
-    )?;
-    if let Some(names) = own {
-        net = net.with_slot_candidates(names);
-    }
-    Ok(NetBox::new("", net))
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("ResNet", build);
 modnas_param_space::describe_component!(
     "model",
     "ResNet",
     "ResNet-18/34/50 with every 3×3 block convolution a slot",
-    ResNetArgs
+    ResNetConfig
 );
 
 #[cfg(test)]
@@ -315,7 +330,8 @@ mod tests {
         for (args, expect) in [
             ("depth = 20", "allowed: 18, 34, 50"),
             ("stem = \"tiny\"", "`stem`"),
-            ("space = \"wide\"", "allowed: \"kernels\", \"extended\""),
+            ("space = \"wide\"", "`kernels` or `extended`"),
+            ("stem = \"tiny\"", "`imagenet`, `cifar`, `auto`"),
         ] {
             let t: toml::Table = toml::from_str(args).unwrap();
             let e = build(&t, &input, &device).unwrap_err().to_string();
@@ -345,5 +361,25 @@ mod tests {
         c.apply(&arch).unwrap();
         let y = c.model.forward(Tensor::zeros([1, 3, 8, 8], &device));
         assert_eq!(y.dims(), [1, 10]);
+    }
+
+    #[test]
+    fn the_config_builds_what_the_toml_args_build() {
+        let device = Device::default();
+        let t: toml::Table =
+            toml::from_str("depth = 18\nwidth = 4\nstem = \"cifar\"\nspace = \"kernels\"").unwrap();
+        let from_toml = build(&t, &crate::head::TINY_INPUT, &device).unwrap();
+        let config = ResNetConfig::new(3, 10, 8)
+            .with_width(4)
+            .with_stem(Stem::Cifar)
+            .with_space(Some(ResNetSpace::Kernels));
+        let in_code = config.init(&device).unwrap();
+        let sets = CandidateSets::uniform(["NC3"]);
+        let a = construct(from_toml, &sets, &device).unwrap();
+        let b = construct(NetBox::new("", in_code), &sets, &device).unwrap();
+        assert_eq!(trainable_params(&a.model), trainable_params(&b.model));
+        assert_eq!(a.space.len(), b.space.len());
+        // The slots carry their own candidate lists in both.
+        assert!(a.space.names().eq(b.space.names()));
     }
 }

@@ -8,43 +8,58 @@
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::{construct, CandidateSets, NasModule};
-//! use modnas_models::SimpleCellNet;
+//! use modnas_models::SimpleCellNetConfig;
 //! let device = Device::default();
-//! let net = SimpleCellNet::new(3, 10, 4, &device).unwrap();
+//! let net = SimpleCellNetConfig::new(3, 10).with_channels(4).init(&device).unwrap();
 //! let c = construct(net, &CandidateSets::mixed("DARTSMixedOp", Vec::<String>::new()), &device).unwrap();
 //! assert_eq!(c.space.len(), 10);
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([2, 3, 8, 8], &device)).dims(), [2, 10]);
 //! ```
 
-use super::head::{bad_args, parse_model_args};
+use super::head::{bad_args, check_io, parse_model_args};
 use super::DARTSNet;
 use burn::tensor::Device;
+use modnas_construct::nas_config;
 use modnas_construct::{register_model, ConstructError, ModelInput, NetBox};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The simple cell's op set (NASLib): identity, zero, 3×3 max pooling, 3×3 separable and
 /// 3×3 dilated convolutions.
 pub const SIMPLE_CELL_OPS: [&str; 5] = ["IDT", "NIL", "MAX", "SC3", "DC3"];
 
-/// Builds the simple-cell network (a [`DARTSNet`] of three two-node cells).
-pub struct SimpleCellNet;
+/// How to build the simple-cell network, a [`DARTSNet`] of three two-node cells; its serde form is the model's TOML `[model.args]`, where the
+/// input channels and classes come from the data.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimpleCellNetConfig {
+    /// Channels of the input images.
+    #[serde(skip)]
+    pub c_in: usize,
+    /// Classes of the head.
+    #[serde(skip)]
+    pub classes: usize,
+    /// C: channels of the stem and first cell; even.
+    #[config(default = 16)]
+    pub channels: usize,
+}
 
-impl SimpleCellNet {
-    /// A network for `c_in`-channel images and `classes` classes with `channels` (C) in the
-    /// stem and first cell (NASLib: 16).
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(
-        c_in: usize,
-        classes: usize,
-        channels: usize,
-        device: &Device,
-    ) -> Result<DARTSNet, ConstructError> {
+impl SimpleCellNetConfig {
+    /// The net, or which setting is wrong.
+    pub fn init(&self, device: &Device) -> Result<DARTSNet, ConstructError> {
+        check_io("SimpleCellNet", self.c_in, self.classes)?;
+        if self.channels < 2 || !self.channels.is_multiple_of(2) {
+            return Err(bad_args(
+                "SimpleCellNet",
+                format!("`channels` = {} must be even and at least 2", self.channels),
+            ));
+        }
         let reductions = [false, true, false];
         DARTSNet::with_layout(
-            c_in,
-            classes,
-            channels,
-            channels,
+            self.c_in,
+            self.classes,
+            self.channels,
+            self.channels,
             &reductions,
             2,
             Some(&SIMPLE_CELL_OPS),
@@ -53,40 +68,24 @@ impl SimpleCellNet {
     }
 }
 
-/// Arguments of the `SimpleCellNet` model.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct SimpleCellArgs {
-    /// C: channels of the stem and first cell.
-    #[serde(default = "default_channels")]
-    channels: usize,
-}
-
-fn default_channels() -> usize {
-    16
-}
-
 fn build(
     args: &toml::Table,
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: SimpleCellArgs = parse_model_args("SimpleCellNet", args)?;
-    if a.channels < 2 || !a.channels.is_multiple_of(2) {
-        return Err(bad_args(
-            "SimpleCellNet",
-            format!("`channels` = {} must be even and at least 2", a.channels),
-        ));
-    }
-    let net = SimpleCellNet::new(input.channels, input.classes, a.channels, device)?;
-    Ok(NetBox::new("", net))
+    let config = SimpleCellNetConfig {
+        c_in: input.channels,
+        classes: input.classes,
+        ..parse_model_args("SimpleCellNet", args)?
+    };
+    Ok(NetBox::new("", config.init(device)?))
 }
 register_model!("SimpleCellNet", build);
 modnas_param_space::describe_component!(
     "model",
     "SimpleCellNet",
     "NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops",
-    SimpleCellArgs
+    SimpleCellNetConfig
 );
 
 #[cfg(test)]
@@ -97,7 +96,10 @@ mod tests {
     #[test]
     fn cells_choose_from_the_simple_op_set_unless_the_config_overrides_it() {
         let device = Device::default();
-        let net = SimpleCellNet::new(1, 3, 4, &device).unwrap();
+        let net = SimpleCellNetConfig::new(1, 3)
+            .with_channels(4)
+            .init(&device)
+            .unwrap();
         let sets = CandidateSets::mixed("DARTSMixedOp", Vec::<String>::new());
         let c = construct(net, &sets, &device).unwrap();
         assert_eq!(c.mixed.len(), 15);
@@ -105,7 +107,10 @@ mod tests {
         // The config's default set does not replace the model's own.
         let sets = CandidateSets::uniform(["NC3"]);
         let c = construct(
-            SimpleCellNet::new(1, 3, 4, &device).unwrap(),
+            SimpleCellNetConfig::new(1, 3)
+                .with_channels(4)
+                .init(&device)
+                .unwrap(),
             &sets,
             &device,
         )
@@ -116,7 +121,10 @@ mod tests {
         let mut sets = CandidateSets::uniform(["NC3"]);
         sets.slots.insert(slots[0].path.clone(), vec!["AVG".into()]);
         let err = construct(
-            SimpleCellNet::new(1, 3, 4, &device).unwrap(),
+            SimpleCellNetConfig::new(1, 3)
+                .with_channels(4)
+                .init(&device)
+                .unwrap(),
             &sets,
             &device,
         )

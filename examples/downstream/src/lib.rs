@@ -11,4 +11,4 @@ mod tiny_resnet;
 pub use coordinate_optim::CoordinateOptim;
 pub use se_blocks_metric::SEBlocksMetric;
 pub use se_conv::SEConv;
-pub use tiny_resnet::TinyResNet;
+pub use tiny_resnet::{TinyResNet, TinyResNetConfig};

@@ -42,17 +42,22 @@ impl TinyResNet {
     }
 }
 
-/// Arguments of `TinyResNet`.
-#[derive(serde::Deserialize)]
+/// How to build a `TinyResNet`: `TinyResNetConfig::new().with_width(16).init(&input, &device)`
+/// in code, `[model] args = { width = 16 }` in a config.
+#[nas_config]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TinyResNetArgs {
+pub struct TinyResNetConfig {
     /// Channels after the stem.
-    #[serde(default = "default_width")]
-    width: usize,
+    #[config(default = 8)]
+    pub width: usize,
 }
 
-fn default_width() -> usize {
-    8
+impl TinyResNetConfig {
+    /// The network for `input`.
+    pub fn init(&self, input: &ModelInput, device: &Device) -> TinyResNet {
+        TinyResNet::new(input, self.width, device)
+    }
 }
 
 fn build(
@@ -60,8 +65,8 @@ fn build(
     input: &ModelInput,
     device: &Device,
 ) -> Result<NetBox, ConstructError> {
-    let a: TinyResNetArgs = model_args("TinyResNet", args)?;
-    Ok(NetBox::new("", TinyResNet::new(input, a.width, device)))
+    let config: TinyResNetConfig = model_args("TinyResNet", args)?;
+    Ok(NetBox::new("", config.init(input, device)))
 }
 register_model!("TinyResNet", build);
 describe_component!(
@@ -69,3 +74,51 @@ describe_component!(
     "TinyResNet",
     "two residual slots and a strided one"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modnas::models::{DARTSNetConfig, DARTS_OPS};
+
+    const INPUT: ModelInput = ModelInput {
+        channels: 3,
+        height: 8,
+        width: 8,
+        classes: 10,
+    };
+
+    #[test]
+    fn the_toml_args_and_the_builder_make_the_same_config() {
+        let args: modnas::toml::Table = modnas::toml::from_str("width = 4").unwrap();
+        let parsed: TinyResNetConfig = model_args("TinyResNet", &args).unwrap();
+        assert_eq!(parsed.width, TinyResNetConfig::new().with_width(4).width);
+        assert_eq!(TinyResNetConfig::new().width, 8);
+        let typo: modnas::toml::Table = modnas::toml::from_str("widht = 4").unwrap();
+        let e = model_args::<TinyResNetConfig>("TinyResNet", &typo).unwrap_err();
+        assert!(e.to_string().contains("widht"), "{e}");
+    }
+
+    #[test]
+    fn a_built_in_model_is_built_the_burn_way() {
+        let device = Device::default();
+        let net = DARTSNetConfig::new(INPUT.channels, INPUT.classes)
+            .with_channels(4)
+            .with_layers(3)
+            .with_nodes(2)
+            .init(&device)
+            .unwrap();
+        let c = construct(
+            net,
+            &CandidateSets::mixed("DARTSMixedOp", DARTS_OPS),
+            &device,
+        )
+        .unwrap();
+        assert_eq!(
+            c.space.len(),
+            10,
+            "5 edges in the normal and the reduction cell"
+        );
+        let y = NasModule::forward(&c.model, Tensor::zeros([2, 3, 8, 8], &device));
+        assert_eq!(y.dims(), [2, 10]);
+    }
+}

@@ -13,15 +13,22 @@
 //! // The weights, then batch norm's γ, β and running statistics.
 //! assert_eq!(burn::module::Module::num_params(&dw), 4 * 9 + 4 * 4);
 //! assert!(build_candidate("DWC3", &SlotSpec::new(4, 8, 1), &device).is_err());
+//! // The NC5 above, built in code the Burn way.
+//! use modnas_construct::ops::ConvBnReluConfig;
+//! let nc5 = ConvBnReluConfig::new(4, 8, 5).with_stride(2).init(&device).unwrap();
+//! assert_eq!(burn::module::Module::num_params(&nc5), burn::module::Module::num_params(&op));
 //! ```
 
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// Convolution → batch norm → ReLU.
 #[derive(Module, Debug)]
@@ -30,31 +37,56 @@ pub struct ConvBnRelu {
     bn: BatchNorm,
 }
 
-impl ConvBnRelu {
-    /// A `kernel`×`kernel` conv-BN-ReLU for `spec`.
-    pub fn new(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<Self, ConstructError> {
-        Ok(Self {
-            conv: ConvLayer::new(spec.c_in, spec.c_out, kernel, spec.stride, 1, 1, device)?,
-            bn: batch_norm(spec.c_out, device),
-        })
+/// How to build a [`ConvBnRelu`]:
+/// `ConvBnReluConfig::new(4, 8, 3).with_stride(2).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvBnReluConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels (equal to `c_in` when depthwise).
+    pub c_out: usize,
+    /// Kernel size.
+    pub kernel: usize,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+    /// One filter per channel, which keeps the channel count.
+    #[config(default = false)]
+    pub depthwise: bool,
+}
+
+impl ConvBnReluConfig {
+    /// The `kernel`×`kernel` layer a slot of `spec` takes.
+    pub fn for_spec(spec: &SlotSpec, kernel: usize) -> Self {
+        Self::new(spec.c_in, spec.c_out, kernel).with_stride(spec.stride)
     }
 
-    /// A depthwise `kernel`×`kernel` conv-BN-ReLU for `spec`, which must keep its channels.
-    pub fn depthwise(
-        spec: &SlotSpec,
-        kernel: usize,
-        device: &Device,
-    ) -> Result<Self, ConstructError> {
-        if spec.c_in != spec.c_out {
-            return Err(ConstructError::InvalidSpec(format!(
-                "a depthwise convolution keeps its channels, but the slot maps {} to {}",
-                spec.c_in, spec.c_out
-            )));
-        }
-        let c = spec.c_in;
-        Ok(Self {
-            conv: ConvLayer::new(c, c, kernel, spec.stride, 1, c, device)?,
-            bn: batch_norm(c, device),
+    /// The layer, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<ConvBnRelu, ConstructError> {
+        let groups = if self.depthwise {
+            if self.c_in != self.c_out {
+                return Err(ConstructError::InvalidSpec(format!(
+                    "a depthwise convolution keeps its channels, but the slot maps {} to {}",
+                    self.c_in, self.c_out
+                )));
+            }
+            self.c_in
+        } else {
+            1
+        };
+        Ok(ConvBnRelu {
+            conv: ConvLayer::new(
+                self.c_in,
+                self.c_out,
+                self.kernel,
+                self.stride,
+                1,
+                groups,
+                device,
+            )?,
+            bn: batch_norm(self.c_out, device),
         })
     }
 }
@@ -71,19 +103,36 @@ impl NasModule for ConvBnRelu {
 }
 
 fn nc1(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("NC1", ConvBnRelu::new(s, 1, d)?))
+    Ok(CandidateBox::new(
+        "NC1",
+        ConvBnReluConfig::for_spec(s, 1).init(d)?,
+    ))
 }
 fn nc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("NC3", ConvBnRelu::new(s, 3, d)?))
+    Ok(CandidateBox::new(
+        "NC3",
+        ConvBnReluConfig::for_spec(s, 3).init(d)?,
+    ))
 }
 fn nc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("NC5", ConvBnRelu::new(s, 5, d)?))
+    Ok(CandidateBox::new(
+        "NC5",
+        ConvBnReluConfig::for_spec(s, 5).init(d)?,
+    ))
 }
 fn nc7(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("NC7", ConvBnRelu::new(s, 7, d)?))
+    Ok(CandidateBox::new(
+        "NC7",
+        ConvBnReluConfig::for_spec(s, 7).init(d)?,
+    ))
 }
 fn dwc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("DWC3", ConvBnRelu::depthwise(s, 3, d)?))
+    Ok(CandidateBox::new(
+        "DWC3",
+        ConvBnReluConfig::for_spec(s, 3)
+            .with_depthwise(true)
+            .init(d)?,
+    ))
 }
 register_candidate!("NC1", nc1);
 register_candidate!("DWC3", dwc3);

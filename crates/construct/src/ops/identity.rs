@@ -4,12 +4,15 @@
 
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// ReLU → two 1×1 stride-2 convolutions (the second on the input shifted by one pixel) →
 /// concatenation → batch norm. Halves the spatial size without losing odd pixels.
@@ -67,9 +70,29 @@ pub struct Skip {
     project: Option<(ConvLayer, BatchNorm)>,
 }
 
-impl Skip {
-    /// The skip connection for `spec` (stride 1 or 2).
-    pub fn new(spec: &SlotSpec, device: &Device) -> Result<Self, ConstructError> {
+/// How to build a [`Skip`]: `SkipConfig::new(4, 8).with_stride(2).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Stride, 1 or 2.
+    #[config(default = 1)]
+    pub stride: usize,
+}
+
+impl SkipConfig {
+    /// The skip connection a slot of `spec` takes.
+    pub fn for_spec(spec: &SlotSpec) -> Self {
+        Self::new(spec.c_in, spec.c_out).with_stride(spec.stride)
+    }
+
+    /// The skip connection, or why this stride makes none.
+    pub fn init(&self, device: &Device) -> Result<Skip, ConstructError> {
+        let spec = SlotSpec::new(self.c_in, self.c_out, self.stride);
         let (reduce, project) = match (spec.stride, spec.c_in == spec.c_out) {
             (1, true) => (None, None),
             (1, false) => (
@@ -89,7 +112,7 @@ impl Skip {
                 )))
             }
         };
-        Ok(Self { reduce, project })
+        Ok(Skip { reduce, project })
     }
 }
 
@@ -113,7 +136,7 @@ impl NasModule for Skip {
 }
 
 fn idt(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("IDT", Skip::new(s, d)?))
+    Ok(CandidateBox::new("IDT", SkipConfig::for_spec(s).init(d)?))
 }
 register_candidate!("IDT", idt);
 modnas_param_space::describe_component!(

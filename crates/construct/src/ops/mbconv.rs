@@ -4,11 +4,14 @@
 
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// Inverted residual block.
 #[derive(Module, Debug)]
@@ -21,30 +24,49 @@ pub struct MBConv {
     residual: bool,
 }
 
-impl MBConv {
-    /// A block with depthwise `kernel` and `expansion` ratio for `spec`.
-    pub fn new(
-        spec: &SlotSpec,
-        kernel: usize,
-        expansion: usize,
-        device: &Device,
-    ) -> Result<Self, ConstructError> {
-        let hidden = spec.c_in * expansion;
-        let expand = (expansion != 1)
+/// How to build a [`MBConv`]: `MBConvConfig::new(8, 8, 5, 6).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MBConvConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Kernel size.
+    pub kernel: usize,
+    /// Expansion ratio of the hidden width.
+    pub expansion: usize,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+}
+
+impl MBConvConfig {
+    /// The layer a slot of `spec` takes.
+    pub fn for_spec(spec: &SlotSpec, kernel: usize, expansion: usize) -> Self {
+        Self::new(spec.c_in, spec.c_out, kernel, expansion).with_stride(spec.stride)
+    }
+
+    /// The block, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<MBConv, ConstructError> {
+        let (c_in, c_out, stride) = (self.c_in, self.c_out, self.stride);
+        let hidden = c_in * self.expansion;
+        let expand = (self.expansion != 1)
             .then(|| -> Result<_, ConstructError> {
                 Ok((
-                    ConvLayer::new(spec.c_in, hidden, 1, 1, 1, 1, device)?,
+                    ConvLayer::new(c_in, hidden, 1, 1, 1, 1, device)?,
                     batch_norm(hidden, device),
                 ))
             })
             .transpose()?;
-        Ok(Self {
+        Ok(MBConv {
             expand,
-            dw: ConvLayer::new(hidden, hidden, kernel, spec.stride, 1, hidden, device)?,
+            dw: ConvLayer::new(hidden, hidden, self.kernel, stride, 1, hidden, device)?,
             dw_bn: batch_norm(hidden, device),
-            project: ConvLayer::new(hidden, spec.c_out, 1, 1, 1, 1, device)?,
-            project_bn: batch_norm(spec.c_out, device),
-            residual: spec.stride == 1 && spec.c_in == spec.c_out,
+            project: ConvLayer::new(hidden, c_out, 1, 1, 1, 1, device)?,
+            project_bn: batch_norm(c_out, device),
+            residual: stride == 1 && c_in == c_out,
         })
     }
 }
@@ -79,7 +101,7 @@ impl NasModule for MBConv {
 macro_rules! mbconv_candidates {
     ($($fn_name:ident = $id:literal ($k:literal, $e:literal);)*) => {$(
         fn $fn_name(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-            Ok(CandidateBox::new($id, MBConv::new(s, $k, $e, d)?))
+            Ok(CandidateBox::new($id, MBConvConfig::for_spec(s, $k, $e).init(d)?))
         }
         register_candidate!($id, $fn_name);
         modnas_param_space::describe_component!(

@@ -20,3 +20,59 @@ pub use pool::*;
 pub use relu_conv_bn::*;
 pub use sep_conv::*;
 pub use zero::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{build_candidate, NasModule, SlotSpec};
+    use burn::module::Module;
+    use burn::tensor::{Device, Tensor};
+
+    #[test]
+    fn configs_build_what_the_registry_builds() {
+        let device = Device::default();
+        let spec = SlotSpec::new(4, 8, 2);
+        let x = || Tensor::<4>::ones([1, 4, 8, 8], &device);
+        let check = |name: &str, params: usize, dims: [usize; 4]| {
+            let op = build_candidate(name, &spec, &device).unwrap();
+            assert_eq!(op.num_params(), params, "{name}");
+            assert_eq!(op.forward(x()).dims(), dims, "{name}");
+        };
+        let nc3 = ConvBnReluConfig::for_spec(&spec, 3).init(&device).unwrap();
+        check("NC3", nc3.num_params(), nc3.forward(x()).dims());
+        let sc5 = SepConvConfig::new(4, 8, 5)
+            .with_stride(2)
+            .init(&device)
+            .unwrap();
+        check("SC5", sc5.num_params(), sc5.forward(x()).dims());
+        let dc3 = DilConvConfig::for_spec(&spec, 3).init(&device).unwrap();
+        check("DC3", dc3.num_params(), dc3.forward(x()).dims());
+        let mb = MBConvConfig::for_spec(&spec, 5, 6).init(&device).unwrap();
+        check("MB5E6", mb.num_params(), mb.forward(x()).dims());
+        let max = PoolConfig::for_spec(&spec, true).init(&device).unwrap();
+        check("MAX", max.num_params(), max.forward(x()).dims());
+        let idt = SkipConfig::for_spec(&spec).init(&device).unwrap();
+        check("IDT", idt.num_params(), idt.forward(x()).dims());
+        let rcb = ReluConvBnConfig::new(4, 8, 3)
+            .with_stride(2)
+            .init(&device)
+            .unwrap();
+        check("RCB3", rcb.num_params(), rcb.forward(x()).dims());
+    }
+
+    #[test]
+    fn candidate_configs_refuse_what_makes_no_layer_and_round_trip_through_serde() {
+        let device = Device::default();
+        let e = ConvBnReluConfig::new(4, 8, 3)
+            .with_depthwise(true)
+            .init(&device)
+            .unwrap_err();
+        assert!(e.to_string().contains("maps 4 to 8"), "{e}");
+        assert!(SkipConfig::new(4, 4).with_stride(3).init(&device).is_err());
+        let config = DilConvConfig::new(4, 8, 5).with_dilation(3);
+        let text = toml::to_string(&config).unwrap();
+        assert_eq!(toml::from_str::<DilConvConfig>(&text).unwrap(), config);
+        let defaults: DilConvConfig = toml::from_str("c_in = 4\nc_out = 8\nkernel = 5").unwrap();
+        assert_eq!((defaults.stride, defaults.dilation), (1, 2));
+    }
+}

@@ -3,11 +3,14 @@
 
 use super::conv_layer::{batch_norm, out_size, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// 1×1 convolution → batch norm, used to change the channel count.
 #[derive(Module, Debug)]
@@ -42,9 +45,32 @@ pub struct Pool {
     stride: usize,
 }
 
-impl Pool {
-    /// Average (`max == false`) or max pooling for `spec`.
-    pub fn new(spec: &SlotSpec, max: bool, device: &Device) -> Result<Self, ConstructError> {
+/// How to build a [`Pool`]: `PoolConfig::new(4, 4, true).with_stride(2).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels; a 1×1 conv-BN adapts the pooled input when they differ.
+    pub c_out: usize,
+    /// Max pooling (else average pooling).
+    pub max: bool,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+}
+
+impl PoolConfig {
+    /// Average (`max == false`) or max pooling for a slot of `spec`.
+    pub fn for_spec(spec: &SlotSpec, max: bool) -> Self {
+        Self::new(spec.c_in, spec.c_out, max).with_stride(spec.stride)
+    }
+
+    /// The layer, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<Pool, ConstructError> {
+        let spec = SlotSpec::new(self.c_in, self.c_out, self.stride);
+        let max = self.max;
         if spec.stride == 0 {
             return Err(ConstructError::InvalidSpec(
                 "pooling stride must be positive".into(),
@@ -71,7 +97,7 @@ impl Pool {
         let adapter = (spec.c_in != spec.c_out)
             .then(|| Adapter::new(spec.c_in, spec.c_out, device))
             .transpose()?;
-        Ok(Self {
+        Ok(Pool {
             pool,
             adapter,
             stride: spec.stride,
@@ -110,10 +136,16 @@ impl NasModule for Pool {
 }
 
 fn avg(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("AVG", Pool::new(s, false, d)?))
+    Ok(CandidateBox::new(
+        "AVG",
+        PoolConfig::for_spec(s, false).init(d)?,
+    ))
 }
 fn max(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("MAX", Pool::new(s, true, d)?))
+    Ok(CandidateBox::new(
+        "MAX",
+        PoolConfig::for_spec(s, true).init(d)?,
+    ))
 }
 register_candidate!("AVG", avg);
 register_candidate!("MAX", max);

@@ -11,11 +11,14 @@
 
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// ReLU → `kernel`×`kernel` convolution → batch norm.
 #[derive(Module, Debug)]
@@ -24,18 +27,36 @@ pub struct ReluConvBn {
     bn: BatchNorm,
 }
 
-impl ReluConvBn {
-    /// A ReLU-conv-BN from `c_in` to `c_out` channels at `stride`.
-    pub fn new(
-        c_in: usize,
-        c_out: usize,
-        kernel: usize,
-        stride: usize,
-        device: &Device,
-    ) -> Result<Self, ConstructError> {
-        Ok(Self {
-            conv: ConvLayer::new(c_in, c_out, kernel, stride, 1, 1, device)?,
-            bn: batch_norm(c_out, device),
+/// How to build a [`ReluConvBn`]: `ReluConvBnConfig::new(4, 8, 3).with_stride(2).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReluConvBnConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Kernel size.
+    pub kernel: usize,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+}
+
+impl ReluConvBnConfig {
+    /// The layer, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<ReluConvBn, ConstructError> {
+        Ok(ReluConvBn {
+            conv: ConvLayer::new(
+                self.c_in,
+                self.c_out,
+                self.kernel,
+                self.stride,
+                1,
+                1,
+                device,
+            )?,
+            bn: batch_norm(self.c_out, device),
         })
     }
 }
@@ -52,7 +73,9 @@ impl NasModule for ReluConvBn {
 }
 
 fn rcb(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<CandidateBox, ConstructError> {
-    let op = ReluConvBn::new(spec.c_in, spec.c_out, kernel, spec.stride, device)?;
+    let op = ReluConvBnConfig::new(spec.c_in, spec.c_out, kernel)
+        .with_stride(spec.stride)
+        .init(device)?;
     Ok(CandidateBox::new("RCB", op))
 }
 

@@ -3,11 +3,14 @@
 
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// ReLU → depthwise k×k (dilated) → pointwise 1×1 → batch norm.
 #[derive(Module, Debug)]
@@ -51,12 +54,34 @@ pub struct SepConv {
     second: DwPwBn,
 }
 
-impl SepConv {
-    /// A separable `kernel`×`kernel` convolution for `spec`.
-    pub fn new(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<Self, ConstructError> {
-        Ok(Self {
-            first: DwPwBn::new(spec.c_in, spec.c_in, kernel, spec.stride, 1, device)?,
-            second: DwPwBn::new(spec.c_in, spec.c_out, kernel, 1, 1, device)?,
+/// How to build a [`SepConv`]: `SepConvConfig::new(4, 8, 3).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SepConvConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Kernel size.
+    pub kernel: usize,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+}
+
+impl SepConvConfig {
+    /// The layer a slot of `spec` takes.
+    pub fn for_spec(spec: &SlotSpec, kernel: usize) -> Self {
+        Self::new(spec.c_in, spec.c_out, kernel).with_stride(spec.stride)
+    }
+
+    /// The layer, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<SepConv, ConstructError> {
+        let (c_in, k) = (self.c_in, self.kernel);
+        Ok(SepConv {
+            first: DwPwBn::new(c_in, c_in, k, self.stride, 1, device)?,
+            second: DwPwBn::new(c_in, self.c_out, k, 1, 1, device)?,
         })
     }
 }
@@ -80,11 +105,42 @@ pub struct DilConv {
     op: DwPwBn,
 }
 
-impl DilConv {
-    /// A dilated separable `kernel`×`kernel` convolution for `spec`.
-    pub fn new(spec: &SlotSpec, kernel: usize, device: &Device) -> Result<Self, ConstructError> {
-        Ok(Self {
-            op: DwPwBn::new(spec.c_in, spec.c_out, kernel, spec.stride, 2, device)?,
+/// How to build a [`DilConv`]: `DilConvConfig::new(4, 8, 3).init(&device)`.
+#[nas_config]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DilConvConfig {
+    /// Input channels.
+    pub c_in: usize,
+    /// Output channels.
+    pub c_out: usize,
+    /// Kernel size.
+    pub kernel: usize,
+    /// Stride.
+    #[config(default = 1)]
+    pub stride: usize,
+    /// Dilation of the depthwise convolution.
+    #[config(default = 2)]
+    pub dilation: usize,
+}
+
+impl DilConvConfig {
+    /// The layer a slot of `spec` takes.
+    pub fn for_spec(spec: &SlotSpec, kernel: usize) -> Self {
+        Self::new(spec.c_in, spec.c_out, kernel).with_stride(spec.stride)
+    }
+
+    /// The layer, or why these sizes make none.
+    pub fn init(&self, device: &Device) -> Result<DilConv, ConstructError> {
+        Ok(DilConv {
+            op: DwPwBn::new(
+                self.c_in,
+                self.c_out,
+                self.kernel,
+                self.stride,
+                self.dilation,
+                device,
+            )?,
         })
     }
 }
@@ -101,19 +157,34 @@ impl NasModule for DilConv {
 }
 
 fn sc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("SC3", SepConv::new(s, 3, d)?))
+    Ok(CandidateBox::new(
+        "SC3",
+        SepConvConfig::for_spec(s, 3).init(d)?,
+    ))
 }
 fn sc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("SC5", SepConv::new(s, 5, d)?))
+    Ok(CandidateBox::new(
+        "SC5",
+        SepConvConfig::for_spec(s, 5).init(d)?,
+    ))
 }
 fn sc7(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("SC7", SepConv::new(s, 7, d)?))
+    Ok(CandidateBox::new(
+        "SC7",
+        SepConvConfig::for_spec(s, 7).init(d)?,
+    ))
 }
 fn dc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("DC3", DilConv::new(s, 3, d)?))
+    Ok(CandidateBox::new(
+        "DC3",
+        DilConvConfig::for_spec(s, 3).init(d)?,
+    ))
 }
 fn dc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
-    Ok(CandidateBox::new("DC5", DilConv::new(s, 5, d)?))
+    Ok(CandidateBox::new(
+        "DC5",
+        DilConvConfig::for_spec(s, 5).init(d)?,
+    ))
 }
 register_candidate!("SC3", sc3);
 register_candidate!("SC5", sc5);

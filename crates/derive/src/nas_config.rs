@@ -1,0 +1,145 @@
+//! `#[nas_config]`: a Burn-style config (`new` with the required fields, `with_*` for the
+//! rest) whose serde form fills every defaulted field, so TOML args may leave them out.
+//!
+//! Burn's own `#[derive(Config)]` deserializes every field as required and accepts unknown
+//! keys, which would turn a typo in `[model.args]` into a silently ignored setting; this
+//! attribute keeps the builder and leaves the serde derives (and `deny_unknown_fields`) to the
+//! struct, only adding a `#[serde(default = ...)]` per defaulted field.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{parse_quote, Expr, Fields, ItemStruct};
+
+pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
+    if !item.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &item.generics,
+            "#[nas_config] needs a struct without generics",
+        ));
+    }
+    let name = item.ident.clone();
+    let Fields::Named(fields) = &mut item.fields else {
+        return Err(syn::Error::new_spanned(
+            &item.ident,
+            "#[nas_config] needs a struct with named fields",
+        ));
+    };
+    let (mut params, mut inits, mut builders, mut default_fns) = (vec![], vec![], vec![], vec![]);
+    for field in fields.named.iter_mut() {
+        let ident = field.ident.clone().expect("named fields have names");
+        let ty = field.ty.clone();
+        match take_default(&mut field.attrs)? {
+            None => {
+                params.push(quote!(#ident: #ty));
+                inits.push(quote!(#ident));
+            }
+            Some(expr) => {
+                let default_fn = format_ident!("__{}_default_{}", name, ident);
+                let path = default_fn.to_string();
+                field.attrs.push(parse_quote!(#[serde(default = #path)]));
+                default_fns.push(quote! {
+                    #[doc(hidden)]
+                    #[allow(non_snake_case)]
+                    fn #default_fn() -> #ty { #expr }
+                });
+                inits.push(quote!(#ident: #default_fn()));
+                let with = format_ident!("with_{}", ident);
+                let doc = format!("Sets `{ident}` (default `{}`).", quote!(#expr));
+                builders.push(quote! {
+                    #[doc = #doc]
+                    pub fn #with(mut self, #ident: #ty) -> Self {
+                        self.#ident = #ident;
+                        self
+                    }
+                });
+            }
+        }
+    }
+    let new_doc =
+        format!("A `{name}` with the required fields given and the others at their defaults.");
+    Ok(quote! {
+        #item
+        #(#default_fns)*
+        impl #name {
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#builders)*
+        }
+    })
+}
+
+/// Removes the field's `#[config(...)]` attributes and returns its `default = expr`.
+fn take_default(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<Expr>> {
+    let mut default = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("config")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("default") {
+                default = Some(meta.value()?.parse::<Expr>()?);
+                Ok(())
+            } else {
+                Err(meta.error("expected `default = <expression>`"))
+            }
+        })?;
+    }
+    attrs.retain(|a| !a.path().is_ident("config"));
+    Ok(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(item: ItemStruct) -> String {
+        expand(item).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn structs_it_cannot_serve_are_refused_by_name() {
+        assert!(error_of(parse_quote!(
+            struct A<T> {
+                t: T,
+            }
+        ))
+        .contains("without generics"));
+        assert!(error_of(parse_quote!(
+            struct B(usize);
+        ))
+        .contains("named fields"));
+        let bad_attr = parse_quote!(
+            struct C {
+                #[config(defualt = 1)]
+                x: usize,
+            }
+        );
+        assert!(error_of(bad_attr).contains("default = <expression>"));
+    }
+
+    #[test]
+    fn defaulted_fields_get_a_serde_default_and_a_builder_required_ones_a_new_argument() {
+        let out = expand(parse_quote!(
+            struct Cfg {
+                a: usize,
+                #[config(default = 3)]
+                b: usize,
+            }
+        ))
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("serde (default = \"__Cfg_default_b\")"),
+            "{out}"
+        );
+        assert!(out.contains("pub fn new (a : usize)"), "{out}");
+        assert!(
+            out.contains("pub fn with_b (mut self , b : usize)"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("config ("),
+            "the config attribute is removed: {out}"
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! `#[derive(NasModule)]`: forward by the inherent method, cost from the fields in order.
+
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, Type};
+
+pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
+    let (input, output) = forward_types(ast)?;
+    let Data::Struct(data) = &ast.data else {
+        return Err(syn::Error::new_spanned(
+            &ast.ident,
+            "#[derive(NasModule)] needs a struct: its fields run in declaration order",
+        ));
+    };
+    if matches!(data.fields, Fields::Unit) {
+        return Err(syn::Error::new_spanned(
+            &ast.ident,
+            "#[derive(NasModule)] needs a struct with fields",
+        ));
+    }
+    let mut steps = vec![];
+    let mut in_branch = false;
+    for (i, field) in data.fields.iter().enumerate() {
+        let role = role(field)?;
+        if role == Role::Skip {
+            continue;
+        }
+        let member = match &field.ident {
+            Some(name) => quote!(#name),
+            None => {
+                let index = syn::Index::from(i);
+                quote!(#index)
+            }
+        };
+        let branch = role == Role::Branch;
+        if branch && !in_branch {
+            steps.push(
+                quote! { let side = ::modnas::construct::Cost::new(0, cost.output.clone()); },
+            );
+        }
+        if !branch && in_branch {
+            steps.push(close_branch());
+        }
+        in_branch = branch;
+        let acc = if branch { quote!(side) } else { quote!(cost) };
+        steps.push(quote! {
+            let #acc = {
+                let next = ::modnas::construct::LayerCost::layer_cost(&self.#member, &#acc.output);
+                #acc.then(next)
+            };
+        });
+    }
+    if in_branch {
+        steps.push(close_branch());
+    }
+    let name = &ast.ident;
+    let (impl_generics, ty_generics, where_clause) = ast.generics.split_for_impl();
+    Ok(quote! {
+        impl #impl_generics ::modnas::construct::NasModule for #name #ty_generics #where_clause {
+            type Input = #input;
+            type Output = #output;
+            fn forward(&self, x: Self::Input) -> Self::Output {
+                // Without an inherent `forward`, the call below would be this very method and
+                // recurse for ever. A second trait with a `forward` makes that case ambiguous,
+                // a compile error that names this trait; an inherent method wins over both.
+                #[allow(dead_code)]
+                trait DeriveNasModuleNeedsAnInherentForward {
+                    fn forward(&self) {}
+                }
+                impl #impl_generics DeriveNasModuleNeedsAnInherentForward
+                    for #name #ty_generics #where_clause {}
+                #name::forward(self, x)
+            }
+            fn cost(&self, input: &[usize]) -> ::modnas::construct::Cost {
+                let cost = ::modnas::construct::Cost::new(0, input.to_vec());
+                #(#steps)*
+                cost
+            }
+        }
+    })
+}
+
+/// The `input` and `output` types of `#[nas_module(...)]` on the struct.
+fn forward_types(ast: &DeriveInput) -> syn::Result<(Type, Type)> {
+    let (mut input, mut output) = (None, None);
+    for attr in ast.attrs.iter().filter(|a| a.path().is_ident("nas_module")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("input") {
+                input = Some(meta.value()?.parse::<Type>()?);
+            } else if meta.path.is_ident("output") {
+                output = Some(meta.value()?.parse::<Type>()?);
+            } else {
+                return Err(meta.error("expected `input = Type` or `output = Type`"));
+            }
+            Ok(())
+        })?;
+    }
+    match (input, output) {
+        (Some(i), Some(o)) => Ok((i, o)),
+        _ => Err(syn::Error::new_spanned(
+            &ast.ident,
+            "#[derive(NasModule)] needs #[nas_module(input = Tensor<4>, output = Tensor<2>)] \
+             (the types of the inherent `forward`)",
+        )),
+    }
+}
+
+/// A side branch's cost joins the main path's; the main path's output shape goes on.
+fn close_branch() -> proc_macro2::TokenStream {
+    quote! {
+        let cost = {
+            let output = cost.output.clone();
+            ::modnas::construct::Cost::merge([cost, side], output)
+        };
+    }
+}
+
+/// How a field's cost is counted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// On the main path, after the fields before it.
+    Main,
+    /// On a side branch that reads the main path's current output.
+    Branch,
+    /// Not counted.
+    Skip,
+}
+
+/// A field's role: `#[nas_module(skip)]` or Burn's `#[module(skip)]` (a field that is not a
+/// module) leave it out, `#[nas_module(branch)]` puts it on a side branch.
+fn role(field: &syn::Field) -> syn::Result<Role> {
+    let mut role = Role::Main;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("module")) {
+        // Burn checks its own attribute; only `skip` matters here.
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                role = Role::Skip;
+            }
+            Ok(())
+        });
+    }
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("nas_module"))
+    {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                role = Role::Skip;
+                Ok(())
+            } else if meta.path.is_ident("branch") {
+                role = Role::Branch;
+                Ok(())
+            } else {
+                Err(meta.error("expected `skip` or `branch`"))
+            }
+        })?;
+    }
+    Ok(role)
+}
