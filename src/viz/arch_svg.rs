@@ -81,17 +81,35 @@ fn layout(graph: &ArchGraph) -> Layout {
 
 /// Draws the graph into the SVG file `path`.
 pub fn draw_graph_svg(graph: &ArchGraph, path: &Path) -> Result<(), ModnasError> {
+    let svg = graph_svg(graph).map_err(|e| ModnasError::draw(path, e))?;
+    crate::run::dir::write_atomic(path, &svg)
+}
+
+/// The graph as an SVG document (what [`draw_graph_svg`] writes); the error says why it could
+/// not be drawn.
+pub fn graph_svg(graph: &ArchGraph) -> Result<String, String> {
     let layout = layout(graph);
     let size = (layout.width as u32, layout.height as u32);
-    let root = SVGBackend::new(path, size).into_drawing_area();
-    let fail = |e: DrawingAreaErrorKind<std::io::Error>| ModnasError::draw(path, e);
-    root.fill(&WHITE).map_err(fail)?;
-    root.draw(&Text::new(graph.name.clone(), (MARGIN / 2, 16), font(14)))
-        .map_err(fail)?;
+    let mut svg = String::new();
+    draw_graph(
+        graph,
+        &layout,
+        SVGBackend::with_string(&mut svg, size).into_drawing_area(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(svg)
+}
+
+fn draw_graph(
+    graph: &ArchGraph,
+    layout: &Layout,
+    root: Area<'_>,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(graph.name.clone(), (MARGIN / 2, 16), font(14)))?;
     if !graph.note.is_empty() {
         let at = (layout.width / 2, layout.height - 14);
-        root.draw(&Text::new(graph.note.clone(), at, font(11)))
-            .map_err(fail)?;
+        root.draw(&Text::new(graph.note.clone(), at, font(11)))?;
     }
     let palette = [&BLUE, &RED, &GREEN, &MAGENTA, &CYAN, &BLACK];
     let mut arcs = 0;
@@ -104,12 +122,12 @@ pub fn draw_graph_svg(graph: &ArchGraph, path: &Path) -> Result<(), ModnasError>
         } else {
             palette[k % palette.len()]
         };
-        draw_edge(graph, &root, &layout, e, side, color).map_err(fail)?;
+        draw_edge(graph, &root, layout, e, side, color)?;
     }
     for (i, label) in graph.nodes.iter().enumerate() {
-        draw_node(&root, (layout.x_of(i) as i32, layout.mid as i32), label).map_err(fail)?;
+        draw_node(&root, (layout.x_of(i) as i32, layout.mid as i32), label)?;
     }
-    root.present().map_err(fail)
+    root.present()
 }
 
 /// An edge: a straight line between neighbours, else an arc on `side` of the nodes; an

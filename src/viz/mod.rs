@@ -10,7 +10,7 @@ mod pareto_plot;
 mod progress_plot;
 
 pub use alphas_plot::plot_alphas;
-pub use arch_svg::{draw_arch, draw_graph_svg};
+pub use arch_svg::{draw_arch, draw_graph_svg, graph_svg};
 pub use draw_run::draw_run;
 pub(crate) use draw_run::draw_run_or_warn;
 pub use pareto_plot::{pareto_csv, plot_pareto};

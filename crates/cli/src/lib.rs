@@ -16,6 +16,7 @@
 //! same components.
 
 mod batch;
+mod dashboard;
 mod lut;
 mod progress;
 mod worker;
@@ -76,9 +77,16 @@ enum Command {
         /// `storage = "sqlite"` unless a storage is given).
         #[arg(long, default_value_t = 0)]
         workers: usize,
+        /// Serve the live dashboard of this run on 127.0.0.1 while it runs (port 8080, or the
+        /// one given; 0 takes a free one). Its URL is printed to stderr.
+        #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "8080")]
+        dashboard: Option<u16>,
     },
     /// Evaluate the trials a distributed run queued in its trial storage, until the run ends.
     Worker(WorkerArgs),
+    /// Serve a live web view of runs (status, trials, curves, α, Pareto front, architectures)
+    /// on 127.0.0.1 until interrupted.
+    Dashboard(dashboard::DashboardArgs),
     /// Summarise a run (finished or still running): counts, time and the best trials; also
     /// redraws `RUN_DIR/progress-<objective>.svg`.
     Report {
@@ -220,6 +228,7 @@ struct Target {
     overwrite: bool,
     storage: Option<String>,
     workers: usize,
+    dashboard: Option<u16>,
 }
 
 fn search(
@@ -266,6 +275,9 @@ fn search(
         }
         _ => None,
     };
+    if let Some(port) = target.dashboard {
+        dashboard::serve_beside(dir.clone(), port);
+    }
     let mut progress = Progress::new(&cfg, quiet);
     if mode == RunMode::Resume {
         progress.resume_from(&read_journal(&dir)?);
@@ -358,6 +370,7 @@ where
             quiet,
             storage,
             workers,
+            dashboard,
         } => {
             let target = Target {
                 config,
@@ -366,10 +379,12 @@ where
                 overwrite,
                 storage,
                 workers,
+                dashboard,
             };
             search(target, overrides, device, quiet)
         }
         Command::Worker(args) => worker::worker(args),
+        Command::Dashboard(args) => return dashboard::dashboard(args),
         Command::Report { run_dir, top } => {
             init_logging(None);
             report(&run_dir, top)

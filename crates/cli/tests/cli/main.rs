@@ -7,6 +7,7 @@ mod pg_server;
 
 mod bad_inputs;
 mod commands;
+mod dashboard;
 mod distributed;
 mod downstream_long_build;
 mod resume;

@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI tests.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

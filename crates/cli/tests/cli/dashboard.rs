@@ -1,0 +1,345 @@
+//! `modnas dashboard` serving a search while it runs — through its API and in a real browser
+//! (Debian's chromium driven by chromedriver, where they are installed) — and refusing what is
+//! not a run.
+
+use crate::common::http::{get_json, request};
+use crate::common::{modnas, search_command, write_config};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A random search slow enough to be watched: `trials` of the 9 architectures of a two-slot
+/// ConvNet, each trained on `n` images.
+fn search_config(n: usize, trials: usize) -> String {
+    format!(
+        r#"
+[data]
+type = "Synthetic"
+args = {{ n = {n}, classes = 2, size = 8 }}
+[model]
+type = "ConvNet"
+args = {{ channels = [8, 8], strides = [1, 1] }}
+[construct.args]
+candidates = ["NC3", "NC5", "NC7"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = {{ epochs = 4, trials = {trials} }}
+"#
+    )
+}
+
+/// Kills a process when the test ends, passed or not.
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A search started in `dir/run` and a dashboard serving it on a free port.
+struct Watched {
+    search: Child,
+    _server: Killed,
+    /// The dashboard's `host:port`.
+    addr: String,
+    start: Instant,
+}
+
+impl Watched {
+    fn start(dir: &Path, config: &str) -> Self {
+        let cfg = write_config(dir, config);
+        let out = dir.join("run");
+        let search = search_command(&cfg, &out, &[]).spawn().unwrap();
+        let start = Instant::now();
+        while !out.join("config.toml").exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no config written"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut server = Killed(
+            modnas()
+                .args(["dashboard", "--port", "0"])
+                .arg(&out)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(server.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("dashboard: ")
+            .expect("the URL is printed");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "this machine only: {url}"
+        );
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        Self {
+            search,
+            _server: server,
+            addr,
+            start,
+        }
+    }
+
+    /// Calls `observe` every 50 ms until the search ends, then checks it succeeded; returns
+    /// the distinct values `observe` gave, in order.
+    fn watch(&mut self, mut observe: impl FnMut() -> u64) -> Vec<u64> {
+        let mut seen: Vec<u64> = vec![];
+        loop {
+            let finished = self.search.try_wait().unwrap();
+            let value = observe();
+            if seen.last() != Some(&value) {
+                seen.push(value);
+            }
+            if let Some(exit) = finished {
+                assert!(exit.success());
+                return seen;
+            }
+            assert!(
+                self.start.elapsed() < Duration::from_secs(180),
+                "seen: {seen:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_follows_a_running_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run = Watched::start(tmp.path(), &search_config(512, 6));
+    let addr = run.addr.clone();
+    let counts = run.watch(|| {
+        get_json(&addr, "/api/runs")[0]["status"]["done"]
+            .as_u64()
+            .unwrap()
+    });
+    assert!(
+        counts.len() > 2,
+        "the trial count grew while watched: {counts:?}"
+    );
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
+    assert_eq!(counts.last(), Some(&6), "{counts:?}");
+    let trials = get_json(&addr, "/api/runs/0/trials");
+    assert_eq!(trials["trials"].as_array().unwrap().len(), 6);
+}
+
+/// A WebDriver session of headless chromium.
+struct Browser {
+    driver: String,
+    session: String,
+    _chromedriver: Killed,
+}
+
+impl Browser {
+    /// A session, or `None` where chromium or chromedriver is not installed.
+    fn start() -> Option<Self> {
+        let installed = |p: &str| Path::new(p).exists();
+        if !installed("/usr/bin/chromedriver") || !installed("/usr/bin/chromium") {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let chromedriver = Killed(
+            Command::new("/usr/bin/chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let driver = format!("127.0.0.1:{port}");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(&driver).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,1800",
+        ];
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } } } });
+        let (status, body) = request(&driver, "POST", "/session", Some(&caps.to_string()));
+        assert_eq!(status, 200, "a chromium session: {body}");
+        let session = serde_json::from_str::<Value>(&body).unwrap()["value"]["sessionId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Some(Self {
+            driver,
+            session,
+            _chromedriver: chromedriver,
+        })
+    }
+
+    fn command(&self, method: &str, what: &str, body: Option<Value>) -> Value {
+        let path = format!("/session/{}/{what}", self.session);
+        let (status, text) = request(
+            &self.driver,
+            method,
+            &path,
+            body.map(|b| b.to_string()).as_deref(),
+        );
+        assert_eq!(status, 200, "{what}: {text}");
+        serde_json::from_str::<Value>(&text).unwrap()["value"].take()
+    }
+
+    /// How many elements `css` matches now.
+    fn count(&self, css: &str) -> u64 {
+        let found = self.command(
+            "POST",
+            "elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        found.as_array().map_or(0, |a| a.len() as u64)
+    }
+
+    /// The page's text.
+    fn text(&self) -> String {
+        let script = json!({ "script": "return document.body.innerText", "args": [] });
+        self.command("POST", "execute/sync", Some(script))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = request(
+            &self.driver,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
+    }
+}
+
+#[test]
+fn in_chromium_the_trial_table_grows_while_the_search_runs() {
+    let Some(browser) = Browser::start() else {
+        eprintln!("skipped: Debian's chromium and chromium-driver are not installed");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run = Watched::start(tmp.path(), &search_config(2048, 8));
+    browser.command(
+        "POST",
+        "url",
+        Some(json!({ "url": format!("http://{}/", run.addr) })),
+    );
+    let rows = run.watch(|| browser.count("#trials tbody tr"));
+    // The last event reaches the page up to half a second after the search ends.
+    let start = Instant::now();
+    while browser.count("#trials tbody tr") < 8 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(browser.count("#trials tbody tr"), 8, "rows seen: {rows:?}");
+    assert!(
+        rows.iter().filter(|&&n| n > 0 && n < 8).count() >= 2,
+        "rows grew: {rows:?}"
+    );
+    // The run's lock file goes with the search: the page says it stopped.
+    let start = Instant::now();
+    while !browser.text().contains("stopped") && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = browser.text();
+    assert!(text.contains("stopped"), "{text}");
+    for expected in [
+        "RandomSearchOptim",
+        "SubNetEstim",
+        "8 / 8",
+        "8 of 8 trials",
+        "convs.0=",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from the page:\n{text}"
+        );
+    }
+    assert_eq!(
+        browser.count("#curve canvas"),
+        1,
+        "the best-so-far chart is drawn"
+    );
+    let png = browser.command("GET", "screenshot", None);
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        png.as_str().unwrap(),
+    )
+    .unwrap();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+    std::fs::write(&shot, &png).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    eprintln!("screenshot: {}", shot.display());
+}
+
+#[test]
+fn a_directory_that_holds_no_run_is_an_input_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = modnas()
+        .args(["dashboard", "--port", "0"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a run directory") && err.contains("config.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn search_with_dashboard_serves_the_run_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), &search_config(512, 6));
+    let out = tmp.path().join("run");
+    let mut search = Killed(
+        search_command(&cfg, &out, &["--dashboard", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = BufReader::new(search.0.stderr.take().unwrap());
+    let url = stderr
+        .lines()
+        .map(|l| l.unwrap())
+        .find_map(|l| l.strip_prefix("dashboard: ").map(str::to_string))
+        .expect("the dashboard's URL on stderr");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let status = &get_json(&addr, "/api/runs")[0]["status"];
+    assert_eq!(status["name"], "run");
+    assert_eq!(
+        status["running"], true,
+        "served while the search runs: {status}"
+    );
+    assert!(search.0.wait().unwrap().success());
+}

@@ -1,0 +1,264 @@
+//! One run directory as the dashboard shows it: what its config says, and its journal, α and
+//! Pareto files followed as the run appends to them.
+
+use crate::journal_tail::JournalTail;
+use crate::DashboardError;
+use modnas::estim::Trial;
+use modnas::run::ProgressCurve;
+use modnas::run::{ALPHAS_FILE, CONFIG_FILE, JOURNAL_FILE, LOCK_FILE, PARETO_FILE};
+use modnas::Config;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// What a run is: read once from its `config.toml`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    /// The directory's name.
+    pub name: String,
+    /// `estim.search.type`.
+    pub estimator: String,
+    /// `optim.type`.
+    pub optimizer: String,
+    /// The objective metric.
+    pub objective: String,
+    /// Whether the objective is maximised.
+    pub maximize: bool,
+    /// `estim.search.args.trials`, when the config sets one.
+    pub budget: Option<usize>,
+}
+
+/// Where a run stands now.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunStatus {
+    /// The run's config.
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// Whether a process is writing the run (its lock file is there).
+    pub running: bool,
+    /// Trials recorded.
+    pub done: usize,
+    /// Recorded trials that failed.
+    pub failed: usize,
+    /// The best objective so far.
+    pub best: Option<f64>,
+    /// Seconds the recorded trials took.
+    pub trial_seconds: f64,
+    /// Seconds from the run's start to now (running) or to its last record.
+    pub elapsed_seconds: Option<f64>,
+    /// At the pace so far, seconds until the budget is spent.
+    pub remaining_seconds: Option<f64>,
+    /// Journal lines skipped because they did not parse.
+    pub malformed_lines: usize,
+}
+
+/// One point of the best-so-far curve.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CurvePoint {
+    /// Trial index.
+    pub trial: usize,
+    /// Seconds of trials up to this one.
+    pub seconds: f64,
+    /// Best objective up to this trial.
+    pub best: f64,
+}
+
+/// A run directory followed live.
+#[derive(Debug)]
+pub struct RunView {
+    dir: PathBuf,
+    summary: RunSummary,
+    trials: JournalTail<Trial>,
+    alphas: JournalTail<serde_json::Value>,
+    pareto: JournalTail<serde_json::Value>,
+    curve: ProgressCurve,
+    curve_len: usize,
+}
+
+impl RunView {
+    /// Opens the run in `dir`; its `config.toml` must be there.
+    pub fn open(dir: &Path) -> Result<Self, DashboardError> {
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.is_file() {
+            return Err(DashboardError::NotARun {
+                path: dir.display().to_string(),
+            });
+        }
+        let cfg = Config::from_file(&config_path, &[])?;
+        let (objective, maximize) = cfg.objective();
+        let budget = cfg
+            .estim
+            .search
+            .args
+            .get("trials")
+            .and_then(|v| v.as_integer())
+            .and_then(|n| usize::try_from(n).ok());
+        let name = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            summary: RunSummary {
+                name,
+                estimator: cfg.estim.search.type_name.clone(),
+                optimizer: cfg.optim.type_name.clone(),
+                objective: objective.clone(),
+                maximize,
+                budget,
+            },
+            trials: JournalTail::new(dir.join(JOURNAL_FILE)),
+            alphas: JournalTail::new(dir.join(ALPHAS_FILE)),
+            pareto: JournalTail::new(dir.join(PARETO_FILE)),
+            curve: ProgressCurve::new(&objective, maximize),
+            curve_len: 0,
+        })
+    }
+
+    /// Reads what the run appended since the last call.
+    pub fn refresh(&mut self) -> Result<(), DashboardError> {
+        let io = |e, file: &str| DashboardError::Io {
+            path: self.dir.join(file).display().to_string(),
+            source: e,
+        };
+        self.trials.refresh().map_err(|e| io(e, JOURNAL_FILE))?;
+        self.alphas.refresh().map_err(|e| io(e, ALPHAS_FILE))?;
+        self.pareto.refresh().map_err(|e| io(e, PARETO_FILE))?;
+        let trials = self.trials.records();
+        if trials.len() < self.curve_len {
+            // The journal was started over.
+            self.curve = ProgressCurve::new(&self.summary.objective, self.summary.maximize);
+            self.curve_len = 0;
+        }
+        for t in &trials[self.curve_len..] {
+            self.curve.push(t);
+        }
+        self.curve_len = trials.len();
+        Ok(())
+    }
+
+    /// The trials recorded so far.
+    pub fn trials(&self) -> &[Trial] {
+        self.trials.records()
+    }
+
+    /// The α snapshots of a supernet run, one per epoch.
+    pub fn alphas(&self) -> &[serde_json::Value] {
+        self.alphas.records()
+    }
+
+    /// The Pareto front a multi-objective run kept (written when it finishes).
+    pub fn pareto(&self) -> &[serde_json::Value] {
+        self.pareto.records()
+    }
+
+    /// The best-so-far objective per trial, from the first success.
+    pub fn curve(&self) -> Vec<CurvePoint> {
+        self.curve
+            .points()
+            .iter()
+            .map(|&(trial, seconds, best)| CurvePoint {
+                trial,
+                seconds,
+                best,
+            })
+            .collect()
+    }
+
+    /// The run's config.
+    pub fn summary(&self) -> &RunSummary {
+        &self.summary
+    }
+
+    /// Whether a process is writing the run, that is holds the lock on its lock file.
+    pub fn is_running(&self) -> bool {
+        lock_held(&self.dir.join(LOCK_FILE))
+    }
+
+    /// Counts, best value and time.
+    pub fn status(&self) -> RunStatus {
+        let trials = self.trials();
+        let done = trials.len();
+        let trial_seconds = trials.iter().map(|t| t.seconds).sum::<f64>();
+        let modified = |file: &str| {
+            std::fs::metadata(self.dir.join(file))
+                .and_then(|m| m.modified())
+                .ok()
+        };
+        // Without a writer the run ended at its last record.
+        let running = self.is_running();
+        let end = if running {
+            Some(SystemTime::now())
+        } else {
+            modified(JOURNAL_FILE)
+        };
+        let elapsed_seconds = modified(CONFIG_FILE)
+            .zip(end)
+            .and_then(|(start, end)| end.duration_since(start).ok())
+            .map(|d| d.as_secs_f64());
+        let remaining_seconds = match (self.summary.budget, elapsed_seconds) {
+            (Some(budget), Some(elapsed)) if done > 0 && running => {
+                Some(elapsed / done as f64 * budget.saturating_sub(done) as f64)
+            }
+            _ => None,
+        };
+        RunStatus {
+            summary: self.summary.clone(),
+            running,
+            done,
+            failed: trials.iter().filter(|t| t.error.is_some()).count(),
+            best: self.curve.points().last().map(|p| p.2),
+            trial_seconds,
+            elapsed_seconds,
+            remaining_seconds,
+            malformed_lines: self.trials.malformed(),
+        }
+    }
+}
+
+/// Whether some process holds the lock on `path`. On Linux the kernel's table of locks says so
+/// without touching the lock: taking it, even shared for a moment, could refuse a run starting
+/// at that instant. Elsewhere the lock file's presence is taken as the answer (a run that ended
+/// leaves its file, so a finished run may show as running there).
+fn lock_held(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inode = format!(":{}", meta.ino());
+        if let Ok(locks) = std::fs::read_to_string("/proc/locks") {
+            // `1: FLOCK  ADVISORY  WRITE 4242 08:01:1234567 0 EOF`: the device and inode are
+            // the sixth field.
+            return locks
+                .lines()
+                .filter_map(|l| l.split_whitespace().nth(5))
+                .any(|id| id.ends_with(&inode));
+        }
+    }
+    let _ = meta;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_file_counts_only_while_its_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK_FILE);
+        assert!(!lock_held(&path), "no file");
+        let file = std::fs::File::create(&path).unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(!lock_held(&path), "a file left behind by a finished run");
+        }
+        file.lock().unwrap();
+        assert!(lock_held(&path));
+        file.unlock().unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(!lock_held(&path));
+        }
+    }
+}
