@@ -77,28 +77,42 @@ function metricKeys(run) {
   return [...keys];
 }
 
+// The trials no other trial beats in both metrics (lower x better unless `xHigh`, likewise y).
+function paretoFront(pts, kx, ky, xHigh, yHigh) {
+  const better = (a, b, high) => (high ? a > b : a < b);
+  return pts.filter((p) => !pts.some((q) => q !== p
+    && !better(p.metrics[kx], q.metrics[kx], xHigh) && !better(p.metrics[ky], q.metrics[ky], yHigh)
+    && (better(q.metrics[kx], p.metrics[kx], xHigh) || better(q.metrics[ky], p.metrics[ky], yHigh))));
+}
+
 function renderScatter(run) {
   const keys = metricKeys(run);
   for (const [id, pick] of [["scatter-x", 1], ["scatter-y", 0]]) {
     const s = document.getElementById(id);
     if (s.options.length !== keys.length) {
       s.replaceChildren(...keys.map((k) => el("option", { value: k }, k)));
-      s.value = keys[Math.min(pick, keys.length - 1)] || "";
+      s.value = id === "scatter-y" && keys.includes(run.status.objective) ? run.status.objective : keys[Math.min(pick, keys.length - 1)] || "";
     }
   }
   const kx = document.getElementById("scatter-x").value, ky = document.getElementById("scatter-y").value;
+  // The objective is better in the run's direction; every other metric (a cost) when lower.
+  const high = (k) => (k === run.status.objective ? run.status.maximize : false);
   const pts = run.trials.filter((t) => !t.error && t.metrics[kx] != null && t.metrics[ky] != null)
     .sort((a, b) => a.metrics[kx] - b.metrics[kx]);
   if (!pts.length) return;
+  const front = new Set(paretoFront(pts, kx, ky, high(kx), high(ky)));
+  document.getElementById("scatter-front").textContent =
+    `${front.size} of ${pts.length} trials on the front (${high(kx) ? "higher" : "lower"} ${kx}, ${high(ky) ? "higher" : "lower"} ${ky} better)`;
   chart("scatter", {
     scales: { x: { time: false } }, axes: [{ label: kx }, { label: ky }],
-    series: [{}, { label: ky, stroke: "#5b8ff9", paths: () => null, points: { show: true, size: 6 } }],
+    series: [{}, { label: ky, stroke: "#5b8ff9", paths: () => null, points: { show: true, size: 6 } },
+      { label: "front", stroke: "#e8684a", width: 2, spanGaps: true, points: { show: true, size: 8 } }],
     cursor: { dataIdx: (u, si, i) => i },
     hooks: { setCursor: [(u) => {
       const t = pts[u.cursor.idx];
       document.getElementById("scatter-hover").textContent = t ? `trial ${t.index}: ${archText(t.arch)}` : "";
     }] },
-  }, [pts.map((t) => t.metrics[kx]), pts.map((t) => t.metrics[ky])], "scatter");
+  }, [pts.map((t) => t.metrics[kx]), pts.map((t) => t.metrics[ky]), pts.map((t) => (front.has(t) ? t.metrics[ky] : null))], "scatter");
 }
 
 function renderImportance(run) {

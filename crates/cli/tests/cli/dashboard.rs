@@ -286,6 +286,10 @@ fn in_chromium_the_trial_table_grows_while_the_search_runs() {
         1,
         "the best-so-far chart is drawn"
     );
+    assert!(
+        text.contains("trials on the front"),
+        "the Pareto front is marked:\n{text}"
+    );
     let png = browser.command("GET", "screenshot", None);
     let png = base64::Engine::decode(
         &base64::engine::general_purpose::STANDARD,
