@@ -347,6 +347,26 @@ impl Config {
         (key.to_string(), max)
     }
 
+    /// What the journal records one of for this search — `"epochs"` for `SuperNetEstim`, which
+    /// records a trial per epoch, else `"trials"` — and how many the config asks for
+    /// (`estim.search.args.<unit>`), when it sets a positive number.
+    pub fn search_budget(&self) -> (&'static str, Option<usize>) {
+        let unit = if self.estim.search.type_name == "SuperNetEstim" {
+            "epochs"
+        } else {
+            "trials"
+        };
+        let total = self
+            .estim
+            .search
+            .args
+            .get(unit)
+            .and_then(|v| v.as_integer())
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0);
+        (unit, total)
+    }
+
     /// The config as TOML (after overrides and defaults).
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a parsed config serializes")
@@ -367,6 +387,23 @@ mod tests {
         assert_eq!(c.backend.device, "cpu");
         let again = Config::from_toml(&c.to_toml(), &[]).unwrap();
         assert_eq!(again, c);
+    }
+
+    #[test]
+    fn the_budget_counts_epochs_for_a_supernet_and_trials_otherwise() {
+        let parse = |search: &str| {
+            let text = format!("[model]\ntype = \"ConvNet\"\n[estim.search]\n{search}");
+            Config::from_toml(&text, &[]).unwrap().search_budget()
+        };
+        assert_eq!(
+            parse("type = \"SubNetEstim\"\nargs = { trials = 6, epochs = 2 }"),
+            ("trials", Some(6))
+        );
+        assert_eq!(
+            parse("type = \"SuperNetEstim\"\nargs = { epochs = 2 }"),
+            ("epochs", Some(2))
+        );
+        assert_eq!(parse("type = \"SubNetEstim\""), ("trials", None));
     }
 
     #[test]

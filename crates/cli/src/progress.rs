@@ -124,20 +124,8 @@ pub struct Progress {
 impl Progress {
     /// Progress for the run `cfg` describes.
     pub fn new(cfg: &Config, quiet: bool) -> Self {
-        // Supernet searches report one trial per epoch.
-        let unit = if cfg.estim.search.type_name == "SuperNetEstim" {
-            "epochs"
-        } else {
-            "trials"
-        };
-        let total = cfg
-            .estim
-            .search
-            .args
-            .get(unit)
-            .and_then(|v| v.as_integer())
-            .and_then(|n| u64::try_from(n).ok())
-            .filter(|n| *n > 0);
+        let (unit, total) = cfg.search_budget();
+        let total = total.map(|n| n as u64);
         let (objective, maximise) = cfg.objective();
         let sink = if quiet {
             Sink::Hidden

@@ -24,7 +24,8 @@ pub struct RunSummary {
     pub objective: String,
     /// Whether the objective is maximised.
     pub maximize: bool,
-    /// `estim.search.args.trials`, when the config sets one.
+    /// The records the config asks for: `estim.search.args.trials` (`epochs` for a supernet
+    /// search, which records one per epoch), when it sets one.
     pub budget: Option<usize>,
 }
 
@@ -71,8 +72,6 @@ pub struct RunView {
     trials: JournalTail<Trial>,
     alphas: JournalTail<serde_json::Value>,
     pareto: JournalTail<serde_json::Value>,
-    curve: ProgressCurve,
-    curve_len: usize,
 }
 
 impl RunView {
@@ -86,13 +85,7 @@ impl RunView {
         }
         let cfg = Config::from_file(&config_path, &[])?;
         let (objective, maximize) = cfg.objective();
-        let budget = cfg
-            .estim
-            .search
-            .args
-            .get("trials")
-            .and_then(|v| v.as_integer())
-            .and_then(|n| usize::try_from(n).ok());
+        let (_, budget) = cfg.search_budget();
         let name = dir.file_name().map_or_else(
             || dir.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -103,15 +96,13 @@ impl RunView {
                 name,
                 estimator: cfg.estim.search.type_name.clone(),
                 optimizer: cfg.optim.type_name.clone(),
-                objective: objective.clone(),
+                objective,
                 maximize,
                 budget,
             },
             trials: JournalTail::new(dir.join(JOURNAL_FILE)),
             alphas: JournalTail::new(dir.join(ALPHAS_FILE)),
             pareto: JournalTail::new(dir.join(PARETO_FILE)),
-            curve: ProgressCurve::new(&objective, maximize),
-            curve_len: 0,
         })
     }
 
@@ -124,16 +115,6 @@ impl RunView {
         self.trials.refresh().map_err(|e| io(e, JOURNAL_FILE))?;
         self.alphas.refresh().map_err(|e| io(e, ALPHAS_FILE))?;
         self.pareto.refresh().map_err(|e| io(e, PARETO_FILE))?;
-        let trials = self.trials.records();
-        if trials.len() < self.curve_len {
-            // The journal was started over.
-            self.curve = ProgressCurve::new(&self.summary.objective, self.summary.maximize);
-            self.curve_len = 0;
-        }
-        for t in &trials[self.curve_len..] {
-            self.curve.push(t);
-        }
-        self.curve_len = trials.len();
         Ok(())
     }
 
@@ -152,9 +133,12 @@ impl RunView {
         self.pareto.records()
     }
 
-    /// The best-so-far objective per trial, from the first success.
+    /// The best-so-far objective per trial, from the first success: derived from the trials on
+    /// each call, so a journal that was started over needs no bookkeeping.
     pub fn curve(&self) -> Vec<CurvePoint> {
-        self.curve
+        let mut curve = ProgressCurve::new(&self.summary.objective, self.summary.maximize);
+        self.trials().iter().for_each(|t| curve.push(t));
+        curve
             .points()
             .iter()
             .map(|&(trial, seconds, best)| CurvePoint {
@@ -207,7 +191,7 @@ impl RunView {
             running,
             done,
             failed: trials.iter().filter(|t| t.error.is_some()).count(),
-            best: self.curve.points().last().map(|p| p.2),
+            best: self.curve().last().map(|p| p.best),
             trial_seconds,
             elapsed_seconds,
             remaining_seconds,

@@ -92,20 +92,21 @@ impl SkipConfig {
 
     /// The skip connection, or why this stride makes none.
     pub fn init(&self, device: &Device) -> Result<Skip, ConstructError> {
-        let spec = SlotSpec::new(self.c_in, self.c_out, self.stride);
-        let (reduce, project) = match (spec.stride, spec.c_in == spec.c_out) {
+        let Self {
+            c_in,
+            c_out,
+            stride,
+        } = *self;
+        let (reduce, project) = match (stride, c_in == c_out) {
             (1, true) => (None, None),
             (1, false) => (
                 None,
                 Some((
-                    ConvLayer::new(spec.c_in, spec.c_out, 1, 1, 1, 1, device)?,
-                    batch_norm(spec.c_out, device),
+                    ConvLayer::new(c_in, c_out, 1, 1, 1, 1, device)?,
+                    batch_norm(c_out, device),
                 )),
             ),
-            (2, _) => (
-                Some(FactorizedReduce::new(spec.c_in, spec.c_out, device)?),
-                None,
-            ),
+            (2, _) => (Some(FactorizedReduce::new(c_in, c_out, device)?), None),
             (s, _) => {
                 return Err(ConstructError::InvalidSpec(format!(
                     "IDT supports stride 1 or 2, got {s}"

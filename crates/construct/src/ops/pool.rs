@@ -69,14 +69,18 @@ impl PoolConfig {
 
     /// The layer, or why these sizes make none.
     pub fn init(&self, device: &Device) -> Result<Pool, ConstructError> {
-        let spec = SlotSpec::new(self.c_in, self.c_out, self.stride);
-        let max = self.max;
-        if spec.stride == 0 {
+        let Self {
+            c_in,
+            c_out,
+            max,
+            stride,
+        } = *self;
+        if stride == 0 {
             return Err(ConstructError::InvalidSpec(
                 "pooling stride must be positive".into(),
             ));
         }
-        let s = [spec.stride; 2];
+        let s = [stride; 2];
         let pad = PaddingConfig2d::Explicit(1, 1, 1, 1);
         let pool = if max {
             PoolKind::Max(
@@ -94,13 +98,13 @@ impl PoolConfig {
                     .init(),
             )
         };
-        let adapter = (spec.c_in != spec.c_out)
-            .then(|| Adapter::new(spec.c_in, spec.c_out, device))
+        let adapter = (c_in != c_out)
+            .then(|| Adapter::new(c_in, c_out, device))
             .transpose()?;
         Ok(Pool {
             pool,
             adapter,
-            stride: spec.stride,
+            stride,
         })
     }
 }
