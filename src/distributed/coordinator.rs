@@ -90,8 +90,9 @@ impl Coordinator {
     }
 }
 
-/// A stored trial as the journal and the optimizer see it.
-pub(crate) fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
+/// A stored trial as the journal and the optimizer see it: a trial that was given up has a NaN
+/// `objective` and its attempts' reasons as its error.
+pub fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
     match (t.state, t.result) {
         (TrialState::Done, Some(r)) => Trial {
             index: t.index,

@@ -7,7 +7,7 @@ mod worker;
 mod workers_config;
 
 pub(crate) use coordinator::Coordinator;
-pub use coordinator::{storage_run_name, storage_url, STORAGE_FILE};
+pub use coordinator::{storage_run_name, storage_url, stored_trial, STORAGE_FILE};
 pub use store_dispatch::StoreDispatch;
 pub use worker::{run_worker, WorkerOptions, WorkerSummary};
 pub use workers_config::WorkersConfig;

@@ -1,4 +1,5 @@
-//! `modnas dashboard RUN_DIR…`: serves the live view of the runs until interrupted; and
+//! `modnas dashboard [DIR…] [--storage URL…]`: serves the live view of runs, of `compare` and
+//! `pipeline` directories and of trial storages until interrupted; and
 //! `modnas search --dashboard`, the same view of the run it starts, for as long as it runs.
 
 use std::path::PathBuf;
@@ -7,9 +8,14 @@ use std::process::ExitCode;
 /// Arguments of `modnas dashboard`.
 #[derive(clap::Args)]
 pub(crate) struct DashboardArgs {
-    /// The run directories to show (each has a `config.toml`).
-    #[arg(required = true)]
+    /// The directories to show: run directories (with a `config.toml`) and `compare` or
+    /// `pipeline` directories, whose runs are all shown as they start.
+    #[arg(required_unless_present = "storage")]
     run_dirs: Vec<PathBuf>,
+    /// A trial storage of distributed runs (`sqlite://FILE`, `postgres://…`): its runs, their
+    /// workers and the trials they hold. Repeatable.
+    #[arg(long, value_name = "URL")]
+    storage: Vec<String>,
     /// The address to listen on; only this machine can connect unless it is changed.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -21,7 +27,8 @@ pub(crate) struct DashboardArgs {
 /// Serves the dashboard; prints its URL once it listens.
 pub(crate) fn dashboard(args: DashboardArgs) -> ExitCode {
     crate::init_logging(None);
-    let result = modnas_dashboard::Dashboard::open(&args.run_dirs).and_then(|d| {
+    let opened = modnas_dashboard::Dashboard::open_with_storage(&args.run_dirs, &args.storage);
+    let result = opened.and_then(|d| {
         let addr = format!("{}:{}", args.host, args.port);
         modnas_dashboard::serve(d, &addr, |url| {
             use std::io::Write;

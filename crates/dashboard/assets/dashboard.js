@@ -2,7 +2,8 @@
 // Every string from a run reaches the page through textContent, never as markup.
 "use strict";
 
-const runs = [];          // per run: { id, status, trials: [], curve: [], alphas: [] }
+const runs = [];          // per run: { id, status, trials: [], curve: [], alphas: [], workers }
+let batches = [];         // compare and pipeline directories, as /api/batches gives them
 let sortKey = "index", sortDesc = false;
 const charts = {};
 
@@ -27,6 +28,7 @@ async function update(change) {
   run.status = status;
   run.curve = curve;
   if (change.alphas !== run.alphas.length) run.alphas = await getJson(`${base}/alphas`);
+  if (status.distributed) run.workers = await getJson(`${base}/workers`);
 }
 
 function renderRuns() {
@@ -115,6 +117,20 @@ function renderScatter(run) {
   }, [pts.map((t) => t.metrics[kx]), pts.map((t) => t.metrics[ky]), pts.map((t) => (front.has(t) ? t.metrics[ky] : null))], "scatter");
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+const svgEl = (tag, attrs = {}, text) => {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = String(text);
+  return e;
+};
+const quantile = (sorted, q) => {
+  const i = (sorted.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
+};
+
+// One strip plot per searched parameter: every successful trial's objective by the value the
+// parameter took, over a box from the first to the third quartile and a line at the median.
 function renderImportance(run) {
   const key = run.status.objective, box = document.getElementById("importance");
   const byParam = new Map();
@@ -130,44 +146,113 @@ function renderImportance(run) {
     }
   }
   const all = [...byParam.values()].flatMap((m) => [...m.values()].flat());
-  const lo = Math.min(...all), hi = Math.max(...all);
-  const table = el("table", {}, el("thead", {}, el("tr", {}, el("th", { class: "arch" }, "parameter"),
-    el("th", { class: "arch" }, "value"), el("th", {}, "trials"), el("th", {}, `mean ${key}`), el("th", {}, `best ${key}`), el("th", { class: "arch" }, "spread"))));
-  const body = el("tbody");
-  for (const [p, values] of byParam) {
-    for (const [label, vs] of values) {
-      const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
-      const best = run.status.maximize ? Math.max(...vs) : Math.min(...vs);
-      const width = hi > lo ? (100 * (mean - lo)) / (hi - lo) : 50;
-      body.append(el("tr", {}, el("td", { class: "arch" }, p), el("td", { class: "arch" }, label), el("td", {}, vs.length),
-        el("td", {}, fmt(mean)), el("td", {}, fmt(best)), el("td", { class: "arch" }, el("span", { class: "bar", style: `width:${width.toFixed(0)}px` }))));
-    }
-  }
-  table.append(body);
-  box.replaceChildren(table);
+  const lo = Math.min(...all), hi = Math.max(...all), span = hi > lo ? hi - lo : 1;
+  const [H, top, bottom, left, colW] = [160, 30, 34, 60, 56];
+  const y = (v) => top + (H - top - bottom) * (1 - (v - lo) / span);
+  box.replaceChildren(...[...byParam].map(([p, values]) => {
+    const svg = svgEl("svg", { width: left + colW * values.size + 8, height: H, class: "strip", "data-param": p });
+    svg.append(svgEl("text", { x: 0, y: 12, "font-weight": "bold" }, p));
+    for (const v of [lo, hi]) svg.append(svgEl("text", { x: 0, y: y(v) + 4 }, fmt(v)));
+    [...values].forEach(([label, vs], i) => {
+      const cx = left + colW * i + colW / 2, sorted = [...vs].sort((a, b) => a - b);
+      const [q1, med, q3] = [0.25, 0.5, 0.75].map((q) => quantile(sorted, q));
+      const g = svgEl("g", { "data-value": label });
+      g.append(svgEl("title", {}, `${p}=${label}: ${vs.length} trials, median ${fmt(med)}, best ${fmt(run.status.maximize ? sorted[sorted.length - 1] : sorted[0])}`));
+      g.append(svgEl("rect", { x: cx - 14, y: y(q3), width: 28, height: Math.max(1, y(q1) - y(q3)), fill: "#dde7fd", stroke: "#5b8ff9" }));
+      g.append(svgEl("line", { x1: cx - 14, x2: cx + 14, y1: y(med), y2: y(med), stroke: "#1d4ed8", "stroke-width": 2 }));
+      vs.forEach((v, k) => g.append(svgEl("circle", { cx: cx - 10 + ((k * 7) % 21), cy: y(v), r: 2.5, fill: "#e8684a", "fill-opacity": 0.7 })));
+      g.append(svgEl("text", { x: cx, y: H - 18, "text-anchor": "middle" }, label.length > 9 ? label.slice(0, 8) + "…" : label));
+      g.append(svgEl("text", { x: cx, y: H - 5, "text-anchor": "middle" }, `n=${vs.length}`));
+      svg.append(g);
+    });
+    return svg;
+  }));
 }
 
+// softmax(α) as one heat-map per cell (the parameter name's part before the first dot): a row
+// per edge and candidate, a column per epoch; and the expected cost the run recorded per epoch.
 function renderAlphas(run) {
   const panel = document.getElementById("alpha-panel");
   panel.hidden = !run.alphas.length;
   if (!run.alphas.length) return;
-  const slider = document.getElementById("alpha-epoch");
-  const atEnd = Number(slider.value) >= Number(slider.max);
-  slider.max = run.alphas.length - 1;
-  if (atEnd) slider.value = slider.max;
-  const snap = run.alphas[Number(slider.value)];
-  document.getElementById("alpha-epoch-label").textContent = `${snap.epoch}`;
-  const table = el("table", { class: "heat" });
-  for (const [edge, weights] of Object.entries(snap.params)) {
-    const row = el("tr", {}, el("td", { class: "arch" }, edge));
-    for (const [op, w] of Object.entries(weights)) {
-      const cell = el("td", { title: `${op}: ${w.toFixed(3)}` }, `${op} ${w.toFixed(2)}`);
-      cell.style.background = `rgba(91,143,249,${Math.min(1, w).toFixed(2)})`;
-      row.append(cell);
-    }
-    table.append(row);
+  const cells = new Map();
+  for (const param of Object.keys(run.alphas[run.alphas.length - 1].params)) {
+    const dot = param.indexOf(".");
+    const cell = dot > 0 ? param.slice(0, dot) : "edges";
+    if (!cells.has(cell)) cells.set(cell, []);
+    cells.get(cell).push(param);
   }
-  document.getElementById("alphas").replaceChildren(table);
+  document.getElementById("alphas").replaceChildren(...[...cells].map(([cell, params]) => {
+    const head = el("tr", {}, el("td", { class: "label" }, "epoch →"),
+      ...run.alphas.map((a) => el("td", { title: `epoch ${a.epoch}` }, "")));
+    const rows = params.flatMap((param) => {
+      const ops = Object.keys(run.alphas[run.alphas.length - 1].params[param]);
+      return ops.map((op, k) => el("tr", { class: k === 0 ? "edge-start" : "", "data-edge": param },
+        el("td", { class: "label" }, `${k === 0 ? param.slice(cell.length + 1) || param : ""} ${op}`),
+        ...run.alphas.map((a) => {
+          const w = (a.params[param] || {})[op];
+          const td = el("td", { title: `${param} ${op}, epoch ${a.epoch}: ${w == null ? "–" : w.toFixed(3)}` }, "");
+          if (w != null) td.style.background = `rgba(29,78,216,${Math.min(1, w).toFixed(3)})`;
+          return td;
+        })));
+    });
+    return el("div", { class: "alpha-cell" }, el("h3", {}, cell), el("table", { class: "alpha-map" }, head, ...rows));
+  }));
+  const costs = run.trials.filter((t) => t.metrics && t.metrics.expected_cost != null);
+  document.getElementById("cost-hint").textContent = costs.length
+    ? "Σ softmax(α)·cost over the mixed slots, as the run recorded it (MACs in millions, or milliseconds from its cost table)."
+    : "This run records no expected cost: it is recorded when the search sets `cost_weight`.";
+  if (costs.length) {
+    chart("cost", { scales: { x: { time: false } }, axes: [{ label: "epoch" }, { label: "expected cost" }],
+      series: [{}, { label: "expected cost", stroke: "#9270ca", width: 2 }] },
+    [costs.map((t) => t.index), costs.map((t) => t.metrics.expected_cost)], "cost");
+  }
+}
+
+// A comparison's efficiency (objective gained over the baseline per hour) as a heat-map of
+// space × optimizer, and a pipeline's finished processes.
+function renderBatches() {
+  document.getElementById("batch-panel").hidden = !batches.length;
+  document.getElementById("batches").replaceChildren(...batches.map((b) => {
+    const title = el("h3", {}, `${b.name} (${b.kind}): ${b.runs.length} runs found, ${b.finished} finished`);
+    if (b.kind !== "compare") {
+      return el("div", { class: "batch" }, title, el("table", {}, el("tbody", {},
+        ...b.processes.map((p) => el("tr", {}, el("td", { class: "arch" }, p.process), el("td", {}, secs(p.seconds)))))));
+    }
+    const spaces = [...new Set(b.cells.map((c) => c.space))], optims = [...new Set(b.cells.map((c) => c.optim))];
+    const effs = b.cells.map((c) => c.efficiency).filter((e) => e != null);
+    const [lo, hi] = [Math.min(...effs), Math.max(...effs)];
+    const table = el("table", { class: "heat efficiency" }, el("thead", {}, el("tr", {}, el("th", { class: "arch" }, "space \\ optimizer"), ...optims.map((o) => el("th", {}, o)))));
+    const body = el("tbody");
+    for (const space of spaces) {
+      body.append(el("tr", {}, el("td", { class: "arch" }, space), ...optims.map((o) => {
+        const c = b.cells.find((x) => x.space === space && x.optim === o);
+        if (!c) return el("td", {}, "–");
+        const td = el("td", { title: `${c.runs} runs, best ${fmt(c.best)}, ${secs(c.wall_seconds)} per run` },
+          `${fmt(c.efficiency)} /h`, el("br"), `best ${fmt(c.best)}`);
+        if (c.efficiency != null) td.style.background = `rgba(90,216,166,${(hi > lo ? 0.15 + 0.85 * (c.efficiency - lo) / (hi - lo) : 0.5).toFixed(2)})`;
+        return td;
+      })));
+    }
+    table.append(body);
+    return el("div", { class: "batch" }, title, table);
+  }));
+}
+
+// A distributed run's workers: what each holds, how long since its heartbeat, what it finished.
+function renderWorkers(run) {
+  const panel = document.getElementById("worker-panel");
+  panel.hidden = !run.workers;
+  if (!run.workers) return;
+  const w = run.workers;
+  document.getElementById("worker-title").textContent = `Workers of ${run.status.name}`;
+  document.getElementById("worker-counts").textContent =
+    `${w.storage}, run ${w.run}: ${w.pending} waiting, ${w.running} held, ${w.done} done, ${w.failed} given up; a held trial is taken back after ${w.heartbeat_timeout} s without a heartbeat${w.finished ? "; finished" : ""}`;
+  document.querySelector("#workers tbody").replaceChildren(...w.workers.map((k) =>
+    el("tr", { class: k.silent ? "silent" : "", "data-worker": k.name }, el("td", { class: "arch" }, k.name),
+      el("td", { class: "arch" }, k.holding.join(", ") || "–"),
+      el("td", {}, k.heartbeat_age == null ? "–" : `${k.heartbeat_age.toFixed(1)} s ago${k.silent ? " (silent)" : ""}`),
+      el("td", {}, k.done))));
 }
 
 function matches(t, filter) {
@@ -220,12 +305,14 @@ async function showTrial(run, pos) {
 
 function render() {
   renderRuns();
+  renderBatches();
   renderCurve();
   const run = runs[Number(document.getElementById("trial-run").value)] || runs.find(Boolean);
   if (!run) return;
   renderScatter(run);
   renderImportance(run);
   renderAlphas(run);
+  renderWorkers(run);
   renderTrials(run);
 }
 
@@ -234,12 +321,23 @@ function connect() {
   const source = new EventSource("/api/events");
   source.addEventListener("runs", async (e) => {
     live.textContent = "live"; live.className = "on";
-    try { await Promise.all(JSON.parse(e.data).map(update)); render(); } catch (err) { console.error(err); }
+    try {
+      const fetched = Promise.all(JSON.parse(e.data).map(update));
+      batches = await getJson("/api/batches");
+      await fetched;
+      render();
+    } catch (err) { console.error(err); }
   });
   source.onerror = () => { live.textContent = "reconnecting…"; live.className = "off"; };
 }
 
-for (const id of ["curve-x", "scatter-x", "scatter-y", "trial-run", "filter", "alpha-epoch"]) {
+for (const id of ["curve-x", "scatter-x", "scatter-y", "trial-run", "filter"]) {
   document.getElementById(id).addEventListener("input", render);
 }
 connect();
+// Heartbeats age between trial events: the shown run's workers are re-read every 2 s.
+setInterval(async () => {
+  const run = runs[Number(document.getElementById("trial-run").value)];
+  if (!run || !run.status || !run.status.distributed || !run.status.running) return;
+  try { run.workers = await getJson(`/api/runs/${run.id}/workers`); renderWorkers(run); } catch (err) { console.error(err); }
+}, 2000);

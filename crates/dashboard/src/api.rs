@@ -3,7 +3,7 @@
 
 use crate::assets;
 use crate::run_view::RunView;
-use crate::DashboardError;
+use crate::Dashboard;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -14,56 +14,37 @@ use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How often the event stream looks for new records.
 const POLL: Duration = Duration::from_millis(500);
 
-/// The runs a dashboard shows, addressed by their position.
-#[derive(Clone)]
-pub struct Dashboard {
-    runs: Arc<Vec<Mutex<RunView>>>,
-}
-
 impl Dashboard {
-    /// Opens every directory in `dirs` as a run; the first that is not one is the error.
-    pub fn open(dirs: &[std::path::PathBuf]) -> Result<Self, DashboardError> {
-        if dirs.is_empty() {
-            return Err(DashboardError::NoRuns);
-        }
-        let runs = dirs
-            .iter()
-            .map(|d| RunView::open(d).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            runs: Arc::new(runs),
-        })
+    /// Run `id` through `f`, or a 404 naming the id.
+    fn run<R>(&self, id: usize, f: impl FnOnce(&RunView) -> R) -> Result<R, NotFound> {
+        self.with_run(id, f)
+            .ok_or_else(|| NotFound(format!("no run {id}")))
     }
 
-    /// Run `id`, refreshed from its files; an error for an id that names no run.
-    fn run(&self, id: usize) -> Result<MutexGuard<'_, RunView>, NotFound> {
-        let Some(run) = self.runs.get(id) else {
-            return Err(NotFound(format!("no run {id}")));
-        };
-        // A panic while a view was held leaves it usable: its state is only a read cache.
-        let mut view = run.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = view.refresh() {
-            tracing::warn!(error = %e, "refreshing a run");
-        }
-        Ok(view)
-    }
-
-    /// (trials, α snapshots, running) of each run now.
-    fn sizes(&self) -> Vec<(usize, usize, bool)> {
-        (0..self.runs.len())
-            .filter_map(|id| self.run(id).ok())
-            .map(|v| (v.trials().len(), v.alphas().len(), v.is_running()))
+    /// What the event stream compares per run: trials, α snapshots, running, and a
+    /// distributed run's trials waiting and held.
+    fn sizes(&self) -> Vec<RunSize> {
+        self.discover();
+        (0..self.len())
+            .filter_map(|id| {
+                self.with_run(id, |v| {
+                    let held = v.workers().map_or((0, 0), |w| (w.pending, w.running));
+                    (v.trials().len(), v.alphas().len(), v.is_running(), held)
+                })
+            })
             .collect()
     }
 }
 
-/// The routes: `/`, `/assets/{file}`, `/api/runs`, `/api/runs/{id}/{status,trials,curve,alphas,pareto}`,
+type RunSize = (usize, usize, bool, (usize, usize));
+
+/// The routes: `/`, `/assets/{file}`, `/api/runs`, `/api/batches`,
+/// `/api/runs/{id}/{status,trials,curve,alphas,pareto,workers}`,
 /// `/api/runs/{id}/trials/{pos}/arch[/{k}]` and the event stream `/api/events`.
 pub fn router(dashboard: Dashboard) -> Router {
     Router::new()
@@ -75,6 +56,8 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/api/runs/{id}/curve", get(curve))
         .route("/api/runs/{id}/alphas", get(alphas))
         .route("/api/runs/{id}/pareto", get(pareto))
+        .route("/api/runs/{id}/workers", get(workers))
+        .route("/api/batches", get(batches))
         .route("/api/runs/{id}/trials/{pos}/arch", get(arch_list))
         .route("/api/runs/{id}/trials/{pos}/arch/{k}", get(arch_svg))
         .route("/api/events", get(events))
@@ -104,18 +87,25 @@ async fn asset(Path(file): Path<String>) -> Response {
 }
 
 async fn runs(State(d): State<Dashboard>) -> Response {
-    let list: Vec<Value> = (0..d.runs.len())
-        .filter_map(|id| {
-            d.run(id)
-                .ok()
-                .map(|v| json!({ "id": id, "status": v.status() }))
-        })
+    d.discover();
+    let list: Vec<Value> = (0..d.len())
+        .filter_map(|id| d.with_run(id, |v| json!({ "id": id, "status": v.status() })))
         .collect();
     Json(list).into_response()
 }
 
+async fn batches(State(d): State<Dashboard>) -> Response {
+    d.discover();
+    Json(d.batches()).into_response()
+}
+
 async fn status(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
-    Ok(Json(d.run(id)?.status()).into_response())
+    d.run(id, |v| Json(v.status()).into_response())
+}
+
+/// A distributed run's trials by state and its workers; `null` for a local run.
+async fn workers(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
+    d.run(id, |v| Json(v.workers()).into_response())
 }
 
 /// `?since=N`: only the trials from position `N` on.
@@ -130,22 +120,23 @@ async fn trials(
     Path(id): Path<usize>,
     Query(q): Query<Since>,
 ) -> Result<Response, NotFound> {
-    let view = d.run(id)?;
-    let all = view.trials();
-    let from = q.since.min(all.len());
-    Ok(Json(json!({ "total": all.len(), "since": from, "trials": &all[from..] })).into_response())
+    d.run(id, |view| {
+        let all = view.trials();
+        let from = q.since.min(all.len());
+        Json(json!({ "total": all.len(), "since": from, "trials": &all[from..] })).into_response()
+    })
 }
 
 async fn curve(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
-    Ok(Json(d.run(id)?.curve()).into_response())
+    d.run(id, |v| Json(v.curve()).into_response())
 }
 
 async fn alphas(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
-    Ok(Json(d.run(id)?.alphas()).into_response())
+    d.run(id, |v| Json(v.alphas()).into_response())
 }
 
 async fn pareto(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
-    Ok(Json(d.run(id)?.pareto()).into_response())
+    d.run(id, |v| Json(v.pareto()).into_response())
 }
 
 /// The graphs a trial's architecture draws as (a DARTS genotype: one per cell).
@@ -154,12 +145,9 @@ fn graphs_of(
     id: usize,
     pos: usize,
 ) -> Result<Vec<modnas::models::ArchGraph>, NotFound> {
-    let view = d.run(id)?;
-    let trial = view
-        .trials()
-        .get(pos)
-        .ok_or_else(|| NotFound(format!("run {id} has no trial at {pos}")))?;
-    Ok(modnas::models::arch_graphs(&trial.arch))
+    let arch = d.run(id, |v| v.trials().get(pos).map(|t| t.arch.clone()))?;
+    let arch = arch.ok_or_else(|| NotFound(format!("run {id} has no trial at {pos}")))?;
+    Ok(modnas::models::arch_graphs(&arch))
 }
 
 async fn arch_list(
@@ -206,10 +194,11 @@ async fn arch_svg(
     })
 }
 
-/// Sends `{"id", "trials", "alphas", "running"}` for every run at once, then again whenever
-/// one of them has recorded more or stopped, so the page fetches only what is new.
+/// Sends `{"id", "trials", "alphas", "running", "pending", "held"}` for every run at once, then
+/// again whenever one of them has recorded more, stopped, or (distributed) had trials claimed,
+/// or a batch or storage gained a run, so the page fetches only what is new.
 async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let last = vec![(usize::MAX, usize::MAX, false); d.runs.len()];
+    let last: Vec<RunSize> = vec![];
     let stream = stream::unfold((d, last), |(d, mut last)| async move {
         let changed = loop {
             let now = d.sizes();
@@ -217,8 +206,9 @@ async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Eve
                 .iter()
                 .enumerate()
                 .filter(|(id, size)| last.get(*id) != Some(size))
-                .map(|(id, &(trials, alphas, running))| {
-                    json!({ "id": id, "trials": trials, "alphas": alphas, "running": running })
+                .map(|(id, &(trials, alphas, running, (pending, held)))| {
+                    json!({ "id": id, "trials": trials, "alphas": alphas, "running": running,
+                            "pending": pending, "held": held })
                 })
                 .collect();
             last = now;

@@ -1,7 +1,8 @@
 #![warn(missing_docs)]
-//! `modnas dashboard`: a local web page that follows one or more run directories while they
-//! are written — status, a trial table, best-so-far curves, α per epoch, the Pareto front and
-//! each trial's architecture — updated live through server-sent events.
+//! `modnas dashboard`: a local web page that follows runs while they are written — run
+//! directories, the runs of `compare` and `pipeline` directories, the runs of a trial storage
+//! with their workers — showing status, a trial table, best-so-far curves, α per epoch, the
+//! Pareto front and each trial's architecture, updated live through server-sent events.
 //!
 //! The server (axum on a single-threaded tokio runtime) only serves what the runs' files hold,
 //! through its own JSON API: runs are addressed by their position on the command line, never
@@ -20,14 +21,20 @@
 
 mod api;
 mod assets;
+mod batch_view;
+mod dashboard;
 mod error;
 mod journal_tail;
 mod run_view;
+mod store_run;
 
-pub use api::{router, Dashboard};
+pub use api::router;
+pub use batch_view::{BatchKind, BatchStatus, BatchView, CompareCell};
+pub use dashboard::Dashboard;
 pub use error::DashboardError;
 pub use journal_tail::JournalTail;
 pub use run_view::{CurvePoint, RunStatus, RunSummary, RunView};
+pub use store_run::{StoreRun, WorkerStatus, WorkersView};
 
 /// Serves `dashboard` on `addr` (`host:port`; port 0 picks a free one) until the process is
 /// stopped; `on_ready` receives the page's URL once the socket is bound.

@@ -1,7 +1,8 @@
-//! One run directory as the dashboard shows it: what its config says, and its journal, α and
-//! Pareto files followed as the run appends to them.
+//! One run as the dashboard shows it: what its config says, and its journal, α and Pareto
+//! files followed as the run appends to them, or its trials in a trial storage.
 
 use crate::journal_tail::JournalTail;
+use crate::store_run::{StoreRun, WorkersView};
 use crate::DashboardError;
 use modnas::estim::Trial;
 use modnas::run::ProgressCurve;
@@ -51,6 +52,8 @@ pub struct RunStatus {
     pub remaining_seconds: Option<f64>,
     /// Journal lines skipped because they did not parse.
     pub malformed_lines: usize,
+    /// Whether the run's trials go through a trial storage to workers.
+    pub distributed: bool,
 }
 
 /// One point of the best-so-far curve.
@@ -64,19 +67,45 @@ pub struct CurvePoint {
     pub best: f64,
 }
 
-/// A run directory followed live.
+/// A run's journals in its directory, followed by byte offset.
 #[derive(Debug)]
-pub struct RunView {
+struct RunFiles {
     dir: PathBuf,
-    summary: RunSummary,
     trials: JournalTail<Trial>,
     alphas: JournalTail<serde_json::Value>,
     pareto: JournalTail<serde_json::Value>,
 }
 
+/// Where a distributed run's trial storage is, until it can be opened (a run that starts
+/// creates its SQLite file after its config).
+#[derive(Debug)]
+enum Storage {
+    None,
+    Closed { url: String, run: String },
+    Open(Box<StoreRun>),
+}
+
+/// A run followed live: a run directory, a run in a trial storage, or a directory whose run
+/// is distributed through one (its workers are then shown too).
+#[derive(Debug)]
+pub struct RunView {
+    summary: RunSummary,
+    files: Option<RunFiles>,
+    storage: Storage,
+}
+
 impl RunView {
-    /// Opens the run in `dir`; its `config.toml` must be there.
+    /// Opens the run in `dir`, named by the directory's name; its `config.toml` must be there.
     pub fn open(dir: &Path) -> Result<Self, DashboardError> {
+        let name = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Self::open_named(dir, name)
+    }
+
+    /// Opens the run in `dir` under `name` (a batch's runs are named by their path in it).
+    pub fn open_named(dir: &Path, name: String) -> Result<Self, DashboardError> {
         let config_path = dir.join(CONFIG_FILE);
         if !config_path.is_file() {
             return Err(DashboardError::NotARun {
@@ -84,53 +113,87 @@ impl RunView {
             });
         }
         let cfg = Config::from_file(&config_path, &[])?;
-        let (objective, maximize) = cfg.objective();
-        let (_, budget) = cfg.search_budget();
-        let name = dir.file_name().map_or_else(
-            || dir.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            summary: RunSummary {
-                name,
-                estimator: cfg.estim.search.type_name.clone(),
-                optimizer: cfg.optim.type_name.clone(),
-                objective,
-                maximize,
-                budget,
+        let storage = match modnas::distributed::storage_url(&cfg, dir) {
+            Some(url) => Storage::Closed {
+                url,
+                run: modnas::distributed::storage_run_name(&cfg, dir),
             },
-            trials: JournalTail::new(dir.join(JOURNAL_FILE)),
-            alphas: JournalTail::new(dir.join(ALPHAS_FILE)),
-            pareto: JournalTail::new(dir.join(PARETO_FILE)),
+            None => Storage::None,
+        };
+        Ok(Self {
+            summary: summary(&cfg, name),
+            files: Some(RunFiles {
+                dir: dir.to_path_buf(),
+                trials: JournalTail::new(dir.join(JOURNAL_FILE)),
+                alphas: JournalTail::new(dir.join(ALPHAS_FILE)),
+                pareto: JournalTail::new(dir.join(PARETO_FILE)),
+            }),
+            storage,
+        })
+    }
+
+    /// Follows run `run` of a trial storage, from the config its coordinator stored.
+    pub fn open_stored(store: StoreRun) -> Result<Self, DashboardError> {
+        let cfg = Config::from_toml(store.config(), &[])?;
+        Ok(Self {
+            summary: summary(&cfg, store.name().to_string()),
+            files: None,
+            storage: Storage::Open(Box::new(store)),
         })
     }
 
     /// Reads what the run appended since the last call.
     pub fn refresh(&mut self) -> Result<(), DashboardError> {
+        if let Storage::Closed { url, run } = &self.storage {
+            // Until the coordinator has created it, the storage is simply not there yet.
+            if let Ok(store) = crate::store_run::open_existing(url) {
+                if let Ok(view) = StoreRun::open(store, run) {
+                    self.storage = Storage::Open(Box::new(view));
+                }
+            }
+        }
+        if let Storage::Open(store) = &mut self.storage {
+            store.refresh()?;
+        }
+        let Some(f) = &mut self.files else {
+            return Ok(());
+        };
         let io = |e, file: &str| DashboardError::Io {
-            path: self.dir.join(file).display().to_string(),
+            path: f.dir.join(file).display().to_string(),
             source: e,
         };
-        self.trials.refresh().map_err(|e| io(e, JOURNAL_FILE))?;
-        self.alphas.refresh().map_err(|e| io(e, ALPHAS_FILE))?;
-        self.pareto.refresh().map_err(|e| io(e, PARETO_FILE))?;
+        f.trials.refresh().map_err(|e| io(e, JOURNAL_FILE))?;
+        f.alphas.refresh().map_err(|e| io(e, ALPHAS_FILE))?;
+        f.pareto.refresh().map_err(|e| io(e, PARETO_FILE))?;
         Ok(())
     }
 
-    /// The trials recorded so far.
+    /// The trials recorded so far: the journal's, or the storage's finished ones.
     pub fn trials(&self) -> &[Trial] {
-        self.trials.records()
+        match (&self.files, &self.storage) {
+            (Some(f), _) => f.trials.records(),
+            (None, Storage::Open(s)) => s.trials(),
+            (None, _) => &[],
+        }
     }
 
     /// The α snapshots of a supernet run, one per epoch.
     pub fn alphas(&self) -> &[serde_json::Value] {
-        self.alphas.records()
+        self.files.as_ref().map_or(&[], |f| f.alphas.records())
     }
 
     /// The Pareto front a multi-objective run kept (written when it finishes).
     pub fn pareto(&self) -> &[serde_json::Value] {
-        self.pareto.records()
+        self.files.as_ref().map_or(&[], |f| f.pareto.records())
+    }
+
+    /// A distributed run's trials by state and its workers; `None` for a local run, or while
+    /// its storage cannot be read.
+    pub fn workers(&self) -> Option<WorkersView> {
+        match &self.storage {
+            Storage::Open(s) => Some(s.workers()),
+            _ => None,
+        }
     }
 
     /// The best-so-far objective per trial, from the first success: derived from the trials on
@@ -154,9 +217,14 @@ impl RunView {
         &self.summary
     }
 
-    /// Whether a process is writing the run, that is holds the lock on its lock file.
+    /// Whether a process is writing the run: holds the lock on its lock file or, for a run
+    /// seen only in a storage, has not marked it finished.
     pub fn is_running(&self) -> bool {
-        lock_held(&self.dir.join(LOCK_FILE))
+        match (&self.files, &self.storage) {
+            (Some(f), _) => lock_held(&f.dir.join(LOCK_FILE)),
+            (None, Storage::Open(s)) => !s.finished(),
+            (None, _) => false,
+        }
     }
 
     /// Counts, best value and time.
@@ -164,22 +232,24 @@ impl RunView {
         let trials = self.trials();
         let done = trials.len();
         let trial_seconds = trials.iter().map(|t| t.seconds).sum::<f64>();
-        let modified = |file: &str| {
-            std::fs::metadata(self.dir.join(file))
-                .and_then(|m| m.modified())
-                .ok()
-        };
-        // Without a writer the run ended at its last record.
         let running = self.is_running();
-        let end = if running {
-            Some(SystemTime::now())
-        } else {
-            modified(JOURNAL_FILE)
-        };
-        let elapsed_seconds = modified(CONFIG_FILE)
-            .zip(end)
-            .and_then(|(start, end)| end.duration_since(start).ok())
-            .map(|d| d.as_secs_f64());
+        let elapsed_seconds = self.files.as_ref().and_then(|f| {
+            let modified = |file: &str| {
+                std::fs::metadata(f.dir.join(file))
+                    .and_then(|m| m.modified())
+                    .ok()
+            };
+            // Without a writer the run ended at its last record.
+            let end = if running {
+                Some(SystemTime::now())
+            } else {
+                modified(JOURNAL_FILE)
+            };
+            modified(CONFIG_FILE)
+                .zip(end)
+                .and_then(|(start, end)| end.duration_since(start).ok())
+                .map(|d| d.as_secs_f64())
+        });
         let remaining_seconds = match (self.summary.budget, elapsed_seconds) {
             (Some(budget), Some(elapsed)) if done > 0 && running => {
                 Some(elapsed / done as f64 * budget.saturating_sub(done) as f64)
@@ -195,8 +265,22 @@ impl RunView {
             trial_seconds,
             elapsed_seconds,
             remaining_seconds,
-            malformed_lines: self.trials.malformed(),
+            malformed_lines: self.files.as_ref().map_or(0, |f| f.trials.malformed()),
+            distributed: !matches!(self.storage, Storage::None),
         }
+    }
+}
+
+fn summary(cfg: &Config, name: String) -> RunSummary {
+    let (objective, maximize) = cfg.objective();
+    let (_, budget) = cfg.search_budget();
+    RunSummary {
+        name,
+        estimator: cfg.estim.search.type_name.clone(),
+        optimizer: cfg.optim.type_name.clone(),
+        objective,
+        maximize,
+        budget,
     }
 }
 

@@ -112,6 +112,9 @@ pub struct StoredTrial {
     pub failures: Option<String>,
     /// The position in which the coordinator passed the trial to its optimizer, once it has.
     pub seq: Option<usize>,
+    /// Seconds since the holding worker's last heartbeat (or its claim), on the database's
+    /// clock; `None` for a trial never claimed.
+    pub heartbeat_age: Option<f64>,
 }
 
 /// A trial handed to a worker by [`TrialStore::claim`].
@@ -144,6 +147,9 @@ pub trait TrialStore: Send {
         config: &str,
         policy: RunPolicy,
     ) -> Result<StoredRun, StorageError>;
+
+    /// The names of the stored runs, oldest first.
+    fn runs(&mut self) -> Result<Vec<String>, StorageError>;
 
     /// The run, or `None` when no run of this name exists.
     fn run(&mut self, run: &str) -> Result<Option<StoredRun>, StorageError>;

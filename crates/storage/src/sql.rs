@@ -90,8 +90,9 @@ impl<C: SqlConn> SqlStore<C> {
     }
 }
 
+/// The columns [`trial_row`] reads; the heartbeat's age is taken on the database's clock.
 const TRIAL_COLUMNS: &str =
-    "idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq";
+    "idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq, NOW() - heartbeat";
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
@@ -107,7 +108,9 @@ fn to_usize(v: &Value) -> Result<usize, StorageError> {
 }
 
 fn trial_row(row: &[Value]) -> Result<StoredTrial, StorageError> {
-    let [idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq] = row else {
+    let [idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq, heartbeat_age] =
+        row
+    else {
         return Err(StorageError::Corrupt(format!(
             "trial row of {} columns",
             row.len()
@@ -134,6 +137,7 @@ fn trial_row(row: &[Value]) -> Result<StoredTrial, StorageError> {
             Value::Null => None,
             v => Some(to_usize(v)?),
         },
+        heartbeat_age: heartbeat_age.real()?,
     })
 }
 
@@ -162,6 +166,19 @@ impl<C: SqlConn> TrialStore for SqlStore<C> {
             run: run.into(),
             store: self.describe(),
         })
+    }
+
+    fn runs(&mut self) -> Result<Vec<String>, StorageError> {
+        let rows = self.conn.query(
+            "SELECT name FROM modnas_runs ORDER BY created_at, name",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| match r.first() {
+                Some(name) => name.required_text().map(str::to_string),
+                None => Err(StorageError::Corrupt("run row without a name".into())),
+            })
+            .collect()
     }
 
     fn run(&mut self, run: &str) -> Result<Option<StoredRun>, StorageError> {

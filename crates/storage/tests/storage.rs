@@ -57,6 +57,13 @@ fn runs_keep_their_first_config(url: &str) {
     assert_eq!((again.config.as_str(), again.policy), ("a = 1", policy));
     s.set_finished("cfg", true).unwrap();
     assert!(s.run("cfg").unwrap().unwrap().finished);
+    s.create_run("cfg-later", "", policy).unwrap();
+    let names = s.runs().unwrap();
+    let (first, later) = (
+        names.iter().position(|n| n == "cfg"),
+        names.iter().position(|n| n == "cfg-later"),
+    );
+    assert!(first.is_some() && first < later, "runs listed {names:?}");
 }
 
 fn resubmission_is_idempotent_and_changes_are_refused(url: &str) {
@@ -183,6 +190,11 @@ fn silent_workers_lose_their_trial(url: &str) {
         "still within its timeout"
     );
     std::thread::sleep(Duration::from_millis(700));
+    s.submit("stale", 1, &arch(1)).unwrap();
+    let trials = s.trials("stale").unwrap();
+    let age = trials[0].heartbeat_age.unwrap();
+    assert!((0.6..60.0).contains(&age), "heartbeat age {age}");
+    assert_eq!(trials[1].heartbeat_age, None, "never claimed");
     assert_eq!(s.requeue_stale("stale").unwrap(), 1);
     assert!(!s.heartbeat("stale", 0, "lost").unwrap());
     let again = s.claim("stale", "alive").unwrap().unwrap();

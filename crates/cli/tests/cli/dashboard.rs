@@ -2,12 +2,13 @@
 //! (Debian's chromium driven by chromedriver, where they are installed) — and refusing what is
 //! not a run.
 
-use crate::common::http::{get_json, request};
+use crate::common::browser::{Browser, Killed};
+use crate::common::http::get_json;
 use crate::common::{modnas, search_command, write_config};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A random search slow enough to be watched: `trials` of the 9 architectures of a two-slot
@@ -30,15 +31,6 @@ type = "SubNetEstim"
 args = {{ epochs = 4, trials = {trials} }}
 "#
     )
-}
-
-/// Kills a process when the test ends, passed or not.
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A search started in `dir/run` and a dashboard serving it on a free port.
@@ -138,106 +130,6 @@ fn the_dashboard_follows_a_running_search() {
     assert_eq!(trials["trials"].as_array().unwrap().len(), 6);
 }
 
-/// A WebDriver session of headless chromium.
-struct Browser {
-    driver: String,
-    session: String,
-    _chromedriver: Killed,
-}
-
-impl Browser {
-    /// A session, or `None` where chromium or chromedriver is not installed.
-    fn start() -> Option<Self> {
-        let installed = |p: &str| Path::new(p).exists();
-        if !installed("/usr/bin/chromedriver") || !installed("/usr/bin/chromium") {
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let chromedriver = Killed(
-            Command::new("/usr/bin/chromedriver")
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let driver = format!("127.0.0.1:{port}");
-        let start = Instant::now();
-        while std::net::TcpStream::connect(&driver).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "chromedriver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let args = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--window-size=1280,1800",
-        ];
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } } } });
-        let (status, body) = request(&driver, "POST", "/session", Some(&caps.to_string()));
-        assert_eq!(status, 200, "a chromium session: {body}");
-        let session = serde_json::from_str::<Value>(&body).unwrap()["value"]["sessionId"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        Some(Self {
-            driver,
-            session,
-            _chromedriver: chromedriver,
-        })
-    }
-
-    fn command(&self, method: &str, what: &str, body: Option<Value>) -> Value {
-        let path = format!("/session/{}/{what}", self.session);
-        let (status, text) = request(
-            &self.driver,
-            method,
-            &path,
-            body.map(|b| b.to_string()).as_deref(),
-        );
-        assert_eq!(status, 200, "{what}: {text}");
-        serde_json::from_str::<Value>(&text).unwrap()["value"].take()
-    }
-
-    /// How many elements `css` matches now.
-    fn count(&self, css: &str) -> u64 {
-        let found = self.command(
-            "POST",
-            "elements",
-            Some(json!({ "using": "css selector", "value": css })),
-        );
-        found.as_array().map_or(0, |a| a.len() as u64)
-    }
-
-    /// The page's text.
-    fn text(&self) -> String {
-        let script = json!({ "script": "return document.body.innerText", "args": [] });
-        self.command("POST", "execute/sync", Some(script))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = request(
-            &self.driver,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
-    }
-}
-
 #[test]
 fn in_chromium_the_trial_table_grows_while_the_search_runs() {
     let Some(browser) = Browser::start() else {
@@ -290,16 +182,7 @@ fn in_chromium_the_trial_table_grows_while_the_search_runs() {
         text.contains("trials on the front"),
         "the Pareto front is marked:\n{text}"
     );
-    let png = browser.command("GET", "screenshot", None);
-    let png = base64::Engine::decode(
-        &base64::engine::general_purpose::STANDARD,
-        png.as_str().unwrap(),
-    )
-    .unwrap();
-    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-    std::fs::write(&shot, &png).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    eprintln!("screenshot: {}", shot.display());
+    browser.screenshot(None, "dashboard.png");
 }
 
 #[test]
@@ -316,6 +199,19 @@ fn a_directory_that_holds_no_run_is_an_input_error() {
         err.contains("not a run directory") && err.contains("config.toml"),
         "{err}"
     );
+    let missing = format!("sqlite://{}", tmp.path().join("none.db").display());
+    let out = modnas()
+        .args(["dashboard", "--port", "0", "--storage", &missing])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("none.db") && err.contains("no such file"),
+        "{err}"
+    );
+    let out = modnas().args(["dashboard"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "nothing to show");
 }
 
 #[test]
@@ -346,4 +242,70 @@ fn search_with_dashboard_serves_the_run_it_starts() {
         "served while the search runs: {status}"
     );
     assert!(search.0.wait().unwrap().success());
+}
+
+#[test]
+fn the_dashboard_of_a_distributed_run_shows_its_workers() {
+    use crate::distributed::{coordinator, training_config, wait_ok, worker, ARCHS};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let cfg = write_config(tmp.path(), &training_config("sqlite", "watched"));
+    let search = coordinator(&cfg, &out, false);
+    let storage = format!("sqlite://{}", out.join("trials.db").display());
+    while !out.join("trials.db").exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut server = Killed(
+        modnas()
+            .args(["dashboard", "--port", "0"])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().trim_start_matches("dashboard: http://");
+    let addr = addr.trim_end_matches('/').to_string();
+    let _workers: Vec<Killed> = ["w1", "w2"]
+        .iter()
+        .map(|name| Killed(worker(&storage, "watched", name, tmp.path())))
+        .collect();
+    // While the run goes on, the workers are seen holding trials.
+    let start = Instant::now();
+    let mut most_held = 0;
+    let mut search = Some(search);
+    while let Some(s) = search.as_mut() {
+        let w = get_json(&addr, "/api/runs/0/workers");
+        most_held = most_held.max(w["running"].as_u64().unwrap_or(0));
+        if s.try_wait().unwrap().is_some() {
+            wait_ok(search.take().unwrap(), Duration::from_secs(1));
+        }
+        assert!(start.elapsed() < Duration::from_secs(240), "{w}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(most_held >= 1, "held trials were seen");
+    let w = get_json(&addr, "/api/runs/0/workers");
+    assert_eq!(w["done"], ARCHS, "{w}");
+    assert_eq!(w["finished"], true, "{w}");
+    let names: Vec<&str> = w["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    let done: u64 = w["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["done"].as_u64().unwrap())
+        .sum();
+    assert_eq!((names, done), (vec!["w1", "w2"], ARCHS as u64), "{w}");
+    let status = &get_json(&addr, "/api/runs/0/status");
+    assert_eq!(
+        (&status["distributed"], &status["done"]),
+        (&true.into(), &ARCHS.into())
+    );
 }

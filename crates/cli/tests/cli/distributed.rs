@@ -11,11 +11,11 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-const ARCHS: usize = 24;
+pub(crate) const ARCHS: usize = 24;
 
 /// A grid of 24 architectures, each trained briefly on synthetic data (long enough that a
 /// worker can be killed in the middle of one).
-fn training_config(storage: &str, run: &str) -> String {
+pub(crate) fn training_config(storage: &str, run: &str) -> String {
     format!(
         r#"
 seed = 5
@@ -47,7 +47,7 @@ args = {{ optimizer = "adam", lr = 0.01, batch_size = 32 }}
 }
 
 /// Starts `modnas worker`; its output goes to `dir/worker-NAME.log`, which failures print.
-fn worker(storage: &str, run: &str, name: &str, dir: &Path) -> Child {
+pub(crate) fn worker(storage: &str, run: &str, name: &str, dir: &Path) -> Child {
     let log = std::fs::File::create(worker_log(dir, name)).unwrap();
     modnas()
         .args([
@@ -70,7 +70,7 @@ fn worker_log(dir: &Path, name: &str) -> std::path::PathBuf {
     dir.join(format!("worker-{name}.log"))
 }
 
-fn coordinator(cfg: &Path, out: &Path, resume: bool) -> Child {
+pub(crate) fn coordinator(cfg: &Path, out: &Path, resume: bool) -> Child {
     let mut cmd = modnas();
     cmd.args(["search", "-q"]);
     if resume {
@@ -85,7 +85,7 @@ fn coordinator(cfg: &Path, out: &Path, resume: bool) -> Child {
 }
 
 /// Waits for `child` (at most `limit`); panics with its output when it fails.
-fn wait_ok(mut child: Child, limit: Duration) {
+pub(crate) fn wait_ok(mut child: Child, limit: Duration) {
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > limit {

@@ -8,6 +8,7 @@ mod pg_server;
 mod bad_inputs;
 mod commands;
 mod dashboard;
+mod dashboard_views;
 mod distributed;
 mod downstream_long_build;
 mod resume;

@@ -3,6 +3,7 @@
 
 mod api;
 mod live;
+mod sources;
 
 use std::path::Path;
 

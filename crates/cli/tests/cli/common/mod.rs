@@ -1,6 +1,7 @@
 //! Helpers shared by the CLI tests.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod browser;
 pub mod http;
 
 use std::path::{Path, PathBuf};
