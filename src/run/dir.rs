@@ -77,7 +77,12 @@ pub(crate) fn refuse(dir: &Path, reason: impl Into<String>) -> ModnasError {
 }
 
 /// Makes `dir` ready for a run of `cfg` in `mode`; returns the trials to replay.
-pub(crate) fn prepare(dir: &Path, cfg: &Config, mode: RunMode) -> Result<Vec<Trial>, ModnasError> {
+pub(crate) fn prepare(
+    dir: &Path,
+    cfg: &Config,
+    space_size: Option<u128>,
+    mode: RunMode,
+) -> Result<Vec<Trial>, ModnasError> {
     let holds_run = dir.join(META_FILE).exists() || dir.join(JOURNAL_FILE).exists();
     let replay = match mode {
         RunMode::New if holds_run => {
@@ -98,8 +103,14 @@ pub(crate) fn prepare(dir: &Path, cfg: &Config, mode: RunMode) -> Result<Vec<Tri
         }
     };
     std::fs::create_dir_all(dir).map_err(|e| ModnasError::io(dir, e))?;
+    // The space's size is for readers of the run (the dashboard); i64 holds any real one.
+    let size = match space_size.map(i64::try_from) {
+        Some(Ok(n)) => n.to_string(),
+        Some(Err(_)) => "\"over 2^63\"".into(),
+        None => "\"infinite\"".into(),
+    };
     let meta = format!(
-        "modnas_version = {:?}\nformat = {RUN_FORMAT}\n",
+        "modnas_version = {:?}\nformat = {RUN_FORMAT}\nspace_size = {size}\n",
         env!("CARGO_PKG_VERSION")
     );
     write_atomic(&dir.join(META_FILE), &meta)?;

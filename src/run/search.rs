@@ -240,7 +240,7 @@ pub fn run_search(
     }
     crate::config::validate::check_distributed(cfg, estim.as_ref())?;
     estim.check(space)?;
-    let (_lock, replay, mut coordinator) = open_run(cfg, dir, mode)?;
+    let (_lock, replay, mut coordinator) = open_run(cfg, dir, space.size(), mode)?;
     if !replay.is_empty() {
         tracing::info!(
             trials = replay.len(),
@@ -276,9 +276,10 @@ pub fn run_search(
 fn open_run(
     cfg: &Config,
     dir: &Path,
+    space_size: Option<u128>,
     mode: RunMode,
 ) -> Result<(DirLock, Vec<Trial>, Option<Coordinator>), ModnasError> {
-    let (lock, journal_replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, mode))?;
+    let (lock, journal_replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space_size, mode))?;
     let coordinator = match Coordinator::start(cfg, dir, mode) {
         Ok(c) => c,
         Err(e) => {

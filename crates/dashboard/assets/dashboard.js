@@ -36,9 +36,10 @@ function renderRuns() {
   box.replaceChildren(...runs.filter(Boolean).map((r) => {
     const s = r.status;
     const budget = s.budget ? `${s.done} / ${s.budget}` : `${s.done}`;
-    const rows = [["estimator", s.estimator], ["optimizer", s.optimizer], ["trials", budget],
-      ["failed", s.failed], [`best ${s.objective}`, fmt(s.best)], ["elapsed", secs(s.elapsed_seconds)],
+    const rows = [["estimator", s.estimator], ["optimizer", s.optimizer], ["space size", fmt(s.space_size)],
+      ["trials", budget], ["failed", s.failed], [`best ${s.objective}`, fmt(s.best)], ["elapsed", secs(s.elapsed_seconds)],
       ["remaining", secs(s.remaining_seconds)]];
+    if (s.in_flight != null) rows.splice(4, 0, ["in flight", s.in_flight]);
     rows.unshift(["state", s.running ? "running" : "stopped"]);
     if (s.malformed_lines) rows.push(["skipped lines", s.malformed_lines]);
     return el("div", { class: "run", "data-run": r.id }, el("span", { class: "name" }, s.name),

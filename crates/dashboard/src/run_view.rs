@@ -6,7 +6,8 @@ use crate::store_run::{StoreRun, WorkersView};
 use crate::DashboardError;
 use modnas::estim::Trial;
 use modnas::run::ProgressCurve;
-use modnas::run::{ALPHAS_FILE, CONFIG_FILE, JOURNAL_FILE, LOCK_FILE, PARETO_FILE};
+use modnas::run::{ALPHAS_FILE, CONFIG_FILE, JOURNAL_FILE, LOCK_FILE, META_FILE, PARETO_FILE};
+use modnas::toml;
 use modnas::Config;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,9 @@ pub struct RunSummary {
     /// The records the config asks for: `estim.search.args.trials` (`epochs` for a supernet
     /// search, which records one per epoch), when it sets one.
     pub budget: Option<usize>,
+    /// How many architectures the space describes, as the run recorded it in `run.toml`: a
+    /// number, `"infinite"` (a float range) or `"over 2^63"`; `None` when not recorded.
+    pub space_size: Option<serde_json::Value>,
 }
 
 /// Where a run stands now.
@@ -54,6 +58,8 @@ pub struct RunStatus {
     pub malformed_lines: usize,
     /// Whether the run's trials go through a trial storage to workers.
     pub distributed: bool,
+    /// A distributed run's trials held by workers now.
+    pub in_flight: Option<usize>,
 }
 
 /// One point of the best-so-far curve.
@@ -120,8 +126,10 @@ impl RunView {
             },
             None => Storage::None,
         };
+        let mut summary = summary(&cfg, name);
+        summary.space_size = recorded_space_size(dir);
         Ok(Self {
-            summary: summary(&cfg, name),
+            summary,
             files: Some(RunFiles {
                 dir: dir.to_path_buf(),
                 trials: JournalTail::new(dir.join(JOURNAL_FILE)),
@@ -267,8 +275,16 @@ impl RunView {
             remaining_seconds,
             malformed_lines: self.files.as_ref().map_or(0, |f| f.trials.malformed()),
             distributed: !matches!(self.storage, Storage::None),
+            in_flight: self.workers().map(|w| w.running),
         }
     }
+}
+
+/// `space_size` of the run's `run.toml`, which a run writes with its config.
+fn recorded_space_size(dir: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join(META_FILE)).ok()?;
+    let meta: toml::Table = toml::from_str(&text).ok()?;
+    serde_json::to_value(meta.get("space_size")?).ok()
 }
 
 fn summary(cfg: &Config, name: String) -> RunSummary {
@@ -281,6 +297,7 @@ fn summary(cfg: &Config, name: String) -> RunSummary {
         objective,
         maximize,
         budget,
+        space_size: None,
     }
 }
 

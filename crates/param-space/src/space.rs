@@ -138,6 +138,20 @@ impl ParamSpace {
         self.params.len()
     }
 
+    /// How many architectures the space describes: the product of each parameter's number of
+    /// values, a tensor parameter counting its length (a derived architecture picks one of its
+    /// entries). `None` when a float range makes it infinite or the product overflows.
+    pub fn size(&self) -> Option<u128> {
+        self.params.iter().try_fold(1u128, |acc, p| {
+            let n = match &p.kind {
+                ParamKind::Categorical(c) => c.len() as u128,
+                ParamKind::Numeric(n) => n.cardinality()?,
+                ParamKind::Tensor(t) => t.len() as u128,
+            };
+            acc.checked_mul(n)
+        })
+    }
+
     /// True when the space is empty.
     pub fn is_empty(&self) -> bool {
         self.params.is_empty()
@@ -242,6 +256,15 @@ mod tests {
         s.insert("b", Numeric::int(1, 3).unwrap()).unwrap();
         s.insert("c", Categorical::new([1i64, 2]).unwrap()).unwrap();
         s
+    }
+
+    #[test]
+    fn size_multiplies_the_values_and_a_float_range_is_infinite() {
+        let mut s = space();
+        assert_eq!(s.size(), Some(2 * 3 * 2));
+        assert_eq!(ParamSpace::new().size(), Some(1), "one empty architecture");
+        s.insert("lr", Numeric::float(0.1, 1.0).unwrap()).unwrap();
+        assert_eq!(s.size(), None);
     }
 
     #[test]

@@ -128,6 +128,8 @@ fn the_dashboard_follows_a_running_search() {
     assert_eq!(counts.last(), Some(&6), "{counts:?}");
     let trials = get_json(&addr, "/api/runs/0/trials");
     assert_eq!(trials["trials"].as_array().unwrap().len(), 6);
+    let status = get_json(&addr, "/api/runs/0/status");
+    assert_eq!(status["space_size"], 9, "two slots of 3 candidates");
 }
 
 #[test]
