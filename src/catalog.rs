@@ -70,6 +70,13 @@ pub fn render_catalog(detail: bool) -> String {
                 continue;
             };
             let _ = writeln!(s, "  {name}: {}", doc.about);
+            if k.kind == "candidate" {
+                let serves: Vec<&str> = modnas_construct::candidate_serves(name)
+                    .iter()
+                    .map(|sig| sig.name())
+                    .collect();
+                let _ = writeln!(s, "      serves {} slots", serves.join(", "));
+            }
             for key in doc.keys() {
                 let value = match (&key.default, key.required) {
                     (_, true) => "(required)".to_string(),

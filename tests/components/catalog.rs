@@ -35,6 +35,16 @@ fn every_component_is_described_with_its_keys() {
 fn the_detailed_list_shows_defaults_and_required_keys() {
     let text = render_catalog(true);
     assert!(text.contains("  RegularizedEvolutionOptim: regularized (aging) evolution"));
+    // Each candidate says which slots it serves.
+    for (line, serves) in [
+        ("  NC3:", "      serves image slots"),
+        ("  LIN:", "      serves dense slots"),
+        ("  TEL_H2F2:", "      serves sequence slots"),
+        ("  IDT:", "      serves image, dense, sequence slots"),
+    ] {
+        let next = text.lines().skip_while(|l| !l.starts_with(line)).nth(1);
+        assert_eq!(next, Some(serves), "{line}");
+    }
     assert!(
         text.contains("      population = 20  Population size."),
         "{text}"

@@ -22,6 +22,21 @@ pub enum ConstructError {
     /// A slot spec cannot be built into the candidate (bad channels, stride...).
     #[error("invalid slot spec: {0}")]
     InvalidSpec(String),
+
+    /// A candidate does not serve the slot's signature.
+    #[error("slot `{slot}` takes {signature} tensors, which candidate `{candidate}` does not serve (it serves [{serves}]); candidates for {signature} slots: [{known}]")]
+    SignatureMismatch {
+        /// The slot's path.
+        slot: String,
+        /// The slot's signature.
+        signature: crate::Signature,
+        /// The candidate.
+        candidate: String,
+        /// What the candidate serves.
+        serves: String,
+        /// The candidates that serve the slot's signature.
+        known: String,
+    },
     /// Model arguments are malformed.
     #[error("invalid arguments for model `{model}`: {reason}")]
     InvalidModelArgs {

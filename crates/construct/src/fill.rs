@@ -105,6 +105,7 @@ impl<'a> Filler<'a> {
         }
         for name in &names {
             lookup::<CandidateEntry>(name)?;
+            check_signature(path, spec, name)?;
         }
         let param = param_name(spec, path)?;
         let mut params = vec![param.clone()];
@@ -167,6 +168,22 @@ impl<'a> Filler<'a> {
         }
         Ok((set_entities(cand, entities), params))
     }
+}
+
+/// Refuses candidate `name` for the slot at `path` unless it serves the slot's signature.
+fn check_signature(path: &str, spec: &SlotSpec, name: &str) -> Result<(), ConstructError> {
+    let serves = crate::candidate_serves(name);
+    if serves.contains(&spec.signature) {
+        return Ok(());
+    }
+    let list = |names: Vec<&str>| names.join(", ");
+    Err(ConstructError::SignatureMismatch {
+        slot: path.to_string(),
+        signature: spec.signature,
+        candidate: name.to_string(),
+        serves: list(serves.iter().map(|s| s.name()).collect()),
+        known: list(crate::candidates_serving(spec.signature)),
+    })
 }
 
 /// The slots of `cand` that have no entity yet.

@@ -42,6 +42,7 @@ mod nas_module;
 pub mod ops;
 mod probe;
 mod registry;
+mod signature;
 mod slot;
 
 pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
@@ -72,6 +73,10 @@ pub use probe::{probe_slots, SlotProbe};
 pub use registry::{
     build_candidate, build_model, candidate_names, model_args, model_names, CandidateBuildFn,
     CandidateEntry, ModelBuildFn, ModelEntry, ModelInput,
+};
+pub use signature::{
+    candidate_serves, candidates_serving, pack_dense, pack_sequence, unpack_dense, unpack_sequence,
+    CandidateSignature, Signature,
 };
 pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
 

@@ -12,7 +12,8 @@
 //! assert!(slot.num_params() > 0);
 //! ```
 
-use crate::{CandidateBox, Cost};
+use crate::signature::{pack_dense, pack_sequence, unpack_dense, unpack_sequence};
+use crate::{CandidateBox, Cost, Signature};
 use burn::module::{
     Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault, ModuleMapper, ModuleVisitor,
 };
@@ -23,25 +24,46 @@ use std::cell::RefCell;
 /// What a slot stands for: the arguments of the layer it replaces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SlotSpec {
-    /// Input channels.
+    /// Input channels (dense: features; sequence: model dimension).
     pub c_in: usize,
-    /// Output channels.
+    /// Output channels (dense: features; sequence: model dimension).
     pub c_out: usize,
-    /// Spatial stride of the replaced layer: 2 halves height and width, 1 keeps them.
+    /// Spatial stride of the replaced layer: 2 halves height and width, 1 keeps them (1 for
+    /// dense and sequence slots).
     pub stride: usize,
+    /// The tensors the replaced layer takes and gives.
+    #[serde(default)]
+    pub signature: Signature,
     /// Free-form extra arguments for custom candidates.
     #[serde(default)]
     pub extra: toml::Table,
 }
 
 impl SlotSpec {
-    /// A spec with no extra arguments.
+    /// An image spec with no extra arguments.
     pub fn new(c_in: usize, c_out: usize, stride: usize) -> Self {
         Self {
             c_in,
             c_out,
             stride,
+            signature: Signature::Image,
             extra: toml::Table::new(),
+        }
+    }
+
+    /// A dense spec, `[batch, f_in]` → `[batch, f_out]`.
+    pub fn dense(f_in: usize, f_out: usize) -> Self {
+        Self {
+            signature: Signature::Dense,
+            ..Self::new(f_in, f_out, 1)
+        }
+    }
+
+    /// A sequence spec, `[batch, seq, dim]` → `[batch, seq, dim]`.
+    pub fn sequence(dim: usize) -> Self {
+        Self {
+            signature: Signature::Sequence,
+            ..Self::new(dim, dim, 1)
         }
     }
 
@@ -67,6 +89,18 @@ impl Slot {
     /// A slot standing for a layer `c_in → c_out` with `stride`.
     pub fn new(c_in: usize, c_out: usize, stride: usize) -> Self {
         Self::from_spec(SlotSpec::new(c_in, c_out, stride))
+    }
+
+    /// A slot standing for a dense layer, `Linear(f_in, f_out)` for instance; its forward is
+    /// [`forward_dense`](Self::forward_dense).
+    pub fn dense(f_in: usize, f_out: usize) -> Self {
+        Self::from_spec(SlotSpec::dense(f_in, f_out))
+    }
+
+    /// A slot standing for a sequence layer of model dimension `dim`, a transformer encoder
+    /// layer for instance; its forward is [`forward_seq`](Self::forward_seq).
+    pub fn sequence(dim: usize) -> Self {
+        Self::from_spec(SlotSpec::sequence(dim))
     }
 
     /// A slot with a full spec.
@@ -118,13 +152,46 @@ impl Slot {
         }
     }
 
-    /// Cost of the entity for an input of shape `input` (zero MACs when empty).
+    /// Forward of a dense slot: `[batch, c_in]` → `[batch, c_out]`.
+    ///
+    /// # Panics
+    /// If the slot was never constructed, or is not a dense slot.
+    pub fn forward_dense(&self, x: Tensor<2>) -> Tensor<2> {
+        self.expect_signature(Signature::Dense);
+        unpack_dense(self.forward(pack_dense(x)))
+    }
+
+    /// Forward of a sequence slot: `[batch, seq, dim]` → `[batch, seq, dim]`.
+    ///
+    /// # Panics
+    /// If the slot was never constructed, or is not a sequence slot.
+    pub fn forward_seq(&self, x: Tensor<3>) -> Tensor<3> {
+        self.expect_signature(Signature::Sequence);
+        unpack_sequence(self.forward(pack_sequence(x)))
+    }
+
+    fn expect_signature(&self, signature: Signature) {
+        assert!(
+            self.spec.signature == signature,
+            "slot `{}` is a {} slot: call the forward of its signature, not the {signature} one",
+            self.key,
+            self.spec.signature
+        );
+    }
+
+    /// Cost of the entity for an input of shape `input` (zero MACs when empty): the shape the
+    /// replaced layer takes (`[batch, features]` for a dense slot, `[batch, seq, dim]` for a
+    /// sequence slot), and the output in the same form.
     pub fn cost(&self, input: &[usize]) -> Cost {
-        crate::probe::record(self, input);
-        match &self.entity {
-            Some(e) => e.cost(input),
-            None => Cost::new(0, input.to_vec()),
-        }
+        let signature = self.spec.signature;
+        let carrier = signature.carrier_shape(input);
+        crate::probe::record(self, &carrier);
+        let mut cost = match &self.entity {
+            Some(e) => e.cost(&carrier),
+            None => Cost::new(0, carrier),
+        };
+        cost.output = signature.user_shape(&cost.output, input.len());
+        cost
     }
 
     /// Cost of running `slots` one after another on an input of shape `input`.

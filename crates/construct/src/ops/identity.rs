@@ -140,6 +140,7 @@ fn idt(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("IDT", SkipConfig::for_spec(s).init(d)?))
 }
 register_candidate!("IDT", idt);
+crate::candidate_serves!("IDT", [Image, Dense, Sequence]);
 modnas_param_space::describe_component!(
     "candidate",
     "IDT",

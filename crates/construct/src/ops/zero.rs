@@ -51,4 +51,5 @@ fn nil(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     ))
 }
 register_candidate!("NIL", nil);
+crate::candidate_serves!("NIL", [Image, Dense, Sequence]);
 modnas_param_space::describe_component!("candidate", "NIL", "zeros of the output shape (no edge)");

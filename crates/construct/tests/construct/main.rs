@@ -3,3 +3,4 @@
 mod depthwise;
 mod elastic;
 mod mixed;
+mod signatures;
