@@ -3,6 +3,7 @@
 //! trained model back.
 
 pub(crate) mod dir;
+mod functional;
 pub(crate) mod lock;
 mod report;
 pub(crate) mod search;
@@ -13,6 +14,7 @@ pub use dir::{
     read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, META_FILE,
     PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
+pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};
 pub use lock::LOCK_FILE;
 pub use report::{ProgressCurve, RunReport};
 pub use search::{best_toml, resume_search, run_search, SearchRun};

@@ -29,7 +29,7 @@ pub struct SearchRun {
 }
 
 /// Appends each trial to `trials.jsonl` and flushes it before the search goes on.
-struct Journal<'a> {
+pub(crate) struct Journal<'a> {
     file: File,
     path: PathBuf,
     on_trial: &'a mut dyn FnMut(&Trial),
@@ -40,7 +40,10 @@ struct Journal<'a> {
 
 impl<'a> Journal<'a> {
     /// The journal of `dir`, opened for appending; `on_trial` sees each trial once written.
-    fn open(dir: &Path, on_trial: &'a mut dyn FnMut(&Trial)) -> Result<Self, ModnasError> {
+    pub(crate) fn open(
+        dir: &Path,
+        on_trial: &'a mut dyn FnMut(&Trial),
+    ) -> Result<Self, ModnasError> {
         let path = dir.join(JOURNAL_FILE);
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -313,7 +316,7 @@ fn rewrite_journal(dir: &Path, trials: &[Trial]) -> Result<(), ModnasError> {
 
 /// The results a finished search leaves beside its journal: `best.toml`, and the Pareto front
 /// of a multi-objective optimizer as JSON lines and CSV.
-fn write_results(
+pub(crate) fn write_results(
     dir: &Path,
     outcome: &SearchOutcome,
     optim: &mut SearchOptim,

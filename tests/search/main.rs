@@ -15,6 +15,7 @@ mod config_errors;
 mod criteria;
 mod elastic;
 mod failures;
+mod functional;
 mod hptune;
 mod one_shot;
 mod pipeline;

@@ -142,6 +142,18 @@ impl<M> Constructed<M> {
         self.transform_pending()
     }
 
+    /// [`apply`](Self::apply) of the parameters of this space that `arch` names, leaving out
+    /// the others: the values a user reads while building the model (a width, a depth), which
+    /// the model already has.
+    pub fn apply_known(&mut self, arch: &ArchDesc) -> Result<usize, ConstructError> {
+        let own: ArchDesc = arch
+            .iter()
+            .filter(|(name, _)| self.space.get(name).is_some())
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        self.apply(&own)
+    }
+
     /// Runs the transform routine on pending updates.
     pub fn transform_pending(&mut self) -> Result<usize, ConstructError> {
         Ok(self.transform.run(&self.space, &mut self.model)?)

@@ -23,13 +23,14 @@ pub use error::{parse_args, EstimError};
 pub use estim::{
     arch_grads_on, arch_step, backward_on, build_estim, estim_names, evaluate_guarded,
     fill_placeholders, overrides, parse_metrics_line, placeholders, read_arch_file,
-    run_command_trial, search_loop, search_trials, shrink_schedule, train_and_evaluate,
-    train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, Budget, CARSEstim, ConfigRunner,
-    DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn, EstimEntry, ExpectedCost, HPTuneArgs,
-    HPTuneEstim, Mode, NetBuilder, Objective, OneShotArgs, ProgressiveShrinkingEstim, SPOSEstim,
-    SearchArgs, SearchContext, SearchOutcome, ShrinkArgs, ShrinkStage, StepParts, StopReason,
-    SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, Trial, TrialDispatch, TrialObserver,
-    CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
+    run_command_trial, search_loop, search_trials, search_with, shrink_schedule,
+    train_and_evaluate, train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, Budget,
+    CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn, EstimEntry,
+    ExpectedCost, HPTuneArgs, HPTuneEstim, Mode, NetBuilder, Objective, OneShotArgs,
+    ProgressiveShrinkingEstim, SPOSEstim, SearchArgs, SearchContext, SearchOutcome, ShrinkArgs,
+    ShrinkStage, StepParts, StopReason, SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim,
+    Trial, TrialDispatch, TrialObserver, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
+    MODEL_FILE, MODEL_TOML,
 };
 pub use progress::PROGRESS_TARGET;
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};

@@ -10,6 +10,7 @@
 use super::trial_failure::evaluate_guarded;
 use super::{
     Estim, Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialDispatch,
+    TrialObserver,
 };
 use crate::EstimError;
 use modnas_optim::{ArchOptim, SearchOptim};
@@ -96,14 +97,102 @@ pub fn search_loop(
     }
 }
 
-/// Where the loop's results come from.
-trait TrialSource {
+/// Algorithm 2 with a user's own estimator step: `optim` proposes, `evaluate(arch, index)`
+/// builds, trains and evaluates the architecture however the user does (NNI's functional
+/// evaluator), `observer` records the trial, and the optimizer learns from it; within
+/// `search`'s budget. A failed evaluation (an error of the architecture, a panic, a NaN
+/// objective) is recorded as a failed trial and the search goes on; `replay` are the trials an
+/// interrupted run recorded, passed to the optimizer again instead of evaluated.
+///
+/// ```
+/// use modnas_estim::{search_with, SearchArgs, Trial, TrialObserver, EstimError};
+/// use modnas_param_space::{Categorical, ParamSpace, MetricMap};
+/// # fn main() -> Result<(), EstimError> {
+/// let mut space = ParamSpace::new();
+/// space.insert("width", Categorical::new([8i64, 16, 32]).unwrap()).unwrap();
+/// let mut optim = modnas_optim::build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
+/// struct Keep(Vec<Trial>);
+/// impl TrialObserver for Keep {
+///     fn on_trial(&mut self, t: &Trial) -> Result<(), EstimError> { self.0.push(t.clone()); Ok(()) }
+/// }
+/// let mut kept = Keep(vec![]);
+/// let search = SearchArgs::new(Some(3), "score", true);
+/// let outcome = search_with(&mut optim, &mut kept, &[], &search, |arch, _| {
+///     let width = arch.get("width").and_then(|v| v.as_i64()).unwrap_or(0);
+///     Ok(MetricMap::from([("score".to_string(), width as f64)]))
+/// })?;
+/// assert_eq!(outcome.best.unwrap().metrics["score"], 32.0);
+/// assert_eq!(kept.0.len(), 3);
+/// # Ok(())
+/// # }
+/// ```
+pub fn search_with(
+    optim: &mut SearchOptim,
+    observer: &mut dyn TrialObserver,
+    replay: &[Trial],
+    search: &SearchArgs,
+    mut evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
+) -> Result<SearchOutcome, EstimError> {
+    let mut ctx = FunctionalCtx {
+        optim,
+        observer,
+        replay,
+    };
+    let mut here = InProcess {
+        evaluate: |_: &FunctionalCtx<'_>, arch: &ArchDesc, index| evaluate(arch, index),
+        objective: &search.objective.key,
+        queued: None,
+    };
+    run_trials(&mut ctx, search, &mut here)
+}
+
+/// What the loop needs of its context: the optimizer, where trials go, the trials to replay.
+trait LoopCtx<'r> {
+    fn optim(&mut self) -> &mut SearchOptim;
+    fn observer(&mut self) -> &mut dyn TrialObserver;
+    fn replay(&self) -> &'r [Trial];
+}
+
+impl<'a> LoopCtx<'a> for SearchContext<'a> {
+    fn optim(&mut self) -> &mut SearchOptim {
+        self.optim
+    }
+    fn observer(&mut self) -> &mut dyn TrialObserver {
+        self.observer
+    }
+    fn replay(&self) -> &'a [Trial] {
+        self.replay
+    }
+}
+
+/// The context of [`search_with`]: no network builder, data or trainer, which the user's
+/// evaluation owns.
+struct FunctionalCtx<'r> {
+    optim: &'r mut SearchOptim,
+    observer: &'r mut dyn TrialObserver,
+    replay: &'r [Trial],
+}
+
+impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
+    fn optim(&mut self) -> &mut SearchOptim {
+        self.optim
+    }
+    fn observer(&mut self) -> &mut dyn TrialObserver {
+        self.observer
+    }
+    fn replay(&self) -> &'r [Trial] {
+        self.replay
+    }
+}
+
+/// Where the loop's results come from; `C` is the context the evaluation reads.
+trait TrialSource<C> {
     /// How many trials to keep in flight.
     fn capacity(&self) -> usize;
     /// Takes trial `index`, to be evaluated.
     fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError>;
     /// The next result of a submitted trial.
-    fn next_result(&mut self, ctx: &SearchContext<'_>) -> Result<Trial, EstimError>;
+    fn next_result(&mut self, ctx: &C) -> Result<Trial, EstimError>;
     /// Trial `index` was passed to the optimizer as its `seq`-th result.
     fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError>;
 }
@@ -111,14 +200,14 @@ trait TrialSource {
 /// Worker processes behind a dispatch.
 struct Workers<'d>(&'d mut dyn TrialDispatch);
 
-impl TrialSource for Workers<'_> {
+impl<C> TrialSource<C> for Workers<'_> {
     fn capacity(&self) -> usize {
         self.0.capacity()
     }
     fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
         self.0.submit(index, arch)
     }
-    fn next_result(&mut self, _: &SearchContext<'_>) -> Result<Trial, EstimError> {
+    fn next_result(&mut self, _: &C) -> Result<Trial, EstimError> {
         self.0.next_result()
     }
     fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
@@ -134,9 +223,9 @@ struct InProcess<'o, F> {
     queued: Option<(usize, ArchDesc)>,
 }
 
-impl<F> TrialSource for InProcess<'_, F>
+impl<C, F> TrialSource<C> for InProcess<'_, F>
 where
-    F: FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
+    F: FnMut(&C, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
 {
     fn capacity(&self) -> usize {
         1
@@ -145,7 +234,7 @@ where
         self.queued = Some((index, arch.clone()));
         Ok(())
     }
-    fn next_result(&mut self, ctx: &SearchContext<'_>) -> Result<Trial, EstimError> {
+    fn next_result(&mut self, ctx: &C) -> Result<Trial, EstimError> {
         let (index, arch) = self.queued.take().ok_or_else(|| {
             EstimError::Record("a result was asked for, but no trial is queued".into())
         })?;
@@ -256,10 +345,10 @@ impl<'r> LoopState<'r> {
 
     /// Proposes and submits trials until `capacity` are in flight, a budget is spent or the
     /// optimizer has nothing to propose.
-    fn fill(
+    fn fill<C>(
         &mut self,
         optim: &mut SearchOptim,
-        source: &mut dyn TrialSource,
+        source: &mut dyn TrialSource<C>,
     ) -> Result<(), EstimError> {
         while self.stop.is_none() && self.in_flight.len() < self.capacity {
             if let Some(reason) = self.spent() {
@@ -305,16 +394,16 @@ impl<'r> LoopState<'r> {
     /// The next result: a replayed one, or a new one from `source`, recorded first (the
     /// dispatch's record, then the observers'), so that a restarted coordinator rebuilds the
     /// journal from it and a failing optimizer step never loses an evaluated trial.
-    fn next_result(
+    fn next_result<'c, C: LoopCtx<'c>>(
         &mut self,
-        ctx: &mut SearchContext<'_>,
-        source: &mut dyn TrialSource,
+        ctx: &mut C,
+        source: &mut dyn TrialSource<C>,
     ) -> Result<Trial, EstimError> {
         if let Some(rec) = self.replay.get(self.seq) {
             self.replayed_seconds += rec.seconds / self.capacity as f64;
             return Ok(rec.clone());
         }
-        let trial = source.next_result(ctx)?;
+        let trial = source.next_result(&*ctx)?;
         match &trial.error {
             None => {
                 tracing::info!(trial = trial.index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
@@ -324,7 +413,7 @@ impl<'r> LoopState<'r> {
             }
         }
         source.stepped(trial.index, self.seq)?;
-        ctx.observer.on_trial(&trial)?;
+        ctx.observer().on_trial(&trial)?;
         Ok(trial)
     }
 
@@ -350,19 +439,19 @@ impl<'r> LoopState<'r> {
 }
 
 /// The loop of [`search_loop`] over `source`.
-fn run_trials(
-    ctx: &mut SearchContext<'_>,
+fn run_trials<'r, C: LoopCtx<'r>>(
+    ctx: &mut C,
     search: &SearchArgs,
-    source: &mut dyn TrialSource,
+    source: &mut dyn TrialSource<C>,
 ) -> Result<SearchOutcome, EstimError> {
-    let mut state = LoopState::new(search, source.capacity(), ctx.replay);
+    let mut state = LoopState::new(search, source.capacity(), ctx.replay());
     loop {
-        state.fill(ctx.optim, source)?;
+        state.fill(ctx.optim(), source)?;
         if state.in_flight.is_empty() {
             break;
         }
         let trial = state.next_result(ctx, source)?;
-        state.learn(ctx.optim, &trial)?;
+        state.learn(ctx.optim(), &trial)?;
     }
     if state.repeats > 0 {
         tracing::info!(

@@ -1,0 +1,166 @@
+//! A search whose estimator step is the user's own code (NNI's functional evaluator): modnas
+//! proposes architectures of a [`ParamSpace`] with a registered optimizer, the user's closure
+//! builds, trains and evaluates each one however it likes — any model, any tensor rank, its own
+//! loop or `burn-train`'s `Learner`, its own data — and modnas records every trial in a run
+//! directory, keeps going past failed ones, and resumes an interrupted run.
+//!
+//! The run directory is a normal one (`run.toml`, `config.toml`, `trials.jsonl`, `best.toml`):
+//! its `config.toml` records the optimizer, the budget and the objective under
+//! `estim.search.type = "FunctionalSearch"`, so `modnas report` and `modnas dashboard` read it,
+//! and `--resume` semantics hold (same optimizer, budget and seed).
+//!
+//! ```
+//! use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+//! use modnas::{FunctionalSearch, RunMode};
+//! # fn main() -> Result<(), modnas::ModnasError> {
+//! let mut space = ParamSpace::new();
+//! space.insert("width", Categorical::new([8i64, 16, 32]).unwrap()).unwrap();
+//! let dir = tempfile::tempdir().unwrap();
+//! let run = FunctionalSearch::new(space)
+//!     .optimizer("GridSearchOptim", toml::Table::new())
+//!     .trials(3)
+//!     .objective("rmse", false)
+//!     .run(dir.path(), RunMode::New, |arch, _index| {
+//!         let width = arch.get("width").and_then(|v| v.as_i64()).unwrap_or(1);
+//!         Ok(MetricMap::from([("rmse".to_string(), 100.0 / width as f64)]))
+//!     })?;
+//! assert_eq!(run.outcome.best.unwrap().arch.get("width").unwrap().as_i64(), Some(32));
+//! # Ok(())
+//! # }
+//! ```
+
+use crate::run::dir::prepare;
+use crate::run::lock::DirLock;
+use crate::run::search::{write_results, Journal};
+use crate::{Config, ModnasError, RunMode, SearchRun};
+use modnas_estim::{search_with, EstimError, SearchArgs};
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use std::path::Path;
+
+/// The `estim.search.type` a functional run records in its `config.toml`.
+pub const FUNCTIONAL_SEARCH: &str = "FunctionalSearch";
+
+/// A search over `space` whose trials a closure evaluates; see the [module](self) docs.
+pub struct FunctionalSearch {
+    space: ParamSpace,
+    optim: String,
+    optim_args: toml::Table,
+    trials: usize,
+    max_seconds: Option<f64>,
+    objective: String,
+    maximize: bool,
+    seed: u64,
+}
+
+impl FunctionalSearch {
+    /// A random search of 10 trials over `space`, maximising `acc`, seed 0.
+    pub fn new(space: ParamSpace) -> Self {
+        Self {
+            space,
+            optim: "RandomSearchOptim".into(),
+            optim_args: toml::Table::new(),
+            trials: 10,
+            max_seconds: None,
+            objective: "acc".into(),
+            maximize: true,
+            seed: 0,
+        }
+    }
+
+    /// The registered optimizer `name` with its `args` (an unknown name is an error that lists
+    /// the known ones when the search starts).
+    pub fn optimizer(mut self, name: &str, args: toml::Table) -> Self {
+        self.optim = name.to_string();
+        self.optim_args = args;
+        self
+    }
+
+    /// How many trials to evaluate.
+    pub fn trials(mut self, trials: usize) -> Self {
+        self.trials = trials;
+        self
+    }
+
+    /// Stop proposing after `seconds` of wall-clock time.
+    pub fn max_seconds(mut self, seconds: f64) -> Self {
+        self.max_seconds = Some(seconds);
+        self
+    }
+
+    /// The metric the search optimises, higher better when `maximize`.
+    pub fn objective(mut self, key: &str, maximize: bool) -> Self {
+        self.objective = key.to_string();
+        self.maximize = maximize;
+        self
+    }
+
+    /// The optimizer's seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The config this run records: optimizer, budget, objective and seed.
+    pub fn config(&self) -> Result<Config, ModnasError> {
+        let mut search = toml::Table::new();
+        search.insert("trials".into(), (self.trials as i64).into());
+        search.insert("objective".into(), self.objective.clone().into());
+        search.insert(
+            "mode".into(),
+            if self.maximize { "max" } else { "min" }.into(),
+        );
+        if let Some(s) = self.max_seconds {
+            search.insert("max_seconds".into(), s.into());
+        }
+        let component = |name: &str, args: toml::Table| {
+            let mut t = toml::Table::new();
+            t.insert("type".into(), name.into());
+            t.insert("args".into(), args.into());
+            t
+        };
+        let mut estim = toml::Table::new();
+        estim.insert("search".into(), component(FUNCTIONAL_SEARCH, search).into());
+        let mut doc = toml::Table::new();
+        doc.insert("seed".into(), (self.seed as i64).into());
+        doc.insert(
+            "optim".into(),
+            component(&self.optim, self.optim_args.clone()).into(),
+        );
+        doc.insert("estim".into(), estim.into());
+        Config::from_toml(&doc.to_string(), &[])
+    }
+
+    /// Runs the search in `dir` (`mode`: new, overwrite or resume): `evaluate(arch, index)`
+    /// returns each trial's metrics, which must hold the objective. An error of the
+    /// architecture ([`EstimError::TrialFailed`], a construct or metric error), a panic or a
+    /// NaN objective fails that trial only; any other error stops the run, whose recorded
+    /// trials a resumed run replays.
+    pub fn run(
+        self,
+        dir: &Path,
+        mode: RunMode,
+        evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
+    ) -> Result<SearchRun, ModnasError> {
+        let cfg = self.config()?;
+        let mut optim = crate::run::search::build_search_optim(&cfg, &self.space)?;
+        let size = self.space.size();
+        let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, &cfg, size, mode))?;
+        if !replay.is_empty() {
+            tracing::info!(
+                trials = replay.len(),
+                "resuming: replaying the recorded trials"
+            );
+        }
+        let mut search = SearchArgs::new(Some(self.trials), &self.objective, self.maximize);
+        search.budget.seconds = self.max_seconds;
+        let mut on_trial = |_: &modnas_estim::Trial| {};
+        let mut journal = Journal::open(dir, &mut on_trial)?;
+        let outcome = search_with(&mut optim, &mut journal, &replay, &search, evaluate)?;
+        write_results(dir, &outcome, &mut optim)?;
+        tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "functional search finished");
+        Ok(SearchRun {
+            dir: dir.to_path_buf(),
+            outcome,
+        })
+    }
+}
