@@ -74,6 +74,14 @@ impl ElasticHandle {
         Ok(())
     }
 
+    /// The first `value` of `blocks` (all of them when the value is larger): elastic depth
+    /// over a model's own `Vec` of blocks, `for b in self.depth.active_prefix(&self.blocks)`.
+    /// An exported sub-network keeps `active_prefix(&blocks).to_vec()`.
+    pub fn active_prefix<'a, T>(&self, blocks: &'a [T]) -> &'a [T] {
+        let n = (self.get().max(0) as usize).min(blocks.len());
+        &blocks[..n]
+    }
+
     /// True when both share one value.
     pub fn same_as(&self, other: &ElasticHandle) -> bool {
         Arc::ptr_eq(&self.value, &other.value)

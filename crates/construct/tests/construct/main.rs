@@ -4,3 +4,4 @@ mod depthwise;
 mod elastic;
 mod mixed;
 mod signatures;
+mod user_elastic;
