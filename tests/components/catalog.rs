@@ -38,7 +38,7 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
     // Each candidate says which slots it serves.
     for (line, serves) in [
         ("  NC3:", "      serves image slots"),
-        ("  LIN:", "      serves dense slots"),
+        ("  LIN:", "      serves dense, sequence slots"),
         ("  TEL_H2F2:", "      serves sequence slots"),
         ("  IDT:", "      serves image, dense, sequence slots"),
     ] {

@@ -23,5 +23,6 @@ mod registry;
 mod report;
 mod resume;
 mod search;
+mod sequence;
 mod supernet;
 mod tabular;

@@ -1,6 +1,7 @@
 #![warn(missing_docs)]
 //! Built-in searchable models, registered by name: `ConvNet`, `DARTSNet`, `NB201Net`,
-//! `ResNet`, `MobileNetV2`, `MobileNetV2Elastic`, `HierarchicalNet`, `SimpleCellNet`.
+//! `ResNet`, `MobileNetV2`, `MobileNetV2Elastic`, `HierarchicalNet`, `SimpleCellNet`,
+//! `RowTransformer`.
 
 mod arch_graph;
 mod conv_bn;
@@ -13,6 +14,7 @@ mod mobilenet_v2;
 mod mobilenet_v2_elastic;
 mod nb201_net;
 mod resnet;
+mod row_transformer;
 mod simple_cell;
 
 pub use arch_graph::{arch_graphs, ArchGraph, GraphEdge, CHAIN_NOTE};
@@ -26,4 +28,5 @@ pub use mobilenet_v2::{make_divisible, MobileNetV2, MobileNetV2Config};
 pub use mobilenet_v2_elastic::{MobileNetV2Elastic, MobileNetV2ElasticConfig};
 pub use nb201_net::{NB201Block, NB201Net, NB201NetConfig, ResReduce, NB201_CANDIDATES};
 pub use resnet::{ResBlock, ResNet, ResNetConfig, ResNetSpace, RESNET_EXTENDED, RESNET_KERNELS};
+pub use row_transformer::{RowBlock, RowTransformer, RowTransformerConfig};
 pub use simple_cell::{SimpleCellNetConfig, SIMPLE_CELL_OPS};

@@ -1,7 +1,8 @@
 //! Dense candidates for `[batch, features]` slots (see [`Signature::Dense`]): `LIN`, one linear
 //! layer `c_in → c_out`; `MLP1`, `MLP2`, `MLP4`, two linear layers with a ReLU between and a
 //! hidden width of 1, 2 or 4 × `c_out`; and the activations `RELU`, `GELU`, `SILU`, which
-//! keep the shape (they need `c_in == c_out`). `IDT` and `NIL` serve dense slots too.
+//! keep the shape (they need `c_in == c_out`). `IDT` and `NIL` serve dense slots too. The
+//! linear ones also serve sequence slots, token by token (a transformer's feed-forward).
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
@@ -72,18 +73,31 @@ impl DenseMlpConfig {
     }
 }
 
+impl DenseMlp {
+    fn layers<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let y = self.first.forward(x);
+        match &self.second {
+            Some(second) => second.forward(relu(y)),
+            None => y,
+        }
+    }
+}
+
 impl NasModule for DenseMlp {
     type Input = Tensor<4>;
     type Output = Tensor<4>;
+    /// A dense carrier `[b, f, 1, 1]` is a batch of rows; any other carrier (a sequence
+    /// `[b, d, s, 1]`) is mapped position by position, over its channels.
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self.first.forward(unpack_dense(x));
-        pack_dense(match &self.second {
-            Some(second) => second.forward(relu(y)),
-            None => y,
-        })
+        let [_, _, h, w] = x.dims();
+        if h == 1 && w == 1 {
+            return pack_dense(self.layers(unpack_dense(x)));
+        }
+        self.layers(x.permute([0, 2, 3, 1])).permute([0, 3, 1, 2])
     }
     fn cost(&self, input: &[usize]) -> Cost {
-        let rows = [input[0], input[1]];
+        let [b, _, h, w] = [input[0], input[1], input[2], input[3]];
+        let rows = [b * h * w, input[1]];
         let first = self.first.layer_cost(&rows);
         let cost = match &self.second {
             Some(second) => {
@@ -92,9 +106,8 @@ impl NasModule for DenseMlp {
             }
             None => first,
         };
-        let [b, f] = [cost.output[0], cost.output[1]];
         Cost {
-            output: vec![b, f, 1, 1],
+            output: vec![b, cost.output[1], h, w],
             ..cost
         }
     }
@@ -169,10 +182,10 @@ register_candidate!("MLP4", mlp4);
 register_candidate!("RELU", relu_op);
 register_candidate!("GELU", gelu_op);
 register_candidate!("SILU", silu_op);
-crate::candidate_serves!("LIN", [Dense]);
-crate::candidate_serves!("MLP1", [Dense]);
-crate::candidate_serves!("MLP2", [Dense]);
-crate::candidate_serves!("MLP4", [Dense]);
+crate::candidate_serves!("LIN", [Dense, Sequence]);
+crate::candidate_serves!("MLP1", [Dense, Sequence]);
+crate::candidate_serves!("MLP2", [Dense, Sequence]);
+crate::candidate_serves!("MLP4", [Dense, Sequence]);
 crate::candidate_serves!("RELU", [Dense, Sequence, Image]);
 crate::candidate_serves!("GELU", [Dense, Sequence, Image]);
 crate::candidate_serves!("SILU", [Dense, Sequence, Image]);
@@ -220,6 +233,15 @@ mod tests {
         let e = build_candidate("GELU", &spec, &device).unwrap_err();
         assert!(e.to_string().contains("c_in == c_out"), "{e}");
         let same = SlotSpec::dense(4, 4);
+        // Token by token on a sequence carrier [b, d, s, 1].
+        let seq = crate::SlotSpec::sequence(6);
+        let ffn = build_candidate("MLP2", &seq, &device).unwrap();
+        let tokens = crate::pack_sequence(Tensor::<3>::ones([2, 5, 6], &device));
+        assert_eq!(ffn.forward(tokens).dims(), [2, 6, 5, 1]);
+        assert_eq!(
+            ffn.cost(&[2, 6, 5, 1]).macs,
+            (2 * 5 * (6 * 12 + 12 * 6)) as u64
+        );
         let act = build_candidate("SILU", &same, &device).unwrap();
         let y = act.forward(pack_dense(Tensor::<2>::zeros([1, 4], &device)));
         assert_eq!(y.dims(), [1, 4, 1, 1]);
