@@ -51,17 +51,18 @@ fn mb3e6_counts() {
 
 #[test]
 fn every_builtin_reports_its_true_output_shape() {
-    use modnas::construct::{construct, CandidateSets, Slot};
+    use modnas::construct::{candidates_serving, construct, CandidateSets, Signature, Slot};
     let device = Device::default();
     for spec in [SlotSpec::new(4, 4, 1), SlotSpec::new(4, 8, 2)] {
-        for name in modnas::construct::candidate_names() {
+        for name in candidates_serving(Signature::Image) {
             // Through the construct routine, so that a motif's own slots are filled too.
             let slot = Slot::from_spec(spec.clone());
             let c = match construct(slot, &CandidateSets::uniform([name]), &device) {
                 Ok(c) => c,
                 Err(e) => {
                     // Only the shape-keeping candidates refuse a slot that changes shape.
-                    let keeps_shape = name == "DWC3" || name.starts_with("Motif");
+                    let keeps_shape = ["DWC3", "RELU", "GELU", "SILU"].contains(&name)
+                        || name.starts_with("Motif");
                     assert!(keeps_shape && spec.stride == 2, "{name} with {spec:?}: {e}");
                     continue;
                 }
@@ -73,6 +74,38 @@ fn every_builtin_reports_its_true_output_shape() {
                 .dims()
                 .to_vec();
             assert_eq!(c.model.cost(&input).output, out, "{name} with {spec:?}");
+        }
+    }
+    // Dense and sequence slots: the cost speaks in the shape the replaced layer sees.
+    for (slot, input) in [
+        (Slot::dense(4, 4), vec![3, 4]),
+        (Slot::dense(4, 6), vec![3, 4]),
+        (Slot::sequence(8), vec![2, 5, 8]),
+    ] {
+        let signature = slot.spec().signature;
+        for name in candidates_serving(signature) {
+            let c = match construct(slot.clone(), &CandidateSets::uniform([name]), &device) {
+                Ok(c) => c,
+                Err(e) => {
+                    let keeps_shape = ["RELU", "GELU", "SILU"].contains(&name);
+                    assert!(keeps_shape && input == [3, 4], "{name} ({signature}): {e}");
+                    continue;
+                }
+            };
+            let out: Vec<usize> = match input.as_slice() {
+                [b, f] => c
+                    .model
+                    .forward_dense(Tensor::zeros([*b, *f], &device))
+                    .dims()
+                    .to_vec(),
+                [b, s, d] => c
+                    .model
+                    .forward_seq(Tensor::zeros([*b, *s, *d], &device))
+                    .dims()
+                    .to_vec(),
+                _ => unreachable!(),
+            };
+            assert_eq!(c.model.cost(&input).output, out, "{name} ({signature})");
         }
     }
 }
