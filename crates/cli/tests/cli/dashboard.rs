@@ -2,7 +2,7 @@
 //! (Debian's chromium driven by chromedriver, where they are installed) — and refusing what is
 //! not a run.
 
-use crate::common::browser::{Browser, Killed};
+use crate::common::browser::{start_dashboard, Browser, Killed};
 use crate::common::http::get_json;
 use crate::common::{modnas, search_command, write_config};
 use serde_json::json;
@@ -55,30 +55,8 @@ impl Watched {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut server = Killed(
-            modnas()
-                .args(["dashboard", "--port", "0"])
-                .arg(&out)
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut line = String::new();
-        BufReader::new(server.0.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("dashboard: ")
-            .expect("the URL is printed");
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "this machine only: {url}"
-        );
-        let addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
+        let (server, addr) = start_dashboard(&[&out]);
+        assert!(addr.starts_with("127.0.0.1:"), "this machine only: {addr}");
         Self {
             search,
             _server: server,
@@ -257,20 +235,7 @@ fn the_dashboard_of_a_distributed_run_shows_its_workers() {
     while !out.join("trials.db").exists() {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let mut server = Killed(
-        modnas()
-            .args(["dashboard", "--port", "0"])
-            .arg(&out)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().trim_start_matches("dashboard: http://");
-    let addr = addr.trim_end_matches('/').to_string();
+    let (_server, addr) = start_dashboard(&[&out]);
     let _workers: Vec<Killed> = ["w1", "w2"]
         .iter()
         .map(|name| Killed(worker(&storage, "watched", name, tmp.path())))

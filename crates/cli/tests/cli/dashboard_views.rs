@@ -2,13 +2,10 @@
 //! workers, drawn in headless chromium from runs written here; the screenshots it saves are
 //! the ones `docs/dashboard.md` shows.
 
-use crate::common::browser::{Browser, Killed};
-use crate::common::modnas;
+use crate::common::browser::{start_dashboard, Browser};
 use modnas_storage::{open_store, RunPolicy, TrialResult};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
 const SEARCH: &str = r#"
 [data]
@@ -170,19 +167,15 @@ fn in_chromium_a_comparison_a_supernet_and_workers_are_drawn() {
     comparison(&cmp);
     supernet(&darts);
     let url = stored_run(&tmp.path().join("trials.db"));
-    let mut server = Killed(
-        modnas()
-            .args(["dashboard", "--port", "0", "--storage", &url])
-            .args([&darts, &cmp])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let page = line.trim().strip_prefix("dashboard: ").unwrap().to_string();
+    let cmp_arg = cmp.as_os_str();
+    let args = [
+        "--storage".as_ref(),
+        url.as_ref(),
+        darts.as_os_str(),
+        cmp_arg,
+    ];
+    let (_server, addr) = start_dashboard::<&std::ffi::OsStr>(&args);
+    let page = format!("http://{addr}/");
     browser.open(&page);
 
     // Run 0, the supernet: one heat-map per cell, a row per edge and candidate.

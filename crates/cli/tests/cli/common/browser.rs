@@ -16,6 +16,30 @@ impl Drop for Killed {
     }
 }
 
+/// `modnas dashboard --port 0 ARGS…` started, killed when the returned guard drops; also
+/// returns the `host:port` it printed (always 127.0.0.1 unless `--host` says otherwise).
+pub fn start_dashboard<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Killed, String) {
+    use std::io::{BufRead, BufReader};
+    let mut server = Killed(
+        crate::common::modnas()
+            .args(["dashboard", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("dashboard: ")
+        .unwrap_or_else(|| panic!("the URL is printed, got {line:?}"));
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    (server, addr.to_string())
+}
+
 /// A WebDriver session of headless chromium.
 pub struct Browser {
     driver: String,
