@@ -244,5 +244,7 @@ pub fn construct_as<M: Module + 'static>(
     });
     let handles = crate::elastic_handles(&c.model);
     crate::handlers::bind_elastic(&mut c, handles)?;
+    let values = crate::value_choices(&c.model);
+    crate::handlers::bind_values(&mut c, values)?;
     Ok(c)
 }

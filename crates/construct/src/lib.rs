@@ -33,6 +33,7 @@ mod error;
 mod export;
 mod fill;
 mod handlers;
+mod input_choice;
 mod layer_cost;
 mod layers;
 mod map_in_place;
@@ -44,6 +45,7 @@ mod probe;
 mod registry;
 mod signature;
 mod slot;
+mod value_choice;
 
 pub use bridge::{DynMapper, DynVisitor, ParamOwned, ParamRef};
 pub use construct::{
@@ -57,7 +59,8 @@ pub use elastic::{
 };
 pub use error::ConstructError;
 pub use export::{export_arch, DAG_NODE_KEY, DAG_TOPK_KEY};
-pub use handlers::{bind_elastic, set_slot_entity};
+pub use handlers::{bind_elastic, bind_values, set_slot_entity};
+pub use input_choice::{InputChoice, MAX_INPUTS};
 pub use layer_cost::LayerCost;
 pub use layers::{
     BranchMerge, DAGLayer, DagOutput, Motif, MultiBranchLayer, LEVEL1_PRIMITIVES, MAX_MOTIFS,
@@ -79,6 +82,7 @@ pub use signature::{
     CandidateSignature, Signature,
 };
 pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
+pub use value_choice::{value_choices, ValueChoice};
 
 /// Makes a struct a Burn-style config whose serde form fills defaulted fields (the configs of
 /// the built-in models and candidates use it).

@@ -1,5 +1,6 @@
 //! The construct crate's public API: mixed operators, elastic groups and the depthwise kernel.
 
+mod choices;
 mod depthwise;
 mod elastic;
 mod mixed;
