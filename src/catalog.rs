@@ -30,7 +30,7 @@ pub fn catalog() -> Vec<KindCatalog> {
         ("estimators", "estimator", modnas_estim::estim_names()),
         ("metrics", "metric", modnas_metrics::metric_names()),
         ("criteria", "criterion", modnas_estim::criterion_names()),
-        ("data", "data", modnas_estim::data::DATA_TYPES.to_vec()),
+        ("data", "data", modnas_estim::data::data_names()),
         (
             "trainers",
             "trainer",

@@ -99,12 +99,13 @@ impl Config {
             lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;
         }
         let data = &self.data.type_name;
-        if !modnas_estim::data::DATA_TYPES.contains(&data.as_str()) {
+        let known = modnas_estim::data::data_names();
+        if !known.contains(&data.as_str()) {
             return Err(ModnasError::config(
                 "data.type",
                 format!(
                     "unknown data source `{data}`; known: [{}]",
-                    modnas_estim::data::DATA_TYPES.join(", ")
+                    known.join(", ")
                 ),
             ));
         }

@@ -3,6 +3,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use modnas::construct::{build_candidate, candidate_names, construct, CandidateSets, Slot};
+use modnas::estim::EstimError;
 use modnas::prelude::*;
 
 /// A user op: scales its input by 2 (channels must match).
@@ -150,4 +151,60 @@ fn an_optimizer_that_only_repeats_stops_the_search_with_the_reason() {
     let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.trials, 1, "evaluated once");
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::OnlyRepeats);
+}
+
+/// A user data source: two separable blobs of 4 features, read through a Burn `Dataset`.
+fn blobs(args: &toml::Table, seed: u64) -> Result<modnas::estim::data::ImageDataset, EstimError> {
+    use burn::data::dataset::InMemDataset;
+    let n = args.get("n").and_then(|v| v.as_integer()).unwrap_or(64) as usize;
+    let rows: Vec<(Vec<f32>, usize)> = (0..n)
+        .map(|i| {
+            let label = i % 2;
+            let jitter = ((i as u64 * 7919 + seed) % 13) as f32 / 13.0;
+            let centre = if label == 0 { -1.0 } else { 1.0 };
+            (vec![centre + jitter * 0.3; 4], label)
+        })
+        .collect();
+    modnas::estim::data::ImageDataset::from_dataset(&InMemDataset::new(rows), [4, 1, 1], 2, Ok)
+}
+modnas::estim::register_data!("UserBlobs", blobs);
+
+#[test]
+fn a_user_data_source_built_from_a_burn_dataset_feeds_a_config_search() {
+    let _serial = crate::common::serial();
+    let text = r#"
+[data]
+type = "UserBlobs"
+args = { n = 80, valid_ratio = 0.25 }
+[model]
+type = "ConvNet"
+args = { channels = [8], strides = [1] }
+[construct.args]
+candidates = ["NC1", "IDT"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 3, trials = 2 }
+"#;
+    let cfg = modnas::Config::from_toml(text, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (2, 0));
+    let best = run.outcome.best.unwrap();
+    assert!(
+        best.metrics["acc"] > 0.9,
+        "separable blobs: {:?}",
+        best.metrics
+    );
+    // Its own keys reach it; a typo of the config's is still caught by name.
+    let bad = modnas::Config::from_toml(
+        &text.replace("type = \"UserBlobs\"", "type = \"UserBlob\""),
+        &[],
+    )
+    .unwrap()
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("UserBlobs") && bad.contains("Digits"), "{bad}");
 }

@@ -142,14 +142,42 @@ fn load_source(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, E
             let data = synthetic(a.n, a.classes, a.channels, a.size, seed);
             finish(name, data, a.valid_ratio, a.limit, seed)
         }
-        other => Err(EstimError::InvalidArgs {
-            component: "data".into(),
-            reason: format!(
-                "unknown data type `{other}`; known: [{}]",
-                DATA_TYPES.join(", ")
-            ),
-        }),
+        other => {
+            let load = super::registered(other)?;
+            let a: UserSplitArgs = split_args(other, args)?;
+            finish(other, load(&a.rest, seed)?, a.valid_ratio, a.limit, seed)
+        }
     }
+}
+
+/// A registered source's arguments: the split keys modnas reads, and the source's own.
+struct UserSplitArgs {
+    valid_ratio: f64,
+    limit: Option<usize>,
+    rest: toml::Table,
+}
+
+fn split_args(name: &str, args: &toml::Table) -> Result<UserSplitArgs, EstimError> {
+    let mut rest = args.clone();
+    let bad = |key: &str, v: &toml::Value, want: &str| EstimError::InvalidArgs {
+        component: name.to_string(),
+        reason: format!("`{key}` = {v} must be {want}"),
+    };
+    let valid_ratio = match rest.remove("valid_ratio") {
+        None => 0.2,
+        Some(toml::Value::Float(r)) => r,
+        Some(v) => return Err(bad("valid_ratio", &v, "a number between 0 and 1")),
+    };
+    let limit = match rest.remove("limit") {
+        None => None,
+        Some(toml::Value::Integer(n)) if n > 0 => Some(n as usize),
+        Some(v) => return Err(bad("limit", &v, "a positive integer")),
+    };
+    Ok(UserSplitArgs {
+        valid_ratio,
+        limit,
+        rest,
+    })
 }
 
 #[cfg(test)]
@@ -161,10 +189,17 @@ mod tests {
         let err = load_data("Cifar", &toml::Table::new(), 0)
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("`Cifar`") && err.contains("Digits, MnistCsv, Idx, Cifar10, ImageFolder"),
-            "{err}"
-        );
+        assert!(err.contains("`Cifar`"), "{err}");
+        for known in [
+            "Digits",
+            "MnistCsv",
+            "Idx",
+            "Cifar10",
+            "ImageFolder",
+            "Synthetic",
+        ] {
+            assert!(err.contains(known), "{known} missing: {err}");
+        }
     }
 
     #[test]

@@ -1,0 +1,48 @@
+//! Data sources a user crate registers by name for `[data] type`, next to the built-in ones:
+//! `register_data!("MyData", load)` where `load(args, seed)` returns the whole labelled set
+//! (an [`ImageDataset`]; tabular rows are `[features, 1, 1]` images). modnas takes the
+//! split keys — `valid_ratio` (default 0.2), `limit`, `normalize`, `test_ratio` — out of the
+//! arguments first, so the source sees only its own. [`ImageDataset::from_dataset`] builds the
+//! set from a Burn `Dataset`.
+
+use super::ImageDataset;
+use crate::EstimError;
+use modnas_param_space::{lookup, registered_names};
+
+/// Loads a registered data source from its own TOML arguments and the run's seed.
+pub type DataBuildFn = fn(&toml::Table, u64) -> Result<ImageDataset, EstimError>;
+
+modnas_param_space::registry_entry!(
+    /// A registered data source.
+    DataEntry, "data", DataBuildFn
+);
+
+/// Registers a data source under a name: `register_data!("MyData", load);`.
+#[macro_export]
+macro_rules! register_data {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::data::DataEntry::new($name, $build) }
+    };
+}
+
+/// Every data source `[data] type` accepts: the built-in ones and the registered ones, sorted.
+pub fn data_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = super::DATA_TYPES.to_vec();
+    names.extend(registered_names::<DataEntry>());
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The registered source `name`, or an error that lists every known one.
+pub(crate) fn registered(name: &str) -> Result<DataBuildFn, EstimError> {
+    lookup::<DataEntry>(name)
+        .map(|e| e.build)
+        .map_err(|_| EstimError::InvalidArgs {
+            component: "data".into(),
+            reason: format!(
+                "unknown data type `{name}`; known: [{}]",
+                data_names().join(", ")
+            ),
+        })
+}
