@@ -31,11 +31,7 @@ pub fn catalog() -> Vec<KindCatalog> {
         ("metrics", "metric", modnas_metrics::metric_names()),
         ("criteria", "criterion", modnas_estim::criterion_names()),
         ("data", "data", modnas_estim::data::data_names()),
-        (
-            "trainers",
-            "trainer",
-            modnas_estim::ImageClsTrainer::TYPES.to_vec(),
-        ),
+        ("trainers", "trainer", modnas_estim::trainer_names()),
     ];
     kinds
         .into_iter()

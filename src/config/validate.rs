@@ -4,13 +4,13 @@
 
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
-use modnas_estim::{build_estim, Estim, ImageClsTrainer};
+use modnas_estim::{build_estim, build_trainer, Estim, TrialTrainer};
 use modnas_metrics::{build_metric, ArchMetric};
 use modnas_param_space::lookup;
 
 /// The parts of a run that the config alone determines.
 pub(crate) struct Parts {
-    pub trainer: ImageClsTrainer,
+    pub trainer: Box<dyn TrialTrainer>,
     pub metrics: Vec<Box<dyn ArchMetric>>,
     pub estim: Box<dyn Estim>,
 }
@@ -26,21 +26,12 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
             ),
         ));
     }
-    if !ImageClsTrainer::TYPES.contains(&cfg.trainer.type_name.as_str()) {
-        return Err(ModnasError::config(
-            "trainer.type",
-            format!(
-                "unknown trainer `{}`; known: [{}]",
-                cfg.trainer.type_name,
-                ImageClsTrainer::TYPES.join(", ")
-            ),
-        ));
-    }
+    lookup::<modnas_estim::TrainerEntry>(&cfg.trainer.type_name).at("trainer.type")?;
     // Distillation criteria load their teacher runs through the facade.
     modnas_estim::criterion::set_teacher_loader(|dir, device| {
         crate::load_trained(dir, device).map_err(|e| e.to_string())
     });
-    let trainer = ImageClsTrainer::from_args(&cfg.trainer.args).at("trainer.args")?;
+    let trainer = build_trainer(&cfg.trainer.type_name, &cfg.trainer.args).at("trainer.args")?;
     let metrics = cfg
         .metrics
         .iter()

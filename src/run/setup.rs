@@ -10,7 +10,7 @@ use modnas_construct::{
     build_model, construct, construct_as, ConstructError, Constructed, ModelInput, NetBox,
 };
 use modnas_estim::data::{load_data, DataSplit};
-use modnas_estim::{Estim, EstimError, ImageClsTrainer, NetBuilder, SearchContext, TrialObserver};
+use modnas_estim::{Estim, EstimError, NetBuilder, SearchContext, TrialObserver};
 use modnas_metrics::ArchMetric;
 use modnas_optim::SearchOptim;
 use modnas_param_space::{ArchDesc, ParamSpace};
@@ -23,7 +23,7 @@ pub(crate) struct SearchSetup<'c> {
     /// The training device (with autodiff).
     pub train_device: Device,
     /// Trains and evaluates each trial's network (`[trainer]` of the config).
-    pub trainer: ImageClsTrainer,
+    pub trainer: Box<dyn modnas_estim::TrialTrainer>,
     /// Metrics computed for every trial.
     pub metrics: Vec<Box<dyn ArchMetric>>,
     /// Train/valid data (empty for estimators that build no network).
@@ -157,7 +157,7 @@ impl<'c> SearchSetup<'c> {
             builder,
             optim,
             data: &self.data,
-            trainer: &self.trainer,
+            trainer: self.trainer.as_ref(),
             metrics: &self.metrics,
             device: &self.train_device,
             seed: self.cfg.seed,

@@ -4,6 +4,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use modnas::construct::{build_candidate, candidate_names, construct, CandidateSets, Slot};
 use modnas::estim::EstimError;
+use modnas::param_space::MetricMap;
 use modnas::prelude::*;
 
 /// A user op: scales its input by 2 (channels must match).
@@ -207,4 +208,95 @@ args = { epochs = 3, trials = 2 }
     .unwrap_err()
     .to_string();
     assert!(bad.contains("UserBlobs") && bad.contains("Digits"), "{bad}");
+}
+
+/// A user trainer: modnas's image trainer for the weights, its own metric for the search.
+struct ErrorRateTrainer(modnas::estim::ImageClsTrainer);
+
+impl modnas::estim::TrialTrainer for ErrorRateTrainer {
+    fn train(
+        &self,
+        net: NetBox,
+        data: &modnas::estim::data::ImageDataset,
+        epochs: usize,
+        device: &Device,
+        seed: u64,
+    ) -> Result<(NetBox, f64), EstimError> {
+        self.0.train(net, data, epochs, device, seed)
+    }
+
+    fn evaluate(
+        &self,
+        net: &NetBox,
+        data: &modnas::estim::data::ImageDataset,
+        device: &Device,
+    ) -> Result<MetricMap, EstimError> {
+        let stats = self.0.evaluate(net, data, device);
+        Ok(MetricMap::from([(
+            "error_rate".to_string(),
+            1.0 - stats.acc,
+        )]))
+    }
+}
+
+fn error_rate_trainer(
+    args: &toml::Table,
+) -> Result<Box<dyn modnas::estim::TrialTrainer>, EstimError> {
+    Ok(Box::new(ErrorRateTrainer(
+        modnas::estim::ImageClsTrainer::from_args(args)?,
+    )))
+}
+modnas::estim::register_trainer!("UserErrorRateTrainer", error_rate_trainer);
+
+#[test]
+fn a_registered_trainer_chosen_in_toml_scores_every_trial() {
+    let _serial = crate::common::serial();
+    let text = r#"
+[data]
+type = "UserBlobs"
+args = { n = 80 }
+[model]
+type = "ConvNet"
+args = { channels = [8], strides = [1] }
+[construct.args]
+candidates = ["NC1", "IDT"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 3, trials = 2, objective = "error_rate", mode = "min" }
+[trainer]
+type = "UserErrorRateTrainer"
+args = { lr = 0.05 }
+"#;
+    let cfg = modnas::Config::from_toml(text, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
+    let journal = modnas::run::read_journal(dir.path()).unwrap();
+    assert_eq!(journal.len(), 2);
+    for t in &journal {
+        assert!(t.metrics.contains_key("error_rate") && !t.metrics.contains_key("acc"));
+        assert!(t.metrics.contains_key("train_loss"), "{:?}", t.metrics);
+    }
+    let lowest = journal
+        .iter()
+        .map(|t| t.metrics["error_rate"])
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(run.outcome.best.unwrap().metrics["error_rate"], lowest);
+    // Its arguments are its own: the image trainer's checks still run.
+    let bad = modnas::Config::from_toml(&text.replace("lr = 0.05", "lr = -1.0"), &[])
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("trainer.args") && bad.contains("lr"), "{bad}");
+    let unknown = modnas::Config::from_toml(&text.replace("UserErrorRateTrainer", "Nope"), &[])
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("ImageClsTrainer") && unknown.contains("UserErrorRateTrainer"),
+        "{unknown}"
+    );
 }

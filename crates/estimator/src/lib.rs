@@ -14,6 +14,7 @@ mod schedule;
 /// Table-based estimation.
 pub mod tabular;
 mod trainer;
+mod trial_trainer;
 
 pub use bn_recal::{recalibrate_bn, running_stats};
 pub use criterion::{
@@ -34,6 +35,7 @@ pub use estim::{
 };
 pub use progress::PROGRESS_TARGET;
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
+pub use trial_trainer::{build_trainer, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer};
 
 #[doc(hidden)]
 pub use inventory;

@@ -149,9 +149,6 @@ modnas_param_space::describe_component!(
 );
 
 impl ImageClsTrainer {
-    /// The trainer type names `[trainer] type = ...` accepts.
-    pub const TYPES: [&'static str; 1] = ["ImageClsTrainer"];
-
     /// A trainer with `args`, checked.
     pub fn new(args: TrainerArgs) -> Result<Self, EstimError> {
         let bad = |reason: String| EstimError::InvalidArgs {

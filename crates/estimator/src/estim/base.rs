@@ -1,7 +1,7 @@
 //! The estimator interface, the search context and the estimator registry.
 
 use crate::data::DataSplit;
-use crate::{EstimError, ImageClsTrainer};
+use crate::EstimError;
 use burn::tensor::Device;
 use indexmap::IndexMap;
 use modnas_construct::{Constructed, NetBox};
@@ -83,8 +83,10 @@ pub struct SearchContext<'a> {
     pub optim: &'a mut SearchOptim,
     /// Train/valid data.
     pub data: &'a DataSplit,
-    /// Trains and evaluates each trial's network (`[trainer]` of the config).
-    pub trainer: &'a ImageClsTrainer,
+    /// Trains and evaluates each trial's network (`[trainer]` of the config): the
+    /// [`ImageClsTrainer`](crate::ImageClsTrainer) or a registered
+    /// [`TrialTrainer`](crate::TrialTrainer).
+    pub trainer: &'a dyn crate::TrialTrainer,
     /// Metrics computed for every trial.
     pub metrics: &'a [Box<dyn ArchMetric>],
     /// The training device (with autodiff).
@@ -246,10 +248,10 @@ pub fn train_and_evaluate_net(
     let (net, train_loss) =
         ctx.trainer
             .train(c.model, &ctx.data.train, epochs, ctx.device, seed)?;
-    let stats = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device);
-    let metrics = network_metrics(
+    let evaluated = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device)?;
+    let metrics = with_network_metrics(
         &net,
-        &stats,
+        evaluated,
         Some(train_loss),
         ctx.metrics,
         ctx.data.train.shape,
@@ -264,11 +266,23 @@ pub(crate) fn network_metrics(
     stats: &crate::EvalStats,
     train_loss: Option<f64>,
     extra: &[Box<dyn ArchMetric>],
-    [ch, h, w]: [usize; 3],
+    shape: [usize; 3],
 ) -> Result<MetricMap, EstimError> {
     let mut metrics = MetricMap::new();
     metrics.insert("acc".into(), stats.acc);
     metrics.insert("loss".into(), stats.loss);
+    with_network_metrics(net, metrics, train_loss, extra, shape)
+}
+
+/// `metrics` (a trainer's), with `train_loss` when given and each metric of `extra` computed
+/// on `net` for one input of `shape`.
+fn with_network_metrics(
+    net: &NetBox,
+    mut metrics: MetricMap,
+    train_loss: Option<f64>,
+    extra: &[Box<dyn ArchMetric>],
+    [ch, h, w]: [usize; 3],
+) -> Result<MetricMap, EstimError> {
     if let Some(loss) = train_loss {
         metrics.insert("train_loss".into(), loss);
     }

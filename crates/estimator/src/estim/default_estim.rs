@@ -91,9 +91,10 @@ impl Estim for DefaultEstim {
                 let (mut metrics, net) =
                     train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
                 if !ctx.data.test.is_empty() {
-                    let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device);
-                    metrics.insert("test_acc".into(), test.acc);
-                    metrics.insert("test_loss".into(), test.loss);
+                    let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device)?;
+                    for (key, value) in test {
+                        metrics.insert(format!("test_{key}"), value);
+                    }
                 }
                 let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
                 if let Some(dir) = ctx.run_dir {

@@ -1,0 +1,94 @@
+//! [`TrialTrainer`]: how a discrete search trains and scores each trial's network, registered by
+//! name for `[trainer] type`. [`ImageClsTrainer`] is one; a user crate registers its own —
+//! another loss, other metrics, its own loop — with `register_trainer!("MyTrainer", build)`.
+//! `SubNetEstim`, `HPTuneEstim`'s in-process trials and `DefaultEstim` (the augment step) call
+//! it; supernet estimators train with their own weight and architecture steps.
+//!
+//! A trainer's metrics must hold the search's objective. Failures keep working through it: an
+//! error of the architecture ([`EstimError::TrialFailed`]), a panic or a NaN objective or
+//! `train_loss` fails that trial only.
+
+use crate::data::ImageDataset;
+use crate::{EstimError, ImageClsTrainer};
+use burn::tensor::Device;
+use modnas_construct::NetBox;
+use modnas_param_space::{lookup, registered_names, MetricMap};
+
+/// Trains and evaluates the network of one trial.
+pub trait TrialTrainer: Send + Sync {
+    /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`, shuffling with
+    /// `seed`; returns the trained net and its mean training loss over the last epoch.
+    fn train(
+        &self,
+        net: NetBox,
+        data: &ImageDataset,
+        epochs: usize,
+        device: &Device,
+        seed: u64,
+    ) -> Result<(NetBox, f64), EstimError>;
+
+    /// The metrics of `net` on `data` (`acc` and `loss` for the image trainer).
+    fn evaluate(
+        &self,
+        net: &NetBox,
+        data: &ImageDataset,
+        device: &Device,
+    ) -> Result<MetricMap, EstimError>;
+}
+
+impl TrialTrainer for ImageClsTrainer {
+    fn train(
+        &self,
+        net: NetBox,
+        data: &ImageDataset,
+        epochs: usize,
+        device: &Device,
+        seed: u64,
+    ) -> Result<(NetBox, f64), EstimError> {
+        ImageClsTrainer::train(self, net, data, epochs, device, seed)
+    }
+
+    fn evaluate(
+        &self,
+        net: &NetBox,
+        data: &ImageDataset,
+        device: &Device,
+    ) -> Result<MetricMap, EstimError> {
+        let stats = ImageClsTrainer::evaluate(self, net, data, device);
+        Ok(MetricMap::from([
+            ("acc".to_string(), stats.acc),
+            ("loss".to_string(), stats.loss),
+        ]))
+    }
+}
+
+/// Builds a trainer from its `[trainer] args`.
+pub type TrainerBuildFn = fn(&toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError>;
+
+modnas_param_space::registry_entry!(
+    /// A registered trainer.
+    TrainerEntry, "trainer", TrainerBuildFn
+);
+
+/// Registers a trainer under a name: `register_trainer!("MyTrainer", build);`.
+#[macro_export]
+macro_rules! register_trainer {
+    ($name:expr, $build:expr) => {
+        $crate::inventory::submit! { $crate::TrainerEntry::new($name, $build) }
+    };
+}
+
+/// Builds the trainer registered as `name` (an unknown name lists the known ones).
+pub fn build_trainer(name: &str, args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
+    (lookup::<TrainerEntry>(name)?.build)(args)
+}
+
+/// Names of all registered trainers, sorted.
+pub fn trainer_names() -> Vec<&'static str> {
+    registered_names::<TrainerEntry>()
+}
+
+fn image_cls(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
+    Ok(Box::new(ImageClsTrainer::from_args(args)?))
+}
+register_trainer!("ImageClsTrainer", image_cls);
