@@ -3,11 +3,16 @@
 //! depth and the activation of each layer searched by regularized evolution. The model is a
 //! plain Burn module whose activations are dense `Slot`s; width and depth are values the model
 //! reads when it is built. Training (Adam on MSE) and the metric (RMSE on a held-out fifth) are
-//! this file's own: modnas proposes, records and resumes (`FunctionalSearch`).
+//! this file's own: modnas proposes, records and resumes (`FunctionalSearch`). With
+//! `--learner`, every trial is trained by `burn-train`'s supervised `Learner` instead, the
+//! per-trial budget its number of epochs (`learner.rs` beside this file).
 //!
 //! ```text
 //! cargo run --release --example diabetes_mlp -- --trials 24 --out runs/diabetes
+//! cargo run --release --example diabetes_mlp -- --trials 24 --out runs/diabetes-learner --learner
 //! ```
+
+mod learner;
 
 use anyhow::Context;
 use burn::module::Module;
@@ -21,17 +26,17 @@ use modnas::param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
 use modnas::{FunctionalSearch, RunMode, SearchRun};
 use std::path::{Path, PathBuf};
 
-const CSV: &str = include_str!("data/diabetes.csv");
-const FEATURES: usize = 10;
+const CSV: &str = include_str!("../data/diabetes.csv");
+pub(crate) const FEATURES: usize = 10;
 const MAX_DEPTH: usize = 3;
 const STEPS: usize = 150;
 
 /// Standardised features, the target in its own units, split 4:1 (every fifth row held out).
-struct Data {
-    train_x: Vec<f32>,
-    train_y: Vec<f32>,
-    valid_x: Vec<f32>,
-    valid_y: Vec<f32>,
+pub(crate) struct Data {
+    pub(crate) train_x: Vec<f32>,
+    pub(crate) train_y: Vec<f32>,
+    pub(crate) valid_x: Vec<f32>,
+    pub(crate) valid_y: Vec<f32>,
 }
 
 fn load() -> anyhow::Result<Data> {
@@ -92,7 +97,7 @@ struct Block {
 
 /// The user's MLP: `depth` blocks of `width` features, then a linear output.
 #[derive(Module, Debug)]
-struct TabularMlp {
+pub(crate) struct TabularMlp {
     blocks: Vec<Block>,
     output: Linear,
 }
@@ -112,7 +117,7 @@ impl TabularMlp {
         }
     }
 
-    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let h = self
             .blocks
             .iter()
@@ -146,27 +151,31 @@ fn int(arch: &ArchDesc, key: &str) -> Result<usize, EstimError> {
         .ok_or_else(|| EstimError::TrialFailed(format!("no integer `{key}` in {}", arch.summary())))
 }
 
-/// Trains the architecture's MLP with Adam on the scaled target and returns its validation
-/// RMSE in the target's units.
-fn evaluate(arch: &ArchDesc, data: &Data) -> Result<MetricMap, EstimError> {
-    let device = Device::default().autodiff();
+/// The architecture's MLP, built on `device` with its width and depth and its slots set.
+pub(crate) fn build(arch: &ArchDesc, device: &Device) -> Result<TabularMlp, EstimError> {
     device.seed(0);
     let (width, depth) = (int(arch, "width")?, int(arch, "depth")?);
     let mut c = construct(
-        TabularMlp::new(width, depth, &device),
+        TabularMlp::new(width, depth, device),
         &activations(),
-        &device,
+        device,
     )?;
     c.apply_known(arch)?;
-    let params = c.model.num_params();
+    Ok(c.model)
+}
+
+fn tensor(v: &[f32], cols: usize, d: &Device) -> Tensor<2> {
+    Tensor::<2>::from_data(TensorData::new(v.to_vec(), [v.len() / cols, cols]), d)
+}
+
+/// Trains the architecture's MLP with Adam on the scaled target and returns its metrics.
+fn evaluate(arch: &ArchDesc, data: &Data) -> Result<MetricMap, EstimError> {
+    let device = Device::default().autodiff();
+    let mut model = build(arch, &device)?;
     let (y_mean, y_std) = mean_std(&data.train_y);
-    let tensor = |v: &[f32], cols: usize, d: &Device| {
-        Tensor::<2>::from_data(TensorData::new(v.to_vec(), [v.len() / cols, cols]), d)
-    };
     let x = tensor(&data.train_x, FEATURES, &device);
     let scaled: Vec<f32> = data.train_y.iter().map(|y| (y - y_mean) / y_std).collect();
     let y = tensor(&scaled, 1, &device);
-    let mut model = c.model;
     let mut optim = AdamConfig::new().init();
     let mut train_loss = f64::NAN;
     for _ in 0..STEPS {
@@ -175,9 +184,18 @@ fn evaluate(arch: &ArchDesc, data: &Data) -> Result<MetricMap, EstimError> {
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(0.01, model, grads);
     }
-    let valid = model.valid();
-    let inner = device.clone().inner();
-    let pred = valid.forward(tensor(&data.valid_x, FEATURES, &inner));
+    score(&model.valid(), data, Some(train_loss))
+}
+
+/// The metrics of a trained MLP (in inference mode): validation RMSE in the target's units,
+/// the parameter count, and `train_loss` when given.
+pub(crate) fn score(
+    valid: &TabularMlp,
+    data: &Data,
+    train_loss: Option<f64>,
+) -> Result<MetricMap, EstimError> {
+    let (y_mean, y_std) = mean_std(&data.train_y);
+    let pred = valid.forward(tensor(&data.valid_x, FEATURES, &Device::default()));
     let pred: Vec<f32> = pred
         .into_data()
         .try_to_vec::<f32>()
@@ -188,14 +206,17 @@ fn evaluate(arch: &ArchDesc, data: &Data) -> Result<MetricMap, EstimError> {
         .map(|(p, y)| f64::from(p * y_std + y_mean - y).powi(2))
         .sum::<f64>()
         / pred.len() as f64;
-    Ok(MetricMap::from([
+    let mut metrics = MetricMap::from([
         ("rmse".to_string(), mse.sqrt()),
-        ("train_loss".to_string(), train_loss),
-        ("params".to_string(), params as f64),
-    ]))
+        ("params".to_string(), valid.num_params() as f64),
+    ]);
+    if let Some(loss) = train_loss {
+        metrics.insert("train_loss".to_string(), loss);
+    }
+    Ok(metrics)
 }
 
-fn mean_std(v: &[f32]) -> (f32, f32) {
+pub(crate) fn mean_std(v: &[f32]) -> (f32, f32) {
     let n = v.len() as f32;
     let mean = v.iter().sum::<f32>() / n;
     let var = v.iter().map(|y| (y - mean).powi(2)).sum::<f32>() / n;
@@ -214,8 +235,14 @@ fn baseline_rmse(data: &Data) -> f64 {
     mse.sqrt()
 }
 
-/// Searches `trials` architectures by regularized evolution in `out`.
-fn search(trials: usize, out: &Path, mode: RunMode) -> anyhow::Result<(SearchRun, f64)> {
+/// Searches `trials` architectures by regularized evolution in `out`; each is trained by this
+/// file's loop, or by burn-train's `Learner` when `learner`.
+fn search(
+    trials: usize,
+    out: &Path,
+    mode: RunMode,
+    learner: bool,
+) -> anyhow::Result<(SearchRun, f64)> {
     let data = load()?;
     let device = Device::default();
     let mut args = toml::Table::new();
@@ -225,7 +252,14 @@ fn search(trials: usize, out: &Path, mode: RunMode) -> anyhow::Result<(SearchRun
         .optimizer("RegularizedEvolutionOptim", args)
         .trials(trials)
         .objective("rmse", false)
-        .run(out, mode, |arch, _| evaluate(arch, &data))?;
+        .run(out, mode, |arch, index| {
+            if learner {
+                let dir = out.join("learner").join(format!("trial-{index}"));
+                learner::evaluate(arch, &data, &dir)
+            } else {
+                evaluate(arch, &data)
+            }
+        })?;
     Ok((run, baseline_rmse(&data)))
 }
 
@@ -233,19 +267,21 @@ fn main() -> anyhow::Result<()> {
     let mut trials = 24;
     let mut out = PathBuf::from("runs/diabetes");
     let mut mode = RunMode::Overwrite;
+    let mut learner = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--trials" => trials = args.next().context("--trials N")?.parse()?,
             "--out" => out = args.next().context("--out DIR")?.into(),
             "--resume" => mode = RunMode::Resume,
-            other => {
-                anyhow::bail!("unknown argument `{other}`; use --trials N, --out DIR, --resume")
-            }
+            "--learner" => learner = true,
+            other => anyhow::bail!(
+                "unknown argument `{other}`; use --trials N, --out DIR, --resume, --learner"
+            ),
         }
     }
     let start = std::time::Instant::now();
-    let (run, baseline) = search(trials, &out, mode)?;
+    let (run, baseline) = search(trials, &out, mode, learner)?;
     let best = run.outcome.best.context("every trial failed")?;
     println!("run directory: {}", run.dir.display());
     println!(
@@ -268,7 +304,7 @@ mod tests {
     #[test]
     fn a_short_search_beats_predicting_the_mean() {
         let tmp = tempfile::tempdir().unwrap();
-        let (run, baseline) = search(4, tmp.path(), RunMode::New).unwrap();
+        let (run, baseline) = search(4, tmp.path(), RunMode::New, false).unwrap();
         assert_eq!((run.outcome.trials, run.outcome.failed), (4, 0));
         let best = run.outcome.best.unwrap().metrics["rmse"];
         assert!(
@@ -277,5 +313,19 @@ mod tests {
         );
         let journal = modnas::run::read_journal(tmp.path()).unwrap();
         assert!(journal.iter().all(|t| t.metrics.contains_key("params")));
+    }
+
+    #[test]
+    fn trials_trained_by_burn_trains_learner_beat_predicting_the_mean() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (run, baseline) = search(2, tmp.path(), RunMode::New, true).unwrap();
+        assert_eq!((run.outcome.trials, run.outcome.failed), (2, 0));
+        let best = run.outcome.best.unwrap().metrics["rmse"];
+        assert!(
+            best < 0.9 * baseline,
+            "RMSE {best} against the mean's {baseline}"
+        );
+        // The Learner kept its own records of each trial.
+        assert!(tmp.path().join("learner/trial-0").is_dir());
     }
 }
