@@ -26,6 +26,7 @@
 //! ```
 
 mod bridge;
+mod collected_leaf;
 mod construct;
 mod dyn_module;
 mod elastic;

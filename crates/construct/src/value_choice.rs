@@ -121,51 +121,10 @@ impl ValueChoice {
 }
 
 // A leaf module, found by walking the model the way elastic handles are.
-thread_local! {
-    static FOUND: std::cell::RefCell<Option<Vec<ValueChoice>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-struct Walk;
-impl burn::module::ModuleVisitor for Walk {}
-
-/// Every value choice of `model` (one entry per field holding one).
-pub fn value_choices<M: burn::module::Module>(model: &M) -> Vec<ValueChoice> {
-    FOUND.with(|f| *f.borrow_mut() = Some(vec![]));
-    model.visit(&mut Walk);
-    FOUND.with(|f| f.borrow_mut().take()).unwrap_or_default()
-}
-
-impl burn::module::Module for ValueChoice {
-    fn collect_devices(&self, devices: burn::module::Devices) -> burn::module::Devices {
-        devices
-    }
-    fn fork(self, _: &burn::tensor::Device) -> Self {
-        self
-    }
-    fn to_device(self, _: &burn::tensor::Device) -> Self {
-        self
-    }
-    fn train(self) -> Self {
-        self
-    }
-    fn valid(&self) -> Self {
-        self.clone()
-    }
-    fn materialize(self) -> Self {
-        self
-    }
-    fn visit<V: burn::module::ModuleVisitor>(&self, _: &mut V) {
-        FOUND.with(|f| {
-            if let Some(found) = f.borrow_mut().as_mut() {
-                found.push(self.clone());
-            }
-        });
-    }
-    fn map<M: burn::module::ModuleMapper>(self, _: &mut M) -> Self {
-        self
-    }
-}
+crate::collected_leaf::collected_leaf!(
+    /// Every value choice of `model` (one entry per field holding one).
+    pub fn value_choices() -> ValueChoice
+);
 
 impl burn::module::ModuleDisplayDefault for ValueChoice {
     fn content(&self, content: burn::module::Content) -> Option<burn::module::Content> {

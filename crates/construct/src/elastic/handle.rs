@@ -90,51 +90,10 @@ impl ElasticHandle {
 
 // A handle is a leaf module, so that the construct routine finds every handle of a model by
 // walking it, as it finds slots; it has no parameters and survives every traversal unchanged.
-thread_local! {
-    static FOUND: std::cell::RefCell<Option<Vec<ElasticHandle>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-struct Walk;
-impl burn::module::ModuleVisitor for Walk {}
-
-/// Every elastic handle of `model` (one entry per field holding one, clones included).
-pub fn elastic_handles<M: burn::module::Module>(model: &M) -> Vec<ElasticHandle> {
-    FOUND.with(|f| *f.borrow_mut() = Some(vec![]));
-    model.visit(&mut Walk);
-    FOUND.with(|f| f.borrow_mut().take()).unwrap_or_default()
-}
-
-impl burn::module::Module for ElasticHandle {
-    fn collect_devices(&self, devices: burn::module::Devices) -> burn::module::Devices {
-        devices
-    }
-    fn fork(self, _: &burn::tensor::Device) -> Self {
-        self
-    }
-    fn to_device(self, _: &burn::tensor::Device) -> Self {
-        self
-    }
-    fn train(self) -> Self {
-        self
-    }
-    fn valid(&self) -> Self {
-        self.clone()
-    }
-    fn materialize(self) -> Self {
-        self
-    }
-    fn visit<V: burn::module::ModuleVisitor>(&self, _: &mut V) {
-        FOUND.with(|f| {
-            if let Some(found) = f.borrow_mut().as_mut() {
-                found.push(self.clone());
-            }
-        });
-    }
-    fn map<M: burn::module::ModuleMapper>(self, _: &mut M) -> Self {
-        self
-    }
-}
+crate::collected_leaf::collected_leaf!(
+    /// Every elastic handle of `model` (one entry per field holding one, clones included).
+    pub fn elastic_handles() -> ElasticHandle
+);
 
 impl burn::module::ModuleDisplayDefault for ElasticHandle {
     fn content(&self, content: burn::module::Content) -> Option<burn::module::Content> {
