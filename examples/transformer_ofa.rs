@@ -36,14 +36,35 @@ struct Block {
     down: ElasticLinear,
 }
 
+/// Pre-norm attention, then the feed-forward `ffn`, each with its residual: the block of the
+/// supernet and of an exported network alike.
+fn residual_block(
+    (attn, norm1, norm2): (&MultiHeadAttention, &LayerNorm, &LayerNorm),
+    x: Tensor<3>,
+    ffn: impl FnOnce(Tensor<3>) -> Tensor<3>,
+) -> Tensor<3> {
+    let a = attn.forward(MhaInput::self_attn(norm1.forward(x.clone())));
+    let x = x + a.context;
+    let h = norm2.forward(x.clone());
+    x + ffn(h)
+}
+
+/// An image's rows as tokens: embedded, with their learned positions.
+fn tokens(embed: &Linear, position: &Param<Tensor<2>>, images: Tensor<4>) -> Tensor<3> {
+    let [n, _, h, w] = images.dims();
+    embed.forward(images.reshape([n, h, w])) + position.val().unsqueeze_dim(0)
+}
+
+/// The tokens' mean, then the head.
+fn classify(head: &Linear, x: Tensor<3>) -> Tensor<2> {
+    let [n, _, d] = x.dims();
+    head.forward(x.mean_dim(1).reshape([n, d]))
+}
+
 impl Block {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let a = self
-            .attn
-            .forward(MhaInput::self_attn(self.norm1.forward(x.clone())));
-        let x = x + a.context;
-        let h = self.norm2.forward(x.clone());
-        x + self.down.forward(gelu(self.up.forward(h)))
+        let parts = (&self.attn, &self.norm1, &self.norm2);
+        residual_block(parts, x, |h| self.down.forward(gelu(self.up.forward(h))))
     }
 }
 
@@ -86,20 +107,10 @@ impl Supernet {
         })
     }
 
-    fn tokens(&self, images: Tensor<4>) -> Tensor<3> {
-        let [n, _, h, w] = images.dims();
-        self.embed.forward(images.reshape([n, h, w])) + self.position.val().unsqueeze_dim(0)
-    }
-
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.tokens(images);
-        let x = self
-            .depth
-            .active_prefix(&self.blocks)
-            .iter()
-            .fold(x, |x, b| b.forward(x));
-        let [n, _, d] = x.dims();
-        self.head.forward(x.mean_dim(1).reshape([n, d]))
+        let x = tokens(&self.embed, &self.position, images);
+        let blocks = self.depth.active_prefix(&self.blocks);
+        classify(&self.head, blocks.iter().fold(x, |x, b| b.forward(x)))
     }
 
     /// The active sub-network with plain Burn layers and the inherited weights.
@@ -145,19 +156,12 @@ struct Exported {
 
 impl Exported {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let [n, _, h, w] = images.dims();
-        let x =
-            self.embed.forward(images.reshape([n, h, w])) + self.position.val().unsqueeze_dim(0);
+        let x = tokens(&self.embed, &self.position, images);
         let x = self.blocks.iter().fold(x, |x, b| {
-            let a = b
-                .attn
-                .forward(MhaInput::self_attn(b.norm1.forward(x.clone())));
-            let x = x + a.context;
-            let h = b.norm2.forward(x.clone());
-            x + b.down.forward(gelu(b.up.forward(h)))
+            let parts = (&b.attn, &b.norm1, &b.norm2);
+            residual_block(parts, x, |h| b.down.forward(gelu(b.up.forward(h))))
         });
-        let [n, _, d] = x.dims();
-        self.head.forward(x.mean_dim(1).reshape([n, d]))
+        classify(&self.head, x)
     }
 }
 
