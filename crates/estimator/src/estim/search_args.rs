@@ -84,30 +84,6 @@ pub struct SearchArgs {
     pub revisit: Revisit,
 }
 
-impl SearchArgs {
-    /// A budget of `trials` (unlimited when `None`) optimising `objective`, higher better when
-    /// `maximize`; no time limit, and repeats answered from their records.
-    pub fn new(trials: Option<usize>, objective: &str, maximize: bool) -> Self {
-        Self {
-            budget: Budget {
-                trials,
-                seconds: None,
-            },
-            objective: Objective {
-                key: objective.to_string(),
-                mode: if maximize { Mode::Max } else { Mode::Min },
-            },
-            revisit: Revisit::Answer,
-        }
-    }
-
-    /// The same with a wall-clock limit of `seconds`.
-    pub fn with_max_seconds(mut self, seconds: f64) -> Self {
-        self.budget.seconds = Some(seconds);
-        self
-    }
-}
-
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSearchArgs {
@@ -143,6 +119,22 @@ fn default_objective() -> String {
 }
 
 impl SearchArgs {
+    /// A budget of `trials` (unlimited when `None`) optimising `objective`, higher better when
+    /// `maximize`; no time limit, and repeats answered from their records.
+    pub fn new(trials: Option<usize>, objective: &str, maximize: bool) -> Self {
+        Self {
+            budget: Budget {
+                trials,
+                seconds: None,
+            },
+            objective: Objective {
+                key: objective.to_string(),
+                mode: if maximize { Mode::Max } else { Mode::Min },
+            },
+            revisit: Revisit::Answer,
+        }
+    }
+
     /// The shared keys.
     pub const KEYS: [&'static str; 5] = ["trials", "max_seconds", "objective", "mode", "revisit"];
 
