@@ -12,12 +12,13 @@
 //! ```
 
 use anyhow::Result;
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Distribution, Int, Tensor};
 use clap::Parser;
 use modnas::config::BackendConfig;
 use modnas::construct::{construct, CandidateSets, NetBox};
-use modnas::estim::{arch_step, weight_step, StepParts, SuperNetArgs, SuperNetEstim};
+use modnas::estim::{
+    arch_step, weight_step, ImageClsTrainer, StepParts, SuperNetArgs, SuperNetEstim, TrainerArgs,
+};
 use modnas::models::{DARTSNetConfig, DARTS_OPS};
 use modnas::optim::build_gradient_optim;
 use modnas::param_space::TensorParam;
@@ -106,7 +107,8 @@ fn main() -> Result<()> {
         (x, y)
     };
     let (train, valid) = (batch(), batch());
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    // Its default batch loss, the cross-entropy every supernet step minimises.
+    let trainer = ImageClsTrainer::new(TrainerArgs::default())?;
     let estim = SuperNetEstim::new(toml::from_str::<SuperNetArgs>("")?)?;
     let mut weights = estim.weight_optimizer();
     let mut rng = StdRng::seed_from_u64(0);
@@ -143,7 +145,7 @@ fn main() -> Result<()> {
             let mut parts = StepParts {
                 alphas: &alphas,
                 handles: &c.mixed,
-                loss_fn: &loss_fn,
+                trainer: &trainer,
                 weights: &mut weights,
                 grad_clip: 5.0,
                 rng: &mut rng,

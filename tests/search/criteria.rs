@@ -242,3 +242,25 @@ fn distillation_learns_from_a_trained_teacher() {
     assert!(err.is_input_error());
     assert!(err.to_string().contains("no `model.bpk` there"), "{err}");
 }
+
+#[test]
+fn supernets_train_on_the_image_trainers_chain_when_it_sets_one() {
+    use modnas::estim::{cross_entropy, ImageClsTrainer, TrialTrainer};
+    let _serial = crate::common::serial();
+    let device = Device::default();
+    let net = net(&device);
+    let (x, y) = batch(&device, false);
+    let smoothing =
+        "criteria = [{ type = \"CrossEntropyCriterion\", args = { label_smoothing = 0.3 } }]";
+    let batch_loss = |args: &str| {
+        let trainer = ImageClsTrainer::from_args(&toml::from_str(args).unwrap()).unwrap();
+        let mut rng = StdRng::seed_from_u64(0);
+        let loss = trainer.batch_loss(&net, x.clone(), y.clone(), &mut rng);
+        loss.unwrap().into_scalar::<f64>()
+    };
+    let plain = cross_entropy(&net, x.clone(), y.clone()).into_scalar::<f64>();
+    assert_eq!(batch_loss(""), plain);
+    let smoothed = batch_loss(smoothing);
+    assert_eq!(smoothed, loss_of(&chain(smoothing).unwrap(), &net, (x, y)));
+    assert!((smoothed - plain).abs() > 1e-4, "{smoothed} vs {plain}");
+}

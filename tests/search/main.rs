@@ -26,3 +26,4 @@ mod search;
 mod sequence;
 mod supernet;
 mod tabular;
+mod user_trainer;

@@ -3,7 +3,6 @@
 
 use crate::common::{serial, tiny_darts, trainable, DARTS_SEARCH as SEARCH};
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use modnas::construct::{
@@ -11,8 +10,8 @@ use modnas::construct::{
     MixedHandle, NasModule, NetBox, Slot, SlotSpec,
 };
 use modnas::estim::{
-    arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, StepParts, SuperNetArgs,
-    SuperNetEstim,
+    arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, ImageClsTrainer, StepParts,
+    SuperNetArgs, SuperNetEstim, TrainerArgs, TrialTrainer,
 };
 use modnas::models::DARTS_OPS;
 use modnas::optim::{build_gradient_optim, ArchProblem, Backward, OptimError, Split};
@@ -67,14 +66,14 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
             Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
         )
     };
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let trainer = ImageClsTrainer::new(TrainerArgs::default()).unwrap();
     let estim = SuperNetEstim::new(toml::from_str::<SuperNetArgs>("").unwrap()).unwrap();
     let mut weights = estim.weight_optimizer();
     let mut rng = StdRng::seed_from_u64(0);
     let mut parts = StepParts {
         alphas: &alphas,
         handles: &mixed,
-        loss_fn: &loss_fn,
+        trainer: &trainer,
         weights: &mut weights,
         grad_clip: 5.0,
         rng: &mut rng,
@@ -120,13 +119,13 @@ fn arch_only_gradients_equal_those_of_the_full_backward() {
         Tensor::random([4, 1, 8, 8], Distribution::Default, &device),
         Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
     );
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let loss = (&loss_fn, None);
+    let trainer = ImageClsTrainer::new(TrainerArgs::default()).unwrap();
+    let loss = (&trainer as &dyn TrialTrainer, None);
     let seeded = || StdRng::seed_from_u64(4);
     // α-only first, on a model whose lazy weights were never read: the weights must stay
     // tracked for the full backward that follows.
-    let only = arch_grads_on(&model, &batch, &alphas, &mixed, loss, &mut seeded());
-    let full = backward_on(&model, &batch, &alphas, &mixed, loss, &mut seeded());
+    let only = arch_grads_on(&model, &batch, &alphas, &mixed, loss, &mut seeded()).unwrap();
+    let full = backward_on(&model, &batch, &alphas, &mixed, loss, &mut seeded()).unwrap();
     assert_eq!(full.weights.len(), trainable_tensors(&model));
     assert_eq!(only.len(), full.arch.len());
     let mut reached = 0;

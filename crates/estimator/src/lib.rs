@@ -35,7 +35,9 @@ pub use estim::{
 };
 pub use progress::PROGRESS_TARGET;
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
-pub use trial_trainer::{build_trainer, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer};
+pub use trial_trainer::{
+    build_trainer, cross_entropy, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer,
+};
 
 #[doc(hidden)]
 pub use inventory;

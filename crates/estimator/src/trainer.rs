@@ -190,6 +190,11 @@ impl ImageClsTrainer {
         &self.args
     }
 
+    /// The training loss's criteria chain.
+    pub fn chain(&self) -> &CriterionChain {
+        &self.chain
+    }
+
     fn optimizer(&self) -> ModuleOptimizer {
         let decay =
             (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));

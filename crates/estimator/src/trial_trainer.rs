@@ -1,18 +1,25 @@
-//! [`TrialTrainer`]: how a discrete search trains and scores each trial's network, registered by
+//! [`TrialTrainer`]: how a search trains and scores networks, registered by
 //! name for `[trainer] type`. [`ImageClsTrainer`] is one; a user crate registers its own —
 //! another loss, other metrics, its own loop — with `register_trainer!("MyTrainer", build)`.
 //! `SubNetEstim`, `HPTuneEstim`'s in-process trials and `DefaultEstim` (the augment step) call
-//! it; supernet estimators train with their own weight and architecture steps.
+//! its [`train`](TrialTrainer::train). Weight-sharing estimators (`SuperNetEstim` with DARTS and
+//! kin, `SPOSEstim`, `ProgressiveShrinkingEstim`, `CARSEstim`) run their own weight and α steps on
+//! the trainer's [`batch_loss`](TrialTrainer::batch_loss) and score each epoch or sub-network
+//! with its [`evaluate`](TrialTrainer::evaluate): a registered trainer thus brings its loss and
+//! its metrics to every estimator.
 //!
 //! A trainer's metrics must hold the search's objective. Failures keep working through it: an
 //! error of the architecture ([`EstimError::TrialFailed`]), a panic or a NaN objective or
 //! `train_loss` fails that trial only.
 
+use crate::criterion::CriterionInput;
 use crate::data::ImageDataset;
 use crate::{EstimError, ImageClsTrainer};
-use burn::tensor::Device;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::{Device, Int, Tensor};
 use modnas_construct::NetBox;
 use modnas_param_space::{lookup, registered_names, MetricMap};
+use rand::rngs::StdRng;
 
 /// Trains and evaluates the network of one trial.
 pub trait TrialTrainer: Send + Sync {
@@ -34,6 +41,26 @@ pub trait TrialTrainer: Send + Sync {
         data: &ImageDataset,
         device: &Device,
     ) -> Result<MetricMap, EstimError>;
+
+    /// The differentiable training loss of `net` on one batch (inputs `x`, labels `y`), which
+    /// weight-sharing estimators minimise in their weight and α steps; `rng` is the step's
+    /// randomness. The default is the cross-entropy of `net.forward(x)`.
+    fn batch_loss(
+        &self,
+        net: &NetBox,
+        x: Tensor<4>,
+        y: Tensor<1, Int>,
+        rng: &mut StdRng,
+    ) -> Result<Tensor<1>, EstimError> {
+        let _ = rng;
+        Ok(cross_entropy(net, x, y))
+    }
+}
+
+/// The mean cross-entropy of `net.forward(x)` against the labels `y`.
+pub fn cross_entropy(net: &NetBox, x: Tensor<4>, y: Tensor<1, Int>) -> Tensor<1> {
+    let loss = CrossEntropyLossConfig::new().init(&x.device());
+    loss.forward(net.forward(x), y)
 }
 
 impl TrialTrainer for ImageClsTrainer {
@@ -59,6 +86,21 @@ impl TrialTrainer for ImageClsTrainer {
             ("acc".to_string(), stats.acc),
             ("loss".to_string(), stats.loss),
         ]))
+    }
+
+    /// The `criteria` chain when the arguments set one (label smoothing reaches supernet
+    /// training too), the plain cross-entropy otherwise.
+    fn batch_loss(
+        &self,
+        net: &NetBox,
+        x: Tensor<4>,
+        y: Tensor<1, Int>,
+        rng: &mut StdRng,
+    ) -> Result<Tensor<1>, EstimError> {
+        if self.args().criteria.is_empty() {
+            return Ok(cross_entropy(net, x, y));
+        }
+        self.chain().loss(&mut CriterionInput::new(net, x, y, rng))
     }
 }
 

@@ -259,24 +259,9 @@ pub fn train_and_evaluate_net(
     Ok((metrics, net))
 }
 
-/// The metrics of a trial's network: its validation `acc` and `loss`, `train_loss` when
-/// given, and each metric of `extra` computed on `net` for one input of `shape`.
-pub(crate) fn network_metrics(
-    net: &NetBox,
-    stats: &crate::EvalStats,
-    train_loss: Option<f64>,
-    extra: &[Box<dyn ArchMetric>],
-    shape: [usize; 3],
-) -> Result<MetricMap, EstimError> {
-    let mut metrics = MetricMap::new();
-    metrics.insert("acc".into(), stats.acc);
-    metrics.insert("loss".into(), stats.loss);
-    with_network_metrics(net, metrics, train_loss, extra, shape)
-}
-
 /// `metrics` (a trainer's), with `train_loss` when given and each metric of `extra` computed
 /// on `net` for one input of `shape`.
-fn with_network_metrics(
+pub(crate) fn with_network_metrics(
     net: &NetBox,
     mut metrics: MetricMap,
     train_loss: Option<f64>,

@@ -1,13 +1,13 @@
 //! The shared machinery of one-shot estimators (SPOS, CARS, progressive shrinking): train a
 //! supernet of `IndexMixedOp`s or elastic groups on sampled sub-networks, and evaluate a
-//! subnet with the inherited weights after batch-norm recalibration.
+//! subnet with the inherited weights after batch-norm recalibration. Both go through the
+//! context's trainer: its batch loss in training, its metrics in evaluation.
 
 use super::checkpoint::{self, Snapshot};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
 use crate::data::ImageDataset;
 use crate::schedule::LrSchedule;
-use crate::{recalibrate_bn, EstimError, ImageClsTrainer, TrainerArgs};
-use burn::nn::loss::CrossEntropyLossConfig;
+use crate::{recalibrate_bn, EstimError};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 use modnas_construct::{
@@ -160,7 +160,6 @@ impl OneShot {
         let epoch_seed = self.seed.wrapping_add(1 + self.epochs_done as u64);
         device.seed(epoch_seed);
         let mut rng = StdRng::seed_from_u64(epoch_seed);
-        let loss_fn = CrossEntropyLossConfig::new().init(device);
         let data = &ctx.data.train;
         let batch = self.estim.args().batch_size;
         let mut order: Vec<usize> = (0..data.len()).collect();
@@ -171,7 +170,7 @@ impl OneShot {
             let arch = sample(&mut rng, n);
             self.net.apply(&arch)?;
             let (x, y) = data.batch(idx, device);
-            let loss = loss_fn.forward(self.net.model.forward(x), y);
+            let loss = ctx.trainer.batch_loss(&self.net.model, x, y, &mut rng)?;
             let mut grads = GradientsParams::from_grads(loss.backward(), &self.net.model);
             if self.estim.args().grad_clip > 0.0 {
                 clip_grad_norm(&self.net.model, &mut grads, self.estim.args().grad_clip);
@@ -223,12 +222,10 @@ impl OneShot {
                 })
             });
         }
-        let evaluator = ImageClsTrainer::new(TrainerArgs {
-            batch_size: batch,
-            ..TrainerArgs::default()
-        })?;
-        let stats = evaluator.evaluate(&self.net.model, &ctx.data.valid, ctx.device);
+        let evaluated = ctx
+            .trainer
+            .evaluate(&self.net.model, &ctx.data.valid, ctx.device)?;
         let shape = ctx.data.train.shape;
-        super::base::network_metrics(&self.net.model, &stats, None, ctx.metrics, shape)
+        super::base::with_network_metrics(&self.net.model, evaluated, None, ctx.metrics, shape)
     }
 }

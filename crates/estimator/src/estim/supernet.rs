@@ -11,8 +11,7 @@ use super::supernet_step::{arch_step, batches, snapshot, weight_step, StepParts}
 use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::schedule::LrSchedule;
-use crate::{parse_args, register_estim, EstimError, ImageClsTrainer, TrainerArgs};
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use crate::{parse_args, register_estim, EstimError, TrialTrainer};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{ModuleOptimizer, SgdConfig};
@@ -154,7 +153,7 @@ struct Epochs<'a> {
     args: &'a SuperNetArgs,
     alphas: &'a [TensorParam],
     handles: &'a [MixedHandle],
-    loss_fn: &'a CrossEntropyLoss,
+    trainer: &'a dyn TrialTrainer,
     cost: Option<&'a ExpectedCost>,
     w_data: &'a ImageDataset,
     a_data: Option<&'a ImageDataset>,
@@ -194,7 +193,7 @@ impl Epochs<'_> {
             let mut parts = StepParts {
                 alphas: self.alphas,
                 handles: self.handles,
-                loss_fn: self.loss_fn,
+                trainer: self.trainer,
                 weights: &mut *weights,
                 grad_clip: self.args.grad_clip,
                 rng: &mut rng,
@@ -217,7 +216,8 @@ impl Epochs<'_> {
         Ok((model, train_loss))
     }
 
-    /// The trial of `epoch`: the exported architecture with the supernet's validation metrics.
+    /// The trial of `epoch`: the exported architecture with the supernet's validation metrics
+    /// (the trainer's).
     fn trial(
         &self,
         epoch: usize,
@@ -226,14 +226,10 @@ impl Epochs<'_> {
         train_loss: f64,
         seconds: f64,
     ) -> Result<Trial, EstimError> {
-        let evaluator = ImageClsTrainer::new(TrainerArgs {
-            batch_size: self.args.batch_size,
-            ..TrainerArgs::default()
-        })?;
-        let stats = evaluator.evaluate(model, valid, self.device);
+        let evaluated = self.trainer.evaluate(model, valid, self.device)?;
         let shape = valid.shape;
         let mut metrics =
-            super::base::network_metrics(model, &stats, Some(train_loss), &[], shape)?;
+            super::base::with_network_metrics(model, evaluated, Some(train_loss), &[], shape)?;
         if let Some(cost) = self.cost {
             metrics.insert("expected_cost".into(), cost.current());
         }
@@ -244,7 +240,7 @@ impl Epochs<'_> {
             seconds,
             error: None,
         };
-        tracing::info!(epoch, acc = stats.acc, train_loss, arch = %trial.arch.summary(), "supernet epoch");
+        tracing::info!(epoch, metrics = ?trial.metrics, arch = %trial.arch.summary(), "supernet epoch");
         Ok(trial)
     }
 }
@@ -278,7 +274,6 @@ impl Estim for SuperNetEstim {
         let alphas: Vec<TensorParam> = named.iter().map(|(_, t)| t.clone()).collect();
         let cost = self.expected_cost(&c.model, &handles, ctx.data.train.shape, device)?;
         let (w_data, a_data) = self.step_data(&ctx.data.train, optim.one_level(), ctx.seed)?;
-        let loss_fn = CrossEntropyLossConfig::new().init(device);
         let (mut model, mut weights, start) = self.resume_point(
             (ctx.run_dir, ctx.replay),
             c.model,
@@ -297,7 +292,7 @@ impl Estim for SuperNetEstim {
             args: &self.args,
             alphas: &alphas,
             handles: &handles,
-            loss_fn: &loss_fn,
+            trainer: ctx.trainer,
             cost: cost.as_ref(),
             w_data: &w_data,
             a_data: a_data.as_ref(),

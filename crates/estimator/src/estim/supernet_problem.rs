@@ -3,8 +3,8 @@
 //! the weights.
 
 use super::expected_cost::ExpectedCost;
+use crate::{EstimError, TrialTrainer};
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
 use burn::tensor::{Gradients, Int, Tensor};
 use modnas_construct::{MixedHandle, NetBox};
@@ -23,7 +23,7 @@ pub(crate) struct SuperNetProblem<'a> {
     pub handles: &'a [MixedHandle],
     pub train: Batch,
     pub valid: Batch,
-    pub loss_fn: &'a CrossEntropyLoss,
+    pub trainer: &'a dyn TrialTrainer,
     pub cost: Option<&'a ExpectedCost>,
     pub lr: f64,
     pub decay: f64,
@@ -31,22 +31,23 @@ pub(crate) struct SuperNetProblem<'a> {
 }
 
 /// Forward and backward of `model` on `batch`, paths resampled first; α gradients are split
-/// from the weight gradients. The expected cost, when given, joins the loss (it reaches α
-/// only); the returned loss is the cross-entropy alone.
+/// from the weight gradients. The loss is the trainer's
+/// [`batch_loss`](TrialTrainer::batch_loss); the expected cost, when given, joins it (it
+/// reaches α only); the returned loss is the trainer's alone.
 pub fn backward_on(
     model: &NetBox,
     batch: &Batch,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    loss: (&CrossEntropyLoss, Option<&ExpectedCost>),
+    loss: (&dyn TrialTrainer, Option<&ExpectedCost>),
     rng: &mut StdRng,
-) -> Backward {
-    let (loss, mut grads) = loss_and_grads(model, batch, handles, loss, rng);
-    Backward {
+) -> Result<Backward, EstimError> {
+    let (loss, mut grads) = loss_and_grads(model, batch, handles, loss, rng)?;
+    Ok(Backward {
         arch: take_arch_grads(alphas, &mut grads),
         weights: GradientsParams::from_grads(grads, model),
         loss,
-    }
+    })
 }
 
 /// The α gradients of [`backward_on`] alone. The forward runs on a copy of `model` whose
@@ -58,15 +59,15 @@ pub fn arch_grads_on(
     batch: &Batch,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    loss: (&CrossEntropyLoss, Option<&ExpectedCost>),
+    loss: (&dyn TrialTrainer, Option<&ExpectedCost>),
     rng: &mut StdRng,
-) -> Vec<Tensor<1>> {
+) -> Result<Vec<Tensor<1>>, EstimError> {
     // A lazily initialised parameter shares its gradient setting with every clone until it
     // is first read, so `no_grad` on the copy would untrack the model's own weights too.
     model.visit(&mut Materialize);
     let untracked = model.clone().no_grad();
-    let (_, mut grads) = loss_and_grads(&untracked, batch, handles, loss, rng);
-    take_arch_grads(alphas, &mut grads)
+    let (_, mut grads) = loss_and_grads(&untracked, batch, handles, loss, rng)?;
+    Ok(take_arch_grads(alphas, &mut grads))
 }
 
 /// Reads every float parameter once, which initialises the lazy ones.
@@ -78,23 +79,27 @@ impl ModuleVisitor for Materialize {
     }
 }
 
-/// Resamples the paths, then the detached cross-entropy and the gradients of it plus the
-/// expected cost.
+/// Resamples the paths, then the trainer's detached batch loss and the gradients of it plus
+/// the expected cost.
 fn loss_and_grads(
     model: &NetBox,
     batch: &Batch,
     handles: &[MixedHandle],
-    (loss_fn, cost): (&CrossEntropyLoss, Option<&ExpectedCost>),
+    (trainer, cost): (&dyn TrialTrainer, Option<&ExpectedCost>),
     rng: &mut StdRng,
-) -> (Tensor<1>, Gradients) {
+) -> Result<(Tensor<1>, Gradients), EstimError> {
     MixedHandle::resample_all(handles, rng);
-    let loss = loss_fn.forward(model.forward(batch.0.clone()), batch.1.clone());
+    let loss = trainer.batch_loss(model, batch.0.clone(), batch.1.clone(), rng)?;
     let total = match cost.and_then(ExpectedCost::loss) {
         Some(c) => loss.clone() + c,
         None => loss.clone(),
     };
     let grads = total.backward();
-    (loss.detach(), grads)
+    Ok((loss.detach(), grads))
+}
+
+fn problem_error(e: EstimError) -> OptimError {
+    OptimError::Problem(e.to_string())
 }
 
 /// Each α's gradient, zeros for one the loss did not reach.
@@ -124,26 +129,28 @@ impl ArchProblem for SuperNetProblem<'_> {
 
     fn backward(&mut self, split: Split) -> Result<Backward, OptimError> {
         let batch = pick(&self.train, &self.valid, split);
-        Ok(backward_on(
+        backward_on(
             &self.model,
             batch,
             self.alphas,
             self.handles,
-            (self.loss_fn, self.cost),
+            (self.trainer, self.cost),
             self.rng,
-        ))
+        )
+        .map_err(problem_error)
     }
 
     fn arch_backward(&mut self, split: Split) -> Result<Vec<Tensor<1>>, OptimError> {
         let batch = pick(&self.train, &self.valid, split);
-        Ok(arch_grads_on(
+        arch_grads_on(
             &self.model,
             batch,
             self.alphas,
             self.handles,
-            (self.loss_fn, self.cost),
+            (self.trainer, self.cost),
             self.rng,
-        ))
+        )
+        .map_err(problem_error)
     }
 
     fn shift_weights(&mut self, grads: &GradientsParams, scale: f64, decay: f64) {

@@ -6,8 +6,7 @@ use super::expected_cost::ExpectedCost;
 use super::supernet_problem::{backward_on, Batch, SuperNetProblem};
 use super::AlphaSnapshot;
 use crate::data::ImageDataset;
-use crate::EstimError;
-use burn::nn::loss::CrossEntropyLoss;
+use crate::{EstimError, TrialTrainer};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
 use indexmap::IndexMap;
@@ -23,8 +22,8 @@ pub struct StepParts<'a> {
     pub alphas: &'a [TensorParam],
     /// The mixed operators (paths are resampled before every forward pass).
     pub handles: &'a [MixedHandle],
-    /// The loss.
-    pub loss_fn: &'a CrossEntropyLoss,
+    /// The trainer whose [`batch_loss`](TrialTrainer::batch_loss) is minimised.
+    pub trainer: &'a dyn TrialTrainer,
     /// The weight optimizer (never given α).
     pub weights: &'a mut ModuleOptimizer,
     /// Global gradient-norm clipping of the weights (0: none).
@@ -49,9 +48,9 @@ pub fn weight_step(
         batch,
         parts.alphas,
         parts.handles,
-        (parts.loss_fn, parts.cost),
+        (parts.trainer, parts.cost),
         parts.rng,
-    );
+    )?;
     if let Some(optim) = one_level {
         arch_update(parts.handles, || optim.apply(parts.alphas, b.arch))?;
     }
@@ -90,7 +89,7 @@ pub fn arch_step(
         handles: parts.handles,
         train,
         valid,
-        loss_fn: parts.loss_fn,
+        trainer: parts.trainer,
         cost: parts.cost,
         lr,
         decay,

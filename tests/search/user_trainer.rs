@@ -1,0 +1,145 @@
+//! A registered trainer brings its own loss and metrics to weight-sharing search: DARTS
+//! (`SuperNetEstim`) and SPOS (`SPOSEstim`) chosen in TOML minimise its batch loss and score
+//! with its metrics.
+
+use burn::tensor::{Device, Int, Tensor};
+use modnas::construct::NetBox;
+use modnas::estim::data::ImageDataset;
+use modnas::estim::{cross_entropy, EstimError, ImageClsTrainer, TrialTrainer};
+use modnas::param_space::MetricMap;
+use rand::rngs::StdRng;
+
+/// A task that is not the data's: predict the class after the labelled one. Training on the
+/// labels as they are would score near 0 on `next_acc`.
+struct NextClassTrainer {
+    classes: usize,
+    image: ImageClsTrainer,
+}
+
+impl NextClassTrainer {
+    fn next(&self, y: Tensor<1, Int>) -> Tensor<1, Int> {
+        (y + 1).remainder_scalar(self.classes as i64)
+    }
+}
+
+impl TrialTrainer for NextClassTrainer {
+    fn train(
+        &self,
+        net: NetBox,
+        data: &ImageDataset,
+        epochs: usize,
+        device: &Device,
+        seed: u64,
+    ) -> Result<(NetBox, f64), EstimError> {
+        self.image.train(net, data, epochs, device, seed)
+    }
+
+    fn evaluate(
+        &self,
+        net: &NetBox,
+        data: &ImageDataset,
+        device: &Device,
+    ) -> Result<MetricMap, EstimError> {
+        let (x, y) = data.batch(&(0..data.len()).collect::<Vec<_>>(), device);
+        let predicted = net.forward(x).argmax(1).reshape([data.len()]);
+        let hits = |labels: Tensor<1, Int>| {
+            let n: i64 = predicted.clone().equal(labels).int().sum().into_scalar();
+            n as f64 / data.len() as f64
+        };
+        Ok(MetricMap::from([
+            ("next_acc".to_string(), hits(self.next(y.clone()))),
+            ("acc".to_string(), hits(y)),
+        ]))
+    }
+
+    fn batch_loss(
+        &self,
+        net: &NetBox,
+        x: Tensor<4>,
+        y: Tensor<1, Int>,
+        _rng: &mut StdRng,
+    ) -> Result<Tensor<1>, EstimError> {
+        Ok(cross_entropy(net, x, self.next(y)))
+    }
+}
+
+fn next_class(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
+    let classes = args.get("classes").and_then(toml::Value::as_integer);
+    let classes = classes
+        .filter(|&c| c >= 2)
+        .ok_or_else(|| EstimError::InvalidArgs {
+            component: "UserNextClassTrainer".into(),
+            reason: format!(
+                "`classes` must be an integer ≥ 2, got {:?}",
+                args.get("classes")
+            ),
+        })?;
+    Ok(Box::new(NextClassTrainer {
+        classes: classes as usize,
+        image: ImageClsTrainer::from_args(&toml::Table::new())?,
+    }))
+}
+modnas::estim::register_trainer!("UserNextClassTrainer", next_class);
+
+/// Two separable blobs (the user data source of `registry.rs`), which every search below
+/// learns in a few epochs.
+const BASE: &str = r#"
+seed = 1
+[data]
+type = "UserBlobs"
+args = { n = 96 }
+[model]
+type = "ConvNet"
+args = { channels = [8], strides = [1] }
+[construct.args]
+candidates = ["NC1", "IDT"]
+[trainer]
+type = "UserNextClassTrainer"
+args = { classes = 2 }
+"#;
+
+fn run(overrides: &[&str]) -> Vec<modnas::estim::Trial> {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let cfg = modnas::Config::from_toml(BASE, &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::new_run(&cfg, dir.path()).unwrap();
+    modnas::run::read_journal(dir.path()).unwrap()
+}
+
+fn assert_learned_the_trainers_task(trials: &[modnas::estim::Trial], what: &str) {
+    let best = trials
+        .iter()
+        .map(|t| (t.metrics["next_acc"], t.metrics["acc"]))
+        .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+    assert!(
+        best.0 > 0.9 && best.1 < 0.1,
+        "{what}: (next_acc, acc) = {best:?}"
+    );
+}
+
+#[test]
+fn darts_minimises_a_registered_trainers_loss_and_scores_with_its_metrics() {
+    let _serial = crate::common::serial();
+    let trials = run(&[
+        "construct.args.mixed_op=\"DARTSMixedOp\"",
+        "optim.type=\"DARTSOptim\"",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 8, batch_size = 8 }",
+    ]);
+    assert_eq!(trials.len(), 8, "one trial per epoch");
+    assert!(trials.iter().all(|t| t.metrics.contains_key("train_loss")));
+    assert_learned_the_trainers_task(&trials, "SuperNetEstim");
+}
+
+#[test]
+fn spos_trains_its_supernet_on_a_registered_trainers_loss() {
+    let _serial = crate::common::serial();
+    let trials = run(&[
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+        "optim.type=\"RandomSearchOptim\"",
+        "estim.search.type=\"SPOSEstim\"",
+        "estim.search.args={ epochs = 6, trials = 2, batch_size = 8, objective = \"next_acc\" }",
+    ]);
+    assert_eq!(trials.len(), 2, "both architectures");
+    assert_learned_the_trainers_task(&trials, "SPOSEstim");
+}
