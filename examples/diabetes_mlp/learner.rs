@@ -10,16 +10,11 @@ use burn::data::dataset::InMemDataset;
 use burn::nn::loss::{MseLoss, Reduction};
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
-use burn_train::metric::{LossMetric, MetricDefinition};
-use burn_train::renderer::{
-    EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation,
-    MetricsRendererTraining,
-};
+use burn_train::metric::LossMetric;
 use burn_train::{
     InferenceStep, Learner, RegressionOutput, SupervisedTraining, TrainOutput, TrainStep,
 };
-use modnas::estim::EstimError;
+use modnas::estim::{EstimError, SilentRenderer};
 use modnas::param_space::{ArchDesc, MetricMap};
 use std::path::Path;
 
@@ -117,7 +112,7 @@ pub(crate) fn evaluate(arch: &ArchDesc, data: &Data, dir: &Path) -> Result<Metri
         .metric_valid_numeric(LossMetric::new())
         // One search runs many trainings: leave the process's logging and terminal alone.
         .with_application_logger(None)
-        .renderer(Box::new(Silent))
+        .renderer(Box::new(SilentRenderer))
         .launch(learner);
     if let Some(stop) = result.interrupted {
         return Err(EstimError::TrialFailed(format!(
@@ -127,41 +122,4 @@ pub(crate) fn evaluate(arch: &ArchDesc, data: &Data, dir: &Path) -> Result<Metri
     // The Learner reports its losses to its renderer and its files; the search reads the
     // returned model's validation RMSE.
     score(&result.model, data, None)
-}
-
-/// A renderer that shows nothing: modnas's progress bar reports the search, and the Learner's
-/// files keep each training's metrics.
-struct Silent;
-
-impl MetricsRendererTraining for Silent {
-    fn update_train(&mut self, _: MetricState) {}
-    fn update_valid(&mut self, _: MetricState) {}
-}
-
-impl MetricsRendererEvaluation for Silent {
-    fn update_test(&mut self, _: EvaluationName, _: MetricState) {}
-}
-
-impl TrainingProgressLogger for Silent {
-    fn start(&mut self, _: usize, _: usize, _: Option<usize>, _: Option<&str>) {}
-    fn update_epoch(&mut self, _: usize) {}
-    fn start_split(&mut self, _: &str, _: usize) {}
-    fn update_split(&mut self, _: usize) {}
-    fn end_split(&mut self) {}
-    fn end(&mut self) {}
-    fn log_event_training(&mut self, _: String) {}
-}
-
-impl EvaluationProgressLogger for Silent {
-    fn start_global_progress(&mut self, _: usize) {}
-    fn start_test(&mut self, _: &str, _: usize) {}
-    fn update_test_progress(&mut self, _: usize) {}
-    fn end_test(&mut self) {}
-    fn end_global_progress(&mut self) {}
-    fn log_event_evaluation(&mut self, _: String) {}
-}
-
-impl MetricsRenderer for Silent {
-    fn manual_close(&mut self) {}
-    fn register_metric(&mut self, _: MetricDefinition) {}
 }

@@ -17,6 +17,7 @@ mod elastic;
 mod failures;
 mod functional;
 mod hptune;
+mod learner;
 mod one_shot;
 mod pipeline;
 mod registry;

@@ -9,8 +9,10 @@ pub mod criterion;
 pub mod data;
 mod error;
 mod estim;
+mod learner_trainer;
 mod progress;
 mod schedule;
+mod silent_renderer;
 /// Table-based estimation.
 pub mod tabular;
 mod trainer;
@@ -33,7 +35,9 @@ pub use estim::{
     Trial, TrialDispatch, TrialObserver, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
     MODEL_FILE, MODEL_TOML,
 };
+pub use learner_trainer::{LearnerTrainer, LearnerTrainerArgs};
 pub use progress::PROGRESS_TARGET;
+pub use silent_renderer::SilentRenderer;
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
 pub use trial_trainer::{
     build_trainer, cross_entropy, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer,

@@ -1,0 +1,79 @@
+//! burn-train's `Learner` as the config path's trainer: `[trainer] type = "LearnerTrainer"`.
+
+/// Two separable blobs (the user data source of `registry.rs`), a slot of two candidates.
+const LEARNER: &str = r#"
+seed = 2
+[data]
+type = "UserBlobs"
+args = { n = 96 }
+[model]
+type = "ConvNet"
+args = { channels = [8], strides = [1] }
+[construct.args]
+candidates = ["NC1", "IDT"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 4, trials = 2 }
+[trainer]
+type = "LearnerTrainer"
+args = { lr = 0.01, batch_size = 16 }
+"#;
+
+#[test]
+fn the_learner_trains_every_trial_of_a_config_search() {
+    let _serial = crate::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("learner");
+    let cfg = modnas::Config::from_toml(
+        LEARNER,
+        &[format!(
+            "trainer.args.records={:?}",
+            records.display().to_string()
+        )],
+    )
+    .unwrap();
+    let run_dir = dir.path().join("run");
+    let run = crate::common::new_run(&cfg, &run_dir).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (2, 0));
+    let journal = modnas::run::read_journal(&run_dir).unwrap();
+    for t in &journal {
+        let loss = t.metrics["train_loss"];
+        assert!(loss.is_finite() && loss > 0.0, "{:?}", t.metrics);
+        assert!(t.metrics.contains_key("loss"), "{:?}", t.metrics);
+    }
+    let best = run.outcome.best.unwrap();
+    assert!(
+        best.metrics["acc"] > 0.9,
+        "separable blobs: {:?}",
+        best.metrics
+    );
+    // One directory of the Learner's own records per training.
+    let mut trainings: Vec<String> = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    trainings.sort();
+    assert_eq!(trainings, ["training-0000", "training-0001"]);
+}
+
+#[test]
+fn the_learners_arguments_are_checked_by_name() {
+    let _serial = crate::common::serial();
+    for (override_, key) in [
+        ("trainer.args.lr=-1.0", "lr"),
+        ("trainer.args.optimizer=\"lbfgs\"", "optimizer"),
+        ("trainer.args.epochs=3", "epochs"),
+    ] {
+        let err = modnas::Config::from_toml(LEARNER, &[override_.to_string()])
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("trainer.args") && err.contains(key),
+            "{override_}: {err}"
+        );
+    }
+}
