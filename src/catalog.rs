@@ -85,7 +85,10 @@ pub fn render_catalog(detail: bool) -> String {
         if k.kind == "data" {
             let _ = writeln!(
                 s,
-                "  (every data type also takes `test_ratio`, default 0: a share held out as a test part)"
+                "  (every data type also takes `valid_ratio`, default 0.2: the share held out for \
+                 validation; `limit`: use at most this many samples; `normalize`, default false: \
+                 per-channel normalisation with the training part's statistics; `test_ratio`, \
+                 default 0: a share held out as a test part)"
             );
         }
     }

@@ -247,8 +247,9 @@ function renderWorkers(run) {
   if (!run.workers) return;
   const w = run.workers;
   document.getElementById("worker-title").textContent = `Workers of ${run.status.name}`;
-  document.getElementById("worker-counts").textContent =
-    `${w.storage}, run ${w.run}: ${w.pending} waiting, ${w.running} held, ${w.done} done, ${w.failed} given up; a held trial is taken back after ${w.heartbeat_timeout} s without a heartbeat${w.finished ? "; finished" : ""}`;
+  document.getElementById("worker-counts").textContent = w.unreachable
+    ? `${w.storage}, run ${w.run}: cannot be read now (${w.unreachable}); trying again`
+    : `${w.storage}, run ${w.run}: ${w.pending} waiting, ${w.running} held, ${w.done} done, ${w.failed} given up; a held trial is taken back after ${w.heartbeat_timeout} s without a heartbeat${w.finished ? "; finished" : ""}`;
   document.querySelector("#workers tbody").replaceChildren(...w.workers.map((k) =>
     el("tr", { class: k.silent ? "silent" : "", "data-worker": k.name }, el("td", { class: "arch" }, k.name),
       el("td", { class: "arch" }, k.holding.join(", ") || "–"),

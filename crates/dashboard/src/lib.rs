@@ -26,6 +26,7 @@ mod dashboard;
 mod error;
 mod journal_tail;
 mod run_view;
+mod storage_link;
 mod store_run;
 
 pub use api::router;

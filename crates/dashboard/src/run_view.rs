@@ -2,6 +2,7 @@
 //! files followed as the run appends to them, or its trials in a trial storage.
 
 use crate::journal_tail::JournalTail;
+use crate::storage_link::StorageLink;
 use crate::store_run::{StoreRun, WorkersView};
 use crate::DashboardError;
 use modnas::estim::Trial;
@@ -82,13 +83,15 @@ struct RunFiles {
     pareto: JournalTail<serde_json::Value>,
 }
 
-/// Where a distributed run's trial storage is, until it can be opened (a run that starts
-/// creates its SQLite file after its config).
+/// A distributed run's trial storage.
 #[derive(Debug)]
 enum Storage {
+    /// A local run.
     None,
-    Closed { url: String, run: String },
-    Open(Box<StoreRun>),
+    /// The storage a run directory's config names.
+    Linked(StorageLink),
+    /// A run seen only in a storage.
+    Stored(Box<StoreRun>),
 }
 
 /// A run followed live: a run directory, a run in a trial storage, or a directory whose run
@@ -120,10 +123,10 @@ impl RunView {
         }
         let cfg = Config::from_file(&config_path, &[])?;
         let storage = match modnas::distributed::storage_url(&cfg, dir) {
-            Some(url) => Storage::Closed {
+            Some(url) => Storage::Linked(StorageLink::new(
                 url,
-                run: modnas::distributed::storage_run_name(&cfg, dir),
-            },
+                modnas::distributed::storage_run_name(&cfg, dir),
+            )),
             None => Storage::None,
         };
         let mut summary = summary(&cfg, name);
@@ -146,22 +149,16 @@ impl RunView {
         Ok(Self {
             summary: summary(&cfg, store.name().to_string()),
             files: None,
-            storage: Storage::Open(Box::new(store)),
+            storage: Storage::Stored(Box::new(store)),
         })
     }
 
     /// Reads what the run appended since the last call.
     pub fn refresh(&mut self) -> Result<(), DashboardError> {
-        if let Storage::Closed { url, run } = &self.storage {
-            // Until the coordinator has created it, the storage is simply not there yet.
-            if let Ok(store) = crate::store_run::open_existing(url) {
-                if let Ok(view) = StoreRun::open(store, run) {
-                    self.storage = Storage::Open(Box::new(view));
-                }
-            }
-        }
-        if let Storage::Open(store) = &mut self.storage {
-            store.refresh()?;
+        match &mut self.storage {
+            Storage::None => {}
+            Storage::Linked(link) => link.refresh(),
+            Storage::Stored(store) => store.refresh()?,
         }
         let Some(f) = &mut self.files else {
             return Ok(());
@@ -180,7 +177,7 @@ impl RunView {
     pub fn trials(&self) -> &[Trial] {
         match (&self.files, &self.storage) {
             (Some(f), _) => f.trials.records(),
-            (None, Storage::Open(s)) => s.trials(),
+            (None, Storage::Stored(s)) => s.trials(),
             (None, _) => &[],
         }
     }
@@ -199,8 +196,9 @@ impl RunView {
     /// its storage cannot be read.
     pub fn workers(&self) -> Option<WorkersView> {
         match &self.storage {
-            Storage::Open(s) => Some(s.workers()),
-            _ => None,
+            Storage::None => None,
+            Storage::Linked(link) => link.workers(),
+            Storage::Stored(s) => Some(s.workers()),
         }
     }
 
@@ -230,7 +228,7 @@ impl RunView {
     pub fn is_running(&self) -> bool {
         match (&self.files, &self.storage) {
             (Some(f), _) => lock_held(&f.dir.join(LOCK_FILE)),
-            (None, Storage::Open(s)) => !s.finished(),
+            (None, Storage::Stored(s)) => !s.finished(),
             (None, _) => false,
         }
     }

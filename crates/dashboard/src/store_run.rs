@@ -43,6 +43,8 @@ pub struct WorkersView {
     pub finished: bool,
     /// Every worker that held a trial, by name.
     pub workers: Vec<WorkerStatus>,
+    /// Why the storage cannot be read now (it is tried again); the counts are then empty.
+    pub unreachable: Option<String>,
 }
 
 /// A run in a trial storage, re-read on each refresh.

@@ -16,9 +16,6 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::InMemDataset;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor};
 use burn_train::metric::{AccuracyMetric, LossMetric};
 use burn_train::{
@@ -107,22 +104,6 @@ impl LearnerTrainer {
         })
     }
 
-    fn optimizer(&self) -> ModuleOptimizer {
-        let decay =
-            (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));
-        match self.args.optimizer {
-            WeightOptimKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
-            WeightOptimKind::Sgd => SgdConfig::new()
-                .with_weight_decay(decay)
-                .with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(self.args.momentum)
-                        .with_dampening(0.0),
-                ))
-                .init(),
-        }
-    }
-
     /// The directory of the next training and whether it is temporary.
     fn records_dir(&self) -> (PathBuf, bool) {
         let n = self.trainings.fetch_add(1, Ordering::Relaxed);
@@ -207,7 +188,9 @@ impl TrialTrainer for LearnerTrainer {
         let train = loader(self.args.batch_size).shuffle(seed).build(indices());
         let valid = loader(self.args.batch_size.max(256)).build(indices());
         let (dir, temporary) = self.records_dir();
-        let learner = Learner::new(LearnerNet { net }, self.optimizer(), self.args.lr);
+        let a = &self.args;
+        let optim = a.optimizer.build(a.momentum, a.weight_decay);
+        let learner = Learner::new(LearnerNet { net }, optim, self.args.lr);
         let result = SupervisedTraining::new(&dir, train, valid)
             .num_epochs(epochs.max(1))
             .metric_train_numeric(LossMetric::new())

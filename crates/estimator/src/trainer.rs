@@ -103,6 +103,25 @@ impl Default for TrainerArgs {
     }
 }
 
+impl WeightOptimKind {
+    /// The optimizer: SGD with `momentum` (no dampening) or Adam, each with L2
+    /// `weight_decay` when it is positive.
+    pub fn build(self, momentum: f64, weight_decay: f32) -> ModuleOptimizer {
+        let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay));
+        match self {
+            WeightOptimKind::Sgd => SgdConfig::new()
+                .with_weight_decay(decay)
+                .with_momentum(Some(
+                    MomentumConfig::new()
+                        .with_momentum(momentum)
+                        .with_dampening(0.0),
+                ))
+                .init(),
+            WeightOptimKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
+        }
+    }
+}
+
 /// Loss and accuracy on a data set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EvalStats {
@@ -196,19 +215,8 @@ impl ImageClsTrainer {
     }
 
     fn optimizer(&self) -> ModuleOptimizer {
-        let decay =
-            (self.args.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.args.weight_decay));
-        match self.args.optimizer {
-            WeightOptimKind::Sgd => SgdConfig::new()
-                .with_weight_decay(decay)
-                .with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(self.args.momentum)
-                        .with_dampening(0.0),
-                ))
-                .init(),
-            WeightOptimKind::Adam => AdamConfig::new().with_weight_decay(decay).init(),
-        }
+        let a = &self.args;
+        a.optimizer.build(a.momentum, a.weight_decay)
     }
 
     /// The learning rate of each of `total` steps.

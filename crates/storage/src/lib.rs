@@ -36,6 +36,6 @@ pub use base::{
 };
 pub use error::StorageError;
 pub use open::open_store;
-pub use postgres::open_postgres;
+pub use postgres::{open_postgres, redact_url};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::open_sqlite;

@@ -26,7 +26,7 @@ struct PgConn {
 
 impl PgConn {
     fn connect(url: &str) -> Result<Self, StorageError> {
-        let shown = redact(url);
+        let shown = redact_url(url);
         let mut config = Config::from_str(url).map_err(|e| StorageError::Open {
             store: shown.clone(),
             reason: e.to_string(),
@@ -53,8 +53,8 @@ impl PgConn {
     }
 }
 
-/// The address without its password, for messages.
-fn redact(url: &str) -> String {
+/// A storage address without its password, for messages and displays.
+pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url
             .split_whitespace()
@@ -190,12 +190,12 @@ mod tests {
     #[test]
     fn passwords_never_reach_messages() {
         assert_eq!(
-            redact("postgres://nas:secret@db:5432/runs"),
+            redact_url("postgres://nas:secret@db:5432/runs"),
             "postgres://nas@db:5432/runs"
         );
-        assert_eq!(redact("postgres://db/runs"), "postgres://db/runs");
+        assert_eq!(redact_url("postgres://db/runs"), "postgres://db/runs");
         assert_eq!(
-            redact("host=/tmp user=nas password=secret"),
+            redact_url("host=/tmp user=nas password=secret"),
             "host=/tmp user=nas"
         );
     }

@@ -138,3 +138,41 @@ async fn a_local_run_has_no_workers() {
     assert!(get_json(&d, "/api/runs/0/workers").await.is_null());
     assert_eq!(get_json(&d, "/api/batches").await, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_run_directorys_storage_is_reported_unreachable_until_it_opens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_dir(tmp.path(), "dist", &[]);
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("storage = \"sqlite\"\n{CONFIG}"),
+    )
+    .unwrap();
+    let d = Dashboard::open(std::slice::from_ref(&dir)).unwrap();
+    // The coordinator has not created its storage yet: the panel says why it shows nothing.
+    let w = get_json(&d, "/api/runs/0/workers").await;
+    assert_eq!(w["run"], "dist");
+    assert!(
+        w["unreachable"].as_str().unwrap().contains("no such file"),
+        "{w}"
+    );
+    assert_eq!(w["workers"], serde_json::json!([]));
+    let url = w["storage"].as_str().unwrap().to_string();
+    let mut store = open_store(&url).unwrap();
+    store
+        .create_run("dist", CONFIG, RunPolicy::default())
+        .unwrap();
+    // Tried again after a pause (half a second, then doubling): opened within a few seconds.
+    let opened = async {
+        for _ in 0..40 {
+            let w = get_json(&d, "/api/runs/0/workers").await;
+            if w["unreachable"].is_null() {
+                return w;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the storage was not opened");
+    };
+    let w = opened.await;
+    assert_eq!((&w["run"], &w["pending"]), (&"dist".into(), &0.into()));
+}

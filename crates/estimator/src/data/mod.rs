@@ -2,6 +2,7 @@
 //! selected by name from TOML, and per-channel normalisation.
 
 mod augment;
+mod builtin;
 mod cifar;
 mod csv;
 mod dataset;

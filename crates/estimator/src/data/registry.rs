@@ -1,5 +1,5 @@
-//! Data sources a user crate registers by name for `[data] type`, next to the built-in ones:
-//! `register_data!("MyData", load)` where `load(args, seed)` returns the whole labelled set
+//! Data sources registered by name for `[data] type` — modnas's own (`builtin.rs`) and a
+//! user crate's alike: `register_data!("MyData", load)` where `load(args, seed)` returns the whole labelled set
 //! (an [`ImageDataset`]; tabular rows are `[features, 1, 1]` images). modnas takes the
 //! split keys — `valid_ratio` (default 0.2), `limit`, `normalize`, `test_ratio` — out of the
 //! arguments first, so the source sees only its own. [`ImageDataset::from_dataset`] builds the
@@ -25,13 +25,9 @@ macro_rules! register_data {
     };
 }
 
-/// Every data source `[data] type` accepts: the built-in ones and the registered ones, sorted.
+/// Every data source `[data] type` accepts, sorted.
 pub fn data_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = super::DATA_TYPES.to_vec();
-    names.extend(registered_names::<DataEntry>());
-    names.sort_unstable();
-    names.dedup();
-    names
+    registered_names::<DataEntry>()
 }
 
 /// The registered source `name`, or an error that lists every known one.

@@ -1,23 +1,10 @@
-//! Data sources by name, as the `[data]` table of a config selects them.
+//! Data sources by name, as the `[data]` table of a config selects them: the registered
+//! source reads its own arguments, modnas splits what it returns.
 
-use super::source_args::*;
-use super::{
-    maybe_gunzip, normalize, parse_label_last_csv, read_cifar10, read_file, read_idx,
-    read_image_folder, synthetic, DataSplit, ImageDataset, EMBEDDED_DIGITS,
-};
-use crate::{parse_args, EstimError};
+use super::{normalize, registered, DataSplit, ImageDataset};
+use crate::EstimError;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-
-/// The data source types `[data] type = ...` accepts.
-pub const DATA_TYPES: [&str; 6] = [
-    "Digits",
-    "MnistCsv",
-    "Idx",
-    "Cifar10",
-    "ImageFolder",
-    "Synthetic",
-];
 
 fn finish(
     name: &str,
@@ -91,66 +78,12 @@ pub fn load_data(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit,
 }
 
 fn load_source(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, EstimError> {
-    match name {
-        "Digits" => {
-            let a: DigitsArgs = parse_args(name, args)?;
-            let bytes = match &a.path {
-                Some(p) => read_file(p)?,
-                None => EMBEDDED_DIGITS.to_vec(),
-            };
-            let label = a.path.as_deref().unwrap_or("<embedded digits>");
-            let data = parse_label_last_csv(&maybe_gunzip(&bytes, label)?, 8, 16.0, label)?;
-            finish(name, data, a.valid_ratio, a.limit, seed)
-        }
-        "MnistCsv" => {
-            let a: MnistCsvArgs = parse_args(name, args)?;
-            let data = parse_label_last_csv(
-                &maybe_gunzip(&read_file(&a.path)?, &a.path)?,
-                28,
-                255.0,
-                &a.path,
-            )?;
-            finish(name, data, a.valid_ratio, a.limit, seed)
-        }
-        "Idx" => {
-            let a: IdxArgs = parse_args(name, args)?;
-            finish(
-                name,
-                read_idx(&a.images, &a.labels)?,
-                a.valid_ratio,
-                a.limit,
-                seed,
-            )
-        }
-        "Cifar10" => {
-            let a: Cifar10Args = parse_args(name, args)?;
-            finish(name, read_cifar10(&a.files)?, a.valid_ratio, a.limit, seed)
-        }
-        "ImageFolder" => {
-            let a: ImageFolderArgs = parse_args(name, args)?;
-            let data = read_image_folder(&a.path, a.size, a.channels)?;
-            finish(name, data, a.valid_ratio, a.limit, seed)
-        }
-        "Synthetic" => {
-            let a: SyntheticArgs = parse_args(name, args)?;
-            if a.classes == 0 || a.channels == 0 || a.size == 0 {
-                return Err(EstimError::InvalidArgs {
-                    component: name.to_string(),
-                    reason: "`classes`, `channels` and `size` must be positive".into(),
-                });
-            }
-            let data = synthetic(a.n, a.classes, a.channels, a.size, seed);
-            finish(name, data, a.valid_ratio, a.limit, seed)
-        }
-        other => {
-            let load = super::registered(other)?;
-            let a: UserSplitArgs = split_args(other, args)?;
-            finish(other, load(&a.rest, seed)?, a.valid_ratio, a.limit, seed)
-        }
-    }
+    let load = registered(name)?;
+    let a = split_args(name, args)?;
+    finish(name, load(&a.rest, seed)?, a.valid_ratio, a.limit, seed)
 }
 
-/// A registered source's arguments: the split keys modnas reads, and the source's own.
+/// A source's arguments: the split keys modnas reads, and the source's own.
 struct UserSplitArgs {
     valid_ratio: f64,
     limit: Option<usize>,
@@ -166,6 +99,7 @@ fn split_args(name: &str, args: &toml::Table) -> Result<UserSplitArgs, EstimErro
     let valid_ratio = match rest.remove("valid_ratio") {
         None => 0.2,
         Some(toml::Value::Float(r)) => r,
+        Some(toml::Value::Integer(r)) => r as f64,
         Some(v) => return Err(bad("valid_ratio", &v, "a number between 0 and 1")),
     };
     let limit = match rest.remove("limit") {

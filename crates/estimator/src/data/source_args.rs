@@ -1,5 +1,6 @@
-//! The arguments of each data source of [`load_data`](super::load_data), with their defaults
-//! and descriptions for `modnas list --detail`.
+//! The arguments of each of modnas's own data sources, with their defaults and descriptions
+//! for `modnas list --detail`. The split keys every source takes (`valid_ratio`, `limit`,
+//! `normalize`, `test_ratio`) are read by [`load_data`](super::load_data) before these.
 
 use serde::Deserialize;
 
@@ -40,21 +41,12 @@ modnas_param_space::describe_component!(
     SyntheticArgs
 );
 
-fn default_valid_ratio() -> f64 {
-    0.2
-}
-
 /// `Digits`: sklearn digits, 8×8; embedded unless `path` is given.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DigitsArgs {
     /// Data file (CSV, label last); the embedded copy when absent.
     pub(super) path: Option<String>,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 /// `MnistCsv`: 28×28 CSV, label last, pixels 0–255.
@@ -63,11 +55,6 @@ pub(super) struct DigitsArgs {
 pub(super) struct MnistCsvArgs {
     /// Where the data lies.
     pub(super) path: String,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 /// `Idx`: IDX image and label files (gz or raw).
@@ -78,11 +65,6 @@ pub(super) struct IdxArgs {
     pub(super) images: String,
     /// IDX label file (raw or gz).
     pub(super) labels: String,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 /// `Cifar10`: CIFAR-10 binary batch files (raw or gz).
@@ -91,11 +73,6 @@ pub(super) struct IdxArgs {
 pub(super) struct Cifar10Args {
     /// CIFAR-10 binary batch files (raw or gz).
     pub(super) files: Vec<String>,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 /// `ImageFolder`: one sub-folder of PNG/JPEG images per class.
@@ -110,11 +87,6 @@ pub(super) struct ImageFolderArgs {
     /// Image channels.
     #[serde(default = "default_folder_channels")]
     pub(super) channels: usize,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 fn default_folder_size() -> usize {
@@ -140,11 +112,6 @@ pub(super) struct SyntheticArgs {
     /// Image side in pixels.
     #[serde(default = "default_size")]
     pub(super) size: usize,
-    /// Share held out for validation.
-    #[serde(default = "default_valid_ratio")]
-    pub(super) valid_ratio: f64,
-    /// Use at most this many samples.
-    pub(super) limit: Option<usize>,
 }
 
 fn default_n() -> usize {

@@ -11,10 +11,8 @@ use super::supernet_step::{arch_step, batches, snapshot, weight_step, StepParts}
 use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::schedule::LrSchedule;
-use crate::{parse_args, register_estim, EstimError, TrialTrainer};
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::momentum::MomentumConfig;
-use burn::optim::{ModuleOptimizer, SgdConfig};
+use crate::{parse_args, register_estim, EstimError, TrialTrainer, WeightOptimKind};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::{export_arch, probe_slots, MixedHandle, NetBox};
 use modnas_metrics::LatencyTable;
@@ -46,16 +44,7 @@ impl SuperNetEstim {
 
     /// SGD with the estimator's momentum and weight decay.
     pub fn weight_optimizer(&self) -> ModuleOptimizer {
-        let decay = (self.args.weight_decay > 0.0)
-            .then(|| WeightDecayConfig::new(self.args.weight_decay as f32));
-        SgdConfig::new()
-            .with_weight_decay(decay)
-            .with_momentum(Some(
-                MomentumConfig::new()
-                    .with_momentum(self.args.momentum)
-                    .with_dampening(0.0),
-            ))
-            .init()
+        WeightOptimKind::Sgd.build(self.args.momentum, self.args.weight_decay as f32)
     }
 
     /// The expected cost of `model`'s mixed slots, when `cost_weight` asks for one.
