@@ -59,6 +59,26 @@ fn the_learner_trains_every_trial_of_a_config_search() {
 }
 
 #[test]
+fn the_learner_trains_the_augment_step() {
+    let _serial = crate::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = [
+        "estim.search.type=\"DefaultEstim\"".to_string(),
+        "estim.search.args={ epochs = 4 }".to_string(),
+    ];
+    let cfg = modnas::Config::from_toml(LEARNER, &overrides).unwrap();
+    let run = crate::common::new_run(&cfg, dir.path()).unwrap();
+    assert_eq!(run.outcome.trials, 1);
+    let best = run.outcome.best.unwrap();
+    assert!(best.metrics["train_loss"].is_finite(), "{:?}", best.metrics);
+    assert!(
+        best.metrics["acc"] > 0.9,
+        "separable blobs: {:?}",
+        best.metrics
+    );
+}
+
+#[test]
 fn the_learners_arguments_are_checked_by_name() {
     let _serial = crate::common::serial();
     for (override_, key) in [
