@@ -1,25 +1,22 @@
 //! burn-train's `Learner` as the config path's trainer: `[trainer] type = "LearnerTrainer"`.
 
-/// Two separable blobs (the user data source of `registry.rs`), a slot of two candidates.
-const LEARNER: &str = r#"
-seed = 2
-[data]
-type = "UserBlobs"
-args = { n = 96 }
-[model]
-type = "ConvNet"
-args = { channels = [8], strides = [1] }
-[construct.args]
-candidates = ["NC1", "IDT"]
+/// The blobs space of `registry.rs`, each trial trained by the Learner.
+fn learner_config() -> String {
+    format!(
+        r#"seed = 2
+{}
 [optim]
 type = "GridSearchOptim"
 [estim.search]
 type = "SubNetEstim"
-args = { epochs = 4, trials = 2 }
+args = {{ epochs = 4, trials = 2 }}
 [trainer]
 type = "LearnerTrainer"
-args = { lr = 0.01, batch_size = 16 }
-"#;
+args = {{ lr = 0.01, batch_size = 16 }}
+"#,
+        crate::registry::BLOBS_SPACE
+    )
+}
 
 #[test]
 fn the_learner_trains_every_trial_of_a_config_search() {
@@ -27,7 +24,7 @@ fn the_learner_trains_every_trial_of_a_config_search() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("learner");
     let cfg = modnas::Config::from_toml(
-        LEARNER,
+        &learner_config(),
         &[format!(
             "trainer.args.records={:?}",
             records.display().to_string()
@@ -66,7 +63,7 @@ fn the_learner_trains_the_augment_step() {
         "estim.search.type=\"DefaultEstim\"".to_string(),
         "estim.search.args={ epochs = 4 }".to_string(),
     ];
-    let cfg = modnas::Config::from_toml(LEARNER, &overrides).unwrap();
+    let cfg = modnas::Config::from_toml(&learner_config(), &overrides).unwrap();
     let run = crate::common::new_run(&cfg, dir.path()).unwrap();
     assert_eq!(run.outcome.trials, 1);
     let best = run.outcome.best.unwrap();
@@ -86,7 +83,7 @@ fn the_learners_arguments_are_checked_by_name() {
         ("trainer.args.optimizer=\"lbfgs\"", "optimizer"),
         ("trainer.args.epochs=3", "epochs"),
     ] {
-        let err = modnas::Config::from_toml(LEARNER, &[override_.to_string()])
+        let err = modnas::Config::from_toml(&learner_config(), &[override_.to_string()])
             .unwrap()
             .validate()
             .unwrap_err()

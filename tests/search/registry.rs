@@ -170,6 +170,19 @@ fn blobs(args: &toml::Table, seed: u64) -> Result<modnas::estim::data::ImageData
 }
 modnas::estim::register_data!("UserBlobs", blobs);
 
+/// A space over [`blobs`]: one slot of a small ConvNet, a 1×1 convolution or the identity.
+/// The blobs are separable, so any search learns them in a few epochs.
+pub const BLOBS_SPACE: &str = r#"
+[data]
+type = "UserBlobs"
+args = { n = 96 }
+[model]
+type = "ConvNet"
+args = { channels = [8], strides = [1] }
+[construct.args]
+candidates = ["NC1", "IDT"]
+"#;
+
 #[test]
 fn a_user_data_source_built_from_a_burn_dataset_feeds_a_config_search() {
     let _serial = crate::common::serial();
@@ -251,24 +264,18 @@ modnas::estim::register_trainer!("UserErrorRateTrainer", error_rate_trainer);
 #[test]
 fn a_registered_trainer_chosen_in_toml_scores_every_trial() {
     let _serial = crate::common::serial();
-    let text = r#"
-[data]
-type = "UserBlobs"
-args = { n = 80 }
-[model]
-type = "ConvNet"
-args = { channels = [8], strides = [1] }
-[construct.args]
-candidates = ["NC1", "IDT"]
+    let text = &format!(
+        r#"{BLOBS_SPACE}
 [optim]
 type = "GridSearchOptim"
 [estim.search]
 type = "SubNetEstim"
-args = { epochs = 3, trials = 2, objective = "error_rate", mode = "min" }
+args = {{ epochs = 3, trials = 2, objective = "error_rate", mode = "min" }}
 [trainer]
 type = "UserErrorRateTrainer"
-args = { lr = 0.05 }
-"#;
+args = {{ lr = 0.05 }}
+"#
+    );
     let cfg = modnas::Config::from_toml(text, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = crate::common::new_run(&cfg, dir.path()).unwrap();

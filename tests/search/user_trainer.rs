@@ -81,26 +81,17 @@ fn next_class(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
 }
 modnas::estim::register_trainer!("UserNextClassTrainer", next_class);
 
-/// Two separable blobs (the user data source of `registry.rs`), which every search below
-/// learns in a few epochs.
-const BASE: &str = r#"
-seed = 1
-[data]
-type = "UserBlobs"
-args = { n = 96 }
-[model]
-type = "ConvNet"
-args = { channels = [8], strides = [1] }
-[construct.args]
-candidates = ["NC1", "IDT"]
-[trainer]
-type = "UserNextClassTrainer"
-args = { classes = 2 }
-"#;
+/// The blobs space of `registry.rs`, trained for the task of [`NextClassTrainer`].
+fn base() -> String {
+    format!(
+        "seed = 1\n{}\n[trainer]\ntype = \"UserNextClassTrainer\"\nargs = {{ classes = 2 }}\n",
+        crate::registry::BLOBS_SPACE
+    )
+}
 
 fn run(overrides: &[&str]) -> Vec<modnas::estim::Trial> {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let cfg = modnas::Config::from_toml(BASE, &overrides).unwrap();
+    let cfg = modnas::Config::from_toml(&base(), &overrides).unwrap();
     let dir = tempfile::tempdir().unwrap();
     crate::common::new_run(&cfg, dir.path()).unwrap();
     modnas::run::read_journal(dir.path()).unwrap()

@@ -29,10 +29,11 @@ fn the_user_crate_builds_and_its_own_tests_pass() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     // The variables cargo sets for this test (`CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` …) would
-    // reach build scripts that watch them (ring's does) and rebuild Burn's dependencies.
+    // reach build scripts that watch them (ring's does) and rebuild Burn's dependencies; the
+    // caller's own settings (`CARGO_HOME`, `CARGO_INCREMENTAL`) stay.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        if key.starts_with("CARGO_") && key != "CARGO_HOME" {
+        if key.starts_with("CARGO_") && key != "CARGO_HOME" && key != "CARGO_INCREMENTAL" {
             cmd.env_remove(key);
         }
     }
