@@ -72,7 +72,8 @@ impl StorageLink {
             }
             Self::Open { url, view } => {
                 if let Err(e) = view.refresh() {
-                    tracing::warn!(storage = %view.workers().storage, error = %e, "the run's storage cannot be read; retrying");
+                    let storage = modnas::storage::redact_url(url);
+                    tracing::warn!(%storage, error = %e, "the run's storage cannot be read; retrying");
                     *self = Self::Closed {
                         url: std::mem::take(url),
                         run: view.name().to_string(),

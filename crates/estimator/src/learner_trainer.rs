@@ -7,6 +7,7 @@
 //! search's validation split stays unseen until the trial is scored.
 
 use crate::data::ImageDataset;
+use crate::trainer::check_weight_args;
 use crate::{
     parse_args, EstimError, ImageClsTrainer, SilentRenderer, TrainerArgs, TrialTrainer,
     WeightOptimKind,
@@ -77,22 +78,7 @@ pub struct LearnerTrainer {
 impl LearnerTrainer {
     /// A trainer with `args`, checked.
     pub fn new(args: LearnerTrainerArgs) -> Result<Self, EstimError> {
-        let bad = |reason: String| EstimError::InvalidArgs {
-            component: "LearnerTrainer".into(),
-            reason,
-        };
-        if !(args.lr > 0.0 && args.lr.is_finite()) {
-            return Err(bad(format!("`lr` = {} must be a positive number", args.lr)));
-        }
-        if args.batch_size == 0 {
-            return Err(bad("`batch_size` must be at least 1".into()));
-        }
-        if !(0.0..1.0).contains(&args.momentum) {
-            return Err(bad(format!(
-                "`momentum` = {} must lie in [0, 1)",
-                args.momentum
-            )));
-        }
+        check_weight_args("LearnerTrainer", args.lr, args.batch_size, args.momentum)?;
         let scorer = ImageClsTrainer::new(TrainerArgs {
             batch_size: args.batch_size,
             ..TrainerArgs::default()
@@ -178,6 +164,8 @@ impl TrialTrainer for LearnerTrainer {
         device: &Device,
         seed: u64,
     ) -> Result<(NetBox, f64), EstimError> {
+        // Burn's loaders own their dataset ('static), and the trainer is lent the data: one
+        // copy per training.
         let shared = Arc::new(data.clone());
         let loader = |batch: usize| {
             DataLoaderBuilder::new(IndexBatcher(shared.clone()))

@@ -122,6 +122,29 @@ impl WeightOptimKind {
     }
 }
 
+/// Checks the arguments every weight trainer shares: `lr` positive, `batch_size` at least 1,
+/// `momentum` in [0, 1); an error names `component` and the key.
+pub(crate) fn check_weight_args(
+    component: &str,
+    lr: f64,
+    batch_size: usize,
+    momentum: f64,
+) -> Result<(), EstimError> {
+    let reason = if !(lr > 0.0 && lr.is_finite()) {
+        format!("`lr` = {lr} must be a positive number")
+    } else if batch_size == 0 {
+        "`batch_size` must be at least 1".to_string()
+    } else if !(0.0..1.0).contains(&momentum) {
+        format!("`momentum` = {momentum} must lie in [0, 1)")
+    } else {
+        return Ok(());
+    };
+    Err(EstimError::InvalidArgs {
+        component: component.into(),
+        reason,
+    })
+}
+
 /// Loss and accuracy on a data set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EvalStats {
@@ -170,27 +193,15 @@ modnas_param_space::describe_component!(
 impl ImageClsTrainer {
     /// A trainer with `args`, checked.
     pub fn new(args: TrainerArgs) -> Result<Self, EstimError> {
-        let bad = |reason: String| EstimError::InvalidArgs {
-            component: "ImageClsTrainer".into(),
-            reason,
-        };
-        if !(args.lr > 0.0 && args.lr.is_finite()) {
-            return Err(bad(format!("`lr` = {} must be a positive number", args.lr)));
-        }
-        if args.batch_size == 0 {
-            return Err(bad("`batch_size` must be at least 1".into()));
-        }
+        check_weight_args("ImageClsTrainer", args.lr, args.batch_size, args.momentum)?;
         if !(args.aux_weight >= 0.0 && args.aux_weight.is_finite()) {
-            return Err(bad(format!(
-                "`aux_weight` = {} must be a non-negative number",
-                args.aux_weight
-            )));
-        }
-        if !(0.0..1.0).contains(&args.momentum) {
-            return Err(bad(format!(
-                "`momentum` = {} must lie in [0, 1)",
-                args.momentum
-            )));
+            return Err(EstimError::InvalidArgs {
+                component: "ImageClsTrainer".into(),
+                reason: format!(
+                    "`aux_weight` = {} must be a non-negative number",
+                    args.aux_weight
+                ),
+            });
         }
         let chain = std::sync::Arc::new(CriterionChain::new(&args.criteria)?);
         let trainer = Self { args, chain };

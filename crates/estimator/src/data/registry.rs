@@ -1,6 +1,6 @@
 //! Data sources registered by name for `[data] type` — modnas's own (`builtin.rs`) and a
-//! user crate's alike: `register_data!("MyData", load)` where `load(args, seed)` returns the whole labelled set
-//! (an [`ImageDataset`]; tabular rows are `[features, 1, 1]` images). modnas takes the
+//! user crate's alike: `register_data!("MyData", load)` where `load(args, seed)` returns the
+//! whole labelled set (an [`ImageDataset`]; tabular rows are `[features, 1, 1]` images). modnas takes the
 //! split keys — `valid_ratio` (default 0.2), `limit`, `normalize`, `test_ratio` — out of the
 //! arguments first, so the source sees only its own. [`ImageDataset::from_dataset`] builds the
 //! set from a Burn `Dataset`.

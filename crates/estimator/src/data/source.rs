@@ -84,13 +84,13 @@ fn load_source(name: &str, args: &toml::Table, seed: u64) -> Result<DataSplit, E
 }
 
 /// A source's arguments: the split keys modnas reads, and the source's own.
-struct UserSplitArgs {
+struct SplitArgs {
     valid_ratio: f64,
     limit: Option<usize>,
     rest: toml::Table,
 }
 
-fn split_args(name: &str, args: &toml::Table) -> Result<UserSplitArgs, EstimError> {
+fn split_args(name: &str, args: &toml::Table) -> Result<SplitArgs, EstimError> {
     let mut rest = args.clone();
     let bad = |key: &str, v: &toml::Value, want: &str| EstimError::InvalidArgs {
         component: name.to_string(),
@@ -107,7 +107,7 @@ fn split_args(name: &str, args: &toml::Table) -> Result<UserSplitArgs, EstimErro
         Some(toml::Value::Integer(n)) if n > 0 => Some(n as usize),
         Some(v) => return Err(bad("limit", &v, "a positive integer")),
     };
-    Ok(UserSplitArgs {
+    Ok(SplitArgs {
         valid_ratio,
         limit,
         rest,
