@@ -18,6 +18,7 @@ use modnas::config::BackendConfig;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::{
     arch_step, weight_step, ImageClsTrainer, StepParts, SuperNetArgs, SuperNetEstim, TrainerArgs,
+    TrainerLoss,
 };
 use modnas::models::{DARTSNetConfig, DARTS_OPS};
 use modnas::optim::build_gradient_optim;
@@ -145,7 +146,7 @@ fn main() -> Result<()> {
             let mut parts = StepParts {
                 alphas: &alphas,
                 handles: &c.mixed,
-                trainer: &trainer,
+                loss: &TrainerLoss(&trainer),
                 weights: &mut weights,
                 grad_clip: 5.0,
                 rng: &mut rng,

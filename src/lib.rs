@@ -32,7 +32,10 @@ pub mod viz;
 // The entry points of a search from a config; everything else is reached through its module.
 pub use config::Config;
 pub use error::ModnasError;
-pub use run::{load_trained, resume_search, run_search, FunctionalSearch, RunMode, SearchRun};
+pub use run::{
+    load_trained, resume_search, run_search, FunctionalSearch, FunctionalSuperNet, RunMode,
+    SearchRun,
+};
 pub use viz::draw_run;
 
 pub use burn;

@@ -23,7 +23,7 @@ const EPOCHS: usize = 30;
 
 /// One patient: standardised features and the scaled target.
 #[derive(Clone, Debug)]
-struct Patient {
+pub(crate) struct Patient {
     features: Vec<f32>,
     target: f32,
 }
@@ -31,12 +31,12 @@ struct Patient {
 /// A batch of patients.
 #[derive(Clone, Debug)]
 pub(crate) struct PatientBatch {
-    inputs: Tensor<2>,
-    targets: Tensor<2>,
+    pub(crate) inputs: Tensor<2>,
+    pub(crate) targets: Tensor<2>,
 }
 
 #[derive(Clone)]
-struct PatientBatcher;
+pub(crate) struct PatientBatcher;
 
 impl Batcher<Patient, PatientBatch> for PatientBatcher {
     fn batch(&self, items: Vec<Patient>, device: &Device) -> PatientBatch {
@@ -79,7 +79,8 @@ impl InferenceStep for TabularMlp {
     }
 }
 
-fn patients(x: &[f32], y: &[f32], (mean, std): (f32, f32)) -> InMemDataset<Patient> {
+/// The patients of `x` and `y`, the target scaled by the training `(mean, std)`.
+pub(crate) fn patients(x: &[f32], y: &[f32], (mean, std): (f32, f32)) -> InMemDataset<Patient> {
     InMemDataset::new(
         x.chunks(FEATURES)
             .zip(y)

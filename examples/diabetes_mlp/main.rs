@@ -5,13 +5,18 @@
 //! reads when it is built. Training (Adam on MSE) and the metric (RMSE on a held-out fifth) are
 //! this file's own: modnas proposes, records and resumes (`FunctionalSearch`). With
 //! `--learner`, every trial is trained by `burn-train`'s supervised `Learner` instead, the
-//! per-trial budget its number of epochs (`learner.rs` beside this file).
+//! per-trial budget its number of epochs (`learner.rs` beside this file). With `--darts`, the
+//! hidden widths and activations of a two-block MLP are searched by DARTS on the user's own
+//! batches and loss (`FunctionalSuperNet`, `darts.rs`), and the derived MLP is trained from
+//! scratch.
 //!
 //! ```text
 //! cargo run --release --example diabetes_mlp -- --trials 24 --out runs/diabetes
 //! cargo run --release --example diabetes_mlp -- --trials 24 --out runs/diabetes-learner --learner
+//! cargo run --release --example diabetes_mlp -- --darts --epochs 30 --out runs/diabetes-darts
 //! ```
 
+mod darts;
 mod learner;
 
 use anyhow::Context;
@@ -171,20 +176,31 @@ fn tensor(v: &[f32], cols: usize, d: &Device) -> Tensor<2> {
 /// Trains the architecture's MLP with Adam on the scaled target and returns its metrics.
 fn evaluate(arch: &ArchDesc, data: &Data) -> Result<MetricMap, EstimError> {
     let device = Device::default().autodiff();
-    let mut model = build(arch, &device)?;
+    let (model, train_loss) = fit(build(arch, &device)?, TabularMlp::forward, data, &device);
+    score(&model.valid(), data, Some(train_loss))
+}
+
+/// [`STEPS`] full-batch Adam steps of `model` on the scaled training target; returns the model
+/// and its last training loss.
+pub(crate) fn fit<M: Module>(
+    mut model: M,
+    forward: impl Fn(&M, Tensor<2>) -> Tensor<2>,
+    data: &Data,
+    device: &Device,
+) -> (M, f64) {
     let (y_mean, y_std) = mean_std(&data.train_y);
-    let x = tensor(&data.train_x, FEATURES, &device);
+    let x = tensor(&data.train_x, FEATURES, device);
     let scaled: Vec<f32> = data.train_y.iter().map(|y| (y - y_mean) / y_std).collect();
-    let y = tensor(&scaled, 1, &device);
+    let y = tensor(&scaled, 1, device);
     let mut optim = AdamConfig::new().init();
     let mut train_loss = f64::NAN;
     for _ in 0..STEPS {
-        let loss = MseLoss::new().forward(model.forward(x.clone()), y.clone(), Reduction::Mean);
+        let loss = MseLoss::new().forward(forward(&model, x.clone()), y.clone(), Reduction::Mean);
         train_loss = f64::from(loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(0.01, model, grads);
     }
-    score(&model.valid(), data, Some(train_loss))
+    (model, train_loss)
 }
 
 /// The metrics of a trained MLP (in inference mode): validation RMSE in the target's units,
@@ -194,8 +210,24 @@ pub(crate) fn score(
     data: &Data,
     train_loss: Option<f64>,
 ) -> Result<MetricMap, EstimError> {
+    let mut metrics = MetricMap::from([
+        ("rmse".to_string(), rmse(|x| valid.forward(x), data)?),
+        ("params".to_string(), valid.num_params() as f64),
+    ]);
+    if let Some(loss) = train_loss {
+        metrics.insert("train_loss".to_string(), loss);
+    }
+    Ok(metrics)
+}
+
+/// The validation RMSE, in the target's units, of a model (in inference mode) whose forward
+/// pass is `forward`.
+pub(crate) fn rmse(
+    forward: impl Fn(Tensor<2>) -> Tensor<2>,
+    data: &Data,
+) -> Result<f64, EstimError> {
     let (y_mean, y_std) = mean_std(&data.train_y);
-    let pred = valid.forward(tensor(&data.valid_x, FEATURES, &Device::default()));
+    let pred = forward(tensor(&data.valid_x, FEATURES, &Device::default()));
     let pred: Vec<f32> = pred
         .into_data()
         .try_to_vec::<f32>()
@@ -206,14 +238,7 @@ pub(crate) fn score(
         .map(|(p, y)| f64::from(p * y_std + y_mean - y).powi(2))
         .sum::<f64>()
         / pred.len() as f64;
-    let mut metrics = MetricMap::from([
-        ("rmse".to_string(), mse.sqrt()),
-        ("params".to_string(), valid.num_params() as f64),
-    ]);
-    if let Some(loss) = train_loss {
-        metrics.insert("train_loss".to_string(), loss);
-    }
-    Ok(metrics)
+    Ok(mse.sqrt())
 }
 
 pub(crate) fn mean_std(v: &[f32]) -> (f32, f32) {
@@ -265,22 +290,43 @@ fn search(
 
 fn main() -> anyhow::Result<()> {
     let mut trials = 24;
+    let mut epochs = 30;
     let mut out = PathBuf::from("runs/diabetes");
     let mut mode = RunMode::Overwrite;
-    let mut learner = false;
+    let (mut learner, mut darts) = (false, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--trials" => trials = args.next().context("--trials N")?.parse()?,
+            "--epochs" => epochs = args.next().context("--epochs N")?.parse()?,
             "--out" => out = args.next().context("--out DIR")?.into(),
             "--resume" => mode = RunMode::Resume,
             "--learner" => learner = true,
+            "--darts" => darts = true,
             other => anyhow::bail!(
-                "unknown argument `{other}`; use --trials N, --out DIR, --resume, --learner"
+                "unknown argument `{other}`; use --trials N, --out DIR, --resume, --learner, --darts, --epochs N"
             ),
         }
     }
     let start = std::time::Instant::now();
+    if darts {
+        let data = load()?;
+        let found = darts::search(epochs, &out, &data)?;
+        println!("run directory: {}", out.display());
+        println!("derived arch: {}", found.arch.summary());
+        println!(
+            "supernet validation RMSE: {:.1} after epoch 1, {:.1} after epoch {epochs}",
+            found.supernet_rmse.0, found.supernet_rmse.1
+        );
+        println!(
+            "trained from scratch: derived MLP validation RMSE {:.1}, plain ReLU MLP of the same width {:.1} (predicting the mean: {:.1}); {:.1} s",
+            found.derived_rmse,
+            found.plain_rmse,
+            baseline_rmse(&data),
+            start.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     let (run, baseline) = search(trials, &out, mode, learner)?;
     let best = run.outcome.best.context("every trial failed")?;
     println!("run directory: {}", run.dir.display());
@@ -300,9 +346,17 @@ fn main() -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// Burn seeds weight initialisation per device, process-wide: one test at a time.
+    fn serial() -> MutexGuard<'static, ()> {
+        static LOCK: Mutex<()> = Mutex::new(());
+        LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    }
 
     #[test]
     fn a_short_search_beats_predicting_the_mean() {
+        let _serial = serial();
         let tmp = tempfile::tempdir().unwrap();
         let (run, baseline) = search(4, tmp.path(), RunMode::New, false).unwrap();
         assert_eq!((run.outcome.trials, run.outcome.failed), (4, 0));
@@ -317,6 +371,7 @@ mod tests {
 
     #[test]
     fn trials_trained_by_burn_trains_learner_beat_predicting_the_mean() {
+        let _serial = serial();
         let tmp = tempfile::tempdir().unwrap();
         let (run, baseline) = search(2, tmp.path(), RunMode::New, true).unwrap();
         assert_eq!((run.outcome.trials, run.outcome.failed), (2, 0));
@@ -327,5 +382,35 @@ mod tests {
         );
         // The Learner kept its own records of each trial.
         assert!(tmp.path().join("learner/trial-0").is_dir());
+    }
+
+    #[test]
+    fn darts_derives_an_mlp_that_beats_predicting_the_mean() {
+        let _serial = serial();
+        let tmp = tempfile::tempdir().unwrap();
+        let data = load().unwrap();
+        let found = darts::search(30, tmp.path(), &data).unwrap();
+        let (first, last) = found.supernet_rmse;
+        assert!(
+            last < 0.9 * first,
+            "the supernet trains: RMSE {first} → {last}"
+        );
+        let baseline = baseline_rmse(&data);
+        assert!(
+            found.derived_rmse < 0.85 * baseline,
+            "derived MLP RMSE {} against the mean's {baseline}",
+            found.derived_rmse
+        );
+        assert_eq!(found.arch.len(), 4, "two hidden layers and two activations");
+        let alphas = std::fs::read_to_string(tmp.path().join(modnas::run::ALPHAS_FILE)).unwrap();
+        assert_eq!(alphas.lines().count(), 30);
+        let last: serde_json::Value = serde_json::from_str(alphas.lines().last().unwrap()).unwrap();
+        let strongest = last["params"]["blocks.0.act"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|w| w.as_f64().unwrap())
+            .fold(0.0, f64::max);
+        assert!(strongest > 0.5, "α moves away from uniform (1/3): {last}");
     }
 }

@@ -347,11 +347,12 @@ impl Config {
         (key.to_string(), max)
     }
 
-    /// What the journal records one of for this search — `"epochs"` for `SuperNetEstim`, which
-    /// records a trial per epoch, else `"trials"` — and how many the config asks for
+    /// What the journal records one of for this search — `"epochs"` for `SuperNetEstim` and a
+    /// `FunctionalSuperNet` run, which record a trial per epoch, else `"trials"` — and how many the config asks for
     /// (`estim.search.args.<unit>`), when it sets a positive number.
     pub fn search_budget(&self) -> (&'static str, Option<usize>) {
-        let unit = if self.estim.search.type_name == "SuperNetEstim" {
+        let supernet = ["SuperNetEstim", crate::run::FUNCTIONAL_SUPERNET];
+        let unit = if supernet.contains(&self.estim.search.type_name.as_str()) {
             "epochs"
         } else {
             "trials"

@@ -6,6 +6,7 @@ use crate::error::AtKey;
 use crate::{Config, ModnasError};
 use modnas_estim::{build_estim, build_trainer, Estim, TrialTrainer};
 use modnas_metrics::{build_metric, ArchMetric};
+use modnas_optim::OptimError;
 use modnas_param_space::lookup;
 
 /// The parts of a run that the config alone determines.
@@ -78,14 +79,16 @@ pub(crate) fn require_distributable(
 impl Config {
     /// Checks the device, the names of every component, the arguments of those that need
     /// no data or search space to be built (trainer, metrics, estimator), and for a distributed
-    /// run the `[workers]` table and whether the estimator can hand out trials. What depends on the
-    /// data (the model's shapes, the space, the optimizer's arguments) is checked when the
-    /// run starts, before its directory is written.
+    /// run the `[workers]` table and whether the estimator can hand out trials. The optimizer's
+    /// arguments are parsed and range-checked too (against an empty space: whether they fit
+    /// the space is not known yet). What depends on the data (the model's shapes, the space)
+    /// is checked when the run starts, before its directory is written.
     pub fn validate(&self) -> Result<(), ModnasError> {
         self.backend.device()?;
         let parts = build_parts(self)?;
         check_distributed(self, parts.estim.as_ref())?;
         lookup::<modnas_optim::OptimEntry>(&self.optim.type_name).at("optim.type")?;
+        check_optim_args(&self.optim.type_name, &self.optim.args)?;
         if let Some(model) = &self.model {
             lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;
         }
@@ -101,5 +104,54 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// The arguments of the optimizer `name`, parsed and range-checked by building it over an
+/// empty space; only an [`OptimError::InvalidArgs`] counts, since an empty space is no space
+/// a search runs over.
+fn check_optim_args(name: &str, args: &toml::Table) -> Result<(), ModnasError> {
+    let empty = modnas_param_space::ParamSpace::new();
+    match modnas_optim::build_search_optim(name, &empty, args, 0) {
+        Err(e @ OptimError::InvalidArgs { .. }) => Err(ModnasError::config("optim.args", e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No optimizer refuses its defaults for want of a space: the check refuses only what
+    /// the arguments themselves lack.
+    #[test]
+    fn every_optimizer_takes_its_default_args_over_an_empty_space() {
+        for name in modnas_optim::optim_names() {
+            if let Err(e) = check_optim_args(name, &toml::Table::new()) {
+                assert!(e.to_string().contains("missing field"), "{name}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn optimizer_arguments_are_checked_without_a_space() {
+        let config = |optim: &str| {
+            let text =
+                format!("[optim]\ntype = \"RegularizedEvolutionOptim\"\nargs = {{ {optim} }}");
+            Config::from_toml(&text, &[]).unwrap().validate()
+        };
+        let unknown = config("population = 8, tournament = 2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.contains("optim.args") && unknown.contains("tournament"),
+            "{unknown}"
+        );
+        let range = config("population = 1").unwrap_err().to_string();
+        assert!(
+            range.contains("optim.args") && range.contains("population"),
+            "{range}"
+        );
+        config("population = 8, sample_size = 2").unwrap();
     }
 }

@@ -104,30 +104,12 @@ impl FunctionalSearch {
     pub fn config(&self) -> Result<Config, ModnasError> {
         let mut search = toml::Table::new();
         search.insert("trials".into(), (self.trials as i64).into());
-        search.insert("objective".into(), self.objective.clone().into());
-        search.insert(
-            "mode".into(),
-            if self.maximize { "max" } else { "min" }.into(),
-        );
         if let Some(s) = self.max_seconds {
             search.insert("max_seconds".into(), s.into());
         }
-        let component = |name: &str, args: toml::Table| {
-            let mut t = toml::Table::new();
-            t.insert("type".into(), name.into());
-            t.insert("args".into(), args.into());
-            t
-        };
-        let mut estim = toml::Table::new();
-        estim.insert("search".into(), component(FUNCTIONAL_SEARCH, search).into());
-        let mut doc = toml::Table::new();
-        doc.insert("seed".into(), (self.seed as i64).into());
-        doc.insert(
-            "optim".into(),
-            component(&self.optim, self.optim_args.clone()).into(),
-        );
-        doc.insert("estim".into(), estim.into());
-        Config::from_toml(&doc.to_string(), &[])
+        let optim = (self.optim.as_str(), &self.optim_args);
+        let objective = (self.objective.as_str(), self.maximize);
+        recorded_config(FUNCTIONAL_SEARCH, search, optim, objective, self.seed)
     }
 
     /// Runs the search in `dir` (`mode`: new, overwrite or resume): `evaluate(arch, index)`
@@ -163,4 +145,30 @@ impl FunctionalSearch {
             outcome,
         })
     }
+}
+
+/// The config a run driven by user code records: `optim`, `estim.search` of type `kind` with
+/// `search` (the budget) and the objective, and the seed.
+pub(crate) fn recorded_config(
+    kind: &str,
+    mut search: toml::Table,
+    (optim, optim_args): (&str, &toml::Table),
+    (objective, maximize): (&str, bool),
+    seed: u64,
+) -> Result<Config, ModnasError> {
+    search.insert("objective".into(), objective.into());
+    search.insert("mode".into(), if maximize { "max" } else { "min" }.into());
+    let component = |name: &str, args: toml::Table| {
+        let mut t = toml::Table::new();
+        t.insert("type".into(), name.into());
+        t.insert("args".into(), args.into());
+        t
+    };
+    let mut estim = toml::Table::new();
+    estim.insert("search".into(), component(kind, search).into());
+    let mut doc = toml::Table::new();
+    doc.insert("seed".into(), (seed as i64).into());
+    doc.insert("optim".into(), component(optim, optim_args.clone()).into());
+    doc.insert("estim".into(), estim.into());
+    Config::from_toml(&doc.to_string(), &[])
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod dir;
 mod functional;
+mod functional_supernet;
 pub(crate) mod lock;
 mod report;
 pub(crate) mod search;
@@ -15,6 +16,7 @@ pub use dir::{
     PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
 pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};
+pub use functional_supernet::{FunctionalSuperNet, SuperNetRun, FUNCTIONAL_SUPERNET};
 pub use lock::LOCK_FILE;
 pub use report::{ProgressCurve, RunReport};
 pub use search::{best_toml, resume_search, run_search, SearchRun};

@@ -126,3 +126,43 @@ fn a_branch_adds_its_cost_and_the_main_path_goes_on_from_where_it_left() {
     let y = NasModule::forward(&net, Tensor::zeros(input, &device));
     assert_eq!(y.dims(), [1, 4, 6, 6]);
 }
+
+/// A waveform posed as a `[1, len, 1]` image, embedded by a linear layer and run through a
+/// sequence slot: the derive cannot tell that the embedding's output is a sequence.
+#[derive(Module, Debug, NasModule)]
+#[nas_module(input = Tensor<4>, output = Tensor<2>)]
+struct Waveform {
+    embed: Linear,
+    body: Slot,
+}
+
+impl Waveform {
+    fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let [b, _, len, _] = x.dims();
+        let h = self.embed.forward(x.reshape([b, len, 1]));
+        self.body.forward_seq(h).mean_dim(1).reshape([b, 8])
+    }
+}
+
+#[test]
+fn a_cost_the_derive_cannot_follow_is_an_error_naming_the_model_and_field() {
+    use modnas::construct::{try_cost, NetBox};
+    use modnas::metrics::{ArchMetric, FlopsMetric};
+    let device = Device::default();
+    let net = Waveform {
+        embed: LinearConfig::new(1, 8).init(&device),
+        body: Slot::sequence(8),
+    };
+    let c = construct(net, &CandidateSets::uniform(["TEL_H2F2"]), &device).unwrap();
+    let err = try_cost(&c.model, &[2, 1, 64, 1]).unwrap_err().to_string();
+    assert!(
+        err.contains("Waveform.body") && err.contains("[2, 8]"),
+        "names the model, the field and the shape it was handed: {err}"
+    );
+    let net = NetBox::new("", c.model);
+    let err = FlopsMetric.compute(&net, &[2, 1, 64, 1]).unwrap_err();
+    assert!(err.to_string().contains("Waveform.body"), "{err}");
+    // A shape the fields follow costs as before.
+    let x = Tensor::<4>::zeros([2, 1, 64, 1], &device);
+    assert_eq!(net.forward(x).dims(), [2, 8]);
+}

@@ -27,4 +27,5 @@ mod search;
 mod sequence;
 mod supernet;
 mod tabular;
+mod user_supernet;
 mod user_trainer;

@@ -60,3 +60,41 @@ fn darts_trains_alpha_over_the_transformers_slots_by_config() {
         "{mixer}"
     );
 }
+
+#[test]
+fn spos_and_progressive_shrinking_search_the_transformers_sequence_slots() {
+    let _serial = serial();
+    for (estim, args) in [
+        (
+            "SPOSEstim",
+            "{ epochs = 1, trials = 3, recal_batches = 1, batch_size = 32 }",
+        ),
+        (
+            "ProgressiveShrinkingEstim",
+            "{ epochs = 1, stage_epochs = 1, trials = 3, recal_batches = 1, batch_size = 32 }",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = shipped(
+            "row_transformer.toml",
+            &[
+                &format!("estim.search.type=\"{estim}\""),
+                &format!("estim.search.args={args}"),
+                "construct.args.mixed_op=\"IndexMixedOp\"",
+                "optim.type=\"RegularizedEvolutionOptim\"",
+                "optim.args={ population = 2, sample_size = 1 }",
+            ],
+        );
+        let run = crate::common::new_run(&cfg, dir.path()).unwrap();
+        assert_eq!((run.outcome.trials, run.outcome.failed), (3, 0), "{estim}");
+        for t in modnas::run::read_journal(dir.path()).unwrap() {
+            assert!(
+                t.arch.get("blocks.0.mixer").is_some(),
+                "{estim}: {}",
+                t.arch.summary()
+            );
+            let acc = t.metrics["acc"];
+            assert!((0.0..=1.0).contains(&acc), "{estim}: acc {acc}");
+        }
+    }
+}

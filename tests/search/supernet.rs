@@ -10,8 +10,8 @@ use modnas::construct::{
     MixedHandle, NasModule, NetBox, Slot, SlotSpec,
 };
 use modnas::estim::{
-    arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, ImageClsTrainer, StepParts,
-    SuperNetArgs, SuperNetEstim, TrainerArgs, TrialTrainer,
+    arch_grads_on, arch_step, backward_on, read_arch_file, weight_step, ImageClsTrainer, StepLoss,
+    StepParts, SuperNetArgs, SuperNetEstim, TrainerArgs, TrainerLoss,
 };
 use modnas::models::DARTS_OPS;
 use modnas::optim::{build_gradient_optim, ArchProblem, Backward, OptimError, Split};
@@ -73,7 +73,7 @@ fn weight_steps_never_touch_alpha_and_arch_steps_never_touch_weights() {
     let mut parts = StepParts {
         alphas: &alphas,
         handles: &mixed,
-        trainer: &trainer,
+        loss: &TrainerLoss(&trainer),
         weights: &mut weights,
         grad_clip: 5.0,
         rng: &mut rng,
@@ -120,7 +120,8 @@ fn arch_only_gradients_equal_those_of_the_full_backward() {
         Tensor::<1, Int>::from_ints([0, 1, 2, 1], &device),
     );
     let trainer = ImageClsTrainer::new(TrainerArgs::default()).unwrap();
-    let loss = (&trainer as &dyn TrialTrainer, None);
+    let trainer_loss = TrainerLoss(&trainer);
+    let loss: StepLoss<'_, _, _> = (&trainer_loss, None);
     let seeded = || StdRng::seed_from_u64(4);
     // α-only first, on a model whose lazy weights were never read: the weights must stay
     // tracked for the full backward that follows.

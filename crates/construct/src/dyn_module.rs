@@ -18,6 +18,10 @@ pub trait ErasedModule<I, O>: Send + Sync + 'static {
     fn forward(&self, x: I) -> O;
     /// Analytic cost.
     fn cost(&self, input: &[usize]) -> Cost;
+    /// The module's type name, for errors.
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
     /// Forward pass with auxiliary outputs.
     fn forward_aux(&self, x: I) -> (O, Option<O>);
     /// Training progress for in-model schedules.
@@ -164,6 +168,12 @@ impl<I: 'static, O: 'static> DynModule<I, O> {
     /// Analytic cost for an input of shape `input`.
     pub fn cost(&self, input: &[usize]) -> Cost {
         self.inner.cost(input)
+    }
+
+    /// [`cost`](Self::cost), with a shape the derivation cannot follow reported as an error
+    /// that names the module and field ([`try_cost_of`](crate::try_cost_of)).
+    pub fn try_cost(&self, input: &[usize]) -> Result<Cost, crate::ConstructError> {
+        crate::try_cost_of(self.inner.type_name(), input, || self.inner.cost(input))
     }
 
     /// Forward pass with the auxiliary heads' output (see [`NasModule::forward_aux`]).

@@ -45,6 +45,16 @@ pub enum ConstructError {
         /// What is wrong.
         reason: String,
     },
+    /// A network's cost cannot be derived: a layer was handed a shape it does not take.
+    #[error("cannot derive the cost at {at} for an input of shape {input:?}: {reason}")]
+    Cost {
+        /// The model and field (`Net.encoder → Encoder.embed`), or the model alone.
+        at: String,
+        /// The shape handed to it.
+        input: Vec<usize>,
+        /// What went wrong.
+        reason: String,
+    },
     /// The parameter space rejected a definition or value.
     #[error(transparent)]
     ParamSpace(#[from] ParamSpaceError),

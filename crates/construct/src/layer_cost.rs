@@ -66,14 +66,16 @@ fn pad2(padding: &PaddingConfig2d, kernel: [usize; 2], dilation: [usize; 2]) -> 
 }
 
 impl LayerCost for Linear {
-    /// Any rank: the last axis is the features. A rank-4 input (a feature map) is read as its
-    /// global average pool, as image heads do before their linear layer.
+    /// Any rank: the last axis is the features. A rank-4 input whose channels are the
+    /// features (a feature map) is read as its global average pool, as image heads do before
+    /// their linear layer. Any other shape is one this layer cannot take: it panics with the
+    /// shape, which [`try_cost`](crate::try_cost) reports as an error.
     fn layer_cost(&self, input: &[usize]) -> Cost {
         let [d_in, d_out] = self.weight.dims();
         let mut rows: Vec<usize> = match input {
             [n, c, _, _] if *c == d_in => vec![*n],
-            [lead @ .., _] => lead.to_vec(),
-            [] => vec![],
+            [lead @ .., last] if *last == d_in => lead.to_vec(),
+            _ => panic!("a Linear layer of {d_in} input features cannot take shape {input:?}"),
         };
         let macs = elements(&rows) * d_in * d_out;
         let weights = d_in * d_out + self.bias.as_ref().map_or(0, |_| d_out);

@@ -28,6 +28,7 @@
 mod bridge;
 mod collected_leaf;
 mod construct;
+mod cost_trace;
 mod dyn_module;
 mod elastic;
 mod error;
@@ -44,6 +45,7 @@ mod nas_module;
 pub mod ops;
 mod probe;
 mod registry;
+mod seq_mask;
 mod signature;
 mod slot;
 mod value_choice;
@@ -53,6 +55,7 @@ pub use construct::{
     construct, construct_as, CandidateSets, Constructed, ARCH_PARAM_KEY, CANDIDATES_KEY,
     EXTRA_CANDIDATES_KEY,
 };
+pub use cost_trace::{traced_layer_cost, try_cost, try_cost_of};
 pub use dyn_module::{CandidateBox, DynModule, ErasedModule, NetBox};
 pub use elastic::{
     elastic_handles, ChannelOrder, ElasticConv2d, ElasticConvBn, ElasticHandle, ElasticLinear,
@@ -78,6 +81,7 @@ pub use registry::{
     build_candidate, build_model, candidate_names, model_args, model_names, CandidateBuildFn,
     CandidateEntry, ModelBuildFn, ModelEntry, ModelInput,
 };
+pub use seq_mask::{current_seq_mask, SeqMask};
 pub use signature::{
     candidate_serves, candidates_serving, pack_dense, pack_sequence, unpack_dense, unpack_sequence,
     CandidateSignature, Signature,

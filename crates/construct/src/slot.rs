@@ -61,9 +61,16 @@ impl SlotSpec {
 
     /// A sequence spec, `[batch, seq, dim]` → `[batch, seq, dim]`.
     pub fn sequence(dim: usize) -> Self {
+        Self::sequence_to(dim, dim)
+    }
+
+    /// A sequence spec that changes the width, `[batch, seq, d_in]` → `[batch, seq, d_out]`
+    /// (served by the 1-D convolutions, the linear and recurrent candidates; a transformer
+    /// encoder layer keeps its width and refuses it).
+    pub fn sequence_to(d_in: usize, d_out: usize) -> Self {
         Self {
             signature: Signature::Sequence,
-            ..Self::new(dim, dim, 1)
+            ..Self::new(d_in, d_out, 1)
         }
     }
 
@@ -101,6 +108,12 @@ impl Slot {
     /// layer for instance; its forward is [`forward_seq`](Self::forward_seq).
     pub fn sequence(dim: usize) -> Self {
         Self::from_spec(SlotSpec::sequence(dim))
+    }
+
+    /// A sequence slot from `d_in` to `d_out` features per step, a recurrent or projecting
+    /// layer for instance ([`SlotSpec::sequence_to`]).
+    pub fn sequence_to(d_in: usize, d_out: usize) -> Self {
+        Self::from_spec(SlotSpec::sequence_to(d_in, d_out))
     }
 
     /// A slot with a full spec.
@@ -168,6 +181,22 @@ impl Slot {
     pub fn forward_seq(&self, x: Tensor<3>) -> Tensor<3> {
         self.expect_signature(Signature::Sequence);
         unpack_sequence(self.forward(pack_sequence(x)))
+    }
+
+    /// Forward of a sequence slot over a padded or causal batch: the candidates see `mask`
+    /// ([`SeqMask`](crate::SeqMask) says how each uses it), and padded steps of the output
+    /// are zero. At its real steps, a padded sequence gives what it gives alone.
+    ///
+    /// # Panics
+    /// If the slot was never constructed, or is not a sequence slot.
+    pub fn forward_seq_masked(&self, x: Tensor<3>, mask: &crate::SeqMask) -> Tensor<3> {
+        self.expect_signature(Signature::Sequence);
+        let y = crate::seq_mask::with_mask(mask, || self.forward(pack_sequence(x)));
+        let y = match mask.keep_carrier() {
+            Some(keep) => y * keep,
+            None => y,
+        };
+        unpack_sequence(y)
     }
 
     fn expect_signature(&self, signature: Signature) {

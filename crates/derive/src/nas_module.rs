@@ -42,9 +42,16 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
         }
         in_branch = branch;
         let acc = if branch { quote!(side) } else { quote!(cost) };
+        let field_name = member.to_string();
         steps.push(quote! {
             let #acc = {
-                let next = ::modnas::construct::LayerCost::layer_cost(&self.#member, &#acc.output);
+                // Traced, so that `try_cost` names this field when its shape cannot be followed.
+                let next = ::modnas::construct::traced_layer_cost(
+                    ::std::any::type_name::<Self>(),
+                    #field_name,
+                    &self.#member,
+                    &#acc.output,
+                );
                 #acc.then(next)
             };
         });

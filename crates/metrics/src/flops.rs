@@ -13,7 +13,7 @@ impl ArchMetric for FlopsMetric {
         "flops"
     }
     fn compute(&self, net: &NetBox, input: &[usize]) -> Result<f64, MetricsError> {
-        Ok(net.cost(input).macs as f64)
+        Ok(net.try_cost(input)?.macs as f64)
     }
 }
 

@@ -202,9 +202,11 @@ impl ArchMetric for LUTLatencyMetric {
                 ),
             });
         }
+        let mut derived = Ok(());
         let probes = probe_slots(|| {
-            net.cost(input);
+            derived = net.try_cost(input).map(drop);
         });
+        derived?;
         self.table.latency_of(&probes, &self.path)
     }
 }

@@ -17,7 +17,7 @@ impl ArchMetric for MemoryAccessMetric {
         "mem_bytes"
     }
     fn compute(&self, net: &NetBox, input: &[usize]) -> Result<f64, MetricsError> {
-        Ok(net.cost(input).mem as f64)
+        Ok(net.try_cost(input)?.mem as f64)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Built-in candidates, registered by name: for image slots `NC1/3/5/7`, `DWC3`, `SC3/5/7`,
 //! `DC3/5`, `AVG`, `MAX`, `RCB1/3`, `MB{3,5,7}E{1,3,6}` and the NAS-Bench-201 names; for dense
-//! slots `LIN`, `MLP1/2/4`; for sequence slots `TEL_H{1,2,4}F{2,4}`, `C1D3/5/7`; and for all
-//! three `IDT`, `NIL`, `RELU`, `GELU`, `SILU`, and `PICK0`…`PICK7` of an input choice.
+//! slots `LIN`, `MLP1/2/4`; for sequence slots `TEL_H{1,2,4}F{2,4}`, `C1D3/5/7`, `LSTM`,
+//! `GRU`; and for all three `IDT`, `NIL`, `RELU`, `GELU`, `SILU`, and `PICK0`…`PICK7` of an
+//! input choice.
 
 mod conv_bn_relu;
 mod conv_layer;
@@ -11,6 +12,7 @@ mod mbconv;
 mod nb201_names;
 mod pick;
 mod pool;
+mod recurrent;
 mod relu_conv_bn;
 mod sep_conv;
 mod sequence;
@@ -24,6 +26,7 @@ pub use mbconv::*;
 pub use nb201_names::*;
 pub use pick::*;
 pub use pool::*;
+pub use recurrent::*;
 pub use relu_conv_bn::*;
 pub use sep_conv::*;
 pub use sequence::*;

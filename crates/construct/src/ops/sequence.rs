@@ -16,7 +16,10 @@
 
 use crate::layer_cost::LayerCost;
 use crate::signature::{pack_sequence, unpack_sequence};
-use crate::{register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec};
+use crate::{
+    current_seq_mask, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SeqMask,
+    SlotSpec,
+};
 use burn::module::Module;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::transformer::{TransformerEncoderConfig, TransformerEncoderLayer};
@@ -58,7 +61,11 @@ impl NasModule for EncoderLayerOp {
     type Input = Tensor<4>;
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        pack_sequence(self.layer.forward(unpack_sequence(x), None, None))
+        let (pad, attn) = match current_seq_mask() {
+            Some(m) => (m.pad, m.attn),
+            None => (None, None),
+        };
+        pack_sequence(self.layer.forward(unpack_sequence(x), pad, attn))
     }
     fn cost(&self, input: &[usize]) -> Cost {
         let seq = [input[0], input[2], input[1]];
@@ -104,8 +111,23 @@ impl NasModule for SeqConvOp {
     type Input = Tensor<4>;
     type Output = Tensor<4>;
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let mask = current_seq_mask();
+        // Padded steps read as zeros, as the ends of an unpadded sequence do.
+        let x = match mask.as_ref().and_then(SeqMask::keep_carrier) {
+            Some(keep) => x * keep,
+            None => x,
+        };
         let [b, d, s, _] = x.dims();
-        relu(self.conv.forward(x.reshape([b, d, s]))).unsqueeze_dim(3)
+        let x = x.reshape([b, d, s]);
+        let y = if mask.is_some_and(|m| m.causal) {
+            // Shifted by half the kernel: step t sees steps t − k + 1 … t only.
+            let half = self.conv.weight.dims()[2] / 2;
+            let shifted = Tensor::cat(vec![Tensor::zeros([b, d, half], &x.device()), x], 2);
+            self.conv.forward(shifted).narrow(2, 0, s)
+        } else {
+            self.conv.forward(x)
+        };
+        relu(y).unsqueeze_dim(3)
     }
     fn cost(&self, input: &[usize]) -> Cost {
         let c = self.conv.layer_cost(&input[..3]);

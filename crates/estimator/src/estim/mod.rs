@@ -1,6 +1,7 @@
 //! Estimators and the search routine.
 
 mod base;
+mod batch_loss;
 mod cars;
 mod checkpoint;
 mod command_trial;
@@ -18,10 +19,12 @@ mod supernet;
 mod supernet_args;
 mod supernet_problem;
 mod supernet_step;
+mod supernet_with;
 mod trained_model;
 mod trial_failure;
 
 pub use base::*;
+pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};
 pub use cars::*;
 pub use checkpoint::CHECKPOINT_DIRS;
 pub use command_trial::{
@@ -37,7 +40,8 @@ pub use search_loop::*;
 pub use spos::*;
 pub use subnet::*;
 pub use supernet::*;
-pub use supernet_problem::{arch_grads_on, backward_on, Batch};
+pub use supernet_problem::{arch_grads_on, backward_on, Batch, StepLoss};
 pub use supernet_step::{arch_step, weight_step, StepParts};
+pub use supernet_with::{supernet_with, Batches, SuperNetLoopArgs, SuperNetOptims, SuperNetParts};
 pub use trained_model::{MODEL_FILE, MODEL_TOML};
 pub use trial_failure::evaluate_guarded;

@@ -5,6 +5,7 @@
 //! After each epoch the exported architecture and the supernet's validation accuracy are
 //! recorded as a trial, and α as an [`AlphaSnapshot`](super::AlphaSnapshot).
 
+use super::batch_loss::TrainerLoss;
 use super::checkpoint::{self, Snapshot};
 use super::expected_cost::ExpectedCost;
 use super::supernet_step::{arch_step, batches, snapshot, weight_step, StepParts};
@@ -62,9 +63,11 @@ impl SuperNetEstim {
             Some(path) => Some((LatencyTable::load(path)?, path.as_path())),
             None => None,
         };
+        let mut derived = Ok(());
         let probes = probe_slots(|| {
-            model.cost(&[1, ch, h, w]);
+            derived = model.try_cost(&[1, ch, h, w]).map(drop);
         });
+        derived?;
         let device = device.clone().inner();
         let table = table.as_ref().map(|(t, p)| (t, *p));
         ExpectedCost::new(&probes, handles, table, &device, self.args.cost_weight).map(Some)
@@ -176,13 +179,14 @@ impl Epochs<'_> {
         let per_epoch = w_batches.len();
         let one_level = optim.one_level();
         let mut loss_sum: Option<Tensor<1>> = None;
+        let batch_loss = TrainerLoss(self.trainer);
         for (i, wb) in w_batches.iter().enumerate() {
             let lr = schedule.next_lr();
             let train = self.w_data.batch(wb, self.device);
             let mut parts = StepParts {
                 alphas: self.alphas,
                 handles: self.handles,
-                trainer: self.trainer,
+                loss: &batch_loss,
                 weights: &mut *weights,
                 grad_clip: self.args.grad_clip,
                 rng: &mut rng,

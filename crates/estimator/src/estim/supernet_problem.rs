@@ -1,29 +1,34 @@
 //! The supernet as an [`ArchProblem`]: what a gradient optimizer may ask during one
 //! architecture step — losses and gradients on the current batches, and temporary moves of
-//! the weights.
+//! the weights. Generic over the model `M` and the batch type `B`; the loss is a
+//! [`BatchLoss`].
 
+use super::batch_loss::BatchLoss;
 use super::expected_cost::ExpectedCost;
-use crate::{EstimError, TrialTrainer};
+use crate::EstimError;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Gradients, Int, Tensor};
-use modnas_construct::{MixedHandle, NetBox};
+use modnas_construct::MixedHandle;
 use modnas_optim::{grad_sq_norm, shift_weights, ArchProblem, Backward, OptimError, Split};
 use modnas_param_space::TensorParam;
 use rand::rngs::StdRng;
 
-/// One batch: images and labels on the training device.
+/// One batch of the image path: images and labels on the training device.
 pub type Batch = (Tensor<4>, Tensor<1, Int>);
 
+/// The loss of a step and the expected cost that joins it (it reaches α only).
+pub type StepLoss<'a, M, B> = (&'a dyn BatchLoss<M, B>, Option<&'a ExpectedCost>);
+
 /// The supernet, its α and the current train/valid batches.
-pub(crate) struct SuperNetProblem<'a> {
-    pub model: NetBox,
-    pub saved: Option<NetBox>,
+pub(crate) struct SuperNetProblem<'a, M, B> {
+    pub model: M,
+    pub saved: Option<M>,
     pub alphas: &'a [TensorParam],
     pub handles: &'a [MixedHandle],
-    pub train: Batch,
-    pub valid: Batch,
-    pub trainer: &'a dyn TrialTrainer,
+    pub train: B,
+    pub valid: B,
+    pub loss: &'a dyn BatchLoss<M, B>,
     pub cost: Option<&'a ExpectedCost>,
     pub lr: f64,
     pub decay: f64,
@@ -31,15 +36,14 @@ pub(crate) struct SuperNetProblem<'a> {
 }
 
 /// Forward and backward of `model` on `batch`, paths resampled first; α gradients are split
-/// from the weight gradients. The loss is the trainer's
-/// [`batch_loss`](TrialTrainer::batch_loss); the expected cost, when given, joins it (it
-/// reaches α only); the returned loss is the trainer's alone.
-pub fn backward_on(
-    model: &NetBox,
-    batch: &Batch,
+/// from the weight gradients. The loss is `loss`'s [`BatchLoss`]; the expected cost, when
+/// given, joins it (it reaches α only); the returned loss is the batch loss alone.
+pub fn backward_on<M: Module, B>(
+    model: &M,
+    batch: &B,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    loss: (&dyn TrialTrainer, Option<&ExpectedCost>),
+    loss: StepLoss<'_, M, B>,
     rng: &mut StdRng,
 ) -> Result<Backward, EstimError> {
     let (loss, mut grads) = loss_and_grads(model, batch, handles, loss, rng)?;
@@ -54,12 +58,12 @@ pub fn backward_on(
 /// weights are not tracked, so the backward pass computes no weight gradient (for a
 /// convolution, the costlier half of its backward). Batch-norm statistics update as in
 /// [`backward_on`].
-pub fn arch_grads_on(
-    model: &NetBox,
-    batch: &Batch,
+pub fn arch_grads_on<M: Module, B>(
+    model: &M,
+    batch: &B,
     alphas: &[TensorParam],
     handles: &[MixedHandle],
-    loss: (&dyn TrialTrainer, Option<&ExpectedCost>),
+    loss: StepLoss<'_, M, B>,
     rng: &mut StdRng,
 ) -> Result<Vec<Tensor<1>>, EstimError> {
     // A lazily initialised parameter shares its gradient setting with every clone until it
@@ -79,17 +83,17 @@ impl ModuleVisitor for Materialize {
     }
 }
 
-/// Resamples the paths, then the trainer's detached batch loss and the gradients of it plus
-/// the expected cost.
-fn loss_and_grads(
-    model: &NetBox,
-    batch: &Batch,
+/// Resamples the paths, then the detached batch loss and the gradients of it plus the
+/// expected cost.
+fn loss_and_grads<M, B>(
+    model: &M,
+    batch: &B,
     handles: &[MixedHandle],
-    (trainer, cost): (&dyn TrialTrainer, Option<&ExpectedCost>),
+    (batch_loss, cost): StepLoss<'_, M, B>,
     rng: &mut StdRng,
 ) -> Result<(Tensor<1>, Gradients), EstimError> {
     MixedHandle::resample_all(handles, rng);
-    let loss = trainer.batch_loss(model, batch.0.clone(), batch.1.clone(), rng)?;
+    let loss = batch_loss.batch_loss(model, batch, rng)?;
     let total = match cost.and_then(ExpectedCost::loss) {
         Some(c) => loss.clone() + c,
         None => loss.clone(),
@@ -115,14 +119,14 @@ fn take_arch_grads(alphas: &[TensorParam], grads: &mut Gradients) -> Vec<Tensor<
 }
 
 /// The batch of `split` (a free function, so the other fields stay borrowable).
-fn pick<'b>(train: &'b Batch, valid: &'b Batch, split: Split) -> &'b Batch {
+fn pick<'b, B>(train: &'b B, valid: &'b B, split: Split) -> &'b B {
     match split {
         Split::Train => train,
         Split::Valid => valid,
     }
 }
 
-impl ArchProblem for SuperNetProblem<'_> {
+impl<M: Module, B> ArchProblem for SuperNetProblem<'_, M, B> {
     fn alphas(&self) -> Vec<TensorParam> {
         self.alphas.to_vec()
     }
@@ -134,7 +138,7 @@ impl ArchProblem for SuperNetProblem<'_> {
             batch,
             self.alphas,
             self.handles,
-            (self.trainer, self.cost),
+            (self.loss, self.cost),
             self.rng,
         )
         .map_err(problem_error)
@@ -147,7 +151,7 @@ impl ArchProblem for SuperNetProblem<'_> {
             batch,
             self.alphas,
             self.handles,
-            (self.trainer, self.cost),
+            (self.loss, self.cost),
             self.rng,
         )
         .map_err(problem_error)

@@ -1,29 +1,33 @@
-//! One supernet training step, shared by [`SuperNetEstim`](super::SuperNetEstim) and the
-//! benchmarks: a weight step on a training batch ([`weight_step`], which also steps α in
-//! one-level search) and a bi-level α step ([`arch_step`]).
+//! One supernet training step, shared by [`SuperNetEstim`](super::SuperNetEstim), the
+//! supernet search over a user's model and batches, and the benchmarks: a weight step on a
+//! training batch ([`weight_step`], which also steps α in one-level search) and a bi-level α
+//! step ([`arch_step`]). Both are generic over the model `M` and the batch type `B`.
 
+use super::batch_loss::BatchLoss;
 use super::expected_cost::ExpectedCost;
-use super::supernet_problem::{backward_on, Batch, SuperNetProblem};
+use super::supernet_problem::{backward_on, SuperNetProblem};
 use super::AlphaSnapshot;
 use crate::data::ImageDataset;
-use crate::{EstimError, TrialTrainer};
+use crate::EstimError;
+use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
 use indexmap::IndexMap;
-use modnas_construct::{MixedHandle, NetBox};
+use modnas_construct::MixedHandle;
 use modnas_optim::{clip_grad_norm, GradientOptim};
 use modnas_param_space::TensorParam;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-/// Everything a supernet training step touches, apart from the model.
-pub struct StepParts<'a> {
+/// Everything a supernet training step touches, apart from the model `M` and the batch `B`.
+pub struct StepParts<'a, M, B> {
     /// The architecture parameters.
     pub alphas: &'a [TensorParam],
     /// The mixed operators (paths are resampled before every forward pass).
     pub handles: &'a [MixedHandle],
-    /// The trainer whose [`batch_loss`](TrialTrainer::batch_loss) is minimised.
-    pub trainer: &'a dyn TrialTrainer,
+    /// The loss minimised: a trainer's ([`TrainerLoss`](super::TrainerLoss)) or the user's
+    /// ([`LossFn`](super::LossFn)).
+    pub loss: &'a dyn BatchLoss<M, B>,
     /// The weight optimizer (never given α).
     pub weights: &'a mut ModuleOptimizer,
     /// Global gradient-norm clipping of the weights (0: none).
@@ -36,19 +40,19 @@ pub struct StepParts<'a> {
 
 /// One weight step on `batch`; with `one_level`, the same gradients also step α.
 /// Returns the new model and the detached loss.
-pub fn weight_step(
-    model: NetBox,
-    batch: &Batch,
+pub fn weight_step<M: Module, B>(
+    model: M,
+    batch: &B,
     lr: f64,
-    parts: &mut StepParts<'_>,
+    parts: &mut StepParts<'_, M, B>,
     one_level: Option<&mut dyn GradientOptim>,
-) -> Result<(NetBox, Tensor<1>), EstimError> {
+) -> Result<(M, Tensor<1>), EstimError> {
     let b = backward_on(
         &model,
         batch,
         parts.alphas,
         parts.handles,
-        (parts.trainer, parts.cost),
+        (parts.loss, parts.cost),
         parts.rng,
     )?;
     if let Some(optim) = one_level {
@@ -73,15 +77,15 @@ fn arch_update(
 }
 
 /// One bi-level α step with `optim` on the `train`/`valid` batches; the weights are unchanged.
-pub fn arch_step(
-    model: NetBox,
-    train: Batch,
-    valid: Batch,
+pub fn arch_step<M: Module, B>(
+    model: M,
+    train: B,
+    valid: B,
     lr: f64,
     decay: f64,
-    parts: &mut StepParts<'_>,
+    parts: &mut StepParts<'_, M, B>,
     optim: &mut dyn GradientOptim,
-) -> Result<NetBox, EstimError> {
+) -> Result<M, EstimError> {
     let mut problem = SuperNetProblem {
         model,
         saved: None,
@@ -89,7 +93,7 @@ pub fn arch_step(
         handles: parts.handles,
         train,
         valid,
-        trainer: parts.trainer,
+        loss: parts.loss,
         cost: parts.cost,
         lr,
         decay,
