@@ -18,7 +18,7 @@ pub struct KindCatalog {
 
 /// Every kind of component, with its registered ids.
 pub fn catalog() -> Vec<KindCatalog> {
-    let kinds: [(&str, &str, Vec<&'static str>); 9] = [
+    let kinds: [(&str, &str, Vec<&'static str>); 10] = [
         (
             "candidates",
             "candidate",
@@ -32,6 +32,7 @@ pub fn catalog() -> Vec<KindCatalog> {
         ("criteria", "criterion", modnas_estim::criterion_names()),
         ("data", "data", modnas_estim::data::data_names()),
         ("trainers", "trainer", modnas_estim::trainer_names()),
+        ("tasks", "task", modnas_estim::task_names()),
     ];
     kinds
         .into_iter()

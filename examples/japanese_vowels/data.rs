@@ -173,7 +173,13 @@ mod tests {
         let b = VowelBatcher.batch(items.clone(), &Device::default());
         let steps = items[0].steps.max(items[1].steps);
         assert_eq!(b.x.dims(), [2, steps, CHANNELS]);
-        let pad = b.mask.pad.unwrap().into_data().try_to_vec::<bool>().unwrap();
+        let pad = b
+            .mask
+            .pad
+            .unwrap()
+            .into_data()
+            .try_to_vec::<bool>()
+            .unwrap();
         let padded: usize = pad.iter().filter(|p| **p).count();
         assert_eq!(padded, 2 * steps - items[0].steps - items[1].steps);
     }

@@ -202,7 +202,10 @@ mod tests {
         // Nine speakers: chance is 0.11.
         let (valid, test, plain) = (found.valid_acc, found.test_acc, found.plain_test_acc);
         assert!(valid > 0.4, "supernet validation accuracy {valid}");
-        assert!(test > 0.8 && plain > 0.8, "test accuracy {test}, plain {plain}");
+        assert!(
+            test > 0.8 && plain > 0.8,
+            "test accuracy {test}, plain {plain}"
+        );
     }
 
     #[test]

@@ -112,6 +112,9 @@ fn default_search_estim() -> Component {
     Component::named("SubNetEstim")
 }
 
+/// The sections a `[task]` replaces.
+const TASK_REPLACES: [&str; 4] = ["model", "data", "trainer", "metrics"];
+
 /// A whole search configuration. Every table has a default except `model`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +129,10 @@ pub struct Config {
     /// (`TabularEstim`), whose space comes from `[space]`.
     #[serde(default)]
     pub model: Option<Component>,
+    /// A registered task of the user's own (`register_task!`): its model, data, training
+    /// and metrics in one, instead of `model`, `data`, `trainer` and `metrics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Component>,
     /// Extra parameters, or the whole space when there is no model.
     #[serde(default)]
     pub space: SpaceConfig,
@@ -283,6 +290,14 @@ impl Config {
         for o in overrides {
             apply_override(&mut doc, o)?;
         }
+        if doc.contains_key("task") {
+            if let Some(key) = TASK_REPLACES.iter().find(|k| doc.contains_key(**k)) {
+                return Err(ModnasError::config(
+                    key,
+                    "does not apply with `[task]`: the task brings its own model, data, training and metrics",
+                ));
+            }
+        }
         let mut cfg: Config =
             serde_path_to_error::deserialize(toml::Value::Table(doc)).map_err(|e| {
                 let path = e.path().to_string();
@@ -299,6 +314,15 @@ impl Config {
 
     /// A table given without `type` takes its section's default type; `model` has none.
     fn fill_default_types(&mut self) -> Result<(), ModnasError> {
+        if self.task.as_ref().is_some_and(|t| t.type_name.is_empty()) {
+            return Err(ModnasError::config(
+                "task.type",
+                format!(
+                    "missing; known tasks: [{}]",
+                    modnas_estim::task_names().join(", ")
+                ),
+            ));
+        }
         if self.model.as_ref().is_some_and(|m| m.type_name.is_empty()) {
             return Err(ModnasError::config(
                 "model.type",
@@ -368,9 +392,14 @@ impl Config {
         (unit, total)
     }
 
-    /// The config as TOML (after overrides and defaults).
+    /// The config as TOML (after overrides and defaults). With a task, the sections it
+    /// replaces are left out, so the text reads back.
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("a parsed config serializes")
+        let mut table = toml::Table::try_from(self).expect("a parsed config serializes");
+        if self.task.is_some() {
+            TASK_REPLACES.iter().for_each(|k| drop(table.remove(*k)));
+        }
+        toml::to_string(&table).expect("a parsed config serializes")
     }
 }
 

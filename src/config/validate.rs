@@ -54,6 +54,12 @@ pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), M
     if cfg.storage.is_none() {
         return Ok(());
     }
+    if cfg.task.is_some() {
+        return Err(ModnasError::config(
+            "storage",
+            "a `[task]` is searched in one process; distributed runs serve `[model]` searches",
+        ));
+    }
     cfg.workers.check()?;
     require_distributable(cfg, estim, "storage")
 }
@@ -91,6 +97,10 @@ impl Config {
         check_optim_args(&self.optim.type_name, &self.optim.args)?;
         if let Some(model) = &self.model {
             lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;
+        }
+        if let Some(task) = &self.task {
+            lookup::<modnas_estim::TaskEntry>(&task.type_name).at("task.type")?;
+            modnas_estim::build_task(&task.type_name, &task.args).at("task.args")?;
         }
         let data = &self.data.type_name;
         let known = modnas_estim::data::data_names();

@@ -9,6 +9,7 @@ pub(crate) mod lock;
 mod report;
 pub(crate) mod search;
 pub(crate) mod setup;
+mod task_search;
 mod trained;
 
 pub use dir::{

@@ -144,7 +144,7 @@ fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Option<String>
 /// Gradient optimizers update the tensor parameters of mixed operators under a supernet
 /// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
 /// meaningless search, so it is a config error.
-fn check_optim_fits(
+pub(crate) fn check_optim_fits(
     cfg: &Config,
     space: &modnas_param_space::ParamSpace,
     optim: &SearchOptim,
@@ -225,6 +225,9 @@ pub fn run_search(
     mode: RunMode,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
+    if let Some(task) = &cfg.task {
+        return crate::run::task_search::run_task_search(cfg, task, dir, mode, on_trial);
+    }
     let (setup, mut estim) = SearchSetup::new(cfg)?;
     let space = &setup.space;
     let mut optim = build_search_optim(cfg, space)?;

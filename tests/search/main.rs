@@ -28,4 +28,5 @@ mod sequence;
 mod supernet;
 mod tabular;
 mod user_supernet;
+mod user_task;
 mod user_trainer;

@@ -15,6 +15,7 @@ mod schedule;
 mod silent_renderer;
 /// Table-based estimation.
 pub mod tabular;
+mod task;
 mod trainer;
 mod trial_trainer;
 
@@ -39,6 +40,10 @@ pub use estim::{
 pub use learner_trainer::{LearnerTrainer, LearnerTrainerArgs};
 pub use progress::PROGRESS_TARGET;
 pub use silent_renderer::SilentRenderer;
+pub use task::{
+    build_task, build_typed_task, fit, task_names, ErasedTask, Task, TaskBuildFn, TaskContext,
+    TaskData, TaskEntry, TaskRun,
+};
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
 pub use trial_trainer::{
     build_trainer, cross_entropy, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer,

@@ -1,7 +1,9 @@
 //! `SubNetEstim`: every proposed architecture is trained from scratch and evaluated.
 
-use super::{search_trials, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome};
-use crate::{register_estim, EstimError};
+use super::{
+    search_trials, search_with, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome,
+};
+use crate::{register_estim, EstimError, TaskContext};
 use modnas_param_space::{ArchDesc, MetricMap};
 use serde::Deserialize;
 
@@ -44,6 +46,16 @@ impl Estim for SubNetEstim {
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         search_trials(&*self, ctx, &self.search)
+    }
+
+    /// Each proposed architecture built, trained for `epochs` by the task and scored by it,
+    /// its weights seeded with the run's seed plus the trial's index.
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let (task, run, seed, epochs) = (ctx.task, ctx.run, ctx.seed, self.args.epochs);
+        let evaluate = |arch: &ArchDesc, index: usize| {
+            task.train_and_evaluate(run, arch, epochs, seed.wrapping_add(index as u64))
+        };
+        search_with(ctx.optim, ctx.observer, ctx.replay, &self.search, evaluate)
     }
 
     fn distributable(&self) -> bool {

@@ -12,7 +12,10 @@ use super::supernet_step::{arch_step, batches, snapshot, weight_step, StepParts}
 use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::schedule::LrSchedule;
-use crate::{parse_args, register_estim, EstimError, TrialTrainer, WeightOptimKind};
+use crate::{
+    parse_args, register_estim, EstimError, SuperNetLoopArgs, TaskContext, TrialTrainer,
+    WeightOptimKind,
+};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::{export_arch, probe_slots, MixedHandle, NetBox};
@@ -241,6 +244,27 @@ impl Epochs<'_> {
 impl Estim for SuperNetEstim {
     fn needs_gradient_optim(&self) -> bool {
         true
+    }
+
+    /// The task's model as a supernet, α stepped by the gradient optimizer on the task's
+    /// validation batches (bi-level) and the weights by the task's own optimizer on its
+    /// training batches, for `epochs`. The arguments of the image path's data and weight
+    /// optimizer do not apply and are refused when set.
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        self.args.refuse_image_args()?;
+        let optim = ctx
+            .optim
+            .gradient()
+            .ok_or_else(|| invalid("needs a gradient optimizer; `optim.type` is a discrete one"))?;
+        let args = SuperNetLoopArgs {
+            epochs: self.args.epochs,
+            max_seconds: self.args.max_seconds,
+            grad_clip: self.args.grad_clip,
+            weight_decay: self.args.weight_decay,
+            objective: ctx.objective.to_string(),
+            seed: ctx.seed,
+        };
+        ctx.task.supernet(ctx.run, optim, &args, ctx.observer)
     }
 
     fn resumable(&self) -> bool {

@@ -1,6 +1,7 @@
 //! The arguments of [`SuperNetEstim`](super::SuperNetEstim) (and of the one-shot estimators'
 //! supernet training), with the DARTS defaults.
 
+use super::Mode;
 use crate::schedule::LrSchedule;
 use crate::EstimError;
 use serde::Deserialize;
@@ -46,6 +47,17 @@ pub struct SuperNetArgs {
     /// (or its resumption) started. The schedules still span `epochs`. Default: none.
     #[serde(default)]
     pub max_seconds: Option<f64>,
+    /// The metric each epoch's trial is ranked by in reports; a `[task]`'s `evaluate` must
+    /// give it. Default `acc`.
+    #[serde(default = "default_objective")]
+    pub objective: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+fn default_objective() -> String {
+    "acc".into()
 }
 
 fn default_epochs() -> usize {
@@ -121,5 +133,53 @@ impl SuperNetArgs {
         // Burn's cosine schedule has checks of its own (`lr` at most 1).
         LrSchedule::cosine("SuperNetEstim", rates, 2, 0)?;
         Ok(())
+    }
+
+    /// For a registered task: refuses the arguments of the image path's data and weight
+    /// optimizer (the task's own batches and optimizer replace them) when they differ from
+    /// their defaults, naming them.
+    pub fn refuse_image_args(&self) -> Result<(), EstimError> {
+        let d = default_args();
+        let set: Vec<&str> = [
+            ("batch_size", self.batch_size != d.batch_size),
+            ("train_portion", self.train_portion != d.train_portion),
+            ("lr", self.lr != d.lr),
+            ("lr_min", self.lr_min != d.lr_min),
+            ("momentum", self.momentum != d.momentum),
+            ("cost_weight", self.cost_weight != d.cost_weight),
+            ("cost_table", self.cost_table.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect();
+        if set.is_empty() {
+            return Ok(());
+        }
+        Err(EstimError::InvalidArgs {
+            component: "SuperNetEstim".into(),
+            reason: format!(
+                "[{}] do not apply to a `[task]`: its own batches feed the weight and α steps and its `Task::optimizer` trains the weights; set them in the task",
+                set.join(", ")
+            ),
+        })
+    }
+}
+
+/// The arguments with every default.
+fn default_args() -> SuperNetArgs {
+    SuperNetArgs {
+        epochs: default_epochs(),
+        batch_size: default_batch(),
+        train_portion: half(),
+        lr: default_lr(),
+        lr_min: default_lr_min(),
+        momentum: default_momentum(),
+        weight_decay: default_wd(),
+        grad_clip: default_clip(),
+        cost_weight: 0.0,
+        cost_table: None,
+        max_seconds: None,
+        objective: default_objective(),
+        mode: Mode::Max,
     }
 }

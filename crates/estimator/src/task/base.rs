@@ -1,0 +1,165 @@
+//! [`Task`]: a search task of the user's own — their model with its slots, their data as
+//! batches of their own type, their loss and metrics — registered by name with
+//! [`register_task!`](crate::register_task) and chosen in TOML (`[task] type = "…"`, its
+//! `args` deserialized into the task type). The estimators then search it as they search an
+//! image classifier: `SubNetEstim` trains every proposed architecture from scratch through
+//! [`Task::train`], `SuperNetEstim` runs DARTS and the other gradient methods over the task's
+//! batches and loss.
+//!
+//! ```
+//! use burn::module::Module;
+//! use burn::tensor::{Device, Tensor};
+//! use modnas_construct::Slot;
+//! use modnas_estim::{register_task, Batches, EstimError, Task, TaskData};
+//! use modnas_param_space::MetricMap;
+//!
+//! #[derive(Module, Debug)]
+//! struct Net { act: Slot } // a dense slot
+//!
+//! #[derive(Clone)]
+//! struct Batch { x: Tensor<2>, y: Tensor<2> }
+//!
+//! /// `y = |x|`, fitted through the slot alone; `rows` is the task's one argument.
+//! #[derive(serde::Deserialize)]
+//! struct AbsTask { rows: usize }
+//!
+//! impl Task for AbsTask {
+//!     type Model = Net;
+//!     type Batch = Batch;
+//!     fn model(&self, _device: &Device) -> Result<Net, EstimError> {
+//!         Ok(Net { act: Slot::dense(4, 4) })
+//!     }
+//!     fn data(&self, device: &Device, _seed: u64) -> Result<TaskData<Batch>, EstimError> {
+//!         let x = Tensor::<1, burn::tensor::Int>::arange(0..(4 * self.rows) as i64, device)
+//!             .float()
+//!             .reshape([self.rows, 4])
+//!             - 5.0;
+//!         let batches = vec![Batch { y: x.clone().abs(), x }];
+//!         Ok(TaskData::new(batches.clone(), batches))
+//!     }
+//!     fn loss(&self, net: &Net, b: &Batch) -> Result<Tensor<1>, EstimError> {
+//!         let d = net.act.forward_dense(b.x.clone()) - b.y.clone();
+//!         Ok((d.clone() * d).mean())
+//!     }
+//!     fn evaluate(&self, net: &Net, valid: &dyn Batches<Batch>) -> Result<MetricMap, EstimError> {
+//!         let mut sum = 0.0;
+//!         for b in valid.epoch() {
+//!             sum += self.loss(net, &b?)?.into_scalar::<f64>();
+//!         }
+//!         Ok(MetricMap::from([("mse".to_string(), sum)]))
+//!     }
+//! }
+//! register_task!("AbsTask", AbsTask);
+//! # fn main() {}
+//! ```
+
+use crate::estim::Batches;
+use crate::EstimError;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use modnas_param_space::MetricMap;
+
+/// A search task of the user's own; see the [module](self) docs.
+pub trait Task: Send + Sync + 'static {
+    /// The user's model: a Burn module with `Slot`s where layers are searched.
+    type Model: Module + 'static;
+    /// One batch of the user's data: any inputs (several tensors, masks), any targets.
+    type Batch: Clone + 'static;
+
+    /// The model on `device`, its slots empty (the construct routine fills them).
+    fn model(&self, device: &Device) -> Result<Self::Model, EstimError>;
+
+    /// The training and validation batches on `device`, the training ones shuffled with
+    /// `seed`. It is asked for once on the training device (autodiff: training, and the α
+    /// steps of bi-level search on the validation batches) and once on its inner device
+    /// (scoring).
+    fn data(&self, device: &Device, seed: u64) -> Result<TaskData<Self::Batch>, EstimError>;
+
+    /// The differentiable mean loss of `model` on one batch.
+    fn loss(&self, model: &Self::Model, batch: &Self::Batch) -> Result<Tensor<1>, EstimError>;
+
+    /// The metrics of `model` (its inference copy, `Module::valid`) on the validation
+    /// batches; they must hold the search's objective.
+    fn evaluate(
+        &self,
+        model: &Self::Model,
+        valid: &dyn Batches<Self::Batch>,
+    ) -> Result<MetricMap, EstimError>;
+
+    /// The weights' Burn optimizer and learning rate, for training and for supernets; by
+    /// default Adam at 10⁻³.
+    fn optimizer(&self) -> (ModuleOptimizer, f64) {
+        (AdamConfig::new().init(), 1e-3)
+    }
+
+    /// Trains `model` for `epochs` over `train`; returns it with the mean loss of its last
+    /// epoch. By default, [`fit`] with [`optimizer`](Self::optimizer) and
+    /// [`loss`](Self::loss); a task with a loop of its own overrides it.
+    fn train(
+        &self,
+        model: Self::Model,
+        train: &dyn Batches<Self::Batch>,
+        epochs: usize,
+    ) -> Result<(Self::Model, f64), EstimError> {
+        let (mut optim, lr) = self.optimizer();
+        fit(model, train, epochs, (&mut optim, lr), |m, b| {
+            self.loss(m, b)
+        })
+    }
+}
+
+/// The batches of a task: training and validation, each a Burn `DataLoader` or a vector.
+pub struct TaskData<B> {
+    /// The batches of the weight steps.
+    pub train: Box<dyn Batches<B>>,
+    /// The batches that score a model (and fit α in bi-level supernet search).
+    pub valid: Box<dyn Batches<B>>,
+}
+
+impl<B> TaskData<B> {
+    /// The task's `train` and `valid` batches.
+    pub fn new(train: impl Batches<B> + 'static, valid: impl Batches<B> + 'static) -> Self {
+        Self {
+            train: Box::new(train),
+            valid: Box::new(valid),
+        }
+    }
+}
+
+/// Trains `model` for `epochs` over `train` with `(optimizer, lr)` on `loss`; returns it
+/// with the mean loss of its last epoch. A loss that is not finite fails the trial
+/// ([`EstimError::TrialFailed`]) with the epoch.
+pub fn fit<M: Module, B>(
+    mut model: M,
+    train: &dyn Batches<B>,
+    epochs: usize,
+    (optim, lr): (&mut ModuleOptimizer, f64),
+    loss: impl Fn(&M, &B) -> Result<Tensor<1>, EstimError>,
+) -> Result<(M, f64), EstimError> {
+    let mut last = f64::NAN;
+    for epoch in 0..epochs {
+        let (mut sum, mut batches): (Option<Tensor<1>>, usize) = (None, 0);
+        for batch in train.epoch() {
+            let l = loss(&model, &batch?)?;
+            let grads = GradientsParams::from_grads(l.backward(), &model);
+            model = optim.step(lr, model, grads);
+            let l = l.detach();
+            sum = Some(sum.map_or(l.clone(), |s| s + l));
+            batches += 1;
+        }
+        let Some(sum) = sum else {
+            return Err(EstimError::InvalidArgs {
+                component: "task".into(),
+                reason: "the task's training data gave no batches".into(),
+            });
+        };
+        last = sum.into_scalar::<f64>() / batches as f64;
+        if !last.is_finite() {
+            return Err(EstimError::TrialFailed(format!(
+                "epoch {epoch}: the training loss is {last}"
+            )));
+        }
+    }
+    Ok((model, last))
+}

@@ -1,0 +1,23 @@
+//! [`TaskContext`]: what an estimator searching a registered task is handed.
+
+use super::erased::{ErasedTask, TaskRun};
+use crate::estim::{Trial, TrialObserver};
+use modnas_optim::SearchOptim;
+
+/// Everything an estimator needs to search a registered task (`[task]` of a config).
+pub struct TaskContext<'a> {
+    /// The task.
+    pub task: &'a dyn ErasedTask,
+    /// The candidate sets and the training device its models are built with.
+    pub run: TaskRun<'a>,
+    /// The search algorithm: discrete for `SubNetEstim`, gradient for `SuperNetEstim`.
+    pub optim: &'a mut SearchOptim,
+    /// Where trials go.
+    pub observer: &'a mut dyn TrialObserver,
+    /// Trials an interrupted run already recorded (replayed, not evaluated again).
+    pub replay: &'a [Trial],
+    /// The run's seed.
+    pub seed: u64,
+    /// The metric the search ranks by.
+    pub objective: &'a str,
+}

@@ -1,0 +1,129 @@
+//! [`ErasedTask`]: what the estimators ask of a registered [`Task`], its model and batch
+//! types erased, so one registry holds every task and an estimator built from TOML drives
+//! any of them. Every [`Task`] is one; the work is done in the task's own types.
+
+use super::base::Task;
+use crate::estim::{
+    supernet_with, Batches, SearchOutcome, SuperNetLoopArgs, SuperNetOptims, SuperNetParts,
+    TrialObserver,
+};
+use crate::{EstimError, LossFn};
+use burn::module::Module;
+use burn::tensor::Device;
+use modnas_construct::{construct, CandidateSets};
+use modnas_optim::GradientOptim;
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+
+/// Where a task's models are built: the candidate sets of its slots and the training device.
+#[derive(Clone, Copy)]
+pub struct TaskRun<'a> {
+    /// The candidates of the slots (`[construct.args]`).
+    pub sets: &'a CandidateSets,
+    /// The training device (with autodiff).
+    pub device: &'a Device,
+}
+
+/// A registered task as the estimators see it.
+pub trait ErasedTask: Send + Sync {
+    /// The search space of the task's model constructed with `sets`.
+    fn space(&self, run: TaskRun<'_>) -> Result<ParamSpace, EstimError>;
+
+    /// Builds the model of `arch` (weights seeded with `seed`), trains it for `epochs` and
+    /// scores it: the task's metrics, `train_loss` and `params`.
+    fn train_and_evaluate(
+        &self,
+        run: TaskRun<'_>,
+        arch: &ArchDesc,
+        epochs: usize,
+        seed: u64,
+    ) -> Result<MetricMap, EstimError>;
+
+    /// Trains the task's model as a supernet (its slots mixed operators, `run.sets` naming
+    /// one) with `optim` on α and the task's optimizer on the weights, one trial per epoch.
+    fn supernet(
+        &self,
+        run: TaskRun<'_>,
+        optim: &mut dyn GradientOptim,
+        args: &SuperNetLoopArgs,
+        observer: &mut dyn TrialObserver,
+    ) -> Result<SearchOutcome, EstimError>;
+}
+
+impl<T: Task> ErasedTask for T {
+    fn space(&self, run: TaskRun<'_>) -> Result<ParamSpace, EstimError> {
+        Ok(construct(self.model(run.device)?, run.sets, run.device)?.space)
+    }
+
+    fn train_and_evaluate(
+        &self,
+        run: TaskRun<'_>,
+        arch: &ArchDesc,
+        epochs: usize,
+        seed: u64,
+    ) -> Result<MetricMap, EstimError> {
+        run.device.seed(seed);
+        let mut c = construct(self.model(run.device)?, run.sets, run.device)?;
+        // Values of the space that are not slots (`[space.params]`) are the task's to read.
+        c.apply_known(arch)?;
+        let train = self.data(run.device, seed)?.train;
+        let (model, train_loss) = self.train(c.model, train.as_ref(), epochs)?;
+        let mut metrics = score(self, &model, run.device, seed)?;
+        metrics.insert("train_loss".into(), train_loss);
+        Ok(metrics)
+    }
+
+    fn supernet(
+        &self,
+        run: TaskRun<'_>,
+        optim: &mut dyn GradientOptim,
+        args: &SuperNetLoopArgs,
+        observer: &mut dyn TrialObserver,
+    ) -> Result<SearchOutcome, EstimError> {
+        run.device.seed(args.seed);
+        let c = construct(self.model(run.device)?, run.sets, run.device)?;
+        let data = self.data(run.device, args.seed)?;
+        let scoring = self.data(&run.device.clone().inner(), args.seed)?.valid;
+        let alphas = c.space.tensor_params();
+        let loss = LossFn(|m: &T::Model, b: &T::Batch| self.loss(m, b));
+        let parts = SuperNetParts {
+            alphas: &alphas,
+            handles: &c.mixed,
+            train: data.train.as_ref(),
+            valid: data.valid.as_ref(),
+            loss: &loss,
+        };
+        let (mut weights, lr) = self.optimizer();
+        let mut schedule = lr;
+        let optims = SuperNetOptims {
+            arch: optim,
+            weights: &mut weights,
+            schedule: &mut schedule,
+        };
+        let evaluate = |m: &T::Model| with_params(self.evaluate(m, scoring.as_ref()), m);
+        supernet_with(c.model, parts, optims, args, observer, evaluate).map(|(_, outcome)| outcome)
+    }
+}
+
+/// The task's metrics of `model`'s inference copy on validation batches read on the plain
+/// device, with `params`.
+fn score<T: Task>(
+    task: &T,
+    model: &T::Model,
+    device: &Device,
+    seed: u64,
+) -> Result<MetricMap, EstimError> {
+    let valid: Box<dyn Batches<T::Batch>> = task.data(&device.clone().inner(), seed)?.valid;
+    let model = model.valid();
+    with_params(task.evaluate(&model, valid.as_ref()), &model)
+}
+
+fn with_params<M: Module>(
+    metrics: Result<MetricMap, EstimError>,
+    model: &M,
+) -> Result<MetricMap, EstimError> {
+    let mut metrics = metrics?;
+    metrics
+        .entry("params".to_string())
+        .or_insert(model.num_params() as f64);
+    Ok(metrics)
+}

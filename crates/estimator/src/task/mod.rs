@@ -1,0 +1,12 @@
+//! Search tasks of the user's own: their model, batches, loss and metrics, registered by name
+//! and searched by the estimators from TOML.
+
+mod base;
+mod context;
+mod erased;
+mod registry;
+
+pub use base::{fit, Task, TaskData};
+pub use context::TaskContext;
+pub use erased::{ErasedTask, TaskRun};
+pub use registry::{build_task, build_typed_task, task_names, TaskBuildFn, TaskEntry};

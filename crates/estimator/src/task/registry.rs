@@ -1,0 +1,45 @@
+//! The task registry: `register_task!("MyTask", MyTask)` makes a [`Task`] whose type
+//! deserializes from its `[task] args` the `[task] type = "MyTask"` of a config.
+
+use super::base::Task;
+use super::erased::ErasedTask;
+use crate::{parse_args, EstimError};
+use modnas_param_space::{lookup, registered_names};
+use serde::de::DeserializeOwned;
+
+/// Builds a task from its `[task] args`.
+pub type TaskBuildFn = fn(&toml::Table) -> Result<Box<dyn ErasedTask>, EstimError>;
+
+modnas_param_space::registry_entry!(
+    /// A registered task.
+    TaskEntry, "task", TaskBuildFn
+);
+
+/// Registers a task type under a name; its `[task] args` deserialize into the type:
+/// `register_task!("MyTask", MyTask);`.
+#[macro_export]
+macro_rules! register_task {
+    ($name:literal, $task:ty) => {
+        $crate::inventory::submit! {
+            $crate::TaskEntry::new($name, |args| $crate::build_typed_task::<$task>($name, args))
+        }
+    };
+}
+
+/// The task `T` from its `args` (a malformed one names the task and the key).
+pub fn build_typed_task<T: Task + DeserializeOwned>(
+    name: &str,
+    args: &toml::Table,
+) -> Result<Box<dyn ErasedTask>, EstimError> {
+    Ok(Box::new(parse_args::<T>(name, args)?))
+}
+
+/// Builds the task registered as `name` (an unknown name lists the known ones).
+pub fn build_task(name: &str, args: &toml::Table) -> Result<Box<dyn ErasedTask>, EstimError> {
+    (lookup::<TaskEntry>(name)?.build)(args)
+}
+
+/// Names of all registered tasks, sorted.
+pub fn task_names() -> Vec<&'static str> {
+    registered_names::<TaskEntry>()
+}

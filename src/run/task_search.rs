@@ -1,0 +1,79 @@
+//! A search of a registered task (`[task]` of a config): the task's model constructed with
+//! `[construct.args]`, its space extended by `[space]`, the optimizer of `[optim]` and the
+//! estimator of `[estim.search]` — `SubNetEstim` trains every proposal through the task,
+//! `SuperNetEstim` runs a gradient optimizer over the task's batches and loss — with the
+//! run directory, journal, resume (of trial searches) and results of any search.
+
+use crate::config::validate::build_parts;
+use crate::config::Component;
+use crate::error::AtKey;
+use crate::run::dir::prepare;
+use crate::run::lock::DirLock;
+use crate::run::search::{build_search_optim, check_optim_fits, write_results, Journal};
+use crate::{Config, ModnasError, RunMode, SearchRun};
+use modnas_estim::{build_task, TaskContext, TaskRun, Trial};
+use std::path::Path;
+
+/// Runs the search of `cfg`, whose `[task]` is `task`, in `dir`.
+pub(crate) fn run_task_search(
+    cfg: &Config,
+    task: &Component,
+    dir: &Path,
+    mode: RunMode,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
+    cfg.validate()?;
+    let device = cfg.backend.device()?.autodiff();
+    let mut estim = build_parts(cfg)?.estim;
+    let built = build_task(&task.type_name, &task.args).at("task")?;
+    let run = TaskRun {
+        sets: &cfg.construct.args,
+        device: &device,
+    };
+    let mut space = built.space(run).at("construct.args")?;
+    cfg.space.extend(&mut space)?;
+    if space.is_empty() {
+        return Err(ModnasError::config(
+            "task",
+            format!(
+                "the search space is empty: `{}`'s model has no slots and `[space.params]` none",
+                task.type_name
+            ),
+        ));
+    }
+    let mut optim = build_search_optim(cfg, &space)?;
+    check_optim_fits(cfg, &space, &optim, estim.needs_gradient_optim())?;
+    if mode == RunMode::Resume && estim.needs_gradient_optim() {
+        return Err(ModnasError::RunDir {
+            path: dir.display().to_string(),
+            reason: "cannot be resumed: a task's supernet search keeps no checkpoints yet; start over with `--overwrite`".into(),
+        });
+    }
+    let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
+    let mut journal = Journal::open(dir, on_trial)?;
+    let (objective, _) = cfg.objective();
+    let mut ctx = TaskContext {
+        task: built.as_ref(),
+        run,
+        optim: &mut optim,
+        observer: &mut journal,
+        replay: &replay,
+        seed: cfg.seed,
+        objective: &objective,
+    };
+    let outcome = estim.run_task(&mut ctx).map_err(|e| match e {
+        modnas_estim::EstimError::InvalidArgs { component, reason } if component == "estimator" => {
+            ModnasError::config(
+                "estim.search.type",
+                format!("`{}` {reason}", cfg.estim.search.type_name),
+            )
+        }
+        other => ModnasError::Estim(other),
+    })?;
+    write_results(dir, &outcome, &mut optim)?;
+    tracing::info!(dir = %dir.display(), task = %task.type_name, trials = outcome.trials, stop = ?outcome.stop, "task search finished");
+    Ok(SearchRun {
+        dir: dir.to_path_buf(),
+        outcome,
+    })
+}

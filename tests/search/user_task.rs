@@ -1,0 +1,241 @@
+//! A registered task of the user's own — a regression model over batches of two inputs
+//! (values and a missing-value mask) with float targets — searched from TOML by random search,
+//! regularized evolution and DARTS with nothing but the config changed; what does not apply
+//! to a task is refused by key.
+
+use crate::common::serial;
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor, TensorData};
+use modnas::construct::Slot;
+use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
+use modnas::param_space::MetricMap;
+use modnas::run::{read_journal, ALPHAS_FILE};
+use modnas::{resume_search, run_search, Config, RunMode};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// The user's model: masked inputs, a linear layer, a searched activation, a linear head.
+#[derive(Module, Debug)]
+struct MaskedMlp {
+    input: Linear,
+    act: Slot,
+    output: Linear,
+}
+
+/// Two inputs and a float target.
+#[derive(Clone, Debug)]
+struct Rows {
+    x: Tensor<2>,
+    mask: Tensor<2>,
+    y: Tensor<2>,
+}
+
+/// `y = x0² + |x1|` over observed features; `rows` of them, `width` hidden units.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MaskedRegression {
+    rows: usize,
+    #[serde(default = "width")]
+    width: usize,
+}
+
+fn width() -> usize {
+    16
+}
+
+impl MaskedRegression {
+    fn batches(&self, seed: u64, device: &Device) -> Vec<Rows> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let n = self.rows;
+        let x: Vec<f32> = (0..n * 3).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let mask: Vec<f32> = (0..n * 3)
+            .map(|_| f32::from(rng.random_bool(0.9)))
+            .collect();
+        let seen = |i: usize, j: usize| x[i * 3 + j] * mask[i * 3 + j];
+        let y: Vec<f32> = (0..n)
+            .map(|i| seen(i, 0).powi(2) + seen(i, 1).abs())
+            .collect();
+        let t = |v: Vec<f32>, cols| Tensor::from_data(TensorData::new(v, [n, cols]), device);
+        let all = Rows {
+            x: t(x.clone(), 3),
+            mask: t(mask.clone(), 3),
+            y: t(y, 1),
+        };
+        (0..n.div_ceil(16))
+            .map(|b| {
+                let r = b * 16..(b * 16 + 16).min(n);
+                Rows {
+                    x: all.x.clone().slice([r.clone(), 0..3]),
+                    mask: all.mask.clone().slice([r.clone(), 0..3]),
+                    y: all.y.clone().slice([r, 0..1]),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Task for MaskedRegression {
+    type Model = MaskedMlp;
+    type Batch = Rows;
+
+    fn model(&self, device: &Device) -> Result<MaskedMlp, EstimError> {
+        Ok(MaskedMlp {
+            input: LinearConfig::new(3, self.width).init(device),
+            act: Slot::dense(self.width, self.width),
+            output: LinearConfig::new(self.width, 1).init(device),
+        })
+    }
+
+    fn data(&self, device: &Device, _seed: u64) -> Result<TaskData<Rows>, EstimError> {
+        Ok(TaskData::new(
+            self.batches(1, device),
+            self.batches(2, device),
+        ))
+    }
+
+    fn loss(&self, m: &MaskedMlp, b: &Rows) -> Result<Tensor<1>, EstimError> {
+        let h = m
+            .act
+            .forward_dense(m.input.forward(b.x.clone() * b.mask.clone()));
+        let d = m.output.forward(h) - b.y.clone();
+        Ok((d.clone() * d).mean())
+    }
+
+    fn evaluate(&self, m: &MaskedMlp, valid: &dyn Batches<Rows>) -> Result<MetricMap, EstimError> {
+        let (mut sum, mut n) = (0.0, 0);
+        for b in valid.epoch() {
+            sum += self.loss(m, &b?)?.into_scalar::<f64>();
+            n += 1;
+        }
+        Ok(MetricMap::from([("mse".to_string(), sum / n as f64)]))
+    }
+
+    fn optimizer(&self) -> (burn::optim::ModuleOptimizer, f64) {
+        (burn::optim::AdamConfig::new().init(), 1e-2)
+    }
+}
+
+register_task!("MaskedRegression", MaskedRegression);
+
+const TASK: &str = r#"
+seed = 3
+[task]
+type = "MaskedRegression"
+args = { rows = 96 }
+[construct.args]
+candidates = ["IDT", "RELU", "GELU", "SILU", "LIN"]
+[optim]
+type = "RandomSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 8, trials = 3, objective = "mse", mode = "min" }
+"#;
+
+#[test]
+fn random_search_and_evolution_search_a_registered_task_from_toml() {
+    let _serial = serial();
+    for optim in [
+        "optim.type=\"RandomSearchOptim\"",
+        "optim.args={ population = 2, sample_size = 1 }",
+    ] {
+        let mut o = vec![optim.to_string()];
+        if optim.starts_with("optim.args") {
+            o.push("optim.type=\"RegularizedEvolutionOptim\"".into());
+        }
+        let cfg = Config::from_toml(TASK, &o).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+        assert_eq!((run.outcome.trials, run.outcome.failed), (3, 0), "{optim}");
+        for t in read_journal(dir.path()).unwrap() {
+            for key in ["mse", "train_loss", "params"] {
+                assert!(
+                    t.metrics[key].is_finite(),
+                    "{optim}: {key} in {:?}",
+                    t.metrics
+                );
+            }
+            assert!(t.arch.get("act").is_some());
+        }
+        // The run directory's config reads back: the run resumes, evaluating only the new trial.
+        let more = resume_search(
+            dir.path(),
+            &["estim.search.args.trials=4".into()],
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(more.outcome.trials, 4, "{optim}");
+        assert_eq!(read_journal(dir.path()).unwrap().len(), 4);
+    }
+}
+
+#[test]
+fn darts_searches_a_registered_task_from_toml() {
+    let _serial = serial();
+    let overrides: Vec<String> = [
+        "construct.args.mixed_op=\"DARTSMixedOp\"",
+        "construct.args.candidates=[\"IDT\", \"RELU\", \"GELU\"]",
+        "optim.type=\"DARTSOptim\"",
+        "optim.args={ lr = 0.05 }",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 6, objective = \"mse\", mode = \"min\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = Config::from_toml(TASK, &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!(run.outcome.trials, 6, "one trial per epoch");
+    let journal = read_journal(dir.path()).unwrap();
+    let (first, last) = (journal[0].metrics["mse"], journal[5].metrics["mse"]);
+    assert!(
+        last < 0.7 * first,
+        "the supernet trains: MSE {first} → {last}"
+    );
+    let alphas = std::fs::read_to_string(dir.path().join(ALPHAS_FILE)).unwrap();
+    let last: serde_json::Value = serde_json::from_str(alphas.lines().last().unwrap()).unwrap();
+    let identity = last["params"]["act"]["IDT"].as_f64().unwrap();
+    assert!(identity < 1.0 / 3.0 - 0.02, "α leaves the identity: {last}");
+}
+
+#[test]
+fn what_does_not_apply_to_a_task_is_refused_by_key() {
+    let _serial = serial();
+    let error = |extra: &[&str]| -> String {
+        let o: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        match Config::from_toml(TASK, &o) {
+            Err(e) => e.to_string(),
+            Ok(cfg) => run_search(&cfg, dir.path(), RunMode::New, &mut |_| {})
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+        }
+    };
+    let model = error(&["model.type=\"ConvNet\""]);
+    assert!(
+        model.contains("`model`") && model.contains("[task]"),
+        "{model}"
+    );
+    let unknown = error(&["task.type=\"MaskedRegresion\""]);
+    assert!(
+        unknown.contains("MaskedRegression"),
+        "lists the known tasks: {unknown}"
+    );
+    let args = error(&["task.args.rowz=3"]);
+    assert!(args.contains("task") && args.contains("rowz"), "{args}");
+    let spos = error(&["estim.search.type=\"SPOSEstim\""]);
+    assert!(
+        spos.contains("SPOSEstim") && spos.contains("SubNetEstim"),
+        "{spos}"
+    );
+    let lr = error(&[
+        "construct.args.mixed_op=\"DARTSMixedOp\"",
+        "optim.type=\"DARTSOptim\"",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 1, lr = 0.1, objective = \"mse\", mode = \"min\" }",
+    ]);
+    assert!(
+        lr.contains("[lr]") && lr.contains("Task::optimizer"),
+        "{lr}"
+    );
+}
