@@ -1,17 +1,20 @@
 //! A user's components for modnas: a small residual network with three slots
 //! ([`TinyResNet`]), a convolution with squeeze-and-excitation as a candidate ([`SEConv`]), a
 //! metric that counts those blocks ([`SEBlocksMetric`]), a coordinate-descent optimizer
-//! ([`CoordinateOptim`]), and a tabular MLP with a dense candidate of its own ([`SwishMlp`],
-//! [`UserSwish`]) searched by its own training loop. Each registers itself with one line.
+//! ([`CoordinateOptim`]), a tabular MLP with a dense candidate of its own ([`SwishMlp`],
+//! [`UserSwish`]) searched by its own training loop, and a task of its own searched from TOML
+//! ([`WaveformTask`]: a sequence model over waveforms). Each registers itself with one line.
 
 mod coordinate_optim;
 mod se_blocks_metric;
 mod se_conv;
 pub mod swish_mlp;
 mod tiny_resnet;
+mod waveform;
 
 pub use coordinate_optim::CoordinateOptim;
 pub use se_blocks_metric::SEBlocksMetric;
 pub use se_conv::SEConv;
 pub use swish_mlp::{SwishMlp, UserSwish};
 pub use tiny_resnet::{TinyResNet, TinyResNetConfig};
+pub use waveform::{WaveNet, WaveformTask, Waves};

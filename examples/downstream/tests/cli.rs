@@ -192,3 +192,28 @@ fn a_misspelt_model_is_an_input_error_listing_this_crates_models() {
         "{err}"
     );
 }
+
+#[test]
+fn the_crates_own_task_is_searched_by_random_search_and_darts_from_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let random = tmp.path().join("random");
+    search("waveform.toml", &random, &[]);
+    let t = trials(&random);
+    assert_eq!(t.len(), 4);
+    let best = t
+        .iter()
+        .map(|t| t["metrics"]["acc"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(best > 0.8, "three shapes: chance is 0.33, best {best}");
+    let darts = tmp.path().join("darts");
+    search("waveform_darts.toml", &darts, &[]);
+    let epochs = trials(&darts);
+    assert_eq!(epochs.len(), 20, "one trial per epoch");
+    let last = epochs[19]["metrics"]["acc"].as_f64().unwrap();
+    assert!(
+        last > 0.8,
+        "the supernet's accuracy after 20 epochs: {last}"
+    );
+    let alphas = std::fs::read_to_string(darts.join("alphas.jsonl")).unwrap();
+    assert_eq!(alphas.lines().count(), 20);
+}
