@@ -163,3 +163,44 @@ pub fn fit<M: Module, B>(
     }
     Ok((model, last))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::{Linear, LinearConfig};
+
+    fn setup() -> (Device, Vec<Tensor<2>>) {
+        let device = Device::default().autodiff();
+        device.seed(0);
+        let batches = vec![Tensor::ones([4, 2], &device)];
+        (device, batches)
+    }
+
+    #[test]
+    fn fit_lowers_the_loss_and_reports_the_last_epochs() {
+        let (device, batches) = setup();
+        let loss =
+            |m: &Linear, x: &Tensor<2>| Ok((m.forward(x.clone()) - 3.0).powi_scalar(2).mean());
+        let mut adam = AdamConfig::new().init();
+        let net = LinearConfig::new(2, 1).init(&device);
+        let (net, first) = fit(net, &batches, 1, (&mut adam, 0.1), loss).unwrap();
+        let (_, later) = fit(net, &batches, 30, (&mut adam, 0.1), loss).unwrap();
+        assert!(later < 0.1 * first, "{first} → {later}");
+    }
+
+    #[test]
+    fn a_loss_that_is_not_finite_fails_the_trial_and_no_batches_are_an_error() {
+        let (device, batches) = setup();
+        let nan = |m: &Linear, x: &Tensor<2>| Ok(m.forward(x.clone()).mean() * f32::NAN);
+        let mut adam = AdamConfig::new().init();
+        let net = || LinearConfig::new(2, 1).init(&device);
+        let err = fit(net(), &batches, 1, (&mut adam, 0.1), nan).unwrap_err();
+        assert!(
+            matches!(err, EstimError::TrialFailed(ref m) if m.contains("NaN")),
+            "{err}"
+        );
+        let none: Vec<Tensor<2>> = vec![];
+        let err = fit(net(), &none, 1, (&mut adam, 0.1), nan).unwrap_err();
+        assert!(err.to_string().contains("no batches"), "{err}");
+    }
+}
