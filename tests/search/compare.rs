@@ -123,6 +123,30 @@ fn every_combination_is_checked_before_the_first_run() {
     assert!(!out.exists());
 }
 
+#[test]
+fn an_augment_stage_whose_optimizer_arguments_do_not_fit_is_refused_before_the_first_run() {
+    let _serial = crate::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path());
+    let file = dir.path().join("staged.toml");
+    // The stage changes the optimizer but keeps arguments of another one.
+    let staged = STAGED.replace(
+        "    'optim.type = \"RandomSearchOptim\"',\n    'estim.search = { type = \"DefaultEstim\"",
+        "    'optim.type = \"RandomSearchOptim\"',\n    'optim.args = { population = 4 }',\n    'estim.search = { type = \"DefaultEstim\"",
+    );
+    assert_ne!(staged, STAGED);
+    std::fs::write(&file, staged).unwrap();
+    let out = dir.path().join("out");
+    let err = run_compare(&file, &out, RunMode::New, &mut |_| {}).unwrap_err();
+    assert!(err.is_input_error());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("augment of spaces.cell") && msg.contains("optim.args") && msg.contains("population"),
+        "{msg}"
+    );
+    assert!(!out.exists(), "nothing ran");
+}
+
 const STAGED: &str = r#"
 seeds = [3]
 budget = ["estim.search.args.epochs = 1"]

@@ -92,7 +92,10 @@ fn a_dense_supernet_trains_alpha() {
         let y = c.model.forward(x.clone());
         (y - target.clone()).powf_scalar(2.0).mean()
     };
-    let (first, last) = descend(&c.mixed, 30, loss);
+    // 100 steps: the weights are drawn afresh every run, and after 30 steps the loss had
+    // fallen to between 0.16 and 0.69 of its start over 15 runs; after 100, to at most 0.25
+    // of it over 20.
+    let (first, last) = descend(&c.mixed, 100, loss);
     assert!(last < 0.5 * first, "loss {first} → {last}");
     let w = softmax(c.mixed[1].alpha().unwrap().value(), 0).into_data();
     let w = w.try_to_vec::<f32>().unwrap();
