@@ -141,7 +141,9 @@ fn an_augment_stage_whose_optimizer_arguments_do_not_fit_is_refused_before_the_f
     assert!(err.is_input_error());
     let msg = err.to_string();
     assert!(
-        msg.contains("augment of spaces.cell") && msg.contains("optim.args") && msg.contains("population"),
+        msg.contains("augment of spaces.cell")
+            && msg.contains("optim.args")
+            && msg.contains("population"),
         "{msg}"
     );
     assert!(!out.exists(), "nothing ran");

@@ -198,6 +198,34 @@ fn darts_searches_a_registered_task_from_toml() {
 }
 
 #[test]
+fn spos_searches_a_registered_tasks_subnetworks_with_inherited_weights() {
+    let _serial = serial();
+    let overrides: Vec<String> = [
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+        "optim.type=\"RegularizedEvolutionOptim\"",
+        "optim.args={ population = 2, sample_size = 1 }",
+        "estim.search.type=\"SPOSEstim\"",
+        "estim.search.args={ epochs = 6, trials = 4, recal_batches = 1, objective = \"mse\", mode = \"min\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = Config::from_toml(TASK, &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (4, 0));
+    let journal = read_journal(dir.path()).unwrap();
+    let mse: Vec<f64> = journal.iter().map(|t| t.metrics["mse"]).collect();
+    assert!(mse.iter().all(|m| m.is_finite()), "{mse:?}");
+    let archs: std::collections::HashSet<String> =
+        journal.iter().map(|t| t.arch.summary()).collect();
+    assert_eq!(archs.len(), 4, "four sub-networks of the one supernet");
+    // The shared weights were trained: the best sub-network beats predicting zero, whose
+    // MSE is the target's mean square (about 0.75 for x0² + |x1| over [-1, 1], 10 % masked).
+    let best = mse.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(best < 0.3, "best inherited-weight MSE {best}");
+}
+
+#[test]
 fn what_does_not_apply_to_a_task_is_refused_by_key() {
     let _serial = serial();
     let error = |extra: &[&str]| -> String {
@@ -223,11 +251,19 @@ fn what_does_not_apply_to_a_task_is_refused_by_key() {
     );
     let args = error(&["task.args.rowz=3"]);
     assert!(args.contains("task") && args.contains("rowz"), "{args}");
-    let spos = error(&["estim.search.type=\"SPOSEstim\""]);
+    let cars = error(&["estim.search.type=\"CARSEstim\""]);
     assert!(
-        spos.contains("SPOSEstim") && spos.contains("SubNetEstim"),
-        "{spos}"
+        cars.contains("CARSEstim") && cars.contains("SPOSEstim"),
+        "{cars}"
     );
+    let spos_lr = error(&[
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+        "estim.search.type=\"SPOSEstim\"",
+        "estim.search.args={ lr = 0.1, objective = \"mse\", mode = \"min\" }",
+    ]);
+    assert!(spos_lr.contains("[lr]"), "{spos_lr}");
+    let no_single_path = error(&["estim.search.type=\"SPOSEstim\""]);
+    assert!(no_single_path.contains("IndexMixedOp"), "{no_single_path}");
     let lr = error(&[
         "construct.args.mixed_op=\"DARTSMixedOp\"",
         "optim.type=\"DARTSOptim\"",

@@ -5,7 +5,7 @@
 
 use super::one_shot::OneShot;
 use super::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome, SuperNetArgs};
-use crate::{register_estim, EstimError};
+use crate::{register_estim, EstimError, OneShotRun, TaskContext};
 use serde::Deserialize;
 
 /// Arguments of [`SPOSEstim`] and `CARSEstim`, besides the [`SearchArgs`].
@@ -92,6 +92,42 @@ impl Estim for SPOSEstim {
         search_loop(ctx, &self.search, |ctx, arch, index| {
             net.evaluate(ctx, arch, index)
         })
+    }
+
+    /// The task's model as a supernet of single-path operators, trained for `epochs` with the
+    /// task's optimizer on its batches, then its sub-networks searched with the inherited
+    /// weights, each recalibrated on one training batch (when `recal_batches` > 0). The image
+    /// path's `batch_size`, `lr` and `lr_min` do not apply and are refused when set.
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let image_only = [
+            ("batch_size", self.args.batch_size != batch()),
+            ("lr", self.args.lr != lr()),
+            ("lr_min", self.args.lr_min != lr_min()),
+        ];
+        let set: Vec<&str> = image_only
+            .iter()
+            .filter(|(_, s)| *s)
+            .map(|(k, _)| *k)
+            .collect();
+        if !set.is_empty() {
+            return Err(EstimError::InvalidArgs {
+                component: "SPOSEstim".into(),
+                reason: format!(
+                    "[{}] do not apply to a `[task]`: its own batches and `Task::optimizer` train the supernet; set them in the task",
+                    set.join(", ")
+                ),
+            });
+        }
+        let shot = OneShotRun {
+            optim: ctx.optim,
+            observer: ctx.observer,
+            replay: ctx.replay,
+            search: &self.search,
+            epochs: self.args.epochs,
+            recalibrate: self.args.recal_batches > 0,
+            seed: ctx.seed,
+        };
+        ctx.task.one_shot(ctx.run, shot)
     }
 }
 

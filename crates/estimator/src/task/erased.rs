@@ -4,14 +4,14 @@
 
 use super::base::Task;
 use crate::estim::{
-    supernet_with, Batches, SearchOutcome, SuperNetLoopArgs, SuperNetOptims, SuperNetParts,
-    TrialObserver,
+    supernet_with, Batches, SearchArgs, SearchOutcome, SuperNetLoopArgs, SuperNetOptims,
+    SuperNetParts, Trial, TrialObserver,
 };
 use crate::{EstimError, LossFn};
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas_construct::{construct, CandidateSets};
-use modnas_optim::GradientOptim;
+use modnas_optim::{GradientOptim, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 
 /// Where a task's models are built: the candidate sets of its slots and the training device.
@@ -37,6 +37,12 @@ pub trait ErasedTask: Send + Sync {
         epochs: usize,
         seed: u64,
     ) -> Result<MetricMap, EstimError>;
+
+    /// Single-path one-shot search (SPOS): trains the task's model as a supernet of
+    /// `IndexMixedOp`s, each training batch through a path drawn uniformly, then searches its
+    /// sub-networks with `shot.optim`, each scored with the inherited weights.
+    fn one_shot(&self, run: TaskRun<'_>, shot: OneShotRun<'_>)
+        -> Result<SearchOutcome, EstimError>;
 
     /// Trains the task's model as a supernet (its slots mixed operators, `run.sets` naming
     /// one) with `optim` on α and the task's optimizer on the weights, one trial per epoch.
@@ -72,6 +78,14 @@ impl<T: Task> ErasedTask for T {
         Ok(metrics)
     }
 
+    fn one_shot(
+        &self,
+        run: TaskRun<'_>,
+        shot: OneShotRun<'_>,
+    ) -> Result<SearchOutcome, EstimError> {
+        super::one_shot::one_shot(self, run, shot)
+    }
+
     fn supernet(
         &self,
         run: TaskRun<'_>,
@@ -104,6 +118,25 @@ impl<T: Task> ErasedTask for T {
     }
 }
 
+/// What a one-shot search of a task needs besides the task.
+pub struct OneShotRun<'a> {
+    /// The discrete search algorithm over the supernet's sub-networks.
+    pub optim: &'a mut SearchOptim,
+    /// Where trials go.
+    pub observer: &'a mut dyn TrialObserver,
+    /// Trials an interrupted run already recorded.
+    pub replay: &'a [Trial],
+    /// The trial budget and objective.
+    pub search: &'a SearchArgs,
+    /// Epochs of single-path supernet training.
+    pub epochs: usize,
+    /// Whether each sub-network's batch-norm statistics are recomputed on a training batch
+    /// before it is scored.
+    pub recalibrate: bool,
+    /// The run's seed.
+    pub seed: u64,
+}
+
 /// The task's metrics of `model`'s inference copy on validation batches read on the plain
 /// device, with `params`.
 fn score<T: Task>(
@@ -117,7 +150,7 @@ fn score<T: Task>(
     with_params(task.evaluate(&model, valid.as_ref()), &model)
 }
 
-fn with_params<M: Module>(
+pub(super) fn with_params<M: Module>(
     metrics: Result<MetricMap, EstimError>,
     model: &M,
 ) -> Result<MetricMap, EstimError> {

@@ -4,9 +4,10 @@
 mod base;
 mod context;
 mod erased;
+mod one_shot;
 mod registry;
 
 pub use base::{fit, Task, TaskData};
 pub use context::TaskContext;
-pub use erased::{ErasedTask, TaskRun};
+pub use erased::{ErasedTask, OneShotRun, TaskRun};
 pub use registry::{build_task, build_typed_task, task_names, TaskBuildFn, TaskEntry};
