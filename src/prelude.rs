@@ -1,5 +1,6 @@
-//! What a model file needs: Burn's `Module`, `Tensor` and `Device`, the `Slot` a model puts
-//! where it searches, the traits and types of a candidate, and the registration macros.
+//! What a model or task file needs: Burn's `Module`, `Tensor` and `Device`, the `Slot` a model
+//! puts where it searches, the traits and types of a candidate and of a task, and the
+//! registration macros.
 //!
 //! `#[derive(NasModule)]` makes a Burn model whose fields run in declaration order a
 //! `NasModule`, cost included (each field counted by its `LayerCost`): the model keeps its
@@ -51,4 +52,7 @@ pub use modnas_construct::{
 pub use modnas_derive::nas_config;
 /// `#[derive(NasModule)]`: see the module documentation.
 pub use modnas_derive::NasModule;
-pub use modnas_param_space::{describe_component, ArchDesc, ParamValue};
+pub use modnas_param_space::{describe_component, ArchDesc, MetricMap, ParamValue};
+/// What a task file needs besides its model: the [`Task`](modnas_estim::Task) trait, its
+/// batches and registration (`docs/own-task.md`).
+pub use modnas_estim::{register_task, Batches, EstimError, Task, TaskData};

@@ -130,7 +130,7 @@ pub(crate) fn build_search_optim(
 
 /// The warning for a trial budget (`estim.search.args.trials`) that ends within the
 /// optimizer's random proposals, which makes the search random search.
-fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Option<String> {
+pub(crate) fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Option<String> {
     let random = optim.discrete()?.random_proposals();
     let trials = cfg.estim.search.args.get("trials")?.as_integer()?;
     (random > 0 && trials <= random as i64).then(|| {

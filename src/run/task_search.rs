@@ -9,7 +9,9 @@ use crate::config::Component;
 use crate::error::AtKey;
 use crate::run::dir::prepare;
 use crate::run::lock::DirLock;
-use crate::run::search::{build_search_optim, check_optim_fits, write_results, Journal};
+use crate::run::search::{
+    build_search_optim, check_optim_fits, random_phase_warning, write_results, Journal,
+};
 use crate::{Config, ModnasError, RunMode, SearchRun};
 use modnas_estim::{build_task, TaskContext, TaskRun, Trial};
 use std::path::Path;
@@ -43,6 +45,9 @@ pub(crate) fn run_task_search(
     }
     let mut optim = build_search_optim(cfg, &space)?;
     check_optim_fits(cfg, &space, &optim, estim.needs_gradient_optim())?;
+    if let Some(warning) = random_phase_warning(cfg, &mut optim) {
+        tracing::warn!("{warning}");
+    }
     if mode == RunMode::Resume && estim.needs_gradient_optim() {
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),

@@ -41,9 +41,11 @@ pub struct Waves {
     shape: Tensor<1, Int>,
 }
 
-/// The task's arguments (`[task] args`): waveforms per split and the model's width.
-#[derive(serde::Deserialize)]
+/// The task's arguments (`[task] args`): waveforms per split and the model's width. Their
+/// schema (`JsonSchema`) lets `modnas list --detail` show each key with its doc.
+#[derive(serde::Deserialize, modnas::schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(crate = "modnas::schemars")]
 pub struct WaveformTask {
     /// Waveforms in each of the training and validation sets.
     pub waves: usize,
@@ -133,5 +135,6 @@ register_task!("WaveformTask", WaveformTask);
 modnas::param_space::describe_component!(
     "task",
     "WaveformTask",
-    "this crate's own: the shape (sine, square, sawtooth) of a noisy waveform, by a sequence model"
+    "this crate's own: the shape (sine, square, sawtooth) of a noisy waveform, by a sequence model",
+    WaveformTask
 );

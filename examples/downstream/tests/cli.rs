@@ -194,6 +194,15 @@ fn a_misspelt_model_is_an_input_error_listing_this_crates_models() {
 }
 
 #[test]
+fn the_crates_own_task_is_listed_with_its_keys() {
+    let out = run(bin().args(["list", "--detail"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = text.find("WaveformTask").expect("the task is listed");
+    let entry = &text[at..(at + 600).min(text.len())];
+    assert!(entry.contains("waves") && entry.contains("dim"), "{entry}");
+}
+
+#[test]
 fn the_crates_own_task_is_searched_by_random_search_and_darts_from_toml() {
     let tmp = tempfile::tempdir().unwrap();
     let random = tmp.path().join("random");
