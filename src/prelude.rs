@@ -52,7 +52,7 @@ pub use modnas_construct::{
 pub use modnas_derive::nas_config;
 /// `#[derive(NasModule)]`: see the module documentation.
 pub use modnas_derive::NasModule;
-pub use modnas_param_space::{describe_component, ArchDesc, MetricMap, ParamValue};
 /// What a task file needs besides its model: the [`Task`](modnas_estim::Task) trait, its
 /// batches and registration (`docs/own-task.md`).
 pub use modnas_estim::{register_task, Batches, EstimError, Task, TaskData};
+pub use modnas_param_space::{describe_component, ArchDesc, MetricMap, ParamValue};

@@ -262,7 +262,7 @@ fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> 
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
-    let parts: Vec<&str> = key.split('.').collect();
+    let parts = key_path(key)?;
     if parts.iter().any(|p| p.is_empty()) {
         return Err(ModnasError::config(key, "empty segment in override key"));
     }
@@ -280,6 +280,29 @@ fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), ModnasError> 
     }
     table.insert(parts[parts.len() - 1].to_string(), value);
     Ok(())
+}
+
+/// The segments of a dotted key as TOML reads it: `slots."blocks.0"` is `slots`, `blocks.0`
+/// (a quoted segment, in double or single quotes, may hold dots).
+fn key_path(key: &str) -> Result<Vec<String>, ModnasError> {
+    let (mut parts, mut part, mut quote) = (vec![], String::new(), None);
+    for c in key.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => part.push(c),
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '.') => parts.push(std::mem::take(&mut part)),
+            (None, c) => part.push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err(ModnasError::config(
+            key,
+            "unterminated quote in override key",
+        ));
+    }
+    parts.push(part);
+    Ok(parts.into_iter().map(|p| p.trim().to_string()).collect())
 }
 
 impl Config {
@@ -406,6 +429,17 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_key_may_quote_a_segment_with_dots() {
+        let text = "[model]\ntype = \"ConvNet\"";
+        let o = ["construct.args.slots.\"convs.1\"=[\"NC5\"]".to_string()];
+        let c = Config::from_toml(text, &o).unwrap();
+        assert_eq!(c.construct.args.slots["convs.1"], ["NC5"]);
+        let bad = ["construct.args.slots.\"convs.1=[\"NC5\"]".to_string()];
+        let e = Config::from_toml(text, &bad).unwrap_err().to_string();
+        assert!(e.contains("unterminated quote"), "{e}");
+    }
 
     #[test]
     fn defaults_fill_everything_but_the_model() {
