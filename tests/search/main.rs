@@ -18,6 +18,7 @@ mod failures;
 mod functional;
 mod hptune;
 mod learner;
+mod learner_task;
 mod one_shot;
 mod pipeline;
 mod registry;

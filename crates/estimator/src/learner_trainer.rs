@@ -7,10 +7,9 @@
 //! search's validation split stays unseen until the trial is scored.
 
 use crate::data::ImageDataset;
-use crate::trainer::check_weight_args;
 use crate::{
-    parse_args, EstimError, ImageClsTrainer, SilentRenderer, TrainerArgs, TrialTrainer,
-    WeightOptimKind,
+    learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerTrainerArgs, TrainerArgs,
+    TrialTrainer,
 };
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::DataLoaderBuilder;
@@ -18,55 +17,11 @@ use burn::data::dataset::InMemDataset;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
-use burn_train::metric::{AccuracyMetric, LossMetric};
-use burn_train::{
-    ClassificationOutput, InferenceStep, Learner, LearnerSummary, SupervisedTraining, TrainOutput,
-    TrainStep,
-};
+use burn_train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use modnas_construct::NetBox;
 use modnas_param_space::MetricMap;
-use serde::Deserialize;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// Arguments of [`LearnerTrainer`] (`[trainer.args]`), with their defaults.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LearnerTrainerArgs {
-    /// `"adam"` (default) or `"sgd"` (with `momentum`).
-    #[serde(default = "adam")]
-    pub optimizer: WeightOptimKind,
-    /// The Learner's constant learning rate. Default 0.001.
-    #[serde(default = "default_lr")]
-    pub lr: f64,
-    /// SGD momentum. Default 0.9.
-    #[serde(default = "default_momentum")]
-    pub momentum: f64,
-    /// L2 weight decay. Default 0.
-    #[serde(default)]
-    pub weight_decay: f32,
-    /// Batch size. Default 64.
-    #[serde(default = "default_batch")]
-    pub batch_size: usize,
-    /// Where the Learner keeps its records (its metric logs per epoch), one numbered
-    /// directory per training; unset (default), a temporary directory removed afterwards.
-    #[serde(default)]
-    pub records: Option<PathBuf>,
-}
-
-fn adam() -> WeightOptimKind {
-    WeightOptimKind::Adam
-}
-fn default_lr() -> f64 {
-    1e-3
-}
-fn default_momentum() -> f64 {
-    0.9
-}
-fn default_batch() -> usize {
-    64
-}
 
 /// Trains trials with burn-train's `Learner`.
 pub struct LearnerTrainer {
@@ -78,7 +33,7 @@ pub struct LearnerTrainer {
 impl LearnerTrainer {
     /// A trainer with `args`, checked.
     pub fn new(args: LearnerTrainerArgs) -> Result<Self, EstimError> {
-        check_weight_args("LearnerTrainer", args.lr, args.batch_size, args.momentum)?;
+        args.check("LearnerTrainer")?;
         let scorer = ImageClsTrainer::new(TrainerArgs {
             batch_size: args.batch_size,
             ..TrainerArgs::default()
@@ -90,15 +45,14 @@ impl LearnerTrainer {
         })
     }
 
-    /// The directory of the next training and whether it is temporary.
-    fn records_dir(&self) -> (PathBuf, bool) {
+    /// The arguments of the next training: its own numbered records directory, if records
+    /// are kept.
+    fn next_training(&self) -> LearnerTrainerArgs {
         let n = self.trainings.fetch_add(1, Ordering::Relaxed);
-        match &self.args.records {
-            Some(dir) => (dir.join(format!("training-{n:04}")), false),
-            None => {
-                let name = format!("modnas-learner-{}-{n}", std::process::id());
-                (std::env::temp_dir().join(name), true)
-            }
+        let records = (self.args.records.as_ref()).map(|dir| dir.join(format!("training-{n:04}")));
+        LearnerTrainerArgs {
+            records,
+            ..self.args.clone()
         }
     }
 }
@@ -175,30 +129,14 @@ impl TrialTrainer for LearnerTrainer {
         let indices = || InMemDataset::new((0..data.len()).collect::<Vec<usize>>());
         let train = loader(self.args.batch_size).shuffle(seed).build(indices());
         let valid = loader(self.args.batch_size.max(256)).build(indices());
-        let (dir, temporary) = self.records_dir();
-        let a = &self.args;
-        let optim = a.optimizer.build(a.momentum, a.weight_decay);
-        let learner = Learner::new(LearnerNet { net }, optim, self.args.lr);
-        let result = SupervisedTraining::new(&dir, train, valid)
-            .num_epochs(epochs.max(1))
-            .metric_train_numeric(LossMetric::new())
-            .metric_train_numeric(AccuracyMetric::new())
-            .metric_valid_numeric(LossMetric::new())
-            // A search runs many trainings: the process's logging and terminal stay modnas's.
-            .with_application_logger(None)
-            .renderer(Box::new(SilentRenderer))
-            .launch(learner);
-        let train_loss = last_train_loss(&dir);
-        if temporary {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        if let Some(stop) = result.interrupted {
-            return Err(EstimError::TrialFailed(format!(
-                "burn-train's Learner stopped: {stop:?}"
-            )));
-        }
-        // The Learner returns its model in inference mode; the caller gets it as it gave it.
-        Ok((result.model.net.train(), train_loss))
+        let fitted = learner_fit(
+            LearnerNet { net },
+            train,
+            valid,
+            epochs,
+            &self.next_training(),
+        )?;
+        Ok((fitted.model.net, fitted.train_loss))
     }
 
     fn evaluate(
@@ -209,17 +147,6 @@ impl TrialTrainer for LearnerTrainer {
     ) -> Result<MetricMap, EstimError> {
         TrialTrainer::evaluate(&self.scorer, net, data, device)
     }
-}
-
-/// The mean training loss of the last epoch, from the Learner's records (NaN if it kept
-/// none).
-fn last_train_loss(dir: &std::path::Path) -> f64 {
-    let Ok(summary) = LearnerSummary::new(dir, &["Loss"]) else {
-        return f64::NAN;
-    };
-    let loss = summary.metrics.train.iter().find(|m| m.name == "Loss");
-    loss.and_then(|m| m.entries.last())
-        .map_or(f64::NAN, |e| e.value)
 }
 
 fn build(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {

@@ -9,6 +9,7 @@ pub mod criterion;
 pub mod data;
 mod error;
 mod estim;
+mod learner_fit;
 mod learner_trainer;
 mod progress;
 mod schedule;
@@ -37,7 +38,10 @@ pub use estim::{
     Trial, TrialDispatch, TrialObserver, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
     MODEL_FILE, MODEL_TOML,
 };
-pub use learner_trainer::{LearnerTrainer, LearnerTrainerArgs};
+pub use learner_fit::{
+    learner_fit, learner_fit_batches, LearnerFitted, LearnerSchedule, LearnerTrainerArgs,
+};
+pub use learner_trainer::LearnerTrainer;
 pub use progress::PROGRESS_TARGET;
 pub use silent_renderer::SilentRenderer;
 pub use task::{

@@ -33,6 +33,12 @@ use std::time::Instant;
 pub trait Batches<B> {
     /// The batches of one epoch, in order; a batch the source cannot read is an error.
     fn epoch(&self) -> Box<dyn Iterator<Item = Result<B, EstimError>> + '_>;
+
+    /// The Burn `DataLoader` behind the batches, if they come from one (burn-train's
+    /// `Learner` reads loaders: [`learner_fit_batches`](crate::learner_fit_batches)).
+    fn data_loader(&self) -> Option<Arc<dyn DataLoader<B>>> {
+        None
+    }
 }
 
 impl<B: 'static> Batches<B> for Arc<dyn DataLoader<B>> {
@@ -43,6 +49,10 @@ impl<B: 'static> Batches<B> for Arc<dyn DataLoader<B>> {
                 reason: e.to_string(),
             })
         }))
+    }
+
+    fn data_loader(&self) -> Option<Arc<dyn DataLoader<B>>> {
+        Some(self.clone())
     }
 }
 
