@@ -26,6 +26,7 @@ mod report;
 mod resume;
 mod search;
 mod sequence;
+mod streamed;
 mod supernet;
 mod tabular;
 mod user_supernet;

@@ -36,6 +36,51 @@ pub fn read_image_folder(
             format!("`channels` = {channels} must be 1 or 3 and `size` = {size} positive"),
         ));
     }
+    let (files, classes) = list_image_folder(root)?;
+    let mut data = ImageDataset {
+        pixels: vec![0.0; files.len() * channels * size * size],
+        labels: files.iter().map(|(_, label)| *label).collect(),
+        shape: [channels, size, size],
+        classes,
+    };
+    let per_image = channels * size * size;
+    for ((file, _), out) in files.iter().zip(data.pixels.chunks_mut(per_image)) {
+        decode_image(file, size, channels, out)?;
+    }
+    Ok(data)
+}
+
+/// Decodes the image at `file`, resized to `size`×`size`, into `out` (`channels`·size²
+/// values in [0, 1], channel-major as the networks take them).
+pub(crate) fn decode_image(
+    file: &Path,
+    size: usize,
+    channels: usize,
+    out: &mut [f32],
+) -> Result<(), EstimError> {
+    let side = u32::try_from(size).map_err(|_| bad(file, "`size` is too large"))?;
+    let img = image::open(file).map_err(|e| bad(file, e.to_string()))?;
+    let img = img.resize_exact(side, side, FilterType::Triangle);
+    let plane = size * size;
+    if channels == 1 {
+        for (i, p) in img.to_luma8().pixels().enumerate() {
+            out[i] = f32::from(p.0[0]) / 255.0;
+        }
+    } else {
+        for (i, p) in img.to_rgb8().pixels().enumerate() {
+            for c in 0..3 {
+                out[c * plane + i] = f32::from(p.0[c]) / 255.0;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The image files of the class folders under `root` (PNG or JPEG, in name order) with their
+/// class index, and the number of classes.
+pub(crate) fn list_image_folder(
+    root: &Path,
+) -> Result<(Vec<(std::path::PathBuf, usize)>, usize), EstimError> {
     let classes: Vec<_> = sorted_entries(root)?
         .into_iter()
         .filter(|p| p.is_dir())
@@ -46,47 +91,22 @@ pub fn read_image_folder(
             "no class sub-folders (one folder of images per class)",
         ));
     }
-    let side = u32::try_from(size).map_err(|_| bad(root, "`size` is too large"))?;
-    let mut data = ImageDataset {
-        pixels: vec![],
-        labels: vec![],
-        shape: [channels, size, size],
-        classes: classes.len(),
-    };
+    let mut files = vec![];
     for (label, class) in classes.iter().enumerate() {
         for file in sorted_entries(class)? {
             let ext = file
                 .extension()
                 .and_then(|e| e.to_str())
                 .map(str::to_ascii_lowercase);
-            if !matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
-                continue;
+            if matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
+                files.push((file, label));
             }
-            let img = image::open(&file).map_err(|e| bad(&file, e.to_string()))?;
-            let img = img.resize_exact(side, side, FilterType::Triangle);
-            // Channel-major, as the networks take them.
-            let plane = size * size;
-            let start = data.pixels.len();
-            data.pixels.resize(start + channels * plane, 0.0);
-            let out = &mut data.pixels[start..];
-            if channels == 1 {
-                for (i, p) in img.to_luma8().pixels().enumerate() {
-                    out[i] = f32::from(p.0[0]) / 255.0;
-                }
-            } else {
-                for (i, p) in img.to_rgb8().pixels().enumerate() {
-                    for c in 0..3 {
-                        out[c * plane + i] = f32::from(p.0[c]) / 255.0;
-                    }
-                }
-            }
-            data.labels.push(label);
         }
     }
-    if data.is_empty() {
+    if files.is_empty() {
         return Err(bad(root, "no PNG or JPEG images in the class folders"));
     }
-    Ok(data)
+    Ok((files, classes.len()))
 }
 
 #[cfg(test)]

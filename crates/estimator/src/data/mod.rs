@@ -10,9 +10,11 @@ mod from_dataset;
 mod idx;
 mod image_folder;
 mod normalize;
+mod record_file;
 mod registry;
 mod source;
 mod source_args;
+mod streamed;
 mod synthetic;
 
 pub use self::csv::*;
@@ -24,4 +26,5 @@ pub use image_folder::*;
 pub use normalize::*;
 pub use registry::*;
 pub use source::*;
+pub use streamed::*;
 pub use synthetic::*;
