@@ -14,6 +14,7 @@ mod compare;
 mod config_errors;
 mod criteria;
 mod elastic;
+mod elastic_task;
 mod failures;
 mod functional;
 mod hptune;

@@ -87,10 +87,8 @@ impl Task for MaskedRegression {
     }
 
     fn data(&self, device: &Device, _seed: u64) -> Result<TaskData<Rows>, EstimError> {
-        Ok(TaskData::new(
-            self.batches(1, device),
-            self.batches(2, device),
-        ))
+        let data = TaskData::new(self.batches(1, device), self.batches(2, device));
+        Ok(data.with_test(self.batches(3, device)))
     }
 
     fn loss(&self, m: &MaskedMlp, b: &Rows) -> Result<Tensor<1>, EstimError> {
@@ -251,10 +249,19 @@ fn what_does_not_apply_to_a_task_is_refused_by_key() {
     );
     let args = error(&["task.args.rowz=3"]);
     assert!(args.contains("task") && args.contains("rowz"), "{args}");
-    let cars = error(&["estim.search.type=\"CARSEstim\""]);
+    let hptune = error(&[
+        "estim.search.type=\"HPTuneEstim\"",
+        "estim.search.args={ trials = 1, config = \"nested.toml\" }",
+    ]);
     assert!(
-        cars.contains("CARSEstim") && cars.contains("SPOSEstim"),
-        "{cars}"
+        hptune.contains("HPTuneEstim") && hptune.contains("CARSEstim"),
+        "{hptune}"
+    );
+    let shrink_plain_slots = error(&["estim.search.type=\"ProgressiveShrinkingEstim\""]);
+    assert!(
+        shrink_plain_slots.contains("ProgressiveShrinkingEstim")
+            && shrink_plain_slots.contains("elastic layers"),
+        "{shrink_plain_slots}"
     );
     let spos_lr = error(&[
         "construct.args.mixed_op=\"IndexMixedOp\"",
@@ -274,4 +281,100 @@ fn what_does_not_apply_to_a_task_is_refused_by_key() {
         lr.contains("[lr]") && lr.contains("Task::optimizer"),
         "{lr}"
     );
+}
+
+#[test]
+fn cars_and_progressive_shrinking_search_a_registered_task() {
+    let _serial = serial();
+    let single_path = |estim: &str, args: &str| -> Vec<String> {
+        [
+            "construct.args.mixed_op=\"IndexMixedOp\"".to_string(),
+            "optim.type=\"RegularizedEvolutionOptim\"".into(),
+            "optim.args={ population = 2, sample_size = 1 }".into(),
+            format!("estim.search.type=\"{estim}\""),
+            format!("estim.search.args={{ {args}, recal_batches = 1, objective = \"mse\", mode = \"min\" }}"),
+        ]
+        .to_vec()
+    };
+    for overrides in [
+        single_path(
+            "CARSEstim",
+            "epochs = 3, trials = 4, round_trials = 2, round_epochs = 2",
+        ),
+        // The slot's candidates released one by one, in the order of `candidates`.
+        single_path(
+            "ProgressiveShrinkingEstim",
+            "epochs = 3, stage_epochs = 1, phases = [\"act\"], trials = 4",
+        ),
+    ] {
+        let cfg = Config::from_toml(TASK, &overrides).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+        assert_eq!(
+            (run.outcome.trials, run.outcome.failed),
+            (4, 0),
+            "{overrides:?}"
+        );
+        let mse: Vec<f64> = read_journal(dir.path())
+            .unwrap()
+            .iter()
+            .map(|t| t.metrics["mse"])
+            .collect();
+        let best = mse.iter().cloned().fold(f64::INFINITY, f64::min);
+        // Predicting zero scores about 0.75 (see the SPOS test): the shared weights trained.
+        assert!(best < 0.4, "{overrides:?}: inherited-weight MSE {mse:?}");
+    }
+}
+
+#[test]
+fn the_found_architecture_of_a_task_is_retrained_and_tested_by_default_estim() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let search = dir.path().join("search");
+    let cfg = Config::from_toml(TASK, &[]).unwrap();
+    let run = run_search(&cfg, &search, RunMode::New, &mut |_| {}).unwrap();
+    let found = run.outcome.best.unwrap();
+    assert!(
+        !found.metrics.contains_key("test_mse"),
+        "the search never scores the test batches"
+    );
+    let best_file = search.join("best.toml").display().to_string();
+    let augment = [
+        "estim.search.type=\"DefaultEstim\"".to_string(),
+        format!("estim.search.args={{ epochs = 20, arch = {best_file:?}, objective = \"mse\", mode = \"min\" }}"),
+    ];
+    let cfg = Config::from_toml(TASK, &augment).unwrap();
+    let out = dir.path().join("augment");
+    let run = run_search(&cfg, &out, RunMode::New, &mut |_| {}).unwrap();
+    let trained = run.outcome.best.unwrap();
+    assert_eq!(trained.arch, found.arch);
+    for key in ["mse", "test_mse", "train_loss", "params"] {
+        assert!(
+            trained.metrics[key].is_finite(),
+            "{key}: {:?}",
+            trained.metrics
+        );
+    }
+    assert!(
+        trained.metrics["mse"] < found.metrics["mse"],
+        "20 epochs improve on the search's 8: {:?} vs {:?}",
+        trained.metrics,
+        found.metrics
+    );
+    // An architecture outside the task's space is refused, naming the file.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "act = \"TANH\"\n").unwrap();
+    let augment = [
+        "estim.search.type=\"DefaultEstim\"".to_string(),
+        format!(
+            "estim.search.args={{ arch = {:?}, objective = \"mse\", mode = \"min\" }}",
+            bad.display().to_string()
+        ),
+    ];
+    let cfg = Config::from_toml(TASK, &augment).unwrap();
+    let err = run_search(&cfg, &dir.path().join("bad"), RunMode::New, &mut |_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("bad.toml") && err.contains("TANH"), "{err}");
 }

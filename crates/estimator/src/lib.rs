@@ -46,8 +46,8 @@ pub use progress::PROGRESS_TARGET;
 pub use silent_renderer::SilentRenderer;
 pub use task::{
     build_task, build_typed_task, fit, task_names, ErasedTask, ModelChoice, OneShotRun,
-    StreamedImageTask, StreamedSource, Task, TaskBuildFn, TaskContext, TaskData, TaskEntry,
-    TaskRun,
+    PathSchedule, StreamedImageTask, StreamedSource, Task, TaskBuildFn, TaskContext, TaskData,
+    TaskEntry, TaskRun,
 };
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
 pub use trial_trainer::{

@@ -172,13 +172,14 @@ pub trait Estim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
 
     /// Runs the estimator on a registered task (`[task]` of a config: the user's model,
-    /// batches, loss and metrics). `SubNetEstim`, `SuperNetEstim` and `SPOSEstim` do; the
-    /// default refuses.
+    /// batches, loss and metrics). `SubNetEstim`, `SuperNetEstim`, `SPOSEstim`, `CARSEstim`,
+    /// `ProgressiveShrinkingEstim` and `DefaultEstim` do; the default refuses.
     fn run_task(&mut self, _ctx: &mut crate::TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         Err(EstimError::InvalidArgs {
             component: "estimator".into(),
             reason: "searches the image models of `[model]` only; a `[task]` is searched by \
-                     SubNetEstim, SuperNetEstim or SPOSEstim"
+                     SubNetEstim, SuperNetEstim, SPOSEstim, CARSEstim, \
+                     ProgressiveShrinkingEstim or DefaultEstim"
                 .into(),
         })
     }

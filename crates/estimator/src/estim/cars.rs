@@ -6,7 +6,7 @@
 
 use super::one_shot::OneShot;
 use super::{search_loop, Estim, OneShotArgs, SearchArgs, SearchContext, SearchOutcome};
-use crate::{register_estim, EstimError};
+use crate::{register_estim, EstimError, PathSchedule, TaskContext};
 use modnas_param_space::ArchDesc;
 
 /// The CARS estimator: supernet training interleaved with the search.
@@ -57,6 +57,18 @@ impl Estim for CARSEstim {
             history.push(arch.clone());
             net.evaluate(ctx, arch, index)
         })
+    }
+
+    /// CARS over a `[task]`: the task's model as a supernet of single-path operators, warmed
+    /// up on uniform paths, then between search rounds trained on the last round's
+    /// architectures, with the task's batches and optimizer (no checkpoints: a resumed run
+    /// trains the supernet again, on the same rounds).
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let schedule = PathSchedule::Rounds {
+            round_trials: self.args.round_trials.max(1),
+            round_epochs: self.args.round_epochs,
+        };
+        self.args.run_task("CARSEstim", ctx, &self.search, schedule)
     }
 }
 

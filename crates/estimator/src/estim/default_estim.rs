@@ -9,7 +9,7 @@ use super::trained_model::save_trained;
 use super::{
     train_and_evaluate_net, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
-use crate::{parse_args, register_estim, EstimError};
+use crate::{parse_args, register_estim, EstimError, TaskContext};
 use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::Deserialize;
 use std::time::Instant;
@@ -113,11 +113,49 @@ impl Estim for DefaultEstim {
                 trial
             }
         };
+        self.outcome(&trial)
+    }
+
+    /// A `[task]`'s final training: the architecture of the `arch` file (checked against the
+    /// task's space) or the default one trained through the task for `epochs`, scored on its
+    /// validation batches and, when the task holds some out, its test batches (`test_*`).
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let trial = match ctx.replay.first() {
+            Some(recorded) => recorded.clone(),
+            None => {
+                let t0 = Instant::now();
+                let space = ctx.task.space(ctx.run)?;
+                self.check(&space)?;
+                let arch = match self.args.arch.as_deref() {
+                    Some(path) => read_arch_file(path)?,
+                    None => space.to_desc(),
+                };
+                let metrics =
+                    ctx.task
+                        .train_and_test(ctx.run, &arch, self.args.epochs, ctx.seed)?;
+                let trial = Trial {
+                    index: 0,
+                    arch,
+                    metrics,
+                    seconds: t0.elapsed().as_secs_f64(),
+                    error: None,
+                };
+                ctx.observer.on_trial(&trial)?;
+                trial
+            }
+        };
+        self.outcome(&trial)
+    }
+}
+
+impl DefaultEstim {
+    /// The outcome of the run's one trial.
+    fn outcome(&self, trial: &Trial) -> Result<SearchOutcome, EstimError> {
         let mut best = BestTracker::new(Objective {
             key: self.args.objective.clone(),
             mode: self.args.mode,
         });
-        best.offer(&trial)?;
+        best.offer(trial)?;
         Ok(SearchOutcome {
             best: best.into_best(),
             trials: 1,

@@ -11,7 +11,7 @@
 use super::one_shot::OneShot;
 use super::trained_model::save_trained;
 use super::{search_loop, Estim, OneShotArgs, SearchArgs, SearchContext, SearchOutcome};
-use crate::{register_estim, EstimError};
+use crate::{register_estim, EstimError, PathSchedule, TaskContext};
 use modnas_construct::ChannelOrder;
 use modnas_optim::{DiscreteSpace, Domain};
 use modnas_param_space::{ArchDesc, ParamValue};
@@ -180,6 +180,26 @@ impl Estim for ProgressiveShrinkingEstim {
             tracing::info!(dir = %dir.display(), "best sub-network exported");
         }
         Ok(outcome)
+    }
+
+    /// Progressive shrinking over a `[task]`: the task's model (its elastic layers or slots)
+    /// trained stage by stage with the task's batches and optimizer, channels reordered by
+    /// `Task::reorder_channels` as each later stage starts, then searched with inherited
+    /// weights. The best sub-network is not exported (a task's model has no standalone form).
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        let space = DiscreteSpace::from_space(&ctx.task.space(ctx.run)?);
+        let stages = shrink_schedule(
+            &space,
+            &self.shrink.phases,
+            self.args.epochs,
+            self.shrink.stage_epochs,
+        );
+        self.args.run_task(
+            "ProgressiveShrinkingEstim",
+            ctx,
+            &self.search,
+            PathSchedule::Shrink(stages),
+        )
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::one_shot::OneShot;
 use super::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome, SuperNetArgs};
-use crate::{register_estim, EstimError, OneShotRun, TaskContext};
+use crate::{register_estim, EstimError, OneShotRun, PathSchedule, TaskContext};
 use serde::Deserialize;
 
 /// Arguments of [`SPOSEstim`] and `CARSEstim`, besides the [`SearchArgs`].
@@ -53,6 +53,49 @@ fn lr_min() -> f64 {
 }
 
 impl OneShotArgs {
+    /// Runs the one-shot search of a `[task]` by `component` on `schedule`: the image path's
+    /// `batch_size`, `lr` and `lr_min` do not apply (the task's batches and optimizer train
+    /// the supernet) and are refused when set.
+    pub(crate) fn run_task(
+        &self,
+        component: &'static str,
+        ctx: &mut TaskContext<'_>,
+        search: &SearchArgs,
+        schedule: PathSchedule,
+    ) -> Result<SearchOutcome, EstimError> {
+        let image_only = [
+            ("batch_size", self.batch_size != batch()),
+            ("lr", self.lr != lr()),
+            ("lr_min", self.lr_min != lr_min()),
+        ];
+        let set: Vec<&str> = image_only
+            .iter()
+            .filter(|(_, s)| *s)
+            .map(|(k, _)| *k)
+            .collect();
+        if !set.is_empty() {
+            return Err(EstimError::InvalidArgs {
+                component: component.into(),
+                reason: format!(
+                    "[{}] do not apply to a `[task]`: its own batches and `Task::optimizer` train the supernet; set them in the task",
+                    set.join(", ")
+                ),
+            });
+        }
+        let shot = OneShotRun {
+            component,
+            schedule,
+            optim: ctx.optim,
+            observer: ctx.observer,
+            replay: ctx.replay,
+            search,
+            epochs: self.epochs,
+            recalibrate: self.recal_batches > 0,
+            seed: ctx.seed,
+        };
+        ctx.task.one_shot(ctx.run, shot)
+    }
+
     /// The supernet-training settings.
     pub(crate) fn train_args(&self) -> Result<SuperNetArgs, EstimError> {
         let mut t: toml::Table = toml::Table::new();
@@ -99,35 +142,8 @@ impl Estim for SPOSEstim {
     /// weights, each recalibrated on one training batch (when `recal_batches` > 0). The image
     /// path's `batch_size`, `lr` and `lr_min` do not apply and are refused when set.
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let image_only = [
-            ("batch_size", self.args.batch_size != batch()),
-            ("lr", self.args.lr != lr()),
-            ("lr_min", self.args.lr_min != lr_min()),
-        ];
-        let set: Vec<&str> = image_only
-            .iter()
-            .filter(|(_, s)| *s)
-            .map(|(k, _)| *k)
-            .collect();
-        if !set.is_empty() {
-            return Err(EstimError::InvalidArgs {
-                component: "SPOSEstim".into(),
-                reason: format!(
-                    "[{}] do not apply to a `[task]`: its own batches and `Task::optimizer` train the supernet; set them in the task",
-                    set.join(", ")
-                ),
-            });
-        }
-        let shot = OneShotRun {
-            optim: ctx.optim,
-            observer: ctx.observer,
-            replay: ctx.replay,
-            search: &self.search,
-            epochs: self.args.epochs,
-            recalibrate: self.args.recal_batches > 0,
-            seed: ctx.seed,
-        };
-        ctx.task.one_shot(ctx.run, shot)
+        self.args
+            .run_task("SPOSEstim", ctx, &self.search, PathSchedule::Uniform)
     }
 }
 

@@ -58,6 +58,7 @@ use crate::EstimError;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
+use modnas_construct::ChannelOrder;
 use modnas_param_space::MetricMap;
 
 /// A search task of the user's own; see the [module](self) docs.
@@ -93,6 +94,12 @@ pub trait Task: Send + Sync + 'static {
         (AdamConfig::new().init(), 1e-3)
     }
 
+    /// Reorders the channels of the model's elastic layers by importance, so that narrower
+    /// sub-networks keep the important ones; progressive shrinking calls it when each stage
+    /// after the first starts. By default nothing is reordered; a model of elastic layers
+    /// calls their `reorder`/`reorder_by_next` here.
+    fn reorder_channels(&self, _model: &mut Self::Model, _by: ChannelOrder) {}
+
     /// Trains `model` for `epochs` over `train`; returns it with the mean loss of its last
     /// epoch. By default, [`fit`] with [`optimizer`](Self::optimizer) and
     /// [`loss`](Self::loss); a task with a loop of its own overrides it.
@@ -115,6 +122,9 @@ pub struct TaskData<B> {
     pub train: Box<dyn Batches<B>>,
     /// The batches that score a model (and fit α in bi-level supernet search).
     pub valid: Box<dyn Batches<B>>,
+    /// Batches held out of the search, scored only by the final training (`DefaultEstim`
+    /// reports their metrics as `test_*`); none by default.
+    pub test: Option<Box<dyn Batches<B>>>,
 }
 
 impl<B> TaskData<B> {
@@ -123,7 +133,14 @@ impl<B> TaskData<B> {
         Self {
             train: Box::new(train),
             valid: Box::new(valid),
+            test: None,
         }
+    }
+
+    /// The same batches with a test part held out of the search.
+    pub fn with_test(mut self, test: impl Batches<B> + 'static) -> Self {
+        self.test = Some(Box::new(test));
+        self
     }
 }
 

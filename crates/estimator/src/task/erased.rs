@@ -3,6 +3,7 @@
 //! any of them. Every [`Task`] is one; the work is done in the task's own types.
 
 use super::base::Task;
+use super::one_shot::PathSchedule;
 use crate::estim::{
     supernet_with, Batches, SearchArgs, SearchOutcome, SuperNetLoopArgs, SuperNetOptims,
     SuperNetParts, Trial, TrialObserver,
@@ -38,9 +39,20 @@ pub trait ErasedTask: Send + Sync {
         seed: u64,
     ) -> Result<MetricMap, EstimError>;
 
-    /// Single-path one-shot search (SPOS): trains the task's model as a supernet of
-    /// `IndexMixedOp`s, each training batch through a path drawn uniformly, then searches its
-    /// sub-networks with `shot.optim`, each scored with the inherited weights.
+    /// [`train_and_evaluate`](Self::train_and_evaluate), and the trained model's metrics on
+    /// the task's test batches (`test_*` keys) when it has some: the final training of a
+    /// derived architecture (`DefaultEstim`).
+    fn train_and_test(
+        &self,
+        run: TaskRun<'_>,
+        arch: &ArchDesc,
+        epochs: usize,
+        seed: u64,
+    ) -> Result<MetricMap, EstimError>;
+
+    /// One-shot search (SPOS, CARS, progressive shrinking, by `shot.schedule`): trains the
+    /// task's model as a supernet, each training batch through one sampled path, then
+    /// searches its sub-networks with `shot.optim`, each scored with the inherited weights.
     fn one_shot(&self, run: TaskRun<'_>, shot: OneShotRun<'_>)
         -> Result<SearchOutcome, EstimError>;
 
@@ -67,14 +79,22 @@ impl<T: Task> ErasedTask for T {
         epochs: usize,
         seed: u64,
     ) -> Result<MetricMap, EstimError> {
-        run.device.seed(seed);
-        let mut c = construct(self.model(run.device)?, run.sets, run.device)?;
-        // Values of the space that are not slots (`[space.params]`) are the task's to read.
-        c.apply_known(arch)?;
-        let train = self.data(run.device, seed)?.train;
-        let (model, train_loss) = self.train(c.model, train.as_ref(), epochs)?;
-        let mut metrics = score(self, &model, run.device, seed)?;
-        metrics.insert("train_loss".into(), train_loss);
+        trained(self, run, arch, epochs, seed).map(|(metrics, _)| metrics)
+    }
+
+    fn train_and_test(
+        &self,
+        run: TaskRun<'_>,
+        arch: &ArchDesc,
+        epochs: usize,
+        seed: u64,
+    ) -> Result<MetricMap, EstimError> {
+        let (mut metrics, model) = trained(self, run, arch, epochs, seed)?;
+        if let Some(test) = self.data(&run.device.clone().inner(), seed)?.test {
+            for (key, value) in self.evaluate(&model.valid(), test.as_ref())? {
+                metrics.insert(format!("test_{key}"), value);
+            }
+        }
         Ok(metrics)
     }
 
@@ -118,8 +138,32 @@ impl<T: Task> ErasedTask for T {
     }
 }
 
+/// The model of `arch` trained for `epochs`, with its metrics: the task's on the validation
+/// batches, `train_loss` and `params`.
+fn trained<T: Task>(
+    task: &T,
+    run: TaskRun<'_>,
+    arch: &ArchDesc,
+    epochs: usize,
+    seed: u64,
+) -> Result<(MetricMap, T::Model), EstimError> {
+    run.device.seed(seed);
+    let mut c = construct(task.model(run.device)?, run.sets, run.device)?;
+    // Values of the space that are not slots (`[space.params]`) are the task's to read.
+    c.apply_known(arch)?;
+    let train = task.data(run.device, seed)?.train;
+    let (model, train_loss) = task.train(c.model, train.as_ref(), epochs)?;
+    let mut metrics = score(task, &model, run.device, seed)?;
+    metrics.insert("train_loss".into(), train_loss);
+    Ok((metrics, model))
+}
+
 /// What a one-shot search of a task needs besides the task.
 pub struct OneShotRun<'a> {
+    /// The estimator, named in errors.
+    pub component: &'static str,
+    /// Which paths the supernet trains on.
+    pub schedule: PathSchedule,
     /// The discrete search algorithm over the supernet's sub-networks.
     pub optim: &'a mut SearchOptim,
     /// Where trials go.
@@ -128,7 +172,8 @@ pub struct OneShotRun<'a> {
     pub replay: &'a [Trial],
     /// The trial budget and objective.
     pub search: &'a SearchArgs,
-    /// Epochs of single-path supernet training.
+    /// Epochs of single-path supernet training before the search (CARS: the warm-up;
+    /// progressive shrinking counts its stages' epochs instead).
     pub epochs: usize,
     /// Whether each sub-network's batch-norm statistics are recomputed on a training batch
     /// before it is scored.

@@ -11,5 +11,6 @@ mod streamed_image;
 pub use base::{fit, Task, TaskData};
 pub use context::TaskContext;
 pub use erased::{ErasedTask, OneShotRun, TaskRun};
+pub use one_shot::PathSchedule;
 pub use registry::{build_task, build_typed_task, task_names, TaskBuildFn, TaskEntry};
 pub use streamed_image::{ModelChoice, StreamedImageTask, StreamedSource};

@@ -1,18 +1,76 @@
-//! Single-path one-shot search (SPOS) of a task: the task's model as a supernet of
-//! `IndexMixedOp`s trained one uniformly drawn path per batch with the task's optimizer, then
-//! the discrete search over its sub-networks, each scored with the inherited weights.
+//! One-shot search of a task — SPOS, CARS and progressive shrinking: the task's model trained
+//! as a supernet with the task's optimizer, one sampled path per batch, then the discrete
+//! search over its sub-networks, each scored with the inherited weights. What differs is
+//! which paths train ([`PathSchedule`]): drawn uniformly (SPOS), drawn uniformly and then,
+//! between search rounds, the last round's architectures (CARS), or stage by stage from
+//! elastic choices released largest first (progressive shrinking).
 
 use super::base::Task;
 use super::erased::{with_params, OneShotRun, TaskRun};
-use crate::estim::{search_with, SearchOutcome};
+use crate::estim::{search_with, Batches, SearchOutcome, ShrinkStage};
 use crate::{recalibrate_bn, EstimError};
 use burn::module::Module;
-use burn::optim::GradientsParams;
-use modnas_construct::{construct, map_in_place, MixedKind};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use modnas_construct::{
+    construct, elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind,
+};
 use modnas_optim::DiscreteSpace;
 use modnas_param_space::ArchDesc;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+
+/// Which paths the supernet trains on, epoch by epoch.
+#[derive(Clone, Debug)]
+pub enum PathSchedule {
+    /// SPOS: `epochs` of paths drawn uniformly.
+    Uniform,
+    /// CARS: the uniform warm-up, then before every `round_trials`-th trial `round_epochs`
+    /// on the previous round's architectures.
+    Rounds {
+        /// Trials per search round.
+        round_trials: usize,
+        /// Supernet epochs between rounds.
+        round_epochs: usize,
+    },
+    /// Progressive shrinking: each stage's epochs draw from its allowed values; the task's
+    /// channels are reordered by importance when a stage after the first starts.
+    Shrink(Vec<ShrinkStage>),
+}
+
+/// The supernet under training.
+struct PathTrainer<'t, T: Task> {
+    task: &'t T,
+    net: Constructed<T::Model>,
+    train: Box<dyn Batches<T::Batch>>,
+    weights: ModuleOptimizer,
+    lr: f64,
+    seed: u64,
+    epochs_done: usize,
+}
+
+impl<T: Task> PathTrainer<'_, T> {
+    /// One epoch, every batch through the path `sample` draws (given the batch's number).
+    fn epoch(
+        &mut self,
+        mut sample: impl FnMut(&mut StdRng, usize) -> ArchDesc,
+    ) -> Result<(), EstimError> {
+        // Each epoch draws its paths from its own seed.
+        let mut rng = StdRng::seed_from_u64(self.seed.wrapping_add(1 + self.epochs_done as u64));
+        for (n, batch) in self.train.epoch().enumerate() {
+            self.net.apply(&sample(&mut rng, n))?;
+            let loss = self.task.loss(&self.net.model, &batch?)?;
+            let grads = GradientsParams::from_grads(loss.backward(), &self.net.model);
+            let (weights, lr) = (&mut self.weights, self.lr);
+            map_in_place(&mut self.net.model, |m| weights.step(lr, m, grads));
+        }
+        tracing::info!(
+            epoch = self.epochs_done,
+            "one-shot supernet epoch of the task"
+        );
+        self.epochs_done += 1;
+        Ok(())
+    }
+}
 
 /// See the [module](self) docs.
 pub(super) fn one_shot<T: Task>(
@@ -22,45 +80,71 @@ pub(super) fn one_shot<T: Task>(
 ) -> Result<SearchOutcome, EstimError> {
     let device = run.device;
     device.seed(shot.seed);
-    let mut c = construct(task.model(device)?, run.sets, device)?;
-    if c.mixed.is_empty() || c.mixed.iter().any(|h| h.kind() != MixedKind::Index) {
-        return Err(EstimError::InvalidArgs {
-            component: "SPOSEstim".into(),
-            reason: "needs a supernet of single-path operators: set \
-                     `construct.args.mixed_op = \"IndexMixedOp\"`"
-                .into(),
-        });
-    }
+    let c = construct(task.model(device)?, run.sets, device)?;
+    check_supernet(&c, &shot)?;
     let space = DiscreteSpace::from_space(&c.space);
-    let train = task.data(device, shot.seed)?.train;
-    let (mut weights, lr) = task.optimizer();
-    for epoch in 0..shot.epochs {
-        // Each epoch draws its paths from its own seed.
-        let mut rng = StdRng::seed_from_u64(shot.seed.wrapping_add(1 + epoch as u64));
-        for batch in train.epoch() {
-            c.apply(&space.sample(&mut rng))?;
-            let loss = task.loss(&c.model, &batch?)?;
-            let grads = GradientsParams::from_grads(loss.backward(), &c.model);
-            map_in_place(&mut c.model, |m| weights.step(lr, m, grads));
+    let (weights, lr) = task.optimizer();
+    let mut net = PathTrainer {
+        task,
+        net: c,
+        train: task.data(device, shot.seed)?.train,
+        weights,
+        lr,
+        seed: shot.seed,
+        epochs_done: 0,
+    };
+    match &shot.schedule {
+        PathSchedule::Uniform | PathSchedule::Rounds { .. } => {
+            for _ in 0..shot.epochs {
+                net.epoch(|rng, _| space.sample(rng))?;
+            }
         }
-        tracing::info!(epoch, "one-shot supernet epoch of the task");
+        PathSchedule::Shrink(stages) => {
+            for (i, stage) in stages.iter().enumerate() {
+                if i > 0 {
+                    task.reorder_channels(&mut net.net.model, ChannelOrder::L1);
+                }
+                for _ in 0..stage.epochs {
+                    net.epoch(|rng, _| stage.sample(rng))?;
+                }
+            }
+        }
     }
     let recal = match shot.recalibrate {
-        true => train.epoch().next().transpose()?,
+        true => net.train.epoch().next().transpose()?,
         false => None,
     };
     let valid = task.data(&device.clone().inner(), shot.seed)?.valid;
-    let evaluate = |arch: &ArchDesc, _index: usize| {
-        c.apply(arch)?;
+    let mut history: Vec<ArchDesc> = shot.replay.iter().map(|t| t.arch.clone()).collect();
+    let evaluate = |arch: &ArchDesc, index: usize| {
+        if let PathSchedule::Rounds {
+            round_trials,
+            round_epochs,
+        } = shot.schedule
+        {
+            // Round `r` trains on the architectures of trials r·n .. (r+1)·n.
+            let due = |index: usize| shot.epochs + (index / round_trials) * round_epochs;
+            while net.epochs_done < due(index) {
+                let round = (net.epochs_done - shot.epochs) / round_epochs;
+                let end = ((round + 1) * round_trials).min(index);
+                let pool = history[round * round_trials..end].to_vec();
+                net.epoch(|rng, n| match pool.is_empty() {
+                    true => space.sample(rng),
+                    false => pool[n % pool.len()].clone(),
+                })?;
+            }
+            history.push(arch.clone());
+        }
+        net.net.apply(arch)?;
         if let Some(batch) = &recal {
             // The statistics of this path's batch norms, recomputed on one training batch.
-            map_in_place(&mut c.model, |m| {
+            map_in_place(&mut net.net.model, |m| {
                 recalibrate_bn(m, |m: &T::Model| {
                     let _ = task.loss(m, batch);
                 })
             });
         }
-        let model = c.model.valid();
+        let model = net.net.model.valid();
         with_params(task.evaluate(&model, valid.as_ref()), &model)
     };
     search_with(
@@ -70,4 +154,21 @@ pub(super) fn one_shot<T: Task>(
         shot.search,
         evaluate,
     )
+}
+
+/// A one-shot supernet shares its weights between paths: its slots hold single-path
+/// operators, or its model elastic layers (whose choices only mask shared weights).
+fn check_supernet<M: Module>(c: &Constructed<M>, shot: &OneShotRun<'_>) -> Result<(), EstimError> {
+    let elastic = !elastic_handles(&c.model).is_empty();
+    let shared =
+        (!c.mixed.is_empty() || elastic) && c.mixed.iter().all(|h| h.kind() == MixedKind::Index);
+    if shared {
+        return Ok(());
+    }
+    Err(EstimError::InvalidArgs {
+        component: shot.component.into(),
+        reason: "needs a supernet of single-path operators (set \
+                 `construct.args.mixed_op = \"IndexMixedOp\"`) or of elastic layers"
+            .into(),
+    })
 }
