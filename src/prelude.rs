@@ -55,6 +55,7 @@ pub use modnas_derive::NasModule;
 /// What a task file needs besides its model: the [`Task`](modnas_estim::Task) trait, its
 /// batches and registration (`docs/own-task.md`).
 pub use modnas_estim::{
-    learner_fit_batches, register_task, Batches, EstimError, LearnerTrainerArgs, Task, TaskData,
+    learner_fit_batches, register_task, Batches, ClassificationScores, EstimError,
+    LearnerTrainerArgs, RegressionScores, Task, TaskData,
 };
 pub use modnas_param_space::{describe_component, ArchDesc, MetricMap, ParamValue};

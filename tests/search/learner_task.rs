@@ -13,8 +13,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use burn_train::{InferenceStep, RegressionOutput, TrainOutput, TrainStep};
 use modnas::construct::Slot;
 use modnas::estim::{
-    learner_fit, learner_fit_batches, register_task, Batches, EstimError, LearnerTrainerArgs, Task,
-    TaskData,
+    learner_fit, learner_fit_batches, register_task, Batches, EstimError, LearnerTrainerArgs,
+    RegressionScores, Task, TaskData,
 };
 use modnas::param_space::MetricMap;
 use modnas::run::read_journal;
@@ -132,12 +132,12 @@ impl Task for LearnerRegression {
     }
 
     fn evaluate(&self, m: &Regressor, valid: &dyn Batches<Rows>) -> Result<MetricMap, EstimError> {
-        let (mut sum, mut n) = (0.0, 0);
+        let mut scores = RegressionScores::default();
         for b in valid.epoch() {
-            sum += self.loss(m, &b?)?.into_scalar::<f64>();
-            n += 1;
+            let out = m.regress(b?);
+            scores.add(out.output, out.targets);
         }
-        Ok(MetricMap::from([("mse".to_string(), sum / n as f64)]))
+        Ok(scores.finish())
     }
 
     fn train(
@@ -199,6 +199,8 @@ fn the_learner_trains_every_regression_trial_of_a_task_search() {
             "{}: MSE {mse} against the mean's {baseline}",
             t.arch.summary()
         );
+        // R² is the same comparison, made by `RegressionScores` on the validation rows.
+        assert!(t.metrics["r2"] > 0.5, "{:?}", t.metrics);
     }
 }
 

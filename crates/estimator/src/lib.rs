@@ -45,9 +45,9 @@ pub use learner_trainer::LearnerTrainer;
 pub use progress::PROGRESS_TARGET;
 pub use silent_renderer::SilentRenderer;
 pub use task::{
-    build_task, build_typed_task, fit, task_names, ErasedTask, ModelChoice, OneShotRun,
-    PathSchedule, StreamedImageTask, StreamedSource, Task, TaskBuildFn, TaskContext, TaskData,
-    TaskEntry, TaskRun,
+    build_task, build_typed_task, fit, task_names, ClassificationScores, ErasedTask, ModelChoice,
+    OneShotRun, PathSchedule, RegressionScores, StreamedImageTask, StreamedSource, Task,
+    TaskBuildFn, TaskContext, TaskData, TaskEntry, TaskRun,
 };
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
 pub use trial_trainer::{

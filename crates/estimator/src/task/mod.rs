@@ -6,6 +6,7 @@ mod context;
 mod erased;
 mod one_shot;
 mod registry;
+mod scores;
 mod streamed_image;
 
 pub use base::{fit, Task, TaskData};
@@ -13,4 +14,5 @@ pub use context::TaskContext;
 pub use erased::{ErasedTask, OneShotRun, TaskRun};
 pub use one_shot::PathSchedule;
 pub use registry::{build_task, build_typed_task, task_names, TaskBuildFn, TaskEntry};
+pub use scores::{ClassificationScores, RegressionScores};
 pub use streamed_image::{ModelChoice, StreamedImageTask, StreamedSource};

@@ -13,6 +13,7 @@
 //! ```
 
 use super::base::{Task, TaskData};
+use super::scores::ClassificationScores;
 use crate::data::{ImageBatch, ImageBatcher, ImageItem, StreamedImages};
 use crate::estim::Batches;
 use crate::EstimError;
@@ -229,27 +230,15 @@ impl Task for StreamedImageTask {
         model: &NetBox,
         valid: &dyn Batches<ImageBatch>,
     ) -> Result<MetricMap, EstimError> {
-        let (mut loss, mut correct, mut n) = (0.0, 0i64, 0usize);
+        let mut scores = ClassificationScores::default();
         for batch in valid.epoch() {
             let batch = batch?;
-            let size = batch.labels.dims()[0];
-            let logits = model.forward(batch.images.clone());
-            let ce = CrossEntropyLossConfig::new().init(&logits.device());
-            loss += ce
-                .forward(logits.clone(), batch.labels.clone())
-                .into_scalar::<f64>()
-                * size as f64;
-            let hits = logits.argmax(1).flatten::<1>(0, 1).equal(batch.labels);
-            correct += hits.int().sum().into_scalar::<i64>();
-            n += size;
+            scores.add(model.forward(batch.images), batch.labels);
         }
-        if n == 0 {
+        if scores.rows() == 0 {
             return Err(Self::invalid("the validation part gave no images".into()));
         }
-        Ok(MetricMap::from([
-            ("acc".to_string(), correct as f64 / n as f64),
-            ("loss".to_string(), loss / n as f64),
-        ]))
+        Ok(scores.finish())
     }
 
     fn optimizer(&self) -> (ModuleOptimizer, f64) {
