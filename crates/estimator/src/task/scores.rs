@@ -130,11 +130,11 @@ mod tests {
         let mut s = ClassificationScores::default();
         s.add(
             logits.clone().slice([0..2, 0..2]),
-            labels.clone().slice([0..2]),
+            labels.clone().slice(0..2),
         );
         s.add(
             logits.clone().slice([2..3, 0..2]),
-            labels.clone().slice([2..3]),
+            labels.clone().slice(2..3),
         );
         let m = s.finish();
         assert!((m["acc"] - 2.0 / 3.0).abs() < 1e-9, "{m:?}");
