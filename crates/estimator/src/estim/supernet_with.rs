@@ -129,6 +129,17 @@ pub fn supernet_with<M: Module, B: Clone>(
         weights,
         schedule,
     } = optims;
+    if optim.arch_adam().has_default_lr() {
+        // One pass to count the batches: α steps once per training batch.
+        let batches = parts.train.epoch().count();
+        if let Some(lr) = optim.arch_adam().fit_default_lr(args.epochs * batches) {
+            tracing::info!(
+                lr,
+                steps = args.epochs * batches,
+                "α learning rate fitted to the run's length (no `lr` given)"
+            );
+        }
+    }
     let started = Instant::now();
     let (mut stop, mut last) = (StopReason::Done, None);
     let mut done = 0;

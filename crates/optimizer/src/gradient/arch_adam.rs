@@ -18,7 +18,15 @@ struct AlphaSet {
 pub struct ArchAdam {
     optim: ModuleOptimizer,
     lr: f64,
+    lr_is_default: bool,
 }
+
+/// How far (in logits) α can travel over DARTS's CIFAR-10 search: Adam's steps are about
+/// `lr` each, and 50 epochs of 391 batches at 3e-4 make 5.9.
+const DARTS_TRAVEL: f64 = 6.0;
+/// The highest rate [`ArchAdam::fit_default_lr`] sets: beyond it Adam's first steps on α
+/// overshoot on the noisy gradients of small batches.
+const MAX_FITTED_LR: f64 = 0.05;
 
 impl ArchAdam {
     /// An Adam optimizer with `args`.
@@ -31,7 +39,37 @@ impl ArchAdam {
             .with_epsilon(1e-8)
             .with_weight_decay(decay)
             .init();
-        Self { optim, lr: args.lr }
+        Self {
+            optim,
+            lr: args.lr,
+            lr_is_default: args.lr_is_default,
+        }
+    }
+
+    /// The learning rate of the next steps.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// Whether the rate is still the optimizer's default, which
+    /// [`fit_default_lr`](Self::fit_default_lr) would fit to the run.
+    pub fn has_default_lr(&self) -> bool {
+        self.lr_is_default
+    }
+
+    /// For a run of `steps` α steps whose rate is the optimizer's default (no `lr` key):
+    /// raises it so that α can travel about as far as in DARTS's CIFAR-10 search
+    /// (6 / `steps`, at most 0.05; never below the default), and returns the new rate. The
+    /// paper's rate suits its 20 000 steps; a search of a few hundred steps would leave α
+    /// near uniform. A given `lr` is kept (None).
+    pub fn fit_default_lr(&mut self, steps: usize) -> Option<f64> {
+        if !self.lr_is_default || steps == 0 {
+            return None;
+        }
+        let fitted = (DARTS_TRAVEL / steps as f64).min(MAX_FITTED_LR);
+        self.lr = self.lr.max(fitted);
+        self.lr_is_default = false;
+        Some(self.lr)
     }
 
     /// One Adam step of `alphas` along `grads` (one gradient per α, same order).
@@ -128,5 +166,34 @@ mod tests {
         for (g, w) in got.iter().zip(&want) {
             assert!((g - w).abs() < 1e-7, "{got:?} vs {want:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod fitted_lr_tests {
+    use super::*;
+    use crate::ArchAdamOverrides;
+
+    #[test]
+    fn a_default_rate_is_raised_for_a_short_run_and_a_given_one_is_kept() {
+        let mut adam = ArchAdam::new(&ArchAdamArgs::darts());
+        assert_eq!(adam.fit_default_lr(600), Some(0.01));
+        assert_eq!(adam.fit_default_lr(60), None, "fitted once");
+        let mut short = ArchAdam::new(&ArchAdamArgs::darts());
+        assert_eq!(short.fit_default_lr(10), Some(0.05), "capped");
+        let mut long = ArchAdam::new(&ArchAdamArgs::darts());
+        assert_eq!(
+            long.fit_default_lr(100_000),
+            Some(3e-4),
+            "never below the default"
+        );
+        let given = ArchAdamOverrides {
+            lr: Some(1e-3),
+            ..ArchAdamOverrides::default()
+        }
+        .resolve(ArchAdamArgs::darts(), "DARTSOptim")
+        .unwrap();
+        let mut kept = ArchAdam::new(&given);
+        assert_eq!((kept.fit_default_lr(10), kept.lr()), (None, 1e-3));
     }
 }

@@ -95,6 +95,10 @@ pub struct ArchAdamArgs {
     pub betas: [f64; 2],
     /// L2 weight decay on α.
     pub weight_decay: f64,
+    /// Whether `lr` is the optimizer's default (no `lr` key was given), which a short run may
+    /// raise ([`ArchAdam::fit_default_lr`](super::ArchAdam::fit_default_lr)).
+    #[serde(skip)]
+    pub lr_is_default: bool,
 }
 
 impl ArchAdamArgs {
@@ -104,6 +108,7 @@ impl ArchAdamArgs {
             lr: 3e-4,
             betas: [0.5, 0.999],
             weight_decay: 1e-3,
+            lr_is_default: true,
         }
     }
 
@@ -113,6 +118,7 @@ impl ArchAdamArgs {
             lr: 6e-3,
             betas: [0.0, 0.999],
             weight_decay: 0.0,
+            lr_is_default: true,
         }
     }
 
@@ -166,6 +172,7 @@ impl ArchAdamOverrides {
             lr: self.lr.unwrap_or(defaults.lr),
             betas: self.betas.unwrap_or(defaults.betas),
             weight_decay: self.weight_decay.unwrap_or(defaults.weight_decay),
+            lr_is_default: self.lr.is_none() && defaults.lr_is_default,
         };
         args.check(optim)?;
         Ok(args)
