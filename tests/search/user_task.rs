@@ -378,3 +378,37 @@ fn the_found_architecture_of_a_task_is_retrained_and_tested_by_default_estim() {
         .to_string();
     assert!(err.contains("bad.toml") && err.contains("TANH"), "{err}");
 }
+
+#[test]
+fn hptune_tunes_a_tasks_arguments_through_nested_task_runs() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("task.toml");
+    std::fs::write(&nested, TASK.replace("trials = 3", "trials = 2")).unwrap();
+    let tune = format!(
+        r#"seed = 1
+[space.params]
+"task.args.width" = {{ type = "Categorical", choices = [2, 16] }}
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "HPTuneEstim"
+args = {{ config = {:?}, trials = 2, objective = "mse", mode = "min" }}
+"#,
+        nested.display().to_string()
+    );
+    let cfg = Config::from_toml(&tune, &[]).unwrap();
+    let out = dir.path().join("tune");
+    let run = run_search(&cfg, &out, RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (2, 0));
+    let journal = read_journal(&out).unwrap();
+    for t in &journal {
+        // Each trial is a nested search of the task: the best of its own two trials.
+        assert!(t.metrics["mse"].is_finite(), "{:?}", t.metrics);
+        let width = t.arch.get("task.args.width").unwrap().to_string();
+        let nested_dir = out.join(format!("hptune/trial-{:04}", t.index));
+        let recorded = std::fs::read_to_string(nested_dir.join("config.toml")).unwrap();
+        assert!(recorded.contains(&format!("width = {width}")), "{recorded}");
+        assert_eq!(read_journal(&nested_dir).unwrap().len(), 2);
+    }
+}
