@@ -58,8 +58,8 @@ pub use construct::{
 pub use cost_trace::{traced_layer_cost, try_cost, try_cost_of};
 pub use dyn_module::{CandidateBox, DynModule, ErasedModule, NetBox};
 pub use elastic::{
-    elastic_handles, ChannelOrder, ElasticConv2d, ElasticConvBn, ElasticHandle, ElasticLinear,
-    ElasticRole, ElasticSequentialGroup, ElasticSpatialGroup,
+    elastic_handles, ChannelOrder, ElasticConv2d, ElasticConvBn, ElasticEncoderLayer,
+    ElasticHandle, ElasticLinear, ElasticRole, ElasticSequentialGroup, ElasticSpatialGroup,
 };
 pub use error::ConstructError;
 pub use export::{export_arch, DAG_NODE_KEY, DAG_TOPK_KEY};

@@ -7,6 +7,7 @@ mod handle;
 mod linear;
 mod sequential;
 mod spatial;
+mod transformer;
 
 pub use conv2d::*;
 pub use conv_bn::*;
@@ -14,3 +15,4 @@ pub use handle::*;
 pub use linear::*;
 pub use sequential::*;
 pub use spatial::*;
+pub use transformer::*;
