@@ -189,7 +189,9 @@ impl Task for ElasticSequenceTask {
             let mut rng = StdRng::seed_from_u64(seed);
             (0..self.batches)
                 .map(|_| {
-                    let x: Vec<f32> = (0..32 * 6 * 2).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    let x: Vec<f32> = (0..32 * 6 * 2)
+                        .map(|_| rng.random_range(-1.0..1.0))
+                        .collect();
                     let y: Vec<f32> = x
                         .chunks(12)
                         .map(|s| 4.0 * s.iter().step_by(2).sum::<f32>() / 6.0 + s[11] * s[11])
@@ -210,7 +212,11 @@ impl Task for ElasticSequenceTask {
         Ok((d.clone() * d).mean())
     }
 
-    fn evaluate(&self, m: &ElasticEncoder, valid: &dyn Batches<Seqs>) -> Result<MetricMap, EstimError> {
+    fn evaluate(
+        &self,
+        m: &ElasticEncoder,
+        valid: &dyn Batches<Seqs>,
+    ) -> Result<MetricMap, EstimError> {
         let (mut sum, mut n) = (0.0, 0);
         for b in valid.epoch() {
             sum += self.loss(m, &b?)?.into_scalar::<f64>();

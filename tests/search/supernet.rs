@@ -513,3 +513,35 @@ fn a_time_budget_stops_the_supernet_between_epochs() {
         "{err}"
     );
 }
+
+#[test]
+fn weights_trained_by_the_trainers_optimizer_follow_the_trainer() {
+    let _serial = serial();
+    // The first epoch's training loss, for a weight source and the trainer's learning rate.
+    let first_loss = |weights: &str, trainer_lr: f64| -> f64 {
+        let overrides = [
+            format!("estim.search.args={{ epochs = 2, batch_size = 16, weights = \"{weights}\" }}"),
+            format!("trainer.args={{ optimizer = \"adam\", lr = {trainer_lr}, cosine = false }}"),
+        ];
+        let cfg = Config::from_toml(SEARCH, &overrides).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        crate::common::new_run(&cfg, dir.path()).unwrap();
+        let trials = lines(&dir.path().join("trials.jsonl"));
+        trials[1]["metrics"]["train_loss"].as_f64().unwrap()
+    };
+    // With the estimator's SGD (the default), the trainer's rate plays no part …
+    assert_eq!(first_loss("estimator", 0.001), first_loss("estimator", 0.05));
+    // … with the trainer's Adam, it does.
+    let (slow, fast) = (first_loss("trainer", 0.001), first_loss("trainer", 0.05));
+    assert!(slow.is_finite() && fast.is_finite() && slow != fast, "{slow} / {fast}");
+
+    let refused = Config::from_toml(
+        SEARCH,
+        &["estim.search.args={ epochs = 2, lr = 0.1, weights = \"trainer\" }".into()],
+    )
+    .and_then(|cfg| crate::common::new_run(&cfg, tempfile::tempdir().unwrap().path()))
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(refused.contains("[lr]") && refused.contains("trainer.args"), "{refused}");
+}

@@ -8,8 +8,8 @@
 
 use crate::data::ImageDataset;
 use crate::{
-    learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerTrainerArgs, TrainerArgs,
-    TrialTrainer,
+    learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerSchedule, LearnerTrainerArgs,
+    TrainerArgs, TrialTrainer, WeightTraining,
 };
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::DataLoaderBuilder;
@@ -137,6 +137,19 @@ impl TrialTrainer for LearnerTrainer {
             &self.next_training(),
         )?;
         Ok((fitted.model.net, fitted.train_loss))
+    }
+
+    /// The Learner's optimizer and its schedule: cosine from `lr` to `lr_min`, or constant.
+    fn weight_training(&self) -> Option<WeightTraining> {
+        let a = &self.args;
+        let lr_min = match a.schedule {
+            LearnerSchedule::Cosine => a.lr_min,
+            LearnerSchedule::Constant => a.lr,
+        };
+        Some(WeightTraining {
+            optimizer: a.optimizer.build(a.momentum, a.weight_decay),
+            lr: (a.lr, lr_min),
+        })
     }
 
     fn evaluate(

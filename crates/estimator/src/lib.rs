@@ -35,8 +35,8 @@ pub use estim::{
     OneShotArgs, ProgressiveShrinkingEstim, SPOSEstim, SearchArgs, SearchContext, SearchOutcome,
     ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason, SubNetArgs, SubNetEstim,
     SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims, SuperNetParts, TrainerLoss,
-    Trial, TrialDispatch, TrialObserver, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
-    MODEL_FILE, MODEL_TOML,
+    Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS,
+    HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
 };
 pub use learner_fit::{
     learner_fit, learner_fit_batches, LearnerFitted, LearnerSchedule, LearnerTrainerArgs,
@@ -52,6 +52,7 @@ pub use task::{
 pub use trainer::{cutout_mask, EvalStats, ImageClsTrainer, TrainerArgs, WeightOptimKind};
 pub use trial_trainer::{
     build_trainer, cross_entropy, trainer_names, TrainerBuildFn, TrainerEntry, TrialTrainer,
+    WeightTraining,
 };
 
 #[doc(hidden)]

@@ -55,6 +55,22 @@ pub trait TrialTrainer: Send + Sync {
         let _ = rng;
         Ok(cross_entropy(net, x, y))
     }
+
+    /// The weights' optimizer and learning rates, for a supernet that trains with the
+    /// trainer's (`SuperNetEstim`'s `weights = "trainer"`); `None` (the default): the trainer
+    /// gives none.
+    fn weight_training(&self) -> Option<WeightTraining> {
+        None
+    }
+}
+
+/// How a trainer trains weights: its Burn optimizer and its learning rate, annealed by a
+/// cosine from the first to the second value over the training (equal values: constant).
+pub struct WeightTraining {
+    /// The optimizer (SGD with momentum, Adam …).
+    pub optimizer: burn::optim::ModuleOptimizer,
+    /// `(lr, lr_min)`.
+    pub lr: (f64, f64),
 }
 
 /// The mean cross-entropy of `net.forward(x)` against the labels `y`.
@@ -101,6 +117,16 @@ impl TrialTrainer for ImageClsTrainer {
             return Ok(cross_entropy(net, x, y));
         }
         self.chain().loss(&mut CriterionInput::new(net, x, y, rng))
+    }
+
+    /// Its optimizer (`optimizer`, `momentum`, `weight_decay`) and its cosine from `lr` to
+    /// `lr_min` (constant at `lr` with `cosine = false`).
+    fn weight_training(&self) -> Option<WeightTraining> {
+        let a = self.args();
+        Some(WeightTraining {
+            optimizer: a.optimizer.build(a.momentum, a.weight_decay),
+            lr: (a.lr, if a.cosine { a.lr_min } else { a.lr }),
+        })
     }
 }
 

@@ -27,7 +27,7 @@ use rand::SeedableRng;
 use std::borrow::Cow;
 use std::time::Instant;
 
-pub use super::supernet_args::SuperNetArgs;
+pub use super::supernet_args::{SuperNetArgs, WeightSource};
 
 /// The supernet estimator.
 pub struct SuperNetEstim {
@@ -110,11 +110,10 @@ impl SuperNetEstim {
     fn resume_point(
         &self,
         (run_dir, replay): (Option<&std::path::Path>, &[Trial]),
-        mut model: NetBox,
+        (mut model, mut weights): (NetBox, ModuleOptimizer),
         alphas: &[TensorParam],
         adam: &mut ArchAdam,
     ) -> Result<(NetBox, ModuleOptimizer, usize), EstimError> {
-        let mut weights = self.weight_optimizer();
         // A new run starts in a directory without checkpoints (an overwrite removes them), so
         // a checkpoint means this run is resuming.
         let Some((dir, done)) = run_dir.and_then(checkpoint::find) else {
@@ -291,14 +290,26 @@ impl Estim for SuperNetEstim {
         let alphas: Vec<TensorParam> = named.iter().map(|(_, t)| t.clone()).collect();
         let cost = self.expected_cost(&c.model, &handles, ctx.data.train.shape, device)?;
         let (w_data, a_data) = self.step_data(&ctx.data.train, optim.one_level(), ctx.seed)?;
+        let (weights, (lr, lr_min)) = match self.args.weights {
+            WeightSource::Estimator => (self.weight_optimizer(), (self.args.lr, self.args.lr_min)),
+            WeightSource::Trainer => {
+                let t = ctx.trainer.weight_training().ok_or_else(|| {
+                    invalid(
+                        "`weights` = \"trainer\": the trainer gives no optimizer \
+                         (`TrialTrainer::weight_training`); use `weights` = \"estimator\"",
+                    )
+                })?;
+                (t.optimizer, t.lr)
+            }
+        };
         let (mut model, mut weights, start) = self.resume_point(
             (ctx.run_dir, ctx.replay),
-            c.model,
+            (c.model, weights),
             &alphas,
             optim.arch_adam(),
         )?;
         let per_epoch = w_data.len().div_ceil(self.args.batch_size);
-        let (lr, lr_min, epochs) = (self.args.lr, self.args.lr_min, self.args.epochs);
+        let epochs = self.args.epochs;
         let mut schedule = LrSchedule::cosine(
             "SuperNetEstim",
             (lr, lr_min),

@@ -54,6 +54,23 @@ pub struct SuperNetArgs {
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Mode,
+    /// What trains the weights: `"estimator"` (default: SGD with `lr`, `lr_min`, `momentum`
+    /// and `weight_decay` above, as DARTS does) or `"trainer"` (the `[trainer]`'s optimizer
+    /// and learning-rate schedule, `TrialTrainer::weight_training`; those four keys are then
+    /// refused).
+    #[serde(default)]
+    pub weights: WeightSource,
+}
+
+/// What trains a supernet's weights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightSource {
+    /// The estimator's SGD and cosine schedule.
+    #[default]
+    Estimator,
+    /// The trainer's optimizer and schedule.
+    Trainer,
 }
 
 fn default_objective() -> String {
@@ -132,6 +149,24 @@ impl SuperNetArgs {
         let rates = (args.lr, args.lr_min);
         // Burn's cosine schedule has checks of its own (`lr` at most 1).
         LrSchedule::cosine("SuperNetEstim", rates, 2, 0)?;
+        if args.weights == WeightSource::Trainer {
+            let d = default_args();
+            let set: Vec<&str> = [
+                ("lr", args.lr != d.lr),
+                ("lr_min", args.lr_min != d.lr_min),
+                ("momentum", args.momentum != d.momentum),
+                ("weight_decay", args.weight_decay != d.weight_decay),
+            ]
+            .into_iter()
+            .filter_map(|(key, set)| set.then_some(key))
+            .collect();
+            if !set.is_empty() {
+                return Err(bad(format!(
+                    "[{}] do not apply with `weights` = \"trainer\": the `[trainer]`'s optimizer and schedule train the weights; set them in `trainer.args`",
+                    set.join(", ")
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -181,5 +216,6 @@ fn default_args() -> SuperNetArgs {
         max_seconds: None,
         objective: default_objective(),
         mode: Mode::Max,
+        weights: WeightSource::Estimator,
     }
 }
