@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::{ChannelOrder, ElasticHandle, ElasticLinear};
-use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
+use modnas::estim::{register_task, Batches, EstimError, RegressionScores, Task, TaskData};
 use modnas::param_space::MetricMap;
 use modnas::run::read_journal;
 use modnas::{run_search, Config, RunMode};
@@ -94,12 +94,12 @@ impl Task for ElasticRegression {
     }
 
     fn evaluate(&self, m: &ElasticMlp, valid: &dyn Batches<Rows>) -> Result<MetricMap, EstimError> {
-        let (mut sum, mut n) = (0.0, 0);
+        let mut scores = RegressionScores::default();
         for b in valid.epoch() {
-            sum += self.loss(m, &b?)?.into_scalar::<f64>();
-            n += 1;
+            let b = b?;
+            scores.add(m.forward(b.x), b.y);
         }
-        Ok(MetricMap::from([("mse".to_string(), sum / n as f64)]))
+        Ok(scores.finish())
     }
 
     fn optimizer(&self) -> (burn::optim::ModuleOptimizer, f64) {
@@ -156,6 +156,13 @@ struct ElasticEncoder {
     head: Linear,
 }
 
+impl ElasticEncoder {
+    fn forward(&self, x: Tensor<3>) -> Tensor<2> {
+        let h = self.layer.forward(self.embed.forward(x), None);
+        self.head.forward(h.mean_dim(1).squeeze_dim::<2>(1))
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Seqs {
     x: Tensor<3>,
@@ -207,8 +214,7 @@ impl Task for ElasticSequenceTask {
     }
 
     fn loss(&self, m: &ElasticEncoder, b: &Seqs) -> Result<Tensor<1>, EstimError> {
-        let h = m.layer.forward(m.embed.forward(b.x.clone()), None);
-        let d = m.head.forward(h.mean_dim(1).squeeze_dim::<2>(1)) - b.y.clone();
+        let d = m.forward(b.x.clone()) - b.y.clone();
         Ok((d.clone() * d).mean())
     }
 
@@ -217,12 +223,12 @@ impl Task for ElasticSequenceTask {
         m: &ElasticEncoder,
         valid: &dyn Batches<Seqs>,
     ) -> Result<MetricMap, EstimError> {
-        let (mut sum, mut n) = (0.0, 0);
+        let mut scores = RegressionScores::default();
         for b in valid.epoch() {
-            sum += self.loss(m, &b?)?.into_scalar::<f64>();
-            n += 1;
+            let b = b?;
+            scores.add(m.forward(b.x), b.y);
         }
-        Ok(MetricMap::from([("mse".to_string(), sum / n as f64)]))
+        Ok(scores.finish())
     }
 
     fn optimizer(&self) -> (burn::optim::ModuleOptimizer, f64) {

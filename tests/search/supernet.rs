@@ -530,10 +530,16 @@ fn weights_trained_by_the_trainers_optimizer_follow_the_trainer() {
         trials[1]["metrics"]["train_loss"].as_f64().unwrap()
     };
     // With the estimator's SGD (the default), the trainer's rate plays no part …
-    assert_eq!(first_loss("estimator", 0.001), first_loss("estimator", 0.05));
+    assert_eq!(
+        first_loss("estimator", 0.001),
+        first_loss("estimator", 0.05)
+    );
     // … with the trainer's Adam, it does.
     let (slow, fast) = (first_loss("trainer", 0.001), first_loss("trainer", 0.05));
-    assert!(slow.is_finite() && fast.is_finite() && slow != fast, "{slow} / {fast}");
+    assert!(
+        slow.is_finite() && fast.is_finite() && slow != fast,
+        "{slow} / {fast}"
+    );
 
     let refused = Config::from_toml(
         SEARCH,
@@ -543,5 +549,8 @@ fn weights_trained_by_the_trainers_optimizer_follow_the_trainer() {
     .err()
     .unwrap()
     .to_string();
-    assert!(refused.contains("[lr]") && refused.contains("trainer.args"), "{refused}");
+    assert!(
+        refused.contains("[lr]") && refused.contains("trainer.args"),
+        "{refused}"
+    );
 }

@@ -10,7 +10,7 @@ use super::{
     train_and_evaluate_net, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
 use crate::{parse_args, register_estim, EstimError, TaskContext};
-use modnas_param_space::{ArchDesc, ParamSpace};
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -82,73 +82,92 @@ impl Estim for DefaultEstim {
     }
 
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        // A resumed run whose one trial is recorded is done.
-        let trial = match ctx.replay.first() {
-            Some(recorded) => recorded.clone(),
-            None => {
-                let t0 = Instant::now();
-                let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
-                let (mut metrics, net) =
-                    train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
-                if !ctx.data.test.is_empty() {
-                    let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device)?;
-                    for (key, value) in test {
-                        metrics.insert(format!("test_{key}"), value);
-                    }
+        let replay = ctx.replay;
+        self.one_trial(replay, || {
+            let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
+            let (mut metrics, net) =
+                train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+            if !ctx.data.test.is_empty() {
+                let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device)?;
+                for (key, value) in test {
+                    metrics.insert(format!("test_{key}"), value);
                 }
-                let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
-                if let Some(dir) = ctx.run_dir {
-                    let (train, valid) = (&ctx.data.train, &ctx.data.valid);
-                    let classes = train.classes.max(valid.classes);
-                    save_trained(dir, &net, &arch, (train.shape, classes), false)?;
-                }
-                let trial = Trial {
-                    index: 0,
-                    arch,
-                    metrics,
-                    seconds: t0.elapsed().as_secs_f64(),
-                    error: None,
-                };
-                ctx.observer.on_trial(&trial)?;
-                trial
             }
-        };
-        self.outcome(&trial)
+            let arch = file_arch.unwrap_or_else(|| ctx.space.to_desc());
+            if let Some(dir) = ctx.run_dir {
+                let (train, valid) = (&ctx.data.train, &ctx.data.valid);
+                let classes = train.classes.max(valid.classes);
+                save_trained(dir, &net, &arch, (train.shape, classes), false)?;
+            }
+            Ok((arch, metrics))
+        })
+        .and_then(|trial| self.record(trial, ctx.observer))
     }
 
     /// A `[task]`'s final training: the architecture of the `arch` file (checked against the
     /// task's space) or the default one trained through the task for `epochs`, scored on its
     /// validation batches and, when the task holds some out, its test batches (`test_*`).
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let trial = match ctx.replay.first() {
-            Some(recorded) => recorded.clone(),
-            None => {
-                let t0 = Instant::now();
-                let space = ctx.task.space(ctx.run)?;
-                self.check(&space)?;
-                let arch = match self.args.arch.as_deref() {
-                    Some(path) => read_arch_file(path)?,
-                    None => space.to_desc(),
-                };
-                let metrics =
-                    ctx.task
-                        .train_and_test(ctx.run, &arch, self.args.epochs, ctx.seed)?;
-                let trial = Trial {
-                    index: 0,
-                    arch,
-                    metrics,
-                    seconds: t0.elapsed().as_secs_f64(),
-                    error: None,
-                };
-                ctx.observer.on_trial(&trial)?;
-                trial
+        let replay = ctx.replay;
+        self.one_trial(replay, || {
+            let space = ctx.task.space(ctx.run)?;
+            self.check(&space)?;
+            let arch = match self.args.arch.as_deref() {
+                Some(path) => read_arch_file(path)?,
+                None => space.to_desc(),
+            };
+            let epochs = self.args.epochs;
+            let metrics = ctx.task.train_and_test(ctx.run, &arch, epochs, ctx.seed)?;
+            Ok((arch, metrics))
+        })
+        .and_then(|trial| self.record(trial, ctx.observer))
+    }
+}
+
+/// The run's one trial: recorded already (a resumed run), or trained now.
+enum OneTrial {
+    Recorded(Trial),
+    New(Trial),
+}
+
+impl DefaultEstim {
+    /// The run's one trial: the recorded one of a resumed run (which is then done), or the
+    /// architecture and metrics `train` gives, timed.
+    fn one_trial(
+        &self,
+        replay: &[Trial],
+        train: impl FnOnce() -> Result<(ArchDesc, MetricMap), EstimError>,
+    ) -> Result<OneTrial, EstimError> {
+        if let Some(recorded) = replay.first() {
+            return Ok(OneTrial::Recorded(recorded.clone()));
+        }
+        let t0 = Instant::now();
+        let (arch, metrics) = train()?;
+        Ok(OneTrial::New(Trial {
+            index: 0,
+            arch,
+            metrics,
+            seconds: t0.elapsed().as_secs_f64(),
+            error: None,
+        }))
+    }
+
+    /// Records a new trial and gives the run's outcome.
+    fn record(
+        &self,
+        trial: OneTrial,
+        observer: &mut dyn super::TrialObserver,
+    ) -> Result<SearchOutcome, EstimError> {
+        let trial = match trial {
+            OneTrial::Recorded(t) => t,
+            OneTrial::New(t) => {
+                observer.on_trial(&t)?;
+                t
             }
         };
         self.outcome(&trial)
     }
-}
 
-impl DefaultEstim {
     /// The outcome of the run's one trial.
     fn outcome(&self, trial: &Trial) -> Result<SearchOutcome, EstimError> {
         let mut best = BestTracker::new(Objective {
