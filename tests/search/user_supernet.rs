@@ -250,3 +250,94 @@ fn discrete_optimizers_missing_metrics_and_resume_are_refused_by_name() {
         "{missing}"
     );
 }
+
+/// The same model and `Batcher` as a registered task: its batches come from Burn
+/// `DataLoader`s, so SubNetEstim and SuperNetEstim both read the user's two-input batches.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TwoInputRegression {
+    rows: usize,
+}
+
+impl modnas::estim::Task for TwoInputRegression {
+    type Model = RegNet;
+    type Batch = RowBatch;
+
+    fn model(&self, device: &Device) -> Result<RegNet, EstimError> {
+        Ok(RegNet::new(device))
+    }
+
+    fn data(
+        &self,
+        device: &Device,
+        seed: u64,
+    ) -> Result<modnas::estim::TaskData<RowBatch>, EstimError> {
+        Ok(modnas::estim::TaskData::new(
+            loader(rows(self.rows, 1), device, seed),
+            loader(rows(self.rows / 2, 2), device, seed),
+        ))
+    }
+
+    fn loss(&self, net: &RegNet, b: &RowBatch) -> Result<Tensor<1>, EstimError> {
+        Ok(mse(net, b))
+    }
+
+    fn evaluate(
+        &self,
+        net: &RegNet,
+        valid: &dyn modnas::estim::Batches<RowBatch>,
+    ) -> Result<MetricMap, EstimError> {
+        let mut scores = modnas::estim::RegressionScores::default();
+        for b in valid.epoch() {
+            let b = b?;
+            scores.add(net.forward(b.x, b.mask), b.y);
+        }
+        Ok(scores.finish())
+    }
+
+    fn optimizer(&self) -> (burn::optim::ModuleOptimizer, f64) {
+        (AdamConfig::new().init(), 1e-2)
+    }
+}
+
+modnas::estim::register_task!("TwoInputRegression", TwoInputRegression);
+
+#[test]
+fn a_two_input_batcher_drives_subnet_and_supernet_searches_of_a_task() {
+    let _serial = serial();
+    let toml = r#"
+seed = 6
+[task]
+type = "TwoInputRegression"
+args = { rows = 96 }
+[construct.args]
+candidates = ["IDT", "RELU", "GELU"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 10, trials = 3, objective = "mse", mode = "min" }
+"#;
+    let darts: Vec<String> = [
+        "construct.args.mixed_op=\"DARTSMixedOp\"",
+        "optim.type=\"DARTSOptim\"",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 10, objective = \"mse\", mode = \"min\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    for overrides in [vec![], darts] {
+        let cfg = modnas::Config::from_toml(toml, &overrides).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let run = modnas::run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+        assert_eq!(run.outcome.failed, 0, "{overrides:?}");
+        let journal = read_journal(dir.path()).unwrap();
+        let best = journal
+            .iter()
+            .map(|t| t.metrics["mse"])
+            .fold(f64::INFINITY, f64::min);
+        // Predicting zero scores about 0.75 (the target's mean square).
+        assert!(best < 0.3, "{overrides:?}: best MSE {best}");
+        assert!(journal.iter().all(|t| t.metrics["r2"].is_finite()));
+    }
+}
