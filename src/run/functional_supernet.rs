@@ -107,6 +107,8 @@ impl FunctionalSuperNet {
                 weight_decay: 3e-4,
                 objective: "acc".into(),
                 seed: 0,
+                checkpoint: None,
+                recorded: 0,
             },
             maximize: true,
             weights: None,
@@ -180,7 +182,9 @@ impl FunctionalSuperNet {
         )
     }
 
-    /// Runs the search in `dir` (`mode`: new or overwrite; a supernet run cannot resume yet).
+    /// Runs the search in `dir` (`mode`: new, overwrite, or resume from the newest of the
+    /// checkpoints written after every epoch; the run must be given the same model, data,
+    /// optimizers and settings).
     /// `supernet` is the user's model constructed with mixed operators; `data` holds the
     /// batches of the weight steps and of the α steps; `loss(model, batch)` is the
     /// differentiable mean loss both steps minimise; `evaluate(model)` scores the supernet's
@@ -194,14 +198,6 @@ impl FunctionalSuperNet {
         loss: impl Fn(&M, &B) -> Result<Tensor<1>, EstimError>,
         evaluate: impl FnMut(&M) -> Result<MetricMap, EstimError>,
     ) -> Result<SuperNetRun<M>, ModnasError> {
-        if mode == RunMode::Resume {
-            return Err(ModnasError::RunDir {
-                path: dir.display().to_string(),
-                reason: "cannot be resumed: a functional supernet search starts over \
-                         (RunMode::Overwrite)"
-                    .into(),
-            });
-        }
         let cfg = self.config()?;
         let mut optim = crate::run::search::build_search_optim(&cfg, &supernet.space)?;
         let Some(arch_optim) = optim.gradient() else {
@@ -215,8 +211,10 @@ impl FunctionalSuperNet {
                 ),
             });
         };
-        let (_lock, _) =
+        let (_lock, replay) =
             DirLock::acquire_for(dir, || prepare(dir, &cfg, supernet.space.size(), mode))?;
+        self.args.checkpoint = Some(dir.to_path_buf());
+        self.args.recorded = replay.len();
         let alphas = supernet.space.tensor_params();
         let mut weights = self
             .weights

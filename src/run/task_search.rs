@@ -48,12 +48,6 @@ pub(crate) fn run_task_search(
     if let Some(warning) = random_phase_warning(cfg, &mut optim) {
         tracing::warn!("{warning}");
     }
-    if mode == RunMode::Resume && estim.needs_gradient_optim() {
-        return Err(ModnasError::RunDir {
-            path: dir.display().to_string(),
-            reason: "cannot be resumed: a task's supernet search keeps no checkpoints yet; start over with `--overwrite`".into(),
-        });
-    }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
     let mut journal = Journal::open(dir, on_trial)?;
     let (objective, _) = cfg.objective();
@@ -65,6 +59,7 @@ pub(crate) fn run_task_search(
         replay: &replay,
         seed: cfg.seed,
         objective: &objective,
+        run_dir: Some(dir),
     };
     let outcome = estim.run_task(&mut ctx).map_err(|e| match e {
         modnas_estim::EstimError::InvalidArgs { component, reason } if component == "estimator" => {

@@ -215,7 +215,7 @@ fn one_level_and_sampling_optimizers_search_the_same_model() {
 }
 
 #[test]
-fn discrete_optimizers_missing_metrics_and_resume_are_refused_by_name() {
+fn discrete_optimizers_missing_metrics_and_resuming_no_run_are_refused_by_name() {
     let _serial = serial();
     let device = Device::default().autodiff();
     let sets = CandidateSets::mixed("DARTSMixedOp", CANDIDATES);
@@ -243,7 +243,7 @@ fn discrete_optimizers_missing_metrics_and_resume_are_refused_by_name() {
         "{discrete}"
     );
     let resume = attempt("DARTSOptim", RunMode::Resume, "mse").unwrap();
-    assert!(resume.contains("cannot be resumed"), "{resume}");
+    assert!(resume.contains("not a modnas run directory"), "{resume}");
     let missing = attempt("DARTSOptim", RunMode::Overwrite, "rmse").unwrap();
     assert!(
         missing.contains("`mse`") && missing.contains("rmse"),
@@ -340,4 +340,54 @@ args = { epochs = 10, trials = 3, objective = "mse", mode = "min" }
         assert!(best < 0.3, "{overrides:?}: best MSE {best}");
         assert!(journal.iter().all(|t| t.metrics["r2"].is_finite()));
     }
+}
+
+#[test]
+fn a_functional_supernet_resumes_from_its_last_checkpoint() {
+    let _serial = serial();
+    let device = Device::default().autodiff();
+    let sets = CandidateSets::mixed("DARTSMixedOp", CANDIDATES);
+    let (train, valid) = (
+        vec![RowBatcher.batch(rows(32, 1), &device)],
+        vec![RowBatcher.batch(rows(32, 2), &device)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = |mode: RunMode| {
+        device.seed(3);
+        let supernet = construct(RegNet::new(&device), &sets, &device).unwrap();
+        FunctionalSuperNet::new("DARTSOptim", toml::Table::new())
+            .epochs(4)
+            .objective("mse", false)
+            .weight_optimizer(AdamConfig::new().init(), 0.01, 0.0)
+            .run(
+                dir.path(),
+                mode,
+                supernet,
+                (&train, &valid),
+                |net, b| Ok(mse(net, b)),
+                |net| valid_mse(net, &RowBatcher.batch(rows(32, 2), &net.devices()[0])),
+            )
+            .unwrap()
+    };
+    let first = run(RunMode::New);
+    let undisturbed = read_journal(dir.path()).unwrap();
+    // Killed after the third epoch's checkpoint: the journal holds three epochs.
+    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
+    let journal = dir.path().join("trials.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(
+        &journal,
+        text.lines().take(3).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let resumed = run(RunMode::Resume);
+    assert_eq!(resumed.outcome.trials, 4);
+    let again = read_journal(dir.path()).unwrap();
+    assert_eq!(again.len(), 4);
+    assert_eq!(resumed.arch, first.arch);
+    let (a, b) = (undisturbed[3].metrics["mse"], again[3].metrics["mse"]);
+    assert!(
+        (a - b).abs() < 1e-9,
+        "the fourth epoch as undisturbed: {a} vs {b}"
+    );
 }

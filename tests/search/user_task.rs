@@ -412,3 +412,51 @@ args = {{ config = {:?}, trials = 2, objective = "mse", mode = "min" }}
         assert_eq!(read_journal(&nested_dir).unwrap().len(), 2);
     }
 }
+
+#[test]
+fn a_tasks_supernet_search_resumes_from_its_checkpoint_as_if_undisturbed() {
+    let _serial = serial();
+    let overrides: Vec<String> = [
+        "construct.args.mixed_op=\"DARTSMixedOp\"",
+        "construct.args.candidates=[\"IDT\", \"RELU\", \"GELU\"]",
+        "optim.type=\"DARTSOptim\"",
+        "estim.search.type=\"SuperNetEstim\"",
+        "estim.search.args={ epochs = 6, objective = \"mse\", mode = \"min\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = Config::from_toml(TASK, &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let undisturbed = read_journal(dir.path()).unwrap();
+    assert_eq!(undisturbed.len(), 6);
+    // Killed while writing the last epoch's checkpoint: the one before it is what is left,
+    // and the journal holds five epochs.
+    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
+    let state = std::fs::read_to_string(dir.path().join("checkpoint.prev/state.toml")).unwrap();
+    assert!(state.contains("epochs_done = 5"), "{state}");
+    for file in ["trials.jsonl", ALPHAS_FILE] {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text.lines().take(5).collect();
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    }
+    let resumed = resume_search(dir.path(), &[], &mut |_| {}).unwrap();
+    assert_eq!(resumed.outcome.trials, 6);
+    let journal = read_journal(dir.path()).unwrap();
+    assert_eq!(
+        journal.len(),
+        6,
+        "the sixth epoch ran again and was recorded once"
+    );
+    let (a, b) = (&undisturbed[5], &journal[5]);
+    assert_eq!(a.arch, b.arch);
+    for key in ["mse", "train_loss"] {
+        assert!(
+            (a.metrics[key] - b.metrics[key]).abs() < 1e-9,
+            "{key}: {:?} vs {:?}",
+            a.metrics,
+            b.metrics
+        );
+    }
+}

@@ -33,18 +33,18 @@ pub(crate) fn damaged(path: &Path, reason: impl std::fmt::Display) -> EstimError
 }
 
 /// What a checkpoint holds, borrowed from the running search.
-pub(crate) struct Snapshot<'a> {
-    pub model: &'a NetBox,
+pub(crate) struct Snapshot<'a, M = NetBox> {
+    pub model: &'a M,
     pub weights: &'a ModuleOptimizer,
     pub alphas: &'a [TensorParam],
     pub adam: Option<&'a ArchAdam>,
 }
 
 /// Writes a checkpoint of `state` after `epochs_done` epochs into `run_dir`.
-pub(crate) fn save(
+pub(crate) fn save<M: Module>(
     run_dir: &Path,
     epochs_done: usize,
-    state: &Snapshot<'_>,
+    state: &Snapshot<'_, M>,
 ) -> Result<(), EstimError> {
     let staging = run_dir.join(STAGING);
     let _ = std::fs::remove_dir_all(&staging);
@@ -89,9 +89,9 @@ pub(crate) fn find(run_dir: &Path) -> Option<(PathBuf, usize)> {
 /// Loads the checkpoint in `dir` into a search's state, built fresh with the same
 /// architecture: `model` and `weights` are replaced, `alphas` (and `adam`'s state, when the
 /// search has α) take the saved values and ids.
-pub(crate) fn restore(
+pub(crate) fn restore<M: Module>(
     dir: &Path,
-    model: &mut NetBox,
+    model: &mut M,
     weights: &mut ModuleOptimizer,
     alphas: &[TensorParam],
     adam: Option<&mut ArchAdam>,

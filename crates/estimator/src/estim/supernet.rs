@@ -25,6 +25,7 @@ use modnas_param_space::{ArchDesc, TensorParam};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::borrow::Cow;
+use std::path::Path;
 use std::time::Instant;
 
 pub use super::supernet_args::{SuperNetArgs, WeightSource};
@@ -262,6 +263,8 @@ impl Estim for SuperNetEstim {
             weight_decay: self.args.weight_decay,
             objective: ctx.objective.to_string(),
             seed: ctx.seed,
+            checkpoint: ctx.run_dir.map(Path::to_path_buf),
+            recorded: ctx.replay.len(),
         };
         ctx.task.supernet(ctx.run, optim, &args, ctx.observer)
     }

@@ -12,6 +12,7 @@
 //! multi-input models, whose batches the image path cannot carry.
 
 use super::batch_loss::BatchLoss;
+use super::checkpoint;
 use super::supernet_step::{arch_step, snapshot, weight_step, StepParts};
 use super::{SearchOutcome, StopReason, Trial, TrialObserver};
 use crate::EstimError;
@@ -77,6 +78,13 @@ pub struct SuperNetLoopArgs {
     pub objective: String,
     /// Seed of path sampling and of every step's randomness.
     pub seed: u64,
+    /// A run directory: the loop checkpoints the supernet there after every epoch (weights,
+    /// the weight optimizer's state, α and Adam's state on α), and starts from its newest
+    /// checkpoint when one is there. `None`: no checkpoints.
+    pub checkpoint: Option<std::path::PathBuf>,
+    /// Epochs the run's journal already holds (a resumed run): they are not recorded again
+    /// when they run again after the checkpoint.
+    pub recorded: usize,
 }
 
 /// What the loop trains: the supernet's α, mixed operators, data and loss.
@@ -140,10 +148,12 @@ pub fn supernet_with<M: Module, B: Clone>(
             );
         }
     }
+    let optims = (&mut *optim, &mut *weights, &mut *schedule);
+    let start = resume(&mut model, optims, &alphas, &parts, args)?;
     let started = Instant::now();
     let (mut stop, mut last) = (StopReason::Done, None);
-    let mut done = 0;
-    for epoch in 0..args.epochs {
+    let mut done = start;
+    for epoch in start..args.epochs {
         if args
             .max_seconds
             .is_some_and(|l| epoch > 0 && started.elapsed().as_secs_f64() >= l)
@@ -182,8 +192,22 @@ pub fn supernet_with<M: Module, B: Clone>(
             error: None,
         };
         tracing::info!(epoch, metrics = ?trial.metrics, arch = %trial.arch.summary(), "supernet epoch");
-        observer.on_trial(&trial)?;
-        observer.on_alphas(&snapshot(epoch, parts.alphas, parts.handles))?;
+        // An epoch the journal already holds (it ran after the last checkpoint) is
+        // recomputed, not recorded again.
+        if epoch >= args.recorded {
+            observer.on_trial(&trial)?;
+            observer.on_alphas(&snapshot(epoch, parts.alphas, parts.handles))?;
+        }
+        // After the journal, so a checkpoint never runs ahead of the recorded epochs.
+        if let Some(dir) = &args.checkpoint {
+            let state = checkpoint::Snapshot {
+                model: &model,
+                weights: &*weights,
+                alphas: &alphas,
+                adam: Some(optim.arch_adam()),
+            };
+            checkpoint::save(dir, epoch + 1, &state)?;
+        }
         last = Some(trial);
         done += 1;
     }
@@ -195,6 +219,43 @@ pub fn supernet_with<M: Module, B: Clone>(
         stop,
     };
     Ok((model, outcome))
+}
+
+/// The epoch to start at: 0, or the epochs of the newest checkpoint in `args.checkpoint`,
+/// loaded into the model, the optimizers and α, with the learning-rate schedule stepped past
+/// them. A resumed run trains the remaining epochs as the uninterrupted run would when its
+/// batches come in a fixed order (a vector, an unshuffled loader); a shuffled `DataLoader`
+/// shuffles the remaining epochs anew.
+fn resume<'o, M: Module, B: Clone>(
+    model: &mut M,
+    (optim, weights, schedule): (
+        &mut (dyn GradientOptim + 'o),
+        &mut ModuleOptimizer,
+        &mut (dyn LrScheduler + 'o),
+    ),
+    alphas: &[TensorParam],
+    parts: &SuperNetParts<'_, M, B>,
+    args: &SuperNetLoopArgs,
+) -> Result<usize, EstimError> {
+    let Some((dir, done)) = args.checkpoint.as_deref().and_then(checkpoint::find) else {
+        return Ok(0);
+    };
+    if done > args.recorded || done > args.epochs {
+        return Err(checkpoint::damaged(
+            &dir,
+            format!(
+                "{done} epochs done, but the journal holds {} of {} epochs",
+                args.recorded, args.epochs
+            ),
+        ));
+    }
+    checkpoint::restore(&dir, model, weights, alphas, Some(optim.arch_adam()))?;
+    let batches = parts.train.epoch().count();
+    for _ in 0..done * batches {
+        schedule.step();
+    }
+    tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the supernet");
+    Ok(done)
 }
 
 /// One epoch of [`supernet_with`].

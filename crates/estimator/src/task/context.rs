@@ -20,4 +20,6 @@ pub struct TaskContext<'a> {
     pub seed: u64,
     /// The metric the search ranks by.
     pub objective: &'a str,
+    /// The run directory (checkpoints of supernet searches go there), if any.
+    pub run_dir: Option<&'a std::path::Path>,
 }
