@@ -460,3 +460,56 @@ fn a_tasks_supernet_search_resumes_from_its_checkpoint_as_if_undisturbed() {
         );
     }
 }
+
+#[test]
+fn a_tasks_cars_search_resumes_its_supernet_from_the_checkpoint() {
+    let _serial = serial();
+    let overrides: Vec<String> = [
+        "construct.args.mixed_op=\"IndexMixedOp\"",
+        "optim.type=\"RegularizedEvolutionOptim\"",
+        "optim.args={ population = 2, sample_size = 1 }",
+        "estim.search.type=\"CARSEstim\"",
+        "estim.search.args={ epochs = 3, trials = 4, round_trials = 2, round_epochs = 2, recal_batches = 1, objective = \"mse\", mode = \"min\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = Config::from_toml(TASK, &overrides).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let undisturbed = read_journal(dir.path()).unwrap();
+    // Warm-up 3 epochs, then 2 before trial 2: 5 in all; killed during the fifth epoch's
+    // checkpoint, with two trials recorded.
+    let state = std::fs::read_to_string(dir.path().join("checkpoint/state.toml")).unwrap();
+    assert!(state.contains("epochs_done = 5"), "{state}");
+    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
+    let journal = dir.path().join("trials.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(
+        &journal,
+        text.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let resumed = resume_search(dir.path(), &[], &mut |_| {}).unwrap();
+    assert_eq!(resumed.outcome.trials, 4);
+    let again = read_journal(dir.path()).unwrap();
+    for (a, b) in undisturbed.iter().zip(&again) {
+        assert_eq!(a.arch, b.arch);
+        assert!(
+            (a.metrics["mse"] - b.metrics["mse"]).abs() < 1e-9,
+            "{a:?} vs {b:?}"
+        );
+    }
+    assert_eq!(again.len(), 4);
+    // The resume read the checkpoint: without its optimizer state it is refused by name.
+    std::fs::remove_file(dir.path().join("checkpoint/weights.bpk")).unwrap();
+    std::fs::write(
+        &journal,
+        text.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    let err = resume_search(dir.path(), &[], &mut |_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("weights.bpk"), "{err}");
+}

@@ -3,7 +3,7 @@
 mod base;
 mod batch_loss;
 mod cars;
-mod checkpoint;
+pub(crate) mod checkpoint;
 mod command_trial;
 mod default_estim;
 mod dispatch;

@@ -92,6 +92,7 @@ impl OneShotArgs {
             epochs: self.epochs,
             recalibrate: self.recal_batches > 0,
             seed: ctx.seed,
+            run_dir: ctx.run_dir,
         };
         ctx.task.one_shot(ctx.run, shot)
     }

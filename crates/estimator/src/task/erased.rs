@@ -180,6 +180,9 @@ pub struct OneShotRun<'a> {
     pub recalibrate: bool,
     /// The run's seed.
     pub seed: u64,
+    /// The run directory: the supernet is checkpointed there after every epoch and resumed
+    /// from its newest checkpoint.
+    pub run_dir: Option<&'a std::path::Path>,
 }
 
 /// The task's metrics of `model`'s inference copy on validation batches read on the plain

@@ -7,7 +7,7 @@
 
 use super::base::Task;
 use super::erased::{with_params, OneShotRun, TaskRun};
-use crate::estim::{search_with, Batches, SearchOutcome, ShrinkStage};
+use crate::estim::{checkpoint, search_with, Batches, SearchOutcome, ShrinkStage};
 use crate::{recalibrate_bn, EstimError};
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -18,6 +18,7 @@ use modnas_optim::DiscreteSpace;
 use modnas_param_space::ArchDesc;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use std::path::Path;
 
 /// Which paths the supernet trains on, epoch by epoch.
 #[derive(Clone, Debug)]
@@ -46,16 +47,55 @@ struct PathTrainer<'t, T: Task> {
     lr: f64,
     seed: u64,
     epochs_done: usize,
+    /// Where the supernet is checkpointed after every epoch.
+    run_dir: Option<&'t Path>,
 }
 
 impl<T: Task> PathTrainer<'_, T> {
+    /// Loads the newest checkpoint of the run directory, if any; the epochs it holds are
+    /// done. `most`: the epochs the recorded trials allow (more means a damaged run).
+    fn resume(&mut self, most: usize) -> Result<(), EstimError> {
+        let Some((dir, done)) = self.run_dir.and_then(checkpoint::find) else {
+            return Ok(());
+        };
+        if done > most {
+            return Err(checkpoint::damaged(
+                &dir,
+                format!("{done} supernet epochs done, but the recorded trials need at most {most}"),
+            ));
+        }
+        checkpoint::restore(&dir, &mut self.net.model, &mut self.weights, &[], None)?;
+        tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the task's supernet");
+        self.epochs_done = done;
+        Ok(())
+    }
+
+    /// Writes the checkpoint of the epochs done so far.
+    fn checkpoint(&self) -> Result<(), EstimError> {
+        let Some(dir) = self.run_dir else {
+            return Ok(());
+        };
+        let state = checkpoint::Snapshot {
+            model: &self.net.model,
+            weights: &self.weights,
+            alphas: &[],
+            adam: None,
+        };
+        checkpoint::save(dir, self.epochs_done, &state)
+    }
+
     /// One epoch, every batch through the path `sample` draws (given the batch's number).
     fn epoch(
         &mut self,
         mut sample: impl FnMut(&mut StdRng, usize) -> ArchDesc,
     ) -> Result<(), EstimError> {
-        // Each epoch draws its paths from its own seed.
-        let mut rng = StdRng::seed_from_u64(self.seed.wrapping_add(1 + self.epochs_done as u64));
+        // Each epoch draws its paths (and its device randomness) from its own seed, so a
+        // resumed run repeats the uninterrupted one.
+        let epoch_seed = self.seed.wrapping_add(1 + self.epochs_done as u64);
+        if let Some(device) = self.net.model.devices().first() {
+            device.seed(epoch_seed);
+        }
+        let mut rng = StdRng::seed_from_u64(epoch_seed);
         for (n, batch) in self.train.epoch().enumerate() {
             self.net.apply(&sample(&mut rng, n))?;
             let loss = self.task.loss(&self.net.model, &batch?)?;
@@ -68,7 +108,7 @@ impl<T: Task> PathTrainer<'_, T> {
             "one-shot supernet epoch of the task"
         );
         self.epochs_done += 1;
-        Ok(())
+        self.checkpoint()
     }
 }
 
@@ -92,21 +132,27 @@ pub(super) fn one_shot<T: Task>(
         lr,
         seed: shot.seed,
         epochs_done: 0,
+        run_dir: shot.run_dir,
     };
+    net.resume(epochs_allowed(&shot))?;
     match &shot.schedule {
         PathSchedule::Uniform | PathSchedule::Rounds { .. } => {
-            for _ in 0..shot.epochs {
+            while net.epochs_done < shot.epochs {
                 net.epoch(|rng, _| space.sample(rng))?;
             }
         }
         PathSchedule::Shrink(stages) => {
+            let mut start = 0;
             for (i, stage) in stages.iter().enumerate() {
-                if i > 0 {
+                let end = start + stage.epochs;
+                // A stage reorders once, when it starts (a resumed one already has).
+                if i > 0 && net.epochs_done == start {
                     task.reorder_channels(&mut net.net.model, ChannelOrder::L1);
                 }
-                for _ in 0..stage.epochs {
+                while net.epochs_done < end {
                     net.epoch(|rng, _| stage.sample(rng))?;
                 }
+                start = end;
             }
         }
     }
@@ -154,6 +200,18 @@ pub(super) fn one_shot<T: Task>(
         shot.search,
         evaluate,
     )
+}
+
+/// The most supernet epochs a run with `shot.replay` recorded trials can have done.
+fn epochs_allowed(shot: &OneShotRun<'_>) -> usize {
+    match &shot.schedule {
+        PathSchedule::Uniform => shot.epochs,
+        PathSchedule::Rounds {
+            round_trials,
+            round_epochs,
+        } => shot.epochs + (shot.replay.len() / round_trials) * round_epochs,
+        PathSchedule::Shrink(stages) => stages.iter().map(|s| s.epochs).sum(),
+    }
 }
 
 /// A one-shot supernet shares its weights between paths: its slots hold single-path
