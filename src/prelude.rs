@@ -44,9 +44,9 @@ pub use burn::module::Module;
 pub use burn::tensor::{Device, Tensor};
 pub use modnas_construct::{
     candidate_serves, construct, construct_as, register_candidate, register_model, CandidateBox,
-    CandidateSets, ConstructError, Constructed, Cost, ElasticConv2d, ElasticEncoderLayer,
-    ElasticHandle, ElasticLinear, InputChoice, ModelInput, NasModule, NetBox, SeqMask, Signature,
-    Slot, SlotSpec, ValueChoice,
+    CandidateSets, ChannelOrder, ConstructError, Constructed, Cost, ElasticConv2d,
+    ElasticEncoderLayer, ElasticHandle, ElasticLinear, InputChoice, ModelInput, NasModule, NetBox,
+    SeqMask, Signature, Slot, SlotSpec, ValueChoice,
 };
 /// `#[nas_config]`: a Burn-style config (`new`, `with_*`) that a model's TOML args deserialize
 /// into, defaults filled and unknown keys refused by the struct's own serde derive.

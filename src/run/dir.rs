@@ -24,6 +24,8 @@ pub const BEST_FILE: &str = "best.toml";
 pub const PARETO_FILE: &str = "pareto_front.jsonl";
 /// The same front as CSV: one column per parameter, then one per metric.
 pub const PARETO_CSV: &str = "pareto_front.csv";
+/// The command line's log of the run (`tracing` events at `info`), appended across resumes.
+pub const LOG_FILE: &str = "modnas.log";
 /// The layout version of run directories.
 pub const RUN_FORMAT: i64 = 1;
 
@@ -40,7 +42,8 @@ const STORAGE_WAL_FILE: &str = "trials.db-wal";
 const STORAGE_SHM_FILE: &str = "trials.db-shm";
 
 /// The files a run writes; [`RunMode::Overwrite`] removes them (and plots and checkpoints).
-const RUN_FILES: [&str; 12] = [
+const RUN_FILES: [&str; 13] = [
+    LOG_FILE,
     crate::distributed::STORAGE_FILE,
     STORAGE_WAL_FILE,
     STORAGE_SHM_FILE,

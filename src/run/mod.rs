@@ -13,7 +13,7 @@ mod task_search;
 mod trained;
 
 pub use dir::{
-    read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, META_FILE,
+    read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, LOG_FILE, META_FILE,
     PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
 pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};

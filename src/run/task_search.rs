@@ -48,9 +48,22 @@ pub(crate) fn run_task_search(
     if let Some(warning) = random_phase_warning(cfg, &mut optim) {
         tracing::warn!("{warning}");
     }
+    // What would fail only after training is refused before the run directory is written.
+    estim.check_task().map_err(|e| estimator_error(cfg, e))?;
+    let (objective, _) = cfg.objective();
+    let keys = built.metric_keys(run, cfg.seed)?;
+    if !keys.contains(&objective) {
+        return Err(ModnasError::config(
+            "estim.search.args.objective",
+            format!(
+                "`{objective}` is not among the metrics of `{}`: [{}]; set `objective` (and `mode`)",
+                task.type_name,
+                keys.join(", ")
+            ),
+        ));
+    }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
     let mut journal = Journal::open(dir, on_trial)?;
-    let (objective, _) = cfg.objective();
     let mut ctx = TaskContext {
         task: built.as_ref(),
         run,
@@ -61,7 +74,20 @@ pub(crate) fn run_task_search(
         objective: &objective,
         run_dir: Some(dir),
     };
-    let outcome = estim.run_task(&mut ctx).map_err(|e| match e {
+    let outcome = estim
+        .run_task(&mut ctx)
+        .map_err(|e| estimator_error(cfg, e))?;
+    write_results(dir, &outcome, &mut optim)?;
+    tracing::info!(dir = %dir.display(), task = %task.type_name, trials = outcome.trials, stop = ?outcome.stop, "task search finished");
+    Ok(SearchRun {
+        dir: dir.to_path_buf(),
+        outcome,
+    })
+}
+
+/// An estimator's refusal of a task as a config error at `estim.search.type`.
+fn estimator_error(cfg: &Config, e: modnas_estim::EstimError) -> ModnasError {
+    match e {
         modnas_estim::EstimError::InvalidArgs { component, reason } if component == "estimator" => {
             ModnasError::config(
                 "estim.search.type",
@@ -69,11 +95,5 @@ pub(crate) fn run_task_search(
             )
         }
         other => ModnasError::Estim(other),
-    })?;
-    write_results(dir, &outcome, &mut optim)?;
-    tracing::info!(dir = %dir.display(), task = %task.type_name, trials = outcome.trials, stop = ?outcome.stop, "task search finished");
-    Ok(SearchRun {
-        dir: dir.to_path_buf(),
-        outcome,
-    })
+    }
 }

@@ -250,7 +250,7 @@ args = { batches = 4 }
 type = "GridSearchOptim"
 [estim.search]
 type = "ProgressiveShrinkingEstim"
-args = { epochs = 40, stage_epochs = 10, phases = ["heads", "ffn"], trials = 6, recal_batches = 0, objective = "mse", mode = "min" }
+args = { epochs = 60, stage_epochs = 20, phases = ["heads", "ffn"], trials = 6, recal_batches = 0, objective = "mse", mode = "min" }
 "#;
     let cfg = Config::from_toml(toml, &[]).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -513,3 +513,34 @@ fn a_tasks_cars_search_resumes_its_supernet_from_the_checkpoint() {
         .to_string();
     assert!(err.contains("weights.bpk"), "{err}");
 }
+
+#[test]
+fn a_missing_objective_and_image_only_keys_are_refused_before_the_run_directory_is_written() {
+    let _serial = serial();
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["estim.search.args={ epochs = 8, trials = 3 }"],
+            "`acc` is not among the metrics of `MaskedRegression`: [",
+        ),
+        (
+            &[
+                "construct.args.mixed_op=\"IndexMixedOp\"",
+                "estim.search.type=\"SPOSEstim\"",
+                "estim.search.args={ lr = 0.1, objective = \"mse\", mode = \"min\" }",
+            ],
+            "[lr] do not apply",
+        ),
+    ];
+    for (overrides, expected) in cases {
+        let o: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        let cfg = Config::from_toml(TASK, &o).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let err = run_search(&cfg, &out, RunMode::New, &mut |_| {})
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(!out.exists(), "{overrides:?}: nothing written");
+    }
+}

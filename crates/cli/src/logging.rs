@@ -15,7 +15,7 @@ pub(crate) fn init_logging(run_dir: Option<&Path>) {
     // The log file is opened per event and never creates the directory: a run refused before
     // it starts leaves nothing behind.
     let file_layer = run_dir.map(|dir| {
-        let path = dir.join("modnas.log");
+        let path = dir.join(modnas::run::LOG_FILE);
         fmt::layer()
             .with_ansi(false)
             .with_writer(move || -> Box<dyn std::io::Write> {

@@ -40,7 +40,7 @@ pub struct LearnerTrainerArgs {
     #[serde(default = "default_lr")]
     pub lr: f64,
     /// `"constant"` (default) or `"cosine"`: Burn's cosine annealing from `lr` to `lr_min`
-    /// over every step of the training.
+    /// over every step of the training (the loader's batches are counted in one pass first).
     #[serde(default)]
     pub schedule: LearnerSchedule,
     /// The last learning rate of the cosine schedule. Default 0.
@@ -52,8 +52,8 @@ pub struct LearnerTrainerArgs {
     /// L2 weight decay. Default 0.
     #[serde(default)]
     pub weight_decay: f32,
-    /// Batch size: of the loaders `LearnerTrainer` builds, and the one the cosine schedule
-    /// counts its steps by (a task's loaders should use the same). Default 64.
+    /// Batch size of the loaders `LearnerTrainer` builds (a task's loaders have their own).
+    /// Default 64.
     #[serde(default = "default_batch")]
     pub batch_size: usize,
     /// Early stopping (burn-train's `MetricEarlyStoppingStrategy`): the training ends when
@@ -156,7 +156,11 @@ where
 {
     args.check("LearnerTrainer")?;
     let epochs = epochs.max(1);
-    let steps = epochs * train.num_items().div_ceil(args.batch_size).max(1);
+    let steps = match args.schedule {
+        LearnerSchedule::Constant => 0,
+        // The loader's own batches, counted in one pass: its batch size is the caller's.
+        LearnerSchedule::Cosine => epochs * train.iter().count().max(1),
+    };
     let optim = args.optimizer.build(args.momentum, args.weight_decay);
     let learner = Learner::new(model, optim, schedule(args, steps)?);
     let (dir, temporary) = records_dir(args.records.as_deref());

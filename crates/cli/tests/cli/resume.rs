@@ -118,6 +118,9 @@ fn resume_and_overwrite_misuse_exits_with_code_two() {
     let err = String::from_utf8(again.stderr).unwrap();
     assert!(err.contains("already holds a run"), "{err}");
     assert!(search(&["--overwrite"]).status.success());
+    // The overwritten run's log went with it: the log holds one run.
+    let log = std::fs::read_to_string(run.join("modnas.log")).unwrap();
+    assert_eq!(log.matches("search finished").count(), 1, "{log}");
     let other = modnas()
         .args(["search", "-q", "--resume"])
         .arg(&run)

@@ -171,16 +171,28 @@ pub trait Estim {
     /// Runs the estimator on `ctx`.
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
 
-    /// Runs the estimator on a registered task (`[task]` of a config: the user's model,
-    /// batches, loss and metrics). `SubNetEstim`, `SuperNetEstim`, `SPOSEstim`, `CARSEstim`,
-    /// `ProgressiveShrinkingEstim` and `DefaultEstim` do; the default refuses.
-    fn run_task(&mut self, _ctx: &mut crate::TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+    /// Checks, before the run directory is written, that the estimator searches a
+    /// registered task as configured (its arguments that apply to image models only are
+    /// refused here). The default refuses: the estimator searches `[model]`s only.
+    fn check_task(&self) -> Result<(), EstimError> {
         Err(EstimError::InvalidArgs {
             component: "estimator".into(),
             reason: "searches the image models of `[model]` only; a `[task]` is searched by \
                      SubNetEstim, SuperNetEstim, SPOSEstim, CARSEstim, \
                      ProgressiveShrinkingEstim or DefaultEstim"
                 .into(),
+        })
+    }
+
+    /// Runs the estimator on a registered task (`[task]` of a config: the user's model,
+    /// batches, loss and metrics), after [`check_task`](Self::check_task). `SubNetEstim`,
+    /// `SuperNetEstim`, `SPOSEstim`, `CARSEstim`, `ProgressiveShrinkingEstim` and
+    /// `DefaultEstim` do; the default refuses as `check_task` does.
+    fn run_task(&mut self, _ctx: &mut crate::TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        self.check_task()?;
+        Err(EstimError::InvalidArgs {
+            component: "estimator".into(),
+            reason: "does not search a `[task]`".into(),
         })
     }
 

@@ -63,6 +63,10 @@ impl Estim for CARSEstim {
     /// up on uniform paths, then between search rounds trained on the last round's
     /// architectures, with the task's batches and optimizer (no checkpoints: a resumed run
     /// trains the supernet again, on the same rounds).
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("CARSEstim")
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let schedule = PathSchedule::Rounds {
             round_trials: self.args.round_trials.max(1),

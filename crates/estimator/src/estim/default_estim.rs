@@ -107,6 +107,10 @@ impl Estim for DefaultEstim {
     /// A `[task]`'s final training: the architecture of the `arch` file (checked against the
     /// task's space) or the default one trained through the task for `epochs`, scored on its
     /// validation batches and, when the task holds some out, its test batches (`test_*`).
+    fn check_task(&self) -> Result<(), EstimError> {
+        Ok(())
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let replay = ctx.replay;
         self.one_trial(replay, || {

@@ -186,6 +186,10 @@ impl Estim for ProgressiveShrinkingEstim {
     /// trained stage by stage with the task's batches and optimizer, channels reordered by
     /// `Task::reorder_channels` as each later stage starts, then searched with inherited
     /// weights. The best sub-network is not exported (a task's model has no standalone form).
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("ProgressiveShrinkingEstim")
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let space = DiscreteSpace::from_space(&ctx.task.space(ctx.run)?);
         let stages = shrink_schedule(

@@ -63,6 +63,25 @@ impl OneShotArgs {
         search: &SearchArgs,
         schedule: PathSchedule,
     ) -> Result<SearchOutcome, EstimError> {
+        self.check_task_args(component)?;
+        let shot = OneShotRun {
+            component,
+            schedule,
+            optim: ctx.optim,
+            observer: ctx.observer,
+            replay: ctx.replay,
+            search,
+            epochs: self.epochs,
+            recalibrate: self.recal_batches > 0,
+            seed: ctx.seed,
+            run_dir: ctx.run_dir,
+        };
+        ctx.task.one_shot(ctx.run, shot)
+    }
+
+    /// Refuses, naming them, the image path's `batch_size`, `lr` and `lr_min` when set: a
+    /// task's batches and optimizer train its supernet.
+    pub(crate) fn check_task_args(&self, component: &str) -> Result<(), EstimError> {
         let image_only = [
             ("batch_size", self.batch_size != batch()),
             ("lr", self.lr != lr()),
@@ -82,19 +101,7 @@ impl OneShotArgs {
                 ),
             });
         }
-        let shot = OneShotRun {
-            component,
-            schedule,
-            optim: ctx.optim,
-            observer: ctx.observer,
-            replay: ctx.replay,
-            search,
-            epochs: self.epochs,
-            recalibrate: self.recal_batches > 0,
-            seed: ctx.seed,
-            run_dir: ctx.run_dir,
-        };
-        ctx.task.one_shot(ctx.run, shot)
+        Ok(())
     }
 
     /// The supernet-training settings.
@@ -142,6 +149,10 @@ impl Estim for SPOSEstim {
     /// task's optimizer on its batches, then its sub-networks searched with the inherited
     /// weights, each recalibrated on one training batch (when `recal_batches` > 0). The image
     /// path's `batch_size`, `lr` and `lr_min` do not apply and are refused when set.
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("SPOSEstim")
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         self.args
             .run_task("SPOSEstim", ctx, &self.search, PathSchedule::Uniform)

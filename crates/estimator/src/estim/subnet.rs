@@ -50,6 +50,10 @@ impl Estim for SubNetEstim {
 
     /// Each proposed architecture built, trained for `epochs` by the task and scored by it,
     /// its weights seeded with the run's seed plus the trial's index.
+    fn check_task(&self) -> Result<(), EstimError> {
+        Ok(())
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let (task, run, seed, epochs) = (ctx.task, ctx.run, ctx.seed, self.args.epochs);
         let evaluate = |arch: &ArchDesc, index: usize| {

@@ -250,6 +250,10 @@ impl Estim for SuperNetEstim {
     /// validation batches (bi-level) and the weights by the task's own optimizer on its
     /// training batches, for `epochs`. The arguments of the image path's data and weight
     /// optimizer do not apply and are refused when set.
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.refuse_image_args()
+    }
+
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         self.args.refuse_image_args()?;
         let optim = ctx

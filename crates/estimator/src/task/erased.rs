@@ -29,6 +29,11 @@ pub trait ErasedTask: Send + Sync {
     /// The search space of the task's model constructed with `sets`.
     fn space(&self, run: TaskRun<'_>) -> Result<ParamSpace, EstimError>;
 
+    /// The keys of the task's metrics: its `evaluate` on the untrained model (constructed
+    /// with `run.sets`) and the validation batches, with `params` and `train_loss`; a search
+    /// checks its objective against them before it trains anything.
+    fn metric_keys(&self, run: TaskRun<'_>, seed: u64) -> Result<Vec<String>, EstimError>;
+
     /// Builds the model of `arch` (weights seeded with `seed`), trains it for `epochs` and
     /// scores it: the task's metrics, `train_loss` and `params`.
     fn train_and_evaluate(
@@ -70,6 +75,15 @@ pub trait ErasedTask: Send + Sync {
 impl<T: Task> ErasedTask for T {
     fn space(&self, run: TaskRun<'_>) -> Result<ParamSpace, EstimError> {
         Ok(construct(self.model(run.device)?, run.sets, run.device)?.space)
+    }
+
+    fn metric_keys(&self, run: TaskRun<'_>, seed: u64) -> Result<Vec<String>, EstimError> {
+        let c = construct(self.model(run.device)?, run.sets, run.device)?;
+        let mut keys: Vec<String> = score(self, &c.model, run.device, seed)?
+            .into_keys()
+            .collect();
+        keys.push("train_loss".into());
+        Ok(keys)
     }
 
     fn train_and_evaluate(

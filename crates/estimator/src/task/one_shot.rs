@@ -6,11 +6,12 @@
 //! elastic choices released largest first (progressive shrinking).
 
 use super::base::Task;
-use super::erased::{with_params, OneShotRun, TaskRun};
+use super::erased::{OneShotRun, TaskRun};
 use crate::estim::{checkpoint, search_with, Batches, SearchOutcome, ShrinkStage};
 use crate::{recalibrate_bn, EstimError};
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
 use modnas_construct::{
     construct, elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind,
 };
@@ -96,15 +97,27 @@ impl<T: Task> PathTrainer<'_, T> {
             device.seed(epoch_seed);
         }
         let mut rng = StdRng::seed_from_u64(epoch_seed);
+        let (mut sum, mut batches): (Option<Tensor<1>>, usize) = (None, 0);
         for (n, batch) in self.train.epoch().enumerate() {
             self.net.apply(&sample(&mut rng, n))?;
             let loss = self.task.loss(&self.net.model, &batch?)?;
             let grads = GradientsParams::from_grads(loss.backward(), &self.net.model);
             let (weights, lr) = (&mut self.weights, self.lr);
             map_in_place(&mut self.net.model, |m| weights.step(lr, m, grads));
+            let loss = loss.detach();
+            sum = Some(sum.map_or(loss.clone(), |s| s + loss));
+            batches += 1;
+        }
+        let loss = sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / batches as f64);
+        if !loss.is_finite() {
+            return Err(EstimError::TrialFailed(format!(
+                "supernet epoch {}: the training loss is {loss}",
+                self.epochs_done
+            )));
         }
         tracing::info!(
             epoch = self.epochs_done,
+            loss,
             "one-shot supernet epoch of the task"
         );
         self.epochs_done += 1;
@@ -149,6 +162,12 @@ pub(super) fn one_shot<T: Task>(
                 if i > 0 && net.epochs_done == start {
                     task.reorder_channels(&mut net.net.model, ChannelOrder::L1);
                 }
+                if net.epochs_done < end {
+                    let allowed: Vec<String> = (stage.allowed.iter())
+                        .map(|(name, values)| format!("{name}: {}", values.len()))
+                        .collect();
+                    tracing::info!(stage = i, allowed = %allowed.join(", "), "progressive shrinking stage");
+                }
                 while net.epochs_done < end {
                     net.epoch(|rng, _| stage.sample(rng))?;
                 }
@@ -190,8 +209,8 @@ pub(super) fn one_shot<T: Task>(
                 })
             });
         }
-        let model = net.net.model.valid();
-        with_params(task.evaluate(&model, valid.as_ref()), &model)
+        // No `params`: the model's count would be the whole supernet's, not this path's.
+        task.evaluate(&net.net.model.valid(), valid.as_ref())
     };
     search_with(
         shot.optim,
