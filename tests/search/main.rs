@@ -30,6 +30,7 @@ mod sequence;
 mod streamed;
 mod supernet;
 mod tabular;
+mod task_resume;
 mod user_supernet;
 mod user_task;
 mod user_trainer;

@@ -115,7 +115,7 @@ impl Task for MaskedRegression {
 
 register_task!("MaskedRegression", MaskedRegression);
 
-const TASK: &str = r#"
+pub(crate) const TASK: &str = r#"
 seed = 3
 [task]
 type = "MaskedRegression"
@@ -411,107 +411,6 @@ args = {{ config = {:?}, trials = 2, objective = "mse", mode = "min" }}
         assert!(recorded.contains(&format!("width = {width}")), "{recorded}");
         assert_eq!(read_journal(&nested_dir).unwrap().len(), 2);
     }
-}
-
-#[test]
-fn a_tasks_supernet_search_resumes_from_its_checkpoint_as_if_undisturbed() {
-    let _serial = serial();
-    let overrides: Vec<String> = [
-        "construct.args.mixed_op=\"DARTSMixedOp\"",
-        "construct.args.candidates=[\"IDT\", \"RELU\", \"GELU\"]",
-        "optim.type=\"DARTSOptim\"",
-        "estim.search.type=\"SuperNetEstim\"",
-        "estim.search.args={ epochs = 6, objective = \"mse\", mode = \"min\" }",
-    ]
-    .map(String::from)
-    .to_vec();
-    let cfg = Config::from_toml(TASK, &overrides).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
-    let undisturbed = read_journal(dir.path()).unwrap();
-    assert_eq!(undisturbed.len(), 6);
-    // Killed while writing the last epoch's checkpoint: the one before it is what is left,
-    // and the journal holds five epochs.
-    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
-    let state = std::fs::read_to_string(dir.path().join("checkpoint.prev/state.toml")).unwrap();
-    assert!(state.contains("epochs_done = 5"), "{state}");
-    for file in ["trials.jsonl", ALPHAS_FILE] {
-        let path = dir.path().join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let kept: Vec<&str> = text.lines().take(5).collect();
-        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
-    }
-    let resumed = resume_search(dir.path(), &[], &mut |_| {}).unwrap();
-    assert_eq!(resumed.outcome.trials, 6);
-    let journal = read_journal(dir.path()).unwrap();
-    assert_eq!(
-        journal.len(),
-        6,
-        "the sixth epoch ran again and was recorded once"
-    );
-    let (a, b) = (&undisturbed[5], &journal[5]);
-    assert_eq!(a.arch, b.arch);
-    for key in ["mse", "train_loss"] {
-        assert!(
-            (a.metrics[key] - b.metrics[key]).abs() < 1e-9,
-            "{key}: {:?} vs {:?}",
-            a.metrics,
-            b.metrics
-        );
-    }
-}
-
-#[test]
-fn a_tasks_cars_search_resumes_its_supernet_from_the_checkpoint() {
-    let _serial = serial();
-    let overrides: Vec<String> = [
-        "construct.args.mixed_op=\"IndexMixedOp\"",
-        "optim.type=\"RegularizedEvolutionOptim\"",
-        "optim.args={ population = 2, sample_size = 1 }",
-        "estim.search.type=\"CARSEstim\"",
-        "estim.search.args={ epochs = 3, trials = 4, round_trials = 2, round_epochs = 2, recal_batches = 1, objective = \"mse\", mode = \"min\" }",
-    ]
-    .map(String::from)
-    .to_vec();
-    let cfg = Config::from_toml(TASK, &overrides).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
-    let undisturbed = read_journal(dir.path()).unwrap();
-    // Warm-up 3 epochs, then 2 before trial 2: 5 in all; killed during the fifth epoch's
-    // checkpoint, with two trials recorded.
-    let state = std::fs::read_to_string(dir.path().join("checkpoint/state.toml")).unwrap();
-    assert!(state.contains("epochs_done = 5"), "{state}");
-    std::fs::remove_dir_all(dir.path().join("checkpoint")).unwrap();
-    let journal = dir.path().join("trials.jsonl");
-    let text = std::fs::read_to_string(&journal).unwrap();
-    std::fs::write(
-        &journal,
-        text.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
-    )
-    .unwrap();
-    let resumed = resume_search(dir.path(), &[], &mut |_| {}).unwrap();
-    assert_eq!(resumed.outcome.trials, 4);
-    let again = read_journal(dir.path()).unwrap();
-    for (a, b) in undisturbed.iter().zip(&again) {
-        assert_eq!(a.arch, b.arch);
-        assert!(
-            (a.metrics["mse"] - b.metrics["mse"]).abs() < 1e-9,
-            "{a:?} vs {b:?}"
-        );
-    }
-    assert_eq!(again.len(), 4);
-    // The resume read the checkpoint: without its optimizer state it is refused by name.
-    std::fs::remove_file(dir.path().join("checkpoint/weights.bpk")).unwrap();
-    std::fs::write(
-        &journal,
-        text.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
-    )
-    .unwrap();
-    let err = resume_search(dir.path(), &[], &mut |_| {})
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(err.contains("weights.bpk"), "{err}");
 }
 
 #[test]
