@@ -18,7 +18,7 @@ pub struct KindCatalog {
 
 /// Every kind of component, with its registered ids.
 pub fn catalog() -> Vec<KindCatalog> {
-    let kinds: [(&str, &str, Vec<&'static str>); 10] = [
+    let kinds: [(&str, &str, Vec<&'static str>); 11] = [
         (
             "candidates",
             "candidate",
@@ -33,6 +33,7 @@ pub fn catalog() -> Vec<KindCatalog> {
         ("data", "data", modnas_estim::data::data_names()),
         ("trainers", "trainer", modnas_estim::trainer_names()),
         ("tasks", "task", modnas_estim::task_names()),
+        ("callbacks", "callback", modnas_estim::callback_names()),
     ];
     kinds
         .into_iter()

@@ -160,6 +160,10 @@ pub struct Config {
     /// every trial itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
+    /// Callbacks of the run's events (`[[callbacks]] type = "…", args = {…}`): registered with
+    /// `register_callback!`, called in this order. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<Component>,
     /// How a distributed run hands trials to workers (with `storage`).
     #[serde(
         default,

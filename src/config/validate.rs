@@ -41,11 +41,26 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
         .at("metrics")?;
     let estim =
         build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
+    // Built here to refuse a bad one before the run starts; the journal builds its own.
+    build_callbacks(cfg)?;
     Ok(Parts {
         trainer,
         metrics,
         estim,
     })
+}
+
+/// The config's `[[callbacks]]`, built in order; an unknown one lists the known ones.
+pub(crate) fn build_callbacks(
+    cfg: &Config,
+) -> Result<Vec<Box<dyn modnas_estim::RunCallback>>, ModnasError> {
+    cfg.callbacks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            modnas_estim::build_callback(&c.type_name, &c.args).at(&format!("callbacks[{i}]"))
+        })
+        .collect()
 }
 
 /// For a distributed run (one with `storage`): the `[workers]` values, and that the search

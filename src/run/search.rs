@@ -11,7 +11,8 @@ use crate::run::lock::DirLock;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::{
-    AlphaSnapshot, EstimError, SearchContext, SearchOutcome, Trial, TrialDispatch, TrialObserver,
+    AlphaSnapshot, EstimError, RunCallback, RunEvent, SearchContext, SearchOutcome, Trial,
+    TrialDispatch, TrialObserver,
 };
 use modnas_optim::{build_search_optim as build_registered, Direction, SearchOptim};
 use modnas_param_space::MetricMap;
@@ -36,6 +37,8 @@ pub(crate) struct Journal<'a> {
     /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
     /// last checkpoint, and their α are not written twice.
     alphas_done: usize,
+    /// The config's callbacks, handed every event once the journal has recorded it.
+    callbacks: Vec<Box<dyn RunCallback>>,
 }
 
 impl<'a> Journal<'a> {
@@ -55,7 +58,37 @@ impl<'a> Journal<'a> {
             path,
             on_trial,
             alphas_done: complete_lines(dir, crate::run::ALPHAS_FILE)?,
+            callbacks: vec![],
         })
+    }
+
+    /// The journal with `cfg`'s callbacks, told that the run starts in `dir` with `replayed`
+    /// trials recorded before.
+    pub(crate) fn with_callbacks(
+        mut self,
+        cfg: &Config,
+        dir: &Path,
+        replayed: usize,
+    ) -> Result<Self, ModnasError> {
+        self.callbacks = crate::config::validate::build_callbacks(cfg)?;
+        self.emit(&RunEvent::RunStarted {
+            dir: dir.to_path_buf(),
+            replayed,
+        })?;
+        Ok(self)
+    }
+
+    /// Tells the callbacks that the run ended with `outcome`.
+    pub(crate) fn finish(&mut self, outcome: &SearchOutcome) -> Result<(), ModnasError> {
+        Ok(self.emit(&RunEvent::RunEnded {
+            trials: outcome.trials,
+            best: outcome.best.clone(),
+            stop: outcome.stop,
+        })?)
+    }
+
+    fn emit(&mut self, event: &RunEvent) -> Result<(), EstimError> {
+        modnas_estim::events::dispatch(&mut self.callbacks, event)
     }
 }
 
@@ -66,7 +99,11 @@ impl TrialObserver for Journal<'_> {
             .and_then(|_| self.file.flush())
             .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
         (self.on_trial)(trial);
-        Ok(())
+        let trial = trial.clone();
+        self.emit(&match trial.error {
+            None => RunEvent::TrialFinished { trial },
+            Some(_) => RunEvent::TrialFailed { trial },
+        })
     }
 
     fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
@@ -80,7 +117,10 @@ impl TrialObserver for Journal<'_> {
             .append(true)
             .open(&path)
             .and_then(|mut f| writeln!(f, "{line}"))
-            .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))
+            .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))?;
+        self.emit(&RunEvent::SupernetEpoch {
+            alphas: alphas.clone(),
+        })
     }
 }
 
@@ -253,7 +293,7 @@ pub fn run_search(
             "resuming: replaying the recorded trials"
         );
     }
-    let mut journal = Journal::open(dir, on_trial)?;
+    let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
     let builder = |arch: &_| setup.build_net(arch);
     let mut ctx = SearchContext {
         replay: &replay,
@@ -269,6 +309,7 @@ pub fn run_search(
         c.finish()?;
     }
     write_results(dir, &outcome, &mut optim)?;
+    journal.finish(&outcome)?;
     tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
     Ok(SearchRun {
         dir: dir.to_path_buf(),

@@ -63,7 +63,7 @@ pub(crate) fn run_task_search(
         ));
     }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
-    let mut journal = Journal::open(dir, on_trial)?;
+    let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
     let mut ctx = TaskContext {
         task: built.as_ref(),
         run,
@@ -78,6 +78,7 @@ pub(crate) fn run_task_search(
         .run_task(&mut ctx)
         .map_err(|e| estimator_error(cfg, e))?;
     write_results(dir, &outcome, &mut optim)?;
+    journal.finish(&outcome)?;
     tracing::info!(dir = %dir.display(), task = %task.type_name, trials = outcome.trials, stop = ?outcome.stop, "task search finished");
     Ok(SearchRun {
         dir: dir.to_path_buf(),

@@ -10,6 +10,7 @@
 mod common;
 
 mod augment;
+mod callbacks;
 mod compare;
 mod config_errors;
 mod criteria;

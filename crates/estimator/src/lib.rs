@@ -9,6 +9,8 @@ pub mod criterion;
 pub mod data;
 mod error;
 mod estim;
+/// Run events and callbacks.
+pub mod events;
 mod learner_fit;
 mod learner_trainer;
 mod progress;
@@ -37,6 +39,9 @@ pub use estim::{
     SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims, SuperNetParts, TrainerLoss,
     Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS,
     HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
+};
+pub use events::{
+    build_callback, callback_names, CallbackBuildFn, CallbackEntry, RunCallback, RunEvent,
 };
 pub use learner_fit::{
     learner_fit, learner_fit_batches, LearnerFitted, LearnerSchedule, LearnerTrainerArgs,

@@ -226,3 +226,27 @@ fn the_crates_own_task_is_searched_by_random_search_and_darts_from_toml() {
     let alphas = std::fs::read_to_string(darts.join("alphas.jsonl")).unwrap();
     assert_eq!(alphas.lines().count(), 20);
 }
+
+#[test]
+fn this_crates_callback_receives_every_event_of_a_search_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    search(
+        "random.toml",
+        &dir,
+        &[
+            "-o",
+            "estim.search.args.trials=3",
+            "-o",
+            "callbacks=[{ type = \"ProgressLines\" }]",
+        ],
+    );
+    let lines = std::fs::read_to_string(dir.join("progress.txt")).unwrap();
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0], "run_started");
+    for (i, line) in lines[1..4].iter().enumerate() {
+        assert!(line.starts_with(&format!("trial {i} finished: acc=")), "{lines:?}");
+    }
+    assert_eq!(lines[4], "run_ended after 3 trials");
+}

@@ -55,5 +55,5 @@ fn the_user_crate_builds_and_its_own_tests_pass() {
         out.status.success(),
         "cargo test in examples/downstream failed:\n{log}"
     );
-    assert!(log.contains("test result: ok. 8 passed"), "{log}");
+    assert!(log.contains("test result: ok. 9 passed"), "{log}");
 }

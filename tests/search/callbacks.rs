@@ -1,0 +1,178 @@
+//! Run events and `[[callbacks]]`: a callback of the user's own, registered with one line and
+//! named in TOML, receives every event of a search in order — the run's start, each trial
+//! (finished or failed), each supernet epoch, the run's end — after the journal has recorded
+//! it; `EventLog` writes the same events to `events.jsonl`; an unknown callback lists the
+//! known ones.
+
+use crate::common::{serial, DARTS_SEARCH};
+use modnas::estim::{register_callback, EstimError, RunCallback, RunEvent};
+use modnas::run::read_journal;
+use modnas::{resume_search, run_search, Config, RunMode};
+use std::sync::Mutex;
+
+/// What the `Recorder` callbacks of this binary saw: `(label, event name, trial index)`.
+static SEEN: Mutex<Vec<(String, String, Option<usize>)>> = Mutex::new(Vec::new());
+
+/// Records every event under its `label` argument.
+struct Recorder {
+    label: String,
+}
+
+impl RunCallback for Recorder {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), EstimError> {
+        let index = match event {
+            RunEvent::TrialFinished { trial } | RunEvent::TrialFailed { trial } => {
+                Some(trial.index)
+            }
+            RunEvent::SupernetEpoch { alphas } => Some(alphas.epoch),
+            _ => None,
+        };
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        seen.push((self.label.clone(), event.name().to_string(), index));
+        Ok(())
+    }
+}
+
+fn build(args: &toml::Table) -> Result<Box<dyn RunCallback>, EstimError> {
+    let label = args.get("label").and_then(|v| v.as_str()).unwrap_or("");
+    Ok(Box::new(Recorder {
+        label: label.to_string(),
+    }))
+}
+register_callback!("Recorder", build);
+
+/// The events seen since the last call, as `event:index` strings of callback `label`.
+fn take(label: &str) -> Vec<String> {
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let mine = seen
+        .iter()
+        .filter(|(l, _, _)| l == label)
+        .map(|(_, e, i)| i.map_or(e.clone(), |i| format!("{e}:{i}")))
+        .collect();
+    seen.clear();
+    mine
+}
+
+const CALLBACKS: &str = r#"
+[[callbacks]]
+type = "Recorder"
+args = { label = "first" }
+[[callbacks]]
+type = "EventLog"
+"#;
+
+/// The failure test's config: `TestBoom` fails, `NC3` trains, `TestDiverge` fails.
+const FAILING: &str = r#"
+seed = 1
+[data]
+type = "Synthetic"
+args = { n = 32, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["TestBoom", "NC3", "TestDiverge"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 1, trials = 3 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+#[test]
+fn a_users_callback_receives_every_event_of_a_search_in_order() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(&format!("{FAILING}{CALLBACKS}"), &[]).unwrap();
+    take("first");
+    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!(
+        take("first"),
+        [
+            "run_started",
+            "trial_failed:0",
+            "trial_finished:1",
+            "trial_failed:2",
+            "run_ended"
+        ]
+    );
+    // EventLog wrote the same events, each with what it reports.
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "run_started",
+            "trial_failed",
+            "trial_finished",
+            "trial_failed",
+            "run_ended"
+        ]
+    );
+    let journal = read_journal(dir.path()).unwrap();
+    assert_eq!(events[2]["trial"]["index"], 1);
+    assert_eq!(
+        events[2]["trial"]["metrics"]["acc"].as_f64(),
+        journal[1].metrics.get("acc").copied()
+    );
+    assert_eq!(events[4]["trials"], 3);
+    assert_eq!(events[4]["best"]["index"], 1);
+
+    // A resumed run starts with what it replays and reports only its new trials.
+    let more = ["estim.search.args.trials=3".to_string()];
+    take("first");
+    resume_search(dir.path(), &more, &mut |_| {}).unwrap();
+    assert_eq!(take("first"), ["run_started", "run_ended"]);
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(5).unwrap()).unwrap();
+    assert_eq!(restart["replayed"], 3);
+}
+
+#[test]
+fn a_supernet_search_reports_each_epoch_and_its_alphas() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        format!("{DARTS_SEARCH}{CALLBACKS}").replace("label = \"first\"", "label = \"darts\"");
+    let cfg = Config::from_toml(&text, &[]).unwrap();
+    take("darts");
+    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!(
+        take("darts"),
+        [
+            "run_started",
+            "trial_finished:0",
+            "supernet_epoch:0",
+            "trial_finished:1",
+            "supernet_epoch:1",
+            "run_ended"
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_callback_is_refused_with_the_known_ones_before_the_run() {
+    let _serial = serial();
+    let text = format!("{FAILING}\n[[callbacks]]\ntype = \"EventLogg\"\n");
+    let cfg = Config::from_toml(&text, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let err = run_search(&cfg, &out, RunMode::New, &mut |_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("callbacks[0]") && err.contains("EventLogg") && err.contains("EventLog,"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
