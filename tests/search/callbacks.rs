@@ -5,6 +5,7 @@
 //! known ones.
 
 use crate::common::{serial, DARTS_SEARCH};
+use crate::failures::CONFIG as FAILING;
 use modnas::estim::{register_callback, EstimError, RunCallback, RunEvent};
 use modnas::run::read_journal;
 use modnas::{resume_search, run_search, Config, RunMode};
@@ -59,26 +60,6 @@ type = "Recorder"
 args = { label = "first" }
 [[callbacks]]
 type = "EventLog"
-"#;
-
-/// The failure test's config: `TestBoom` fails, `NC3` trains, `TestDiverge` fails.
-const FAILING: &str = r#"
-seed = 1
-[data]
-type = "Synthetic"
-args = { n = 32, classes = 2, size = 4 }
-[model]
-type = "ConvNet"
-args = { channels = [4], strides = [1] }
-[construct.args]
-candidates = ["TestBoom", "NC3", "TestDiverge"]
-[optim]
-type = "GridSearchOptim"
-[estim.search]
-type = "SubNetEstim"
-args = { epochs = 1, trials = 3 }
-[trainer]
-args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
 "#;
 
 #[test]

@@ -50,7 +50,8 @@ register_candidate!("TestDiverge", |s: &SlotSpec,
     Ok(CandidateBox::new("TestDiverge", Diverge { c_out: s.c_out }))
 });
 
-const CONFIG: &str = r#"
+/// `TestBoom` fails, `NC3` trains, `TestDiverge` fails.
+pub(crate) const CONFIG: &str = r#"
 seed = 1
 [data]
 type = "Synthetic"
