@@ -15,7 +15,7 @@ use modnas_estim::{
     TrialDispatch, TrialObserver,
 };
 use modnas_optim::{build_search_optim as build_registered, Direction, SearchOptim};
-use modnas_param_space::MetricMap;
+use modnas_param_space::{ArchDesc, MetricMap};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,6 +93,13 @@ impl<'a> Journal<'a> {
 }
 
 impl TrialObserver for Journal<'_> {
+    fn on_proposed(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.emit(&RunEvent::TrialProposed {
+            index,
+            arch: arch.clone(),
+        })
+    }
+
     fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError> {
         let line = serde_json::to_string(trial).map_err(|e| EstimError::Record(e.to_string()))?;
         writeln!(self.file, "{line}")

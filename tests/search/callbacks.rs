@@ -1,7 +1,7 @@
 //! Run events and `[[callbacks]]`: a callback of the user's own, registered with one line and
 //! named in TOML, receives every event of a search in order — the run's start, each trial
-//! (finished or failed), each supernet epoch, the run's end — after the journal has recorded
-//! it; `EventLog` writes the same events to `events.jsonl`; an unknown callback lists the
+//! proposed and then finished or failed, each supernet epoch, the run's end — after the
+//! journal has recorded it; `EventLog` writes the same events to `events.jsonl`; an unknown callback lists the
 //! known ones.
 
 use crate::common::{serial, DARTS_SEARCH};
@@ -25,6 +25,7 @@ impl RunCallback for Recorder {
             RunEvent::TrialFinished { trial } | RunEvent::TrialFailed { trial } => {
                 Some(trial.index)
             }
+            RunEvent::TrialProposed { index, .. } => Some(*index),
             RunEvent::SupernetEpoch { alphas } => Some(alphas.epoch),
             _ => None,
         };
@@ -73,8 +74,11 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
         take("first"),
         [
             "run_started",
+            "trial_proposed:0",
             "trial_failed:0",
+            "trial_proposed:1",
             "trial_finished:1",
+            "trial_proposed:2",
             "trial_failed:2",
             "run_ended"
         ]
@@ -93,20 +97,27 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
         names,
         [
             "run_started",
+            "trial_proposed",
             "trial_failed",
+            "trial_proposed",
             "trial_finished",
+            "trial_proposed",
             "trial_failed",
             "run_ended"
         ]
     );
     let journal = read_journal(dir.path()).unwrap();
-    assert_eq!(events[2]["trial"]["index"], 1);
     assert_eq!(
-        events[2]["trial"]["metrics"]["acc"].as_f64(),
+        events[3]["arch"],
+        serde_json::to_value(&journal[1].arch).unwrap()
+    );
+    assert_eq!(events[4]["trial"]["index"], 1);
+    assert_eq!(
+        events[4]["trial"]["metrics"]["acc"].as_f64(),
         journal[1].metrics.get("acc").copied()
     );
-    assert_eq!(events[4]["trials"], 3);
-    assert_eq!(events[4]["best"]["index"], 1);
+    assert_eq!(events[7]["trials"], 3);
+    assert_eq!(events[7]["best"]["index"], 1);
 
     // A resumed run starts with what it replays and reports only its new trials.
     let more = ["estim.search.args.trials=3".to_string()];
@@ -114,7 +125,7 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
     resume_search(dir.path(), &more, &mut |_| {}).unwrap();
     assert_eq!(take("first"), ["run_started", "run_ended"]);
     let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
-    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(5).unwrap()).unwrap();
+    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(8).unwrap()).unwrap();
     assert_eq!(restart["replayed"], 3);
 }
 

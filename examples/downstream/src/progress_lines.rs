@@ -1,5 +1,6 @@
 //! [`ProgressLines`]: this crate's own run callback — one line per event of the run in a text
-//! file of the run directory (`progress.txt`): `run_started`, `trial 3 finished: acc=0.91`,
+//! file of the run directory (`progress.txt`): `run_started`, `trial 3 proposed: …`,
+//! `trial 3 finished: acc=0.91`,
 //! `supernet epoch 2`, `run_ended after 8 trials`. Named in TOML:
 //!
 //! ```toml
@@ -38,6 +39,9 @@ impl RunCallback for ProgressLines {
             RunEvent::RunStarted { dir, .. } => {
                 self.path = Some(dir.join(&self.file));
                 "run_started".to_string()
+            }
+            RunEvent::TrialProposed { index, arch } => {
+                format!("trial {index} proposed: {}", arch.summary())
             }
             RunEvent::TrialFinished { trial } => {
                 let acc = trial.metrics.get("acc").copied().unwrap_or(f64::NAN);

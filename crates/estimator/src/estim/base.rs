@@ -50,6 +50,12 @@ pub struct AlphaSnapshot {
 
 /// Receives every trial as soon as it is evaluated, before the optimizer learns from it.
 pub trait TrialObserver {
+    /// Called when the search loop proposes trial `index` (not for trials a resumed run
+    /// replays), before it is evaluated; an error stops the search.
+    fn on_proposed(&mut self, _index: usize, _arch: &ArchDesc) -> Result<(), EstimError> {
+        Ok(())
+    }
+
     /// Called once per trial; an error stops the search.
     fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError>;
 

@@ -151,9 +151,14 @@ trait LoopCtx<'r> {
     fn optim(&mut self) -> &mut SearchOptim;
     fn observer(&mut self) -> &mut dyn TrialObserver;
     fn replay(&self) -> &'r [Trial];
+    /// The optimizer and the observer at once (proposals are announced as they are made).
+    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver);
 }
 
 impl<'a> LoopCtx<'a> for SearchContext<'a> {
+    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver) {
+        (self.optim, self.observer)
+    }
     fn optim(&mut self) -> &mut SearchOptim {
         self.optim
     }
@@ -174,6 +179,9 @@ struct FunctionalCtx<'r> {
 }
 
 impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
+    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver) {
+        (self.optim, self.observer)
+    }
     fn optim(&mut self) -> &mut SearchOptim {
         self.optim
     }
@@ -347,7 +355,7 @@ impl<'r> LoopState<'r> {
     /// optimizer has nothing to propose.
     fn fill<C>(
         &mut self,
-        optim: &mut SearchOptim,
+        (optim, observer): (&mut SearchOptim, &mut dyn TrialObserver),
         source: &mut dyn TrialSource<C>,
     ) -> Result<(), EstimError> {
         while self.stop.is_none() && self.in_flight.len() < self.capacity {
@@ -372,14 +380,16 @@ impl<'r> LoopState<'r> {
                 if self.answer_repeat(optim, &arch)? {
                     continue;
                 }
-                if let Some(rec) = self.recorded.get(&self.proposed) {
-                    if rec.arch != arch {
+                match self.recorded.get(&self.proposed) {
+                    Some(rec) if rec.arch != arch => {
                         return Err(EstimError::ResumeMismatch {
                             index: self.proposed,
                             recorded: rec.arch.summary(),
                             proposed: arch.summary(),
                         });
                     }
+                    Some(_) => {}
+                    None => observer.on_proposed(self.proposed, &arch)?,
                 }
                 // A restarted coordinator queues its trials again; a dispatch keeps the first
                 // copy (and its result, if any).
@@ -446,7 +456,7 @@ fn run_trials<'r, C: LoopCtx<'r>>(
 ) -> Result<SearchOutcome, EstimError> {
     let mut state = LoopState::new(search, source.capacity(), ctx.replay());
     loop {
-        state.fill(ctx.optim(), source)?;
+        state.fill(ctx.optim_and_observer(), source)?;
         if state.in_flight.is_empty() {
             break;
         }

@@ -20,6 +20,7 @@
 
 use crate::estim::{AlphaSnapshot, StopReason, Trial};
 use crate::EstimError;
+use modnas_param_space::ArchDesc;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -34,6 +35,14 @@ pub enum RunEvent {
         dir: PathBuf,
         /// Trials an interrupted run had recorded, replayed without evaluation.
         replayed: usize,
+    },
+    /// The search proposed trial `index`; its evaluation follows (in this process, or by a
+    /// worker), then `trial_finished` or `trial_failed`.
+    TrialProposed {
+        /// The trial's index.
+        index: usize,
+        /// Its architecture.
+        arch: ArchDesc,
     },
     /// A trial was evaluated and recorded.
     TrialFinished {
@@ -66,6 +75,7 @@ impl RunEvent {
     pub fn name(&self) -> &'static str {
         match self {
             RunEvent::RunStarted { .. } => "run_started",
+            RunEvent::TrialProposed { .. } => "trial_proposed",
             RunEvent::TrialFinished { .. } => "trial_finished",
             RunEvent::TrialFailed { .. } => "trial_failed",
             RunEvent::SupernetEpoch { .. } => "supernet_epoch",
