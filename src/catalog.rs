@@ -1,6 +1,6 @@
 //! The catalogue of registered components that `modnas list` prints: per kind, every
 //! registry id, and with `detail` its one-line description and configuration keys with their
-//! defaults (from [`ComponentDoc`](modnas_param_space::ComponentDoc)).
+//! defaults (from [`ComponentDoc`]).
 
 use modnas_param_space::{component_docs, ComponentDoc};
 use std::fmt::Write;

@@ -53,7 +53,7 @@ pub use modnas_construct::{
 pub use modnas_derive::nas_config;
 /// `#[derive(NasModule)]`: see the module documentation.
 pub use modnas_derive::NasModule;
-/// What a task file needs besides its model: the [`Task`](modnas_estim::Task) trait, its
+/// What a task file needs besides its model: the [`Task`] trait, its
 /// batches and registration (`docs/own-task.md`).
 pub use modnas_estim::{
     learner_fit_batches, register_task, Batches, ClassificationScores, EstimError,

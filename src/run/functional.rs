@@ -40,7 +40,8 @@ use std::path::Path;
 /// The `estim.search.type` a functional run records in its `config.toml`.
 pub const FUNCTIONAL_SEARCH: &str = "FunctionalSearch";
 
-/// A search over `space` whose trials a closure evaluates; see the [module](self) docs.
+/// A search over `space` whose trials a closure evaluates, each trial built and trained by the
+/// user's own code (`docs/own-task.md`).
 pub struct FunctionalSearch {
     space: ParamSpace,
     optim: String,

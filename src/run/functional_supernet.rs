@@ -69,7 +69,8 @@ use std::path::{Path, PathBuf};
 /// The `estim.search.type` a functional supernet run records in its `config.toml`.
 pub const FUNCTIONAL_SUPERNET: &str = "FunctionalSuperNet";
 
-/// A weight-sharing search of a user's supernet; see the [module](self) docs.
+/// A weight-sharing search of a user's supernet: DARTS and the other gradient methods
+/// over the user's model, batches and loss, with a run directory (`docs/own-task.md`).
 pub struct FunctionalSuperNet {
     optim: String,
     optim_args: toml::Table,

@@ -1,8 +1,11 @@
 //! A search of a registered task (`[task]` of a config): the task's model constructed with
 //! `[construct.args]`, its space extended by `[space]`, the optimizer of `[optim]` and the
 //! estimator of `[estim.search]` — `SubNetEstim` trains every proposal through the task,
-//! `SuperNetEstim` runs a gradient optimizer over the task's batches and loss — with the
-//! run directory, journal, resume (of trial searches) and results of any search.
+//! `SuperNetEstim` runs a gradient optimizer over the task's batches and loss, the one-shot
+//! estimators train a supernet of it, `DefaultEstim` retrains one architecture — with the
+//! run directory, journal, callbacks, resume and results of any search. What would fail only
+//! after training (an objective the task does not give, an estimator argument that does not
+//! apply) is refused before the run directory is written.
 
 use crate::config::validate::build_parts;
 use crate::config::Component;

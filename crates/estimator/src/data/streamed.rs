@@ -49,7 +49,8 @@ enum Reader {
     Folder(Vec<(PathBuf, usize)>),
 }
 
-/// An image source read lazily with a bounded cache; see the [module](self) docs.
+/// An image source read lazily, one image when asked for, with a bounded least-recently-used
+/// cache of decoded images; a Burn `Dataset` of [`ImageItem`]s.
 #[derive(Debug)]
 pub struct StreamedImages {
     reader: Reader,

@@ -69,7 +69,7 @@ pub fn search_trials(
 /// [`SearchContext::dispatch`], worker processes evaluate the trials instead, up to the
 /// dispatch's capacity at once, and the optimizer learns from each result as it arrives.
 ///
-/// The trials of [`SearchContext::replay`] are the results an earlier process of this run
+/// The trials of `SearchContext::replay` are the results an earlier process of this run
 /// already passed to the optimizer, in that order: the optimizer proposes again, must propose
 /// the recorded architectures, and learns the recorded results in the same order, so a resumed
 /// run goes on exactly as the interrupted one would have. Their evaluation time, divided by the

@@ -6,7 +6,7 @@ use crate::schedule::LrSchedule;
 use crate::EstimError;
 use serde::Deserialize;
 
-/// Arguments of [`SuperNetEstim`], with the DARTS defaults.
+/// Arguments of [`SuperNetEstim`](super::SuperNetEstim), with the DARTS defaults.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuperNetArgs {

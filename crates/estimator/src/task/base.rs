@@ -4,7 +4,9 @@
 //! `args` deserialized into the task type). The estimators then search it as they search an
 //! image classifier: `SubNetEstim` trains every proposed architecture from scratch through
 //! [`Task::train`], `SuperNetEstim` runs DARTS and the other gradient methods over the task's
-//! batches and loss.
+//! batches and loss, `SPOSEstim`, `CARSEstim` and `ProgressiveShrinkingEstim` train it as a
+//! one-shot supernet and score its sub-networks, and `DefaultEstim` retrains a found
+//! architecture.
 //!
 //! ```
 //! use burn::module::Module;
@@ -61,7 +63,8 @@ use burn::tensor::{Device, Tensor};
 use modnas_construct::ChannelOrder;
 use modnas_param_space::MetricMap;
 
-/// A search task of the user's own; see the [module](self) docs.
+/// A search task of the user's own: its model with slots, its batches, loss and metrics, registered
+/// with [`register_task!`](crate::register_task) (`docs/own-task.md` walks through one).
 pub trait Task: Send + Sync + 'static {
     /// The user's model: a Burn module with `Slot`s where layers are searched.
     type Model: Module + 'static;

@@ -73,7 +73,8 @@ pub struct ModelChoice {
     pub args: toml::Table,
 }
 
-/// Image classification over a lazily read source; see the [module](self) docs.
+/// Image classification over a lazily read source (`[task] type = "StreamedImageTask"`): a
+/// registered model, Burn data loaders over [`StreamedImages`], `acc` and `loss`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamedImageTask {
