@@ -4,7 +4,9 @@
 use super::StoreDispatch;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::Trial;
-use modnas_storage::{open_store, CoordinatorLock, RunPolicy, TrialState};
+use modnas_storage::{
+    open_store, CoordinatorLock, RunPolicy, StorageError, TrialState, TrialStore,
+};
 use std::path::Path;
 
 /// The SQLite file a run keeps in its directory when `storage = "sqlite"`.
@@ -36,6 +38,31 @@ pub(crate) struct Coordinator {
     _lock: Box<dyn CoordinatorLock>,
 }
 
+/// How long a resumed coordinator waits for the lock of a coordinator killed just before: the
+/// store frees a killed one's lock once it sees its connection gone (PostgreSQL's backend
+/// notices a moment after the kill).
+const RESUME_LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Takes the run's coordinator lock; a resumed run tries again for [`RESUME_LOCK_GRACE`] before
+/// it calls the run held by a live coordinator.
+fn lock_run(
+    store: &mut dyn TrialStore,
+    run: &str,
+    mode: RunMode,
+) -> Result<Box<dyn CoordinatorLock>, ModnasError> {
+    let deadline = std::time::Instant::now() + RESUME_LOCK_GRACE;
+    loop {
+        match store.lock_coordinator(run) {
+            Err(StorageError::RunLocked { .. })
+                if mode == RunMode::Resume && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 impl Coordinator {
     /// Opens the storage of `cfg` (`None` when the run is local), takes the run's coordinator
     /// lock and creates or takes up the run: a new run refuses a name that already holds
@@ -50,7 +77,7 @@ impl Coordinator {
         };
         let run = storage_run_name(cfg, dir);
         let mut store = open_store(&url)?;
-        let lock = store.lock_coordinator(&run)?;
+        let lock = lock_run(store.as_mut(), &run, mode)?;
         let policy = RunPolicy {
             heartbeat_timeout: cfg.workers.heartbeat_timeout,
             max_attempts: cfg.workers.max_attempts,
