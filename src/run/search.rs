@@ -71,7 +71,7 @@ impl<'a> Journal<'a> {
         replayed: usize,
     ) -> Result<Self, ModnasError> {
         self.callbacks = crate::config::validate::build_callbacks(cfg)?;
-        self.emit(&RunEvent::RunStarted {
+        self.emit(|| RunEvent::RunStarted {
             dir: dir.to_path_buf(),
             replayed,
         })?;
@@ -80,21 +80,26 @@ impl<'a> Journal<'a> {
 
     /// Tells the callbacks that the run ended with `outcome`.
     pub(crate) fn finish(&mut self, outcome: &SearchOutcome) -> Result<(), ModnasError> {
-        Ok(self.emit(&RunEvent::RunEnded {
+        Ok(self.emit(|| RunEvent::RunEnded {
             trials: outcome.trials,
             best: outcome.best.clone(),
             stop: outcome.stop,
         })?)
     }
 
-    fn emit(&mut self, event: &RunEvent) -> Result<(), EstimError> {
-        modnas_estim::events::dispatch(&mut self.callbacks, event)
+    /// Hands the event `make` builds to the callbacks; without callbacks (most runs) the
+    /// event, which clones the trial it reports, is not built at all.
+    fn emit(&mut self, make: impl FnOnce() -> RunEvent) -> Result<(), EstimError> {
+        if self.callbacks.is_empty() {
+            return Ok(());
+        }
+        modnas_estim::events::dispatch(&mut self.callbacks, &make())
     }
 }
 
 impl TrialObserver for Journal<'_> {
     fn on_proposed(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
-        self.emit(&RunEvent::TrialProposed {
+        self.emit(|| RunEvent::TrialProposed {
             index,
             arch: arch.clone(),
         })
@@ -106,10 +111,12 @@ impl TrialObserver for Journal<'_> {
             .and_then(|_| self.file.flush())
             .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
         (self.on_trial)(trial);
-        let trial = trial.clone();
-        self.emit(&match trial.error {
-            None => RunEvent::TrialFinished { trial },
-            Some(_) => RunEvent::TrialFailed { trial },
+        self.emit(|| {
+            let trial = trial.clone();
+            match trial.error {
+                None => RunEvent::TrialFinished { trial },
+                Some(_) => RunEvent::TrialFailed { trial },
+            }
         })
     }
 
@@ -125,7 +132,7 @@ impl TrialObserver for Journal<'_> {
             .open(&path)
             .and_then(|mut f| writeln!(f, "{line}"))
             .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))?;
-        self.emit(&RunEvent::SupernetEpoch {
+        self.emit(|| RunEvent::SupernetEpoch {
             alphas: alphas.clone(),
         })
     }

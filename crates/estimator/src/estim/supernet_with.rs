@@ -137,9 +137,12 @@ pub fn supernet_with<M: Module, B: Clone>(
         weights,
         schedule,
     } = optims;
+    // The training batches of an epoch, counted in one pass when first needed (a default α
+    // rate is fitted to the run's steps; a resumed schedule is stepped past the done ones).
+    let mut counted = None;
+    let mut batches = || *counted.get_or_insert_with(|| parts.train.epoch().count());
     if optim.arch_adam().has_default_lr() {
-        // One pass to count the batches: α steps once per training batch.
-        let batches = parts.train.epoch().count();
+        let batches = batches();
         if let Some(lr) = optim.arch_adam().fit_default_lr(args.epochs * batches) {
             tracing::info!(
                 lr,
@@ -149,7 +152,7 @@ pub fn supernet_with<M: Module, B: Clone>(
         }
     }
     let optims = (&mut *optim, &mut *weights, &mut *schedule);
-    let start = resume(&mut model, optims, &alphas, &parts, args)?;
+    let start = resume(&mut model, optims, &alphas, &mut batches, args)?;
     let started = Instant::now();
     let (mut stop, mut last) = (StopReason::Done, None);
     let mut done = start;
@@ -226,7 +229,7 @@ pub fn supernet_with<M: Module, B: Clone>(
 /// them. A resumed run trains the remaining epochs as the uninterrupted run would when its
 /// batches come in a fixed order (a vector, an unshuffled loader); a shuffled `DataLoader`
 /// shuffles the remaining epochs anew.
-fn resume<'o, M: Module, B: Clone>(
+fn resume<'o, M: Module>(
     model: &mut M,
     (optim, weights, schedule): (
         &mut (dyn GradientOptim + 'o),
@@ -234,7 +237,7 @@ fn resume<'o, M: Module, B: Clone>(
         &mut (dyn LrScheduler + 'o),
     ),
     alphas: &[TensorParam],
-    parts: &SuperNetParts<'_, M, B>,
+    batches: &mut dyn FnMut() -> usize,
     args: &SuperNetLoopArgs,
 ) -> Result<usize, EstimError> {
     let Some((dir, done)) = args.checkpoint.as_deref().and_then(checkpoint::find) else {
@@ -250,8 +253,7 @@ fn resume<'o, M: Module, B: Clone>(
         ));
     }
     checkpoint::restore(&dir, model, weights, alphas, Some(optim.arch_adam()))?;
-    let batches = parts.train.epoch().count();
-    for _ in 0..done * batches {
+    for _ in 0..done * batches() {
         schedule.step();
     }
     tracing::info!(epochs_done = done, checkpoint = %dir.display(), "resuming the supernet");
