@@ -6,7 +6,7 @@
 //! `loss` whichever trainer ran. burn-train's validation split is the training set: the
 //! search's validation split stays unseen until the trial is scored.
 
-use crate::data::ImageDataset;
+use crate::data::{ImageBatch, ImageDataset};
 use crate::{
     learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerSchedule, LearnerTrainerArgs,
     TrainerArgs, TrialTrainer, WeightTraining,
@@ -16,7 +16,7 @@ use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataset::InMemDataset;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::Device;
 use burn_train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use modnas_construct::NetBox;
 use modnas_param_space::MetricMap;
@@ -61,13 +61,6 @@ impl LearnerTrainer {
 #[derive(Module, Debug)]
 struct LearnerNet {
     net: NetBox,
-}
-
-/// A batch of images and labels.
-#[derive(Clone, Debug)]
-struct ImageBatch {
-    images: Tensor<4>,
-    labels: Tensor<1, Int>,
 }
 
 impl LearnerNet {

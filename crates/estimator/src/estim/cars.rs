@@ -31,13 +31,16 @@ impl Estim for CARSEstim {
             .div_ceil(round_trials);
         let total = a.epochs + rounds * a.round_epochs;
         let mut net = OneShot::new(ctx, "CARSEstim", a.train_args()?, total, a.recal_batches)?;
-        // The supernet epochs due before trial `index`: the warm-up, then `round_epochs` at
-        // every round boundary up to `index`. A resumed run trains only what its checkpoint
-        // lacks, on the same round's architectures, so it repeats the uninterrupted run.
-        let due = |index: usize| a.epochs + (index / round_trials) * a.round_epochs;
+        // A resumed run trains only what its checkpoint lacks, on the same round's
+        // architectures, so it repeats the uninterrupted run.
+        let rounds = CarsRounds {
+            warmup: a.epochs,
+            round_trials,
+            round_epochs: a.round_epochs,
+        };
         let done = net.resume(ctx)?;
-        if done > due(ctx.replay.len()) {
-            return Err(damaged_checkpoint(ctx, done, due(ctx.replay.len())));
+        if done > rounds.due(ctx.replay.len()) {
+            return Err(damaged_checkpoint(ctx, done, rounds.due(ctx.replay.len())));
         }
         while net.epochs_done() < a.epochs {
             let loss = net.train_epoch(ctx, None)?;
@@ -46,10 +49,8 @@ impl Estim for CARSEstim {
         }
         let mut history: Vec<ArchDesc> = ctx.replay.iter().map(|t| t.arch.clone()).collect();
         search_loop(ctx, &self.search, |ctx, arch, index| {
-            while net.epochs_done() < due(index) {
-                // Round `r` trains on the architectures of trials r·n .. (r+1)·n.
-                let round = (net.epochs_done() - a.epochs) / a.round_epochs;
-                let pool = &history[round * round_trials..((round + 1) * round_trials).min(index)];
+            while net.epochs_done() < rounds.due(index) {
+                let pool = &history[rounds.pool(net.epochs_done(), index)];
                 let loss = net.train_epoch(ctx, Some(pool))?;
                 net.checkpoint(ctx)?;
                 tracing::info!(index, loss, "CARS supernet epoch");
@@ -73,6 +74,30 @@ impl Estim for CARSEstim {
             round_epochs: self.args.round_epochs,
         };
         self.args.run_task("CARSEstim", ctx, &self.search, schedule)
+    }
+}
+
+/// CARS's supernet schedule: `warmup` epochs, then `round_epochs` before the first trial of
+/// every round of `round_trials` trials, on the architectures of the round before.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CarsRounds {
+    pub(crate) warmup: usize,
+    pub(crate) round_trials: usize,
+    pub(crate) round_epochs: usize,
+}
+
+impl CarsRounds {
+    /// The supernet epochs due before trial `index`: the warm-up, then `round_epochs` at
+    /// every round boundary up to `index`.
+    pub(crate) fn due(&self, index: usize) -> usize {
+        self.warmup + (index / self.round_trials) * self.round_epochs
+    }
+
+    /// The trials whose architectures the next epoch trains on, `epochs_done` done, before
+    /// trial `index`: the epochs of round `r` train on trials r·n .. (r+1)·n.
+    pub(crate) fn pool(&self, epochs_done: usize, index: usize) -> std::ops::Range<usize> {
+        let round = (epochs_done - self.warmup) / self.round_epochs;
+        round * self.round_trials..((round + 1) * self.round_trials).min(index)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::base::Task;
 use super::erased::{OneShotRun, TaskRun};
-use crate::estim::{checkpoint, search_with, Batches, SearchOutcome, ShrinkStage};
+use crate::estim::{checkpoint, search_with, Batches, CarsRounds, SearchOutcome, ShrinkStage};
 use crate::{recalibrate_bn, EstimError};
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -181,18 +181,11 @@ pub(super) fn one_shot<T: Task>(
     };
     let valid = task.data(&device.clone().inner(), shot.seed)?.valid;
     let mut history: Vec<ArchDesc> = shot.replay.iter().map(|t| t.arch.clone()).collect();
+    let cars = cars_rounds(&shot);
     let evaluate = |arch: &ArchDesc, index: usize| {
-        if let PathSchedule::Rounds {
-            round_trials,
-            round_epochs,
-        } = shot.schedule
-        {
-            // Round `r` trains on the architectures of trials r·n .. (r+1)·n.
-            let due = |index: usize| shot.epochs + (index / round_trials) * round_epochs;
-            while net.epochs_done < due(index) {
-                let round = (net.epochs_done - shot.epochs) / round_epochs;
-                let end = ((round + 1) * round_trials).min(index);
-                let pool = history[round * round_trials..end].to_vec();
+        if let Some(rounds) = cars {
+            while net.epochs_done < rounds.due(index) {
+                let pool = history[rounds.pool(net.epochs_done, index)].to_vec();
                 net.epoch(|rng, n| match pool.is_empty() {
                     true => space.sample(rng),
                     false => pool[n % pool.len()].clone(),
@@ -223,13 +216,25 @@ pub(super) fn one_shot<T: Task>(
 
 /// The most supernet epochs a run with `shot.replay` recorded trials can have done.
 fn epochs_allowed(shot: &OneShotRun<'_>) -> usize {
-    match &shot.schedule {
-        PathSchedule::Uniform => shot.epochs,
+    match (&shot.schedule, cars_rounds(shot)) {
+        (_, Some(rounds)) => rounds.due(shot.replay.len()),
+        (PathSchedule::Shrink(stages), _) => stages.iter().map(|s| s.epochs).sum(),
+        _ => shot.epochs,
+    }
+}
+
+/// CARS's schedule, with `shot.epochs` as its warm-up.
+fn cars_rounds(shot: &OneShotRun<'_>) -> Option<CarsRounds> {
+    match shot.schedule {
         PathSchedule::Rounds {
             round_trials,
             round_epochs,
-        } => shot.epochs + (shot.replay.len() / round_trials) * round_epochs,
-        PathSchedule::Shrink(stages) => stages.iter().map(|s| s.epochs).sum(),
+        } => Some(CarsRounds {
+            warmup: shot.epochs,
+            round_trials,
+            round_epochs,
+        }),
+        _ => None,
     }
 }
 
