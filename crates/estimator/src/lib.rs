@@ -7,6 +7,7 @@ mod bn_recal;
 pub mod criterion;
 /// Data sets and readers.
 pub mod data;
+mod epoch_loss;
 mod error;
 mod estim;
 /// Run events and callbacks.

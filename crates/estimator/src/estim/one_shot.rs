@@ -6,10 +6,10 @@
 use super::checkpoint::{self, Snapshot};
 use super::{SearchContext, SuperNetArgs, SuperNetEstim};
 use crate::data::ImageDataset;
+use crate::epoch_loss::EpochLoss;
 use crate::schedule::LrSchedule;
 use crate::{recalibrate_bn, EstimError};
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Tensor;
 use modnas_construct::{
     elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind, NetBox,
 };
@@ -164,10 +164,9 @@ impl OneShot {
         let batch = self.estim.args().batch_size;
         let mut order: Vec<usize> = (0..data.len()).collect();
         order.shuffle(&mut rng);
-        let mut loss_sum: Option<Tensor<1>> = None;
-        let mut n = 0;
+        let mut epoch_loss = EpochLoss::default();
         for idx in order.chunks(batch) {
-            let arch = sample(&mut rng, n);
+            let arch = sample(&mut rng, epoch_loss.batches());
             self.net.apply(&arch)?;
             let (x, y) = data.batch(idx, device);
             let loss = ctx.trainer.batch_loss(&self.net.model, x, y, &mut rng)?;
@@ -177,12 +176,10 @@ impl OneShot {
             }
             let lr = self.schedule.next_lr();
             map_in_place(&mut self.net.model, |m| self.weights.step(lr, m, grads));
-            let l = loss.detach();
-            loss_sum = Some(loss_sum.map_or(l.clone(), |s| s + l));
-            n += 1;
+            epoch_loss.add(loss);
         }
         self.epochs_done += 1;
-        Ok(loss_sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / n.max(1) as f64))
+        Ok(epoch_loss.mean().unwrap_or(f64::NAN))
     }
 
     /// The sub-network `arch` alone, as trial `index` evaluated it (its batch-norm statistics

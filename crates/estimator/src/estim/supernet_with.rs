@@ -15,12 +15,12 @@ use super::batch_loss::BatchLoss;
 use super::checkpoint;
 use super::supernet_step::{arch_step, snapshot, weight_step, StepParts};
 use super::{SearchOutcome, StopReason, Trial, TrialObserver};
+use crate::epoch_loss::EpochLoss;
 use crate::EstimError;
 use burn::data::dataloader::DataLoader;
 use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
-use burn::tensor::Tensor;
 use modnas_construct::{export_arch, MixedHandle};
 use modnas_optim::GradientOptim;
 use modnas_param_space::{MetricMap, TensorParam};
@@ -293,7 +293,7 @@ impl<M: Module, B: Clone> Epoch<'_, '_, M, B> {
         }
         let one_level = optim.one_level();
         let mut valid = self.parts.valid.epoch();
-        let (mut loss_sum, mut batches): (Option<Tensor<1>>, usize) = (None, 0);
+        let mut epoch_loss = EpochLoss::default();
         for train in self.parts.train.epoch() {
             let train = train?;
             let lr = schedule.step();
@@ -322,13 +322,11 @@ impl<M: Module, B: Clone> Epoch<'_, '_, M, B> {
             let level = one_level.then_some(&mut *optim as &mut dyn GradientOptim);
             let (m, loss) = weight_step(model, &train, lr, &mut parts, level)?;
             model = m;
-            loss_sum = Some(loss_sum.map_or(loss.clone(), |s| s + loss));
-            batches += 1;
+            epoch_loss.add(loss);
         }
-        let Some(sum) = loss_sum else {
+        let Some(train_loss) = epoch_loss.mean() else {
             return Err(invalid(format!("epoch {epoch}: `train` gave no batches")));
         };
-        let train_loss = sum.into_scalar::<f64>() / batches as f64;
         crate::progress::epoch_done(epoch, epochs, train_loss);
         Ok((model, train_loss))
     }

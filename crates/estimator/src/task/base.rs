@@ -55,6 +55,7 @@
 //! # fn main() {}
 //! ```
 
+use crate::epoch_loss::EpochLoss;
 use crate::estim::Batches;
 use crate::EstimError;
 use burn::module::Module;
@@ -159,22 +160,20 @@ pub fn fit<M: Module, B>(
 ) -> Result<(M, f64), EstimError> {
     let mut last = f64::NAN;
     for epoch in 0..epochs {
-        let (mut sum, mut batches): (Option<Tensor<1>>, usize) = (None, 0);
+        let mut epoch_loss = EpochLoss::default();
         for batch in train.epoch() {
             let l = loss(&model, &batch?)?;
             let grads = GradientsParams::from_grads(l.backward(), &model);
             model = optim.step(lr, model, grads);
-            let l = l.detach();
-            sum = Some(sum.map_or(l.clone(), |s| s + l));
-            batches += 1;
+            epoch_loss.add(l);
         }
-        let Some(sum) = sum else {
+        let Some(mean) = epoch_loss.mean() else {
             return Err(EstimError::InvalidArgs {
                 component: "task".into(),
                 reason: "the task's training data gave no batches".into(),
             });
         };
-        last = sum.into_scalar::<f64>() / batches as f64;
+        last = mean;
         if !last.is_finite() {
             return Err(EstimError::TrialFailed(format!(
                 "epoch {epoch}: the training loss is {last}"

@@ -7,11 +7,11 @@
 
 use super::base::Task;
 use super::erased::{OneShotRun, TaskRun};
+use crate::epoch_loss::EpochLoss;
 use crate::estim::{checkpoint, search_with, Batches, CarsRounds, SearchOutcome, ShrinkStage};
 use crate::{recalibrate_bn, EstimError};
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::Tensor;
 use modnas_construct::{
     construct, elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind,
 };
@@ -97,18 +97,16 @@ impl<T: Task> PathTrainer<'_, T> {
             device.seed(epoch_seed);
         }
         let mut rng = StdRng::seed_from_u64(epoch_seed);
-        let (mut sum, mut batches): (Option<Tensor<1>>, usize) = (None, 0);
+        let mut epoch_loss = EpochLoss::default();
         for (n, batch) in self.train.epoch().enumerate() {
             self.net.apply(&sample(&mut rng, n))?;
             let loss = self.task.loss(&self.net.model, &batch?)?;
             let grads = GradientsParams::from_grads(loss.backward(), &self.net.model);
             let (weights, lr) = (&mut self.weights, self.lr);
             map_in_place(&mut self.net.model, |m| weights.step(lr, m, grads));
-            let loss = loss.detach();
-            sum = Some(sum.map_or(loss.clone(), |s| s + loss));
-            batches += 1;
+            epoch_loss.add(loss);
         }
-        let loss = sum.map_or(f64::NAN, |s| s.into_scalar::<f64>() / batches as f64);
+        let loss = epoch_loss.mean().unwrap_or(f64::NAN);
         if !loss.is_finite() {
             return Err(EstimError::TrialFailed(format!(
                 "supernet epoch {}: the training loss is {loss}",
