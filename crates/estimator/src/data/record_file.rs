@@ -41,23 +41,32 @@ impl RecordFile {
     ) -> Result<Self, EstimError> {
         let raw = spooled(path, spool_dir)?;
         let file = File::open(&raw).map_err(io(path))?;
-        let len = file.metadata().map_err(io(path))?.len() as usize;
+        let record = Self {
+            path: path.to_string(),
+            file: Mutex::new(file),
+            header: 0,
+            stride: 1,
+            count: 0,
+        };
+        record.framed(header, stride)
+    }
+
+    /// The same file read as records of `stride` bytes after `header` bytes (a header read
+    /// first tells the layout of the records after it).
+    pub(crate) fn framed(mut self, header: usize, stride: usize) -> Result<Self, EstimError> {
+        let meta = lock(&self.file).metadata().map_err(io(&self.path))?;
+        let len = meta.len() as usize;
         let body = len.saturating_sub(header);
         if len < header || stride == 0 || !body.is_multiple_of(stride) {
             return Err(EstimError::BadData {
-                path: path.to_string(),
+                path: self.path,
                 reason: format!(
                     "{len} bytes is not a {header}-byte header and whole {stride}-byte records"
                 ),
             });
         }
-        Ok(Self {
-            path: path.to_string(),
-            file: Mutex::new(file),
-            header,
-            stride,
-            count: body / stride,
-        })
+        (self.header, self.stride, self.count) = (header, stride, body / stride);
+        Ok(self)
     }
 
     /// The number of records.
@@ -72,8 +81,7 @@ impl RecordFile {
 
     /// Reads `buf.len()` bytes at `offset` from the start of the (decompressed) file.
     pub(crate) fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<(), EstimError> {
-        // A poisoned lock only means another reader panicked; the file itself is fine.
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let mut file = lock(&self.file);
         file.seek(SeekFrom::Start(offset as u64))
             .and_then(|_| file.read_exact(buf))
             .map_err(io(&self.path))
@@ -83,6 +91,11 @@ impl RecordFile {
     pub(crate) fn record(&self, index: usize, buf: &mut [u8]) -> Result<(), EstimError> {
         self.read_at(self.header + index * self.stride, buf)
     }
+}
+
+fn lock(file: &Mutex<File>) -> std::sync::MutexGuard<'_, File> {
+    // A poisoned lock only means another reader panicked; the file itself is fine.
+    file.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The path to read `path` from: itself when it is not gzipped, else its spool file (written

@@ -88,7 +88,7 @@ impl StreamedImages {
                 format!("image magic is {magic}, expected 2051"),
             ));
         }
-        let records = RecordFile::open(images, 16, (h * w).max(1), spool_dir)?;
+        let records = head.framed(16, (h * w).max(1))?;
         if records.len() != n {
             return Err(bad(
                 images,
