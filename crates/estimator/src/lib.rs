@@ -15,6 +15,8 @@ pub mod events;
 mod learner_fit;
 mod learner_trainer;
 mod progress;
+/// Pruners: early stopping of trials by their learning curves.
+pub mod pruner;
 mod schedule;
 mod silent_renderer;
 /// Table-based estimation.
@@ -49,6 +51,7 @@ pub use learner_fit::{
 };
 pub use learner_trainer::LearnerTrainer;
 pub use progress::PROGRESS_TARGET;
+pub use pruner::{build_pruner, pruner_names, Curves, Pruner, PrunerBuildFn, PrunerEntry};
 pub use silent_renderer::SilentRenderer;
 pub use task::{
     build_task, build_typed_task, fit, task_names, ClassificationScores, ErasedTask, ModelChoice,
