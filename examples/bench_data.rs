@@ -13,7 +13,7 @@ use clap::Parser;
 use modnas::config::BackendConfig;
 use modnas::construct::{build_model, construct, CandidateSets, ModelInput};
 use modnas::estim::data::{synthetic, Augment};
-use modnas::estim::{cutout_mask, ImageClsTrainer};
+use modnas::estim::{cutout_mask, ImageClsTrainer, TrialReporter};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::Instant;
@@ -89,9 +89,9 @@ fn main() -> Result<()> {
     ))?)?;
     // One warm-up epoch on a few batches, then the timed one.
     let warm = data.subset(&(0..batch * 2).collect::<Vec<_>>());
-    let (net, _) = trainer.train(net, &warm, 1, &dev, 0)?;
+    let (net, _) = trainer.train(net, &warm, 1, &dev, 0, &mut TrialReporter::silent(0))?;
     let t0 = Instant::now();
-    let (_, loss) = trainer.train(net, &data, 1, &dev, 0)?;
+    let (_, loss) = trainer.train(net, &data, 1, &dev, 0, &mut TrialReporter::silent(0))?;
     let step_ms = t0.elapsed().as_secs_f64() * 1e3 / batches as f64;
     let share = prep_ms / step_ms;
     println!("{model} on {device}, batch {batch} of 3x32x32, {batches} batches (loss {loss:.3})");

@@ -107,6 +107,7 @@ fn main() -> anyhow::Result<()> {
         run_dir: None,
         run_config: None,
         dispatch: None,
+        pruning: None,
     };
     let outcome = estim.run(&mut ctx)?;
     let best = outcome.best.expect("at least one trial");

@@ -18,7 +18,7 @@ pub struct KindCatalog {
 
 /// Every kind of component, with its registered ids.
 pub fn catalog() -> Vec<KindCatalog> {
-    let kinds: [(&str, &str, Vec<&'static str>); 11] = [
+    let kinds: [(&str, &str, Vec<&'static str>); 12] = [
         (
             "candidates",
             "candidate",
@@ -34,6 +34,7 @@ pub fn catalog() -> Vec<KindCatalog> {
         ("trainers", "trainer", modnas_estim::trainer_names()),
         ("tasks", "task", modnas_estim::task_names()),
         ("callbacks", "callback", modnas_estim::callback_names()),
+        ("pruners", "pruner", modnas_estim::pruner_names()),
     ];
     kinds
         .into_iter()

@@ -16,7 +16,7 @@ use anyhow::Context;
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas::construct::construct;
-use modnas::estim::Task;
+use modnas::estim::{Task, TrialReporter};
 use modnas::param_space::ArchDesc;
 use modnas::{run_search, Config, RunMode};
 use std::path::{Path, PathBuf};
@@ -51,7 +51,7 @@ fn retrain(
     let mut c = construct(task.model(&device)?, &sets, &device)?;
     c.apply(arch)?;
     let train = task.months(0..TRAIN_END, &device)?;
-    let (model, _) = task.train(c.model, &train, epochs)?;
+    let (model, _) = task.train(c.model, &train, epochs, &mut TrialReporter::silent(0))?;
     let model = model.valid();
     let inner = device.inner();
     let valid = task.months(TRAIN_END..VALID_END, &inner)?;

@@ -164,6 +164,13 @@ pub struct Config {
     /// `register_callback!`, called in this order. Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub callbacks: Vec<Component>,
+    /// Early stopping of trials by their learning curves (`[pruner] type = "…", args =
+    /// {…}`: `MedianPruner`, `PercentilePruner`, `PatiencePruner`,
+    /// `SuccessiveHalvingPruner`, `HyperbandPruner` or a registered one), for estimators whose
+    /// trials train epoch by epoch (`SubNetEstim`). Default: none, every trial trains all its
+    /// epochs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruner: Option<Component>,
     /// How a distributed run hands trials to workers (with `storage`).
     #[serde(
         default,

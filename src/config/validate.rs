@@ -43,6 +43,16 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
         build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
     // Built here to refuse a bad one before the run starts; the journal builds its own.
     build_callbacks(cfg)?;
+    if build_pruning(cfg)?.is_some() && !estim.reports_epochs() {
+        return Err(ModnasError::config(
+            "pruner",
+            format!(
+                "`{}` does not train trials epoch by epoch, so nothing can be pruned; a pruner \
+                 works with SubNetEstim (or an estimator whose trials report epochs)",
+                cfg.estim.search.type_name
+            ),
+        ));
+    }
     Ok(Parts {
         trainer,
         metrics,
@@ -63,6 +73,17 @@ pub(crate) fn build_callbacks(
         .collect()
 }
 
+/// The config's `[pruner]` with empty learning curves; an unknown one lists the known ones.
+pub(crate) fn build_pruning(cfg: &Config) -> Result<Option<modnas_estim::Pruning>, ModnasError> {
+    cfg.pruner
+        .as_ref()
+        .map(|p| {
+            let pruner = modnas_estim::build_pruner(&p.type_name, &p.args).at("pruner")?;
+            Ok(modnas_estim::Pruning::new(pruner))
+        })
+        .transpose()
+}
+
 /// For a distributed run (one with `storage`): the `[workers]` values, and that the search
 /// estimator can hand trials to workers.
 pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), ModnasError> {
@@ -76,6 +97,13 @@ pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), M
         ));
     }
     cfg.workers.check()?;
+    if cfg.pruner.is_some() {
+        return Err(ModnasError::config(
+            "pruner",
+            "workers report whole trials, not epochs: a distributed run cannot prune yet; \
+             remove `[pruner]` or `storage`",
+        ));
+    }
     require_distributable(cfg, estim, "storage")
 }
 

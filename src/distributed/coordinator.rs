@@ -127,6 +127,7 @@ pub fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
             metrics: r.metrics,
             seconds: r.seconds,
             error: r.error,
+            ..Trial::default()
         },
         _ => Trial {
             index: t.index,
@@ -138,6 +139,7 @@ pub fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
                 t.attempts,
                 t.failures.unwrap_or_default().replace('\n', "; ")
             )),
+            ..Trial::default()
         },
     }
 }

@@ -201,7 +201,12 @@ pub fn run_worker(
         let t0 = Instant::now();
         let outcome = {
             let _beat = Heartbeat::start(opts, &name, index, every);
-            evaluate_guarded(&objective, || estim.evaluate_trial(&ctx, &arch, index))
+            {
+                let mut reporter = modnas_estim::TrialReporter::silent(index);
+                evaluate_guarded(&objective, || {
+                    estim.evaluate_trial(&ctx, &arch, index, &mut reporter)
+                })
+            }
         };
         let (metrics, error) = match outcome {
             Ok(r) => r,
@@ -226,6 +231,7 @@ pub fn run_worker(
                 metrics: result.metrics,
                 seconds: result.seconds,
                 error: result.error,
+                ..Trial::default()
             });
         } else {
             summary.lost += 1;

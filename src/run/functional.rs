@@ -33,7 +33,7 @@ use crate::run::dir::prepare;
 use crate::run::lock::DirLock;
 use crate::run::search::{write_results, Journal};
 use crate::{Config, ModnasError, RunMode, SearchRun};
-use modnas_estim::{search_with, EstimError, SearchArgs};
+use modnas_estim::{search_with_reporting, EstimError, SearchArgs, TrialReporter};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use std::path::Path;
 
@@ -51,6 +51,7 @@ pub struct FunctionalSearch {
     objective: String,
     maximize: bool,
     seed: u64,
+    pruner: Option<(String, toml::Table)>,
 }
 
 impl FunctionalSearch {
@@ -65,6 +66,7 @@ impl FunctionalSearch {
             objective: "acc".into(),
             maximize: true,
             seed: 0,
+            pruner: None,
         }
     }
 
@@ -101,6 +103,14 @@ impl FunctionalSearch {
         self
     }
 
+    /// Stops trials whose reported epochs fall behind with the registered pruner `name` and
+    /// its `args` (`MedianPruner`, `SuccessiveHalvingPruner` …); the closure of
+    /// [`run_reporting`](Self::run_reporting) reports the epochs.
+    pub fn pruner(mut self, name: &str, args: toml::Table) -> Self {
+        self.pruner = Some((name.to_string(), args));
+        self
+    }
+
     /// The config this run records: optimizer, budget, objective and seed.
     pub fn config(&self) -> Result<Config, ModnasError> {
         let mut search = toml::Table::new();
@@ -110,7 +120,15 @@ impl FunctionalSearch {
         }
         let optim = (self.optim.as_str(), &self.optim_args);
         let objective = (self.objective.as_str(), self.maximize);
-        recorded_config(FUNCTIONAL_SEARCH, search, optim, objective, self.seed)
+        let mut cfg = recorded_config(FUNCTIONAL_SEARCH, search, optim, objective, self.seed)?;
+        cfg.pruner = self
+            .pruner
+            .as_ref()
+            .map(|(name, args)| crate::config::Component {
+                type_name: name.clone(),
+                args: args.clone(),
+            });
+        Ok(cfg)
     }
 
     /// Runs the search in `dir` (`mode`: new, overwrite or resume): `evaluate(arch, index)`
@@ -122,9 +140,52 @@ impl FunctionalSearch {
         self,
         dir: &Path,
         mode: RunMode,
-        evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
+        mut evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
+    ) -> Result<SearchRun, ModnasError> {
+        self.run_reporting(dir, mode, move |arch, index, _| evaluate(arch, index))
+    }
+
+    /// [`run`](Self::run) whose closure trains epoch by epoch and reports each epoch to the
+    /// [`TrialReporter`] it is handed (`reporter.report(epoch, metrics)?`): the
+    /// [`pruner`](Self::pruner), when set, stops trials that fall behind (the `?` returns its
+    /// verdict), and the trial is recorded as pruned with its last reported metrics.
+    ///
+    /// ```
+    /// use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+    /// use modnas::{FunctionalSearch, RunMode};
+    /// # fn main() -> Result<(), modnas::ModnasError> {
+    /// let mut space = ParamSpace::new();
+    /// space.insert("rate", Categorical::new([6i64, 5, 4, 3, 2, 1]).unwrap()).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let run = FunctionalSearch::new(space)
+    ///     .optimizer("GridSearchOptim", toml::Table::new())
+    ///     .trials(6)
+    ///     .pruner("SuccessiveHalvingPruner", toml::Table::new())
+    ///     .run_reporting(dir.path(), RunMode::New, |arch, _index, reporter| {
+    ///         let rate = arch.get("rate").and_then(|v| v.as_i64()).unwrap_or(1) as f64;
+    ///         let mut acc = 0.0;
+    ///         for epoch in 1..=9 {
+    ///             acc = 1.0 - (-rate * epoch as f64 / 20.0).exp(); // an epoch of training
+    ///             reporter.report(epoch, MetricMap::from([("acc".to_string(), acc)]))?;
+    ///         }
+    ///         Ok(MetricMap::from([("acc".to_string(), acc)]))
+    ///     })?;
+    /// let best = run.outcome.best.unwrap();
+    /// assert_eq!(best.arch.get("rate").unwrap().as_i64(), Some(6));
+    /// // Slower learners were stopped at a rung (epoch 1, 3 or 9 of successive halving).
+    /// let journal = modnas::run::read_journal(dir.path()).unwrap();
+    /// assert!(journal.iter().any(|t| t.pruned.is_some() && t.epochs < Some(9)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn run_reporting(
+        self,
+        dir: &Path,
+        mode: RunMode,
+        evaluate: impl FnMut(&ArchDesc, usize, &mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
     ) -> Result<SearchRun, ModnasError> {
         let cfg = self.config()?;
+        let pruning = crate::config::validate::build_pruning(&cfg)?;
         let mut optim = crate::run::search::build_search_optim(&cfg, &self.space)?;
         let size = self.space.size();
         let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, &cfg, size, mode))?;
@@ -138,7 +199,14 @@ impl FunctionalSearch {
         search.budget.seconds = self.max_seconds;
         let mut on_trial = |_: &modnas_estim::Trial| {};
         let mut journal = Journal::open(dir, &mut on_trial)?;
-        let outcome = search_with(&mut optim, &mut journal, &replay, &search, evaluate)?;
+        let outcome = search_with_reporting(
+            &mut optim,
+            &mut journal,
+            &replay,
+            &search,
+            pruning,
+            evaluate,
+        )?;
         write_results(dir, &outcome, &mut optim)?;
         tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "functional search finished");
         Ok(SearchRun {

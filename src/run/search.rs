@@ -11,14 +11,15 @@ use crate::run::lock::DirLock;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::{
-    AlphaSnapshot, EstimError, RunCallback, RunEvent, SearchContext, SearchOutcome, Trial,
-    TrialDispatch, TrialObserver,
+    AlphaSnapshot, EstimError, EventSink, RunCallback, RunEvent, SearchContext, SearchOutcome,
+    Trial, TrialDispatch, TrialObserver,
 };
 use modnas_optim::{build_search_optim as build_registered, Direction, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The result of [`run_search`].
 #[derive(Debug)]
@@ -37,8 +38,21 @@ pub(crate) struct Journal<'a> {
     /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
     /// last checkpoint, and their α are not written twice.
     alphas_done: usize,
-    /// The config's callbacks, handed every event once the journal has recorded it.
-    callbacks: Vec<Box<dyn RunCallback>>,
+    /// The config's callbacks, handed every event once the journal has recorded it; shared
+    /// with the trials in training, whose epoch reports they receive as they happen. `None`
+    /// when the config has none.
+    callbacks: Option<SharedCallbacks>,
+}
+
+/// Callbacks that the journal and the trials in training both call.
+type SharedCallbacks = Arc<Mutex<Vec<Box<dyn RunCallback>>>>;
+
+/// Hands `event` to every callback of `shared`.
+fn dispatch_shared(shared: &SharedCallbacks, event: &RunEvent) -> Result<(), EstimError> {
+    let mut callbacks = shared
+        .lock()
+        .map_err(|_| EstimError::Record("a callback panicked earlier in this run".into()))?;
+    modnas_estim::events::dispatch(&mut callbacks, event)
 }
 
 impl<'a> Journal<'a> {
@@ -58,7 +72,7 @@ impl<'a> Journal<'a> {
             path,
             on_trial,
             alphas_done: complete_lines(dir, crate::run::ALPHAS_FILE)?,
-            callbacks: vec![],
+            callbacks: None,
         })
     }
 
@@ -70,7 +84,8 @@ impl<'a> Journal<'a> {
         dir: &Path,
         replayed: usize,
     ) -> Result<Self, ModnasError> {
-        self.callbacks = crate::config::validate::build_callbacks(cfg)?;
+        let callbacks = crate::config::validate::build_callbacks(cfg)?;
+        self.callbacks = (!callbacks.is_empty()).then(|| Arc::new(Mutex::new(callbacks)));
         self.emit(|| RunEvent::RunStarted {
             dir: dir.to_path_buf(),
             replayed,
@@ -90,10 +105,10 @@ impl<'a> Journal<'a> {
     /// Hands the event `make` builds to the callbacks; without callbacks (most runs) the
     /// event, which clones the trial it reports, is not built at all.
     fn emit(&mut self, make: impl FnOnce() -> RunEvent) -> Result<(), EstimError> {
-        if self.callbacks.is_empty() {
-            return Ok(());
+        match &self.callbacks {
+            None => Ok(()),
+            Some(shared) => dispatch_shared(shared, &make()),
         }
-        modnas_estim::events::dispatch(&mut self.callbacks, &make())
     }
 }
 
@@ -113,11 +128,19 @@ impl TrialObserver for Journal<'_> {
         (self.on_trial)(trial);
         self.emit(|| {
             let trial = trial.clone();
-            match trial.error {
-                None => RunEvent::TrialFinished { trial },
-                Some(_) => RunEvent::TrialFailed { trial },
+            match (&trial.error, &trial.pruned) {
+                (Some(_), _) => RunEvent::TrialFailed { trial },
+                (None, Some(_)) => RunEvent::TrialPruned { trial },
+                (None, None) => RunEvent::TrialFinished { trial },
             }
         })
+    }
+
+    fn event_sink(&self) -> Option<EventSink> {
+        let shared = self.callbacks.clone()?;
+        Some(Arc::new(move |event: &RunEvent| {
+            dispatch_shared(&shared, event)
+        }))
     }
 
     fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
@@ -316,6 +339,7 @@ pub fn run_search(
         dispatch: coordinator
             .as_mut()
             .map(|c| &mut c.dispatch as &mut dyn TrialDispatch),
+        pruning: crate::config::validate::build_pruning(cfg)?,
         ..setup.context(&builder, &mut optim, &mut journal)
     };
     let outcome = estim.run(&mut ctx)?;

@@ -166,6 +166,7 @@ impl<'c> SearchSetup<'c> {
             run_dir: None,
             run_config: None,
             dispatch: None,
+            pruning: None,
         }
     }
 }

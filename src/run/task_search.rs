@@ -76,6 +76,7 @@ pub(crate) fn run_task_search(
         seed: cfg.seed,
         objective: &objective,
         run_dir: Some(dir),
+        pruning: crate::config::validate::build_pruning(cfg)?,
     };
     let outcome = estim
         .run_task(&mut ctx)

@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::synthetic;
-use modnas::estim::ImageClsTrainer;
+use modnas::estim::{ImageClsTrainer, TrialReporter};
 use modnas::models::{DARTSNet, DropPathSchedule};
 use modnas::{run_search, Config};
 
@@ -40,7 +40,9 @@ fn the_auxiliary_loss_trains_the_auxiliary_head_only_when_weighted() {
         let net = fixed_darts(&device, |n| n.with_auxiliary(3, &device).unwrap());
         let (aux0, body0) = (aux_trainable(&net), trainable(&net));
         let trainer = trainer(&format!("aux_weight = {weight}"));
-        let (net, loss) = trainer.train(net, &data, 1, &device, 0).unwrap();
+        let (net, loss) = trainer
+            .train(net, &data, 1, &device, 0, &mut TrialReporter::silent(0))
+            .unwrap();
         assert!(loss.is_finite());
         assert_ne!(trainable(&net), body0, "the body always trains");
         assert_eq!(aux_trainable(&net) != aux0, learns, "aux_weight = {weight}");
@@ -58,7 +60,9 @@ fn the_trainer_raises_drop_path_epoch_by_epoch() {
         (DropPathSchedule::Constant, 0.4),
     ] {
         let net = fixed_darts(&device, |n| n.with_drop_path(0.4, schedule));
-        let (net, _) = trainer("").train(net, &data, 4, &device, 0).unwrap();
+        let (net, _) = trainer("")
+            .train(net, &data, 4, &device, 0, &mut TrialReporter::silent(0))
+            .unwrap();
         let p = net.downcast_ref::<DARTSNet>().unwrap().current_drop_path();
         assert!((p - last).abs() < 1e-12, "{schedule:?}: {p}");
     }

@@ -1,6 +1,6 @@
 //! Run events and `[[callbacks]]`: a callback of the user's own, registered with one line and
 //! named in TOML, receives every event of a search in order — the run's start, each trial
-//! proposed and then finished or failed, each supernet epoch, the run's end — after the
+//! proposed, started, each of its epochs and then finished or failed, each supernet epoch, the run's end — after the
 //! journal has recorded it; `EventLog` writes the same events to `events.jsonl`; an unknown callback lists the
 //! known ones.
 
@@ -22,10 +22,13 @@ struct Recorder {
 impl RunCallback for Recorder {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), EstimError> {
         let index = match event {
-            RunEvent::TrialFinished { trial } | RunEvent::TrialFailed { trial } => {
-                Some(trial.index)
+            RunEvent::TrialFinished { trial }
+            | RunEvent::TrialFailed { trial }
+            | RunEvent::TrialPruned { trial } => Some(trial.index),
+            RunEvent::TrialProposed { index, .. } | RunEvent::TrialStarted { index } => {
+                Some(*index)
             }
-            RunEvent::TrialProposed { index, .. } => Some(*index),
+            RunEvent::EpochReported { report } => Some(report.trial),
             RunEvent::SupernetEpoch { alphas } => Some(alphas.epoch),
             _ => None,
         };
@@ -75,10 +78,15 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
         [
             "run_started",
             "trial_proposed:0",
+            "trial_started:0",
             "trial_failed:0",
             "trial_proposed:1",
+            "trial_started:1",
+            "epoch_reported:1",
             "trial_finished:1",
             "trial_proposed:2",
+            "trial_started:2",
+            "epoch_reported:2",
             "trial_failed:2",
             "run_ended"
         ]
@@ -98,26 +106,44 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
         [
             "run_started",
             "trial_proposed",
+            "trial_started",
             "trial_failed",
             "trial_proposed",
+            "trial_started",
+            "epoch_reported",
             "trial_finished",
             "trial_proposed",
+            "trial_started",
+            "epoch_reported",
             "trial_failed",
             "run_ended"
         ]
     );
     let journal = read_journal(dir.path()).unwrap();
     assert_eq!(
-        events[3]["arch"],
+        events[4]["arch"],
         serde_json::to_value(&journal[1].arch).unwrap()
     );
-    assert_eq!(events[4]["trial"]["index"], 1);
+    // The epoch's report: the training loss, the epoch, the samples seen.
+    assert_eq!(events[6]["report"]["trial"], 1);
+    assert_eq!(events[6]["report"]["epoch"], 1);
+    assert!(
+        events[6]["report"]["metrics"]["train_loss"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(events[6]["report"]["samples"].as_u64().unwrap() > 0);
+    assert_eq!(events[7]["trial"]["index"], 1);
     assert_eq!(
-        events[4]["trial"]["metrics"]["acc"].as_f64(),
+        events[7]["trial"]["metrics"]["acc"].as_f64(),
         journal[1].metrics.get("acc").copied()
     );
-    assert_eq!(events[7]["trials"], 3);
-    assert_eq!(events[7]["best"]["index"], 1);
+    assert_eq!(journal[1].epochs, Some(1));
+    // The diverging trial reported its NaN epoch (`null` in JSON), then failed.
+    assert!(events[10]["report"]["metrics"]["train_loss"].is_null());
+    assert_eq!(events[12]["trials"], 3);
+    assert_eq!(events[12]["best"]["index"], 1);
 
     // A resumed run starts with what it replays and reports only its new trials.
     let more = ["estim.search.args.trials=3".to_string()];
@@ -125,7 +151,7 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
     resume_search(dir.path(), &more, &mut |_| {}).unwrap();
     assert_eq!(take("first"), ["run_started", "run_ended"]);
     let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
-    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(8).unwrap()).unwrap();
+    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(13).unwrap()).unwrap();
     assert_eq!(restart["replayed"], 3);
 }
 

@@ -14,7 +14,7 @@ use burn_train::{InferenceStep, RegressionOutput, TrainOutput, TrainStep};
 use modnas::construct::Slot;
 use modnas::estim::{
     learner_fit, learner_fit_batches, register_task, Batches, EstimError, LearnerTrainerArgs,
-    RegressionScores, Task, TaskData,
+    RegressionScores, Task, TaskData, TrialReporter,
 };
 use modnas::param_space::MetricMap;
 use modnas::run::read_journal;
@@ -145,8 +145,11 @@ impl Task for LearnerRegression {
         model: Regressor,
         train: &dyn Batches<Rows>,
         epochs: usize,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(Regressor, f64), EstimError> {
         let fitted = learner_fit_batches(model, train, epochs, &self.learner)?;
+        // The Learner runs its epochs itself: one report, at the end.
+        reporter.epoch_end(epochs, fitted.train_loss, &fitted.model)?;
         Ok((fitted.model, fitted.train_loss))
     }
 }
@@ -257,6 +260,10 @@ fn the_learner_refuses_batches_that_are_not_a_data_loader() {
     };
     let model = task.model(&device).unwrap();
     let rows: Vec<Rows> = loader(16, 1, &device).iter().flatten().collect();
-    let err = task.train(model, &rows, 1).err().unwrap().to_string();
+    let err = task
+        .train(model, &rows, 1, &mut TrialReporter::silent(0))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("DataLoader"), "{err}");
 }

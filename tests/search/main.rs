@@ -23,6 +23,7 @@ mod learner;
 mod learner_task;
 mod one_shot;
 mod pipeline;
+mod pruning;
 mod registry;
 mod report;
 mod resume;

@@ -6,7 +6,7 @@ use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::{Device, Distribution, Tensor};
 use modnas::construct::{construct, CandidateSets, NetBox};
 use modnas::estim::data::{load_data, ImageDataset};
-use modnas::estim::{recalibrate_bn, running_stats, ImageClsTrainer};
+use modnas::estim::{recalibrate_bn, running_stats, ImageClsTrainer, TrialReporter};
 use modnas::models::ConvNetConfig;
 use modnas::Config;
 
@@ -86,7 +86,14 @@ fn recalibration_restores_the_accuracy_of_a_net_with_stale_statistics() {
     )
     .unwrap();
     let (net, _) = trainer
-        .train(NetBox::new("", c.model), &train, 4, &device, 2)
+        .train(
+            NetBox::new("", c.model),
+            &train,
+            4,
+            &device,
+            2,
+            &mut TrialReporter::silent(0),
+        )
         .unwrap();
     let good = trainer.evaluate(&net, &valid, &device).acc;
     // Statistics from shifted inputs, as a subnet inherits them from other paths.

@@ -234,8 +234,9 @@ impl modnas::estim::TrialTrainer for ErrorRateTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut modnas::estim::TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError> {
-        self.0.train(net, data, epochs, device, seed)
+        self.0.train(net, data, epochs, device, seed, reporter)
     }
 
     fn evaluate(

@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Int, Tensor};
 use modnas::construct::NetBox;
 use modnas::estim::data::ImageDataset;
-use modnas::estim::{cross_entropy, EstimError, ImageClsTrainer, TrialTrainer};
+use modnas::estim::{cross_entropy, EstimError, ImageClsTrainer, TrialReporter, TrialTrainer};
 use modnas::param_space::MetricMap;
 use rand::rngs::StdRng;
 
@@ -30,8 +30,9 @@ impl TrialTrainer for NextClassTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError> {
-        self.image.train(net, data, epochs, device, seed)
+        self.image.train(net, data, epochs, device, seed, reporter)
     }
 
     fn evaluate(

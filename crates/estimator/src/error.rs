@@ -66,6 +66,16 @@ pub enum EstimError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A pruner stopped the trial after `epoch` epochs: the trial is recorded as pruned with
+    /// its last reported metrics (it is not a failure). Training code returns it from
+    /// [`TrialReporter::report`](crate::TrialReporter::report) with `?`.
+    #[error("pruned after epoch {epoch}: {reason}")]
+    Pruned {
+        /// Epochs trained.
+        epoch: usize,
+        /// Why the pruner stopped it.
+        reason: String,
+    },
     /// One trial failed for a reason of its own (an external command exited with an error or
     /// timed out, a nested run failed): it is recorded as failed and the search goes on.
     #[error("{0}")]

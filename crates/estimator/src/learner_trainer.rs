@@ -9,7 +9,7 @@
 use crate::data::{ImageBatch, ImageDataset};
 use crate::{
     learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerSchedule, LearnerTrainerArgs,
-    TrainerArgs, TrialTrainer, WeightTraining,
+    TrainerArgs, TrialReporter, TrialTrainer, WeightTraining,
 };
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::DataLoaderBuilder;
@@ -110,6 +110,7 @@ impl TrialTrainer for LearnerTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError> {
         // Burn's loaders own their dataset ('static), and the trainer is lent the data: one
         // copy per training.
@@ -129,6 +130,9 @@ impl TrialTrainer for LearnerTrainer {
             epochs,
             &self.next_training(),
         )?;
+        // burn-train's Learner runs its epochs itself: the trial reports once, at its end.
+        reporter.add_samples((data.len() * epochs) as u64);
+        reporter.epoch_end(epochs, fitted.train_loss, &fitted.model.net)?;
         Ok((fitted.model.net, fitted.train_loss))
     }
 

@@ -4,7 +4,7 @@
 use crate::criterion::{CriterionChain, CriterionInput, CriterionSpec};
 use crate::data::{Augment, ImageDataset};
 use crate::schedule::LrSchedule;
-use crate::{parse_args, EstimError};
+use crate::{parse_args, EstimError, TrialReporter};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::decay::WeightDecayConfig;
@@ -242,7 +242,9 @@ impl ImageClsTrainer {
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data` with the criteria
     /// chain; batches are shuffled with `seed`. Returns the trained net and the mean training loss of the last
     /// epoch. At the start of epoch `e` the net hears progress `e / epochs`
-    /// ([`NetBox::set_progress`]); auxiliary logits add `aux_weight` times their loss.
+    /// ([`NetBox::set_progress`]); auxiliary logits add `aux_weight` times their loss. Each
+    /// epoch's end goes to `reporter` ([`TrialReporter::epoch_end`]), which may stop the
+    /// training ([`EstimError::Pruned`]).
     pub fn train(
         &self,
         mut net: NetBox,
@@ -250,6 +252,7 @@ impl ImageClsTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError> {
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(device);
@@ -295,6 +298,8 @@ impl ImageClsTrainer {
                 last_loss = sum.into_scalar::<f64>() / per_epoch as f64;
             }
             crate::progress::epoch_done(epoch, epochs, last_loss);
+            reporter.add_samples(data.len() as u64);
+            reporter.epoch_end(epoch + 1, last_loss, &net)?;
         }
         Ok((net, last_loss))
     }

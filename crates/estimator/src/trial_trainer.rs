@@ -14,7 +14,7 @@
 
 use crate::criterion::CriterionInput;
 use crate::data::ImageDataset;
-use crate::{EstimError, ImageClsTrainer};
+use crate::{EstimError, ImageClsTrainer, TrialReporter};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use modnas_construct::NetBox;
@@ -24,7 +24,11 @@ use rand::rngs::StdRng;
 /// Trains and evaluates the network of one trial.
 pub trait TrialTrainer: Send + Sync {
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data`, shuffling with
-    /// `seed`; returns the trained net and its mean training loss over the last epoch.
+    /// `seed`; returns the trained net and its mean training loss over the last epoch. After
+    /// each epoch it calls `reporter.epoch_end(epoch, train_loss, &net)?` (epochs count from
+    /// 1), which scores the net on the validation data when the run has a pruner and returns
+    /// [`EstimError::Pruned`] when the pruner stops the trial; a trainer that does not report
+    /// trains every trial to the end.
     fn train(
         &self,
         net: NetBox,
@@ -32,6 +36,7 @@ pub trait TrialTrainer: Send + Sync {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError>;
 
     /// The metrics of `net` on `data` (`acc` and `loss` for the image trainer).
@@ -87,8 +92,9 @@ impl TrialTrainer for ImageClsTrainer {
         epochs: usize,
         device: &Device,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(NetBox, f64), EstimError> {
-        ImageClsTrainer::train(self, net, data, epochs, device, seed)
+        ImageClsTrainer::train(self, net, data, epochs, device, seed, reporter)
     }
 
     fn evaluate(

@@ -1,6 +1,6 @@
 //! [`ProgressLines`]: this crate's own run callback — one line per event of the run in a text
 //! file of the run directory (`progress.txt`): `run_started`, `trial 3 proposed: …`,
-//! `trial 3 finished: acc=0.91`,
+//! `trial 3 started`, `trial 3 epoch 1: train_loss=0.52`, `trial 3 finished: acc=0.91`,
 //! `supernet epoch 2`, `run_ended after 8 trials`. Named in TOML:
 //!
 //! ```toml
@@ -46,6 +46,15 @@ impl RunCallback for ProgressLines {
             RunEvent::TrialFinished { trial } => {
                 let acc = trial.metrics.get("acc").copied().unwrap_or(f64::NAN);
                 format!("trial {} finished: acc={acc:.3}", trial.index)
+            }
+            RunEvent::TrialStarted { index } => format!("trial {index} started"),
+            RunEvent::EpochReported { report } => {
+                let loss = report.metrics.get("train_loss").copied().unwrap_or(f64::NAN);
+                format!("trial {} epoch {}: train_loss={loss:.3}", report.trial, report.epoch)
+            }
+            RunEvent::TrialPruned { trial } => {
+                let why = trial.pruned.as_deref().unwrap_or("");
+                format!("trial {} pruned: {why}", trial.index)
             }
             RunEvent::TrialFailed { trial } => format!("trial {} failed", trial.index),
             RunEvent::SupernetEpoch { alphas } => format!("supernet epoch {}", alphas.epoch),

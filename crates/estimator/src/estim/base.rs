@@ -11,7 +11,7 @@ use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpa
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One evaluated architecture: a line of the run's journal (`trials.jsonl`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     /// 0-based index in the run.
     pub index: usize,
@@ -28,6 +28,21 @@ pub struct Trial {
     /// that succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Epochs the trial trained, when its training reported them (compute accounting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<usize>,
+    /// The objective after each reported epoch, oriented so that higher is better (the
+    /// learning curve pruners judged; a resumed run gives it back to its pruner).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "curve_with_nan"
+    )]
+    pub curve: Vec<f64>,
+    /// Why a pruner stopped the trial: its metrics are then those of its last epoch. A pruned
+    /// trial is not a failure; the optimizer learns from it, and it is never the best.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned: Option<String>,
 }
 
 fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
@@ -36,6 +51,11 @@ fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Err
         .into_iter()
         .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
         .collect())
+}
+
+fn curve_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    let raw = Vec::<Option<f64>>::deserialize(d)?;
+    Ok(raw.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
 /// The softmax weights of every tensor parameter (α) after an epoch of supernet training:
@@ -58,6 +78,12 @@ pub trait TrialObserver {
 
     /// Called once per trial; an error stops the search.
     fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError>;
+
+    /// Where the events of trials in training (started, epochs reported) go: the run's
+    /// callbacks; `None` (the default) when nothing listens.
+    fn event_sink(&self) -> Option<crate::EventSink> {
+        None
+    }
 
     /// Called after each epoch of a supernet search with the architecture weights.
     fn on_alphas(&mut self, _alphas: &AlphaSnapshot) -> Result<(), EstimError> {
@@ -112,6 +138,9 @@ pub struct SearchContext<'a> {
     /// Where a distributed run sends its trials (worker processes evaluate them); `None`
     /// evaluates every trial in this process.
     pub dispatch: Option<&'a mut dyn super::TrialDispatch>,
+    /// The run's pruner (`[pruner]`), which stops trials whose reported epochs fall behind;
+    /// the search loop takes it. `None`: every trial trains all its epochs.
+    pub pruning: Option<crate::Pruning>,
 }
 
 /// Why a search stopped.
@@ -202,6 +231,12 @@ pub trait Estim {
         })
     }
 
+    /// Whether the estimator's trials train epoch by epoch and report each epoch, so that a
+    /// `[pruner]` can stop them.
+    fn reports_epochs(&self) -> bool {
+        false
+    }
+
     /// Whether trials can be evaluated one at a time by worker processes
     /// ([`Estim::evaluate_trial`]), for distributed runs.
     fn distributable(&self) -> bool {
@@ -210,11 +245,14 @@ pub trait Estim {
 
     /// Evaluates trial `index` of architecture `arch` on its own, as a worker does; the same
     /// evaluation [`Estim::run`] performs for that trial.
+    /// A trial that trains reports each epoch to `reporter` (the run's callbacks see the
+    /// reports, its pruner judges them).
     fn evaluate_trial(
         &self,
         _ctx: &SearchContext<'_>,
         arch: &ArchDesc,
         index: usize,
+        _reporter: &mut crate::TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError> {
         Err(EstimError::InvalidArgs {
             component: "estimator".into(),
@@ -259,8 +297,9 @@ pub fn train_and_evaluate(
     arch: Option<&ArchDesc>,
     epochs: usize,
     seed: u64,
+    reporter: &mut crate::TrialReporter<'_>,
 ) -> Result<MetricMap, EstimError> {
-    train_and_evaluate_net(ctx, arch, epochs, seed).map(|(metrics, _)| metrics)
+    train_and_evaluate_net(ctx, arch, epochs, seed, reporter).map(|(metrics, _)| metrics)
 }
 
 /// [`train_and_evaluate`], also returning the trained network.
@@ -269,6 +308,7 @@ pub fn train_and_evaluate_net(
     arch: Option<&ArchDesc>,
     epochs: usize,
     seed: u64,
+    reporter: &mut crate::TrialReporter<'_>,
 ) -> Result<(MetricMap, NetBox), EstimError> {
     ctx.device.seed(seed);
     let empty = ArchDesc::new();
@@ -276,9 +316,17 @@ pub fn train_and_evaluate_net(
     // Built in its architecture: applying it only checks it.
     let mut c = (ctx.builder)(arch)?;
     c.apply(arch)?;
-    let (net, train_loss) =
-        ctx.trainer
-            .train(c.model, &ctx.data.train, epochs, ctx.device, seed)?;
+    // With a pruner, each epoch is scored as the trial's end will be.
+    let valid = |net: &NetBox| ctx.trainer.evaluate(net, &ctx.data.valid, ctx.device);
+    let mut reporting = reporter.validating(valid);
+    let (net, train_loss) = ctx.trainer.train(
+        c.model,
+        &ctx.data.train,
+        epochs,
+        ctx.device,
+        seed,
+        &mut reporting,
+    )?;
     let evaluated = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device)?;
     let metrics = with_network_metrics(
         &net,

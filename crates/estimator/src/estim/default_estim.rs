@@ -85,8 +85,13 @@ impl Estim for DefaultEstim {
         let replay = ctx.replay;
         self.one_trial(replay, || {
             let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
-            let (mut metrics, net) =
-                train_and_evaluate_net(ctx, file_arch.as_ref(), self.args.epochs, ctx.seed)?;
+            let (mut metrics, net) = train_and_evaluate_net(
+                ctx,
+                file_arch.as_ref(),
+                self.args.epochs,
+                ctx.seed,
+                &mut crate::TrialReporter::silent(0),
+            )?;
             if !ctx.data.test.is_empty() {
                 let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device)?;
                 for (key, value) in test {
@@ -152,7 +157,8 @@ impl DefaultEstim {
             arch,
             metrics,
             seconds: t0.elapsed().as_secs_f64(),
-            error: None,
+            epochs: Some(self.args.epochs),
+            ..Trial::default()
         }))
     }
 

@@ -70,7 +70,7 @@ mod tests {
                 arch,
                 metrics,
                 seconds: 0.0,
-                error: None,
+                ..Trial::default()
             })
         }
         fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
@@ -121,6 +121,7 @@ mod tests {
             run_dir: None,
             run_config: None,
             dispatch: Some(dispatch),
+            pruning: None,
         };
         let search = SearchArgs {
             budget: Budget {

@@ -22,6 +22,7 @@ mod supernet_step;
 mod supernet_with;
 mod trained_model;
 mod trial_failure;
+mod trial_source;
 
 pub use base::*;
 pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};

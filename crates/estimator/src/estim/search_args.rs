@@ -40,6 +40,15 @@ impl Objective {
             })
     }
 
+    /// `value` oriented so that higher is better (negated for a minimised objective), as
+    /// pruners compare learning curves.
+    pub fn score(&self, value: f64) -> f64 {
+        match self.mode {
+            Mode::Max => value,
+            Mode::Min => -value,
+        }
+    }
+
     /// True when `a` is strictly better than `b` (NaN is never better).
     pub fn better(&self, a: f64, b: f64) -> bool {
         match self.mode {

@@ -7,11 +7,11 @@
 //! results that keeps one trial in flight, workers behind a [`TrialDispatch`] are one that keeps
 //! several. So both follow the same budget, replay and recording rules.
 
-use super::trial_failure::evaluate_guarded;
+use super::trial_source::{InProcess, TrialHooks, TrialSource, Workers};
 use super::{
-    Estim, Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialDispatch,
-    TrialObserver,
+    Estim, Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialObserver,
 };
+use crate::events::{Pruning, TrialReporter};
 use crate::EstimError;
 use modnas_optim::{ArchOptim, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
@@ -60,8 +60,8 @@ pub fn search_trials(
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,
 ) -> Result<SearchOutcome, EstimError> {
-    search_loop(ctx, search, |ctx, arch, index| {
-        estim.evaluate_trial(ctx, arch, index)
+    search_loop_reporting(ctx, search, |ctx, arch, index, reporter| {
+        estim.evaluate_trial(ctx, arch, index, reporter)
     })
 }
 
@@ -78,22 +78,47 @@ pub fn search_trials(
 pub fn search_loop(
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,
-    evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
+    mut evaluate: impl FnMut(&SearchContext<'_>, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
+) -> Result<SearchOutcome, EstimError> {
+    search_loop_reporting(ctx, search, move |ctx, arch, index, _| {
+        evaluate(ctx, arch, index)
+    })
+}
+
+/// [`search_loop`] with an estimator step that trains epoch by epoch and reports each epoch
+/// to the [`TrialReporter`] it is handed (the run's callbacks see it, the run's pruner may
+/// stop the trial: see [`SearchContext::pruning`]).
+pub fn search_loop_reporting(
+    ctx: &mut SearchContext<'_>,
+    search: &SearchArgs,
+    evaluate: impl FnMut(
+        &SearchContext<'_>,
+        &ArchDesc,
+        usize,
+        &mut TrialReporter<'_>,
+    ) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
     match ctx.dispatch.take() {
         Some(dispatch) => {
-            let outcome = run_trials(ctx, search, &mut Workers(&mut *dispatch));
+            let outcome = match ctx.pruning {
+                Some(_) => Err(pruning_needs_local_trials()),
+                None => run_trials(ctx, search, &mut Workers(&mut *dispatch)),
+            };
             ctx.dispatch = Some(dispatch);
             outcome
         }
-        None => {
-            let mut here = InProcess {
-                evaluate,
-                objective: &search.objective.key,
-                queued: None,
-            };
-            run_trials(ctx, search, &mut here)
-        }
+        None => run_trials(ctx, search, &mut InProcess::new(evaluate)),
+    }
+}
+
+/// Workers do not report epochs yet: a pruner needs the trials trained in this process.
+pub(crate) fn pruning_needs_local_trials() -> EstimError {
+    EstimError::InvalidArgs {
+        component: "pruner".into(),
+        reason: "a pruner judges epochs that trials report in this process; a distributed \
+                 run's workers report only whole trials, so run without `[pruner]` or without \
+                 workers"
+            .into(),
     }
 }
 
@@ -133,17 +158,63 @@ pub fn search_with(
     search: &SearchArgs,
     mut evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
+    let evaluate = move |arch: &ArchDesc, index, _: &mut TrialReporter<'_>| evaluate(arch, index);
+    search_with_reporting(optim, observer, replay, search, None, evaluate)
+}
+
+/// [`search_with`] whose evaluation reports each epoch to the [`TrialReporter`] it is handed
+/// (`reporter.report(epoch, metrics)?`): the observer's event sink sees every report, and
+/// `pruning`, when set, stops trials whose curves fall behind. A pruned trial is recorded
+/// with its last reported metrics, its epochs and the reason, and the optimizer learns from
+/// it.
+///
+/// ```
+/// use modnas_estim::{build_pruner, search_with_reporting, EstimError, Pruning, SearchArgs, Trial, TrialObserver};
+/// use modnas_param_space::{Categorical, MetricMap, ParamSpace};
+/// # fn main() -> Result<(), EstimError> {
+/// let mut space = ParamSpace::new();
+/// space.insert("rate", Categorical::new([6i64, 5, 4, 3, 2, 1]).unwrap()).unwrap();
+/// let mut optim = modnas_optim::build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
+/// struct Keep(Vec<Trial>);
+/// impl TrialObserver for Keep {
+///     fn on_trial(&mut self, t: &Trial) -> Result<(), EstimError> { self.0.push(t.clone()); Ok(()) }
+/// }
+/// let mut kept = Keep(vec![]);
+/// let asha = Pruning::new(build_pruner("SuccessiveHalvingPruner", &toml::Table::new())?);
+/// let search = SearchArgs::new(Some(6), "acc", true);
+/// search_with_reporting(&mut optim, &mut kept, &[], &search, Some(asha), |arch, _, reporter| {
+///     let rate = arch.get("rate").and_then(|v| v.as_i64()).unwrap_or(1) as f64;
+///     let mut acc = 0.0;
+///     for epoch in 1..=9 {
+///         acc = 1.0 - (-(rate * epoch as f64) / 20.0).exp(); // one epoch of training
+///         reporter.report(epoch, MetricMap::from([("acc".to_string(), acc)]))?;
+///     }
+///     Ok(MetricMap::from([("acc".to_string(), acc)]))
+/// })?;
+/// let epochs: usize = kept.0.iter().map(|t| t.epochs.unwrap()).sum();
+/// assert!(kept.0.iter().any(|t| t.pruned.is_some()));
+/// assert!(epochs < 6 * 9);
+/// # Ok(())
+/// # }
+/// ```
+pub fn search_with_reporting(
+    optim: &mut SearchOptim,
+    observer: &mut dyn TrialObserver,
+    replay: &[Trial],
+    search: &SearchArgs,
+    pruning: Option<Pruning>,
+    mut evaluate: impl FnMut(&ArchDesc, usize, &mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
+) -> Result<SearchOutcome, EstimError> {
     let mut ctx = FunctionalCtx {
         optim,
         observer,
         replay,
+        pruning,
     };
-    let mut here = InProcess {
-        evaluate: |_: &FunctionalCtx<'_>, arch: &ArchDesc, index| evaluate(arch, index),
-        objective: &search.objective.key,
-        queued: None,
+    let evaluate = |_: &FunctionalCtx<'_>, arch: &ArchDesc, index, r: &mut TrialReporter<'_>| {
+        evaluate(arch, index, r)
     };
-    run_trials(&mut ctx, search, &mut here)
+    run_trials(&mut ctx, search, &mut InProcess::new(evaluate))
 }
 
 /// What the loop needs of its context: the optimizer, where trials go, the trials to replay.
@@ -153,6 +224,8 @@ trait LoopCtx<'r> {
     fn replay(&self) -> &'r [Trial];
     /// The optimizer and the observer at once (proposals are announced as they are made).
     fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver);
+    /// The run's pruner, taken for the loop.
+    fn take_pruning(&mut self) -> Option<Pruning>;
 }
 
 impl<'a> LoopCtx<'a> for SearchContext<'a> {
@@ -168,6 +241,9 @@ impl<'a> LoopCtx<'a> for SearchContext<'a> {
     fn replay(&self) -> &'a [Trial] {
         self.replay
     }
+    fn take_pruning(&mut self) -> Option<Pruning> {
+        self.pruning.take()
+    }
 }
 
 /// The context of [`search_with`]: no network builder, data or trainer, which the user's
@@ -176,6 +252,7 @@ struct FunctionalCtx<'r> {
     optim: &'r mut SearchOptim,
     observer: &'r mut dyn TrialObserver,
     replay: &'r [Trial],
+    pruning: Option<Pruning>,
 }
 
 impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
@@ -191,74 +268,8 @@ impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
     fn replay(&self) -> &'r [Trial] {
         self.replay
     }
-}
-
-/// Where the loop's results come from; `C` is the context the evaluation reads.
-trait TrialSource<C> {
-    /// How many trials to keep in flight.
-    fn capacity(&self) -> usize;
-    /// Takes trial `index`, to be evaluated.
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError>;
-    /// The next result of a submitted trial.
-    fn next_result(&mut self, ctx: &C) -> Result<Trial, EstimError>;
-    /// Trial `index` was passed to the optimizer as its `seq`-th result.
-    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError>;
-}
-
-/// Worker processes behind a dispatch.
-struct Workers<'d>(&'d mut dyn TrialDispatch);
-
-impl<C> TrialSource<C> for Workers<'_> {
-    fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
-        self.0.submit(index, arch)
-    }
-    fn next_result(&mut self, _: &C) -> Result<Trial, EstimError> {
-        self.0.next_result()
-    }
-    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
-        self.0.stepped(index, seq)
-    }
-}
-
-/// This process: one trial at a time, evaluated by the estimator step when its result is
-/// asked for (a replayed trial is never evaluated).
-struct InProcess<'o, F> {
-    evaluate: F,
-    objective: &'o str,
-    queued: Option<(usize, ArchDesc)>,
-}
-
-impl<C, F> TrialSource<C> for InProcess<'_, F>
-where
-    F: FnMut(&C, &ArchDesc, usize) -> Result<MetricMap, EstimError>,
-{
-    fn capacity(&self) -> usize {
-        1
-    }
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
-        self.queued = Some((index, arch.clone()));
-        Ok(())
-    }
-    fn next_result(&mut self, ctx: &C) -> Result<Trial, EstimError> {
-        let (index, arch) = self.queued.take().ok_or_else(|| {
-            EstimError::Record("a result was asked for, but no trial is queued".into())
-        })?;
-        let t0 = Instant::now();
-        let evaluate = &mut self.evaluate;
-        let (metrics, error) = evaluate_guarded(self.objective, || evaluate(ctx, &arch, index))?;
-        Ok(Trial {
-            index,
-            arch,
-            metrics,
-            seconds: t0.elapsed().as_secs_f64(),
-            error,
-        })
-    }
-    fn stepped(&mut self, _: usize, _: usize) -> Result<(), EstimError> {
-        Ok(())
+    fn take_pruning(&mut self) -> Option<Pruning> {
+        self.pruning.take()
     }
 }
 
@@ -408,17 +419,22 @@ impl<'r> LoopState<'r> {
         &mut self,
         ctx: &mut C,
         source: &mut dyn TrialSource<C>,
+        hooks: &mut TrialHooks<'_>,
     ) -> Result<Trial, EstimError> {
         if let Some(rec) = self.replay.get(self.seq) {
             self.replayed_seconds += rec.seconds / self.capacity as f64;
+            hooks.replayed(rec);
             return Ok(rec.clone());
         }
-        let trial = source.next_result(&*ctx)?;
-        match &trial.error {
-            None => {
+        let trial = source.next_result(&*ctx, hooks)?;
+        match (&trial.error, &trial.pruned) {
+            (None, Some(why)) => {
+                tracing::info!(trial = trial.index, arch = %trial.arch.summary(), epochs = ?trial.epochs, reason = %why, "trial pruned")
+            }
+            (None, None) => {
                 tracing::info!(trial = trial.index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
             }
-            Some(why) => {
+            (Some(why), _) => {
                 tracing::warn!(trial = trial.index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
             }
         }
@@ -437,7 +453,11 @@ impl<'r> LoopState<'r> {
             )));
         }
         self.failed += usize::from(trial.error.is_some());
-        self.best.offer(trial)?;
+        // A pruned trial's metrics are those of fewer epochs: the optimizer learns from them,
+        // but the best trial is one that trained to the end.
+        if trial.pruned.is_none() {
+            self.best.offer(trial)?;
+        }
         discrete(optim)?.step(&trial.arch, &trial.metrics)?;
         if self.search.revisit == Revisit::Answer {
             self.evaluated
@@ -455,12 +475,17 @@ fn run_trials<'r, C: LoopCtx<'r>>(
     source: &mut dyn TrialSource<C>,
 ) -> Result<SearchOutcome, EstimError> {
     let mut state = LoopState::new(search, source.capacity(), ctx.replay());
+    let mut hooks = TrialHooks {
+        objective: &search.objective,
+        pruning: ctx.take_pruning(),
+        sink: ctx.observer().event_sink(),
+    };
     loop {
         state.fill(ctx.optim_and_observer(), source)?;
         if state.in_flight.is_empty() {
             break;
         }
-        let trial = state.next_result(ctx, source)?;
+        let trial = state.next_result(ctx, source, &mut hooks)?;
         state.learn(ctx.optim(), &trial)?;
     }
     if state.repeats > 0 {

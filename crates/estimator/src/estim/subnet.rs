@@ -1,9 +1,10 @@
 //! `SubNetEstim`: every proposed architecture is trained from scratch and evaluated.
 
 use super::{
-    search_trials, search_with, train_and_evaluate, Estim, SearchArgs, SearchContext, SearchOutcome,
+    search_trials, search_with_reporting, train_and_evaluate, Estim, SearchArgs, SearchContext,
+    SearchOutcome,
 };
-use crate::{register_estim, EstimError, TaskContext};
+use crate::{register_estim, EstimError, TaskContext, TrialReporter};
 use modnas_param_space::{ArchDesc, MetricMap};
 use serde::Deserialize;
 
@@ -56,13 +57,20 @@ impl Estim for SubNetEstim {
 
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let (task, run, seed, epochs) = (ctx.task, ctx.run, ctx.seed, self.args.epochs);
-        let evaluate = |arch: &ArchDesc, index: usize| {
-            task.train_and_evaluate(run, arch, epochs, seed.wrapping_add(index as u64))
+        let evaluate = |arch: &ArchDesc, index: usize, reporter: &mut TrialReporter<'_>| {
+            let seed = seed.wrapping_add(index as u64);
+            task.train_and_evaluate(run, arch, epochs, seed, reporter)
         };
-        search_with(ctx.optim, ctx.observer, ctx.replay, &self.search, evaluate)
+        let pruning = ctx.pruning.take();
+        let (optim, observer, replay) = (&mut *ctx.optim, &mut *ctx.observer, ctx.replay);
+        search_with_reporting(optim, observer, replay, &self.search, pruning, evaluate)
     }
 
     fn distributable(&self) -> bool {
+        true
+    }
+
+    fn reports_epochs(&self) -> bool {
         true
     }
 
@@ -71,9 +79,10 @@ impl Estim for SubNetEstim {
         ctx: &SearchContext<'_>,
         arch: &ArchDesc,
         index: usize,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError> {
         let seed = ctx.seed.wrapping_add(index as u64);
-        train_and_evaluate(ctx, Some(arch), self.args.epochs, seed)
+        train_and_evaluate(ctx, Some(arch), self.args.epochs, seed, reporter)
     }
 }
 

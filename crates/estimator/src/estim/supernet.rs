@@ -234,7 +234,8 @@ impl Epochs<'_> {
             arch: export_arch(model, self.handles),
             metrics,
             seconds,
-            error: None,
+            epochs: Some(1),
+            ..Trial::default()
         };
         tracing::info!(epoch, metrics = ?trial.metrics, arch = %trial.arch.summary(), "supernet epoch");
         Ok(trial)

@@ -192,7 +192,8 @@ pub fn supernet_with<M: Module, B: Clone>(
             arch: export_arch(&model, parts.handles),
             metrics,
             seconds: t0.elapsed().as_secs_f64(),
-            error: None,
+            epochs: Some(1),
+            ..Trial::default()
         };
         tracing::info!(epoch, metrics = ?trial.metrics, arch = %trial.arch.summary(), "supernet epoch");
         // An epoch the journal already holds (it ran after the last checkpoint) is

@@ -18,6 +18,7 @@
 //! }
 //! ```
 
+use super::reporter::EpochReport;
 use crate::estim::{AlphaSnapshot, StopReason, Trial};
 use crate::EstimError;
 use modnas_param_space::ArchDesc;
@@ -37,12 +38,28 @@ pub enum RunEvent {
         replayed: usize,
     },
     /// The search proposed trial `index`; its evaluation follows (in this process, or by a
-    /// worker), then `trial_finished` or `trial_failed`.
+    /// worker), then `trial_finished`, `trial_pruned` or `trial_failed`.
     TrialProposed {
         /// The trial's index.
         index: usize,
         /// Its architecture.
         arch: ArchDesc,
+    },
+    /// Trial `index` starts training in this process.
+    TrialStarted {
+        /// The trial's index.
+        index: usize,
+    },
+    /// A trial in training reported an epoch.
+    EpochReported {
+        /// What it reported.
+        report: EpochReport,
+    },
+    /// A pruner stopped a trial; it was recorded with its last metrics, its epochs and the
+    /// reason (`trial.pruned`).
+    TrialPruned {
+        /// The trial, as the journal holds it.
+        trial: Trial,
     },
     /// A trial was evaluated and recorded.
     TrialFinished {
@@ -76,6 +93,9 @@ impl RunEvent {
         match self {
             RunEvent::RunStarted { .. } => "run_started",
             RunEvent::TrialProposed { .. } => "trial_proposed",
+            RunEvent::TrialStarted { .. } => "trial_started",
+            RunEvent::EpochReported { .. } => "epoch_reported",
+            RunEvent::TrialPruned { .. } => "trial_pruned",
             RunEvent::TrialFinished { .. } => "trial_finished",
             RunEvent::TrialFailed { .. } => "trial_failed",
             RunEvent::SupernetEpoch { .. } => "supernet_epoch",

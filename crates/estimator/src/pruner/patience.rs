@@ -30,7 +30,7 @@ pub struct PatiencePruner {
 impl PatiencePruner {
     /// A pruner with `args`; `patience` must be at least 1 and `min_delta` not negative.
     pub fn new(args: PatienceArgs) -> Result<Self, EstimError> {
-        if args.patience == 0 || !(args.min_delta >= 0.0) {
+        if args.patience == 0 || args.min_delta.is_nan() || args.min_delta < 0.0 {
             return Err(EstimError::InvalidArgs {
                 component: "PatiencePruner".into(),
                 reason: format!(

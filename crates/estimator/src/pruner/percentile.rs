@@ -64,7 +64,7 @@ impl PercentilePruner {
 impl Pruner for PercentilePruner {
     fn decide(&mut self, trial: usize, epoch: usize, curves: &Curves) -> Option<String> {
         let a = &self.args;
-        if epoch <= a.warmup_epochs || (epoch - a.warmup_epochs - 1) % a.interval != 0 {
+        if epoch <= a.warmup_epochs || !(epoch - a.warmup_epochs - 1).is_multiple_of(a.interval) {
             return None;
         }
         let completed = |_: usize, c: &super::TrialCurve| c.end == Some(CurveEnd::Completed);

@@ -128,6 +128,7 @@ impl Estim for TabularEstim {
         _ctx: &SearchContext<'_>,
         arch: &ArchDesc,
         _index: usize,
+        _reporter: &mut crate::TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError> {
         let key = self.key(arch)?;
         self.table

@@ -57,7 +57,7 @@
 
 use crate::epoch_loss::EpochLoss;
 use crate::estim::Batches;
-use crate::EstimError;
+use crate::{EstimError, TrialReporter};
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
@@ -106,17 +106,19 @@ pub trait Task: Send + Sync + 'static {
 
     /// Trains `model` for `epochs` over `train`; returns it with the mean loss of its last
     /// epoch. By default, [`fit`] with [`optimizer`](Self::optimizer) and
-    /// [`loss`](Self::loss); a task with a loop of its own overrides it.
+    /// [`loss`](Self::loss); a task with a loop of its own overrides it, and calls
+    /// `reporter.epoch_end(epoch, train_loss, &model)?` after each epoch (from 1) so that the
+    /// run's callbacks see its progress and its pruner can stop it.
     fn train(
         &self,
         model: Self::Model,
         train: &dyn Batches<Self::Batch>,
         epochs: usize,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<(Self::Model, f64), EstimError> {
         let (mut optim, lr) = self.optimizer();
-        fit(model, train, epochs, (&mut optim, lr), |m, b| {
-            self.loss(m, b)
-        })
+        let loss = |m: &Self::Model, b: &Self::Batch| self.loss(m, b);
+        fit(model, train, epochs, (&mut optim, lr), loss, reporter)
     }
 }
 
@@ -150,13 +152,15 @@ impl<B> TaskData<B> {
 
 /// Trains `model` for `epochs` over `train` with `(optimizer, lr)` on `loss`; returns it
 /// with the mean loss of its last epoch. A loss that is not finite fails the trial
-/// ([`EstimError::TrialFailed`]) with the epoch.
-pub fn fit<M: Module, B>(
+/// ([`EstimError::TrialFailed`]) with the epoch. Each epoch's end goes to `reporter`
+/// ([`TrialReporter::epoch_end`]), which may stop the training ([`EstimError::Pruned`]).
+pub fn fit<M: Module + 'static, B>(
     mut model: M,
     train: &dyn Batches<B>,
     epochs: usize,
     (optim, lr): (&mut ModuleOptimizer, f64),
     loss: impl Fn(&M, &B) -> Result<Tensor<1>, EstimError>,
+    reporter: &mut TrialReporter<'_>,
 ) -> Result<(M, f64), EstimError> {
     let mut last = f64::NAN;
     for epoch in 0..epochs {
@@ -179,6 +183,7 @@ pub fn fit<M: Module, B>(
                 "epoch {epoch}: the training loss is {last}"
             )));
         }
+        reporter.epoch_end(epoch + 1, last, &model)?;
     }
     Ok((model, last))
 }
@@ -202,8 +207,24 @@ mod tests {
             |m: &Linear, x: &Tensor<2>| Ok((m.forward(x.clone()) - 3.0).powi_scalar(2).mean());
         let mut adam = AdamConfig::new().init();
         let net = LinearConfig::new(2, 1).init(&device);
-        let (net, first) = fit(net, &batches, 1, (&mut adam, 0.1), loss).unwrap();
-        let (_, later) = fit(net, &batches, 30, (&mut adam, 0.1), loss).unwrap();
+        let (net, first) = fit(
+            net,
+            &batches,
+            1,
+            (&mut adam, 0.1),
+            loss,
+            &mut TrialReporter::silent(0),
+        )
+        .unwrap();
+        let (_, later) = fit(
+            net,
+            &batches,
+            30,
+            (&mut adam, 0.1),
+            loss,
+            &mut TrialReporter::silent(0),
+        )
+        .unwrap();
         assert!(later < 0.1 * first, "{first} → {later}");
     }
 
@@ -213,13 +234,29 @@ mod tests {
         let nan = |m: &Linear, x: &Tensor<2>| Ok(m.forward(x.clone()).mean() * f32::NAN);
         let mut adam = AdamConfig::new().init();
         let net = || LinearConfig::new(2, 1).init(&device);
-        let err = fit(net(), &batches, 1, (&mut adam, 0.1), nan).unwrap_err();
+        let err = fit(
+            net(),
+            &batches,
+            1,
+            (&mut adam, 0.1),
+            nan,
+            &mut TrialReporter::silent(0),
+        )
+        .unwrap_err();
         assert!(
             matches!(err, EstimError::TrialFailed(ref m) if m.contains("NaN")),
             "{err}"
         );
         let none: Vec<Tensor<2>> = vec![];
-        let err = fit(net(), &none, 1, (&mut adam, 0.1), nan).unwrap_err();
+        let err = fit(
+            net(),
+            &none,
+            1,
+            (&mut adam, 0.1),
+            nan,
+            &mut TrialReporter::silent(0),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("no batches"), "{err}");
     }
 }

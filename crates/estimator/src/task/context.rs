@@ -22,4 +22,7 @@ pub struct TaskContext<'a> {
     pub objective: &'a str,
     /// The run directory (checkpoints of supernet searches go there), if any.
     pub run_dir: Option<&'a std::path::Path>,
+    /// The run's pruner (`[pruner]`): `SubNetEstim` hands it to the search loop, which stops
+    /// trials whose reported epochs fall behind. `None`: every trial trains all its epochs.
+    pub pruning: Option<crate::Pruning>,
 }

@@ -8,7 +8,7 @@ use crate::estim::{
     supernet_with, Batches, SearchArgs, SearchOutcome, SuperNetLoopArgs, SuperNetOptims,
     SuperNetParts, Trial, TrialObserver,
 };
-use crate::{EstimError, LossFn};
+use crate::{EstimError, LossFn, TrialReporter};
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas_construct::{construct, CandidateSets};
@@ -35,13 +35,15 @@ pub trait ErasedTask: Send + Sync {
     fn metric_keys(&self, run: TaskRun<'_>, seed: u64) -> Result<Vec<String>, EstimError>;
 
     /// Builds the model of `arch` (weights seeded with `seed`), trains it for `epochs` and
-    /// scores it: the task's metrics, `train_loss` and `params`.
+    /// scores it: the task's metrics, `train_loss` and `params`; each epoch goes to
+    /// `reporter` (scored on the validation batches when the run has a pruner).
     fn train_and_evaluate(
         &self,
         run: TaskRun<'_>,
         arch: &ArchDesc,
         epochs: usize,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError>;
 
     /// [`train_and_evaluate`](Self::train_and_evaluate), and the trained model's metrics on
@@ -92,8 +94,9 @@ impl<T: Task> ErasedTask for T {
         arch: &ArchDesc,
         epochs: usize,
         seed: u64,
+        reporter: &mut TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError> {
-        trained(self, run, arch, epochs, seed).map(|(metrics, _)| metrics)
+        trained(self, run, arch, (epochs, seed), reporter).map(|(metrics, _)| metrics)
     }
 
     fn train_and_test(
@@ -103,7 +106,8 @@ impl<T: Task> ErasedTask for T {
         epochs: usize,
         seed: u64,
     ) -> Result<MetricMap, EstimError> {
-        let (mut metrics, model) = trained(self, run, arch, epochs, seed)?;
+        let mut reporter = TrialReporter::silent(0);
+        let (mut metrics, model) = trained(self, run, arch, (epochs, seed), &mut reporter)?;
         if let Some(test) = self.data(&run.device.clone().inner(), seed)?.test {
             for (key, value) in self.evaluate(&model.valid(), test.as_ref())? {
                 metrics.insert(format!("test_{key}"), value);
@@ -158,15 +162,27 @@ fn trained<T: Task>(
     task: &T,
     run: TaskRun<'_>,
     arch: &ArchDesc,
-    epochs: usize,
-    seed: u64,
+    (epochs, seed): (usize, u64),
+    reporter: &mut TrialReporter<'_>,
 ) -> Result<(MetricMap, T::Model), EstimError> {
     run.device.seed(seed);
     let mut c = construct(task.model(run.device)?, run.sets, run.device)?;
     // Values of the space that are not slots (`[space.params]`) are the task's to read.
     c.apply_known(arch)?;
     let train = task.data(run.device, seed)?.train;
-    let (model, train_loss) = task.train(c.model, train.as_ref(), epochs)?;
+    // Epochs are scored (when a pruner asks) on validation batches loaded once.
+    let mut valid: Option<Box<dyn Batches<T::Batch>>> = None;
+    let validate = |m: &T::Model| {
+        let batches = match valid.take() {
+            Some(v) => v,
+            None => task.data(&run.device.clone().inner(), seed)?.valid,
+        };
+        let metrics = task.evaluate(&m.valid(), batches.as_ref());
+        valid = Some(batches);
+        metrics
+    };
+    let mut reporting = reporter.validating(validate);
+    let (model, train_loss) = task.train(c.model, train.as_ref(), epochs, &mut reporting)?;
     let mut metrics = score(task, &model, run.device, seed)?;
     metrics.insert("train_loss".into(), train_loss);
     Ok((metrics, model))

@@ -1,0 +1,140 @@
+//! Where the search loop's results come from: this process, evaluating one trial at a time
+//! with a [`TrialReporter`] handed to its training, or worker processes behind a
+//! [`TrialDispatch`]; and the [`TrialHooks`] every in-process trial reports through (the run's
+//! objective, pruner and event sink).
+
+use super::trial_failure::evaluate_guarded;
+use super::{Objective, Trial, TrialDispatch};
+use crate::events::{EventSink, Pruning, RunEvent, TrialReporter};
+use crate::pruner::CurveEnd;
+use crate::EstimError;
+use modnas_param_space::{ArchDesc, MetricMap};
+use std::time::Instant;
+
+/// What trials in training report to: the objective, the run's pruner with its curves, and
+/// the journal's event sink.
+pub(crate) struct TrialHooks<'o> {
+    pub(crate) objective: &'o Objective,
+    pub(crate) pruning: Option<Pruning>,
+    pub(crate) sink: Option<EventSink>,
+}
+
+impl TrialHooks<'_> {
+    /// Gives a replayed trial's curve back to the pruner.
+    pub(crate) fn replayed(&mut self, trial: &Trial) {
+        if let Some(p) = self.pruning.as_mut() {
+            p.replay(trial.index, &trial.curve, curve_end(trial));
+        }
+    }
+}
+
+/// How `trial`'s training ended, as pruners count it.
+pub(crate) fn curve_end(trial: &Trial) -> CurveEnd {
+    match (&trial.pruned, &trial.error) {
+        (Some(_), _) => CurveEnd::Pruned,
+        (None, Some(_)) => CurveEnd::Failed,
+        (None, None) => CurveEnd::Completed,
+    }
+}
+
+/// Where the loop's results come from; `C` is the context the evaluation reads.
+pub(crate) trait TrialSource<C> {
+    /// How many trials to keep in flight.
+    fn capacity(&self) -> usize;
+    /// Takes trial `index`, to be evaluated.
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError>;
+    /// The next result of a submitted trial.
+    fn next_result(&mut self, ctx: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError>;
+    /// Trial `index` was passed to the optimizer as its `seq`-th result.
+    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError>;
+}
+
+/// Worker processes behind a dispatch.
+pub(crate) struct Workers<'d>(pub(crate) &'d mut dyn TrialDispatch);
+
+impl<C> TrialSource<C> for Workers<'_> {
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.0.submit(index, arch)
+    }
+    fn next_result(&mut self, _: &C, _: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
+        self.0.next_result()
+    }
+    fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
+        self.0.stepped(index, seq)
+    }
+}
+
+/// This process: one trial at a time, evaluated by the estimator step when its result is
+/// asked for (a replayed trial is never evaluated).
+pub(crate) struct InProcess<F> {
+    evaluate: F,
+    queued: Option<(usize, ArchDesc)>,
+}
+
+impl<F> InProcess<F> {
+    /// Evaluates with `evaluate(ctx, arch, index, reporter)`.
+    pub(crate) fn new(evaluate: F) -> Self {
+        Self {
+            evaluate,
+            queued: None,
+        }
+    }
+}
+
+impl<C, F> TrialSource<C> for InProcess<F>
+where
+    F: FnMut(&C, &ArchDesc, usize, &mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
+{
+    fn capacity(&self) -> usize {
+        1
+    }
+    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+        self.queued = Some((index, arch.clone()));
+        Ok(())
+    }
+    fn next_result(&mut self, ctx: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
+        let (index, arch) = self.queued.take().ok_or_else(|| {
+            EstimError::Record("a result was asked for, but no trial is queued".into())
+        })?;
+        if let Some(sink) = &hooks.sink {
+            sink(&RunEvent::TrialStarted { index })?;
+        }
+        let t0 = Instant::now();
+        let objective = hooks.objective;
+        let sink = hooks.sink.clone();
+        let mut reporter = TrialReporter::new(index, objective, hooks.pruning.as_mut(), sink);
+        let evaluate = &mut self.evaluate;
+        let mut pruned = None;
+        let (metrics, error) = evaluate_guarded(&objective.key, || {
+            match evaluate(ctx, &arch, index, &mut reporter) {
+                // A pruned trial keeps the metrics of its last reported epoch.
+                Err(EstimError::Pruned { reason, .. }) => {
+                    pruned = Some(reason);
+                    Ok(reporter
+                        .last()
+                        .map(|r| r.metrics.clone())
+                        .unwrap_or_default())
+                }
+                other => other,
+            }
+        })?;
+        let trial = Trial {
+            index,
+            arch,
+            metrics,
+            seconds: t0.elapsed().as_secs_f64(),
+            error,
+            epochs: (reporter.epochs() > 0).then(|| reporter.epochs()),
+            curve: reporter.curve().to_vec(),
+            pruned,
+        };
+        reporter.finish(curve_end(&trial));
+        Ok(trial)
+    }
+    fn stepped(&mut self, _: usize, _: usize) -> Result<(), EstimError> {
+        Ok(())
+    }
+}

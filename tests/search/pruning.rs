@@ -1,0 +1,168 @@
+//! Pruners from TOML (`[pruner]`): trials that report their epochs are stopped when their
+//! learning curves fall behind, recorded as pruned with their last metrics and epochs (not as
+//! failures), never the best; the optimizer learns from them; a resumed run gives the pruner
+//! the replayed curves and goes on exactly as an undisturbed run; pruners that cannot apply
+//! are refused before the run starts.
+
+use crate::common::serial;
+use crate::user_task::TASK;
+use modnas::estim::Trial;
+use modnas::run::read_journal;
+use modnas::{resume_search, run_search, Config, RunMode};
+use std::path::Path;
+
+/// The registered regression task, every activation tried (grid), 8 epochs each, with ASHA
+/// rungs at epochs 1, 2, 4 and 8.
+fn asha(overrides: &[&str]) -> Config {
+    let mut o: Vec<String> = [
+        "optim.type=\"GridSearchOptim\"",
+        "estim.search.args.trials=5",
+        "pruner.type=\"SuccessiveHalvingPruner\"",
+        "pruner.args={ reduction_factor = 2 }",
+        "callbacks=[{ type = \"EventLog\" }]",
+    ]
+    .map(String::from)
+    .to_vec();
+    o.extend(overrides.iter().map(|s| s.to_string()));
+    Config::from_toml(TASK, &o).unwrap()
+}
+
+fn journal(dir: &Path) -> Vec<Trial> {
+    read_journal(dir).unwrap()
+}
+
+#[test]
+fn asha_stops_trials_at_their_rung_and_the_search_learns_from_them() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_search(&asha(&[]), dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (5, 0));
+    let trials = journal(dir.path());
+    let pruned: Vec<&Trial> = trials.iter().filter(|t| t.pruned.is_some()).collect();
+    assert!(!pruned.is_empty(), "{trials:#?}");
+    for t in &trials {
+        let epochs = t.epochs.unwrap();
+        // Each epoch was scored (a pruner listens): the curve is -mse per epoch.
+        assert_eq!(t.curve.len(), epochs, "{t:?}");
+        assert!(t.metrics["mse"].is_finite() && t.error.is_none(), "{t:?}");
+        match &t.pruned {
+            Some(why) => {
+                assert!([1, 2, 4].contains(&epochs), "stopped at a rung: {t:?}");
+                assert!(why.contains("rung"), "{why}");
+                // Its metrics are its last epoch's.
+                assert_eq!(-t.metrics["mse"], *t.curve.last().unwrap());
+            }
+            None => assert_eq!(epochs, 8),
+        }
+    }
+    let best = run.outcome.best.unwrap();
+    assert!(best.pruned.is_none());
+    let total: usize = trials.iter().map(|t| t.epochs.unwrap()).sum();
+    assert!(total < 5 * 8, "pruning saved epochs: {total}");
+    // The events say the same, live: every epoch, and each pruned trial.
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let count = |name: &str| log.lines().filter(|l| l.contains(name)).count();
+    assert_eq!(count("\"epoch_reported\""), total);
+    assert_eq!(count("\"trial_pruned\""), pruned.len());
+    assert_eq!(count("\"trial_finished\""), 5 - pruned.len());
+}
+
+#[test]
+fn a_resumed_pruned_search_equals_an_undisturbed_one() {
+    let _serial = serial();
+    let whole = tempfile::tempdir().unwrap();
+    run_search(&asha(&[]), whole.path(), RunMode::New, &mut |_| {}).unwrap();
+    let part = tempfile::tempdir().unwrap();
+    let first = asha(&["estim.search.args.trials=3"]);
+    run_search(&first, part.path(), RunMode::New, &mut |_| {}).unwrap();
+    resume_search(
+        part.path(),
+        &["estim.search.args.trials=5".into()],
+        &mut |_| {},
+    )
+    .unwrap();
+    let strip = |dir: &Path| -> Vec<String> {
+        journal(dir)
+            .into_iter()
+            .map(|mut t| {
+                t.seconds = 0.0;
+                serde_json::to_string(&t).unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(strip(part.path()), strip(whole.path()));
+}
+
+const IMAGES: &str = r#"
+seed = 2
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4], strides = [1] }
+[construct.args]
+candidates = ["NC3", "IDT", "AVG"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 3, trials = 3 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+[pruner]
+type = "MedianPruner"
+args = { min_trials = 1 }
+"#;
+
+#[test]
+fn the_image_trainer_scores_each_epoch_for_the_pruner() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(IMAGES, &[]).unwrap();
+    run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let trials = journal(dir.path());
+    assert_eq!(trials.len(), 3);
+    for t in &trials {
+        let epochs = t.epochs.unwrap();
+        assert_eq!(t.curve.len(), epochs, "{t:?}");
+        assert!(t.curve.iter().all(|acc| (0.0..=1.0).contains(acc)), "{t:?}");
+        if t.pruned.is_none() {
+            assert_eq!(epochs, 3);
+            // The trial's own metrics come from its final evaluation.
+            assert!(t.metrics.contains_key("params"), "{t:?}");
+        }
+    }
+    // The first trial has no completed trial to be compared with: it trains to the end.
+    assert_eq!(trials[0].epochs, Some(3));
+    assert!(trials[0].pruned.is_none());
+}
+
+#[test]
+fn pruners_are_refused_where_they_cannot_apply() {
+    let _serial = serial();
+    let refuse = |extra: &[&str]| {
+        let o: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let cfg = Config::from_toml(IMAGES, &o).unwrap();
+        let err = cfg.validate().unwrap_err().to_string();
+        assert!(err.contains("pruner"), "{extra:?}: {err}");
+        err
+    };
+    let err = refuse(&["pruner.type=\"NoSuchPruner\""]);
+    assert!(
+        err.contains("MedianPruner") && err.contains("HyperbandPruner"),
+        "{err}"
+    );
+    let err = refuse(&["pruner.args={ min_trials = -1 }"]);
+    assert!(err.contains("min_trials"), "{err}");
+    let err = refuse(&[
+        "estim.search.type=\"SPOSEstim\"",
+        "estim.search.args={ epochs = 1, trials = 2 }",
+    ]);
+    assert!(
+        err.contains("`SPOSEstim` does not train trials epoch by epoch"),
+        "{err}"
+    );
+    let err = refuse(&["storage=\"sqlite\""]);
+    assert!(err.contains("workers report whole trials"), "{err}");
+}
