@@ -46,8 +46,9 @@ pub struct FunctionalSearch {
     space: ParamSpace,
     optim: String,
     optim_args: toml::Table,
-    trials: usize,
+    trials: Option<usize>,
     max_seconds: Option<f64>,
+    max_epochs: Option<usize>,
     objective: String,
     maximize: bool,
     seed: u64,
@@ -61,8 +62,9 @@ impl FunctionalSearch {
             space,
             optim: "RandomSearchOptim".into(),
             optim_args: toml::Table::new(),
-            trials: 10,
+            trials: None,
             max_seconds: None,
+            max_epochs: None,
             objective: "acc".into(),
             maximize: true,
             seed: 0,
@@ -78,15 +80,22 @@ impl FunctionalSearch {
         self
     }
 
-    /// How many trials to evaluate.
+    /// How many trials to evaluate (default 10, unlimited under [`max_epochs`](Self::max_epochs)).
     pub fn trials(mut self, trials: usize) -> Self {
-        self.trials = trials;
+        self.trials = Some(trials);
         self
     }
 
     /// Stop proposing after `seconds` of wall-clock time.
     pub fn max_seconds(mut self, seconds: f64) -> Self {
         self.max_seconds = Some(seconds);
+        self
+    }
+
+    /// Stop proposing once the trials have reported `epochs` epochs in all (a pruned trial
+    /// counts the epochs it trained): a compute budget for [`run_reporting`](Self::run_reporting).
+    pub fn max_epochs(mut self, epochs: usize) -> Self {
+        self.max_epochs = Some(epochs);
         self
     }
 
@@ -111,12 +120,26 @@ impl FunctionalSearch {
         self
     }
 
+    /// The trial budget: as set, else 10 unless an epoch budget bounds the run.
+    fn trials_budget(&self) -> Option<usize> {
+        match (self.trials, self.max_epochs) {
+            (Some(t), _) => Some(t),
+            (None, Some(_)) => None,
+            (None, None) => Some(10),
+        }
+    }
+
     /// The config this run records: optimizer, budget, objective and seed.
     pub fn config(&self) -> Result<Config, ModnasError> {
         let mut search = toml::Table::new();
-        search.insert("trials".into(), (self.trials as i64).into());
+        if let Some(t) = self.trials_budget() {
+            search.insert("trials".into(), (t as i64).into());
+        }
         if let Some(s) = self.max_seconds {
             search.insert("max_seconds".into(), s.into());
+        }
+        if let Some(e) = self.max_epochs {
+            search.insert("max_epochs".into(), (e as i64).into());
         }
         let optim = (self.optim.as_str(), &self.optim_args);
         let objective = (self.objective.as_str(), self.maximize);
@@ -195,8 +218,9 @@ impl FunctionalSearch {
                 "resuming: replaying the recorded trials"
             );
         }
-        let mut search = SearchArgs::new(Some(self.trials), &self.objective, self.maximize);
+        let mut search = SearchArgs::new(self.trials_budget(), &self.objective, self.maximize);
         search.budget.seconds = self.max_seconds;
+        search.budget.epochs = self.max_epochs;
         let mut on_trial = |_: &modnas_estim::Trial| {};
         let mut journal = Journal::open(dir, &mut on_trial)?;
         let outcome = search_with_reporting(

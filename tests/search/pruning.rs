@@ -166,3 +166,39 @@ fn pruners_are_refused_where_they_cannot_apply() {
     let err = refuse(&["storage=\"sqlite\""]);
     assert!(err.contains("workers report whole trials"), "{err}");
 }
+
+/// A training script: `rate` sets how fast its accuracy rises; it reports each of 9 epochs.
+const COMMAND: &str = r#"
+seed = 1
+[space.params]
+rate = { type = "Categorical", choices = [9, 1, 8, 2, 7, 3] }
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "HPTuneEstim"
+args = { trials = 6, command = ["sh", "-c", '''
+for e in 1 2 3 4 5 6 7 8 9; do
+  echo "MODNAS_REPORT {\"epoch\": $e, \"acc\": 0.$(( {rate} * e / 9 ))$(( {rate} * e % 9 ))}"
+done
+echo "{\"acc\": 0.{rate}}"
+'''] }
+[pruner]
+type = "SuccessiveHalvingPruner"
+"#;
+
+#[test]
+fn command_trials_report_epochs_on_stdout_and_are_pruned() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(COMMAND, &[]).unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    assert_eq!((run.outcome.trials, run.outcome.failed), (6, 0));
+    let trials = journal(dir.path());
+    let epochs: Vec<Option<usize>> = trials.iter().map(|t| t.epochs).collect();
+    // rate 9 first: every slower script stays below it at the first rung, except when a
+    // rung holds three scores and keeps the best of them.
+    assert_eq!(epochs[0], Some(9));
+    assert!(trials[1].pruned.is_some() && epochs[1] == Some(1), "{trials:?}");
+    assert!(trials.iter().filter(|t| t.pruned.is_some()).count() >= 3, "{epochs:?}");
+    assert_eq!(run.outcome.best.unwrap().arch.get("rate"), Some(&9.into()));
+}

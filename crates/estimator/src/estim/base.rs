@@ -151,6 +151,8 @@ pub enum StopReason {
     TrialBudget,
     /// The time budget was used.
     TimeBudget,
+    /// The epoch budget (`max_epochs`) was used.
+    EpochBudget,
     /// The optimizer had nothing more to propose.
     Exhausted,
     /// The optimizer proposed only architectures the run had evaluated, many times in a row

@@ -2,15 +2,24 @@
 //! into the arguments (`{name}` placeholders) and the environment (`MODNAS_PARAMS`, a JSON
 //! object), and the last non-empty line the command prints is a JSON object of metrics.
 //!
+//! A command that trains epoch by epoch reports each epoch with a line
+//! `MODNAS_REPORT {"epoch": 3, "acc": 0.91}` on its stdout ([`REPORT_PREFIX`], then a JSON
+//! object with the 1-based `epoch` and the metrics): the search sees it as it is printed, and
+//! when the run's pruner stops the trial the command and everything it started are killed.
+//!
 //! A command that exits with an error, prints no metrics or runs past the timeout fails its
 //! trial only; a command that cannot be started at all is a configuration error.
 
-use crate::EstimError;
+use crate::{EstimError, TrialReporter};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamValue};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// What starts a line of a command's stdout that reports an epoch.
+pub const REPORT_PREFIX: &str = "MODNAS_REPORT ";
 
 /// Placeholders every command may use besides the parameter names.
 pub const COMMAND_PLACEHOLDERS: [&str; 2] = ["trial", "dir"];
@@ -92,6 +101,43 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Ve
     })
 }
 
+/// Reads stdout line by line on a thread, each line sent as soon as it is printed; the
+/// thread returns the whole text.
+fn lines(
+    pipe: Option<impl Read + Send + 'static>,
+) -> (Receiver<String>, std::thread::JoinHandle<String>) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let handle = std::thread::spawn(move || {
+        let mut all = String::new();
+        let Some(pipe) = pipe else { return all };
+        for line in BufReader::new(pipe).lines() {
+            // A read error (not UTF-8, say) ends the stream; the exit status decides the trial.
+            let Ok(line) = line else { break };
+            all.push_str(&line);
+            all.push('\n');
+            let _ = tx.send(line);
+        }
+        all
+    });
+    (rx, handle)
+}
+
+/// The epoch and metrics of a report line (`MODNAS_REPORT {"epoch": 2, "acc": 0.9}`);
+/// `None` for other lines.
+pub fn parse_report_line(line: &str) -> Option<Result<(usize, MetricMap), String>> {
+    let json = line.trim().strip_prefix(REPORT_PREFIX.trim_end())?;
+    Some(parse_object(json.trim()).and_then(|mut metrics| {
+        let epoch = metrics.shift_remove("epoch").unwrap_or(f64::NAN);
+        if epoch.fract() != 0.0 || epoch < 1.0 {
+            return Err(format!(
+                "the report `{}` needs an `epoch` of 1 or more",
+                shorten(line.trim(), 120)
+            ));
+        }
+        Ok((epoch as usize, metrics))
+    }))
+}
+
 /// Kills the command and everything it started (it leads its own process group), so a
 /// timed-out training script leaves no orphan holding the CPU.
 fn kill_tree(child: &mut Child) {
@@ -116,14 +162,19 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// The metrics in the last non-empty line of `stdout`.
+/// The metrics in the last non-empty line of `stdout` that is no epoch report.
 pub fn parse_metrics_line(stdout: &str) -> Result<MetricMap, String> {
     let line = stdout
         .lines()
         .rev()
         .map(str::trim)
-        .find(|l| !l.is_empty())
+        .find(|l| !l.is_empty() && parse_report_line(l).is_none())
         .ok_or("the command printed nothing; its last line must be a JSON object of metrics")?;
+    parse_object(line)
+}
+
+/// The JSON object of metrics `line`.
+fn parse_object(line: &str) -> Result<MetricMap, String> {
     let shown = shorten(line, 120);
     let value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
         format!("the last line `{shown}` is not JSON ({e}); it must be an object of metrics")
@@ -142,13 +193,15 @@ pub fn parse_metrics_line(stdout: &str) -> Result<MetricMap, String> {
 }
 
 /// Runs `argv` for one trial and returns its metrics. `dir` (created if needed) receives the
-/// command's `stdout.log` and `stderr.log` and is its `{dir}`.
+/// command's `stdout.log` and `stderr.log` and is its `{dir}`. Each epoch the command
+/// reports goes to `reporter` as it is printed; a pruned trial's command is killed and
+/// [`EstimError::Pruned`] returned.
 pub fn run_command_trial(
     argv: &[String],
     arch: &ArchDesc,
-    index: usize,
-    dir: Option<&Path>,
+    (index, dir): (usize, Option<&Path>),
     timeout: Option<Duration>,
+    reporter: &mut TrialReporter<'_>,
 ) -> Result<MetricMap, EstimError> {
     let dir_text = dir.map(|d| d.display().to_string()).unwrap_or_default();
     let argv = substitute(argv, arch, index, &dir_text);
@@ -176,10 +229,24 @@ pub fn run_command_trial(
         component: "HPTuneEstim".into(),
         reason: format!("cannot start command `{}`: {e}", argv[0]),
     })?;
-    let out = drain(child.stdout.take());
+    let (reports, out) = lines(child.stdout.take());
     let err = drain(child.stderr.take());
     let start = Instant::now();
+    let mut stopped = None;
     let status = loop {
+        // Reports are read while the command runs, waiting at most 5 ms for the next line.
+        match reports.recv_timeout(Duration::from_millis(5)) {
+            Ok(line) => {
+                if let Err(e) = report(reporter, &line) {
+                    kill_tree(&mut child);
+                    let _ = child.wait();
+                    stopped = Some(e);
+                    break None;
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+        }
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
             Ok(None) if timeout.is_some_and(|t| start.elapsed() >= t) => {
@@ -187,7 +254,7 @@ pub fn run_command_trial(
                 let _ = child.wait();
                 break None;
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => {}
             Err(e) => {
                 return Err(EstimError::TrialFailed(format!(
                     "waiting for `{}`: {e}",
@@ -196,13 +263,22 @@ pub fn run_command_trial(
             }
         }
     };
-    let stdout = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
+    let stdout = out.join().unwrap_or_default();
+    // Lines printed after the last poll still report, before the final metrics are read.
+    for line in reports.try_iter() {
+        if stopped.is_none() && status.is_some() {
+            report(reporter, &line)?;
+        }
+    }
     let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
     if let Some(d) = dir {
         for (name, text) in [("stdout.log", &stdout), ("stderr.log", &stderr)] {
             std::fs::write(d.join(name), text)
                 .map_err(|e| EstimError::Record(format!("{}: {e}", d.join(name).display())))?;
         }
+    }
+    if let Some(e) = stopped {
+        return Err(e);
     }
     let Some(status) = status else {
         let secs = timeout.map_or(0.0, |t| t.as_secs_f64());
@@ -220,7 +296,23 @@ pub fn run_command_trial(
                 .unwrap_or_default()
         )));
     }
-    parse_metrics_line(&stdout).map_err(EstimError::TrialFailed)
+    // A command that only reports epochs ends with its last report's metrics.
+    let only_reports = stdout
+        .lines()
+        .all(|l| l.trim().is_empty() || parse_report_line(l).is_some());
+    match reporter.last() {
+        Some(last) if only_reports => Ok(last.metrics.clone()),
+        _ => parse_metrics_line(&stdout).map_err(EstimError::TrialFailed),
+    }
+}
+
+/// Hands a report line to `reporter`; other lines pass. A malformed report fails the trial.
+fn report(reporter: &mut TrialReporter<'_>, line: &str) -> Result<(), EstimError> {
+    match parse_report_line(line) {
+        None => Ok(()),
+        Some(Err(why)) => Err(EstimError::TrialFailed(why)),
+        Some(Ok((epoch, metrics))) => reporter.report(epoch, metrics),
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +325,52 @@ mod tests {
 
     fn sh(script: &str) -> Vec<String> {
         vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    fn silent() -> TrialReporter<'static> {
+        TrialReporter::silent(0)
+    }
+
+    #[test]
+    fn report_lines_reach_the_reporter_as_they_are_printed() {
+        let script = r#"for e in 1 2 3; do echo "MODNAS_REPORT {\"epoch\": $e, \"acc\": 0.$e}"; done; echo '{"acc": 0.35}'"#;
+        let mut reporter = silent();
+        let m = run_command_trial(&sh(script), &arch(), (0, None), None, &mut reporter).unwrap();
+        assert_eq!(m["acc"], 0.35, "the last plain line is the trial's");
+        assert_eq!(reporter.epochs(), 3);
+        assert_eq!(reporter.last().unwrap().metrics["acc"], 0.3);
+        // Only reports: the last one is the trial's result.
+        let only = r#"echo "MODNAS_REPORT {\"epoch\": 1, \"acc\": 0.7}""#;
+        let m = run_command_trial(&sh(only), &arch(), (0, None), None, &mut silent()).unwrap();
+        assert_eq!(m["acc"], 0.7);
+        assert_eq!(
+            parse_report_line("MODNAS_REPORT {\"acc\": 1}")
+                .unwrap()
+                .unwrap_err(),
+            "the report `MODNAS_REPORT {\"acc\": 1}` needs an `epoch` of 1 or more"
+        );
+        assert!(parse_report_line("{\"epoch\": 1}").is_none());
+    }
+
+    #[test]
+    fn a_pruned_command_is_killed_at_once() {
+        use crate::estim::{Mode, Objective};
+        use crate::pruner::CurveEnd;
+        let objective = Objective {
+            key: "acc".into(),
+            mode: Mode::Max,
+        };
+        let pruner = crate::build_pruner("MedianPruner", &toml::toml! { min_trials = 1 }).unwrap();
+        let mut pruning = crate::Pruning::new(pruner);
+        pruning.replay(0, &[0.9, 0.9], CurveEnd::Completed);
+        let mut reporter = TrialReporter::new(1, &objective, Some(&mut pruning), None);
+        // It would report for 10 s; the pruner stops it at its first epoch.
+        let script = r#"for e in 1 2 3 4 5 6 7 8 9 10; do echo "MODNAS_REPORT {\"epoch\": $e, \"acc\": 0.1}"; sleep 1; done"#;
+        let t0 = Instant::now();
+        let e =
+            run_command_trial(&sh(script), &arch(), (1, None), None, &mut reporter).unwrap_err();
+        assert!(matches!(e, EstimError::Pruned { epoch: 1, .. }), "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     }
 
     #[test]
@@ -251,14 +389,14 @@ mod tests {
     #[test]
     fn values_reach_arguments_and_environment() {
         let script = "echo noise; echo \"{\\\"acc\\\": {lr}, \\\"n\\\": {layers}, \\\"t\\\": $MODNAS_TRIAL}\"";
-        let m = run_command_trial(&sh(script), &arch(), 7, None, None).unwrap();
+        let m = run_command_trial(&sh(script), &arch(), (7, None), None, &mut silent()).unwrap();
         assert_eq!((m["acc"], m["n"], m["t"]), (0.5, 3.0, 7.0));
         let m = run_command_trial(
             &sh("echo $MODNAS_PARAMS | sed 's/.*\"opt\":\"\\([a-z]*\\)\".*/{\"len\": 3}/'"),
             &arch(),
-            0,
+            (0, None),
             None,
-            None,
+            &mut silent(),
         )
         .unwrap();
         assert_eq!(m["len"], 3.0);
@@ -270,9 +408,9 @@ mod tests {
             run_command_trial(
                 &sh(script),
                 &arch(),
-                0,
-                None,
+                (0, None),
                 timeout.map(Duration::from_secs_f64),
+                &mut silent(),
             )
             .unwrap_err()
             .to_string()
@@ -288,7 +426,7 @@ mod tests {
             "the group was killed"
         );
         let missing = vec!["/no/such/program".to_string()];
-        let e = run_command_trial(&missing, &arch(), 0, None, None).unwrap_err();
+        let e = run_command_trial(&missing, &arch(), (0, None), None, &mut silent()).unwrap_err();
         assert!(matches!(e, EstimError::InvalidArgs { .. }), "{e}");
     }
 
@@ -299,9 +437,9 @@ mod tests {
         let m = run_command_trial(
             &sh("echo warn >&2; echo \"{\\\"d\\\": 1}\"; test -d {dir}"),
             &arch(),
-            0,
-            Some(&trial),
+            (0, Some(trial.as_path())),
             None,
+            &mut silent(),
         )
         .unwrap();
         assert_eq!(m["d"], 1.0);

@@ -126,7 +126,7 @@ mod tests {
         let search = SearchArgs {
             budget: Budget {
                 trials: Some(10),
-                seconds: None,
+                ..Budget::default()
             },
             objective: Objective {
                 key: "acc".into(),

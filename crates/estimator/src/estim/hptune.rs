@@ -18,7 +18,7 @@
 //! directory each trial works in `hptune/trial-<index>/`.
 
 use super::command_trial::{placeholders, run_command_trial, COMMAND_PLACEHOLDERS};
-use super::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
+use super::{search_loop_reporting, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use serde::Deserialize;
@@ -136,13 +136,14 @@ impl HPTuneEstim {
         ctx: &SearchContext<'_>,
         arch: &ArchDesc,
         index: usize,
+        reporter: &mut crate::TrialReporter<'_>,
     ) -> Result<MetricMap, EstimError> {
         let dir = ctx
             .run_dir
             .map(|d| d.join(HPTUNE_DIR).join(format!("trial-{index:04}")));
         match &self.run {
             TrialRun::Command { argv, timeout } => {
-                run_command_trial(argv, arch, index, dir.as_deref(), *timeout)
+                run_command_trial(argv, arch, (index, dir.as_deref()), *timeout, reporter)
             }
             TrialRun::Config(config) => {
                 let runner = ctx.run_config.ok_or_else(|| {
@@ -188,9 +189,14 @@ impl Estim for HPTuneEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         self.check(ctx.space)?;
         let this = &*self;
-        search_loop(ctx, &this.search, |ctx, arch, index| {
-            this.evaluate(ctx, arch, index)
+        search_loop_reporting(ctx, &this.search, |ctx, arch, index, reporter| {
+            this.evaluate(ctx, arch, index, reporter)
         })
+    }
+
+    /// Command trials report their epochs (`MODNAS_REPORT` lines); nested runs do not.
+    fn reports_epochs(&self) -> bool {
+        matches!(self.run, TrialRun::Command { .. })
     }
 }
 

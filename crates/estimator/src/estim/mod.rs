@@ -29,7 +29,8 @@ pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};
 pub use cars::*;
 pub use checkpoint::CHECKPOINT_DIRS;
 pub use command_trial::{
-    fill_placeholders, parse_metrics_line, placeholders, run_command_trial, COMMAND_PLACEHOLDERS,
+    fill_placeholders, parse_metrics_line, parse_report_line, placeholders, run_command_trial,
+    COMMAND_PLACEHOLDERS, REPORT_PREFIX,
 };
 pub use default_estim::*;
 pub use dispatch::TrialDispatch;

@@ -65,6 +65,10 @@ pub struct Budget {
     pub trials: Option<usize>,
     /// Maximum wall-clock seconds (checked before each trial).
     pub seconds: Option<f64>,
+    /// Maximum training epochs of all trials together, as their records count them (a pruned
+    /// trial counts the epochs it trained; checked before each trial): a compute budget that
+    /// pruned and full-length searches share.
+    pub epochs: Option<usize>,
 }
 
 /// What a search does when the optimizer proposes an architecture the run has evaluated.
@@ -81,11 +85,12 @@ pub enum Revisit {
     Evaluate,
 }
 
-/// The arguments every searching estimator shares: `trials`, `max_seconds`, `objective`
-/// (default `acc`), `mode` (`max` by default) and `revisit` (`answer` by default).
+/// The arguments every searching estimator shares: `trials`, `max_seconds`, `max_epochs`,
+/// `objective` (default `acc`), `mode` (`max` by default) and `revisit` (`answer` by
+/// default).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchArgs {
-    /// `trials` and `max_seconds`.
+    /// `trials`, `max_seconds` and `max_epochs`.
     pub budget: Budget,
     /// `objective` and `mode`.
     pub objective: Objective,
@@ -96,10 +101,14 @@ pub struct SearchArgs {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSearchArgs {
-    /// Architectures to evaluate (the default depends on the estimator).
+    /// Architectures to evaluate (the default depends on the estimator; unlimited when
+    /// `max_epochs` is set).
     trials: Option<usize>,
     /// Stop proposing once this many seconds have passed.
     max_seconds: Option<f64>,
+    /// Stop proposing once the trials have trained this many epochs in all (pruned trials
+    /// count the epochs they trained).
+    max_epochs: Option<usize>,
     /// The metric the search optimises.
     #[serde(default = "default_objective")]
     objective: String,
@@ -134,7 +143,7 @@ impl SearchArgs {
         Self {
             budget: Budget {
                 trials,
-                seconds: None,
+                ..Budget::default()
             },
             objective: Objective {
                 key: objective.to_string(),
@@ -145,7 +154,14 @@ impl SearchArgs {
     }
 
     /// The shared keys.
-    pub const KEYS: [&'static str; 5] = ["trials", "max_seconds", "objective", "mode", "revisit"];
+    pub const KEYS: [&'static str; 6] = [
+        "trials",
+        "max_seconds",
+        "max_epochs",
+        "objective",
+        "mode",
+        "revisit",
+    ];
 
     /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
     /// `default_trials`), every other key into the estimator's own `T`.
@@ -171,6 +187,12 @@ impl SearchArgs {
                 reason: "`max_seconds` must be positive".into(),
             });
         }
+        if raw.max_epochs == Some(0) {
+            return Err(EstimError::InvalidArgs {
+                component: component.to_string(),
+                reason: "`max_epochs` must be at least 1".into(),
+            });
+        }
         let own = parse_args(component, &own).map_err(|e| match e {
             EstimError::InvalidArgs { component, reason } => EstimError::InvalidArgs {
                 component,
@@ -180,8 +202,13 @@ impl SearchArgs {
         })?;
         let search = Self {
             budget: Budget {
-                trials: Some(raw.trials.unwrap_or(default_trials)),
+                trials: match (raw.trials, raw.max_epochs) {
+                    (Some(t), _) => Some(t),
+                    (None, Some(_)) => None,
+                    (None, None) => Some(default_trials),
+                },
                 seconds: raw.max_seconds,
+                epochs: raw.max_epochs,
             },
             objective: Objective {
                 key: raw.objective,
@@ -212,7 +239,7 @@ mod tests {
             search.budget,
             Budget {
                 trials: Some(7),
-                seconds: None
+                ..Budget::default()
             }
         );
         assert_eq!(
@@ -225,6 +252,13 @@ mod tests {
         let args: toml::Table = toml::from_str("epochs = 1").unwrap();
         let (search, _): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
         assert_eq!(search.budget.trials, Some(10), "the estimator's default");
+        let args: toml::Table = toml::from_str("epochs = 1\nmax_epochs = 30").unwrap();
+        let (search, _): (SearchArgs, Own) = SearchArgs::parse_with("X", &args, 10).unwrap();
+        assert_eq!(
+            (search.budget.trials, search.budget.epochs),
+            (None, Some(30)),
+            "an epoch budget lifts the default trial count"
+        );
     }
 
     #[test]

@@ -296,6 +296,8 @@ struct LoopState<'r> {
     proposed: usize,
     seq: usize,
     failed: usize,
+    /// Epochs the learnt trials trained (compute accounting, `max_epochs`).
+    epochs: usize,
     replayed_seconds: f64,
     stop: Option<StopReason>,
     /// The results learnt so far, by architecture (`ArchDesc::summary`).
@@ -318,6 +320,7 @@ impl<'r> LoopState<'r> {
             proposed: 0,
             seq: 0,
             failed: 0,
+            epochs: 0,
             replayed_seconds: 0.0,
             stop: None,
             evaluated: HashMap::new(),
@@ -354,6 +357,9 @@ impl<'r> LoopState<'r> {
         let budget = self.search.budget;
         if budget.trials.is_some_and(|t| self.proposed >= t) {
             return Some(StopReason::TrialBudget);
+        }
+        if budget.epochs.is_some_and(|e| self.epochs >= e) {
+            return Some(StopReason::EpochBudget);
         }
         let elapsed = self.start.elapsed().as_secs_f64() + self.replayed_seconds;
         budget
@@ -453,6 +459,7 @@ impl<'r> LoopState<'r> {
             )));
         }
         self.failed += usize::from(trial.error.is_some());
+        self.epochs += trial.epochs.unwrap_or(0);
         // A pruned trial's metrics are those of fewer epochs: the optimizer learns from them,
         // but the best trial is one that trained to the end.
         if trial.pruned.is_none() {
