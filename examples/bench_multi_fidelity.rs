@@ -20,7 +20,8 @@
 
 use clap::{Parser, ValueEnum};
 use modnas::estim::{
-    build_pruner, search_with_reporting, EstimError, Pruning, SearchArgs, Trial, TrialObserver,
+    build_pruner, search_with_reporting, EstimError, Pruning, Reporting, SearchArgs, Trial,
+    TrialObserver,
 };
 use modnas::optim::build_search_optim;
 use modnas::param_space::{Categorical, MetricMap, ParamSpace};
@@ -222,13 +223,17 @@ fn curves(args: &Args) -> anyhow::Result<()> {
                 Some((name, a)) => Some(Pruning::new(build_pruner(name, a)?)),
                 None => None,
             };
+            let reporting = Reporting {
+                pruning,
+                checkpoints: None,
+            };
             let mut kept = Keep(vec![]);
             search_with_reporting(
                 &mut optim,
                 &mut kept,
                 &[],
                 &search,
-                pruning,
+                reporting,
                 |arch, _, r| {
                     let i = arch.get("config").and_then(|v| v.as_i64()).unwrap_or(0) as usize;
                     for (e, acc) in table.curves[i].iter().enumerate() {

@@ -142,14 +142,16 @@ fn remove_run_files(dir: &Path) -> Result<(), ModnasError> {
             .any(|p| name.starts_with(p))
             && (name.ends_with(".svg") || name.ends_with(".dot"));
         let path = entry.path();
-        let removed =
-            if CHECKPOINT_DIRS.contains(&name.as_str()) || name == modnas_estim::HPTUNE_DIR {
-                std::fs::remove_dir_all(&path)
-            } else if RUN_FILES.contains(&name.as_str()) || plot {
-                std::fs::remove_file(&path)
-            } else {
-                Ok(())
-            };
+        let removed = if CHECKPOINT_DIRS.contains(&name.as_str())
+            || name == modnas_estim::HPTUNE_DIR
+            || name == modnas_estim::TRIAL_CHECKPOINTS
+        {
+            std::fs::remove_dir_all(&path)
+        } else if RUN_FILES.contains(&name.as_str()) || plot {
+            std::fs::remove_file(&path)
+        } else {
+            Ok(())
+        };
         removed.map_err(|e| ModnasError::io(&path, e))?;
     }
     Ok(())

@@ -208,7 +208,10 @@ impl FunctionalSearch {
         evaluate: impl FnMut(&ArchDesc, usize, &mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
     ) -> Result<SearchRun, ModnasError> {
         let cfg = self.config()?;
-        let pruning = crate::config::validate::build_pruning(&cfg)?;
+        let reporting = modnas_estim::Reporting {
+            pruning: crate::config::validate::build_pruning(&cfg)?,
+            checkpoints: Some(dir.to_path_buf()),
+        };
         let mut optim = crate::run::search::build_search_optim(&cfg, &self.space)?;
         let size = self.space.size();
         let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, &cfg, size, mode))?;
@@ -228,7 +231,7 @@ impl FunctionalSearch {
             &mut journal,
             &replay,
             &search,
-            pruning,
+            reporting,
             evaluate,
         )?;
         write_results(dir, &outcome, &mut optim)?;

@@ -1,6 +1,7 @@
 //! What a run did, read from its directory (finished or still running): a summary table
-//! ([`RunReport`], `modnas report RUN_DIR`) and the best-so-far objective against trials and
-//! against wall time ([`ProgressCurve`], drawn by [`plot_progress`](crate::viz::plot_progress)).
+//! ([`RunReport`], `modnas report RUN_DIR`) and the best-so-far objective against trials,
+//! against wall time and against the epochs trained ([`ProgressCurve`], drawn by
+//! [`plot_progress`](crate::viz::plot_progress)): quality per compute.
 
 use crate::run::dir::{read_journal, CONFIG_FILE};
 use crate::{Config, ModnasError};
@@ -8,10 +9,11 @@ use modnas_estim::Trial;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// A successful trial's objective value.
+/// The objective value of a trial that succeeded and trained to the end (a pruned trial's
+/// value is of fewer epochs: it is never the best).
 fn objective_value(key: &str, t: &Trial) -> Option<f64> {
     let v = *t.metrics.get(key)?;
-    (t.error.is_none() && !v.is_nan()).then_some(v)
+    (t.error.is_none() && t.pruned.is_none() && !v.is_nan()).then_some(v)
 }
 
 /// The best-so-far objective of a search, built trial by trial (from a journal, or as a run
@@ -21,8 +23,11 @@ pub struct ProgressCurve {
     pub(crate) key: String,
     max: bool,
     seconds: f64,
+    epochs: usize,
     best: Option<f64>,
     pub(crate) points: Vec<(usize, f64, f64)>,
+    /// Epochs trained by the run up to each point (trials that report no epochs count 0).
+    pub(crate) epochs_at: Vec<usize>,
 }
 
 impl ProgressCurve {
@@ -32,14 +37,17 @@ impl ProgressCurve {
             key: key.to_string(),
             max,
             seconds: 0.0,
+            epochs: 0,
             best: None,
             points: vec![],
+            epochs_at: vec![],
         }
     }
 
     /// Adds the next trial.
     pub fn push(&mut self, t: &Trial) {
         self.seconds += t.seconds;
+        self.epochs += t.epochs.unwrap_or(0);
         if let Some(v) = objective_value(&self.key, t) {
             let better = |b: f64| if self.max { v > b } else { v < b };
             if self.best.is_none_or(better) {
@@ -48,7 +56,17 @@ impl ProgressCurve {
         }
         if let Some(b) = self.best {
             self.points.push((t.index, self.seconds, b));
+            self.epochs_at.push(self.epochs);
         }
+    }
+
+    /// (epochs trained by the run, best so far), one per point of [`points`](Self::points).
+    pub fn by_epochs(&self) -> Vec<(usize, f64)> {
+        self.epochs_at
+            .iter()
+            .zip(&self.points)
+            .map(|(e, p)| (*e, p.2))
+            .collect()
     }
 
     /// (trial index, cumulative seconds, best so far), one per trial from the first success.
@@ -118,30 +136,45 @@ impl RunReport {
         curve.points
     }
 
-    /// The summary as text: counts, time, and the `top` best trials.
+    /// The summary as text: counts, compute (time, epochs), when the best was reached, and
+    /// the `top` best trials.
     pub fn render(&self, top: usize) -> String {
-        let failed = self.trials.iter().filter(|t| t.error.is_some()).count();
+        let count = |f: fn(&Trial) -> bool| self.trials.iter().filter(|t| f(t)).count();
+        let (failed, pruned) = (count(|t| t.error.is_some()), count(|t| t.pruned.is_some()));
         let seconds: f64 = self.trials.iter().map(|t| t.seconds).sum();
+        let epochs: usize = self.trials.iter().filter_map(|t| t.epochs).sum();
         let (key, max) = &self.objective;
         let mut s = String::new();
         let _ = writeln!(s, "run: {}", self.dir.display());
         let _ = writeln!(s, "estimator: {}, optimizer: {}", self.estim, self.optim);
-        let _ = writeln!(
-            s,
-            "trials: {}, failed: {failed}, evaluation time: {seconds:.1} s",
-            self.trials.len()
-        );
+        let _ = write!(s, "trials: {}, failed: {failed}", self.trials.len());
+        if pruned > 0 {
+            let _ = write!(s, ", pruned: {pruned}");
+        }
+        let _ = write!(s, ", evaluation time: {seconds:.1} s");
+        if epochs > 0 {
+            let _ = write!(s, ", epochs trained: {epochs}");
+        }
+        let _ = writeln!(s);
         let _ = writeln!(s, "objective: {key} ({})", if *max { "max" } else { "min" });
         let ranked = self.ranked();
         if ranked.is_empty() {
             let _ = writeln!(s, "no successful trial yet");
             return s;
         }
-        let _ = writeln!(s, "{:>6}  {:>12}  {:>8}  arch", "trial", key, "seconds");
+        if let Some(line) = self.best_reached(ranked[0]) {
+            let _ = writeln!(s, "{line}");
+        }
+        let _ = writeln!(
+            s,
+            "{:>6}  {:>12}  {:>8}  {:>6}  arch",
+            "trial", key, "seconds", "epochs"
+        );
         for t in ranked.into_iter().take(top) {
+            let epochs = t.epochs.map_or("-".to_string(), |e| e.to_string());
             let _ = writeln!(
                 s,
-                "{:>6}  {:>12.6}  {:>8.2}  {}",
+                "{:>6}  {:>12.6}  {:>8.2}  {epochs:>6}  {}",
                 t.index,
                 t.metrics[key.as_str()],
                 t.seconds,
@@ -149,5 +182,23 @@ impl RunReport {
             );
         }
         s
+    }
+
+    /// When the run reached `best`: after how many seconds and epochs of all it spent.
+    fn best_reached(&self, best: &Trial) -> Option<String> {
+        let until = self.trials.iter().position(|t| t.index == best.index)?;
+        let spent = &self.trials[..=until];
+        let seconds: f64 = spent.iter().map(|t| t.seconds).sum();
+        let epochs: usize = spent.iter().filter_map(|t| t.epochs).sum();
+        let total_s: f64 = self.trials.iter().map(|t| t.seconds).sum();
+        let total_e: usize = self.trials.iter().filter_map(|t| t.epochs).sum();
+        let mut line = format!(
+            "best reached at trial {} after {seconds:.1} s of {total_s:.1} s",
+            best.index
+        );
+        if total_e > 0 {
+            line += &format!(" and {epochs} of {total_e} epochs");
+        }
+        Some(line)
     }
 }

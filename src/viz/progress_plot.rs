@@ -1,5 +1,6 @@
-//! The best-so-far objective of a run against the trial index and against the cumulative
-//! evaluation time (`progress-<objective>.svg`).
+//! The best-so-far objective of a run against the trial index, against the cumulative
+//! evaluation time and, when its trials report epochs, against the epochs trained
+//! (`progress-<objective>.svg`).
 
 use crate::{run::ProgressCurve, run::RunReport, ModnasError};
 use plotters::coord::types::RangedCoordf64;
@@ -48,19 +49,26 @@ pub fn plot_progress(dir: &Path) -> Result<PathBuf, ModnasError> {
 
 /// Draws `curve` into `dir/progress-<objective>.svg` (see [`plot_progress`]).
 pub fn plot_curve(dir: &Path, curve: &ProgressCurve) -> Result<PathBuf, ModnasError> {
-    let (key, curve) = (&curve.key, &curve.points);
+    let key = &curve.key;
     let out = dir.join(format!("progress-{key}.svg"));
-    if curve.is_empty() {
+    // (trial, seconds, epochs, best) per point.
+    let points: Vec<[f64; 4]> = curve
+        .points
+        .iter()
+        .zip(&curve.epochs_at)
+        .map(|(&(i, s, b), &e)| [i as f64, s, e as f64, b])
+        .collect();
+    if points.is_empty() {
         return Err(ModnasError::plot(&out, "no successful trial recorded"));
     }
     // The curve is a staircase: its corners (each improvement) and the last point draw it
     // whole, where a point per trial would make a long search's SVG huge.
-    let corners: Vec<(usize, f64, f64)> = curve
+    let corners: Vec<[f64; 4]> = points
         .iter()
         .enumerate()
-        .filter(|(i, c)| *i == 0 || *i + 1 == curve.len() || c.2 != curve[i - 1].2)
+        .filter(|(i, c)| *i == 0 || *i + 1 == points.len() || c[3] != points[i - 1][3])
         .flat_map(|(i, c)| {
-            let before = (i > 0).then(|| (c.0, c.1, curve[i - 1].2));
+            let before = (i > 0).then(|| [c[0], c[1], c[2], points[i - 1][3]]);
             before.into_iter().chain([*c])
         })
         .collect();
@@ -68,25 +76,24 @@ pub fn plot_curve(dir: &Path, curve: &ProgressCurve) -> Result<PathBuf, ModnasEr
     Ok(out)
 }
 
-fn draw_progress(out: &Path, key: &str, curve: &[(usize, f64, f64)]) -> Result<(), ModnasError> {
-    let lo = curve.iter().map(|c| c.2).fold(f64::INFINITY, f64::min);
-    let hi = curve.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
+fn draw_progress(out: &Path, key: &str, curve: &[[f64; 4]]) -> Result<(), ModnasError> {
+    let lo = curve.iter().map(|c| c[3]).fold(f64::INFINITY, f64::min);
+    let hi = curve.iter().map(|c| c[3]).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((hi - lo) * 0.1).max(1e-3);
-    let (last_trial, last_s) = curve.last().map_or((1, 1.0), |c| (c.0.max(1), c.1));
-    let root = SVGBackend::new(out, (960, 400)).into_drawing_area();
+    let last = curve.last().copied().unwrap_or([1.0; 4]);
+    // The epochs panel only where trials reported epochs.
+    let mut axes = vec![("trial", 0), ("evaluation seconds", 1)];
+    if last[2] > 0.0 {
+        axes.push(("epochs trained", 2));
+    }
+    let root = SVGBackend::new(out, (480 * axes.len() as u32, 400)).into_drawing_area();
     let draw = |e: DrawingAreaErrorKind<_>| ModnasError::draw(out, e);
     root.fill(&WHITE).map_err(draw)?;
-    let panels = root.split_evenly((1, 2));
-    let axes = [
-        ("trial", last_trial as f64, false),
-        ("evaluation seconds", last_s.max(1e-3), true),
-    ];
-    for (area, (x_desc, x_max, by_time)) in panels.iter().zip(axes) {
+    let panels = root.split_evenly((1, axes.len()));
+    for (area, (x_desc, x)) in panels.iter().zip(axes) {
         let y = (lo - pad)..(hi + pad);
-        let mut chart = best_so_far_axes(area, (key, x_desc), x_max, y, out)?;
-        let points = curve
-            .iter()
-            .map(|&(i, s, b)| (if by_time { s } else { i as f64 }, b));
+        let mut chart = best_so_far_axes(area, (key, x_desc), last[x].max(1e-3), y, out)?;
+        let points = curve.iter().map(|c| (c[x], c[3]));
         chart
             .draw_series(LineSeries::new(points, BLUE.stroke_width(2)))
             .map_err(draw)?;

@@ -72,6 +72,7 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
         keys,
         [
             "epochs",
+            "max_epochs",
             "max_seconds",
             "mode",
             "objective",

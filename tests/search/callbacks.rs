@@ -29,6 +29,7 @@ impl RunCallback for Recorder {
                 Some(*index)
             }
             RunEvent::EpochReported { report } => Some(report.trial),
+            RunEvent::CheckpointWritten { trial, .. } => *trial,
             RunEvent::SupernetEpoch { alphas } => Some(alphas.epoch),
             _ => None,
         };
@@ -83,10 +84,12 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
             "trial_proposed:1",
             "trial_started:1",
             "epoch_reported:1",
+            "checkpoint_written:1",
             "trial_finished:1",
             "trial_proposed:2",
             "trial_started:2",
             "epoch_reported:2",
+            "checkpoint_written:2",
             "trial_failed:2",
             "run_ended"
         ]
@@ -111,10 +114,12 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
             "trial_proposed",
             "trial_started",
             "epoch_reported",
+            "checkpoint_written",
             "trial_finished",
             "trial_proposed",
             "trial_started",
             "epoch_reported",
+            "checkpoint_written",
             "trial_failed",
             "run_ended"
         ]
@@ -134,16 +139,20 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
             > 0.0
     );
     assert!(events[6]["report"]["samples"].as_u64().unwrap() > 0);
-    assert_eq!(events[7]["trial"]["index"], 1);
+    // Its checkpoint, removed once the trial was recorded.
+    assert_eq!(events[7]["epoch"], 1);
+    let checkpoint = std::path::PathBuf::from(events[7]["dir"].as_str().unwrap());
+    assert!(checkpoint.ends_with("trial-checkpoints/trial-0001") && !checkpoint.exists());
+    assert_eq!(events[8]["trial"]["index"], 1);
     assert_eq!(
-        events[7]["trial"]["metrics"]["acc"].as_f64(),
+        events[8]["trial"]["metrics"]["acc"].as_f64(),
         journal[1].metrics.get("acc").copied()
     );
     assert_eq!(journal[1].epochs, Some(1));
     // The diverging trial reported its NaN epoch (`null` in JSON), then failed.
-    assert!(events[10]["report"]["metrics"]["train_loss"].is_null());
-    assert_eq!(events[12]["trials"], 3);
-    assert_eq!(events[12]["best"]["index"], 1);
+    assert!(events[11]["report"]["metrics"]["train_loss"].is_null());
+    assert_eq!(events[14]["trials"], 3);
+    assert_eq!(events[14]["best"]["index"], 1);
 
     // A resumed run starts with what it replays and reports only its new trials.
     let more = ["estim.search.args.trials=3".to_string()];
@@ -151,7 +160,7 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
     resume_search(dir.path(), &more, &mut |_| {}).unwrap();
     assert_eq!(take("first"), ["run_started", "run_ended"]);
     let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
-    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(13).unwrap()).unwrap();
+    let restart: serde_json::Value = serde_json::from_str(log.lines().nth(15).unwrap()).unwrap();
     assert_eq!(restart["replayed"], 3);
 }
 
@@ -170,11 +179,19 @@ fn a_supernet_search_reports_each_epoch_and_its_alphas() {
             "run_started",
             "trial_finished:0",
             "supernet_epoch:0",
+            "checkpoint_written",
             "trial_finished:1",
             "supernet_epoch:1",
+            "checkpoint_written",
             "run_ended"
         ]
     );
+    // The supernet's checkpoint event names its directory.
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let written: serde_json::Value = serde_json::from_str(log.lines().nth(3).unwrap()).unwrap();
+    assert_eq!(written["epoch"], 1);
+    assert!(written["trial"].is_null());
+    assert!(written["dir"].as_str().unwrap().ends_with("checkpoint"));
 }
 
 #[test]

@@ -33,6 +33,7 @@ mod streamed;
 mod supernet;
 mod tabular;
 mod task_resume;
+mod trial_resume;
 mod user_supernet;
 mod user_task;
 mod user_trainer;

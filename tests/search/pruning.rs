@@ -7,7 +7,8 @@
 use crate::common::serial;
 use crate::user_task::TASK;
 use modnas::estim::Trial;
-use modnas::run::read_journal;
+use modnas::run::{read_journal, RunReport};
+use modnas::viz::plot_progress;
 use modnas::{resume_search, run_search, Config, RunMode};
 use std::path::Path;
 
@@ -65,6 +66,22 @@ fn asha_stops_trials_at_their_rung_and_the_search_learns_from_them() {
     assert_eq!(count("\"epoch_reported\""), total);
     assert_eq!(count("\"trial_pruned\""), pruned.len());
     assert_eq!(count("\"trial_finished\""), 5 - pruned.len());
+
+    // The report counts the compute: pruned trials, epochs, when the best was reached.
+    let report = RunReport::load(dir.path()).unwrap();
+    let text = report.render(10);
+    assert!(
+        text.contains(&format!("pruned: {}", pruned.len())),
+        "{text}"
+    );
+    assert!(text.contains(&format!("epochs trained: {total}")), "{text}");
+    assert!(
+        text.contains(&format!("best reached at trial {}", best.index)),
+        "{text}"
+    );
+    assert!(report.ranked().iter().all(|t| t.pruned.is_none()));
+    let svg = std::fs::read_to_string(plot_progress(dir.path()).unwrap()).unwrap();
+    assert!(svg.contains("epochs trained"), "a panel per epochs");
 }
 
 #[test]
@@ -198,7 +215,13 @@ fn command_trials_report_epochs_on_stdout_and_are_pruned() {
     // rate 9 first: every slower script stays below it at the first rung, except when a
     // rung holds three scores and keeps the best of them.
     assert_eq!(epochs[0], Some(9));
-    assert!(trials[1].pruned.is_some() && epochs[1] == Some(1), "{trials:?}");
-    assert!(trials.iter().filter(|t| t.pruned.is_some()).count() >= 3, "{epochs:?}");
+    assert!(
+        trials[1].pruned.is_some() && epochs[1] == Some(1),
+        "{trials:?}"
+    );
+    assert!(
+        trials.iter().filter(|t| t.pruned.is_some()).count() >= 3,
+        "{epochs:?}"
+    );
     assert_eq!(run.outcome.best.unwrap().arch.get("rate"), Some(&9.into()));
 }

@@ -38,15 +38,15 @@ pub use estim::{
     train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, BatchLoss, Batches, Budget,
     CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn, EstimEntry,
     ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder, Objective, OneShotArgs,
-    ProgressiveShrinkingEstim, SPOSEstim, SearchArgs, SearchContext, SearchOutcome, ShrinkArgs,
-    ShrinkStage, StepLoss, StepParts, StopReason, SubNetArgs, SubNetEstim, SuperNetArgs,
-    SuperNetEstim, SuperNetLoopArgs, SuperNetOptims, SuperNetParts, TrainerLoss, Trial,
-    TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
-    MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
+    ProgressiveShrinkingEstim, Reporting, SPOSEstim, SearchArgs, SearchContext, SearchOutcome,
+    ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason, SubNetArgs, SubNetEstim,
+    SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims, SuperNetParts, TrainerLoss,
+    Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS,
+    HPTUNE_DIR, MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
 };
 pub use events::{
     build_callback, callback_names, CallbackBuildFn, CallbackEntry, EpochReport, EventSink,
-    Pruning, RunCallback, RunEvent, TrialReporter,
+    Pruning, RunCallback, RunEvent, TrialReporter, TRIAL_CHECKPOINTS,
 };
 pub use learner_fit::{
     learner_fit, learner_fit_batches, LearnerFitted, LearnerSchedule, LearnerTrainerArgs,

@@ -206,7 +206,7 @@ impl ImageClsTrainer {
         let chain = std::sync::Arc::new(CriterionChain::new(&args.criteria)?);
         let trainer = Self { args, chain };
         // Burn's schedule has checks of its own (`lr` at most 1): fail here, not in a trial.
-        trainer.schedule(2)?;
+        trainer.schedule(2, 0)?;
         Ok(trainer)
     }
 
@@ -230,13 +230,13 @@ impl ImageClsTrainer {
         a.optimizer.build(a.momentum, a.weight_decay)
     }
 
-    /// The learning rate of each of `total` steps.
-    fn schedule(&self, total: usize) -> Result<LrSchedule, EstimError> {
+    /// The learning rate of each of `total` steps, positioned at step `start`.
+    fn schedule(&self, total: usize, start: usize) -> Result<LrSchedule, EstimError> {
         if !self.args.cosine {
             return Ok(LrSchedule::Constant(self.args.lr));
         }
         let rates = (self.args.lr, self.args.lr_min);
-        LrSchedule::cosine("ImageClsTrainer", rates, total, 0)
+        LrSchedule::cosine("ImageClsTrainer", rates, total, start)
     }
 
     /// Trains `net` (built on the autodiff `device`) for `epochs` on `data` with the criteria
@@ -244,7 +244,10 @@ impl ImageClsTrainer {
     /// epoch. At the start of epoch `e` the net hears progress `e / epochs`
     /// ([`NetBox::set_progress`]); auxiliary logits add `aux_weight` times their loss. Each
     /// epoch's end goes to `reporter` ([`TrialReporter::epoch_end`]), which may stop the
-    /// training ([`EstimError::Pruned`]).
+    /// training ([`EstimError::Pruned`]), and is checkpointed through it when the run
+    /// checkpoints trials; an interrupted trial resumes at its last checkpoint. Each epoch
+    /// draws its shuffle, augmentation and the device's randomness from
+    /// [`TrialReporter::epoch_seed`], so a resumed trial trains as it would have.
     pub fn train(
         &self,
         mut net: NetBox,
@@ -256,13 +259,19 @@ impl ImageClsTrainer {
     ) -> Result<(NetBox, f64), EstimError> {
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(device);
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut order: Vec<usize> = (0..data.len()).collect();
         let per_epoch = data.len().div_ceil(self.args.batch_size);
-        let mut schedule = self.schedule(per_epoch * epochs)?;
-        let mut last_loss = f64::NAN;
-        for epoch in 0..epochs {
+        let start = reporter.resume(&mut net, &mut optim)?;
+        let mut schedule = self.schedule(per_epoch * epochs, per_epoch * start)?;
+        let mut last_loss = reporter
+            .last()
+            .and_then(|r| r.metrics.get("train_loss").copied())
+            .unwrap_or(f64::NAN);
+        for epoch in start..epochs {
             net.set_progress(epoch as f64 / epochs as f64);
+            let epoch_seed = TrialReporter::epoch_seed(seed, epoch);
+            device.seed(epoch_seed);
+            let mut rng = StdRng::seed_from_u64(epoch_seed);
+            let mut order: Vec<usize> = (0..data.len()).collect();
             order.shuffle(&mut rng);
             // Losses stay on the device and are read once per epoch: no per-step host sync.
             let mut loss_sum: Option<Tensor<1>> = None;
@@ -300,6 +309,7 @@ impl ImageClsTrainer {
             crate::progress::epoch_done(epoch, epochs, last_loss);
             reporter.add_samples(data.len() as u64);
             reporter.epoch_end(epoch + 1, last_loss, &net)?;
+            reporter.checkpoint(epoch + 1, &net, &optim)?;
         }
         Ok((net, last_loss))
     }

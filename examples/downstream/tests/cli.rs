@@ -243,18 +243,19 @@ fn this_crates_callback_receives_every_event_of_a_search_in_order() {
     );
     let lines = std::fs::read_to_string(dir.join("progress.txt")).unwrap();
     let lines: Vec<&str> = lines.lines().collect();
-    assert_eq!(lines.len(), 14, "{lines:?}");
+    assert_eq!(lines.len(), 17, "{lines:?}");
     assert_eq!(lines[0], "run_started");
     for i in 0..3 {
         let expected = [
             format!("trial {i} proposed: "),
             format!("trial {i} started"),
             format!("trial {i} epoch 1: train_loss="),
+            "checkpoint_written".to_string(),
             format!("trial {i} finished: acc="),
         ];
         for (k, start) in expected.iter().enumerate() {
-            assert!(lines[1 + 4 * i + k].starts_with(start), "{lines:?}");
+            assert!(lines[1 + 5 * i + k].starts_with(start), "{lines:?}");
         }
     }
-    assert_eq!(lines[13], "run_ended after 3 trials");
+    assert_eq!(lines[16], "run_ended after 3 trials");
 }

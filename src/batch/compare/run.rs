@@ -38,6 +38,10 @@ pub struct RunRecord {
     pub wall_seconds: f64,
     /// Seconds spent evaluating trials (the sum of the journal's `seconds`).
     pub eval_seconds: f64,
+    /// Epochs the trials trained (the sum of the journal's `epochs`; pruned trials count the
+    /// epochs they trained).
+    #[serde(default)]
+    pub epochs: usize,
     /// Trials recorded.
     pub trials: usize,
     /// Failed trials.
@@ -254,6 +258,7 @@ fn run_one(
         baseline: combo.baseline,
         wall_seconds: t0.elapsed().as_secs_f64() + replayed,
         eval_seconds,
+        epochs: journal.iter().filter_map(|t| t.epochs).sum(),
         trials: run.outcome.trials,
         failed: run.outcome.failed,
         augment: None,

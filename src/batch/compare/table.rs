@@ -22,6 +22,8 @@ pub struct CompareRow {
     pub wall_seconds: f64,
     /// Mean evaluation seconds per run.
     pub eval_seconds: f64,
+    /// Mean epochs trained per run (0 where trials report no epochs).
+    pub epochs: f64,
     /// The space's baseline.
     pub baseline: f64,
     /// Mean objective of the retrained best architectures (the `augment` stage), if any ran.
@@ -70,6 +72,7 @@ pub fn compare_rows(records: &[RunRecord]) -> Vec<CompareRow> {
                 best_std,
                 wall_seconds: rs.iter().map(|r| r.wall_seconds).sum::<f64>() / n,
                 eval_seconds: rs.iter().map(|r| r.eval_seconds).sum::<f64>() / n,
+                epochs: rs.iter().map(|r| r.epochs as f64).sum::<f64>() / n,
                 baseline: rs[0].baseline,
                 augment: mean(rs.iter().filter_map(|r| r.augment)),
                 augment_seconds: rs.iter().map(|r| r.augment_seconds).sum::<f64>() / n,
@@ -90,12 +93,12 @@ fn opt(v: Option<f64>) -> String {
 /// The rows as CSV.
 pub fn compare_csv(rows: &[CompareRow]) -> String {
     let mut s = String::from(
-        "space,optimizer,runs,best,best_std,wall_seconds,eval_seconds,baseline,efficiency_per_hour,augment,augment_seconds\n",
+        "space,optimizer,runs,best,best_std,wall_seconds,eval_seconds,epochs,baseline,efficiency_per_hour,augment,augment_seconds\n",
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{:.6},{:.3},{:.3},{:.6},{},{},{:.3}",
+            "{},{},{},{},{:.6},{:.3},{:.3},{:.1},{:.6},{},{},{:.3}",
             r.space,
             r.optim,
             r.runs,
@@ -103,6 +106,7 @@ pub fn compare_csv(rows: &[CompareRow]) -> String {
             r.best_std,
             r.wall_seconds,
             r.eval_seconds,
+            r.epochs,
             r.baseline,
             opt(r.efficiency()),
             opt(r.augment),
@@ -115,7 +119,7 @@ pub fn compare_csv(rows: &[CompareRow]) -> String {
 /// The rows as an aligned text table.
 pub fn render_compare(rows: &[CompareRow], objective: &str) -> String {
     let mut s = format!(
-        "{:<16} {:<16} {:>4} {:>10} {:>8} {:>9} {:>9} {:>12} {:>9}\n",
+        "{:<16} {:<16} {:>4} {:>10} {:>8} {:>9} {:>9} {:>8} {:>12} {:>9}\n",
         "space",
         "optimizer",
         "runs",
@@ -123,13 +127,14 @@ pub fn render_compare(rows: &[CompareRow], objective: &str) -> String {
         "± std",
         "wall s",
         "eval s",
+        "epochs",
         "gain/hour",
         "augment"
     );
     for r in rows {
         let _ = writeln!(
             s,
-            "{:<16} {:<16} {:>4} {:>10} {:>8.4} {:>9.1} {:>9.1} {:>12} {:>9}",
+            "{:<16} {:<16} {:>4} {:>10} {:>8.4} {:>9.1} {:>9.1} {:>8} {:>12} {:>9}",
             r.space,
             r.optim,
             r.runs,
@@ -137,6 +142,11 @@ pub fn render_compare(rows: &[CompareRow], objective: &str) -> String {
             r.best_std,
             r.wall_seconds,
             r.eval_seconds,
+            if r.epochs > 0.0 {
+                format!("{:.0}", r.epochs)
+            } else {
+                "-".into()
+            },
             r.efficiency().map_or("-".into(), |e| format!("{e:.2}")),
             r.augment.map_or("-".into(), |a| format!("{a:.4}")),
         );
@@ -158,6 +168,7 @@ mod tests {
             baseline: 0.1,
             wall_seconds: wall,
             eval_seconds: wall / 2.0,
+            epochs: 6,
             trials: 3,
             failed: 0,
             augment: None,
@@ -173,6 +184,7 @@ mod tests {
             record("b", 0, None, 10.0),
         ]);
         assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].epochs, 6.0, "epochs per run, averaged");
         assert_eq!((rows[0].runs, rows[0].best), (2, Some(0.6)));
         assert!((rows[0].best_std - 0.1).abs() < 1e-12);
         // (0.6 − 0.1) gained in half an hour.

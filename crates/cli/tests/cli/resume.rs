@@ -155,3 +155,75 @@ fn a_running_search_refuses_a_second_writer_and_its_kill_frees_the_directory() {
     let budget = format!("estim.search.args.trials={}", lines(&busy) + 1);
     resume_ok(&busy, &["-o", &budget]);
 }
+
+/// Three 6-epoch trials, each epoch long enough to be interrupted.
+const LONG_TRIALS: &str = r#"
+seed = 5
+[data]
+type = "Synthetic"
+args = { n = 768, classes = 3, size = 8 }
+[model]
+type = "ConvNet"
+args = { channels = [8, 8], strides = [1, 2] }
+[construct.args]
+candidates = ["NC3", "NC5"]
+[optim]
+type = "GridSearchOptim"
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 6, trials = 3 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 32 }
+[[callbacks]]
+type = "EventLog"
+"#;
+
+/// The epochs a trial's checkpoint in `run` holds, if it has one.
+fn checkpointed(run: &Path, trial: usize) -> Option<u64> {
+    let state = run.join(format!(
+        "trial-checkpoints/trial-{trial:04}/checkpoint/state.toml"
+    ));
+    let text = std::fs::read_to_string(state).ok()?;
+    text.trim().strip_prefix("epochs_done = ")?.parse().ok()
+}
+
+#[test]
+fn a_search_killed_inside_a_trial_resumes_it_at_its_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), LONG_TRIALS);
+    let whole = tmp.path().join("whole");
+    search_ok(&cfg, &whole);
+
+    let killed = tmp.path().join("killed");
+    let mut child = search_command(&cfg, &killed, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while checkpointed(&killed, 0).is_none_or(|e| e < 2)
+        && t0.elapsed() < Duration::from_secs(120)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap(); // SIGKILL, in the middle of trial 0
+    child.wait().unwrap();
+    let done = checkpointed(&killed, 0).expect("trial 0 had a checkpoint when it was killed");
+    assert!((2..6).contains(&done), "killed after {done} of 6 epochs");
+    assert_eq!(lines(&killed), 0, "trial 0 was not recorded yet");
+
+    resume_ok(&killed, &[]);
+    assert_eq!(journal(&killed), journal(&whole));
+    // The resumed process trained trial 0 from its checkpoint on.
+    let events = std::fs::read_to_string(killed.join("events.jsonl")).unwrap();
+    let second = events.split("\"event\":\"run_started\"").nth(2).unwrap();
+    let first_epoch: serde_json::Value = second
+        .lines()
+        .filter(|l| l.contains("\"epoch_reported\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(first_epoch["report"]["trial"], 0);
+    assert_eq!(first_epoch["report"]["epoch"], done + 1);
+    assert!(!killed.join("trial-checkpoints/trial-0000").exists());
+}

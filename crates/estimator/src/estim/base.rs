@@ -45,7 +45,7 @@ pub struct Trial {
     pub pruned: Option<String>,
 }
 
-fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
+pub(crate) fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
     let raw = IndexMap::<String, Option<f64>>::deserialize(d)?;
     Ok(raw
         .into_iter()

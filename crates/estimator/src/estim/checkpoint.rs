@@ -46,9 +46,26 @@ pub(crate) fn save<M: Module>(
     epochs_done: usize,
     state: &Snapshot<'_, M>,
 ) -> Result<(), EstimError> {
+    save_with(run_dir, epochs_done, state, &[])
+}
+
+/// [`save`], with `extra` files (name, text) in the checkpoint.
+pub(crate) fn save_with<M: Module>(
+    run_dir: &Path,
+    epochs_done: usize,
+    state: &Snapshot<'_, M>,
+    extra: &[(&str, &str)],
+) -> Result<(), EstimError> {
     let staging = run_dir.join(STAGING);
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(|e| fail(&staging, e))?;
+    for (name, text) in extra {
+        std::fs::write(staging.join(name), text).map_err(|e| fail(&staging, e))?;
+    }
+    // Burn keeps a batch norm's last running-statistics update pending until the next one
+    // (or a switch to inference); a record taken now would lack it. `valid` applies it to the
+    // shared state, as the next update would have, so the saved statistics are exact.
+    drop(state.model.valid());
     state
         .model
         .clone()
@@ -76,6 +93,23 @@ fn epochs_done(dir: &Path) -> Option<usize> {
     let text = std::fs::read_to_string(dir.join(STATE)).ok()?;
     let table: toml::Table = toml::from_str(&text).ok()?;
     usize::try_from(table.get("epochs_done")?.as_integer()?).ok()
+}
+
+/// Tells `observer`'s callbacks that a supernet's checkpoint after `epochs` epochs is in
+/// `run_dir`.
+pub(crate) fn announce(
+    observer: &dyn super::TrialObserver,
+    epochs: usize,
+    run_dir: &Path,
+) -> Result<(), EstimError> {
+    match observer.event_sink() {
+        Some(sink) => sink(&crate::RunEvent::CheckpointWritten {
+            trial: None,
+            epoch: epochs,
+            dir: run_dir.join(CURRENT),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The newest readable checkpoint in `run_dir`: its directory and finished epochs.

@@ -85,13 +85,28 @@ impl Estim for DefaultEstim {
         let replay = ctx.replay;
         self.one_trial(replay, || {
             let file_arch = self.args.arch.as_deref().map(read_arch_file).transpose()?;
+            // A long final training checkpoints each epoch and resumes where it stopped.
+            let checkpoints = ctx
+                .run_dir
+                .map(|d| crate::events::trial_checkpoint_dir(d, 0));
+            let mut reporter = crate::TrialReporter::silent(0);
+            if let Some(sink) = ctx.observer.event_sink() {
+                reporter = reporter.with_sink(sink);
+            }
+            if let Some(dir) = &checkpoints {
+                reporter = reporter.with_checkpoints(dir.clone());
+            }
             let (mut metrics, net) = train_and_evaluate_net(
                 ctx,
                 file_arch.as_ref(),
                 self.args.epochs,
                 ctx.seed,
-                &mut crate::TrialReporter::silent(0),
+                &mut reporter,
             )?;
+            if let Some(dir) = checkpoints.filter(|d| d.exists()) {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| EstimError::Checkpoint(format!("{}: {e}", dir.display())))?;
+            }
             if !ctx.data.test.is_empty() {
                 let test = ctx.trainer.evaluate(&net, &ctx.data.test, ctx.device)?;
                 for (key, value) in test {

@@ -159,17 +159,35 @@ pub fn search_with(
     mut evaluate: impl FnMut(&ArchDesc, usize) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
     let evaluate = move |arch: &ArchDesc, index, _: &mut TrialReporter<'_>| evaluate(arch, index);
-    search_with_reporting(optim, observer, replay, search, None, evaluate)
+    search_with_reporting(
+        optim,
+        observer,
+        replay,
+        search,
+        Reporting::default(),
+        evaluate,
+    )
+}
+
+/// What trials in training report to besides the observer's callbacks.
+#[derive(Default)]
+pub struct Reporting {
+    /// The run's pruner, which stops trials whose curves fall behind.
+    pub pruning: Option<Pruning>,
+    /// The run directory: training code that checkpoints through its reporter
+    /// ([`TrialReporter::checkpoint`]) writes there after each epoch, and resumes an
+    /// interrupted trial from it. `None`: trials do not checkpoint.
+    pub checkpoints: Option<std::path::PathBuf>,
 }
 
 /// [`search_with`] whose evaluation reports each epoch to the [`TrialReporter`] it is handed
 /// (`reporter.report(epoch, metrics)?`): the observer's event sink sees every report, and
-/// `pruning`, when set, stops trials whose curves fall behind. A pruned trial is recorded
-/// with its last reported metrics, its epochs and the reason, and the optimizer learns from
-/// it.
+/// `reporting.pruning`, when set, stops trials whose curves fall behind. A pruned trial is
+/// recorded with its last reported metrics, its epochs and the reason, and the optimizer
+/// learns from it.
 ///
 /// ```
-/// use modnas_estim::{build_pruner, search_with_reporting, EstimError, Pruning, SearchArgs, Trial, TrialObserver};
+/// use modnas_estim::{build_pruner, search_with_reporting, EstimError, Pruning, Reporting, SearchArgs, Trial, TrialObserver};
 /// use modnas_param_space::{Categorical, MetricMap, ParamSpace};
 /// # fn main() -> Result<(), EstimError> {
 /// let mut space = ParamSpace::new();
@@ -181,8 +199,9 @@ pub fn search_with(
 /// }
 /// let mut kept = Keep(vec![]);
 /// let asha = Pruning::new(build_pruner("SuccessiveHalvingPruner", &toml::Table::new())?);
+/// let reporting = Reporting { pruning: Some(asha), checkpoints: None };
 /// let search = SearchArgs::new(Some(6), "acc", true);
-/// search_with_reporting(&mut optim, &mut kept, &[], &search, Some(asha), |arch, _, reporter| {
+/// search_with_reporting(&mut optim, &mut kept, &[], &search, reporting, |arch, _, reporter| {
 ///     let rate = arch.get("rate").and_then(|v| v.as_i64()).unwrap_or(1) as f64;
 ///     let mut acc = 0.0;
 ///     for epoch in 1..=9 {
@@ -202,14 +221,14 @@ pub fn search_with_reporting(
     observer: &mut dyn TrialObserver,
     replay: &[Trial],
     search: &SearchArgs,
-    pruning: Option<Pruning>,
+    reporting: Reporting,
     mut evaluate: impl FnMut(&ArchDesc, usize, &mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
 ) -> Result<SearchOutcome, EstimError> {
     let mut ctx = FunctionalCtx {
         optim,
         observer,
         replay,
-        pruning,
+        reporting,
     };
     let evaluate = |_: &FunctionalCtx<'_>, arch: &ArchDesc, index, r: &mut TrialReporter<'_>| {
         evaluate(arch, index, r)
@@ -226,6 +245,8 @@ trait LoopCtx<'r> {
     fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver);
     /// The run's pruner, taken for the loop.
     fn take_pruning(&mut self) -> Option<Pruning>;
+    /// The run directory, where trials checkpoint.
+    fn run_dir(&self) -> Option<std::path::PathBuf>;
 }
 
 impl<'a> LoopCtx<'a> for SearchContext<'a> {
@@ -244,6 +265,9 @@ impl<'a> LoopCtx<'a> for SearchContext<'a> {
     fn take_pruning(&mut self) -> Option<Pruning> {
         self.pruning.take()
     }
+    fn run_dir(&self) -> Option<std::path::PathBuf> {
+        self.run_dir.map(|d| d.to_path_buf())
+    }
 }
 
 /// The context of [`search_with`]: no network builder, data or trainer, which the user's
@@ -252,7 +276,7 @@ struct FunctionalCtx<'r> {
     optim: &'r mut SearchOptim,
     observer: &'r mut dyn TrialObserver,
     replay: &'r [Trial],
-    pruning: Option<Pruning>,
+    reporting: Reporting,
 }
 
 impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
@@ -269,7 +293,10 @@ impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
         self.replay
     }
     fn take_pruning(&mut self) -> Option<Pruning> {
-        self.pruning.take()
+        self.reporting.pruning.take()
+    }
+    fn run_dir(&self) -> Option<std::path::PathBuf> {
+        self.reporting.checkpoints.clone()
     }
 }
 
@@ -486,6 +513,7 @@ fn run_trials<'r, C: LoopCtx<'r>>(
         objective: &search.objective,
         pruning: ctx.take_pruning(),
         sink: ctx.observer().event_sink(),
+        run_dir: ctx.run_dir(),
     };
     loop {
         state.fill(ctx.optim_and_observer(), source)?;

@@ -1,8 +1,8 @@
 //! `SubNetEstim`: every proposed architecture is trained from scratch and evaluated.
 
 use super::{
-    search_trials, search_with_reporting, train_and_evaluate, Estim, SearchArgs, SearchContext,
-    SearchOutcome,
+    search_trials, search_with_reporting, train_and_evaluate, Estim, Reporting, SearchArgs,
+    SearchContext, SearchOutcome,
 };
 use crate::{register_estim, EstimError, TaskContext, TrialReporter};
 use modnas_param_space::{ArchDesc, MetricMap};
@@ -61,9 +61,12 @@ impl Estim for SubNetEstim {
             let seed = seed.wrapping_add(index as u64);
             task.train_and_evaluate(run, arch, epochs, seed, reporter)
         };
-        let pruning = ctx.pruning.take();
+        let reporting = Reporting {
+            pruning: ctx.pruning.take(),
+            checkpoints: ctx.run_dir.map(|d| d.to_path_buf()),
+        };
         let (optim, observer, replay) = (&mut *ctx.optim, &mut *ctx.observer, ctx.replay);
-        search_with_reporting(optim, observer, replay, &self.search, pruning, evaluate)
+        search_with_reporting(optim, observer, replay, &self.search, reporting, evaluate)
     }
 
     fn distributable(&self) -> bool {

@@ -364,6 +364,7 @@ impl Estim for SuperNetEstim {
                     adam,
                 };
                 checkpoint::save(dir, epoch + 1, &snapshot)?;
+                checkpoint::announce(&*ctx.observer, epoch + 1, dir)?;
             }
             last = Some(trial);
         }

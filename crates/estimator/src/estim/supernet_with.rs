@@ -211,6 +211,7 @@ pub fn supernet_with<M: Module, B: Clone>(
                 adam: Some(optim.arch_adam()),
             };
             checkpoint::save(dir, epoch + 1, &state)?;
+            checkpoint::announce(&*observer, epoch + 1, dir)?;
         }
         last = Some(trial);
         done += 1;

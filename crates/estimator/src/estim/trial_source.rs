@@ -5,10 +5,11 @@
 
 use super::trial_failure::evaluate_guarded;
 use super::{Objective, Trial, TrialDispatch};
-use crate::events::{EventSink, Pruning, RunEvent, TrialReporter};
+use crate::events::{trial_checkpoint_dir, EventSink, Pruning, RunEvent, TrialReporter};
 use crate::pruner::CurveEnd;
 use crate::EstimError;
 use modnas_param_space::{ArchDesc, MetricMap};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// What trials in training report to: the objective, the run's pruner with its curves, and
@@ -17,6 +18,8 @@ pub(crate) struct TrialHooks<'o> {
     pub(crate) objective: &'o Objective,
     pub(crate) pruning: Option<Pruning>,
     pub(crate) sink: Option<EventSink>,
+    /// The run directory, where trials checkpoint each epoch; `None`: they do not.
+    pub(crate) run_dir: Option<PathBuf>,
 }
 
 impl TrialHooks<'_> {
@@ -106,6 +109,13 @@ where
         let objective = hooks.objective;
         let sink = hooks.sink.clone();
         let mut reporter = TrialReporter::new(index, objective, hooks.pruning.as_mut(), sink);
+        let checkpoints = hooks
+            .run_dir
+            .as_deref()
+            .map(|d| trial_checkpoint_dir(d, index));
+        if let Some(dir) = &checkpoints {
+            reporter = reporter.with_checkpoints(dir.clone());
+        }
         let evaluate = &mut self.evaluate;
         let mut pruned = None;
         let (metrics, error) = evaluate_guarded(&objective.key, || {
@@ -132,6 +142,13 @@ where
             pruned,
         };
         reporter.finish(curve_end(&trial));
+        // Recorded next: its checkpoints are no longer needed (a run killed before the
+        // record trains the trial again, to the same result).
+        if let Some(dir) = checkpoints.filter(|d| d.exists()) {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot remove a finished trial's checkpoints");
+            }
+        }
         Ok(trial)
     }
     fn stepped(&mut self, _: usize, _: usize) -> Result<(), EstimError> {

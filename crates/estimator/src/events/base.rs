@@ -71,6 +71,16 @@ pub enum RunEvent {
         /// The trial, as the journal holds it.
         trial: Trial,
     },
+    /// A checkpoint was written: of trial `trial` after `epoch` of its epochs, or of the
+    /// supernet (`trial` `None`) after `epoch` epochs.
+    CheckpointWritten {
+        /// The trial, or `None` for a supernet search's checkpoint.
+        trial: Option<usize>,
+        /// Epochs the checkpoint holds.
+        epoch: usize,
+        /// Its directory.
+        dir: PathBuf,
+    },
     /// An epoch of supernet training ended; the architecture weights after it.
     SupernetEpoch {
         /// softmax(α) per parameter.
@@ -98,6 +108,7 @@ impl RunEvent {
             RunEvent::TrialPruned { .. } => "trial_pruned",
             RunEvent::TrialFinished { .. } => "trial_finished",
             RunEvent::TrialFailed { .. } => "trial_failed",
+            RunEvent::CheckpointWritten { .. } => "checkpoint_written",
             RunEvent::SupernetEpoch { .. } => "supernet_epoch",
             RunEvent::RunEnded { .. } => "run_ended",
         }

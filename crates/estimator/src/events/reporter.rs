@@ -25,24 +25,26 @@ use crate::estim::Objective;
 use crate::pruner::{CurveEnd, Curves, Pruner};
 use crate::EstimError;
 use modnas_param_space::MetricMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::any::Any;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// What a trial reported after an epoch.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
     /// The trial's index.
     pub trial: usize,
     /// Epochs trained so far (1 after the first).
     pub epoch: usize,
     /// The metrics after it (`train_loss`, and the validation metrics when they were computed).
+    #[serde(deserialize_with = "crate::estim::metrics_with_nan")]
     pub metrics: MetricMap,
     /// Seconds since the trial started.
     pub seconds: f64,
     /// Training samples seen so far, when the training code counts them.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u64>,
 }
 
@@ -69,13 +71,22 @@ impl Pruning {
         &self.curves
     }
 
-    /// Records a trial that a resumed run replays: its curve and how it ended, so later
-    /// decisions are those the interrupted run would have made.
+    /// Records a trial that a resumed run replays: its curve (the score after each epoch,
+    /// NaN where an epoch reported no objective) and how it ended, so later decisions are
+    /// those the interrupted run would have made.
     pub fn replay(&mut self, trial: usize, curve: &[f64], end: CurveEnd) {
-        for (e, score) in curve.iter().enumerate() {
-            self.curves.report(trial, e + 1, *score);
-        }
+        self.restore(trial, curve);
         self.curves.end(trial, end);
+    }
+
+    /// Gives back the scores a trial reported before it was interrupted (no decisions: they
+    /// were made then).
+    pub(crate) fn restore(&mut self, trial: usize, curve: &[f64]) {
+        for (e, score) in curve.iter().enumerate() {
+            if !score.is_nan() {
+                self.curves.report(trial, e + 1, *score);
+            }
+        }
     }
 
     /// Trial `trial` ended as `end`.
@@ -127,6 +138,8 @@ pub struct TrialReporter<'a> {
     sink: Option<EventSink>,
     validate: Option<Validate<'a>>,
     record: RecordRef<'a>,
+    /// Where the trial checkpoints, when the run does.
+    checkpoints: Option<PathBuf>,
 }
 
 impl<'a> TrialReporter<'a> {
@@ -140,6 +153,7 @@ impl<'a> TrialReporter<'a> {
             sink: None,
             validate: None,
             record: RecordRef::Own(Record::default()),
+            checkpoints: None,
         }
     }
 
@@ -180,6 +194,7 @@ impl<'a> TrialReporter<'a> {
                 }
             })),
             record: RecordRef::Parent(self.record.get()),
+            checkpoints: self.checkpoints.clone(),
         }
     }
 
@@ -219,6 +234,10 @@ impl<'a> TrialReporter<'a> {
         let Some(score) = score else {
             return Ok(());
         };
+        // The curve has a point per epoch, NaN for epochs that reported no objective.
+        record
+            .curve
+            .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
         record.curve.push(score);
         let Some(pruning) = self.pruning.as_deref_mut() else {
             return Ok(());
@@ -266,7 +285,8 @@ impl<'a> TrialReporter<'a> {
         self.record.peek().last.as_ref()
     }
 
-    /// The objective's score (higher better) after each reported epoch that held it.
+    /// The objective's score (higher better) after each epoch, NaN for an epoch that
+    /// reported none.
     pub fn curve(&self) -> &[f64] {
         &self.record.peek().curve
     }
@@ -274,6 +294,56 @@ impl<'a> TrialReporter<'a> {
     /// Why the pruner stopped the trial, if it did.
     pub fn pruned(&self) -> Option<&str> {
         self.record.peek().pruned.as_deref()
+    }
+
+    /// The reporter, its epochs sent to `sink` as `epoch_reported` events.
+    pub fn with_sink(mut self, sink: EventSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// The reporter, its trial checkpointing into `dir` after each epoch (see
+    /// [`checkpoint`](Self::checkpoint)).
+    pub fn with_checkpoints(mut self, dir: PathBuf) -> Self {
+        self.checkpoints = Some(dir);
+        self
+    }
+
+    /// Where the trial checkpoints, if the run does.
+    pub(crate) fn checkpoint_dir(&self) -> Option<&Path> {
+        self.checkpoints.as_deref()
+    }
+
+    /// Training samples counted so far.
+    pub(crate) fn samples(&self) -> Option<u64> {
+        self.record.peek().samples
+    }
+
+    /// Puts back what the trial reported before its checkpoint, and gives its scores to the
+    /// pruner.
+    pub(crate) fn restore_record(
+        &mut self,
+        curve: Vec<f64>,
+        last: Option<EpochReport>,
+        samples: Option<u64>,
+    ) {
+        if let Some(p) = self.pruning.as_deref_mut() {
+            p.restore(self.trial, &curve);
+        }
+        let r = self.record.get();
+        (r.curve, r.last, r.samples) = (curve, last, samples);
+    }
+
+    /// Tells the callbacks that trial's checkpoint after `epoch` epochs is in `dir`.
+    pub(crate) fn emit_checkpoint(&self, epoch: usize, dir: PathBuf) -> Result<(), EstimError> {
+        match &self.sink {
+            Some(sink) => sink(&RunEvent::CheckpointWritten {
+                trial: Some(self.trial),
+                epoch,
+                dir,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Tells the pruner how the trial ended.

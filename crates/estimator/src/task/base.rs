@@ -153,7 +153,11 @@ impl<B> TaskData<B> {
 /// Trains `model` for `epochs` over `train` with `(optimizer, lr)` on `loss`; returns it
 /// with the mean loss of its last epoch. A loss that is not finite fails the trial
 /// ([`EstimError::TrialFailed`]) with the epoch. Each epoch's end goes to `reporter`
-/// ([`TrialReporter::epoch_end`]), which may stop the training ([`EstimError::Pruned`]).
+/// ([`TrialReporter::epoch_end`]), which may stop the training ([`EstimError::Pruned`]), and
+/// is checkpointed through it when the run checkpoints trials; an interrupted trial resumes
+/// at its last checkpoint, the batches fast-forwarded by the epochs it skips (a shuffling
+/// `DataLoader` then draws the order it would have; a model with dropout draws the device's
+/// randomness anew).
 pub fn fit<M: Module + 'static, B>(
     mut model: M,
     train: &dyn Batches<B>,
@@ -162,8 +166,15 @@ pub fn fit<M: Module + 'static, B>(
     loss: impl Fn(&M, &B) -> Result<Tensor<1>, EstimError>,
     reporter: &mut TrialReporter<'_>,
 ) -> Result<(M, f64), EstimError> {
-    let mut last = f64::NAN;
-    for epoch in 0..epochs {
+    let start = reporter.resume(&mut model, optim)?;
+    let mut last = reporter
+        .last()
+        .and_then(|r| r.metrics.get("train_loss").copied())
+        .unwrap_or(f64::NAN);
+    for _ in 0..start {
+        drop(train.epoch());
+    }
+    for epoch in start..epochs {
         let mut epoch_loss = EpochLoss::default();
         for batch in train.epoch() {
             let l = loss(&model, &batch?)?;
@@ -184,6 +195,7 @@ pub fn fit<M: Module + 'static, B>(
             )));
         }
         reporter.epoch_end(epoch + 1, last, &model)?;
+        reporter.checkpoint(epoch + 1, &model, optim)?;
     }
     Ok((model, last))
 }
