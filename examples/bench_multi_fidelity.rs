@@ -55,6 +55,9 @@ struct Args {
     /// The pruned searches' epoch budget as a share of the full search's.
     #[arg(long, default_value_t = 0.4)]
     share: f64,
+    /// Epochs of the first rung of ASHA and of Hyperband's most aggressive bracket.
+    #[arg(long, default_value_t = 1)]
+    min_epochs: i64,
     /// The MNIST 5k CSV (`mnist_5k.csv.gz`) for `--setting mnist`.
     #[arg(long, default_value = "../shared/data/mnist_5k.csv.gz")]
     data: PathBuf,
@@ -68,10 +71,10 @@ struct Method {
     full: bool,
 }
 
-fn methods(epochs: usize) -> Vec<Method> {
-    let asha = toml::toml! { min_epochs = 1
+fn methods(epochs: usize, min_epochs: i64) -> Vec<Method> {
+    let asha = toml::toml! { min_epochs = min_epochs
     reduction_factor = 3 };
-    let mut hyperband = toml::toml! { min_epochs = 1
+    let mut hyperband = toml::toml! { min_epochs = min_epochs
     reduction_factor = 3 };
     hyperband.insert("max_epochs".into(), (epochs as i64).into());
     vec![
@@ -209,7 +212,7 @@ fn curves(args: &Args) -> anyhow::Result<()> {
         table.best_final()
     );
     let mut rows = vec![];
-    for m in methods(epochs) {
+    for m in methods(epochs, args.min_epochs) {
         let mut outcomes = vec![];
         for seed in 0..seeds {
             let mut optim =
@@ -290,7 +293,7 @@ fn mnist(args: &Args) -> anyhow::Result<()> {
     );
     let tmp = tempfile::tempdir()?;
     let mut rows = vec![];
-    for m in methods(epochs) {
+    for m in methods(epochs, args.min_epochs) {
         let mut outcomes = vec![];
         for seed in 0..seeds {
             let mut o = vec![];

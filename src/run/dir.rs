@@ -30,9 +30,10 @@ pub const LOG_FILE: &str = "modnas.log";
 pub const RUN_FORMAT: i64 = 1;
 
 /// Config keys a resumed run may change: its budget and the device it runs on.
-pub const RESUME_MAY_CHANGE: [&str; 4] = [
+pub const RESUME_MAY_CHANGE: [&str; 5] = [
     "estim.search.args.trials",
     "estim.search.args.max_seconds",
+    "estim.search.args.max_epochs",
     "backend.device",
     "backend.index",
 ];
