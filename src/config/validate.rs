@@ -97,13 +97,6 @@ pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), M
         ));
     }
     cfg.workers.check()?;
-    if cfg.pruner.is_some() {
-        return Err(ModnasError::config(
-            "pruner",
-            "workers report whole trials, not epochs: a distributed run cannot prune yet; \
-             remove `[pruner]` or `storage`",
-        ));
-    }
     require_distributable(cfg, estim, "storage")
 }
 

@@ -127,7 +127,9 @@ pub fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
             metrics: r.metrics,
             seconds: r.seconds,
             error: r.error,
-            ..Trial::default()
+            epochs: r.epochs,
+            curve: r.curve,
+            pruned: r.pruned,
         },
         _ => Trial {
             index: t.index,

@@ -2,6 +2,7 @@
 //! worker processes on any machine that reaches it, and collects their results.
 
 mod coordinator;
+mod storage_pruner;
 mod store_dispatch;
 mod worker;
 mod workers_config;

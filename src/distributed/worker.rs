@@ -2,9 +2,12 @@
 //! storage, evaluates each with the run's own config, heartbeats while it works, and stores
 //! the result.
 
+use super::storage_pruner::StoragePruner;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError};
-use modnas_estim::{evaluate_guarded, EstimError, Trial, TrialObserver};
+use modnas_estim::{
+    evaluate_reported, EstimError, Mode, Objective, Pruning, Trial, TrialObserver, TrialReporter,
+};
 use modnas_storage::{open_store, Claimed, StorageError, TrialResult, TrialStore};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -55,6 +58,8 @@ pub struct WorkerSummary {
     pub evaluated: usize,
     /// Of those, trials whose architecture failed (recorded with an error).
     pub failed: usize,
+    /// Of those, trials the run's pruner stopped.
+    pub pruned: usize,
     /// Trials taken back from this worker before it finished them (it missed heartbeats); their
     /// results were discarded.
     pub lost: usize,
@@ -173,7 +178,20 @@ pub fn run_worker(
     let ctx = setup.context(&builder, &mut optim, &mut observer);
     let name = opts.name.clone().unwrap_or_else(default_name);
     let every = Duration::from_secs_f64((stored.policy.heartbeat_timeout / 3.0).max(0.05));
-    let objective = cfg.objective().0;
+    let (key, maximize) = cfg.objective();
+    let objective = Objective {
+        key,
+        mode: if maximize { Mode::Max } else { Mode::Min },
+    };
+    // The run's pruner judges this worker's epochs by every worker's curves in the storage.
+    let mut pruning = match &cfg.pruner {
+        Some(p) => {
+            let inner = modnas_estim::build_pruner(&p.type_name, &p.args)?;
+            let shared = StoragePruner::new(inner, open_store(&opts.storage)?, &opts.run);
+            Some(Pruning::new(Box::new(shared)))
+        }
+        None => None,
+    };
     tracing::info!(worker = %name, run = %opts.run, store = %store.describe(), "worker started");
     let mut summary = WorkerSummary::default();
     let mut idle_since = Instant::now();
@@ -201,14 +219,12 @@ pub fn run_worker(
         let t0 = Instant::now();
         let outcome = {
             let _beat = Heartbeat::start(opts, &name, index, every);
-            {
-                let mut reporter = modnas_estim::TrialReporter::silent(index);
-                evaluate_guarded(&objective, || {
-                    estim.evaluate_trial(&ctx, &arch, index, &mut reporter)
-                })
-            }
+            let mut reporter = TrialReporter::new(index, &objective, pruning.as_mut(), None);
+            evaluate_reported(&objective.key, &mut reporter, |reporter| {
+                estim.evaluate_trial(&ctx, &arch, index, reporter)
+            })
         };
-        let (metrics, error) = match outcome {
+        let reported = match outcome {
             Ok(r) => r,
             Err(e) => {
                 // An error of the run, not of this architecture (a data file this machine
@@ -218,20 +234,26 @@ pub fn run_worker(
             }
         };
         let result = TrialResult {
-            metrics,
+            metrics: reported.metrics,
             seconds: t0.elapsed().as_secs_f64(),
-            error,
+            error: reported.error,
+            epochs: reported.epochs,
+            curve: reported.curve,
+            pruned: reported.pruned,
         };
         if store.complete(&opts.run, index, &name, &result)? {
             summary.evaluated += 1;
             summary.failed += usize::from(result.error.is_some());
+            summary.pruned += usize::from(result.pruned.is_some());
             on_trial(&Trial {
                 index,
                 arch,
                 metrics: result.metrics,
                 seconds: result.seconds,
                 error: result.error,
-                ..Trial::default()
+                epochs: result.epochs,
+                curve: result.curve,
+                pruned: result.pruned,
             });
         } else {
             summary.lost += 1;

@@ -32,17 +32,17 @@ pub use criterion::{
 pub use error::{parse_args, EstimError};
 pub use estim::{
     arch_grads_on, arch_step, backward_on, build_estim, estim_names, evaluate_guarded,
-    fill_placeholders, overrides, parse_metrics_line, parse_report_line, placeholders,
-    read_arch_file, run_command_trial, search_loop, search_loop_reporting, search_trials,
-    search_with, search_with_reporting, shrink_schedule, supernet_with, train_and_evaluate,
-    train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, BatchLoss, Batches, Budget,
-    CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn, EstimEntry,
-    ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder, Objective, OneShotArgs,
-    ProgressiveShrinkingEstim, Reporting, SPOSEstim, SearchArgs, SearchContext, SearchOutcome,
-    ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason, SubNetArgs, SubNetEstim,
-    SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims, SuperNetParts, TrainerLoss,
-    Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS,
-    HPTUNE_DIR, MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
+    evaluate_reported, fill_placeholders, overrides, parse_metrics_line, parse_report_line,
+    placeholders, read_arch_file, run_command_trial, search_loop, search_loop_reporting,
+    search_trials, search_with, search_with_reporting, shrink_schedule, supernet_with,
+    train_and_evaluate, train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, BatchLoss,
+    Batches, Budget, CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn,
+    EstimEntry, ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder, Objective,
+    OneShotArgs, ProgressiveShrinkingEstim, Reported, Reporting, SPOSEstim, SearchArgs,
+    SearchContext, SearchOutcome, ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason,
+    SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims,
+    SuperNetParts, TrainerLoss, Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS,
+    COMMAND_PLACEHOLDERS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
 };
 pub use events::{
     build_callback, callback_names, CallbackBuildFn, CallbackEntry, EpochReport, EventSink,

@@ -83,7 +83,7 @@ pub struct StoredRun {
 }
 
 /// What a worker reports for an evaluated trial.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrialResult {
     /// The metrics (NaN allowed).
     pub metrics: MetricMap,
@@ -91,6 +91,23 @@ pub struct TrialResult {
     pub seconds: f64,
     /// Why the architecture itself failed (its metrics are then NaN); `None` on success.
     pub error: Option<String>,
+    /// Epochs the trial trained, when it reported them.
+    pub epochs: Option<usize>,
+    /// The objective after each epoch (higher better; NaN where an epoch had none).
+    pub curve: Vec<f64>,
+    /// Why a pruner stopped the trial.
+    pub pruned: Option<String>,
+}
+
+/// The score a trial in training reported after an epoch ([`TrialStore::report_epoch`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochScore {
+    /// The trial's index.
+    pub index: usize,
+    /// Epochs trained (from 1).
+    pub epoch: usize,
+    /// The objective, oriented so that higher is better (NaN allowed).
+    pub score: f64,
 }
 
 /// A trial as stored.
@@ -204,6 +221,19 @@ pub trait TrialStore: Send {
 
     /// Records that trial `index` was passed to the optimizer as its `seq`-th result.
     fn mark_stepped(&mut self, run: &str, index: usize, seq: usize) -> Result<(), StorageError>;
+
+    /// Records that trial `index` scored `score` after `epoch` epochs (its pruner's input; a
+    /// second report of the same epoch replaces the first).
+    fn report_epoch(
+        &mut self,
+        run: &str,
+        index: usize,
+        epoch: usize,
+        score: f64,
+    ) -> Result<(), StorageError>;
+
+    /// Every epoch score the run's trials reported, by trial and epoch.
+    fn epoch_scores(&mut self, run: &str) -> Result<Vec<EpochScore>, StorageError>;
 
     /// Every trial of the run, by index.
     fn trials(&mut self, run: &str) -> Result<Vec<StoredTrial>, StorageError>;

@@ -16,7 +16,7 @@
 //!
 //! // A worker claims the trial, evaluates it and stores the result.
 //! let claimed = store.claim("demo", "worker-1").unwrap().unwrap();
-//! let result = TrialResult { metrics: [("acc".to_string(), 0.9)].into_iter().collect(), seconds: 1.0, error: None };
+//! let result = TrialResult { metrics: [("acc".to_string(), 0.9)].into_iter().collect(), seconds: 1.0, ..Default::default() };
 //! assert!(store.complete("demo", claimed.index, "worker-1", &result).unwrap());
 //! assert_eq!(store.trials("demo").unwrap()[0].state, TrialState::Done);
 //! # std::fs::remove_dir_all(&dir).ok();
@@ -31,8 +31,8 @@ mod sql;
 mod sqlite;
 
 pub use base::{
-    Claimed, CoordinatorLock, RunPolicy, StoredRun, StoredTrial, TrialResult, TrialState,
-    TrialStore,
+    Claimed, CoordinatorLock, EpochScore, RunPolicy, StoredRun, StoredTrial, TrialResult,
+    TrialState, TrialStore,
 };
 pub use error::StorageError;
 pub use open::open_store;

@@ -5,7 +5,7 @@ use crate::sql::{SqlConn, Value};
 use crate::StorageError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `MIGRATIONS[v]` moves a database from version `v` to `v + 1`. The SQL is common to SQLite
 /// and PostgreSQL: integers are `BIGINT`, times are seconds since the epoch.
@@ -35,6 +35,15 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         PRIMARY KEY (run, idx)
     );
     CREATE INDEX modnas_trials_by_state ON modnas_trials (run, state, idx)",
+    // 1 → 2: what trials trained (epochs, curve, pruning) and the epoch scores pruners read.
+    "ALTER TABLE modnas_trials ADD COLUMN compute TEXT;
+    CREATE TABLE modnas_epochs (
+        run TEXT NOT NULL REFERENCES modnas_runs (name),
+        idx BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
+        score DOUBLE PRECISION,
+        PRIMARY KEY (run, idx, epoch)
+    )",
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`] inside one exclusive transaction, so processes

@@ -4,8 +4,8 @@
 use crate::base::{arch_json, metrics_json, parse_arch, parse_metrics};
 use crate::schema::{migrate, SCHEMA_VERSION};
 use crate::{
-    Claimed, CoordinatorLock, RunPolicy, StorageError, StoredRun, StoredTrial, TrialResult,
-    TrialState, TrialStore,
+    Claimed, CoordinatorLock, EpochScore, RunPolicy, StorageError, StoredRun, StoredTrial,
+    TrialResult, TrialState, TrialStore,
 };
 use modnas_param_space::ArchDesc;
 
@@ -91,8 +91,40 @@ impl<C: SqlConn> SqlStore<C> {
 }
 
 /// The columns [`trial_row`] reads; the heartbeat's age is taken on the database's clock.
-const TRIAL_COLUMNS: &str =
-    "idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq, NOW() - heartbeat";
+const TRIAL_COLUMNS: &str = "idx, arch, state, attempts, worker, metrics, seconds, error, \
+     failures, seq, NOW() - heartbeat, compute";
+
+/// What a trial trained, as the `compute` column holds it (JSON).
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct Compute {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    epochs: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    curve: Vec<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pruned: Option<String>,
+}
+
+fn compute_json(r: &TrialResult) -> String {
+    let c = Compute {
+        epochs: r.epochs,
+        curve: r
+            .curve
+            .iter()
+            .map(|s| (!s.is_nan()).then_some(*s))
+            .collect(),
+        pruned: r.pruned.clone(),
+    };
+    serde_json::to_string(&c).unwrap_or_else(|_| "{}".into())
+}
+
+fn parse_compute(text: Option<&str>) -> Result<Compute, StorageError> {
+    match text {
+        None => Ok(Compute::default()),
+        Some(t) => serde_json::from_str(t)
+            .map_err(|e| StorageError::Corrupt(format!("trial compute {t:?}: {e}"))),
+    }
+}
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
@@ -108,7 +140,7 @@ fn to_usize(v: &Value) -> Result<usize, StorageError> {
 }
 
 fn trial_row(row: &[Value]) -> Result<StoredTrial, StorageError> {
-    let [idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq, heartbeat_age] =
+    let [idx, arch, state, attempts, worker, metrics, seconds, error, failures, seq, heartbeat_age, compute] =
         row
     else {
         return Err(StorageError::Corrupt(format!(
@@ -118,11 +150,17 @@ fn trial_row(row: &[Value]) -> Result<StoredTrial, StorageError> {
     };
     let state = TrialState::parse(state.required_text()?)?;
     let result = match (state, metrics.text()?) {
-        (TrialState::Done, Some(m)) => Some(TrialResult {
-            metrics: parse_metrics(m)?,
-            seconds: seconds.real()?.unwrap_or(0.0),
-            error: error.text()?.map(str::to_string),
-        }),
+        (TrialState::Done, Some(m)) => {
+            let c = parse_compute(compute.text()?)?;
+            Some(TrialResult {
+                metrics: parse_metrics(m)?,
+                seconds: seconds.real()?.unwrap_or(0.0),
+                error: error.text()?.map(str::to_string),
+                epochs: c.epochs,
+                curve: c.curve.iter().map(|s| s.unwrap_or(f64::NAN)).collect(),
+                pruned: c.pruned,
+            })
+        }
         _ => None,
     };
     Ok(StoredTrial {
@@ -276,8 +314,8 @@ impl<C: SqlConn> TrialStore for SqlStore<C> {
     ) -> Result<bool, StorageError> {
         let error = result.error.as_deref().map_or(Value::Null, text);
         let n = self.conn.execute(
-            "UPDATE modnas_trials SET state = 'done', metrics = $4, seconds = $5, error = $6 \
-             WHERE run = $1 AND idx = $2 AND worker = $3 AND state = 'running'",
+            "UPDATE modnas_trials SET state = 'done', metrics = $4, seconds = $5, error = $6, \
+             compute = $7 WHERE run = $1 AND idx = $2 AND worker = $3 AND state = 'running'",
             &[
                 text(run),
                 int(index),
@@ -285,6 +323,7 @@ impl<C: SqlConn> TrialStore for SqlStore<C> {
                 text(&metrics_json(&result.metrics)),
                 Value::Real(result.seconds),
                 error,
+                text(&compute_json(result)),
             ],
         )?;
         Ok(n > 0)
@@ -355,6 +394,40 @@ impl<C: SqlConn> TrialStore for SqlStore<C> {
             &[text(run), int(index), int(seq)],
         )?;
         Ok(())
+    }
+
+    fn report_epoch(
+        &mut self,
+        run: &str,
+        index: usize,
+        epoch: usize,
+        score: f64,
+    ) -> Result<(), StorageError> {
+        // NaN is kept by PostgreSQL and read back from SQLite's NULL.
+        let score = Value::Real(score);
+        self.conn.execute(
+            "INSERT INTO modnas_epochs (run, idx, epoch, score) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (run, idx, epoch) DO UPDATE SET score = excluded.score",
+            &[text(run), int(index), int(epoch), score],
+        )?;
+        Ok(())
+    }
+
+    fn epoch_scores(&mut self, run: &str) -> Result<Vec<EpochScore>, StorageError> {
+        let rows = self.conn.query(
+            "SELECT idx, epoch, score FROM modnas_epochs WHERE run = $1 ORDER BY idx, epoch",
+            &[text(run)],
+        )?;
+        rows.iter()
+            .map(|r| match r.as_slice() {
+                [idx, epoch, score] => Ok(EpochScore {
+                    index: to_usize(idx)?,
+                    epoch: to_usize(epoch)?,
+                    score: score.real()?.unwrap_or(f64::NAN),
+                }),
+                _ => Err(StorageError::Corrupt("epoch row".into())),
+            })
+            .collect()
     }
 
     fn trials(&mut self, run: &str) -> Result<Vec<StoredTrial>, StorageError> {

@@ -21,7 +21,7 @@ fn result(acc: f64) -> TrialResult {
     TrialResult {
         metrics: [("acc".to_string(), acc)].into_iter().collect(),
         seconds: 0.5,
-        error: None,
+        ..TrialResult::default()
     }
 }
 
@@ -38,6 +38,7 @@ fn contract(url: &str) {
     given_up_trials_retry_then_fail(url);
     silent_workers_lose_their_trial(url);
     the_coordinator_steps_each_result_once(url);
+    epoch_scores_and_what_trials_trained_round_trip(url);
     one_coordinator_per_run(url);
 }
 
@@ -335,4 +336,33 @@ fn sqlite_fresh_file_opened_at_once_by_many() {
         }
     }
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Epoch scores (NaN included) and a pruned trial's epochs, curve and reason survive storage.
+fn epoch_scores_and_what_trials_trained_round_trip(url: &str) {
+    let mut store = open(url);
+    let run = "epochs";
+    store.create_run(run, "", RunPolicy::default()).unwrap();
+    store.submit(run, 0, &arch(0)).unwrap();
+    let claimed = store.claim(run, "w").unwrap().unwrap();
+    store.report_epoch(run, 0, 1, 0.5).unwrap();
+    store.report_epoch(run, 0, 2, 0.25).unwrap();
+    store.report_epoch(run, 0, 3, f64::NAN).unwrap();
+    assert!(store.epoch_scores(run).unwrap()[2].score.is_nan());
+    store.report_epoch(run, 0, 3, 0.75).unwrap(); // a second report replaces the first
+    let scores = store.epoch_scores(run).unwrap();
+    let pairs: Vec<(usize, usize, f64)> =
+        scores.iter().map(|s| (s.index, s.epoch, s.score)).collect();
+    assert_eq!(pairs, [(0, 1, 0.5), (0, 2, 0.25), (0, 3, 0.75)]);
+    let pruned = TrialResult {
+        epochs: Some(2),
+        curve: vec![0.5, f64::NAN],
+        pruned: Some("epoch 2: below the median".into()),
+        ..result(0.25)
+    };
+    assert!(store.complete(run, claimed.index, "w", &pruned).unwrap());
+    let back = store.trials(run).unwrap()[0].result.clone().unwrap();
+    assert_eq!((back.epochs, back.pruned), (pruned.epochs, pruned.pruned));
+    assert_eq!(back.curve[0], 0.5);
+    assert!(back.curve[1].is_nan());
 }

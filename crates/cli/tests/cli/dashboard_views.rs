@@ -139,7 +139,7 @@ fn stored_run(db: &Path) -> String {
         let result = TrialResult {
             metrics: [("acc".to_string(), acc)].into_iter().collect(),
             seconds: 3.0,
-            error: None,
+            ..TrialResult::default()
         };
         assert!(store.complete("dist", i, "w1", &result).unwrap());
     }

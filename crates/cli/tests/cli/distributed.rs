@@ -349,3 +349,36 @@ fn local_workers_match_a_local_run() {
         .iter()
         .all(|t| t.state == TrialState::Done && t.attempts == 1));
 }
+
+#[test]
+fn workers_prune_their_trials_by_the_curves_they_share() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = training_config("sqlite", "pruned").replace("trials = 100", "trials = 12")
+        + "[pruner]\ntype = \"SuccessiveHalvingPruner\"\n[[callbacks]]\ntype = \"EventLog\"\n";
+    let cfg = write_config(tmp.path(), &text);
+    let out = tmp.path().join("run");
+    search_ok_with(&cfg, &out, &["--workers", "2"]);
+    let trials: Vec<serde_json::Value> = std::fs::read_to_string(out.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(trials.len(), 12);
+    let pruned: Vec<&serde_json::Value> =
+        trials.iter().filter(|t| t["pruned"].is_string()).collect();
+    assert!(!pruned.is_empty(), "{trials:#?}");
+    for t in &trials {
+        let epochs = t["epochs"].as_u64().unwrap();
+        // A pruned trial stopped at the epoch it was judged at, a rung (1, then 3).
+        match t["pruned"].as_str() {
+            Some(why) => assert!([1, 3].contains(&epochs) && why.contains("rung"), "{t}"),
+            None => assert_eq!(epochs, 3, "{t}"),
+        }
+        assert_eq!(t["curve"].as_array().unwrap().len() as u64, epochs, "{t}");
+    }
+    // Every epoch a worker judged went through the storage.
+    let mut store = open_store(&format!("sqlite://{}", out.join("trials.db").display())).unwrap();
+    let scores = store.epoch_scores("pruned").unwrap();
+    let reported: u64 = trials.iter().map(|t| t["epochs"].as_u64().unwrap()).sum();
+    assert_eq!(scores.len() as u64, reported);
+}

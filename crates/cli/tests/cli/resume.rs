@@ -201,8 +201,7 @@ fn a_search_killed_inside_a_trial_resumes_it_at_its_checkpoint() {
         .spawn()
         .unwrap();
     let t0 = Instant::now();
-    while checkpointed(&killed, 0).is_none_or(|e| e < 2)
-        && t0.elapsed() < Duration::from_secs(120)
+    while checkpointed(&killed, 0).is_none_or(|e| e < 2) && t0.elapsed() < Duration::from_secs(120)
     {
         std::thread::sleep(Duration::from_millis(1));
     }

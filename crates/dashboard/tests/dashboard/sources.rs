@@ -84,7 +84,7 @@ async fn a_storage_shows_each_run_its_trial_states_and_workers() {
     let done = TrialResult {
         metrics: [("acc".to_string(), 0.75)].into_iter().collect(),
         seconds: 2.0,
-        error: None,
+        ..TrialResult::default()
     };
     assert_eq!(store.claim("r1", "w1").unwrap().unwrap().index, 0);
     assert!(store.complete("r1", 0, "w1", &done).unwrap());

@@ -23,6 +23,7 @@ mod supernet_with;
 mod trained_model;
 mod trial_failure;
 mod trial_source;
+pub use trial_source::{evaluate_reported, Reported};
 
 pub use base::*;
 pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};

@@ -100,25 +100,13 @@ pub fn search_loop_reporting(
 ) -> Result<SearchOutcome, EstimError> {
     match ctx.dispatch.take() {
         Some(dispatch) => {
-            let outcome = match ctx.pruning {
-                Some(_) => Err(pruning_needs_local_trials()),
-                None => run_trials(ctx, search, &mut Workers(&mut *dispatch)),
-            };
+            // Workers prune their own trials, by the curves they share in the storage.
+            ctx.pruning = None;
+            let outcome = run_trials(ctx, search, &mut Workers(&mut *dispatch));
             ctx.dispatch = Some(dispatch);
             outcome
         }
         None => run_trials(ctx, search, &mut InProcess::new(evaluate)),
-    }
-}
-
-/// Workers do not report epochs yet: a pruner needs the trials trained in this process.
-pub(crate) fn pruning_needs_local_trials() -> EstimError {
-    EstimError::InvalidArgs {
-        component: "pruner".into(),
-        reason: "a pruner judges epochs that trials report in this process; a distributed \
-                 run's workers report only whole trials, so run without `[pruner]` or without \
-                 workers"
-            .into(),
     }
 }
 

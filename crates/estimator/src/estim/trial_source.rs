@@ -31,6 +31,56 @@ impl TrialHooks<'_> {
     }
 }
 
+/// What a trial that reported its epochs gave: its metrics (those of its last epoch when it
+/// was pruned), why it failed, why it was pruned, and its epochs and curve.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reported {
+    /// The metrics.
+    pub metrics: MetricMap,
+    /// Why the trial failed, if it did.
+    pub error: Option<String>,
+    /// Why a pruner stopped it, if one did.
+    pub pruned: Option<String>,
+    /// Epochs it reported (`None` when it reported none).
+    pub epochs: Option<usize>,
+    /// The objective after each epoch (higher better; NaN where an epoch had none).
+    pub curve: Vec<f64>,
+}
+
+/// Runs `evaluate` with `reporter` as [`evaluate_guarded`] does, and records a pruned trial
+/// (its training returned [`EstimError::Pruned`]) with its last reported metrics; the
+/// reporter's pruner hears how the trial ended. A local trial and a worker's go through it.
+pub fn evaluate_reported(
+    objective: &str,
+    reporter: &mut TrialReporter<'_>,
+    evaluate: impl FnOnce(&mut TrialReporter<'_>) -> Result<MetricMap, EstimError>,
+) -> Result<Reported, EstimError> {
+    let mut pruned = None;
+    let (metrics, error) = evaluate_guarded(objective, || match evaluate(reporter) {
+        Err(EstimError::Pruned { reason, .. }) => {
+            pruned = Some(reason);
+            Ok(reporter
+                .last()
+                .map(|r| r.metrics.clone())
+                .unwrap_or_default())
+        }
+        other => other,
+    })?;
+    let end = match (&pruned, &error) {
+        (Some(_), _) => CurveEnd::Pruned,
+        (None, Some(_)) => CurveEnd::Failed,
+        (None, None) => CurveEnd::Completed,
+    };
+    reporter.finish(end);
+    Ok(Reported {
+        metrics,
+        error,
+        pruned,
+        epochs: (reporter.epochs() > 0).then(|| reporter.epochs()),
+        curve: reporter.curve().to_vec(),
+    })
+}
+
 /// How `trial`'s training ended, as pruners count it.
 pub(crate) fn curve_end(trial: &Trial) -> CurveEnd {
     match (&trial.pruned, &trial.error) {
@@ -117,31 +167,19 @@ where
             reporter = reporter.with_checkpoints(dir.clone());
         }
         let evaluate = &mut self.evaluate;
-        let mut pruned = None;
-        let (metrics, error) = evaluate_guarded(&objective.key, || {
-            match evaluate(ctx, &arch, index, &mut reporter) {
-                // A pruned trial keeps the metrics of its last reported epoch.
-                Err(EstimError::Pruned { reason, .. }) => {
-                    pruned = Some(reason);
-                    Ok(reporter
-                        .last()
-                        .map(|r| r.metrics.clone())
-                        .unwrap_or_default())
-                }
-                other => other,
-            }
+        let r = evaluate_reported(&objective.key, &mut reporter, |reporter| {
+            evaluate(ctx, &arch, index, reporter)
         })?;
         let trial = Trial {
             index,
             arch,
-            metrics,
+            metrics: r.metrics,
             seconds: t0.elapsed().as_secs_f64(),
-            error,
-            epochs: (reporter.epochs() > 0).then(|| reporter.epochs()),
-            curve: reporter.curve().to_vec(),
-            pruned,
+            error: r.error,
+            epochs: r.epochs,
+            curve: r.curve,
+            pruned: r.pruned,
         };
-        reporter.finish(curve_end(&trial));
         // Recorded next: its checkpoints are no longer needed (a run killed before the
         // record trains the trial again, to the same result).
         if let Some(dir) = checkpoints.filter(|d| d.exists()) {
