@@ -14,6 +14,19 @@ pub fn new_run(
     modnas::run_search(cfg, dir, modnas::RunMode::New, &mut |_| {})
 }
 
+/// The run's journal, each trial as JSON without its wall time (which differs from run to
+/// run): what an interrupted and resumed run must equal.
+pub fn journal_without_seconds(dir: &std::path::Path) -> Vec<String> {
+    modnas::run::read_journal(dir)
+        .unwrap()
+        .into_iter()
+        .map(|mut t| {
+            t.seconds = 0.0;
+            serde_json::to_string(&t).unwrap()
+        })
+        .collect()
+}
+
 /// Burn seeds weight initialisation per device, process-wide: tests that train run one at a
 /// time, so that parallel test threads do not interleave their draws.
 pub fn serial() -> std::sync::MutexGuard<'static, ()> {

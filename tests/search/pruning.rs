@@ -98,15 +98,7 @@ fn a_resumed_pruned_search_equals_an_undisturbed_one() {
         &mut |_| {},
     )
     .unwrap();
-    let strip = |dir: &Path| -> Vec<String> {
-        journal(dir)
-            .into_iter()
-            .map(|mut t| {
-                t.seconds = 0.0;
-                serde_json::to_string(&t).unwrap()
-            })
-            .collect()
-    };
+    let strip = crate::common::journal_without_seconds;
     assert_eq!(strip(part.path()), strip(whole.path()));
 }
 

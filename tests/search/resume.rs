@@ -30,17 +30,7 @@ fn cfg(overrides: &[&str]) -> Config {
     Config::from_toml(BASE, &o).unwrap()
 }
 
-/// The journal without wall times, which differ from run to run.
-fn journal(dir: &Path) -> Vec<String> {
-    read_journal(dir)
-        .unwrap()
-        .into_iter()
-        .map(|mut t| {
-            t.seconds = 0.0;
-            serde_json::to_string(&t).unwrap()
-        })
-        .collect()
-}
+use crate::common::journal_without_seconds as journal;
 
 #[test]
 fn an_interrupted_search_resumes_to_the_uninterrupted_result() {

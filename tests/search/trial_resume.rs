@@ -4,6 +4,7 @@
 //! the run at one epoch (as a crash would); `crates/cli/tests/cli/resume.rs` kills a real
 //! process.
 
+use crate::common::journal_without_seconds as journal;
 use crate::common::serial;
 use modnas::estim::{register_callback, EstimError, RunCallback, RunEvent};
 use modnas::run::read_journal;
@@ -64,15 +65,19 @@ type = "StopOnce"
 type = "EventLog"
 "#;
 
-fn journal(dir: &Path) -> Vec<String> {
-    read_journal(dir)
-        .unwrap()
-        .into_iter()
-        .map(|mut t| {
-            t.seconds = 0.0;
-            serde_json::to_string(&t).unwrap()
-        })
-        .collect()
+/// Runs `cfg` undisturbed, and again stopped once by `StopOnce` and resumed; checks that the
+/// journals are equal and returns the resumed run's directory.
+fn stopped_and_resumed(cfg: &Config) -> tempfile::TempDir {
+    let whole = tempfile::tempdir().unwrap();
+    ARMED.store(false, Ordering::SeqCst);
+    run_search(cfg, whole.path(), RunMode::New, &mut |_| {}).unwrap();
+    let stopped = tempfile::tempdir().unwrap();
+    ARMED.store(true, Ordering::SeqCst);
+    let err = run_search(cfg, stopped.path(), RunMode::New, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("the machine went down"), "{err}");
+    resume_search(stopped.path(), &[], &mut |_| {}).unwrap();
+    assert_eq!(journal(stopped.path()), journal(whole.path()));
+    stopped
 }
 
 /// The epochs trial `trial` reported in the `n`-th process of the run (from 0), from the
@@ -133,15 +138,7 @@ fn a_task_trial_resumes_inside_fit() {
         crate::user_task::TASK
     );
     let o = ["optim.type=\"GridSearchOptim\"".to_string()];
-    let cfg = Config::from_toml(&text, &o).unwrap();
-    let whole = tempfile::tempdir().unwrap();
-    ARMED.store(false, Ordering::SeqCst);
-    run_search(&cfg, whole.path(), RunMode::New, &mut |_| {}).unwrap();
-    let stopped = tempfile::tempdir().unwrap();
-    ARMED.store(true, Ordering::SeqCst);
-    run_search(&cfg, stopped.path(), RunMode::New, &mut |_| {}).unwrap_err();
-    resume_search(stopped.path(), &[], &mut |_| {}).unwrap();
-    assert_eq!(journal(stopped.path()), journal(whole.path()));
+    let stopped = stopped_and_resumed(&Config::from_toml(&text, &o).unwrap());
     assert_eq!(epochs_reported(stopped.path(), 1, 1), [3, 4, 5, 6, 7, 8]);
 }
 
@@ -155,14 +152,6 @@ fn the_final_training_resumes_inside_its_epochs() {
     ]
     .map(String::from)
     .to_vec();
-    let cfg = Config::from_toml(IMAGES, &o).unwrap();
-    let whole = tempfile::tempdir().unwrap();
-    ARMED.store(false, Ordering::SeqCst);
-    run_search(&cfg, whole.path(), RunMode::New, &mut |_| {}).unwrap();
-    let stopped = tempfile::tempdir().unwrap();
-    ARMED.store(true, Ordering::SeqCst);
-    run_search(&cfg, stopped.path(), RunMode::New, &mut |_| {}).unwrap_err();
-    resume_search(stopped.path(), &[], &mut |_| {}).unwrap();
-    assert_eq!(journal(stopped.path()), journal(whole.path()));
+    let stopped = stopped_and_resumed(&Config::from_toml(IMAGES, &o).unwrap());
     assert_eq!(epochs_reported(stopped.path(), 0, 1), [3, 4, 5]);
 }
