@@ -47,6 +47,10 @@ pub struct RunStatus {
     pub done: usize,
     /// Recorded trials that failed.
     pub failed: usize,
+    /// Recorded trials a pruner stopped.
+    pub pruned: usize,
+    /// Epochs the recorded trials trained (0 when they report none).
+    pub epochs: usize,
     /// The best objective so far.
     pub best: Option<f64>,
     /// Seconds the recorded trials took.
@@ -70,6 +74,8 @@ pub struct CurvePoint {
     pub trial: usize,
     /// Seconds of trials up to this one.
     pub seconds: f64,
+    /// Epochs trained by the trials up to this one.
+    pub epochs: usize,
     /// Best objective up to this trial.
     pub best: f64,
 }
@@ -210,9 +216,11 @@ impl RunView {
         curve
             .points()
             .iter()
-            .map(|&(trial, seconds, best)| CurvePoint {
+            .zip(curve.by_epochs())
+            .map(|(&(trial, seconds, best), (epochs, _))| CurvePoint {
                 trial,
                 seconds,
+                epochs,
                 best,
             })
             .collect()
@@ -267,6 +275,8 @@ impl RunView {
             running,
             done,
             failed: trials.iter().filter(|t| t.error.is_some()).count(),
+            pruned: trials.iter().filter(|t| t.pruned.is_some()).count(),
+            epochs: trials.iter().filter_map(|t| t.epochs).sum(),
             best: self.curve().last().map(|p| p.best),
             trial_seconds,
             elapsed_seconds,

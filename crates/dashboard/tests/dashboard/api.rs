@@ -97,6 +97,45 @@ async fn status_trials_and_curve_follow_the_journal() {
 }
 
 #[tokio::test]
+async fn pruned_trials_and_epochs_are_counted_and_never_the_best() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = |index: usize, acc: f64, epochs: usize, pruned: Option<&str>| {
+        let mut t = serde_json::json!({
+            "index": index, "arch": { "convs.0": "NC3" }, "metrics": { "acc": acc },
+            "seconds": 0.5, "epochs": epochs, "curve": [acc]
+        });
+        if let Some(why) = pruned {
+            t["pruned"] = why.into();
+        }
+        format!("{t}\n")
+    };
+    let dir = run_dir(
+        tmp.path(),
+        "asha",
+        &[
+            line(0, 0.6, 3, None),
+            line(1, 0.9, 1, Some("epoch 1: below the rung's best")),
+            line(2, 0.7, 3, None),
+        ],
+    );
+    let d = Dashboard::open(&[dir]).unwrap();
+    let s = get_json(&d, "/api/runs/0/status").await;
+    assert_eq!(
+        (s["pruned"].as_u64(), s["epochs"].as_u64()),
+        (Some(1), Some(7))
+    );
+    assert_eq!(s["best"], 0.7, "a pruned trial is never the best");
+    let curve = get_json(&d, "/api/runs/0/curve").await;
+    let epochs: Vec<u64> = curve
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["epochs"].as_u64().unwrap())
+        .collect();
+    assert_eq!(epochs, [3, 4, 7], "best so far against epochs trained");
+}
+
+#[tokio::test]
 async fn alphas_and_the_pareto_front_are_served_as_written() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = run_dir(tmp.path(), "s", &[]);
