@@ -1,7 +1,7 @@
 //! Pruned searches against full training at equal compute: random search with each trial
 //! trained to the end, against random search whose trials ASHA (`SuccessiveHalvingPruner`) or
-//! Hyperband (`HyperbandPruner`) stop early, under an epoch budget (`max_epochs`) of 0.4× the
-//! full searches' epochs. Mean ± standard deviation over seeds of the best validation accuracy
+//! Hyperband (`HyperbandPruner`) stop early, and against `HyperbandOptim` (which chooses each
+//! trial's epochs), under an epoch budget (`max_epochs`) of 0.4× the full searches' epochs. Mean ± standard deviation over seeds of the best validation accuracy
 //! (of trials that trained to the end) and of the epochs used.
 //!
 //! Two settings:
@@ -61,12 +61,17 @@ struct Args {
     /// The MNIST 5k CSV (`mnist_5k.csv.gz`) for `--setting mnist`.
     #[arg(long, default_value = "../shared/data/mnist_5k.csv.gz")]
     data: PathBuf,
+    /// Only the methods whose names contain one of these (default: all).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 /// A search method: its name, its pruner (`[pruner]` type and args), and whether it runs at
 /// the full budget (`trials`) or at the shared epoch budget (`max_epochs`).
 struct Method {
     name: &'static str,
+    /// The optimizer and its args.
+    optim: (&'static str, toml::Table),
     pruner: Option<(&'static str, toml::Table)>,
     full: bool,
 }
@@ -77,28 +82,47 @@ fn methods(epochs: usize, min_epochs: i64) -> Vec<Method> {
     let mut hyperband = toml::toml! { min_epochs = min_epochs
     reduction_factor = 3 };
     hyperband.insert("max_epochs".into(), (epochs as i64).into());
+    let random = || ("RandomSearchOptim", toml::Table::new());
     vec![
         Method {
             name: "random, full training",
+            optim: random(),
             pruner: None,
             full: true,
         },
         Method {
             name: "random, full training, same epochs as pruned",
+            optim: random(),
             pruner: None,
             full: false,
         },
         Method {
             name: "random + ASHA",
+            optim: random(),
             pruner: Some(("SuccessiveHalvingPruner", asha)),
             full: false,
         },
         Method {
             name: "random + Hyperband",
-            pruner: Some(("HyperbandPruner", hyperband)),
+            optim: random(),
+            pruner: Some(("HyperbandPruner", hyperband.clone())),
+            full: false,
+        },
+        Method {
+            name: "HyperbandOptim",
+            optim: ("HyperbandOptim", hyperband),
+            pruner: None,
             full: false,
         },
     ]
+}
+
+/// The methods `args.only` selects.
+fn selected(args: &Args, epochs: usize) -> Vec<Method> {
+    methods(epochs, args.min_epochs)
+        .into_iter()
+        .filter(|m| args.only.is_empty() || args.only.iter().any(|o| m.name.contains(o.as_str())))
+        .collect()
 }
 
 /// What one search gave: the best accuracy of a fully trained trial, epochs, trials, pruned.
@@ -212,11 +236,10 @@ fn curves(args: &Args) -> anyhow::Result<()> {
         table.best_final()
     );
     let mut rows = vec![];
-    for m in methods(epochs, args.min_epochs) {
+    for m in selected(args, epochs) {
         let mut outcomes = vec![];
         for seed in 0..seeds {
-            let mut optim =
-                build_search_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
+            let mut optim = build_search_optim(m.optim.0, &space, &m.optim.1, seed)?;
             let mut search = SearchArgs::new(Some(full_trials), "acc", true);
             if !m.full {
                 search.budget.trials = None;
@@ -293,7 +316,7 @@ fn mnist(args: &Args) -> anyhow::Result<()> {
     );
     let tmp = tempfile::tempdir()?;
     let mut rows = vec![];
-    for m in methods(epochs, args.min_epochs) {
+    for m in selected(args, epochs) {
         let mut outcomes = vec![];
         for seed in 0..seeds {
             let mut o = vec![];
@@ -302,6 +325,11 @@ fn mnist(args: &Args) -> anyhow::Result<()> {
             } else {
                 o.push(format!("estim.search.args.max_epochs={budget}"));
             }
+            o.push(format!("optim.type=\"{}\"", m.optim.0));
+            o.push(format!(
+                "optim.args={}",
+                toml::Value::Table(m.optim.1.clone())
+            ));
             if let Some((name, a)) = &m.pruner {
                 o.push(format!("pruner.type=\"{name}\""));
                 o.push(format!("pruner.args={}", toml::Value::Table(a.clone())));

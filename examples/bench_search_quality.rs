@@ -94,12 +94,16 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Every registered discrete optimizer that builds with its defaults on the NB201 space
-/// (multi-objective ones need their objectives named, so they are left out).
+/// (multi-objective ones need their objectives named, so they are left out) and evaluates
+/// each proposal fully (a table has no epochs to choose: `HyperbandOptim` is measured by
+/// `bench_multi_fidelity`).
 fn default_optims() -> Vec<String> {
     let space = nb201_space();
     modnas::optim::optim_names()
         .into_iter()
-        .filter(|n| build_optim(n, &space, &toml::Table::new(), 0).is_ok())
+        .filter(|n| {
+            build_optim(n, &space, &toml::Table::new(), 0).is_ok_and(|o| !o.chooses_fidelity())
+        })
         .map(String::from)
         .collect()
 }

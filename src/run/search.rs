@@ -248,7 +248,29 @@ pub(crate) fn check_optim_fits(
             format!("the space holds tensor parameters (α) from `construct.args.mixed_op`, which `{optim_name}` cannot search: use a gradient optimizer with SuperNetEstim, or `mixed_op = \"IndexMixedOp\"` (or none) for a discrete search"),
         ));
     }
+    let chooses_fidelity = match optim {
+        SearchOptim::Discrete(o) => o.chooses_fidelity(),
+        SearchOptim::Gradient(_) => false,
+    };
+    if chooses_fidelity && cfg.storage.is_some() {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("`{optim_name}` chooses each trial's epochs, and workers train every trial fully: run it without `storage`"),
+        ));
+    }
+    if chooses_fidelity && !estim_reports_epochs(cfg) {
+        return Err(ModnasError::config(
+            "optim.type",
+            format!("`{optim_name}` chooses each trial's epochs, which `{estim_name}` does not train epoch by epoch; use SubNetEstim"),
+        ));
+    }
     Ok(())
+}
+
+/// Whether the config's estimator trains its trials epoch by epoch (a built estimator says).
+fn estim_reports_epochs(cfg: &Config) -> bool {
+    modnas_estim::build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args)
+        .is_ok_and(|e| e.reports_epochs())
 }
 
 /// One nested run (an `HPTuneEstim` trial): `config` with `overrides`, in `dir` (replaced if

@@ -218,3 +218,96 @@ fn command_trials_report_epochs_on_stdout_and_are_pruned() {
     );
     assert_eq!(run.outcome.best.unwrap().arch.get("rate"), Some(&9.into()));
 }
+
+/// Nine architectures (two slots of three candidates), 9 epochs each at most.
+const HYPERBAND: &str = r#"
+seed = 3
+[data]
+type = "Synthetic"
+args = { n = 48, classes = 2, size = 4 }
+[model]
+type = "ConvNet"
+args = { channels = [4, 4], strides = [1, 1] }
+[construct.args]
+candidates = ["NC3", "NC5", "IDT"]
+[optim]
+type = "HyperbandOptim"
+args = { max_epochs = 9 }
+[estim.search]
+type = "SubNetEstim"
+args = { epochs = 9, trials = 13 }
+[trainer]
+args = { optimizer = "adam", lr = 0.01, batch_size = 16 }
+"#;
+
+#[test]
+fn hyperband_trains_each_round_for_its_epochs_and_promotes_the_best() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(HYPERBAND, &[]).unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let trials = journal(dir.path());
+    // The most aggressive bracket: 9 architectures at 1 epoch, the best 3 at 3, the best at 9.
+    let epochs: Vec<usize> = trials.iter().map(|t| t.epochs.unwrap()).collect();
+    assert_eq!(epochs, [[1; 9].as_slice(), &[3; 3], &[9]].concat());
+    let acc = |t: &Trial| t.metrics["acc"];
+    let mut first: Vec<&Trial> = trials[..9].iter().collect();
+    first.sort_by(|a, b| acc(b).total_cmp(&acc(a)));
+    let promoted: Vec<String> = trials[9..12].iter().map(|t| t.arch.summary()).collect();
+    for t in &first[..3] {
+        assert!(promoted.contains(&t.arch.summary()), "{promoted:?}");
+    }
+    for t in &trials[..12] {
+        let why = t.pruned.as_deref().unwrap();
+        assert!(why.contains("epochs its optimizer chose"), "{why}");
+    }
+    // Only the full training can be the best.
+    let best = run.outcome.best.unwrap();
+    assert_eq!((best.index, best.pruned.as_deref()), (12, None));
+    // Resumed from the middle of a round, the search goes on as it would have.
+    let part = tempfile::tempdir().unwrap();
+    let o = ["estim.search.args.trials=5".to_string()];
+    run_search(
+        &Config::from_toml(HYPERBAND, &o).unwrap(),
+        part.path(),
+        RunMode::New,
+        &mut |_| {},
+    )
+    .unwrap();
+    resume_search(
+        part.path(),
+        &["estim.search.args.trials=13".into()],
+        &mut |_| {},
+    )
+    .unwrap();
+    let strip = crate::common::journal_without_seconds;
+    assert_eq!(strip(part.path()), strip(dir.path()));
+}
+
+#[test]
+fn fidelities_need_trials_in_this_process() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let o = ["storage=\"sqlite\"".to_string()];
+    let cfg = Config::from_toml(HYPERBAND, &o).unwrap();
+    let err = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`optim.type`") && err.contains("without `storage`"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("trials.jsonl").exists(),
+        "refused before the run started"
+    );
+    let o = [
+        "estim.search.type=\"SPOSEstim\"".to_string(),
+        "estim.search.args={ epochs = 1, trials = 2 }".to_string(),
+    ];
+    let cfg = Config::from_toml(HYPERBAND, &o).unwrap();
+    let err = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not train epoch by epoch"), "{err}");
+}

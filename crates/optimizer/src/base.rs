@@ -27,6 +27,18 @@ pub trait ArchOptim: Send {
         None
     }
 
+    /// How many epochs the proposal `arch` is to train, for optimizers that choose each
+    /// trial's fidelity (`HyperbandOptim`); `None` (the default): a full training.
+    fn fidelity(&self, _arch: &ArchDesc) -> Option<usize> {
+        None
+    }
+
+    /// Whether the optimizer chooses fidelities ([`fidelity`](Self::fidelity)): the run then
+    /// needs trials that train epoch by epoch in its own process.
+    fn chooses_fidelity(&self) -> bool {
+        false
+    }
+
     /// How many of the first proposals are random (an initial population or sample) before
     /// the method proposes by its own rule. A search whose budget ends within them is random
     /// search, so the run warns.

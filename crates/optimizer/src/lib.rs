@@ -21,6 +21,7 @@ mod evolution;
 mod gp_bayes;
 mod gradient;
 mod grid;
+mod hyperband;
 mod local_search;
 mod model_based;
 mod pareto;
@@ -51,6 +52,7 @@ pub use gradient::{
     Split,
 };
 pub use grid::{GridSearchArgs, GridSearchOptim};
+pub use hyperband::{HyperbandOptim, HyperbandOptimArgs};
 pub use local_search::{Improvement, LocalSearchArgs, LocalSearchOptim};
 pub use model_based::{Acquisition, ModelBasedArgs, ModelBasedOptim};
 pub use pareto::{crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point};

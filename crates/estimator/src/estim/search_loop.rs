@@ -288,6 +288,15 @@ impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
     }
 }
 
+/// An evaluated architecture's key: its summary, and the epochs it trained when an optimizer
+/// chose them (a proposal at another fidelity is evaluated again).
+fn evaluated_key(arch: &ArchDesc, fidelity: Option<usize>) -> String {
+    match fidelity {
+        Some(epochs) => format!("{} @{epochs}", arch.summary()),
+        None => arch.summary(),
+    }
+}
+
 /// The discrete optimizer the loop needs.
 fn discrete(optim: &mut SearchOptim) -> Result<&mut dyn ArchOptim, EstimError> {
     optim.discrete().ok_or_else(|| {
@@ -307,7 +316,8 @@ struct LoopState<'r> {
     replay: &'r [Trial],
     recorded: BTreeMap<usize, &'r Trial>,
     best: BestTracker,
-    in_flight: BTreeMap<usize, ArchDesc>,
+    /// Trials in flight: architecture and fidelity.
+    in_flight: BTreeMap<usize, (ArchDesc, Option<usize>)>,
     proposed: usize,
     seq: usize,
     failed: usize,
@@ -344,17 +354,18 @@ impl<'r> LoopState<'r> {
         }
     }
 
-    /// Answers a proposal of an evaluated architecture with its recorded result (unless the
-    /// run re-evaluates them); true when it did.
+    /// Answers a proposal of an architecture evaluated at the same fidelity with its recorded
+    /// result (unless the run re-evaluates them); true when it did.
     fn answer_repeat(
         &mut self,
         optim: &mut SearchOptim,
         arch: &ArchDesc,
+        fidelity: Option<usize>,
     ) -> Result<bool, EstimError> {
         if self.search.revisit == Revisit::Evaluate {
             return Ok(false);
         }
-        let Some(metrics) = self.evaluated.get(&arch.summary()) else {
+        let Some(metrics) = self.evaluated.get(&evaluated_key(arch, fidelity)) else {
             self.repeat_streak = 0;
             return Ok(false);
         };
@@ -409,7 +420,8 @@ impl<'r> LoopState<'r> {
                 if self.stop.is_some() {
                     break;
                 }
-                if self.answer_repeat(optim, &arch)? {
+                let fidelity = discrete(optim)?.fidelity(&arch);
+                if self.answer_repeat(optim, &arch, fidelity)? {
                     continue;
                 }
                 match self.recorded.get(&self.proposed) {
@@ -425,8 +437,8 @@ impl<'r> LoopState<'r> {
                 }
                 // A restarted coordinator queues its trials again; a dispatch keeps the first
                 // copy (and its result, if any).
-                source.submit(self.proposed, &arch)?;
-                self.in_flight.insert(self.proposed, arch);
+                source.submit(self.proposed, &arch, fidelity)?;
+                self.in_flight.insert(self.proposed, (arch, fidelity));
                 self.proposed += 1;
             }
         }
@@ -466,13 +478,13 @@ impl<'r> LoopState<'r> {
 
     /// Takes `trial` out of flight and lets the optimizer learn from it.
     fn learn(&mut self, optim: &mut SearchOptim, trial: &Trial) -> Result<(), EstimError> {
-        if self.in_flight.remove(&trial.index).is_none() {
+        let Some((_, fidelity)) = self.in_flight.remove(&trial.index) else {
             return Err(EstimError::Record(format!(
                 "trial {} came back but was not in flight (in flight: {:?})",
                 trial.index,
                 self.in_flight.keys().collect::<Vec<_>>()
             )));
-        }
+        };
         self.failed += usize::from(trial.error.is_some());
         self.epochs += trial.epochs.unwrap_or(0);
         // A pruned trial's metrics are those of fewer epochs: the optimizer learns from them,
@@ -483,7 +495,7 @@ impl<'r> LoopState<'r> {
         discrete(optim)?.step(&trial.arch, &trial.metrics)?;
         if self.search.revisit == Revisit::Answer {
             self.evaluated
-                .insert(trial.arch.summary(), trial.metrics.clone());
+                .insert(evaluated_key(&trial.arch, fidelity), trial.metrics.clone());
         }
         self.seq += 1;
         Ok(())

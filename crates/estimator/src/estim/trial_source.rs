@@ -94,8 +94,14 @@ pub(crate) fn curve_end(trial: &Trial) -> CurveEnd {
 pub(crate) trait TrialSource<C> {
     /// How many trials to keep in flight.
     fn capacity(&self) -> usize;
-    /// Takes trial `index`, to be evaluated.
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError>;
+    /// Takes trial `index`, to be evaluated (for `fidelity` epochs, when the optimizer chose
+    /// them).
+    fn submit(
+        &mut self,
+        index: usize,
+        arch: &ArchDesc,
+        fidelity: Option<usize>,
+    ) -> Result<(), EstimError>;
     /// The next result of a submitted trial.
     fn next_result(&mut self, ctx: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError>;
     /// Trial `index` was passed to the optimizer as its `seq`-th result.
@@ -109,7 +115,22 @@ impl<C> TrialSource<C> for Workers<'_> {
     fn capacity(&self) -> usize {
         self.0.capacity()
     }
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
+    fn submit(
+        &mut self,
+        index: usize,
+        arch: &ArchDesc,
+        fidelity: Option<usize>,
+    ) -> Result<(), EstimError> {
+        if let Some(epochs) = fidelity {
+            return Err(EstimError::InvalidArgs {
+                component: "optimizer".into(),
+                reason: format!(
+                    "it chose {epochs} epochs for trial {index}, and workers train every trial \
+                     fully: an optimizer that chooses fidelities (HyperbandOptim) runs its \
+                     trials in the coordinator's process (no `storage`)"
+                ),
+            });
+        }
         self.0.submit(index, arch)
     }
     fn next_result(&mut self, _: &C, _: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
@@ -124,7 +145,7 @@ impl<C> TrialSource<C> for Workers<'_> {
 /// asked for (a replayed trial is never evaluated).
 pub(crate) struct InProcess<F> {
     evaluate: F,
-    queued: Option<(usize, ArchDesc)>,
+    queued: Option<(usize, ArchDesc, Option<usize>)>,
 }
 
 impl<F> InProcess<F> {
@@ -144,12 +165,17 @@ where
     fn capacity(&self) -> usize {
         1
     }
-    fn submit(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
-        self.queued = Some((index, arch.clone()));
+    fn submit(
+        &mut self,
+        index: usize,
+        arch: &ArchDesc,
+        fidelity: Option<usize>,
+    ) -> Result<(), EstimError> {
+        self.queued = Some((index, arch.clone(), fidelity));
         Ok(())
     }
     fn next_result(&mut self, ctx: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
-        let (index, arch) = self.queued.take().ok_or_else(|| {
+        let (index, arch, fidelity) = self.queued.take().ok_or_else(|| {
             EstimError::Record("a result was asked for, but no trial is queued".into())
         })?;
         if let Some(sink) = &hooks.sink {
@@ -158,7 +184,8 @@ where
         let t0 = Instant::now();
         let objective = hooks.objective;
         let sink = hooks.sink.clone();
-        let mut reporter = TrialReporter::new(index, objective, hooks.pruning.as_mut(), sink);
+        let mut reporter = TrialReporter::new(index, objective, hooks.pruning.as_mut(), sink)
+            .with_fidelity(fidelity);
         let checkpoints = hooks
             .run_dir
             .as_deref()

@@ -140,6 +140,8 @@ pub struct TrialReporter<'a> {
     record: RecordRef<'a>,
     /// Where the trial checkpoints, when the run does.
     checkpoints: Option<PathBuf>,
+    /// The epochs the optimizer chose for this trial: training stops there.
+    fidelity: Option<usize>,
 }
 
 impl<'a> TrialReporter<'a> {
@@ -154,6 +156,7 @@ impl<'a> TrialReporter<'a> {
             validate: None,
             record: RecordRef::Own(Record::default()),
             checkpoints: None,
+            fidelity: None,
         }
     }
 
@@ -195,6 +198,7 @@ impl<'a> TrialReporter<'a> {
             })),
             record: RecordRef::Parent(self.record.get()),
             checkpoints: self.checkpoints.clone(),
+            fidelity: self.fidelity,
         }
     }
 
@@ -231,6 +235,18 @@ impl<'a> TrialReporter<'a> {
             .and_then(|o| Some(o.score(*report.metrics.get(&o.key)?)));
         let record = self.record.get();
         record.last = Some(report);
+        if let Some(epochs) = self.fidelity.filter(|f| epoch >= *f) {
+            // Its fidelity, not a pruner, ends this trial: its epochs are not judged.
+            if let Some(score) = score {
+                record
+                    .curve
+                    .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
+                record.curve.push(score);
+            }
+            let reason = format!("trained the {epochs} epochs its optimizer chose");
+            record.pruned = Some(reason.clone());
+            return Err(EstimError::Pruned { epoch, reason });
+        }
         let Some(score) = score else {
             return Ok(());
         };
@@ -262,7 +278,9 @@ impl<'a> TrialReporter<'a> {
         model: &M,
     ) -> Result<(), EstimError> {
         let mut metrics = MetricMap::from([("train_loss".to_string(), train_loss)]);
-        if self.wants_validation() {
+        // The epoch a chosen fidelity ends at is the trial's result: it is scored too.
+        let last = self.fidelity.is_some_and(|f| epoch >= f);
+        if self.wants_validation() || last {
             if let Some(validate) = self.validate.as_mut() {
                 metrics.extend(validate(model)?);
             }
@@ -294,6 +312,14 @@ impl<'a> TrialReporter<'a> {
     /// Why the pruner stopped the trial, if it did.
     pub fn pruned(&self) -> Option<&str> {
         self.record.peek().pruned.as_deref()
+    }
+
+    /// The reporter of a trial that trains `fidelity` epochs (an optimizer such as
+    /// `HyperbandOptim` chose them; `None`: as many as the estimator trains): its report of
+    /// that epoch stops the training, and the trial is recorded at that fidelity.
+    pub fn with_fidelity(mut self, fidelity: Option<usize>) -> Self {
+        self.fidelity = fidelity;
+        self
     }
 
     /// The reporter, its epochs sent to `sink` as `epoch_reported` events.

@@ -70,16 +70,19 @@ fn search(name: &str, seed: u64, budget: usize) -> (f64, usize) {
 }
 
 /// Every registered optimizer that builds with its defaults on the test space, except the
-/// two that do not learn (random search, the baseline, and grid search, an enumeration) and
-/// the two surrogate-based ones, which propose only unseen architectures by construction and
+/// two that do not learn (random search, the baseline, and grid search, an enumeration), the
+/// two surrogate-based ones, which propose only unseen architectures by construction and
 /// are slow in a debug build (`discrete.rs` compares them with random search, and
-/// `examples/bench_search_quality.rs` measures all of them over 30 seeds).
+/// `examples/bench_search_quality.rs` measures all of them over 30 seeds), and
+/// `HyperbandOptim`, which proposes its best architectures again at more epochs by design and
+/// saves epochs, not evaluations (`examples/bench_multi_fidelity.rs`).
 fn adaptive_optims() -> Vec<&'static str> {
-    const LEFT_OUT: [&str; 4] = [
+    const LEFT_OUT: [&str; 5] = [
         "RandomSearchOptim",
         "GridSearchOptim",
         "GPBayesOptim",
         "ModelBasedOptim",
+        "HyperbandOptim",
     ];
     optim_names()
         .into_iter()

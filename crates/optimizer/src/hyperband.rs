@@ -1,0 +1,320 @@
+//! `HyperbandOptim` (Li et al., 2018): brackets of synchronous successive halving over the
+//! training epochs. A bracket samples n architectures at random and trains each for a few
+//! epochs; the best 1/η go on, trained again for η times the epochs, until the last ones
+//! train `max_epochs`; successive brackets start at more epochs with fewer architectures, so
+//! that some hedge against early rankings that mislead. The optimizer tells the search loop
+//! how many epochs each proposal trains ([`ArchOptim::fidelity`]); a trial that trained them
+//! is recorded with its metrics at that fidelity.
+//!
+//! ```
+//! use modnas_optim::{build_optim, ArchOptim};
+//! use modnas_param_space::{Categorical, MetricMap, ParamSpace};
+//! let mut space = ParamSpace::new();
+//! space.insert("op", Categorical::new((0..30i64).collect::<Vec<_>>()).unwrap()).unwrap();
+//! let args = toml::toml! { max_epochs = 9 };
+//! let mut hb = build_optim("HyperbandOptim", &space, &args, 0).unwrap();
+//! // The first bracket: 9 architectures at 1 epoch.
+//! let first = hb.next(100).unwrap();
+//! assert_eq!(first.len(), 9);
+//! assert_eq!(hb.fidelity(&first[0]), Some(1));
+//! for (i, arch) in first.iter().enumerate() {
+//!     hb.step(arch, &MetricMap::from([("acc".to_string(), i as f64)])).unwrap();
+//! }
+//! // The best third goes on, at 3 epochs.
+//! let promoted = hb.next(100).unwrap();
+//! assert_eq!(promoted, first[6..].iter().rev().cloned().collect::<Vec<_>>());
+//! assert_eq!(hb.fidelity(&promoted[0]), Some(3));
+//! ```
+
+use crate::{register_optim, ArchOptim, Direction, OptimError, RandomSearchOptim, Score};
+use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use serde::Deserialize;
+use std::collections::{HashMap, VecDeque};
+
+/// Arguments of [`HyperbandOptim`].
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HyperbandOptimArgs {
+    /// Epochs of the shortest training (r). Default 1.
+    #[serde(default = "one")]
+    pub min_epochs: usize,
+    /// Epochs of a full training (R), the estimator's `epochs`. Default 27.
+    #[serde(default = "twenty_seven")]
+    pub max_epochs: usize,
+    /// η: each round keeps the best 1/η. Default 3.
+    #[serde(default = "three")]
+    pub reduction_factor: usize,
+    /// Metric to rank by. Default `acc`.
+    #[serde(default = "crate::regularized_evolution::default_metric")]
+    pub metric: String,
+    /// `"max"` (default) or `"min"`.
+    #[serde(default)]
+    pub mode: Direction,
+}
+
+fn one() -> usize {
+    1
+}
+fn twenty_seven() -> usize {
+    27
+}
+fn three() -> usize {
+    3
+}
+
+/// Hyperband over the training epochs (see the module docs).
+pub struct HyperbandOptim {
+    args: HyperbandOptimArgs,
+    score: Score,
+    sampler: RandomSearchOptim,
+    /// The most aggressive bracket's index, ⌊log_η(R/r)⌋.
+    s_max: u32,
+    /// The bracket now (counts down from `s_max`, then starts over).
+    bracket: u32,
+    /// The round within the bracket.
+    round: u32,
+    /// Architectures of this round not proposed yet.
+    todo: VecDeque<ArchDesc>,
+    /// Proposed, their results not learnt yet (by summary).
+    pending: HashMap<String, ArchDesc>,
+    /// This round's results: architecture and score.
+    results: Vec<(ArchDesc, f64)>,
+    /// Epochs of each architecture's latest proposal (by summary).
+    fidelity: HashMap<String, usize>,
+    exhausted: bool,
+}
+
+impl HyperbandOptim {
+    /// Hyperband over `space` with `args`, sampling with `seed`.
+    pub fn new(
+        space: &ParamSpace,
+        args: HyperbandOptimArgs,
+        seed: u64,
+    ) -> Result<Self, OptimError> {
+        let eta = args.reduction_factor;
+        if args.min_epochs == 0 || eta < 2 || args.max_epochs < args.min_epochs {
+            return Err(OptimError::InvalidArgs {
+                optim: "HyperbandOptim".into(),
+                reason: format!(
+                    "needs 1 ≤ `min_epochs` ≤ `max_epochs` and `reduction_factor` ≥ 2, not {}, \
+                     {} and {eta}",
+                    args.min_epochs, args.max_epochs
+                ),
+            });
+        }
+        let mut s_max = 0;
+        while args.min_epochs * eta.pow(s_max + 1) <= args.max_epochs {
+            s_max += 1;
+        }
+        let mut optim = Self {
+            score: Score::new(args.metric.clone(), args.mode),
+            args,
+            sampler: RandomSearchOptim::new(space, seed),
+            s_max,
+            bracket: s_max,
+            round: 0,
+            todo: VecDeque::new(),
+            pending: HashMap::new(),
+            results: vec![],
+            fidelity: HashMap::new(),
+            exhausted: false,
+        };
+        optim.start_bracket()?;
+        Ok(optim)
+    }
+
+    /// Epochs of round `round` of bracket `bracket`: R / η^(s − round), at least r.
+    fn epochs(&self, bracket: u32, round: u32) -> usize {
+        let eta = self.args.reduction_factor;
+        (self.args.max_epochs / eta.pow(bracket - round)).max(self.args.min_epochs)
+    }
+
+    /// Samples the bracket's architectures: ⌈(s_max + 1) / (s + 1) · η^s⌉.
+    fn start_bracket(&mut self) -> Result<(), OptimError> {
+        let s = self.bracket;
+        let n = ((self.s_max + 1) as usize * self.args.reduction_factor.pow(s))
+            .div_ceil(s as usize + 1);
+        let sampled = self.sampler.next(n)?;
+        self.exhausted = sampled.is_empty();
+        self.todo = sampled.into();
+        self.round = 0;
+        Ok(())
+    }
+
+    /// After a round's last result: the best 1/η go on to the next round, or the next bracket
+    /// starts.
+    fn advance(&mut self) -> Result<(), OptimError> {
+        let keep = self.results.len() / self.args.reduction_factor;
+        if self.round == self.bracket || keep == 0 {
+            self.results.clear();
+            self.bracket = if self.bracket == 0 {
+                self.s_max
+            } else {
+                self.bracket - 1
+            };
+            return self.start_bracket();
+        }
+        let mut ranked = std::mem::take(&mut self.results);
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.todo = ranked.into_iter().take(keep).map(|(a, _)| a).collect();
+        self.round += 1;
+        Ok(())
+    }
+}
+
+impl ArchOptim for HyperbandOptim {
+    fn next(&mut self, n: usize) -> Result<Vec<ArchDesc>, OptimError> {
+        if self.todo.is_empty() && self.pending.is_empty() && !self.results.is_empty() {
+            self.advance()?;
+        }
+        let epochs = self.epochs(self.bracket, self.round);
+        let mut out = vec![];
+        while out.len() < n {
+            let Some(arch) = self.todo.pop_front() else {
+                break;
+            };
+            self.fidelity.insert(arch.summary(), epochs);
+            self.pending.insert(arch.summary(), arch.clone());
+            out.push(arch);
+        }
+        Ok(out)
+    }
+
+    fn step(&mut self, arch: &ArchDesc, metrics: &MetricMap) -> Result<(), OptimError> {
+        if self.pending.remove(&arch.summary()).is_some() {
+            let score = self.score.of("HyperbandOptim", metrics)?;
+            self.results.push((arch.clone(), score));
+        }
+        Ok(())
+    }
+
+    fn score(&self) -> Option<&Score> {
+        Some(&self.score)
+    }
+
+    fn chooses_fidelity(&self) -> bool {
+        true
+    }
+
+    /// The epochs of the round that proposed `arch`; `None` for a full training
+    /// (`max_epochs`), which the estimator's own `epochs` then bound.
+    fn fidelity(&self, arch: &ArchDesc) -> Option<usize> {
+        self.fidelity
+            .get(&arch.summary())
+            .copied()
+            .filter(|e| *e < self.args.max_epochs)
+    }
+}
+
+register_optim!(
+    "HyperbandOptim",
+    new = |space, args: HyperbandOptimArgs, seed| HyperbandOptim::new(space, args, seed)
+);
+modnas_param_space::describe_component!(
+    "optimizer",
+    "HyperbandOptim",
+    "Hyperband: brackets of successive halving, each proposal trained for the epochs of its round",
+    HyperbandOptimArgs
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modnas_param_space::Categorical;
+
+    fn space(n: i64) -> ParamSpace {
+        let mut s = ParamSpace::new();
+        s.insert("op", Categorical::new((0..n).collect::<Vec<_>>()).unwrap())
+            .unwrap();
+        s
+    }
+
+    fn value(a: &ArchDesc) -> f64 {
+        a.get("op").unwrap().as_i64().unwrap() as f64
+    }
+
+    /// Runs whole brackets, each architecture scored by its value; returns (round epochs,
+    /// proposals) per round.
+    fn rounds(optim: &mut HyperbandOptim, count: usize) -> Vec<(Option<usize>, usize)> {
+        (0..count)
+            .map(|_| {
+                let archs = optim.next(1000).unwrap();
+                let fidelity = optim.fidelity(&archs[0]);
+                for a in &archs {
+                    let m = MetricMap::from([("acc".to_string(), value(a))]);
+                    optim.step(a, &m).unwrap();
+                }
+                (fidelity, archs.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn brackets_follow_the_hyperband_schedule() {
+        let args = HyperbandOptimArgs {
+            min_epochs: 1,
+            max_epochs: 27,
+            reduction_factor: 3,
+            metric: "acc".into(),
+            mode: Direction::Max,
+        };
+        let mut hb = HyperbandOptim::new(&space(1000), args, 0).unwrap();
+        assert_eq!(hb.s_max, 3);
+        // Bracket 3: 27 at 1, 9 at 3, 3 at 9, 1 at 27 (full: no fidelity). Bracket 2: 12 at 3,
+        // 4 at 9, 1 at 27. Bracket 1: 6 at 9, 2 at 27. Bracket 0: 4 at 27.
+        let expected = [
+            (Some(1), 27),
+            (Some(3), 9),
+            (Some(9), 3),
+            (None, 1),
+            (Some(3), 12),
+            (Some(9), 4),
+            (None, 1),
+            (Some(9), 6),
+            (None, 2),
+            (None, 4),
+        ];
+        assert_eq!(rounds(&mut hb, 10), expected);
+    }
+
+    #[test]
+    fn the_best_go_on_and_pending_results_hold_the_round() {
+        let args: HyperbandOptimArgs =
+            crate::base::parse_optim_args("HyperbandOptim", &toml::toml! { max_epochs = 9 })
+                .unwrap();
+        let mut hb = HyperbandOptim::new(&space(50), args, 1).unwrap();
+        let first = hb.next(100).unwrap();
+        assert_eq!(first.len(), 9);
+        // One result still missing: nothing to propose yet.
+        for a in &first[1..] {
+            hb.step(a, &MetricMap::from([("acc".to_string(), value(a))]))
+                .unwrap();
+        }
+        assert!(hb.next(10).unwrap().is_empty());
+        hb.step(
+            &first[0],
+            &MetricMap::from([("acc".to_string(), value(&first[0]))]),
+        )
+        .unwrap();
+        let mut best: Vec<f64> = first.iter().map(value).collect();
+        best.sort_by(|a, b| b.total_cmp(a));
+        let promoted: Vec<f64> = hb.next(10).unwrap().iter().map(value).collect();
+        assert_eq!(promoted, best[..3]);
+    }
+
+    #[test]
+    fn bad_arguments_are_named() {
+        let args = HyperbandOptimArgs {
+            min_epochs: 3,
+            max_epochs: 2,
+            reduction_factor: 3,
+            metric: "acc".into(),
+            mode: Direction::Max,
+        };
+        let err = HyperbandOptim::new(&space(5), args, 0)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("max_epochs"), "{err}");
+    }
+}
