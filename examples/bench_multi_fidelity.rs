@@ -1,7 +1,7 @@
 //! Pruned searches against full training at equal compute: random search with each trial
 //! trained to the end, against random search whose trials ASHA (`SuccessiveHalvingPruner`) or
-//! Hyperband (`HyperbandPruner`) stop early, and against `HyperbandOptim` (which chooses each
-//! trial's epochs), under an epoch budget (`max_epochs`) of 0.4× the full searches' epochs. Mean ± standard deviation over seeds of the best validation accuracy
+//! Hyperband (`HyperbandPruner`) stop early, and against `HyperbandOptim` and `BOHBOptim`
+//! (which choose each trial's epochs), under an epoch budget (`max_epochs`) of 0.4× the full searches' epochs. Mean ± standard deviation over seeds of the best validation accuracy
 //! (of trials that trained to the end) and of the epochs used.
 //!
 //! Two settings:
@@ -110,7 +110,13 @@ fn methods(epochs: usize, min_epochs: i64) -> Vec<Method> {
         },
         Method {
             name: "HyperbandOptim",
-            optim: ("HyperbandOptim", hyperband),
+            optim: ("HyperbandOptim", hyperband.clone()),
+            pruner: None,
+            full: false,
+        },
+        Method {
+            name: "BOHBOptim",
+            optim: ("BOHBOptim", hyperband),
             pruner: None,
             full: false,
         },

@@ -311,3 +311,36 @@ fn fidelities_need_trials_in_this_process() {
         .to_string();
     assert!(err.contains("does not train epoch by epoch"), "{err}");
 }
+
+#[test]
+fn bohb_runs_hyperbands_brackets_with_model_draws_from_toml() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let o: Vec<String> = [
+        "optim.type=\"BOHBOptim\"",
+        "optim.args={ max_epochs = 9, min_points = 3 }",
+        "estim.search.args.trials=19",
+    ]
+    .map(String::from)
+    .to_vec();
+    // 27 architectures: three slots of three candidates.
+    let text = HYPERBAND.replace(
+        "channels = [4, 4], strides = [1, 1]",
+        "channels = [4, 4, 4], strides = [1, 1, 1]",
+    );
+    let cfg = Config::from_toml(&text, &o).unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let trials = journal(dir.path());
+    let epochs: Vec<usize> = trials.iter().map(|t| t.epochs.unwrap()).collect();
+    // Bracket 2 (9 at 1 epoch, 3 at 3, 1 at 9), then bracket 1 (5 at 3, 1 at 9), whose draws
+    // come from the 3-epoch model (3 results) or at random.
+    let expected = [[1; 9].as_slice(), &[3; 3], &[9], &[3; 5], &[9]].concat();
+    assert_eq!(epochs, expected);
+    assert_eq!(run.outcome.trials, 19);
+    assert!(run.outcome.best.unwrap().pruned.is_none());
+    // The second bracket's draws are new architectures at 3 epochs.
+    let bracket2: Vec<String> = trials[..13].iter().map(|t| t.arch.summary()).collect();
+    for t in &trials[13..18] {
+        assert!(!bracket2[9..12].contains(&t.arch.summary()), "{t:?}");
+    }
+}

@@ -26,8 +26,12 @@
 //! assert_eq!(hb.fidelity(&promoted[0]), Some(3));
 //! ```
 
-use crate::{register_optim, ArchOptim, Direction, OptimError, RandomSearchOptim, Score};
+use crate::{
+    register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RandomSearchOptim, Score,
+};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 
@@ -67,6 +71,11 @@ pub struct HyperbandOptim {
     args: HyperbandOptimArgs,
     score: Score,
     sampler: RandomSearchOptim,
+    /// How a bracket's new architectures are drawn beyond random sampling (BOHB's models).
+    models: Option<crate::bohb::FidelityModels>,
+    /// The space and generator of draws once `sampler` has used the space up.
+    space: DiscreteSpace,
+    rng: StdRng,
     /// The most aggressive bracket's index, ⌊log_η(R/r)⌋.
     s_max: u32,
     /// The bracket now (counts down from `s_max`, then starts over).
@@ -81,7 +90,6 @@ pub struct HyperbandOptim {
     results: Vec<(ArchDesc, f64)>,
     /// Epochs of each architecture's latest proposal (by summary).
     fidelity: HashMap<String, usize>,
-    exhausted: bool,
 }
 
 impl HyperbandOptim {
@@ -90,6 +98,17 @@ impl HyperbandOptim {
         space: &ParamSpace,
         args: HyperbandOptimArgs,
         seed: u64,
+    ) -> Result<Self, OptimError> {
+        Self::with_models(space, args, seed, |_| Ok(None))
+    }
+
+    /// Hyperband whose brackets draw new architectures from the models `models` builds for
+    /// its fidelities (BOHB) when they hold enough results.
+    pub(crate) fn with_models(
+        space: &ParamSpace,
+        args: HyperbandOptimArgs,
+        seed: u64,
+        models: impl FnOnce(&[usize]) -> Result<Option<crate::bohb::FidelityModels>, OptimError>,
     ) -> Result<Self, OptimError> {
         let eta = args.reduction_factor;
         if args.min_epochs == 0 || eta < 2 || args.max_epochs < args.min_epochs {
@@ -110,6 +129,9 @@ impl HyperbandOptim {
             score: Score::new(args.metric.clone(), args.mode),
             args,
             sampler: RandomSearchOptim::new(space, seed),
+            models: None,
+            space: DiscreteSpace::from_space(space),
+            rng: StdRng::seed_from_u64(seed ^ 0x4B),
             s_max,
             bracket: s_max,
             round: 0,
@@ -117,8 +139,14 @@ impl HyperbandOptim {
             pending: HashMap::new(),
             results: vec![],
             fidelity: HashMap::new(),
-            exhausted: false,
         };
+        let mut fidelities: Vec<usize> = (0..=s_max)
+            .flat_map(|s| (0..=s).map(move |round| (s, round)))
+            .map(|(s, round)| optim.epochs(s, round))
+            .collect();
+        fidelities.sort_unstable();
+        fidelities.dedup();
+        optim.models = models(&fidelities)?;
         optim.start_bracket()?;
         Ok(optim)
     }
@@ -129,16 +157,49 @@ impl HyperbandOptim {
         (self.args.max_epochs / eta.pow(bracket - round)).max(self.args.min_epochs)
     }
 
-    /// Samples the bracket's architectures: ⌈(s_max + 1) / (s + 1) · η^s⌉.
+    /// Samples the bracket's architectures: ⌈(s_max + 1) / (s + 1) · η^s⌉, distinct; from a
+    /// model when BOHB's is ready, else at random — without repeats until the space is used
+    /// up, then with (a later bracket may train an architecture for other epochs).
     fn start_bracket(&mut self) -> Result<(), OptimError> {
         let s = self.bracket;
         let n = ((self.s_max + 1) as usize * self.args.reduction_factor.pow(s))
             .div_ceil(s as usize + 1);
-        let sampled = self.sampler.next(n)?;
-        self.exhausted = sampled.is_empty();
-        self.todo = sampled.into();
+        let (sampler, space, rng) = (&mut self.sampler, &self.space, &mut self.rng);
+        let mut random = || -> Result<Option<ArchDesc>, OptimError> {
+            Ok(match sampler.next(1)?.pop() {
+                Some(arch) => Some(arch),
+                // An empty space (no parameters) has nothing to draw.
+                None if space.is_empty() => None,
+                None => Some(space.sample(rng)),
+            })
+        };
+        let mut drawn: Vec<ArchDesc> = vec![];
+        for _ in 0..n {
+            // A few tries for an architecture not drawn yet in this bracket.
+            for _ in 0..10 {
+                let arch = match self.models.as_mut() {
+                    Some(models) => models.draw(&mut random)?,
+                    None => random()?,
+                };
+                match arch {
+                    Some(a) if !drawn.contains(&a) => {
+                        drawn.push(a);
+                        break;
+                    }
+                    Some(_) => continue,
+                    None => break,
+                }
+            }
+        }
+        self.todo = drawn.into();
         self.round = 0;
         Ok(())
+    }
+
+    /// Whether the round now is a bracket's first (its architectures newly drawn).
+    #[cfg(test)]
+    pub(crate) fn round_is_first(&self) -> bool {
+        self.round == 0
     }
 
     /// After a round's last result: the best 1/η go on to the next round, or the next bracket
@@ -184,6 +245,10 @@ impl ArchOptim for HyperbandOptim {
         if self.pending.remove(&arch.summary()).is_some() {
             let score = self.score.of("HyperbandOptim", metrics)?;
             self.results.push((arch.clone(), score));
+            if let Some(models) = self.models.as_mut() {
+                let epochs = self.fidelity.get(&arch.summary()).copied();
+                models.learn(epochs.unwrap_or(self.args.max_epochs), arch, metrics)?;
+            }
         }
         Ok(())
     }

@@ -15,6 +15,7 @@
 
 mod annealing;
 mod base;
+mod bohb;
 mod discrete_space;
 mod error;
 mod evolution;
@@ -40,6 +41,7 @@ pub use base::{
     build_gradient_optim, build_optim, build_search_optim, build_typed, optim_names,
     parse_optim_args, ArchOptim, OptimBuildFn, OptimEntry, SearchOptim,
 };
+pub use bohb::{BohbArgs, BohbOptim};
 pub use discrete_space::{DiscreteSpace, Domain};
 pub use error::OptimError;
 pub use evolution::{EvolutionArgs, EvolutionOptim};

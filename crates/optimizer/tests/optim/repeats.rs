@@ -74,10 +74,11 @@ fn search(name: &str, seed: u64, budget: usize) -> (f64, usize) {
 /// two surrogate-based ones, which propose only unseen architectures by construction and
 /// are slow in a debug build (`discrete.rs` compares them with random search, and
 /// `examples/bench_search_quality.rs` measures all of them over 30 seeds), and
-/// `HyperbandOptim`, which proposes its best architectures again at more epochs by design and
-/// saves epochs, not evaluations (`examples/bench_multi_fidelity.rs`).
+/// `HyperbandOptim` and `BOHBOptim`, which propose their best architectures again at more
+/// epochs by design and save epochs, not evaluations (`examples/bench_multi_fidelity.rs`).
 fn adaptive_optims() -> Vec<&'static str> {
-    const LEFT_OUT: [&str; 5] = [
+    const LEFT_OUT: [&str; 6] = [
+        "BOHBOptim",
         "RandomSearchOptim",
         "GridSearchOptim",
         "GPBayesOptim",
