@@ -53,6 +53,7 @@ pub struct FunctionalSearch {
     maximize: bool,
     seed: u64,
     pruner: Option<(String, toml::Table)>,
+    callbacks: Vec<(String, toml::Table)>,
 }
 
 impl FunctionalSearch {
@@ -69,6 +70,7 @@ impl FunctionalSearch {
             maximize: true,
             seed: 0,
             pruner: None,
+            callbacks: vec![],
         }
     }
 
@@ -112,6 +114,14 @@ impl FunctionalSearch {
         self
     }
 
+    /// Hands the run's events (trials proposed, started and recorded, each reported epoch)
+    /// to the registered callback `name` built with `args`; callbacks are called in the order
+    /// they are added (`docs/runs.md`, "Events and callbacks").
+    pub fn callback(mut self, name: &str, args: toml::Table) -> Self {
+        self.callbacks.push((name.to_string(), args));
+        self
+    }
+
     /// Stops trials whose reported epochs fall behind with the registered pruner `name` and
     /// its `args` (`MedianPruner`, `SuccessiveHalvingPruner` …); the closure of
     /// [`run_reporting`](Self::run_reporting) reports the epochs.
@@ -144,13 +154,12 @@ impl FunctionalSearch {
         let optim = (self.optim.as_str(), &self.optim_args);
         let objective = (self.objective.as_str(), self.maximize);
         let mut cfg = recorded_config(FUNCTIONAL_SEARCH, search, optim, objective, self.seed)?;
-        cfg.pruner = self
-            .pruner
-            .as_ref()
-            .map(|(name, args)| crate::config::Component {
-                type_name: name.clone(),
-                args: args.clone(),
-            });
+        let component = |(name, args): &(String, toml::Table)| crate::config::Component {
+            type_name: name.clone(),
+            args: args.clone(),
+        };
+        cfg.pruner = self.pruner.as_ref().map(component);
+        cfg.callbacks = self.callbacks.iter().map(component).collect();
         Ok(cfg)
     }
 
@@ -225,7 +234,8 @@ impl FunctionalSearch {
         search.budget.seconds = self.max_seconds;
         search.budget.epochs = self.max_epochs;
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal = Journal::open(dir, &mut on_trial)?;
+        let mut journal =
+            Journal::open(dir, &mut on_trial)?.with_callbacks(&cfg, dir, replay.len())?;
         let outcome = search_with_reporting(
             &mut optim,
             &mut journal,
@@ -235,6 +245,7 @@ impl FunctionalSearch {
             evaluate,
         )?;
         write_results(dir, &outcome, &mut optim)?;
+        journal.finish(&outcome)?;
         tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "functional search finished");
         Ok(SearchRun {
             dir: dir.to_path_buf(),

@@ -6,10 +6,11 @@
 
 use crate::common::serial;
 use crate::user_task::TASK;
-use modnas::estim::Trial;
+use modnas::estim::{Trial, TrialReporter};
+use modnas::param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
 use modnas::run::{read_journal, RunReport};
 use modnas::viz::plot_progress;
-use modnas::{resume_search, run_search, Config, RunMode};
+use modnas::{resume_search, run_search, Config, FunctionalSearch, RunMode};
 use std::path::Path;
 
 /// The registered regression task, every activation tried (grid), 8 epochs each, with ASHA
@@ -343,4 +344,60 @@ fn bohb_runs_hyperbands_brackets_with_model_draws_from_toml() {
     for t in &trials[13..18] {
         assert!(!bracket2[9..12].contains(&t.arch.summary()), "{t:?}");
     }
+}
+
+#[test]
+fn functional_searches_prune_call_callbacks_and_catch_a_wrong_objective_at_once() {
+    let _serial = serial();
+    let space = || {
+        let mut space = ParamSpace::new();
+        let rates = Categorical::new([6i64, 1, 5, 2, 4, 3]).unwrap();
+        space.insert("rate", rates).unwrap();
+        space
+    };
+    let search = |objective: &str| {
+        FunctionalSearch::new(space())
+            .optimizer("GridSearchOptim", toml::Table::new())
+            .trials(6)
+            .objective(objective, true)
+            .pruner("SuccessiveHalvingPruner", toml::Table::new())
+            .callback("EventLog", toml::Table::new())
+    };
+    let curve = |arch: &ArchDesc, r: &mut TrialReporter<'_>| {
+        let rate = arch.get("rate").and_then(|v| v.as_i64()).unwrap() as f64;
+        let mut acc = 0.0;
+        for epoch in 1..=9 {
+            acc = 1.0 - (-rate * epoch as f64 / 20.0).exp();
+            r.report(epoch, MetricMap::from([("acc".to_string(), acc)]))?;
+        }
+        Ok(MetricMap::from([("acc".to_string(), acc)]))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    search("acc")
+        .run_reporting(dir.path(), RunMode::New, |arch, _, r| curve(arch, r))
+        .unwrap();
+    let pruned = journal(dir.path())
+        .iter()
+        .filter(|t| t.pruned.is_some())
+        .count();
+    assert!(pruned > 0);
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    assert_eq!(log.matches("\"trial_pruned\"").count(), pruned);
+    assert!(log.lines().last().unwrap().contains("run_ended"));
+
+    // A pruner needs the objective in every report: a wrong one stops the run at epoch 1.
+    let other = tempfile::tempdir().unwrap();
+    let mut reports = 0;
+    let err = search("accuracy")
+        .run_reporting(other.path(), RunMode::New, |_, _, r| {
+            for epoch in 1..=9 {
+                reports += 1;
+                r.report(epoch, MetricMap::from([("acc".to_string(), 0.5)]))?;
+            }
+            Ok(MetricMap::from([("acc".to_string(), 0.5)]))
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`accuracy`") && err.contains("acc"), "{err}");
+    assert_eq!(reports, 1, "stopped at the first report");
 }

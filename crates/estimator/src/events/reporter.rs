@@ -233,6 +233,19 @@ impl<'a> TrialReporter<'a> {
         let score = self
             .objective
             .and_then(|o| Some(o.score(*report.metrics.get(&o.key)?)));
+        // A pruner judges the objective: a report without it is a wrong objective, told at
+        // the first epoch rather than after the trial.
+        if let (None, Some(_), Some(o)) = (score, &self.pruning, self.objective) {
+            return Err(EstimError::MissingObjective {
+                objective: o.key.clone(),
+                available: report
+                    .metrics
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
         let record = self.record.get();
         record.last = Some(report);
         if let Some(epochs) = self.fidelity.filter(|f| epoch >= *f) {
