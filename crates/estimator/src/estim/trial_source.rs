@@ -213,6 +213,10 @@ where
             if let Err(e) = std::fs::remove_dir_all(&dir) {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot remove a finished trial's checkpoints");
             }
+            // The folder goes with its last trial (removing one that holds others fails).
+            if let Some(parent) = dir.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
         }
         Ok(trial)
     }
