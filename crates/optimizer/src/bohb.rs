@@ -3,33 +3,19 @@
 //! results, here a [`ModelBasedOptim`] surrogate per fidelity (boosted trees by default, the
 //! SMBO modnas already has) — with a share of random draws kept for exploration.
 
+use crate::base::parse_optim_args;
 use crate::hyperband::{HyperbandOptim, HyperbandOptimArgs};
-use crate::{register_optim, ArchOptim, Direction, ModelBasedArgs, ModelBasedOptim, OptimError};
+use crate::{register_optim, ArchOptim, ModelBasedArgs, ModelBasedOptim, OptimError};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Arguments of `BOHBOptim`: Hyperband's, and the models'.
+/// The arguments `BOHBOptim` adds to [`HyperbandOptimArgs`], whose keys it takes too.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BohbArgs {
-    /// Epochs of the shortest training (r). Default 1.
-    #[serde(default = "one")]
-    pub min_epochs: usize,
-    /// Epochs of a full training (R), the estimator's `epochs`. Default 27.
-    #[serde(default = "twenty_seven")]
-    pub max_epochs: usize,
-    /// η: each round keeps the best 1/η. Default 3.
-    #[serde(default = "three")]
-    pub reduction_factor: usize,
-    /// Metric to rank by. Default `acc`.
-    #[serde(default = "crate::regularized_evolution::default_metric")]
-    pub metric: String,
-    /// `"max"` (default) or `"min"`.
-    #[serde(default)]
-    pub mode: Direction,
+pub struct BohbModelArgs {
     /// The surrogate of each fidelity's model: `"gbt"` (default), `"mlp"` or `"linear"`.
     #[serde(default = "gbt")]
     pub model: String,
@@ -41,17 +27,21 @@ pub struct BohbArgs {
     pub random_fraction: f64,
 }
 
-fn one() -> usize {
-    1
+/// [`BohbModelArgs`]' keys, split from Hyperband's in a `BOHBOptim` table.
+const MODEL_KEYS: [&str; 3] = ["model", "min_points", "random_fraction"];
+
+/// The keys `modnas list --detail` shows for `BOHBOptim`: Hyperband's and the models'.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct BohbKeys {
+    #[serde(flatten)]
+    hyperband: HyperbandOptimArgs,
+    #[serde(flatten)]
+    models: BohbModelArgs,
 }
-fn three() -> usize {
-    3
-}
+
 fn six() -> usize {
     6
-}
-fn twenty_seven() -> usize {
-    27
 }
 fn third() -> f64 {
     1.0 / 3.0
@@ -110,8 +100,45 @@ impl FidelityModels {
 pub struct BohbOptim(HyperbandOptim);
 
 impl BohbOptim {
-    /// BOHB over `space` with `args`, seeded with `seed`.
-    pub fn new(space: &ParamSpace, args: BohbArgs, seed: u64) -> Result<Self, OptimError> {
+    /// BOHB over `space` from its TOML arguments: Hyperband's keys and the models' (`model`,
+    /// `min_points`, `random_fraction`), each half checked for unknown keys.
+    pub fn from_table(
+        space: &ParamSpace,
+        args: &toml::Table,
+        seed: u64,
+    ) -> Result<Self, OptimError> {
+        let (mut hyperband, mut models) = (toml::Table::new(), toml::Table::new());
+        for (k, v) in args {
+            let half = if MODEL_KEYS.contains(&k.as_str()) {
+                &mut models
+            } else {
+                &mut hyperband
+            };
+            half.insert(k.clone(), v.clone());
+        }
+        let hyperband = parse_optim_args("BOHBOptim", &hyperband).map_err(|e| match e {
+            OptimError::InvalidArgs { optim, reason } => OptimError::InvalidArgs {
+                optim,
+                reason: format!("{reason} (and the models' keys: {})", MODEL_KEYS.join(", ")),
+            },
+            other => other,
+        })?;
+        Self::new(
+            space,
+            hyperband,
+            parse_optim_args("BOHBOptim", &models)?,
+            seed,
+        )
+    }
+
+    /// BOHB over `space` with Hyperband's `hyperband` arguments and the models' `args`,
+    /// seeded with `seed`.
+    pub fn new(
+        space: &ParamSpace,
+        hyperband: HyperbandOptimArgs,
+        args: BohbModelArgs,
+        seed: u64,
+    ) -> Result<Self, OptimError> {
         if !(0.0..=1.0).contains(&args.random_fraction) || args.min_points < 2 {
             return Err(OptimError::InvalidArgs {
                 optim: "BOHBOptim".into(),
@@ -124,9 +151,9 @@ impl BohbOptim {
         let model_args = ModelBasedArgs {
             model: args.model.clone(),
             init_samples: args.min_points,
-            metric: args.metric.clone(),
-            mode: args.mode,
-            ..crate::base::parse_optim_args("BOHBOptim", &toml::Table::new())?
+            metric: hyperband.metric.clone(),
+            mode: hyperband.mode,
+            ..parse_optim_args("BOHBOptim", &toml::Table::new())?
         };
         let (ready, random_fraction) = (args.min_points, args.random_fraction);
         let models = |fidelities: &[usize]| {
@@ -144,13 +171,6 @@ impl BohbOptim {
                 rng: StdRng::seed_from_u64(seed ^ 0xB0B),
                 models,
             }))
-        };
-        let hyperband = HyperbandOptimArgs {
-            min_epochs: args.min_epochs,
-            max_epochs: args.max_epochs,
-            reduction_factor: args.reduction_factor,
-            metric: args.metric,
-            mode: args.mode,
         };
         HyperbandOptim::with_models(space, hyperband, seed, models).map(Self)
     }
@@ -174,12 +194,14 @@ impl ArchOptim for BohbOptim {
     }
 }
 
-register_optim!("BOHBOptim", new = BohbOptim::new);
+register_optim!("BOHBOptim", |space, args, seed| {
+    BohbOptim::from_table(space, args, seed).map(|o| crate::SearchOptim::Discrete(Box::new(o)))
+});
 modnas_param_space::describe_component!(
     "optimizer",
     "BOHBOptim",
     "BOHB: Hyperband whose brackets draw new architectures from a surrogate of the largest fidelity with enough results",
-    BohbArgs
+    BohbKeys
 );
 
 #[cfg(test)]
@@ -207,15 +229,15 @@ mod tests {
 
     #[test]
     fn later_brackets_draw_from_the_model_and_find_better_architectures() {
-        let args = |random_fraction: f64| -> BohbArgs {
+        let args = |random_fraction: f64| {
             let mut t = toml::toml! { max_epochs = 9
             min_points = 4 };
             t.insert("random_fraction".into(), random_fraction.into());
-            crate::base::parse_optim_args("BOHBOptim", &t).unwrap()
+            t
         };
         // Mean score of the architectures each optimizer samples anew over a few brackets.
         let fresh_mean = |random_fraction: f64| {
-            let mut o = BohbOptim::new(&space(), args(random_fraction), 2).unwrap();
+            let mut o = BohbOptim::from_table(&space(), &args(random_fraction), 2).unwrap();
             let mut firsts = vec![];
             for _ in 0..12 {
                 let archs = o.next(100).unwrap();
@@ -236,8 +258,21 @@ mod tests {
     #[test]
     fn bad_arguments_are_named() {
         let t = toml::toml! { random_fraction = 1.5 };
-        let a: BohbArgs = crate::base::parse_optim_args("BOHBOptim", &t).unwrap();
-        let err = BohbOptim::new(&space(), a, 0).err().unwrap().to_string();
+        let err = BohbOptim::from_table(&space(), &t, 0)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("random_fraction"), "{err}");
+        // An unknown key lists both halves' keys.
+        let t = toml::toml! { min_point = 3 };
+        let err = BohbOptim::from_table(&space(), &t, 0)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("min_point") && err.contains("max_epochs"),
+            "{err}"
+        );
+        assert!(err.contains("models' keys: model, min_points"), "{err}");
     }
 }

@@ -41,7 +41,7 @@ pub use base::{
     build_gradient_optim, build_optim, build_search_optim, build_typed, optim_names,
     parse_optim_args, ArchOptim, OptimBuildFn, OptimEntry, SearchOptim,
 };
-pub use bohb::{BohbArgs, BohbOptim};
+pub use bohb::{BohbModelArgs, BohbOptim};
 pub use discrete_space::{DiscreteSpace, Domain};
 pub use error::OptimError;
 pub use evolution::{EvolutionArgs, EvolutionOptim};
