@@ -75,12 +75,16 @@ pub(crate) fn build_callbacks(
 
 /// The config's `[pruner]` with empty learning curves; an unknown one lists the known ones.
 pub(crate) fn build_pruning(cfg: &Config) -> Result<Option<modnas_estim::Pruning>, ModnasError> {
+    Ok(build_pruner(cfg)?.map(modnas_estim::Pruning::new))
+}
+
+/// The config's `[pruner]`, built; an unknown one lists the known ones.
+pub(crate) fn build_pruner(
+    cfg: &Config,
+) -> Result<Option<Box<dyn modnas_estim::Pruner>>, ModnasError> {
     cfg.pruner
         .as_ref()
-        .map(|p| {
-            let pruner = modnas_estim::build_pruner(&p.type_name, &p.args).at("pruner")?;
-            Ok(modnas_estim::Pruning::new(pruner))
-        })
+        .map(|p| modnas_estim::build_pruner(&p.type_name, &p.args).at("pruner"))
         .transpose()
 }
 

@@ -31,9 +31,8 @@ impl StoragePruner {
         }
         for t in self.store.trials(&self.run)? {
             let end = match (t.state, &t.result) {
-                (TrialState::Done, Some(r)) if r.pruned.is_some() => CurveEnd::Pruned,
-                (TrialState::Done, Some(r)) if r.error.is_some() => CurveEnd::Failed,
-                (TrialState::Done, _) => CurveEnd::Completed,
+                (TrialState::Done, Some(r)) => CurveEnd::of(r.pruned.is_some(), r.error.is_some()),
+                (TrialState::Done, None) => CurveEnd::Completed,
                 (TrialState::Failed, _) => CurveEnd::Failed,
                 _ => continue,
             };

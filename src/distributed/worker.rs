@@ -184,9 +184,8 @@ pub fn run_worker(
         mode: if maximize { Mode::Max } else { Mode::Min },
     };
     // The run's pruner judges this worker's epochs by every worker's curves in the storage.
-    let mut pruning = match &cfg.pruner {
-        Some(p) => {
-            let inner = modnas_estim::build_pruner(&p.type_name, &p.args)?;
+    let mut pruning = match crate::config::validate::build_pruner(&cfg)? {
+        Some(inner) => {
             let shared = StoragePruner::new(inner, open_store(&opts.storage)?, &opts.run);
             Some(Pruning::new(Box::new(shared)))
         }

@@ -219,14 +219,16 @@ pub(crate) fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Opt
 }
 
 /// Gradient optimizers update the tensor parameters of mixed operators under a supernet
-/// estimator; discrete optimizers propose values of discrete parameters. A mismatch would run a
-/// meaningless search, so it is a config error.
+/// estimator; discrete optimizers propose values of discrete parameters; an optimizer that
+/// chooses fidelities needs trials that train epoch by epoch in this process. A mismatch would
+/// run a meaningless search, so it is a config error.
 pub(crate) fn check_optim_fits(
     cfg: &Config,
     space: &modnas_param_space::ParamSpace,
     optim: &SearchOptim,
-    estim_needs_gradient: bool,
+    estim: &dyn modnas_estim::Estim,
 ) -> Result<(), ModnasError> {
+    let estim_needs_gradient = estim.needs_gradient_optim();
     let tensors = !space.tensor_params().is_empty();
     let gradient = optim.is_gradient();
     let (optim_name, estim_name) = (&cfg.optim.type_name, &cfg.estim.search.type_name);
@@ -258,19 +260,13 @@ pub(crate) fn check_optim_fits(
             format!("`{optim_name}` chooses each trial's epochs, and workers train every trial fully: run it without `storage`"),
         ));
     }
-    if chooses_fidelity && !estim_reports_epochs(cfg) {
+    if chooses_fidelity && !estim.reports_epochs() {
         return Err(ModnasError::config(
             "optim.type",
             format!("`{optim_name}` chooses each trial's epochs, which `{estim_name}` does not train epoch by epoch; use SubNetEstim"),
         ));
     }
     Ok(())
-}
-
-/// Whether the config's estimator trains its trials epoch by epoch (a built estimator says).
-fn estim_reports_epochs(cfg: &Config) -> bool {
-    modnas_estim::build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args)
-        .is_ok_and(|e| e.reports_epochs())
 }
 
 /// One nested run (an `HPTuneEstim` trial): `config` with `overrides`, in `dir` (replaced if
@@ -330,7 +326,7 @@ pub fn run_search(
     let (setup, mut estim) = SearchSetup::new(cfg)?;
     let space = &setup.space;
     let mut optim = build_search_optim(cfg, space)?;
-    check_optim_fits(cfg, space, &optim, estim.needs_gradient_optim())?;
+    check_optim_fits(cfg, space, &optim, estim.as_ref())?;
     if let Some(warning) = random_phase_warning(cfg, &mut optim) {
         tracing::warn!("{warning}");
     }

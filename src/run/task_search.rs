@@ -47,7 +47,7 @@ pub(crate) fn run_task_search(
         ));
     }
     let mut optim = build_search_optim(cfg, &space)?;
-    check_optim_fits(cfg, &space, &optim, estim.needs_gradient_optim())?;
+    check_optim_fits(cfg, &space, &optim, estim.as_ref())?;
     if let Some(warning) = random_phase_warning(cfg, &mut optim) {
         tracing::warn!("{warning}");
     }

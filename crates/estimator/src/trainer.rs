@@ -262,10 +262,7 @@ impl ImageClsTrainer {
         let per_epoch = data.len().div_ceil(self.args.batch_size);
         let start = reporter.resume(&mut net, &mut optim)?;
         let mut schedule = self.schedule(per_epoch * epochs, per_epoch * start)?;
-        let mut last_loss = reporter
-            .last()
-            .and_then(|r| r.metrics.get("train_loss").copied())
-            .unwrap_or(f64::NAN);
+        let mut last_loss = reporter.last_train_loss();
         for epoch in start..epochs {
             net.set_progress(epoch as f64 / epochs as f64);
             let epoch_seed = TrialReporter::epoch_seed(seed, epoch);

@@ -265,8 +265,8 @@ pub fn run_command_trial(
     };
     let stdout = out.join().unwrap_or_default();
     // Lines printed after the last poll still report, before the final metrics are read.
-    for line in reports.try_iter() {
-        if stopped.is_none() && status.is_some() {
+    if stopped.is_none() && status.is_some() {
+        for line in reports.try_iter() {
             report(reporter, &line)?;
         }
     }

@@ -103,8 +103,8 @@ impl Estim for DefaultEstim {
                 ctx.seed,
                 &mut reporter,
             )?;
-            if let Some(dir) = checkpoints.filter(|d| d.exists()) {
-                std::fs::remove_dir_all(&dir)
+            if let Some(dir) = checkpoints {
+                crate::events::remove_trial_checkpoint(&dir)
                     .map_err(|e| EstimError::Checkpoint(format!("{}: {e}", dir.display())))?;
             }
             if !ctx.data.test.is_empty() {

@@ -5,7 +5,9 @@
 
 use super::trial_failure::evaluate_guarded;
 use super::{Objective, Trial, TrialDispatch};
-use crate::events::{trial_checkpoint_dir, EventSink, Pruning, RunEvent, TrialReporter};
+use crate::events::{
+    remove_trial_checkpoint, trial_checkpoint_dir, EventSink, Pruning, RunEvent, TrialReporter,
+};
 use crate::pruner::CurveEnd;
 use crate::EstimError;
 use modnas_param_space::{ArchDesc, MetricMap};
@@ -26,7 +28,8 @@ impl TrialHooks<'_> {
     /// Gives a replayed trial's curve back to the pruner.
     pub(crate) fn replayed(&mut self, trial: &Trial) {
         if let Some(p) = self.pruning.as_mut() {
-            p.replay(trial.index, &trial.curve, curve_end(trial));
+            let end = CurveEnd::of(trial.pruned.is_some(), trial.error.is_some());
+            p.replay(trial.index, &trial.curve, end);
         }
     }
 }
@@ -66,12 +69,7 @@ pub fn evaluate_reported(
         }
         other => other,
     })?;
-    let end = match (&pruned, &error) {
-        (Some(_), _) => CurveEnd::Pruned,
-        (None, Some(_)) => CurveEnd::Failed,
-        (None, None) => CurveEnd::Completed,
-    };
-    reporter.finish(end);
+    reporter.finish(CurveEnd::of(pruned.is_some(), error.is_some()));
     Ok(Reported {
         metrics,
         error,
@@ -79,15 +77,6 @@ pub fn evaluate_reported(
         epochs: (reporter.epochs() > 0).then(|| reporter.epochs()),
         curve: reporter.curve().to_vec(),
     })
-}
-
-/// How `trial`'s training ended, as pruners count it.
-pub(crate) fn curve_end(trial: &Trial) -> CurveEnd {
-    match (&trial.pruned, &trial.error) {
-        (Some(_), _) => CurveEnd::Pruned,
-        (None, Some(_)) => CurveEnd::Failed,
-        (None, None) => CurveEnd::Completed,
-    }
 }
 
 /// Where the loop's results come from; `C` is the context the evaluation reads.
@@ -209,13 +198,9 @@ where
         };
         // Recorded next: its checkpoints are no longer needed (a run killed before the
         // record trains the trial again, to the same result).
-        if let Some(dir) = checkpoints.filter(|d| d.exists()) {
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
+        if let Some(dir) = checkpoints {
+            if let Err(e) = remove_trial_checkpoint(&dir) {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot remove a finished trial's checkpoints");
-            }
-            // The folder goes with its last trial (removing one that holds others fails).
-            if let Some(parent) = dir.parent() {
-                let _ = std::fs::remove_dir(parent);
             }
         }
         Ok(trial)

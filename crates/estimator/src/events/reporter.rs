@@ -248,27 +248,20 @@ impl<'a> TrialReporter<'a> {
         }
         let record = self.record.get();
         record.last = Some(report);
+        if let Some(score) = score {
+            // The curve has a point per epoch, NaN for epochs that reported no objective.
+            record
+                .curve
+                .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
+            record.curve.push(score);
+        }
         if let Some(epochs) = self.fidelity.filter(|f| epoch >= *f) {
             // Its fidelity, not a pruner, ends this trial: its epochs are not judged.
-            if let Some(score) = score {
-                record
-                    .curve
-                    .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
-                record.curve.push(score);
-            }
             let reason = format!("trained the {epochs} epochs its optimizer chose");
             record.pruned = Some(reason.clone());
             return Err(EstimError::Pruned { epoch, reason });
         }
-        let Some(score) = score else {
-            return Ok(());
-        };
-        // The curve has a point per epoch, NaN for epochs that reported no objective.
-        record
-            .curve
-            .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
-        record.curve.push(score);
-        let Some(pruning) = self.pruning.as_deref_mut() else {
+        let (Some(score), Some(pruning)) = (score, self.pruning.as_deref_mut()) else {
             return Ok(());
         };
         pruning.curves.report(self.trial, epoch, score);
@@ -309,6 +302,14 @@ impl<'a> TrialReporter<'a> {
     /// Epochs reported so far.
     pub fn epochs(&self) -> usize {
         self.last().map_or(0, |r| r.epoch)
+    }
+
+    /// The mean training loss of the last reported epoch (a resumed training's starting
+    /// value), NaN when none was reported.
+    pub fn last_train_loss(&self) -> f64 {
+        self.last()
+            .and_then(|r| r.metrics.get("train_loss").copied())
+            .unwrap_or(f64::NAN)
     }
 
     /// The last report, if any.

@@ -23,9 +23,23 @@ pub fn trial_checkpoint_dir(run_dir: &Path, index: usize) -> PathBuf {
         .join(format!("trial-{index:04}"))
 }
 
+/// Removes a recorded trial's checkpoint directory `dir`, if there is one, and the
+/// `trial-checkpoints` folder with its last trial (removing a folder that holds others fails,
+/// as it should).
+pub(crate) fn remove_trial_checkpoint(dir: &Path) -> std::io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    std::fs::remove_dir_all(dir)?;
+    if let Some(parent) = dir.parent() {
+        let _ = std::fs::remove_dir(parent);
+    }
+    Ok(())
+}
+
 /// What a trial had reported when it was checkpointed.
 #[derive(Serialize, Deserialize)]
-struct Reported {
+struct ReportedSoFar {
     curve: Vec<Option<f64>>,
     last: Option<super::EpochReport>,
     samples: Option<u64>,
@@ -58,7 +72,7 @@ impl TrialReporter<'_> {
         let path = dir.join(REPORTED);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| checkpoint::damaged(&dir, format!("{REPORTED}: {e}")))?;
-        let reported: Reported = serde_json::from_str(&text)
+        let reported: ReportedSoFar = serde_json::from_str(&text)
             .map_err(|e| checkpoint::damaged(&dir, format!("{REPORTED}: {e}")))?;
         let curve: Vec<f64> = reported
             .curve
@@ -85,7 +99,7 @@ impl TrialReporter<'_> {
         let Some(dir) = self.checkpoint_dir() else {
             return Ok(());
         };
-        let reported = Reported {
+        let reported = ReportedSoFar {
             curve: self
                 .curve()
                 .iter()

@@ -38,6 +38,18 @@ pub enum CurveEnd {
     Failed,
 }
 
+impl CurveEnd {
+    /// How a recorded trial ended: pruned when a pruner stopped it (or its fidelity ended
+    /// it), failed when it has an error, else completed.
+    pub fn of(pruned: bool, failed: bool) -> Self {
+        match (pruned, failed) {
+            (true, _) => CurveEnd::Pruned,
+            (false, true) => CurveEnd::Failed,
+            (false, false) => CurveEnd::Completed,
+        }
+    }
+}
+
 /// One trial's reported scores (the objective, higher better), by epoch.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrialCurve {

@@ -167,10 +167,7 @@ pub fn fit<M: Module + 'static, B>(
     reporter: &mut TrialReporter<'_>,
 ) -> Result<(M, f64), EstimError> {
     let start = reporter.resume(&mut model, optim)?;
-    let mut last = reporter
-        .last()
-        .and_then(|r| r.metrics.get("train_loss").copied())
-        .unwrap_or(f64::NAN);
+    let mut last = reporter.last_train_loss();
     for _ in 0..start {
         drop(train.epoch());
     }
