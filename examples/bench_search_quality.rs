@@ -102,7 +102,8 @@ fn default_optims() -> Vec<String> {
     modnas::optim::optim_names()
         .into_iter()
         .filter(|n| {
-            build_optim(n, &space, &toml::Table::new(), 0).is_ok_and(|o| !o.chooses_fidelity())
+            build_optim(n, &space, &toml::Table::new(), 0)
+                .is_ok_and(|o| o.chooses_fidelity().is_none())
         })
         .map(String::from)
         .collect()

@@ -43,7 +43,11 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
         build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
     // Built here to refuse a bad one before the run starts; the journal builds its own.
     build_callbacks(cfg)?;
-    if build_pruning(cfg)?.is_some() && !estim.reports_epochs() {
+    if build_pruning(cfg)?.is_some()
+        && !estim
+            .fidelities()
+            .contains(&modnas_optim::FidelityKind::Epochs)
+    {
         return Err(ModnasError::config(
             "pruner",
             format!(

@@ -130,6 +130,8 @@ pub fn stored_trial(t: modnas_storage::StoredTrial, objective: &str) -> Trial {
             epochs: r.epochs,
             curve: r.curve,
             pruned: r.pruned,
+            // Workers train every trial on all the data.
+            data_fraction: None,
         },
         _ => Trial {
             index: t.index,

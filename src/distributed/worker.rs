@@ -253,6 +253,7 @@ pub fn run_worker(
                 epochs: result.epochs,
                 curve: result.curve,
                 pruned: result.pruned,
+                data_fraction: None,
             });
         } else {
             summary.lost += 1;

@@ -18,6 +18,9 @@ pub const META_FILE: &str = "run.toml";
 pub const CONFIG_FILE: &str = "config.toml";
 /// The optimizer's α per epoch of a supernet search, softmax-normalised, one JSON line each.
 pub const ALPHAS_FILE: &str = "alphas.jsonl";
+/// Every epoch the trials reported (`EpochReport`: trial, epoch, metrics, seconds), one JSON
+/// line each, appended as they are reported: the trials' learning curves, live.
+pub const EPOCHS_FILE: &str = "epochs.jsonl";
 /// The best architecture of a finished search, as TOML (the `arch` of an augment step).
 pub const BEST_FILE: &str = "best.toml";
 /// The front a multi-objective optimizer kept, one JSON object (`arch`, `metrics`) per line.

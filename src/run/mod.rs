@@ -3,6 +3,7 @@
 //! trained model back.
 
 pub(crate) mod dir;
+mod epoch_journal;
 mod functional;
 mod functional_supernet;
 pub(crate) mod lock;
@@ -13,8 +14,8 @@ mod task_search;
 mod trained;
 
 pub use dir::{
-    read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, JOURNAL_FILE, LOG_FILE, META_FILE,
-    PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
+    read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, EPOCHS_FILE, JOURNAL_FILE,
+    LOG_FILE, META_FILE, PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
 pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};
 pub use functional_supernet::{FunctionalSuperNet, SuperNetRun, FUNCTIONAL_SUPERNET};

@@ -23,11 +23,12 @@ pub struct ProgressCurve {
     pub(crate) key: String,
     max: bool,
     seconds: f64,
-    epochs: usize,
+    epochs: f64,
     best: Option<f64>,
     pub(crate) points: Vec<(usize, f64, f64)>,
-    /// Epochs trained by the run up to each point (trials that report no epochs count 0).
-    pub(crate) epochs_at: Vec<usize>,
+    /// Epochs trained by the run up to each point, over all the data (trials that report no
+    /// epochs count 0; one on half the data counts half).
+    pub(crate) epochs_at: Vec<f64>,
 }
 
 impl ProgressCurve {
@@ -37,7 +38,7 @@ impl ProgressCurve {
             key: key.to_string(),
             max,
             seconds: 0.0,
-            epochs: 0,
+            epochs: 0.0,
             best: None,
             points: vec![],
             epochs_at: vec![],
@@ -47,7 +48,7 @@ impl ProgressCurve {
     /// Adds the next trial.
     pub fn push(&mut self, t: &Trial) {
         self.seconds += t.seconds;
-        self.epochs += t.epochs.unwrap_or(0);
+        self.epochs += t.compute_epochs();
         if let Some(v) = objective_value(&self.key, t) {
             let better = |b: f64| if self.max { v > b } else { v < b };
             if self.best.is_none_or(better) {
@@ -61,7 +62,7 @@ impl ProgressCurve {
     }
 
     /// (epochs trained by the run, best so far), one per point of [`points`](Self::points).
-    pub fn by_epochs(&self) -> Vec<(usize, f64)> {
+    pub fn by_epochs(&self) -> Vec<(f64, f64)> {
         self.epochs_at
             .iter()
             .zip(&self.points)
@@ -142,7 +143,7 @@ impl RunReport {
         let count = |f: fn(&Trial) -> bool| self.trials.iter().filter(|t| f(t)).count();
         let (failed, pruned) = (count(|t| t.error.is_some()), count(|t| t.pruned.is_some()));
         let seconds: f64 = self.trials.iter().map(|t| t.seconds).sum();
-        let epochs: usize = self.trials.iter().filter_map(|t| t.epochs).sum();
+        let epochs: f64 = self.trials.iter().map(Trial::compute_epochs).sum();
         let (key, max) = &self.objective;
         let mut s = String::new();
         let _ = writeln!(s, "run: {}", self.dir.display());
@@ -152,8 +153,8 @@ impl RunReport {
             let _ = write!(s, ", pruned: {pruned}");
         }
         let _ = write!(s, ", evaluation time: {seconds:.1} s");
-        if epochs > 0 {
-            let _ = write!(s, ", epochs trained: {epochs}");
+        if epochs > 0.0 {
+            let _ = write!(s, ", epochs trained: {}", fmt_epochs(epochs));
         }
         let _ = writeln!(s);
         let _ = writeln!(s, "objective: {key} ({})", if *max { "max" } else { "min" });
@@ -171,7 +172,9 @@ impl RunReport {
             "trial", key, "seconds", "epochs"
         );
         for t in ranked.into_iter().take(top) {
-            let epochs = t.epochs.map_or("-".to_string(), |e| e.to_string());
+            let epochs = t
+                .epochs
+                .map_or("-".to_string(), |_| fmt_epochs(t.compute_epochs()));
             let _ = writeln!(
                 s,
                 "{:>6}  {:>12.6}  {:>8.2}  {epochs:>6}  {}",
@@ -189,16 +192,29 @@ impl RunReport {
         let until = self.trials.iter().position(|t| t.index == best.index)?;
         let spent = &self.trials[..=until];
         let seconds: f64 = spent.iter().map(|t| t.seconds).sum();
-        let epochs: usize = spent.iter().filter_map(|t| t.epochs).sum();
+        let epochs: f64 = spent.iter().map(Trial::compute_epochs).sum();
         let total_s: f64 = self.trials.iter().map(|t| t.seconds).sum();
-        let total_e: usize = self.trials.iter().filter_map(|t| t.epochs).sum();
+        let total_e: f64 = self.trials.iter().map(Trial::compute_epochs).sum();
         let mut line = format!(
             "best reached at trial {} after {seconds:.1} s of {total_s:.1} s",
             best.index
         );
-        if total_e > 0 {
-            line += &format!(" and {epochs} of {total_e} epochs");
+        if total_e > 0.0 {
+            line += &format!(
+                " and {} of {} epochs",
+                fmt_epochs(epochs),
+                fmt_epochs(total_e)
+            );
         }
         Some(line)
+    }
+}
+
+/// Epochs over all the data: whole ones as integers, a data fraction's to a tenth.
+pub(crate) fn fmt_epochs(e: f64) -> String {
+    if e.fract() == 0.0 {
+        format!("{e:.0}")
+    } else {
+        format!("{e:.1}")
     }
 }

@@ -14,7 +14,7 @@ use modnas_estim::{
     AlphaSnapshot, EstimError, EventSink, RunCallback, RunEvent, SearchContext, SearchOutcome,
     Trial, TrialDispatch, TrialObserver,
 };
-use modnas_optim::{build_search_optim as build_registered, Direction, SearchOptim};
+use modnas_optim::{build_search_optim as build_registered, Direction, FidelityKind, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::fs::File;
 use std::io::Write;
@@ -38,9 +38,9 @@ pub(crate) struct Journal<'a> {
     /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
     /// last checkpoint, and their α are not written twice.
     alphas_done: usize,
-    /// The config's callbacks, handed every event once the journal has recorded it; shared
-    /// with the trials in training, whose epoch reports they receive as they happen. `None`
-    /// when the config has none.
+    /// The run's callbacks (the epoch journal, then the config's), handed every event once
+    /// the journal has recorded it; shared with the trials in training, whose epoch reports
+    /// they receive as they happen. `None` until [`with_callbacks`](Self::with_callbacks).
     callbacks: Option<SharedCallbacks>,
 }
 
@@ -84,8 +84,10 @@ impl<'a> Journal<'a> {
         dir: &Path,
         replayed: usize,
     ) -> Result<Self, ModnasError> {
-        let callbacks = crate::config::validate::build_callbacks(cfg)?;
-        self.callbacks = (!callbacks.is_empty()).then(|| Arc::new(Mutex::new(callbacks)));
+        let mut callbacks = crate::config::validate::build_callbacks(cfg)?;
+        // Every run keeps its trials' epochs for the dashboard's live curves.
+        callbacks.insert(0, Box::new(super::epoch_journal::EpochJournal::new(dir)));
+        self.callbacks = Some(Arc::new(Mutex::new(callbacks)));
         self.emit(|| RunEvent::RunStarted {
             dir: dir.to_path_buf(),
             replayed,
@@ -102,8 +104,8 @@ impl<'a> Journal<'a> {
         })?)
     }
 
-    /// Hands the event `make` builds to the callbacks; without callbacks (most runs) the
-    /// event, which clones the trial it reports, is not built at all.
+    /// Hands the event `make` builds to the callbacks; without callbacks the event, which
+    /// clones the trial it reports, is not built at all.
     fn emit(&mut self, make: impl FnOnce() -> RunEvent) -> Result<(), EstimError> {
         match &self.callbacks {
             None => Ok(()),
@@ -252,18 +254,25 @@ pub(crate) fn check_optim_fits(
     }
     let chooses_fidelity = match optim {
         SearchOptim::Discrete(o) => o.chooses_fidelity(),
-        SearchOptim::Gradient(_) => false,
+        SearchOptim::Gradient(_) => None,
     };
-    if chooses_fidelity && cfg.storage.is_some() {
+    let Some(kind) = chooses_fidelity else {
+        return Ok(());
+    };
+    if cfg.storage.is_some() {
         return Err(ModnasError::config(
             "optim.type",
-            format!("`{optim_name}` chooses each trial's epochs, and workers train every trial fully: run it without `storage`"),
+            format!("`{optim_name}` chooses each trial's {kind}, and workers train every trial fully: run it without `storage`"),
         ));
     }
-    if chooses_fidelity && !estim.reports_epochs() {
+    if !estim.fidelities().contains(&kind) {
+        let fit = match kind {
+            FidelityKind::Epochs => "SubNetEstim, or HPTuneEstim with a `command` whose trials print MODNAS_REPORT lines",
+            FidelityKind::DataFraction => "SubNetEstim",
+        };
         return Err(ModnasError::config(
             "optim.type",
-            format!("`{optim_name}` chooses each trial's epochs, which `{estim_name}` does not train epoch by epoch; use SubNetEstim"),
+            format!("`{optim_name}` chooses each trial's {kind}, which `{estim_name}` cannot vary; use {fit}"),
         ));
     }
     Ok(())

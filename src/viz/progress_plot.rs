@@ -56,7 +56,7 @@ pub fn plot_curve(dir: &Path, curve: &ProgressCurve) -> Result<PathBuf, ModnasEr
         .points
         .iter()
         .zip(&curve.epochs_at)
-        .map(|(&(i, s, b), &e)| [i as f64, s, e as f64, b])
+        .map(|(&(i, s, b), &e)| [i as f64, s, e, b])
         .collect();
     if points.is_empty() {
         return Err(ModnasError::plot(&out, "no successful trial recorded"));

@@ -67,6 +67,12 @@ fn asha_stops_trials_at_their_rung_and_the_search_learns_from_them() {
     assert_eq!(count("\"epoch_reported\""), total);
     assert_eq!(count("\"trial_pruned\""), pruned.len());
     assert_eq!(count("\"trial_finished\""), 5 - pruned.len());
+    // Every run keeps its trials' epochs for the dashboard's live learning curves.
+    let epochs = std::fs::read_to_string(dir.path().join("epochs.jsonl")).unwrap();
+    assert_eq!(epochs.lines().count(), total);
+    assert!(epochs
+        .lines()
+        .all(|l| l.contains("\"trial\"") && l.contains("\"epoch\"")));
 
     // The report counts the compute: pruned trials, epochs, when the best was reached.
     let report = RunReport::load(dir.path()).unwrap();
@@ -310,7 +316,69 @@ fn fidelities_need_trials_in_this_process() {
     let err = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {})
         .unwrap_err()
         .to_string();
-    assert!(err.contains("does not train epoch by epoch"), "{err}");
+    assert!(err.contains("cannot vary"), "{err}");
+}
+
+#[test]
+fn hyperband_over_data_fractions_trains_every_epoch_on_a_share_of_the_images() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let o: Vec<String> = [
+        "optim.args={ fidelity = \"data_fraction\", min_fraction = 0.111 }",
+        "estim.search.args={ epochs = 2, trials = 13 }",
+        "callbacks=[{ type = \"EventLog\" }]",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = Config::from_toml(HYPERBAND, &o).unwrap();
+    let run = run_search(&cfg, dir.path(), RunMode::New, &mut |_| {}).unwrap();
+    let trials = journal(dir.path());
+    // 9 architectures on 1/9 of the images, the best 3 on 1/3, the best on all of them; each
+    // for the estimator's 2 epochs.
+    let fractions: Vec<Option<f64>> = trials.iter().map(|t| t.data_fraction).collect();
+    let (ninth, third) = (Some(1.0 / 9.0), Some(3.0 / 9.0));
+    assert_eq!(
+        fractions,
+        [[ninth; 9].as_slice(), &[third; 3], &[None]].concat()
+    );
+    assert!(trials.iter().all(|t| t.epochs == Some(2)), "{trials:?}");
+    for t in &trials[..12] {
+        let why = t.pruned.as_deref().unwrap();
+        assert!(why.contains("of the training data"), "{why}");
+    }
+    assert_eq!(run.outcome.best.unwrap().index, 12);
+    // The trainer saw the share: samples per epoch, from the event log.
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let samples = |trial: usize| -> u64 {
+        log.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["event"] == "epoch_reported" && e["report"]["trial"] == trial)
+            .and_then(|e| e["report"]["samples"].as_u64())
+            .unwrap()
+    };
+    let all = samples(12);
+    assert_eq!(samples(0), all.div_ceil(9));
+    assert_eq!(samples(9), all.div_ceil(3));
+    // Compute counts the share: 9 × 2/9 + 3 × 2/3 + 2 epochs over all the data.
+    let compute: f64 = trials.iter().map(Trial::compute_epochs).sum();
+    assert!((compute - 6.0).abs() < 1e-9, "{compute}");
+    // An estimator that cannot train on a share is refused before the run.
+    let o = [
+        "optim.args={ fidelity = \"data_fraction\" }".to_string(),
+        "estim.search.type=\"SPOSEstim\"".to_string(),
+        "estim.search.args={ epochs = 1, trials = 2 }".to_string(),
+    ];
+    let other = tempfile::tempdir().unwrap();
+    let err = Config::from_toml(HYPERBAND, &o)
+        .map_err(|e| e.to_string())
+        .and_then(|cfg| {
+            run_search(&cfg, other.path(), RunMode::New, &mut |_| {}).map_err(|e| e.to_string())
+        })
+        .unwrap_err();
+    assert!(
+        err.contains("data_fraction") && err.contains("use SubNetEstim"),
+        "{err}"
+    );
 }
 
 #[test]

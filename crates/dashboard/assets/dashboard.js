@@ -2,7 +2,7 @@
 // Every string from a run reaches the page through textContent, never as markup.
 "use strict";
 
-const runs = [];          // per run: { id, status, trials: [], curve: [], alphas: [], workers }
+const runs = [];          // per run: { id, status, trials: [], epochs: [], curve: [], alphas: [], workers }
 let batches = [];         // compare and pipeline directories, as /api/batches gives them
 let sortKey = "index", sortDesc = false;
 const charts = {};
@@ -19,12 +19,15 @@ const secs = (s) => (s === null || s === undefined ? "–" : s < 120 ? `${s.toFi
 const archText = (arch) => Object.entries(arch || {}).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
 
 async function update(change) {
-  const run = runs[change.id] || (runs[change.id] = { id: change.id, trials: [], curve: [], alphas: [] });
+  const run = runs[change.id] || (runs[change.id] = { id: change.id, trials: [], epochs: [], curve: [], alphas: [] });
   const base = `/api/runs/${change.id}`;
-  const [status, page, curve] = await Promise.all([
-    getJson(`${base}/status`), getJson(`${base}/trials?since=${run.trials.length}`), getJson(`${base}/curve`)]);
+  const [status, page, epochs, curve] = await Promise.all([
+    getJson(`${base}/status`), getJson(`${base}/trials?since=${run.trials.length}`),
+    getJson(`${base}/epochs?since=${run.epochs.length}`), getJson(`${base}/curve`)]);
   if (page.since < run.trials.length) run.trials.length = page.since;
   run.trials.push(...page.trials);
+  if (epochs.since < run.epochs.length) run.epochs.length = epochs.since;
+  run.epochs.push(...epochs.epochs);
   run.status = status;
   run.curve = curve;
   if (change.alphas !== run.alphas.length) run.alphas = await getJson(`${base}/alphas`);
@@ -72,6 +75,41 @@ function renderCurve() {
   chart("curve", { scales: { x: { time: false } }, axes: [{ label: byTime ? "seconds" : "trial" }, {}],
     series: [{}, ...live.map((r, i) => ({ label: r.status.name, stroke: colors[i % colors.length], width: 2 }))] },
   [xs, ...series], "curve");
+}
+
+// Each trial's learning curve from the epochs it reported, drawn while it trains: the
+// objective where epochs were scored (a pruner asks for it), else the training loss. The
+// latest 40 trials; one in training is drawn bold, a pruned one dashed, a failed one grey.
+function renderLearning(run) {
+  const panel = document.getElementById("learning-panel");
+  panel.hidden = !run.epochs.length;
+  if (!run.epochs.length) return;
+  const objective = run.status.objective;
+  const key = run.epochs.some((r) => r.metrics[objective] != null) ? objective : "train_loss";
+  const byTrial = new Map();
+  for (const r of run.epochs) {
+    const v = r.metrics[key];
+    if (v == null) continue;
+    if (!byTrial.has(r.trial)) byTrial.set(r.trial, new Map());
+    byTrial.get(r.trial).set(r.epoch, v);  // a re-trained epoch (resume) replaces its first report
+  }
+  const ids = [...byTrial.keys()].sort((a, b) => a - b).slice(-40);
+  const xs = [...new Set(ids.flatMap((t) => [...byTrial.get(t).keys()]))].sort((a, b) => a - b);
+  const recorded = new Map(run.trials.map((t) => [t.index, t]));
+  const style = (t) => {
+    const rec = recorded.get(t);
+    if (!rec) return { label: `trial ${t}, training`, stroke: "#e8684a", width: 3 };
+    if (rec.error) return { label: `trial ${t}, failed`, stroke: "#bbbbbb", width: 1 };
+    if (rec.pruned) return { label: `trial ${t}, pruned at epoch ${rec.epochs}`, stroke: "#9270ca", width: 1, dash: [4, 4] };
+    return { label: `trial ${t}`, stroke: "#5b8ff9", width: 1.5 };
+  };
+  const counts = ids.map((t) => (recorded.get(t) ? (recorded.get(t).pruned ? "pruned" : "done") : "training"));
+  const n = (w) => counts.filter((c) => c === w).length;
+  document.getElementById("learning-hint").textContent =
+    `${key} per epoch of the latest ${ids.length} trials: ${n("training")} training (bold), ${n("pruned")} pruned (dashed), ${n("done")} finished.`;
+  chart("learning", { scales: { x: { time: false } }, legend: { show: false },
+    axes: [{ label: "epoch" }, { label: key }], series: [{}, ...ids.map(style)] },
+  [xs, ...ids.map((t) => xs.map((x) => byTrial.get(t).get(x) ?? null))], "learning");
 }
 
 function metricKeys(run) {
@@ -314,6 +352,7 @@ function render() {
   renderScatter(run);
   renderImportance(run);
   renderAlphas(run);
+  renderLearning(run);
   renderWorkers(run);
   renderTrials(run);
 }

@@ -26,25 +26,26 @@ impl Dashboard {
             .ok_or_else(|| NotFound(format!("no run {id}")))
     }
 
-    /// What the event stream compares per run: trials, α snapshots, running, and a
-    /// distributed run's trials waiting and held.
+    /// What the event stream compares per run: trials, α snapshots, epoch reports, running,
+    /// and a distributed run's trials waiting and held.
     fn sizes(&self) -> Vec<RunSize> {
         self.discover();
         (0..self.len())
             .filter_map(|id| {
                 self.with_run(id, |v| {
                     let held = v.workers().map_or((0, 0), |w| (w.pending, w.running));
-                    (v.trials().len(), v.alphas().len(), v.is_running(), held)
+                    let records = (v.trials().len(), v.alphas().len(), v.epochs().len());
+                    (records, v.is_running(), held)
                 })
             })
             .collect()
     }
 }
 
-type RunSize = (usize, usize, bool, (usize, usize));
+type RunSize = ((usize, usize, usize), bool, (usize, usize));
 
 /// The routes: `/`, `/assets/{file}`, `/api/runs`, `/api/batches`,
-/// `/api/runs/{id}/{status,trials,curve,alphas,pareto,workers}`,
+/// `/api/runs/{id}/{status,trials,epochs,curve,alphas,pareto,workers}`,
 /// `/api/runs/{id}/trials/{pos}/arch[/{k}]` and the event stream `/api/events`.
 pub fn router(dashboard: Dashboard) -> Router {
     Router::new()
@@ -53,6 +54,7 @@ pub fn router(dashboard: Dashboard) -> Router {
         .route("/api/runs", get(runs))
         .route("/api/runs/{id}/status", get(status))
         .route("/api/runs/{id}/trials", get(trials))
+        .route("/api/runs/{id}/epochs", get(epochs))
         .route("/api/runs/{id}/curve", get(curve))
         .route("/api/runs/{id}/alphas", get(alphas))
         .route("/api/runs/{id}/pareto", get(pareto))
@@ -127,6 +129,20 @@ async fn trials(
     })
 }
 
+/// The epochs the run's trials reported (`epochs.jsonl`), from position `since` on: each
+/// trial's learning curve, live while it trains.
+async fn epochs(
+    State(d): State<Dashboard>,
+    Path(id): Path<usize>,
+    Query(q): Query<Since>,
+) -> Result<Response, NotFound> {
+    d.run(id, |view| {
+        let all = view.epochs();
+        let from = q.since.min(all.len());
+        Json(json!({ "total": all.len(), "since": from, "epochs": &all[from..] })).into_response()
+    })
+}
+
 async fn curve(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
     d.run(id, |v| Json(v.curve()).into_response())
 }
@@ -194,7 +210,8 @@ async fn arch_svg(
     })
 }
 
-/// Sends `{"id", "trials", "alphas", "running", "pending", "held"}` for every run at once, then
+/// Sends `{"id", "trials", "alphas", "epochs", "running", "pending", "held"}` for every run at
+/// once, then
 /// again whenever one of them has recorded more, stopped, or (distributed) had trials claimed,
 /// or a batch or storage gained a run, so the page fetches only what is new.
 async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
@@ -206,10 +223,12 @@ async fn events(State(d): State<Dashboard>) -> Sse<impl Stream<Item = Result<Eve
                 .iter()
                 .enumerate()
                 .filter(|(id, size)| last.get(*id) != Some(size))
-                .map(|(id, &(trials, alphas, running, (pending, held)))| {
-                    json!({ "id": id, "trials": trials, "alphas": alphas, "running": running,
-                            "pending": pending, "held": held })
-                })
+                .map(
+                    |(id, &((trials, alphas, epochs), running, (pending, held)))| {
+                        json!({ "id": id, "trials": trials, "alphas": alphas, "epochs": epochs,
+                            "running": running, "pending": pending, "held": held })
+                    },
+                )
                 .collect();
             last = now;
             if !changed.is_empty() {

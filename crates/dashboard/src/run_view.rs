@@ -5,9 +5,11 @@ use crate::journal_tail::JournalTail;
 use crate::storage_link::StorageLink;
 use crate::store_run::{StoreRun, WorkersView};
 use crate::DashboardError;
-use modnas::estim::Trial;
+use modnas::estim::{EpochReport, Trial};
 use modnas::run::ProgressCurve;
-use modnas::run::{ALPHAS_FILE, CONFIG_FILE, JOURNAL_FILE, LOCK_FILE, META_FILE, PARETO_FILE};
+use modnas::run::{
+    ALPHAS_FILE, CONFIG_FILE, EPOCHS_FILE, JOURNAL_FILE, LOCK_FILE, META_FILE, PARETO_FILE,
+};
 use modnas::toml;
 use modnas::Config;
 use serde::Serialize;
@@ -49,8 +51,8 @@ pub struct RunStatus {
     pub failed: usize,
     /// Recorded trials a pruner stopped.
     pub pruned: usize,
-    /// Epochs the recorded trials trained (0 when they report none).
-    pub epochs: usize,
+    /// Epochs the recorded trials trained, over all the data (0 when they report none).
+    pub epochs: f64,
     /// The best objective so far.
     pub best: Option<f64>,
     /// Seconds the recorded trials took.
@@ -74,8 +76,8 @@ pub struct CurvePoint {
     pub trial: usize,
     /// Seconds of trials up to this one.
     pub seconds: f64,
-    /// Epochs trained by the trials up to this one.
-    pub epochs: usize,
+    /// Epochs trained by the trials up to this one, over all the data.
+    pub epochs: f64,
     /// Best objective up to this trial.
     pub best: f64,
 }
@@ -87,6 +89,7 @@ struct RunFiles {
     trials: JournalTail<Trial>,
     alphas: JournalTail<serde_json::Value>,
     pareto: JournalTail<serde_json::Value>,
+    epochs: JournalTail<EpochReport>,
 }
 
 /// A distributed run's trial storage.
@@ -144,6 +147,7 @@ impl RunView {
                 trials: JournalTail::new(dir.join(JOURNAL_FILE)),
                 alphas: JournalTail::new(dir.join(ALPHAS_FILE)),
                 pareto: JournalTail::new(dir.join(PARETO_FILE)),
+                epochs: JournalTail::new(dir.join(EPOCHS_FILE)),
             }),
             storage,
         })
@@ -176,6 +180,7 @@ impl RunView {
         f.trials.refresh().map_err(|e| io(e, JOURNAL_FILE))?;
         f.alphas.refresh().map_err(|e| io(e, ALPHAS_FILE))?;
         f.pareto.refresh().map_err(|e| io(e, PARETO_FILE))?;
+        f.epochs.refresh().map_err(|e| io(e, EPOCHS_FILE))?;
         Ok(())
     }
 
@@ -191,6 +196,12 @@ impl RunView {
     /// The α snapshots of a supernet run, one per epoch.
     pub fn alphas(&self) -> &[serde_json::Value] {
         self.files.as_ref().map_or(&[], |f| f.alphas.records())
+    }
+
+    /// The epochs its trials reported, in order (`epochs.jsonl`): their learning curves, live
+    /// while they train. Empty for a run seen only in a storage.
+    pub fn epochs(&self) -> &[EpochReport] {
+        self.files.as_ref().map_or(&[], |f| f.epochs.records())
     }
 
     /// The Pareto front a multi-objective run kept (written when it finishes).
@@ -276,7 +287,7 @@ impl RunView {
             done,
             failed: trials.iter().filter(|t| t.error.is_some()).count(),
             pruned: trials.iter().filter(|t| t.pruned.is_some()).count(),
-            epochs: trials.iter().filter_map(|t| t.epochs).sum(),
+            epochs: trials.iter().map(Trial::compute_epochs).sum(),
             best: self.curve().last().map(|p| p.best),
             trial_seconds,
             elapsed_seconds,

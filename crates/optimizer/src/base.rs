@@ -27,16 +27,17 @@ pub trait ArchOptim: Send {
         None
     }
 
-    /// How many epochs the proposal `arch` is to train, for optimizers that choose each
-    /// trial's fidelity (`HyperbandOptim`); `None` (the default): a full training.
-    fn fidelity(&self, _arch: &ArchDesc) -> Option<usize> {
+    /// How much training the proposal `arch` gets, for optimizers that choose each trial's
+    /// fidelity (`HyperbandOptim`); `None` (the default): a full training.
+    fn fidelity(&self, _arch: &ArchDesc) -> Option<crate::Fidelity> {
         None
     }
 
-    /// Whether the optimizer chooses fidelities ([`fidelity`](Self::fidelity)): the run then
-    /// needs trials that train epoch by epoch in its own process.
-    fn chooses_fidelity(&self) -> bool {
-        false
+    /// What the optimizer's fidelities measure, when it chooses them
+    /// ([`fidelity`](Self::fidelity)): the run then needs trials that train in its own
+    /// process and honour that kind. `None` (the default): it does not choose fidelities.
+    fn chooses_fidelity(&self) -> Option<crate::FidelityKind> {
+        None
     }
 
     /// How many of the first proposals are random (an initial population or sample) before

@@ -186,11 +186,11 @@ impl ArchOptim for BohbOptim {
     fn score(&self) -> Option<&crate::Score> {
         self.0.score()
     }
-    fn fidelity(&self, arch: &ArchDesc) -> Option<usize> {
+    fn fidelity(&self, arch: &ArchDesc) -> Option<crate::Fidelity> {
         self.0.fidelity(arch)
     }
-    fn chooses_fidelity(&self) -> bool {
-        true
+    fn chooses_fidelity(&self) -> Option<crate::FidelityKind> {
+        self.0.chooses_fidelity()
     }
 }
 

@@ -7,7 +7,7 @@
 //! is recorded with its metrics at that fidelity.
 //!
 //! ```
-//! use modnas_optim::{build_optim, ArchOptim};
+//! use modnas_optim::{build_optim, ArchOptim, Fidelity};
 //! use modnas_param_space::{Categorical, MetricMap, ParamSpace};
 //! let mut space = ParamSpace::new();
 //! space.insert("op", Categorical::new((0..30i64).collect::<Vec<_>>()).unwrap()).unwrap();
@@ -16,18 +16,19 @@
 //! // The first bracket: 9 architectures at 1 epoch.
 //! let first = hb.next(100).unwrap();
 //! assert_eq!(first.len(), 9);
-//! assert_eq!(hb.fidelity(&first[0]), Some(1));
+//! assert_eq!(hb.fidelity(&first[0]), Some(Fidelity::Epochs(1)));
 //! for (i, arch) in first.iter().enumerate() {
 //!     hb.step(arch, &MetricMap::from([("acc".to_string(), i as f64)])).unwrap();
 //! }
 //! // The best third goes on, at 3 epochs.
 //! let promoted = hb.next(100).unwrap();
 //! assert_eq!(promoted, first[6..].iter().rev().cloned().collect::<Vec<_>>());
-//! assert_eq!(hb.fidelity(&promoted[0]), Some(3));
+//! assert_eq!(hb.fidelity(&promoted[0]), Some(Fidelity::Epochs(3)));
 //! ```
 
 use crate::{
-    register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RandomSearchOptim, Score,
+    register_optim, ArchOptim, Direction, DiscreteSpace, Fidelity, FidelityKind, OptimError,
+    RandomSearchOptim, Score,
 };
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 use rand::rngs::StdRng;
@@ -54,6 +55,15 @@ pub struct HyperbandOptimArgs {
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
+    /// What the brackets vary: `"epochs"` (default: a trial trains `min_epochs` to
+    /// `max_epochs`) or `"data_fraction"` (a trial trains the estimator's epochs on
+    /// `min_fraction` to all of the training data).
+    #[serde(default)]
+    pub fidelity: FidelityKind,
+    /// The smallest share of the training data, with `fidelity = "data_fraction"`: the
+    /// brackets train on it times η, η², … up to all of it. Default 1/27.
+    #[serde(default)]
+    pub min_fraction: Option<f64>,
 }
 
 fn one() -> usize {
@@ -110,6 +120,7 @@ impl HyperbandOptim {
         seed: u64,
         models: impl FnOnce(&[usize]) -> Result<Option<crate::bohb::FidelityModels>, OptimError>,
     ) -> Result<Self, OptimError> {
+        let args = resource_scale(args)?;
         let eta = args.reduction_factor;
         if args.min_epochs == 0 || eta < 2 || args.max_epochs < args.min_epochs {
             return Err(OptimError::InvalidArgs {
@@ -257,18 +268,66 @@ impl ArchOptim for HyperbandOptim {
         Some(&self.score)
     }
 
-    fn chooses_fidelity(&self) -> bool {
-        true
+    fn chooses_fidelity(&self) -> Option<FidelityKind> {
+        Some(self.args.fidelity)
     }
 
-    /// The epochs of the round that proposed `arch`; `None` for a full training
-    /// (`max_epochs`), which the estimator's own `epochs` then bound.
-    fn fidelity(&self, arch: &ArchDesc) -> Option<usize> {
-        self.fidelity
+    /// The epochs (or share of the data) of the round that proposed `arch`; `None` for a
+    /// full training (`max_epochs`, or all the data), which the estimator's own `epochs`
+    /// then bound.
+    fn fidelity(&self, arch: &ArchDesc) -> Option<Fidelity> {
+        let units = self
+            .fidelity
             .get(&arch.summary())
             .copied()
-            .filter(|e| *e < self.args.max_epochs)
+            .filter(|e| *e < self.args.max_epochs)?;
+        Some(match self.args.fidelity {
+            FidelityKind::Epochs => Fidelity::Epochs(units),
+            FidelityKind::DataFraction => {
+                Fidelity::DataFraction(units as f64 / self.args.max_epochs as f64)
+            }
+        })
     }
+}
+
+/// The arguments on Hyperband's integer scale of resources: epochs as given, or for a data
+/// fraction, units of `min_fraction` (1 to ⌈1 / min_fraction⌉), so that one bracket schedule
+/// serves both kinds.
+fn resource_scale(mut args: HyperbandOptimArgs) -> Result<HyperbandOptimArgs, OptimError> {
+    let invalid = |reason: String| OptimError::InvalidArgs {
+        optim: "HyperbandOptim".into(),
+        reason,
+    };
+    match args.fidelity {
+        FidelityKind::Epochs => {
+            if let Some(f) = args.min_fraction {
+                return Err(invalid(format!(
+                    "`min_fraction` ({f}) applies to `fidelity = \"data_fraction\"`; with \
+                     epochs, set `min_epochs`"
+                )));
+            }
+        }
+        FidelityKind::DataFraction => {
+            // Epoch keys left at their defaults: they would be silently ignored.
+            if (args.min_epochs, args.max_epochs) != (1, 27) {
+                return Err(invalid(format!(
+                    "`min_epochs` ({}) and `max_epochs` ({}) count epochs; with `fidelity = \
+                     \"data_fraction\"` every trial trains the estimator's epochs, and \
+                     `min_fraction` sets the smallest share of the data",
+                    args.min_epochs, args.max_epochs
+                )));
+            }
+            let f = args.min_fraction.unwrap_or(1.0 / 27.0);
+            if !(f > 0.0 && f <= 1.0) {
+                return Err(invalid(format!(
+                    "`min_fraction` must be within 0 (excluded) and 1, not {f}"
+                )));
+            }
+            args.min_epochs = 1;
+            args.max_epochs = (1.0 / f).round().max(1.0) as usize;
+        }
+    }
+    Ok(args)
 }
 
 register_optim!(
@@ -278,7 +337,7 @@ register_optim!(
 modnas_param_space::describe_component!(
     "optimizer",
     "HyperbandOptim",
-    "Hyperband: brackets of successive halving, each proposal trained for the epochs of its round",
+    "Hyperband: brackets of successive halving, each proposal trained for the epochs (or on the share of the data) of its round",
     HyperbandOptimArgs
 );
 
@@ -300,7 +359,7 @@ mod tests {
 
     /// Runs whole brackets, each architecture scored by its value; returns (round epochs,
     /// proposals) per round.
-    fn rounds(optim: &mut HyperbandOptim, count: usize) -> Vec<(Option<usize>, usize)> {
+    fn rounds(optim: &mut HyperbandOptim, count: usize) -> Vec<(Option<Fidelity>, usize)> {
         (0..count)
             .map(|_| {
                 let archs = optim.next(1000).unwrap();
@@ -322,20 +381,23 @@ mod tests {
             reduction_factor: 3,
             metric: "acc".into(),
             mode: Direction::Max,
+            fidelity: FidelityKind::Epochs,
+            min_fraction: None,
         };
         let mut hb = HyperbandOptim::new(&space(1000), args, 0).unwrap();
         assert_eq!(hb.s_max, 3);
         // Bracket 3: 27 at 1, 9 at 3, 3 at 9, 1 at 27 (full: no fidelity). Bracket 2: 12 at 3,
         // 4 at 9, 1 at 27. Bracket 1: 6 at 9, 2 at 27. Bracket 0: 4 at 27.
+        let e = |n| Some(Fidelity::Epochs(n));
         let expected = [
-            (Some(1), 27),
-            (Some(3), 9),
-            (Some(9), 3),
+            (e(1), 27),
+            (e(3), 9),
+            (e(9), 3),
             (None, 1),
-            (Some(3), 12),
-            (Some(9), 4),
+            (e(3), 12),
+            (e(9), 4),
             (None, 1),
-            (Some(9), 6),
+            (e(9), 6),
             (None, 2),
             (None, 4),
         ];
@@ -375,11 +437,49 @@ mod tests {
             reduction_factor: 3,
             metric: "acc".into(),
             mode: Direction::Max,
+            fidelity: FidelityKind::Epochs,
+            min_fraction: None,
         };
         let err = HyperbandOptim::new(&space(5), args, 0)
             .err()
             .unwrap()
             .to_string();
         assert!(err.contains("max_epochs"), "{err}");
+    }
+
+    #[test]
+    fn data_fractions_follow_the_same_schedule() {
+        let table: toml::Table = "fidelity = 'data_fraction'\nmin_fraction = 0.111"
+            .parse()
+            .unwrap();
+        let args: HyperbandOptimArgs =
+            crate::base::parse_optim_args("HyperbandOptim", &table).unwrap();
+        let mut hb = HyperbandOptim::new(&space(100), args, 0).unwrap();
+        assert_eq!(hb.chooses_fidelity(), Some(FidelityKind::DataFraction));
+        // 1/0.111 rounds to 9 units: 9 at 1/9 of the data, 3 at 1/3, 1 at all of it.
+        let d = |f: f64| Some(Fidelity::DataFraction(f));
+        let expected = [(d(1.0 / 9.0), 9), (d(3.0 / 9.0), 3), (None, 1)];
+        assert_eq!(rounds(&mut hb, 3), expected);
+    }
+
+    #[test]
+    fn keys_of_the_other_fidelity_are_refused() {
+        for (table, named) in [
+            ("fidelity = 'data_fraction'\nmax_epochs = 9", "max_epochs"),
+            ("min_fraction = 0.1", "min_fraction"),
+            (
+                "fidelity = 'data_fraction'\nmin_fraction = 0.0",
+                "min_fraction",
+            ),
+        ] {
+            let table: toml::Table = table.parse().unwrap();
+            let args: HyperbandOptimArgs =
+                crate::base::parse_optim_args("HyperbandOptim", &table).unwrap();
+            let err = HyperbandOptim::new(&space(5), args, 0)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(err.contains(named), "{table}: {err}");
+        }
     }
 }

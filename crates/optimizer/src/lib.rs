@@ -19,6 +19,7 @@ mod bohb;
 mod discrete_space;
 mod error;
 mod evolution;
+mod fidelity;
 mod gp_bayes;
 mod gradient;
 mod grid;
@@ -45,6 +46,7 @@ pub use bohb::{BohbModelArgs, BohbOptim};
 pub use discrete_space::{DiscreteSpace, Domain};
 pub use error::OptimError;
 pub use evolution::{EvolutionArgs, EvolutionOptim};
+pub use fidelity::{Fidelity, FidelityKind};
 pub use gp_bayes::{GPBayesOptim, GpBayesArgs};
 pub use gradient::{
     clip_grad_norm, first_order_arch_grads, grad_sq_norm, second_order_arch_grads, shift_weights,

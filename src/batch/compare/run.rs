@@ -41,7 +41,7 @@ pub struct RunRecord {
     /// Epochs the trials trained (the sum of the journal's `epochs`; pruned trials count the
     /// epochs they trained).
     #[serde(default)]
-    pub epochs: usize,
+    pub epochs: f64,
     /// Trials recorded.
     pub trials: usize,
     /// Failed trials.
@@ -258,7 +258,7 @@ fn run_one(
         baseline: combo.baseline,
         wall_seconds: t0.elapsed().as_secs_f64() + replayed,
         eval_seconds,
-        epochs: journal.iter().filter_map(|t| t.epochs).sum(),
+        epochs: journal.iter().map(Trial::compute_epochs).sum(),
         trials: run.outcome.trials,
         failed: run.outcome.failed,
         augment: None,

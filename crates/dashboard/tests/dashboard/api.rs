@@ -121,18 +121,45 @@ async fn pruned_trials_and_epochs_are_counted_and_never_the_best() {
     let d = Dashboard::open(&[dir]).unwrap();
     let s = get_json(&d, "/api/runs/0/status").await;
     assert_eq!(
-        (s["pruned"].as_u64(), s["epochs"].as_u64()),
-        (Some(1), Some(7))
+        (s["pruned"].as_u64(), s["epochs"].as_f64()),
+        (Some(1), Some(7.0))
     );
     assert_eq!(s["best"], 0.7, "a pruned trial is never the best");
     let curve = get_json(&d, "/api/runs/0/curve").await;
-    let epochs: Vec<u64> = curve
+    let epochs: Vec<f64> = curve
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["epochs"].as_u64().unwrap())
+        .map(|p| p["epochs"].as_f64().unwrap())
         .collect();
-    assert_eq!(epochs, [3, 4, 7], "best so far against epochs trained");
+    assert_eq!(
+        epochs,
+        [3.0, 4.0, 7.0],
+        "best so far against epochs trained"
+    );
+
+    // The learning curves, live: trial 3 is training (reported, not recorded yet), and a
+    // half-written report waits for its end of line.
+    let report = |trial: usize, epoch: usize, acc: f64| {
+        serde_json::json!({ "trial": trial, "epoch": epoch, "metrics": { "acc": acc },
+                            "seconds": 0.1 * epoch as f64 })
+        .to_string()
+    };
+    let lines = [report(0, 1, 0.5), report(1, 1, 0.9), report(3, 1, 0.4)];
+    let text = format!("{}\n{}", lines.join("\n"), &report(3, 2, 0.6)[..10]);
+    std::fs::write(tmp.path().join("asha/epochs.jsonl"), text).unwrap();
+    let page = get_json(&d, "/api/runs/0/epochs?since=1").await;
+    assert_eq!(
+        (page["total"].as_u64(), page["since"].as_u64()),
+        (Some(3), Some(1))
+    );
+    let got: Vec<(u64, u64)> = page["epochs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["trial"].as_u64().unwrap(), r["epoch"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, [(1, 1), (3, 1)]);
 }
 
 #[tokio::test]

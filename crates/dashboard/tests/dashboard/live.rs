@@ -87,17 +87,23 @@ async fn the_event_stream_names_every_run_then_each_that_grows() {
     let first = next_event().await;
     assert!(first.starts_with("event: runs\n"), "{first}");
     assert!(
-        first.contains(r#"{"alphas":0,"held":0,"id":0,"pending":0,"running":false,"trials":1}"#),
+        first.contains(
+            r#"{"alphas":0,"epochs":0,"held":0,"id":0,"pending":0,"running":false,"trials":1}"#
+        ),
         "{first}"
     );
     assert!(
-        first.contains(r#"{"alphas":0,"held":0,"id":1,"pending":0,"running":false,"trials":0}"#),
+        first.contains(
+            r#"{"alphas":0,"epochs":0,"held":0,"id":1,"pending":0,"running":false,"trials":0}"#
+        ),
         "{first}"
     );
     std::fs::write(b.join("trials.jsonl"), trial_line(0, "NC5", Some(0.7))).unwrap();
     let second = next_event().await;
     assert!(
-        second.contains(r#"{"alphas":0,"held":0,"id":1,"pending":0,"running":false,"trials":1}"#),
+        second.contains(
+            r#"{"alphas":0,"epochs":0,"held":0,"id":1,"pending":0,"running":false,"trials":1}"#
+        ),
         "{second}"
     );
     assert!(

@@ -43,6 +43,24 @@ pub struct Trial {
     /// trial is not a failure; the optimizer learns from it, and it is never the best.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pruned: Option<String>,
+    /// The share of the training data the trial trained on, when its optimizer chose a data
+    /// fraction (`HyperbandOptim` with `fidelity = "data_fraction"`); `None`: all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_fraction: Option<f64>,
+}
+
+impl Trial {
+    /// The compute the trial spent, in epochs over all the training data: its epochs times
+    /// its [data fraction](Self::data_fraction); 0 when it reported no epochs.
+    ///
+    /// ```
+    /// use modnas_estim::Trial;
+    /// let t = Trial { epochs: Some(6), data_fraction: Some(0.5), ..Trial::default() };
+    /// assert_eq!(t.compute_epochs(), 3.0);
+    /// ```
+    pub fn compute_epochs(&self) -> f64 {
+        self.epochs.unwrap_or(0) as f64 * self.data_fraction.unwrap_or(1.0)
+    }
 }
 
 pub(crate) fn metrics_with_nan<'de, D: Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
@@ -233,10 +251,15 @@ pub trait Estim {
         })
     }
 
-    /// Whether the estimator's trials train epoch by epoch and report each epoch, so that a
-    /// `[pruner]` can stop them.
-    fn reports_epochs(&self) -> bool {
-        false
+    /// The fidelities the estimator's trials honour: [`FidelityKind::Epochs`] when they train
+    /// epoch by epoch and report each epoch (a `[pruner]` can then stop them, and an
+    /// optimizer choose their epochs), [`FidelityKind::DataFraction`] when they can train on a
+    /// share of the data. None by default.
+    ///
+    /// [`FidelityKind::Epochs`]: modnas_optim::FidelityKind::Epochs
+    /// [`FidelityKind::DataFraction`]: modnas_optim::FidelityKind::DataFraction
+    fn fidelities(&self) -> &'static [modnas_optim::FidelityKind] {
+        &[]
     }
 
     /// Whether trials can be evaluated one at a time by worker processes
@@ -320,15 +343,16 @@ pub fn train_and_evaluate_net(
     c.apply(arch)?;
     // With a pruner, each epoch is scored as the trial's end will be.
     let valid = |net: &NetBox| ctx.trainer.evaluate(net, &ctx.data.valid, ctx.device);
+    // A data fraction (the optimizer's choice) trains on the first share of the images.
+    let share = reporter.data_fraction().map(|_| {
+        let kept: Vec<usize> = (0..reporter.share_of(ctx.data.train.len())).collect();
+        ctx.data.train.subset(&kept)
+    });
+    let train = share.as_ref().unwrap_or(&ctx.data.train);
     let mut reporting = reporter.validating(valid);
-    let (net, train_loss) = ctx.trainer.train(
-        c.model,
-        &ctx.data.train,
-        epochs,
-        ctx.device,
-        seed,
-        &mut reporting,
-    )?;
+    let (net, train_loss) =
+        ctx.trainer
+            .train(c.model, train, epochs, ctx.device, seed, &mut reporting)?;
     let evaluated = ctx.trainer.evaluate(&net, &ctx.data.valid, ctx.device)?;
     let metrics = with_network_metrics(
         &net,

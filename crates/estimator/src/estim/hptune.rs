@@ -194,9 +194,13 @@ impl Estim for HPTuneEstim {
         })
     }
 
-    /// Command trials report their epochs (`MODNAS_REPORT` lines); nested runs do not.
-    fn reports_epochs(&self) -> bool {
-        matches!(self.run, TrialRun::Command { .. })
+    /// Command trials report their epochs (`MODNAS_REPORT` lines); nested runs do not. Both
+    /// choose their own data: no data fraction.
+    fn fidelities(&self) -> &'static [modnas_optim::FidelityKind] {
+        match self.run {
+            TrialRun::Command { .. } => &[modnas_optim::FidelityKind::Epochs],
+            _ => &[],
+        }
     }
 }
 

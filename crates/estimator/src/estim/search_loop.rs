@@ -13,7 +13,7 @@ use super::{
 };
 use crate::events::{Pruning, TrialReporter};
 use crate::EstimError;
-use modnas_optim::{ArchOptim, SearchOptim};
+use modnas_optim::{ArchOptim, Fidelity, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -288,11 +288,11 @@ impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
     }
 }
 
-/// An evaluated architecture's key: its summary, and the epochs it trained when an optimizer
-/// chose them (a proposal at another fidelity is evaluated again).
-fn evaluated_key(arch: &ArchDesc, fidelity: Option<usize>) -> String {
+/// An evaluated architecture's key: its summary, and the fidelity it trained at when an
+/// optimizer chose one (a proposal at another fidelity is evaluated again).
+fn evaluated_key(arch: &ArchDesc, fidelity: Option<Fidelity>) -> String {
     match fidelity {
-        Some(epochs) => format!("{} @{epochs}", arch.summary()),
+        Some(f) => format!("{} @{}", arch.summary(), f.key()),
         None => arch.summary(),
     }
 }
@@ -317,12 +317,13 @@ struct LoopState<'r> {
     recorded: BTreeMap<usize, &'r Trial>,
     best: BestTracker,
     /// Trials in flight: architecture and fidelity.
-    in_flight: BTreeMap<usize, (ArchDesc, Option<usize>)>,
+    in_flight: BTreeMap<usize, (ArchDesc, Option<Fidelity>)>,
     proposed: usize,
     seq: usize,
     failed: usize,
-    /// Epochs the learnt trials trained (compute accounting, `max_epochs`).
-    epochs: usize,
+    /// Epochs the learnt trials trained, over all the data (compute accounting,
+    /// `max_epochs`).
+    epochs: f64,
     replayed_seconds: f64,
     stop: Option<StopReason>,
     /// The results learnt so far, by architecture (`ArchDesc::summary`).
@@ -345,7 +346,7 @@ impl<'r> LoopState<'r> {
             proposed: 0,
             seq: 0,
             failed: 0,
-            epochs: 0,
+            epochs: 0.0,
             replayed_seconds: 0.0,
             stop: None,
             evaluated: HashMap::new(),
@@ -360,7 +361,7 @@ impl<'r> LoopState<'r> {
         &mut self,
         optim: &mut SearchOptim,
         arch: &ArchDesc,
-        fidelity: Option<usize>,
+        fidelity: Option<Fidelity>,
     ) -> Result<bool, EstimError> {
         if self.search.revisit == Revisit::Evaluate {
             return Ok(false);
@@ -384,7 +385,7 @@ impl<'r> LoopState<'r> {
         if budget.trials.is_some_and(|t| self.proposed >= t) {
             return Some(StopReason::TrialBudget);
         }
-        if budget.epochs.is_some_and(|e| self.epochs >= e) {
+        if budget.epochs.is_some_and(|e| self.epochs >= e as f64) {
             return Some(StopReason::EpochBudget);
         }
         let elapsed = self.start.elapsed().as_secs_f64() + self.replayed_seconds;
@@ -486,7 +487,7 @@ impl<'r> LoopState<'r> {
             )));
         };
         self.failed += usize::from(trial.error.is_some());
-        self.epochs += trial.epochs.unwrap_or(0);
+        self.epochs += trial.compute_epochs();
         // A pruned trial's metrics are those of fewer epochs: the optimizer learns from them,
         // but the best trial is one that trained to the end.
         if trial.pruned.is_none() {

@@ -73,8 +73,11 @@ impl Estim for SubNetEstim {
         true
     }
 
-    fn reports_epochs(&self) -> bool {
-        true
+    fn fidelities(&self) -> &'static [modnas_optim::FidelityKind] {
+        &[
+            modnas_optim::FidelityKind::Epochs,
+            modnas_optim::FidelityKind::DataFraction,
+        ]
     }
 
     fn evaluate_trial(

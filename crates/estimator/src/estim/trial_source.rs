@@ -10,6 +10,7 @@ use crate::events::{
 };
 use crate::pruner::CurveEnd;
 use crate::EstimError;
+use modnas_optim::Fidelity;
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -48,6 +49,8 @@ pub struct Reported {
     pub epochs: Option<usize>,
     /// The objective after each epoch (higher better; NaN where an epoch had none).
     pub curve: Vec<f64>,
+    /// The share of the training data it trained on, when its optimizer chose one.
+    pub data_fraction: Option<f64>,
 }
 
 /// Runs `evaluate` with `reporter` as [`evaluate_guarded`] does, and records a pruned trial
@@ -69,6 +72,15 @@ pub fn evaluate_reported(
         }
         other => other,
     })?;
+    let data_fraction = reporter.data_fraction();
+    if let (None, None, Some(f)) = (&pruned, &error, data_fraction) {
+        // Like a trial stopped early, one trained on part of the data is not a full result:
+        // the optimizer learns from it, and it is never the best.
+        pruned = Some(format!(
+            "trained on {} of the training data, as its optimizer chose",
+            modnas_optim::Fidelity::DataFraction(f)
+        ));
+    }
     reporter.finish(CurveEnd::of(pruned.is_some(), error.is_some()));
     Ok(Reported {
         metrics,
@@ -76,6 +88,7 @@ pub fn evaluate_reported(
         pruned,
         epochs: (reporter.epochs() > 0).then(|| reporter.epochs()),
         curve: reporter.curve().to_vec(),
+        data_fraction,
     })
 }
 
@@ -83,13 +96,12 @@ pub fn evaluate_reported(
 pub(crate) trait TrialSource<C> {
     /// How many trials to keep in flight.
     fn capacity(&self) -> usize;
-    /// Takes trial `index`, to be evaluated (for `fidelity` epochs, when the optimizer chose
-    /// them).
+    /// Takes trial `index`, to be evaluated (at `fidelity`, when the optimizer chose one).
     fn submit(
         &mut self,
         index: usize,
         arch: &ArchDesc,
-        fidelity: Option<usize>,
+        fidelity: Option<Fidelity>,
     ) -> Result<(), EstimError>;
     /// The next result of a submitted trial.
     fn next_result(&mut self, ctx: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError>;
@@ -108,13 +120,13 @@ impl<C> TrialSource<C> for Workers<'_> {
         &mut self,
         index: usize,
         arch: &ArchDesc,
-        fidelity: Option<usize>,
+        fidelity: Option<Fidelity>,
     ) -> Result<(), EstimError> {
-        if let Some(epochs) = fidelity {
+        if let Some(fidelity) = fidelity {
             return Err(EstimError::InvalidArgs {
                 component: "optimizer".into(),
                 reason: format!(
-                    "it chose {epochs} epochs for trial {index}, and workers train every trial \
+                    "it chose {fidelity} for trial {index}, and workers train every trial \
                      fully: an optimizer that chooses fidelities (HyperbandOptim) runs its \
                      trials in the coordinator's process (no `storage`)"
                 ),
@@ -134,7 +146,7 @@ impl<C> TrialSource<C> for Workers<'_> {
 /// asked for (a replayed trial is never evaluated).
 pub(crate) struct InProcess<F> {
     evaluate: F,
-    queued: Option<(usize, ArchDesc, Option<usize>)>,
+    queued: Option<(usize, ArchDesc, Option<Fidelity>)>,
 }
 
 impl<F> InProcess<F> {
@@ -158,7 +170,7 @@ where
         &mut self,
         index: usize,
         arch: &ArchDesc,
-        fidelity: Option<usize>,
+        fidelity: Option<Fidelity>,
     ) -> Result<(), EstimError> {
         self.queued = Some((index, arch.clone(), fidelity));
         Ok(())
@@ -195,6 +207,7 @@ where
             epochs: r.epochs,
             curve: r.curve,
             pruned: r.pruned,
+            data_fraction: r.data_fraction,
         };
         // Recorded next: its checkpoints are no longer needed (a run killed before the
         // record trains the trial again, to the same result).

@@ -24,6 +24,7 @@ use super::base::RunEvent;
 use crate::estim::Objective;
 use crate::pruner::{CurveEnd, Curves, Pruner};
 use crate::EstimError;
+use modnas_optim::Fidelity;
 use modnas_param_space::MetricMap;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
@@ -140,8 +141,9 @@ pub struct TrialReporter<'a> {
     record: RecordRef<'a>,
     /// Where the trial checkpoints, when the run does.
     checkpoints: Option<PathBuf>,
-    /// The epochs the optimizer chose for this trial: training stops there.
-    fidelity: Option<usize>,
+    /// The fidelity the optimizer chose for this trial: training stops at its epochs, or
+    /// trains on its share of the data.
+    fidelity: Option<Fidelity>,
 }
 
 impl<'a> TrialReporter<'a> {
@@ -255,7 +257,11 @@ impl<'a> TrialReporter<'a> {
                 .resize(epoch.saturating_sub(1).max(record.curve.len()), f64::NAN);
             record.curve.push(score);
         }
-        if let Some(epochs) = self.fidelity.filter(|f| epoch >= *f) {
+        if let Some(epochs) = self
+            .fidelity
+            .and_then(|f| f.epochs())
+            .filter(|f| epoch >= *f)
+        {
             // Its fidelity, not a pruner, ends this trial: its epochs are not judged.
             let reason = format!("trained the {epochs} epochs its optimizer chose");
             record.pruned = Some(reason.clone());
@@ -285,7 +291,10 @@ impl<'a> TrialReporter<'a> {
     ) -> Result<(), EstimError> {
         let mut metrics = MetricMap::from([("train_loss".to_string(), train_loss)]);
         // The epoch a chosen fidelity ends at is the trial's result: it is scored too.
-        let last = self.fidelity.is_some_and(|f| epoch >= f);
+        let last = self
+            .fidelity
+            .and_then(|f| f.epochs())
+            .is_some_and(|f| epoch >= f);
         if self.wants_validation() || last {
             if let Some(validate) = self.validate.as_mut() {
                 metrics.extend(validate(model)?);
@@ -328,12 +337,39 @@ impl<'a> TrialReporter<'a> {
         self.record.peek().pruned.as_deref()
     }
 
-    /// The reporter of a trial that trains `fidelity` epochs (an optimizer such as
-    /// `HyperbandOptim` chose them; `None`: as many as the estimator trains): its report of
-    /// that epoch stops the training, and the trial is recorded at that fidelity.
-    pub fn with_fidelity(mut self, fidelity: Option<usize>) -> Self {
+    /// The reporter of a trial trained at `fidelity`, which an optimizer such as
+    /// `HyperbandOptim` chose (`None`: a full training). With [`Fidelity::Epochs`], its report
+    /// of that epoch stops the training; with [`Fidelity::DataFraction`], the training code
+    /// reads [`data_fraction`](Self::data_fraction) and trains on that share of its data. The
+    /// trial is recorded at that fidelity.
+    pub fn with_fidelity(mut self, fidelity: Option<Fidelity>) -> Self {
         self.fidelity = fidelity;
         self
+    }
+
+    /// The share of its training data the trial is to train on, when its optimizer chose a
+    /// data fraction (`HyperbandOptim` with `fidelity = "data_fraction"`); `None`: all of it.
+    /// Training code that takes its own data (a `FunctionalSearch` closure, a task's own
+    /// `train`) keeps the first [`share_of`](Self::share_of) its samples or batches.
+    pub fn data_fraction(&self) -> Option<f64> {
+        self.fidelity.and_then(|f| f.data_fraction())
+    }
+
+    /// How many of `n` samples (or batches) the trial trains on: `ceil(fraction × n)`, at
+    /// least 1, under a [data fraction](Self::data_fraction); all `n` otherwise.
+    ///
+    /// ```
+    /// use modnas_estim::TrialReporter;
+    /// use modnas_optim::Fidelity;
+    /// let r = TrialReporter::silent(0).with_fidelity(Some(Fidelity::DataFraction(0.25)));
+    /// assert_eq!((r.share_of(10), r.share_of(1)), (3, 1));
+    /// assert_eq!(TrialReporter::silent(0).share_of(10), 10);
+    /// ```
+    pub fn share_of(&self, n: usize) -> usize {
+        match self.data_fraction() {
+            Some(f) => ((n as f64 * f).ceil() as usize).clamp(1.min(n), n),
+            None => n,
+        }
     }
 
     /// The reporter, its epochs sent to `sink` as `epoch_reported` events.

@@ -3,6 +3,7 @@
 //! any of them. Every [`Task`] is one; the work is done in the task's own types.
 
 use super::base::Task;
+use super::batch_share::BatchShare;
 use super::one_shot::PathSchedule;
 use crate::estim::{
     supernet_with, Batches, SearchArgs, SearchOutcome, SuperNetLoopArgs, SuperNetOptims,
@@ -181,8 +182,14 @@ fn trained<T: Task>(
         valid = Some(batches);
         metrics
     };
+    // A data fraction (the optimizer's choice) trains on a share of the batches.
+    let share = BatchShare::of(train.as_ref(), reporter);
+    let train: &dyn Batches<T::Batch> = match &share {
+        Some(share) => share,
+        None => train.as_ref(),
+    };
     let mut reporting = reporter.validating(validate);
-    let (model, train_loss) = task.train(c.model, train.as_ref(), epochs, &mut reporting)?;
+    let (model, train_loss) = task.train(c.model, train, epochs, &mut reporting)?;
     let mut metrics = score(task, &model, run.device, seed)?;
     metrics.insert("train_loss".into(), train_loss);
     Ok((metrics, model))

@@ -2,6 +2,7 @@
 //! and searched by the estimators from TOML.
 
 mod base;
+mod batch_share;
 mod context;
 mod erased;
 mod one_shot;
