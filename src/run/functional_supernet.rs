@@ -78,6 +78,7 @@ pub struct FunctionalSuperNet {
     maximize: bool,
     weights: Option<ModuleOptimizer>,
     schedule: Box<dyn LrScheduler>,
+    callbacks: Vec<(String, toml::Table)>,
 }
 
 /// A finished functional supernet search.
@@ -114,6 +115,7 @@ impl FunctionalSuperNet {
             maximize: true,
             weights: None,
             schedule: Box::new(0.025),
+            callbacks: vec![],
         }
     }
 
@@ -165,7 +167,16 @@ impl FunctionalSuperNet {
         self
     }
 
-    /// The config this run records: the gradient optimizer, epochs, objective and seed.
+    /// Hands the run's events (each epoch's α and trial, checkpoints, the run's start and end)
+    /// to the registered callback `name` built with `args`, in the order they are added
+    /// (`docs/runs.md`, "Events and callbacks").
+    pub fn callback(mut self, name: &str, args: toml::Table) -> Self {
+        self.callbacks.push((name.to_string(), args));
+        self
+    }
+
+    /// The config this run records: the gradient optimizer, epochs, objective, seed and
+    /// callbacks.
     pub fn config(&self) -> Result<Config, ModnasError> {
         let mut search = toml::Table::new();
         search.insert("epochs".into(), (self.args.epochs as i64).into());
@@ -174,13 +185,20 @@ impl FunctionalSuperNet {
         }
         let optim = (self.optim.as_str(), &self.optim_args);
         let objective = (self.args.objective.as_str(), self.maximize);
-        recorded_config(
+        let mut cfg = recorded_config(
             FUNCTIONAL_SUPERNET,
             search,
             optim,
             objective,
             self.args.seed,
-        )
+        )?;
+        cfg.callbacks = (self.callbacks.iter())
+            .map(|(name, args)| crate::config::Component {
+                type_name: name.clone(),
+                args: args.clone(),
+            })
+            .collect();
+        Ok(cfg)
     }
 
     /// Runs the search in `dir` (`mode`: new, overwrite, or resume from the newest of the
@@ -235,7 +253,8 @@ impl FunctionalSuperNet {
             schedule: self.schedule.as_mut(),
         };
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal = Journal::open(dir, &mut on_trial)?;
+        let mut journal =
+            Journal::open(dir, &mut on_trial)?.with_callbacks(&cfg, dir, replay.len())?;
         let (model, outcome) = supernet_with(
             supernet.model,
             parts,
@@ -245,6 +264,7 @@ impl FunctionalSuperNet {
             evaluate,
         )?;
         write_results(dir, &outcome, &mut optim)?;
+        journal.finish(&outcome)?;
         let arch = outcome
             .best
             .as_ref()

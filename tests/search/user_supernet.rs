@@ -135,6 +135,7 @@ fn a_regression_supernet_trains_alpha_and_lowers_validation_mse() {
         .epochs(6)
         .objective("mse", false)
         .weight_optimizer(AdamConfig::new().init(), 1e-2, 0.0)
+        .callback("EventLog", toml::Table::new())
         .run(
             dir.path(),
             RunMode::New,
@@ -144,6 +145,20 @@ fn a_regression_supernet_trains_alpha_and_lowers_validation_mse() {
             |net| valid_mse(net, &valid),
         )
         .unwrap();
+
+    // The callback saw the run: its start, each epoch's trial and α, its end, in order.
+    let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    let events: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .filter(|e| !e.contains("checkpoint_written"))
+        .collect();
+    let epoch = ["\"trial_finished\"", "\"supernet_epoch\""].map(String::from);
+    let expected: Vec<String> = std::iter::once("\"run_started\"".to_string())
+        .chain(std::iter::repeat_n(epoch, 6).flatten())
+        .chain(std::iter::once("\"run_ended\"".to_string()))
+        .collect();
+    assert_eq!(events, expected);
 
     let after = run.outcome.best.as_ref().unwrap().metrics["mse"];
     assert!(
