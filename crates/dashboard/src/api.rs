@@ -122,11 +122,15 @@ async fn trials(
     Path(id): Path<usize>,
     Query(q): Query<Since>,
 ) -> Result<Response, NotFound> {
-    d.run(id, |view| {
-        let all = view.trials();
-        let from = q.since.min(all.len());
-        Json(json!({ "total": all.len(), "since": from, "trials": &all[from..] })).into_response()
-    })
+    d.run(id, |view| page("trials", view.trials(), q.since))
+}
+
+/// `{"total", "since", <name>}`: the records from position `since` on, and how many there are.
+fn page<T: serde::Serialize>(name: &str, all: &[T], since: usize) -> Response {
+    let from = since.min(all.len());
+    let mut body = json!({ "total": all.len(), "since": from });
+    body[name] = json!(&all[from..]);
+    Json(body).into_response()
 }
 
 /// The epochs the run's trials reported (`epochs.jsonl`), from position `since` on: each
@@ -136,11 +140,7 @@ async fn epochs(
     Path(id): Path<usize>,
     Query(q): Query<Since>,
 ) -> Result<Response, NotFound> {
-    d.run(id, |view| {
-        let all = view.epochs();
-        let from = q.since.min(all.len());
-        Json(json!({ "total": all.len(), "since": from, "epochs": &all[from..] })).into_response()
-    })
+    d.run(id, |view| page("epochs", view.epochs(), q.since))
 }
 
 async fn curve(State(d): State<Dashboard>, Path(id): Path<usize>) -> Result<Response, NotFound> {
