@@ -23,7 +23,7 @@ use modnas::estim::{
     build_pruner, search_with_reporting, EstimError, Pruning, Reporting, SearchArgs, Trial,
     TrialObserver,
 };
-use modnas::optim::build_search_optim;
+use modnas::optim::build_optim;
 use modnas::param_space::{Categorical, MetricMap, ParamSpace};
 use modnas::run::read_journal;
 use modnas::{run_search, Config, RunMode};
@@ -245,7 +245,7 @@ fn curves(args: &Args) -> anyhow::Result<()> {
     for m in selected(args, epochs) {
         let mut outcomes = vec![];
         for seed in 0..seeds {
-            let mut optim = build_search_optim(m.optim.0, &space, &m.optim.1, seed)?;
+            let mut optim = build_optim(m.optim.0, &space, &m.optim.1, seed)?;
             let mut search = SearchArgs::new(Some(full_trials), "acc", true);
             if !m.full {
                 search.budget.trials = None;
@@ -261,7 +261,7 @@ fn curves(args: &Args) -> anyhow::Result<()> {
             };
             let mut kept = Keep(vec![]);
             search_with_reporting(
-                &mut optim,
+                optim.as_mut(),
                 &mut kept,
                 &[],
                 &search,

@@ -14,7 +14,7 @@ use modnas::estim::{
     build_estim, EstimError, ImageClsTrainer, SearchContext, Trial, TrialObserver,
 };
 use modnas::metrics::build_metric;
-use modnas::optim::build_search_optim;
+use modnas::optim::build_optim;
 use modnas::prelude::*;
 
 /// The user's model: three convolutions replaced by slots, pooling and a linear head.
@@ -85,8 +85,9 @@ fn main() -> anyhow::Result<()> {
         Ok(construct_as(net, &candidates, arch, &device)?)
     };
     let space = builder(&ArchDesc::new())?.space;
-    let mut optim = build_search_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
-    let mut estim = build_estim("SubNetEstim", &toml::from_str("epochs = 4\ntrials = 8")?)?;
+    let mut optim = build_optim("RandomSearchOptim", &space, &toml::Table::new(), seed)?;
+    let mut estim =
+        build_estim("SubNetEstim", &toml::from_str("epochs = 4\ntrials = 8")?)?.into_trials()?;
     let trainer = ImageClsTrainer::from_args(&toml::from_str("optimizer = \"adam\"\nlr = 0.01")?)?;
     let metrics = vec![
         build_metric("ParamCountMetric", &toml::Table::new())?,
@@ -96,7 +97,7 @@ fn main() -> anyhow::Result<()> {
     let mut ctx = SearchContext {
         space: &space,
         builder: &builder,
-        optim: &mut optim,
+        optim: optim.as_mut(),
         data: &data,
         trainer: &trainer,
         metrics: &metrics,

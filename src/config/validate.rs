@@ -4,7 +4,7 @@
 
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
-use modnas_estim::{build_estim, build_trainer, Estim, TrialTrainer};
+use modnas_estim::{build_estim, build_trainer, Estimator, TrialTrainer};
 use modnas_metrics::{build_metric, ArchMetric};
 use modnas_optim::OptimError;
 use modnas_param_space::lookup;
@@ -13,7 +13,7 @@ use modnas_param_space::lookup;
 pub(crate) struct Parts {
     pub trainer: Box<dyn TrialTrainer>,
     pub metrics: Vec<Box<dyn ArchMetric>>,
-    pub estim: Box<dyn Estim>,
+    pub estim: Estimator,
 }
 
 /// Builds the constructor check, trainer, metrics and estimator of `cfg`.
@@ -43,11 +43,9 @@ pub(crate) fn build_parts(cfg: &Config) -> Result<Parts, ModnasError> {
         build_estim(&cfg.estim.search.type_name, &cfg.estim.search.args).at("estim.search")?;
     // Built here to refuse a bad one before the run starts; the journal builds its own.
     build_callbacks(cfg)?;
-    if build_pruning(cfg)?.is_some()
-        && !estim
-            .fidelities()
-            .contains(&modnas_optim::FidelityKind::Epochs)
-    {
+    let reports_epochs = (estim.trials())
+        .is_some_and(|e| e.fidelities().contains(&modnas_optim::FidelityKind::Epochs));
+    if build_pruning(cfg)?.is_some() && !reports_epochs {
         return Err(ModnasError::config(
             "pruner",
             format!(
@@ -94,7 +92,10 @@ pub(crate) fn build_pruner(
 
 /// For a distributed run (one with `storage`): the `[workers]` values, and that the search
 /// estimator can hand trials to workers.
-pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), ModnasError> {
+pub(crate) fn check_distributed(
+    cfg: &Config,
+    estim: &impl Distributable,
+) -> Result<(), ModnasError> {
     if cfg.storage.is_none() {
         return Ok(());
     }
@@ -111,7 +112,7 @@ pub(crate) fn check_distributed(cfg: &Config, estim: &dyn Estim) -> Result<(), M
 /// That the search estimator can hand trials to workers; the error names `key`.
 pub(crate) fn require_distributable(
     cfg: &Config,
-    estim: &dyn Estim,
+    estim: &impl Distributable,
     key: &str,
 ) -> Result<(), ModnasError> {
     if estim.distributable() {
@@ -120,10 +121,27 @@ pub(crate) fn require_distributable(
     Err(ModnasError::config(
         key,
         format!(
-            "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `Estim::evaluate_trial`)",
+            "`{}` cannot hand trials to workers; distributed runs need SubNetEstim or TabularEstim (or an estimator that implements `TrialEstim::evaluate_trial`)",
             cfg.estim.search.type_name
         ),
     ))
+}
+
+/// An estimator that may hand its trials to workers: a trial estimator that says so.
+pub(crate) trait Distributable {
+    fn distributable(&self) -> bool;
+}
+
+impl Distributable for Estimator {
+    fn distributable(&self) -> bool {
+        self.trials().is_some_and(|e| e.distributable())
+    }
+}
+
+impl Distributable for crate::run::paired::Paired {
+    fn distributable(&self) -> bool {
+        matches!(self, Self::Trials { estim, .. } if estim.distributable())
+    }
 }
 
 impl Config {
@@ -131,14 +149,19 @@ impl Config {
     /// no data or search space to be built (trainer, metrics, estimator), and for a distributed
     /// run the `[workers]` table and whether the estimator can hand out trials. The optimizer's
     /// arguments are parsed and range-checked too (against an empty space: whether they fit
-    /// the space is not known yet). What depends on the data (the model's shapes, the space)
+    /// the space is not known yet), and its kind against the estimator's role (a discrete
+    /// optimizer for a trial estimator, a gradient one for a supernet estimator). What depends on the data (the model's shapes, the space)
     /// is checked when the run starts, before its directory is written.
     pub fn validate(&self) -> Result<(), ModnasError> {
         self.backend.device()?;
         let parts = build_parts(self)?;
-        check_distributed(self, parts.estim.as_ref())?;
+        check_distributed(self, &parts.estim)?;
         lookup::<modnas_optim::OptimEntry>(&self.optim.type_name).at("optim.type")?;
         check_optim_args(&self.optim.type_name, &self.optim.args)?;
+        // The estimator and an optimizer of another role are refused here already.
+        let gradient =
+            modnas_optim::optim_names_of_kind(true).contains(&self.optim.type_name.as_str());
+        crate::run::paired::check_roles(self, &parts.estim, gradient)?;
         if let Some(model) = &self.model {
             lookup::<modnas_construct::ModelEntry>(&model.type_name).at("model.type")?;
         }

@@ -3,6 +3,7 @@
 //! the result.
 
 use super::storage_pruner::StoragePruner;
+use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError};
 use modnas_estim::{
@@ -171,11 +172,18 @@ pub fn run_worker(
     let stored = wait_for_config(store.as_mut(), opts)?;
     let cfg = Config::from_toml(&stored.config, &opts.overrides)?;
     let (setup, estim) = SearchSetup::new(&cfg)?;
-    crate::config::validate::require_distributable(&cfg, estim.as_ref(), "estim.search.type")?;
-    let mut optim = crate::run::search::build_search_optim(&cfg, &setup.space)?;
+    crate::config::validate::require_distributable(&cfg, &estim, "estim.search.type")?;
+    let optim = crate::run::search::build_search_optim(&cfg, &setup.space)?;
+    let paired = Paired::new(&cfg, &setup.space, estim, optim)?;
+    let Paired::Trials { estim, mut optim } = paired else {
+        return Err(ModnasError::config(
+            "estim.search.type",
+            "a supernet estimator trains in one process; workers evaluate trials",
+        ));
+    };
     let builder = |arch: &_| setup.build_net(arch);
     let mut observer = NoJournal;
-    let ctx = setup.context(&builder, &mut optim, &mut observer);
+    let ctx = setup.context(&builder, optim.as_mut(), &mut observer);
     let name = opts.name.clone().unwrap_or_else(default_name);
     let every = Duration::from_secs_f64((stored.policy.heartbeat_timeout / 3.0).max(0.05));
     let (key, maximize) = cfg.objective();

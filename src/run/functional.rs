@@ -221,7 +221,8 @@ impl FunctionalSearch {
             pruning: crate::config::validate::build_pruning(&cfg)?,
             checkpoints: Some(dir.to_path_buf()),
         };
-        let mut optim = crate::run::search::build_search_optim(&cfg, &self.space)?;
+        let optim = crate::run::search::build_search_optim(&cfg, &self.space)?;
+        let mut optim = crate::run::paired::Paired::discrete_optim(&cfg, optim)?;
         let size = self.space.size();
         let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, &cfg, size, mode))?;
         if !replay.is_empty() {
@@ -237,14 +238,14 @@ impl FunctionalSearch {
         let mut journal =
             Journal::open(dir, &mut on_trial)?.with_callbacks(&cfg, dir, replay.len())?;
         let outcome = search_with_reporting(
-            &mut optim,
+            optim.as_mut(),
             &mut journal,
             &replay,
             &search,
             reporting,
             evaluate,
         )?;
-        write_results(dir, &outcome, &mut optim)?;
+        write_results(dir, &outcome, Some(optim.as_mut()))?;
         journal.finish(&outcome)?;
         tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "functional search finished");
         Ok(SearchRun {

@@ -218,18 +218,8 @@ impl FunctionalSuperNet {
         evaluate: impl FnMut(&M) -> Result<MetricMap, EstimError>,
     ) -> Result<SuperNetRun<M>, ModnasError> {
         let cfg = self.config()?;
-        let mut optim = crate::run::search::build_search_optim(&cfg, &supernet.space)?;
-        let Some(arch_optim) = optim.gradient() else {
-            return Err(ModnasError::Config {
-                key: "optim.type".into(),
-                message: format!(
-                    "`{}` is a discrete search algorithm; a supernet search needs a gradient \
-                     optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, \
-                     DirectGradOptim, DrNASOptim), or FunctionalSearch for discrete ones",
-                    self.optim
-                ),
-            });
-        };
+        let optim = crate::run::search::build_search_optim(&cfg, &supernet.space)?;
+        let mut arch_optim = crate::run::paired::Paired::gradient_optim(&cfg, optim)?;
         let (_lock, replay) =
             DirLock::acquire_for(dir, || prepare(dir, &cfg, supernet.space.size(), mode))?;
         self.args.checkpoint = Some(dir.to_path_buf());
@@ -248,7 +238,7 @@ impl FunctionalSuperNet {
             loss: &batch_loss,
         };
         let optims = SuperNetOptims {
-            arch: arch_optim,
+            arch: arch_optim.as_mut(),
             weights: &mut weights,
             schedule: self.schedule.as_mut(),
         };
@@ -263,7 +253,7 @@ impl FunctionalSuperNet {
             &mut journal,
             evaluate,
         )?;
-        write_results(dir, &outcome, &mut optim)?;
+        write_results(dir, &outcome, None)?;
         journal.finish(&outcome)?;
         let arch = outcome
             .best

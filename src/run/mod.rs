@@ -7,6 +7,7 @@ mod epoch_journal;
 mod functional;
 mod functional_supernet;
 pub(crate) mod lock;
+pub(crate) mod paired;
 mod report;
 pub(crate) mod search;
 pub(crate) mod setup;

@@ -8,13 +8,14 @@ use crate::run::dir::{
     complete_lines, prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE,
 };
 use crate::run::lock::DirLock;
+use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
 use modnas_estim::{
     AlphaSnapshot, EstimError, EventSink, RunCallback, RunEvent, SearchContext, SearchOutcome,
     Trial, TrialDispatch, TrialObserver,
 };
-use modnas_optim::{build_search_optim as build_registered, Direction, FidelityKind, SearchOptim};
+use modnas_optim::{build_search_optim as build_registered, ArchOptim, Direction, SearchOptim};
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::fs::File;
 use std::io::Write;
@@ -209,8 +210,8 @@ pub(crate) fn build_search_optim(
 
 /// The warning for a trial budget (`estim.search.args.trials`) that ends within the
 /// optimizer's random proposals, which makes the search random search.
-pub(crate) fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Option<String> {
-    let random = optim.discrete()?.random_proposals();
+pub(crate) fn random_phase_warning(cfg: &Config, optim: &dyn ArchOptim) -> Option<String> {
+    let random = optim.random_proposals();
     let trials = cfg.estim.search.args.get("trials")?.as_integer()?;
     (random > 0 && trials <= random as i64).then(|| {
         format!(
@@ -218,64 +219,6 @@ pub(crate) fn random_phase_warning(cfg: &Config, optim: &mut SearchOptim) -> Opt
             cfg.optim.type_name
         )
     })
-}
-
-/// Gradient optimizers update the tensor parameters of mixed operators under a supernet
-/// estimator; discrete optimizers propose values of discrete parameters; an optimizer that
-/// chooses fidelities needs trials that train epoch by epoch in this process. A mismatch would
-/// run a meaningless search, so it is a config error.
-pub(crate) fn check_optim_fits(
-    cfg: &Config,
-    space: &modnas_param_space::ParamSpace,
-    optim: &SearchOptim,
-    estim: &dyn modnas_estim::Estim,
-) -> Result<(), ModnasError> {
-    let estim_needs_gradient = estim.needs_gradient_optim();
-    let tensors = !space.tensor_params().is_empty();
-    let gradient = optim.is_gradient();
-    let (optim_name, estim_name) = (&cfg.optim.type_name, &cfg.estim.search.type_name);
-    if estim_needs_gradient && !gradient {
-        return Err(ModnasError::config(
-            "optim.type",
-            format!("`{estim_name}` trains α and needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, DirectGradOptim, DrNASOptim); `{optim_name}` is discrete"),
-        ));
-    }
-    if gradient && !estim_needs_gradient {
-        return Err(ModnasError::config(
-            "estim.search.type",
-            format!("`{optim_name}` optimises α by gradients and needs `SuperNetEstim`; `{estim_name}` evaluates discrete proposals"),
-        ));
-    }
-    if tensors && !gradient {
-        return Err(ModnasError::config(
-            "optim.type",
-            format!("the space holds tensor parameters (α) from `construct.args.mixed_op`, which `{optim_name}` cannot search: use a gradient optimizer with SuperNetEstim, or `mixed_op = \"IndexMixedOp\"` (or none) for a discrete search"),
-        ));
-    }
-    let chooses_fidelity = match optim {
-        SearchOptim::Discrete(o) => o.chooses_fidelity(),
-        SearchOptim::Gradient(_) => None,
-    };
-    let Some(kind) = chooses_fidelity else {
-        return Ok(());
-    };
-    if cfg.storage.is_some() {
-        return Err(ModnasError::config(
-            "optim.type",
-            format!("`{optim_name}` chooses each trial's {kind}, and workers train every trial fully: run it without `storage`"),
-        ));
-    }
-    if !estim.fidelities().contains(&kind) {
-        let fit = match kind {
-            FidelityKind::Epochs => "SubNetEstim, or HPTuneEstim with a `command` whose trials print MODNAS_REPORT lines",
-            FidelityKind::DataFraction => "SubNetEstim",
-        };
-        return Err(ModnasError::config(
-            "optim.type",
-            format!("`{optim_name}` chooses each trial's {kind}, which `{estim_name}` cannot vary; use {fit}"),
-        ));
-    }
-    Ok(())
 }
 
 /// One nested run (an `HPTuneEstim` trial): `config` with `overrides`, in `dir` (replaced if
@@ -332,14 +275,13 @@ pub fn run_search(
     if let Some(task) = &cfg.task {
         return crate::run::task_search::run_task_search(cfg, task, dir, mode, on_trial);
     }
-    let (setup, mut estim) = SearchSetup::new(cfg)?;
+    let (setup, estim) = SearchSetup::new(cfg)?;
     let space = &setup.space;
-    let mut optim = build_search_optim(cfg, space)?;
-    check_optim_fits(cfg, space, &optim, estim.as_ref())?;
-    if let Some(warning) = random_phase_warning(cfg, &mut optim) {
+    let mut paired = Paired::new(cfg, space, estim, build_search_optim(cfg, space)?)?;
+    if let Some(warning) = paired.discrete().and_then(|o| random_phase_warning(cfg, o)) {
         tracing::warn!("{warning}");
     }
-    if mode == RunMode::Resume && !estim.resumable() {
+    if mode == RunMode::Resume && !paired.estim().resumable() {
         return Err(ModnasError::RunDir {
             path: dir.display().to_string(),
             reason: format!(
@@ -348,8 +290,8 @@ pub fn run_search(
             ),
         });
     }
-    crate::config::validate::check_distributed(cfg, estim.as_ref())?;
-    estim.check(space)?;
+    crate::config::validate::check_distributed(cfg, &paired)?;
+    paired.estim().check(space)?;
     let (_lock, replay, mut coordinator) = open_run(cfg, dir, space.size(), mode)?;
     if !replay.is_empty() {
         tracing::info!(
@@ -359,27 +301,49 @@ pub fn run_search(
     }
     let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
     let builder = |arch: &_| setup.build_net(arch);
-    let mut ctx = SearchContext {
-        replay: &replay,
-        run_dir: Some(dir),
-        run_config: Some(&run_nested),
-        dispatch: coordinator
-            .as_mut()
-            .map(|c| &mut c.dispatch as &mut dyn TrialDispatch),
-        pruning: crate::config::validate::build_pruning(cfg)?,
-        ..setup.context(&builder, &mut optim, &mut journal)
+    let pruning = crate::config::validate::build_pruning(cfg)?;
+    let dispatch = coordinator
+        .as_mut()
+        .map(|c| &mut c.dispatch as &mut dyn TrialDispatch);
+    let outcome = match &mut paired {
+        Paired::Trials { estim, optim } => {
+            let ctx = setup.context(&builder, optim.as_mut(), &mut journal);
+            estim.run(&mut in_run(ctx, &replay, dir, dispatch, pruning))?
+        }
+        Paired::Supernet { estim, optim } => {
+            let ctx = setup.context(&builder, optim.as_mut(), &mut journal);
+            estim.run(&mut in_run(ctx, &replay, dir, dispatch, pruning))?
+        }
     };
-    let outcome = estim.run(&mut ctx)?;
     if let Some(c) = coordinator {
         c.finish()?;
     }
-    write_results(dir, &outcome, &mut optim)?;
+    write_results(dir, &outcome, paired.discrete())?;
     journal.finish(&outcome)?;
     tracing::info!(dir = %dir.display(), trials = outcome.trials, stop = ?outcome.stop, "search finished");
     Ok(SearchRun {
         dir: dir.to_path_buf(),
         outcome,
     })
+}
+
+/// `ctx` as a run in `dir` sees it: the trials to replay, the run directory, nested configs,
+/// the workers' dispatch and the pruner.
+fn in_run<'a, O: ?Sized>(
+    ctx: SearchContext<'a, O>,
+    replay: &'a [Trial],
+    dir: &'a Path,
+    dispatch: Option<&'a mut dyn TrialDispatch>,
+    pruning: Option<modnas_estim::Pruning>,
+) -> SearchContext<'a, O> {
+    SearchContext {
+        replay,
+        run_dir: Some(dir),
+        run_config: Some(&run_nested),
+        dispatch,
+        pruning,
+        ..ctx
+    }
 }
 
 /// Takes `dir` for this process (refused while another one writes it), makes it ready for a run
@@ -428,12 +392,12 @@ fn rewrite_journal(dir: &Path, trials: &[Trial]) -> Result<(), ModnasError> {
 pub(crate) fn write_results(
     dir: &Path,
     outcome: &SearchOutcome,
-    optim: &mut SearchOptim,
+    optim: Option<&mut dyn ArchOptim>,
 ) -> Result<(), ModnasError> {
     if let Some(best) = &outcome.best {
         write_atomic(&dir.join(crate::run::BEST_FILE), &best_toml(best))?;
     }
-    if let Some(front) = optim.discrete().and_then(|o| o.pareto_front()) {
+    if let Some(front) = optim.and_then(|o| o.pareto_front()) {
         let lines: Vec<String> = front
             .iter()
             .map(|(arch, metrics)| {
@@ -464,7 +428,7 @@ mod tests {
         let mut space = modnas_param_space::ParamSpace::new();
         cfg.space.extend(&mut space).unwrap();
         let mut optim = build_search_optim(&cfg, &space).unwrap();
-        random_phase_warning(&cfg, &mut optim)
+        random_phase_warning(&cfg, optim.discrete().unwrap())
     }
 
     #[test]

@@ -10,9 +10,8 @@ use modnas_construct::{
     build_model, construct, construct_as, ConstructError, Constructed, ModelInput, NetBox,
 };
 use modnas_estim::data::{load_data, DataSplit};
-use modnas_estim::{Estim, EstimError, NetBuilder, SearchContext, TrialObserver};
+use modnas_estim::{EstimError, Estimator, NetBuilder, SearchContext, TrialObserver};
 use modnas_metrics::ArchMetric;
-use modnas_optim::SearchOptim;
 use modnas_param_space::{ArchDesc, ParamSpace};
 
 /// The parts of a search built from its config.
@@ -48,7 +47,7 @@ fn model_error(e: ConstructError) -> ModnasError {
 
 impl<'c> SearchSetup<'c> {
     /// Builds the parts of `cfg` and its estimator; every input error names its config key.
-    pub(crate) fn new(cfg: &'c Config) -> Result<(Self, Box<dyn Estim>), ModnasError> {
+    pub(crate) fn new(cfg: &'c Config) -> Result<(Self, Estimator), ModnasError> {
         let device = cfg.backend.device()?;
         let train_device = device.autodiff();
         let Parts {
@@ -56,7 +55,7 @@ impl<'c> SearchSetup<'c> {
             metrics,
             estim,
         } = build_parts(cfg)?;
-        let model = match (&cfg.model, estim.needs_model()) {
+        let model = match (&cfg.model, estim.estim().needs_model()) {
             (Some(m), true) => Some(m),
             (None, true) => {
                 return Err(ModnasError::config(
@@ -146,12 +145,12 @@ impl<'c> SearchSetup<'c> {
 
     /// A search context over these parts that evaluates in this process and replays nothing
     /// (a run sets its own `replay`, `run_dir`, `run_config` and `dispatch`).
-    pub(crate) fn context<'a>(
+    pub(crate) fn context<'a, O: ?Sized>(
         &'a self,
         builder: &'a NetBuilder<'a>,
-        optim: &'a mut SearchOptim,
+        optim: &'a mut O,
         observer: &'a mut dyn TrialObserver,
-    ) -> SearchContext<'a> {
+    ) -> SearchContext<'a, O> {
         SearchContext {
             space: &self.space,
             builder,

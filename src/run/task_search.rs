@@ -12,9 +12,8 @@ use crate::config::Component;
 use crate::error::AtKey;
 use crate::run::dir::prepare;
 use crate::run::lock::DirLock;
-use crate::run::search::{
-    build_search_optim, check_optim_fits, random_phase_warning, write_results, Journal,
-};
+use crate::run::paired::Paired;
+use crate::run::search::{build_search_optim, random_phase_warning, write_results, Journal};
 use crate::{Config, ModnasError, RunMode, SearchRun};
 use modnas_estim::{build_task, TaskContext, TaskRun, Trial};
 use std::path::Path;
@@ -29,7 +28,7 @@ pub(crate) fn run_task_search(
 ) -> Result<SearchRun, ModnasError> {
     cfg.validate()?;
     let device = cfg.backend.device()?.autodiff();
-    let mut estim = build_parts(cfg)?.estim;
+    let estim = build_parts(cfg)?.estim;
     let built = build_task(&task.type_name, &task.args).at("task")?;
     let run = TaskRun {
         sets: &cfg.construct.args,
@@ -46,13 +45,12 @@ pub(crate) fn run_task_search(
             ),
         ));
     }
-    let mut optim = build_search_optim(cfg, &space)?;
-    check_optim_fits(cfg, &space, &optim, estim.as_ref())?;
-    if let Some(warning) = random_phase_warning(cfg, &mut optim) {
+    let mut paired = Paired::new(cfg, &space, estim, build_search_optim(cfg, &space)?)?;
+    if let Some(warning) = paired.discrete().and_then(|o| random_phase_warning(cfg, o)) {
         tracing::warn!("{warning}");
     }
     // What would fail only after training is refused before the run directory is written.
-    estim.check_task().map_err(|e| estimator_error(cfg, e))?;
+    (paired.estim().check_task()).map_err(|e| estimator_error(cfg, e))?;
     let (objective, _) = cfg.objective();
     let keys = built.metric_keys(run, cfg.seed)?;
     if !keys.contains(&objective) {
@@ -67,21 +65,29 @@ pub(crate) fn run_task_search(
     }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
     let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
-    let mut ctx = TaskContext {
-        task: built.as_ref(),
-        run,
-        optim: &mut optim,
-        observer: &mut journal,
-        replay: &replay,
-        seed: cfg.seed,
-        objective: &objective,
-        run_dir: Some(dir),
-        pruning: crate::config::validate::build_pruning(cfg)?,
-    };
-    let outcome = estim
-        .run_task(&mut ctx)
-        .map_err(|e| estimator_error(cfg, e))?;
-    write_results(dir, &outcome, &mut optim)?;
+    let pruning = crate::config::validate::build_pruning(cfg)?;
+    // The same context for either role, over the optimizer of that role.
+    macro_rules! context {
+        ($optim:expr) => {
+            TaskContext {
+                task: built.as_ref(),
+                run,
+                optim: $optim,
+                observer: &mut journal,
+                replay: &replay,
+                seed: cfg.seed,
+                objective: &objective,
+                run_dir: Some(dir),
+                pruning,
+            }
+        };
+    }
+    let outcome = match &mut paired {
+        Paired::Trials { estim, optim } => estim.run_task(&mut context!(optim.as_mut())),
+        Paired::Supernet { estim, optim } => estim.run_task(&mut context!(optim.as_mut())),
+    }
+    .map_err(|e| estimator_error(cfg, e))?;
+    write_results(dir, &outcome, paired.discrete())?;
     journal.finish(&outcome)?;
     tracing::info!(dir = %dir.display(), task = %task.type_name, trials = outcome.trials, stop = ?outcome.stop, "task search finished");
     Ok(SearchRun {

@@ -330,6 +330,52 @@ fn a_gradient_optimizer_needs_the_supernet_estimator() {
 }
 
 #[test]
+fn a_wrong_pairing_is_refused_before_any_data_naming_the_optimizers_that_fit() {
+    // What a pipeline checks before its first process runs.
+    let cfg = Config::from_toml(
+        GOOD,
+        &[
+            "estim.search.type=\"SuperNetEstim\"".to_string(),
+            "estim.search.args={}".to_string(),
+        ],
+    )
+    .unwrap();
+    let err = cfg.validate().unwrap_err().to_string();
+    for part in [
+        "optim.type",
+        "RandomSearchOptim",
+        "DARTSOptim",
+        "GDASOptim",
+        "DrNASOptim",
+    ] {
+        assert!(err.contains(part), "lacks `{part}`: {err}");
+    }
+    let fits = &err[err.find('[').unwrap()..];
+    assert!(
+        !fits.contains("GridSearchOptim"),
+        "only gradient ones fit: {err}"
+    );
+    let other = ["optim.type=\"DARTSOptim\"".to_string()];
+    let err = Config::from_toml(GOOD, &other)
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let err = err.to_string();
+    for part in [
+        "estim.search.type",
+        "SuperNetEstim",
+        "GridSearchOptim",
+        "RandomSearchOptim",
+    ] {
+        assert!(err.contains(part), "lacks `{part}`: {err}");
+    }
+    assert!(
+        !err[err.find('[').unwrap()..].contains("DARTSOptim"),
+        "{err}"
+    );
+}
+
+#[test]
 fn unknown_mixed_op_and_bad_supernet_args_name_the_key() {
     let _serial = crate::common::serial();
     check(

@@ -37,12 +37,13 @@ pub use estim::{
     search_trials, search_with, search_with_reporting, shrink_schedule, supernet_with,
     train_and_evaluate, train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, BatchLoss,
     Batches, Budget, CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn,
-    EstimEntry, ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder, Objective,
-    OneShotArgs, ProgressiveShrinkingEstim, Reported, Reporting, SPOSEstim, SearchArgs,
+    EstimEntry, Estimator, ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder,
+    Objective, OneShotArgs, ProgressiveShrinkingEstim, Reported, Reporting, SPOSEstim, SearchArgs,
     SearchContext, SearchOutcome, ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason,
     SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims,
-    SuperNetParts, TrainerLoss, Trial, TrialDispatch, TrialObserver, WeightSource, CHECKPOINT_DIRS,
-    COMMAND_PLACEHOLDERS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
+    SuperNetParts, SupernetEstim, TrainerLoss, Trial, TrialDispatch, TrialEstim, TrialObserver,
+    WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
+    REPORT_PREFIX,
 };
 pub use events::{
     build_callback, callback_names, CallbackBuildFn, CallbackEntry, EpochReport, EventSink,

@@ -79,11 +79,6 @@ impl SearchOptim {
         }
     }
 
-    /// True for a gradient optimizer.
-    pub fn is_gradient(&self) -> bool {
-        matches!(self, SearchOptim::Gradient(_))
-    }
-
     /// The discrete optimizer, if this is one.
     pub fn discrete(&mut self) -> Option<&mut dyn ArchOptim> {
         match self {
@@ -155,8 +150,16 @@ macro_rules! register_gradient_optim {
                     .map(|o| $crate::SearchOptim::Gradient(Box::new(o)))
             })
         }
+        $crate::inventory::submit! { $crate::GradientOptimName($name) }
     };
 }
+
+/// The name of a gradient optimizer, which [`register_gradient_optim!`] registers beside its
+/// entry: how the registry tells the two kinds apart without building them (a gradient
+/// optimizer needs a space with α to be built).
+pub struct GradientOptimName(pub &'static str);
+
+inventory::collect!(GradientOptimName);
 
 /// Parses `args` for the optimizer `name` and builds it with `new` (used by
 /// [`register_optim!`] and [`register_gradient_optim!`]).
@@ -205,6 +208,26 @@ pub fn build_gradient_optim(
 /// Names of all registered optimizers, discrete and gradient, sorted.
 pub fn optim_names() -> Vec<&'static str> {
     registered_names::<OptimEntry>()
+}
+
+/// Names of the registered gradient optimizers (`gradient`: those registered with
+/// [`register_gradient_optim!`]) or of the discrete ones, sorted: what a config error lists as
+/// the optimizers that fit an estimator.
+///
+/// ```
+/// let gradient = modnas_optim::optim_names_of_kind(true);
+/// assert!(gradient.contains(&"DARTSOptim") && !gradient.contains(&"RandomSearchOptim"));
+/// let discrete = modnas_optim::optim_names_of_kind(false);
+/// assert!(discrete.contains(&"RandomSearchOptim") && !discrete.contains(&"DARTSOptim"));
+/// ```
+pub fn optim_names_of_kind(gradient: bool) -> Vec<&'static str> {
+    let marked: Vec<&str> = inventory::iter::<GradientOptimName>()
+        .map(|g| g.0)
+        .collect();
+    optim_names()
+        .into_iter()
+        .filter(|name| marked.contains(name) == gradient)
+        .collect()
 }
 
 /// Deserializes an optimizer's arguments, naming the optimizer in errors.

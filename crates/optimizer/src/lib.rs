@@ -40,7 +40,8 @@ pub mod surrogate;
 pub use annealing::{AnnealingArgs, SimulatedAnnealingOptim};
 pub use base::{
     build_gradient_optim, build_optim, build_search_optim, build_typed, optim_names,
-    parse_optim_args, ArchOptim, OptimBuildFn, OptimEntry, SearchOptim,
+    optim_names_of_kind, parse_optim_args, ArchOptim, GradientOptimName, OptimBuildFn, OptimEntry,
+    SearchOptim,
 };
 pub use bohb::{BohbModelArgs, BohbOptim};
 pub use discrete_space::{DiscreteSpace, Domain};

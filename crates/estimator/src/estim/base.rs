@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use indexmap::IndexMap;
 use modnas_construct::{Constructed, NetBox};
 use modnas_metrics::ArchMetric;
-use modnas_optim::SearchOptim;
+use modnas_optim::{ArchOptim, FidelityKind, GradientOptim};
 use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -122,15 +122,16 @@ pub type NetBuilder<'a> = dyn Fn(&ArchDesc) -> Result<Constructed<NetBox>, Estim
 pub type ConfigRunner<'a> =
     dyn Fn(&std::path::Path, &[String], &std::path::Path) -> Result<MetricMap, EstimError> + 'a;
 
-/// Everything an estimator needs for one search run.
-pub struct SearchContext<'a> {
+/// Everything an estimator needs for one search run; `O` is the optimizer of its role (a
+/// discrete one by default, `dyn GradientOptim` for a [`SupernetEstim`]).
+pub struct SearchContext<'a, O: ?Sized = dyn ArchOptim> {
     /// The search space (what the optimizer proposes over).
     pub space: &'a ParamSpace,
     /// Fresh constructed networks.
     pub builder: &'a NetBuilder<'a>,
-    /// The search algorithm: a discrete one for the search loop, a gradient one for supernet
-    /// estimators.
-    pub optim: &'a mut SearchOptim,
+    /// The search algorithm: the discrete optimizer whose proposals the search loop
+    /// evaluates, or the gradient optimizer a supernet estimator steps α with.
+    pub optim: &'a mut O,
     /// Train/valid data.
     pub data: &'a DataSplit,
     /// Trains and evaluates each trial's network (`[trainer]` of the config): the
@@ -196,18 +197,15 @@ pub struct SearchOutcome {
     pub stop: StopReason,
 }
 
-/// An estimation strategy (paper, Appendix C.3): it evaluates architectures and drives the loop.
+/// What every estimator (paper, Appendix C.3) tells before its run, whatever its role: what
+/// it needs, whether it resumes, whether it searches a registered task. The work itself is its
+/// role's: a [`TrialEstim`] or a [`SupernetEstim`], which the registry hands out as an
+/// [`Estimator`].
 pub trait Estim {
     /// Whether the estimator builds networks (false for table lookups, which need only a
     /// parameter space).
     fn needs_model(&self) -> bool {
         true
-    }
-
-    /// Whether the estimator drives a gradient optimizer of tensor parameters (supernet
-    /// estimators) rather than a discrete one.
-    fn needs_gradient_optim(&self) -> bool {
-        false
     }
 
     /// Whether the estimator can resume an interrupted run from its recorded trials
@@ -223,9 +221,6 @@ pub trait Estim {
         Ok(())
     }
 
-    /// Runs the estimator on `ctx`.
-    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
-
     /// Checks, before the run directory is written, that the estimator searches a
     /// registered task as configured (its arguments that apply to image models only are
     /// refused here). The default refuses: the estimator searches `[model]`s only.
@@ -238,38 +233,51 @@ pub trait Estim {
                 .into(),
         })
     }
+}
 
-    /// Runs the estimator on a registered task (`[task]` of a config: the user's model,
-    /// batches, loss and metrics), after [`check_task`](Self::check_task). `SubNetEstim`,
-    /// `SuperNetEstim`, `SPOSEstim`, `CARSEstim`, `ProgressiveShrinkingEstim` and
-    /// `DefaultEstim` do; the default refuses as `check_task` does.
-    fn run_task(&mut self, _ctx: &mut crate::TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
-        self.check_task()?;
-        Err(EstimError::InvalidArgs {
+/// The refusal of a `[task]` by an estimator that does not search one.
+fn no_task<E: Estim + ?Sized>(estim: &E) -> EstimError {
+    match estim.check_task() {
+        Err(e) => e,
+        Ok(()) => EstimError::InvalidArgs {
             component: "estimator".into(),
             reason: "does not search a `[task]`".into(),
-        })
+        },
+    }
+}
+
+/// An estimator that evaluates the architectures a discrete optimizer
+/// ([`ArchOptim`]) proposes, one trial at a time, driven by the search loop: `SubNetEstim`,
+/// `TabularEstim`, `PredictorEstim`, `HPTuneEstim`, `DefaultEstim` (one architecture), and
+/// `SPOSEstim`, `CARSEstim` and `ProgressiveShrinkingEstim`, which score the sub-networks of
+/// the supernet they train.
+pub trait TrialEstim: Estim {
+    /// Runs the search on `ctx`, whose optimizer proposes the trials.
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError>;
+
+    /// Runs the search on a registered task (`[task]` of a config: the user's model,
+    /// batches, loss and metrics), after [`check_task`](Estim::check_task). The default
+    /// refuses as `check_task` does.
+    fn run_task(&mut self, _ctx: &mut crate::TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+        Err(no_task(self))
     }
 
     /// The fidelities the estimator's trials honour: [`FidelityKind::Epochs`] when they train
     /// epoch by epoch and report each epoch (a `[pruner]` can then stop them, and an
     /// optimizer choose their epochs), [`FidelityKind::DataFraction`] when they can train on a
     /// share of the data. None by default.
-    ///
-    /// [`FidelityKind::Epochs`]: modnas_optim::FidelityKind::Epochs
-    /// [`FidelityKind::DataFraction`]: modnas_optim::FidelityKind::DataFraction
-    fn fidelities(&self) -> &'static [modnas_optim::FidelityKind] {
+    fn fidelities(&self) -> &'static [FidelityKind] {
         &[]
     }
 
     /// Whether trials can be evaluated one at a time by worker processes
-    /// ([`Estim::evaluate_trial`]), for distributed runs.
+    /// ([`TrialEstim::evaluate_trial`]), for distributed runs.
     fn distributable(&self) -> bool {
         false
     }
 
     /// Evaluates trial `index` of architecture `arch` on its own, as a worker does; the same
-    /// evaluation [`Estim::run`] performs for that trial.
+    /// evaluation [`TrialEstim::run`] performs for that trial.
     /// A trial that trains reports each epoch to `reporter` (the run's callbacks see the
     /// reports, its pruner judges them).
     fn evaluate_trial(
@@ -289,15 +297,125 @@ pub trait Estim {
     }
 }
 
+/// An estimator that trains a supernet — its weights and the architecture weights α of its
+/// mixed operators, which a gradient optimizer ([`GradientOptim`]: DARTS, GDAS, SNAS …) steps
+/// — and derives the architecture from α: `SuperNetEstim`.
+pub trait SupernetEstim: Estim {
+    /// Runs the search on `ctx`, whose optimizer steps α.
+    fn run(
+        &mut self,
+        ctx: &mut SearchContext<'_, dyn GradientOptim>,
+    ) -> Result<SearchOutcome, EstimError>;
+
+    /// Runs the search on a registered task, after [`check_task`](Estim::check_task). The
+    /// default refuses as `check_task` does.
+    fn run_task(
+        &mut self,
+        _ctx: &mut crate::TaskContext<'_, dyn GradientOptim>,
+    ) -> Result<SearchOutcome, EstimError> {
+        Err(no_task(self))
+    }
+}
+
+/// A registered estimator, by its role: which kind of optimizer drives it is its type, so a
+/// search pairs the two before it starts (a wrong pairing is one config error naming what
+/// fits), and no estimator checks its optimizer's kind at run time.
+pub enum Estimator {
+    /// Evaluates the proposals of a discrete optimizer.
+    Trials(Box<dyn TrialEstim>),
+    /// Trains a supernet whose α a gradient optimizer steps.
+    Supernet(Box<dyn SupernetEstim>),
+}
+
+impl Estimator {
+    /// What every estimator tells, whatever its role.
+    pub fn estim(&self) -> &dyn Estim {
+        match self {
+            Estimator::Trials(e) => e.as_ref(),
+            Estimator::Supernet(e) => e.as_ref(),
+        }
+    }
+
+    /// The trial estimator, if this is one.
+    pub fn trials(&self) -> Option<&dyn TrialEstim> {
+        match self {
+            Estimator::Trials(e) => Some(e.as_ref()),
+            Estimator::Supernet(_) => None,
+        }
+    }
+
+    /// The trial estimator, for code that runs one with a discrete optimizer; a supernet
+    /// estimator is refused.
+    pub fn into_trials(self) -> Result<Box<dyn TrialEstim>, EstimError> {
+        match self {
+            Estimator::Trials(e) => Ok(e),
+            Estimator::Supernet(_) => Err(EstimError::InvalidArgs {
+                component: "estimator".into(),
+                reason: "is a supernet estimator, driven by a gradient optimizer of α; a \
+                         discrete optimizer's proposals are evaluated by a trial estimator \
+                         (SubNetEstim …)"
+                    .into(),
+            }),
+        }
+    }
+
+    /// The supernet estimator, for code that runs one with a gradient optimizer; a trial
+    /// estimator is refused.
+    pub fn into_supernet(self) -> Result<Box<dyn SupernetEstim>, EstimError> {
+        match self {
+            Estimator::Supernet(e) => Ok(e),
+            Estimator::Trials(_) => Err(EstimError::InvalidArgs {
+                component: "estimator".into(),
+                reason: "evaluates the proposals of a discrete optimizer; α is trained by a \
+                         supernet estimator (SuperNetEstim)"
+                    .into(),
+            }),
+        }
+    }
+}
+
 /// Builds an estimator from TOML arguments.
-pub type EstimBuildFn = fn(&toml::Table) -> Result<Box<dyn Estim>, EstimError>;
+pub type EstimBuildFn = fn(&toml::Table) -> Result<Estimator, EstimError>;
 
 modnas_param_space::registry_entry!(
     /// A registered estimator.
     EstimEntry, "estimator", EstimBuildFn
 );
 
-/// Registers an estimator constructor under a name.
+/// Registers an estimator constructor under a name: a function from its TOML arguments to an
+/// [`Estimator`] of its role.
+///
+/// ```
+/// use modnas_estim::{
+///     register_estim, search_loop, Estim, EstimError, Estimator, SearchArgs, SearchContext,
+///     SearchOutcome, TrialEstim,
+/// };
+/// use modnas_param_space::MetricMap;
+///
+/// /// Scores each proposal without a network: how many of its values are `NC3`.
+/// struct CountEstim(SearchArgs);
+///
+/// impl Estim for CountEstim {
+///     fn needs_model(&self) -> bool {
+///         false
+///     }
+/// }
+///
+/// impl TrialEstim for CountEstim {
+///     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+///         search_loop(ctx, &self.0, |_, arch, _| {
+///             let n = arch.iter().filter(|(_, v)| v.as_str() == Some("NC3")).count();
+///             Ok(MetricMap::from([("acc".to_string(), n as f64)]))
+///         })
+///     }
+/// }
+///
+/// register_estim!("CountEstim", |args| {
+///     let (search, _): (SearchArgs, toml::Table) = SearchArgs::parse_with("CountEstim", args, 10)?;
+///     Ok(Estimator::Trials(Box::new(CountEstim(search))))
+/// });
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! register_estim {
     ($name:expr, $build:expr) => {
@@ -306,7 +424,7 @@ macro_rules! register_estim {
 }
 
 /// Builds the estimator registered as `name`.
-pub fn build_estim(name: &str, args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+pub fn build_estim(name: &str, args: &toml::Table) -> Result<Estimator, EstimError> {
     (lookup::<EstimEntry>(name)?.build)(args)
 }
 

@@ -20,6 +20,16 @@ impl Estim for CARSEstim {
         true
     }
 
+    /// CARS over a `[task]`: the task's model as a supernet of single-path operators, warmed
+    /// up on uniform paths, then between search rounds trained on the last round's
+    /// architectures, with the task's batches and optimizer (no checkpoints: a resumed run
+    /// trains the supernet again, on the same rounds).
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("CARSEstim")
+    }
+}
+
+impl crate::TrialEstim for CARSEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let a = self.args.clone();
         let round_trials = a.round_trials.max(1);
@@ -58,14 +68,6 @@ impl Estim for CARSEstim {
             history.push(arch.clone());
             net.evaluate(ctx, arch, index)
         })
-    }
-
-    /// CARS over a `[task]`: the task's model as a supernet of single-path operators, warmed
-    /// up on uniform paths, then between search rounds trained on the last round's
-    /// architectures, with the task's batches and optimizer (no checkpoints: a resumed run
-    /// trains the supernet again, on the same rounds).
-    fn check_task(&self) -> Result<(), EstimError> {
-        self.args.check_task_args("CARSEstim")
     }
 
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
@@ -115,7 +117,7 @@ fn damaged_checkpoint(ctx: &SearchContext<'_>, done: usize, due: usize) -> Estim
     )
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, args): (SearchArgs, OneShotArgs) = SearchArgs::parse_with("CARSEstim", args, 100)?;
     if args.round_trials == 0 {
         return Err(EstimError::InvalidArgs {
@@ -123,7 +125,10 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
             reason: "`round_trials` must be at least 1".into(),
         });
     }
-    Ok(Box::new(CARSEstim { args, search }))
+    Ok(crate::Estimator::Trials(Box::new(CARSEstim {
+        args,
+        search,
+    })))
 }
 register_estim!("CARSEstim", build);
 modnas_param_space::describe_component!(

@@ -81,6 +81,15 @@ impl Estim for DefaultEstim {
         })
     }
 
+    /// A `[task]`'s final training: the architecture of the `arch` file (checked against the
+    /// task's space) or the default one trained through the task for `epochs`, scored on its
+    /// validation batches and, when the task holds some out, its test batches (`test_*`).
+    fn check_task(&self) -> Result<(), EstimError> {
+        Ok(())
+    }
+}
+
+impl crate::TrialEstim for DefaultEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let replay = ctx.replay;
         self.one_trial(replay, || {
@@ -122,13 +131,6 @@ impl Estim for DefaultEstim {
             Ok((arch, metrics))
         })
         .and_then(|trial| self.record(trial, ctx.observer))
-    }
-
-    /// A `[task]`'s final training: the architecture of the `arch` file (checked against the
-    /// task's space) or the default one trained through the task for `epochs`, scored on its
-    /// validation batches and, when the task holds some out, its test batches (`test_*`).
-    fn check_task(&self) -> Result<(), EstimError> {
-        Ok(())
     }
 
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
@@ -210,7 +212,7 @@ impl DefaultEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let args: DefaultEstimArgs = parse_args("DefaultEstim", args)?;
     if args.epochs == 0 {
         return Err(EstimError::InvalidArgs {
@@ -218,7 +220,7 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
             reason: "`epochs` must be at least 1".into(),
         });
     }
-    Ok(Box::new(DefaultEstim { args }))
+    Ok(crate::Estimator::Trials(Box::new(DefaultEstim { args })))
 }
 register_estim!("DefaultEstim", build);
 modnas_param_space::describe_component!(

@@ -36,7 +36,7 @@ mod tests {
     };
     use crate::ImageClsTrainer;
     use burn::tensor::Device;
-    use modnas_optim::build_search_optim;
+    use modnas_optim::build_optim;
     use modnas_param_space::{Categorical, MetricMap, ParamSpace};
 
     /// Returns the newest queued trial first (acc = its index), as fast workers might; never
@@ -100,8 +100,7 @@ mod tests {
                 Categorical::new(["0", "1", "2", "3", "4", "5"]).unwrap(),
             )
             .unwrap();
-        let mut optim =
-            build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
+        let mut optim = build_optim("GridSearchOptim", &space, &toml::Table::new(), 0).unwrap();
         let builder: &NetBuilder = &|_| Err(EstimError::TrialFailed("no network here".into()));
         let trainer = ImageClsTrainer::from_args(&toml::Table::new()).unwrap();
         let data = DataSplit::empty();
@@ -110,7 +109,7 @@ mod tests {
         let mut ctx = SearchContext {
             space: &space,
             builder,
-            optim: &mut optim,
+            optim: optim.as_mut(),
             data: &data,
             trainer: &trainer,
             metrics: &[],

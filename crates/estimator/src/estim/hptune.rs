@@ -185,7 +185,9 @@ impl Estim for HPTuneEstim {
             _ => Ok(()),
         }
     }
+}
 
+impl crate::TrialEstim for HPTuneEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         self.check(ctx.space)?;
         let this = &*self;
@@ -204,9 +206,11 @@ impl Estim for HPTuneEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, own) = SearchArgs::parse_with("HPTuneEstim", args, 20)?;
-    Ok(Box::new(HPTuneEstim::new(own, search)?))
+    Ok(crate::Estimator::Trials(Box::new(HPTuneEstim::new(
+        own, search,
+    )?)))
 }
 
 register_estim!("HPTuneEstim", build);
@@ -221,7 +225,7 @@ modnas_param_space::describe_component!(
 mod tests {
     use super::*;
 
-    fn estim(args: &str) -> Result<Box<dyn Estim>, EstimError> {
+    fn estim(args: &str) -> Result<crate::Estimator, EstimError> {
         build(&toml::from_str(args).unwrap())
     }
 

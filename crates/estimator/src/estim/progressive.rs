@@ -133,6 +133,16 @@ impl Estim for ProgressiveShrinkingEstim {
         true
     }
 
+    /// Progressive shrinking over a `[task]`: the task's model (its elastic layers or slots)
+    /// trained stage by stage with the task's batches and optimizer, channels reordered by
+    /// `Task::reorder_channels` as each later stage starts, then searched with inherited
+    /// weights. The best sub-network is not exported (a task's model has no standalone form).
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("ProgressiveShrinkingEstim")
+    }
+}
+
+impl crate::TrialEstim for ProgressiveShrinkingEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let mut net = OneShot::new(
             ctx,
@@ -182,14 +192,6 @@ impl Estim for ProgressiveShrinkingEstim {
         Ok(outcome)
     }
 
-    /// Progressive shrinking over a `[task]`: the task's model (its elastic layers or slots)
-    /// trained stage by stage with the task's batches and optimizer, channels reordered by
-    /// `Task::reorder_channels` as each later stage starts, then searched with inherited
-    /// weights. The best sub-network is not exported (a task's model has no standalone form).
-    fn check_task(&self) -> Result<(), EstimError> {
-        self.args.check_task_args("ProgressiveShrinkingEstim")
-    }
-
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         let space = DiscreteSpace::from_space(&ctx.task.space(ctx.run)?);
         let stages = shrink_schedule(
@@ -207,7 +209,7 @@ impl Estim for ProgressiveShrinkingEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, mut own): (SearchArgs, toml::Table) =
         SearchArgs::parse_with("ProgressiveShrinkingEstim", args, 100)?;
     let mut shrink_keys = toml::Table::new();
@@ -224,11 +226,13 @@ fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
             reason: "`phases` must name at least one parameter suffix".into(),
         });
     }
-    Ok(Box::new(ProgressiveShrinkingEstim {
-        args,
-        shrink,
-        search,
-    }))
+    Ok(crate::Estimator::Trials(Box::new(
+        ProgressiveShrinkingEstim {
+            args,
+            shrink,
+            search,
+        },
+    )))
 }
 register_estim!("ProgressiveShrinkingEstim", build);
 modnas_param_space::describe_component!(

@@ -9,11 +9,11 @@
 
 use super::trial_source::{InProcess, TrialHooks, TrialSource, Workers};
 use super::{
-    Estim, Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialObserver,
+    Revisit, SearchArgs, SearchContext, SearchOutcome, StopReason, Trial, TrialEstim, TrialObserver,
 };
 use crate::events::{Pruning, TrialReporter};
 use crate::EstimError;
-use modnas_optim::{ArchOptim, Fidelity, SearchOptim};
+use modnas_optim::{ArchOptim, Fidelity};
 use modnas_param_space::{ArchDesc, MetricMap};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -53,10 +53,10 @@ impl BestTracker {
     }
 }
 
-/// [`search_loop`] with the estimator's own [`Estim::evaluate_trial`] as the estimator step,
-/// so that a local run and a worker evaluate a trial the same way.
+/// [`search_loop`] with the estimator's own [`TrialEstim::evaluate_trial`] as the estimator
+/// step, so that a local run and a worker evaluate a trial the same way.
 pub fn search_trials(
-    estim: &dyn Estim,
+    estim: &dyn TrialEstim,
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,
 ) -> Result<SearchOutcome, EstimError> {
@@ -123,14 +123,14 @@ pub fn search_loop_reporting(
 /// # fn main() -> Result<(), EstimError> {
 /// let mut space = ParamSpace::new();
 /// space.insert("width", Categorical::new([8i64, 16, 32]).unwrap()).unwrap();
-/// let mut optim = modnas_optim::build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
+/// let mut optim = modnas_optim::build_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
 /// struct Keep(Vec<Trial>);
 /// impl TrialObserver for Keep {
 ///     fn on_trial(&mut self, t: &Trial) -> Result<(), EstimError> { self.0.push(t.clone()); Ok(()) }
 /// }
 /// let mut kept = Keep(vec![]);
 /// let search = SearchArgs::new(Some(3), "score", true);
-/// let outcome = search_with(&mut optim, &mut kept, &[], &search, |arch, _| {
+/// let outcome = search_with(optim.as_mut(), &mut kept, &[], &search, |arch, _| {
 ///     let width = arch.get("width").and_then(|v| v.as_i64()).unwrap_or(0);
 ///     Ok(MetricMap::from([("score".to_string(), width as f64)]))
 /// })?;
@@ -140,7 +140,7 @@ pub fn search_loop_reporting(
 /// # }
 /// ```
 pub fn search_with(
-    optim: &mut SearchOptim,
+    optim: &mut dyn ArchOptim,
     observer: &mut dyn TrialObserver,
     replay: &[Trial],
     search: &SearchArgs,
@@ -180,7 +180,7 @@ pub struct Reporting {
 /// # fn main() -> Result<(), EstimError> {
 /// let mut space = ParamSpace::new();
 /// space.insert("rate", Categorical::new([6i64, 5, 4, 3, 2, 1]).unwrap()).unwrap();
-/// let mut optim = modnas_optim::build_search_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
+/// let mut optim = modnas_optim::build_optim("GridSearchOptim", &space, &toml::Table::new(), 0)?;
 /// struct Keep(Vec<Trial>);
 /// impl TrialObserver for Keep {
 ///     fn on_trial(&mut self, t: &Trial) -> Result<(), EstimError> { self.0.push(t.clone()); Ok(()) }
@@ -189,7 +189,7 @@ pub struct Reporting {
 /// let asha = Pruning::new(build_pruner("SuccessiveHalvingPruner", &toml::Table::new())?);
 /// let reporting = Reporting { pruning: Some(asha), checkpoints: None };
 /// let search = SearchArgs::new(Some(6), "acc", true);
-/// search_with_reporting(&mut optim, &mut kept, &[], &search, reporting, |arch, _, reporter| {
+/// search_with_reporting(optim.as_mut(), &mut kept, &[], &search, reporting, |arch, _, reporter| {
 ///     let rate = arch.get("rate").and_then(|v| v.as_i64()).unwrap_or(1) as f64;
 ///     let mut acc = 0.0;
 ///     for epoch in 1..=9 {
@@ -205,7 +205,7 @@ pub struct Reporting {
 /// # }
 /// ```
 pub fn search_with_reporting(
-    optim: &mut SearchOptim,
+    optim: &mut dyn ArchOptim,
     observer: &mut dyn TrialObserver,
     replay: &[Trial],
     search: &SearchArgs,
@@ -226,11 +226,11 @@ pub fn search_with_reporting(
 
 /// What the loop needs of its context: the optimizer, where trials go, the trials to replay.
 trait LoopCtx<'r> {
-    fn optim(&mut self) -> &mut SearchOptim;
+    fn optim(&mut self) -> &mut dyn ArchOptim;
     fn observer(&mut self) -> &mut dyn TrialObserver;
     fn replay(&self) -> &'r [Trial];
     /// The optimizer and the observer at once (proposals are announced as they are made).
-    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver);
+    fn optim_and_observer(&mut self) -> (&mut dyn ArchOptim, &mut dyn TrialObserver);
     /// The run's pruner, taken for the loop.
     fn take_pruning(&mut self) -> Option<Pruning>;
     /// The run directory, where trials checkpoint.
@@ -238,10 +238,10 @@ trait LoopCtx<'r> {
 }
 
 impl<'a> LoopCtx<'a> for SearchContext<'a> {
-    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver) {
+    fn optim_and_observer(&mut self) -> (&mut dyn ArchOptim, &mut dyn TrialObserver) {
         (self.optim, self.observer)
     }
-    fn optim(&mut self) -> &mut SearchOptim {
+    fn optim(&mut self) -> &mut dyn ArchOptim {
         self.optim
     }
     fn observer(&mut self) -> &mut dyn TrialObserver {
@@ -261,17 +261,17 @@ impl<'a> LoopCtx<'a> for SearchContext<'a> {
 /// The context of [`search_with`]: no network builder, data or trainer, which the user's
 /// evaluation owns.
 struct FunctionalCtx<'r> {
-    optim: &'r mut SearchOptim,
+    optim: &'r mut dyn ArchOptim,
     observer: &'r mut dyn TrialObserver,
     replay: &'r [Trial],
     reporting: Reporting,
 }
 
 impl<'r> LoopCtx<'r> for FunctionalCtx<'r> {
-    fn optim_and_observer(&mut self) -> (&mut SearchOptim, &mut dyn TrialObserver) {
+    fn optim_and_observer(&mut self) -> (&mut dyn ArchOptim, &mut dyn TrialObserver) {
         (self.optim, self.observer)
     }
-    fn optim(&mut self) -> &mut SearchOptim {
+    fn optim(&mut self) -> &mut dyn ArchOptim {
         self.optim
     }
     fn observer(&mut self) -> &mut dyn TrialObserver {
@@ -295,17 +295,6 @@ fn evaluated_key(arch: &ArchDesc, fidelity: Option<Fidelity>) -> String {
         Some(f) => format!("{} @{}", arch.summary(), f.key()),
         None => arch.summary(),
     }
-}
-
-/// The discrete optimizer the loop needs.
-fn discrete(optim: &mut SearchOptim) -> Result<&mut dyn ArchOptim, EstimError> {
-    optim.discrete().ok_or_else(|| {
-        EstimError::Optim(modnas_optim::OptimError::Unsupported(
-            "the search loop proposes architectures with a discrete optimizer; a gradient \
-             optimizer steps α under a supernet estimator"
-                .into(),
-        ))
-    })
 }
 
 /// The state of one run of the loop.
@@ -359,7 +348,7 @@ impl<'r> LoopState<'r> {
     /// result (unless the run re-evaluates them); true when it did.
     fn answer_repeat(
         &mut self,
-        optim: &mut SearchOptim,
+        optim: &mut dyn ArchOptim,
         arch: &ArchDesc,
         fidelity: Option<Fidelity>,
     ) -> Result<bool, EstimError> {
@@ -370,7 +359,7 @@ impl<'r> LoopState<'r> {
             self.repeat_streak = 0;
             return Ok(false);
         };
-        discrete(optim)?.step(arch, metrics)?;
+        optim.step(arch, metrics)?;
         self.repeats += 1;
         self.repeat_streak += 1;
         if self.repeat_streak >= REPEAT_LIMIT {
@@ -399,7 +388,7 @@ impl<'r> LoopState<'r> {
     /// optimizer has nothing to propose.
     fn fill<C>(
         &mut self,
-        (optim, observer): (&mut SearchOptim, &mut dyn TrialObserver),
+        (optim, observer): (&mut dyn ArchOptim, &mut dyn TrialObserver),
         source: &mut dyn TrialSource<C>,
     ) -> Result<(), EstimError> {
         while self.stop.is_none() && self.in_flight.len() < self.capacity {
@@ -409,7 +398,7 @@ impl<'r> LoopState<'r> {
             }
             let room = self.capacity - self.in_flight.len();
             let want = (self.search.budget.trials).map_or(room, |t| room.min(t - self.proposed));
-            let archs = discrete(optim)?.next(want)?;
+            let archs = optim.next(want)?;
             if archs.is_empty() {
                 // With trials in flight the optimizer may only be waiting for their results.
                 if self.in_flight.is_empty() {
@@ -421,7 +410,7 @@ impl<'r> LoopState<'r> {
                 if self.stop.is_some() {
                     break;
                 }
-                let fidelity = discrete(optim)?.fidelity(&arch);
+                let fidelity = optim.fidelity(&arch);
                 if self.answer_repeat(optim, &arch, fidelity)? {
                     continue;
                 }
@@ -478,7 +467,7 @@ impl<'r> LoopState<'r> {
     }
 
     /// Takes `trial` out of flight and lets the optimizer learn from it.
-    fn learn(&mut self, optim: &mut SearchOptim, trial: &Trial) -> Result<(), EstimError> {
+    fn learn(&mut self, optim: &mut dyn ArchOptim, trial: &Trial) -> Result<(), EstimError> {
         let Some((_, fidelity)) = self.in_flight.remove(&trial.index) else {
             return Err(EstimError::Record(format!(
                 "trial {} came back but was not in flight (in flight: {:?})",
@@ -493,7 +482,7 @@ impl<'r> LoopState<'r> {
         if trial.pruned.is_none() {
             self.best.offer(trial)?;
         }
-        discrete(optim)?.step(&trial.arch, &trial.metrics)?;
+        optim.step(&trial.arch, &trial.metrics)?;
         if self.search.revisit == Revisit::Answer {
             self.evaluated
                 .insert(evaluated_key(&trial.arch, fidelity), trial.metrics.clone());

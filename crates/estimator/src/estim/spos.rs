@@ -126,6 +126,16 @@ impl Estim for SPOSEstim {
         true
     }
 
+    /// The task's model as a supernet of single-path operators, trained for `epochs` with the
+    /// task's optimizer on its batches, then its sub-networks searched with the inherited
+    /// weights, each recalibrated on one training batch (when `recal_batches` > 0). The image
+    /// path's `batch_size`, `lr` and `lr_min` do not apply and are refused when set.
+    fn check_task(&self) -> Result<(), EstimError> {
+        self.args.check_task_args("SPOSEstim")
+    }
+}
+
+impl crate::TrialEstim for SPOSEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let epochs = self.args.epochs;
         let mut net = OneShot::new(
@@ -145,23 +155,18 @@ impl Estim for SPOSEstim {
         })
     }
 
-    /// The task's model as a supernet of single-path operators, trained for `epochs` with the
-    /// task's optimizer on its batches, then its sub-networks searched with the inherited
-    /// weights, each recalibrated on one training batch (when `recal_batches` > 0). The image
-    /// path's `batch_size`, `lr` and `lr_min` do not apply and are refused when set.
-    fn check_task(&self) -> Result<(), EstimError> {
-        self.args.check_task_args("SPOSEstim")
-    }
-
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
         self.args
             .run_task("SPOSEstim", ctx, &self.search, PathSchedule::Uniform)
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, args) = SearchArgs::parse_with("SPOSEstim", args, 100)?;
-    Ok(Box::new(SPOSEstim { args, search }))
+    Ok(crate::Estimator::Trials(Box::new(SPOSEstim {
+        args,
+        search,
+    })))
 }
 register_estim!("SPOSEstim", build);
 modnas_param_space::describe_component!(

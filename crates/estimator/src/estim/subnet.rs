@@ -45,14 +45,16 @@ impl Estim for SubNetEstim {
         true
     }
 
-    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        search_trials(&*self, ctx, &self.search)
-    }
-
     /// Each proposed architecture built, trained for `epochs` by the task and scored by it,
     /// its weights seeded with the run's seed plus the trial's index.
     fn check_task(&self) -> Result<(), EstimError> {
         Ok(())
+    }
+}
+
+impl crate::TrialEstim for SubNetEstim {
+    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
+        search_trials(&*self, ctx, &self.search)
     }
 
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
@@ -92,9 +94,11 @@ impl Estim for SubNetEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, args) = SearchArgs::parse_with("SubNetEstim", args, 10)?;
-    Ok(Box::new(SubNetEstim::new(args, search)?))
+    Ok(crate::Estimator::Trials(Box::new(SubNetEstim::new(
+        args, search,
+    )?)))
 }
 register_estim!("SubNetEstim", build);
 modnas_param_space::describe_component!(

@@ -243,10 +243,6 @@ impl Epochs<'_> {
 }
 
 impl Estim for SuperNetEstim {
-    fn needs_gradient_optim(&self) -> bool {
-        true
-    }
-
     /// The task's model as a supernet, α stepped by the gradient optimizer on the task's
     /// validation batches (bi-level) and the weights by the task's own optimizer on its
     /// training batches, for `epochs`. The arguments of the image path's data and weight
@@ -255,12 +251,18 @@ impl Estim for SuperNetEstim {
         self.args.refuse_image_args()
     }
 
-    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> Result<SearchOutcome, EstimError> {
+    fn resumable(&self) -> bool {
+        true
+    }
+}
+
+impl crate::SupernetEstim for SuperNetEstim {
+    fn run_task(
+        &mut self,
+        ctx: &mut TaskContext<'_, dyn GradientOptim>,
+    ) -> Result<SearchOutcome, EstimError> {
         self.args.refuse_image_args()?;
-        let optim = ctx
-            .optim
-            .gradient()
-            .ok_or_else(|| invalid("needs a gradient optimizer; `optim.type` is a discrete one"))?;
+        let optim = &mut *ctx.optim;
         let args = SuperNetLoopArgs {
             epochs: self.args.epochs,
             max_seconds: self.args.max_seconds,
@@ -274,17 +276,11 @@ impl Estim for SuperNetEstim {
         ctx.task.supernet(ctx.run, optim, &args, ctx.observer)
     }
 
-    fn resumable(&self) -> bool {
-        true
-    }
-
-    fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
-        let optim = ctx.optim.gradient().ok_or_else(|| {
-            invalid(
-                "needs a gradient optimizer (DARTSOptim, GDASOptim, SNASOptim, BinaryGateOptim, \
-                 DirectGradOptim, DrNASOptim); `optim.type` is a discrete one",
-            )
-        })?;
+    fn run(
+        &mut self,
+        ctx: &mut SearchContext<'_, dyn GradientOptim>,
+    ) -> Result<SearchOutcome, EstimError> {
+        let optim = &mut *ctx.optim;
         let device: &Device = ctx.device;
         device.seed(ctx.seed);
         let c = (ctx.builder)(&ArchDesc::new())?;
@@ -381,11 +377,10 @@ impl Estim for SuperNetEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
-    Ok(Box::new(SuperNetEstim::new(parse_args(
-        "SuperNetEstim",
-        args,
-    )?)?))
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
+    Ok(crate::Estimator::Supernet(Box::new(SuperNetEstim::new(
+        parse_args("SuperNetEstim", args)?,
+    )?)))
 }
 register_estim!("SuperNetEstim", build);
 modnas_param_space::describe_component!(

@@ -110,7 +110,9 @@ impl Estim for PredictorEstim {
     fn needs_model(&self) -> bool {
         false
     }
+}
 
+impl crate::TrialEstim for PredictorEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         let space = DiscreteSpace::from_space(ctx.space);
         let models = self.fit(&space, ctx.seed)?;
@@ -126,9 +128,11 @@ impl Estim for PredictorEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, args) = SearchArgs::parse_with("PredictorEstim", args, 100)?;
-    Ok(Box::new(PredictorEstim::new(args, search)?))
+    Ok(crate::Estimator::Trials(Box::new(PredictorEstim::new(
+        args, search,
+    )?)))
 }
 register_estim!("PredictorEstim", build);
 modnas_param_space::describe_component!(

@@ -114,7 +114,9 @@ impl Estim for TabularEstim {
     fn needs_model(&self) -> bool {
         false
     }
+}
 
+impl crate::TrialEstim for TabularEstim {
     fn run(&mut self, ctx: &mut SearchContext<'_>) -> Result<SearchOutcome, EstimError> {
         search_trials(&*self, ctx, &self.search)
     }
@@ -141,9 +143,11 @@ impl Estim for TabularEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Estim>, EstimError> {
+fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
     let (search, args) = SearchArgs::parse_with("TabularEstim", args, 100)?;
-    Ok(Box::new(TabularEstim::new(args, search)?))
+    Ok(crate::Estimator::Trials(Box::new(TabularEstim::new(
+        args, search,
+    )?)))
 }
 register_estim!("TabularEstim", build);
 modnas_param_space::describe_component!(

@@ -2,16 +2,18 @@
 
 use super::erased::{ErasedTask, TaskRun};
 use crate::estim::{Trial, TrialObserver};
-use modnas_optim::SearchOptim;
+use modnas_optim::ArchOptim;
 
-/// Everything an estimator needs to search a registered task (`[task]` of a config).
-pub struct TaskContext<'a> {
+/// Everything an estimator needs to search a registered task (`[task]` of a config); `O` is
+/// the optimizer of its role (discrete by default, `dyn GradientOptim` for `SuperNetEstim`).
+pub struct TaskContext<'a, O: ?Sized = dyn ArchOptim> {
     /// The task.
     pub task: &'a dyn ErasedTask,
     /// The candidate sets and the training device its models are built with.
     pub run: TaskRun<'a>,
-    /// The search algorithm: discrete for `SubNetEstim`, gradient for `SuperNetEstim`.
-    pub optim: &'a mut SearchOptim,
+    /// The search algorithm: discrete for `SubNetEstim` and the one-shot estimators,
+    /// gradient for `SuperNetEstim`.
+    pub optim: &'a mut O,
     /// Where trials go.
     pub observer: &'a mut dyn TrialObserver,
     /// Trials an interrupted run already recorded (replayed, not evaluated again).

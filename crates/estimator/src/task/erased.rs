@@ -13,7 +13,7 @@ use crate::{EstimError, LossFn, TrialReporter};
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas_construct::{construct, CandidateSets};
-use modnas_optim::{GradientOptim, SearchOptim};
+use modnas_optim::{ArchOptim, GradientOptim};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
 
 /// Where a task's models are built: the candidate sets of its slots and the training device.
@@ -202,7 +202,7 @@ pub struct OneShotRun<'a> {
     /// Which paths the supernet trains on.
     pub schedule: PathSchedule,
     /// The discrete search algorithm over the supernet's sub-networks.
-    pub optim: &'a mut SearchOptim,
+    pub optim: &'a mut dyn ArchOptim,
     /// Where trials go.
     pub observer: &'a mut dyn TrialObserver,
     /// Trials an interrupted run already recorded.
