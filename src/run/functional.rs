@@ -30,8 +30,9 @@
 //! ```
 
 use crate::run::dir::prepare;
+use crate::run::journal::Journal;
 use crate::run::lock::DirLock;
-use crate::run::search::{write_results, Journal};
+use crate::run::search::write_results;
 use crate::{Config, ModnasError, RunMode, SearchRun};
 use modnas_estim::{search_with_reporting, EstimError, SearchArgs, TrialReporter};
 use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
@@ -235,8 +236,7 @@ impl FunctionalSearch {
         search.budget.seconds = self.max_seconds;
         search.budget.epochs = self.max_epochs;
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal =
-            Journal::open(dir, &mut on_trial)?.with_callbacks(&cfg, dir, replay.len())?;
+        let mut journal = Journal::open(dir, &cfg, replay.len(), &mut on_trial)?;
         let outcome = search_with_reporting(
             optim.as_mut(),
             &mut journal,

@@ -51,8 +51,9 @@
 
 use super::functional::recorded_config;
 use crate::run::dir::prepare;
+use crate::run::journal::Journal;
 use crate::run::lock::DirLock;
-use crate::run::search::{write_results, Journal};
+use crate::run::search::write_results;
 use crate::{Config, ModnasError, RunMode};
 use burn::lr_scheduler::LrScheduler;
 use burn::module::Module;
@@ -243,8 +244,7 @@ impl FunctionalSuperNet {
             schedule: self.schedule.as_mut(),
         };
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal =
-            Journal::open(dir, &mut on_trial)?.with_callbacks(&cfg, dir, replay.len())?;
+        let mut journal = Journal::open(dir, &cfg, replay.len(), &mut on_trial)?;
         let (model, outcome) = supernet_with(
             supernet.model,
             parts,

@@ -6,6 +6,7 @@ pub(crate) mod dir;
 mod epoch_journal;
 mod functional;
 mod functional_supernet;
+mod journal;
 pub(crate) mod lock;
 pub(crate) mod paired;
 mod report;

@@ -4,23 +4,16 @@
 
 use crate::distributed::Coordinator;
 use crate::error::AtKey;
-use crate::run::dir::{
-    complete_lines, prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE,
-};
+use crate::run::dir::{prepare, unprepare_new, write_atomic, CONFIG_FILE, JOURNAL_FILE};
+use crate::run::journal::Journal;
 use crate::run::lock::DirLock;
 use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
-use modnas_estim::{
-    AlphaSnapshot, EstimError, EventSink, RunCallback, RunEvent, SearchContext, SearchOutcome,
-    Trial, TrialDispatch, TrialObserver,
-};
+use modnas_estim::{EstimError, SearchContext, SearchOutcome, Trial, TrialDispatch};
 use modnas_optim::{build_search_optim as build_registered, ArchOptim, Direction, SearchOptim};
-use modnas_param_space::{ArchDesc, MetricMap};
-use std::fs::File;
-use std::io::Write;
+use modnas_param_space::MetricMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// The result of [`run_search`].
 #[derive(Debug)]
@@ -29,139 +22,6 @@ pub struct SearchRun {
     pub dir: PathBuf,
     /// The best trial, how many trials ran and failed, and why the search stopped.
     pub outcome: SearchOutcome,
-}
-
-/// Appends each trial to `trials.jsonl` and flushes it before the search goes on.
-pub(crate) struct Journal<'a> {
-    file: File,
-    path: PathBuf,
-    on_trial: &'a mut dyn FnMut(&Trial),
-    /// Epochs `alphas.jsonl` already holds: a resumed supernet recomputes epochs after its
-    /// last checkpoint, and their α are not written twice.
-    alphas_done: usize,
-    /// The run's callbacks (the epoch journal, then the config's), handed every event once
-    /// the journal has recorded it; shared with the trials in training, whose epoch reports
-    /// they receive as they happen. `None` until [`with_callbacks`](Self::with_callbacks).
-    callbacks: Option<SharedCallbacks>,
-}
-
-/// Callbacks that the journal and the trials in training both call.
-type SharedCallbacks = Arc<Mutex<Vec<Box<dyn RunCallback>>>>;
-
-/// Hands `event` to every callback of `shared`.
-fn dispatch_shared(shared: &SharedCallbacks, event: &RunEvent) -> Result<(), EstimError> {
-    let mut callbacks = shared
-        .lock()
-        .map_err(|_| EstimError::Record("a callback panicked earlier in this run".into()))?;
-    modnas_estim::events::dispatch(&mut callbacks, event)
-}
-
-impl<'a> Journal<'a> {
-    /// The journal of `dir`, opened for appending; `on_trial` sees each trial once written.
-    pub(crate) fn open(
-        dir: &Path,
-        on_trial: &'a mut dyn FnMut(&Trial),
-    ) -> Result<Self, ModnasError> {
-        let path = dir.join(JOURNAL_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| ModnasError::io(&path, e))?;
-        Ok(Journal {
-            file,
-            path,
-            on_trial,
-            alphas_done: complete_lines(dir, crate::run::ALPHAS_FILE)?,
-            callbacks: None,
-        })
-    }
-
-    /// The journal with `cfg`'s callbacks, told that the run starts in `dir` with `replayed`
-    /// trials recorded before.
-    pub(crate) fn with_callbacks(
-        mut self,
-        cfg: &Config,
-        dir: &Path,
-        replayed: usize,
-    ) -> Result<Self, ModnasError> {
-        let mut callbacks = crate::config::validate::build_callbacks(cfg)?;
-        // Every run keeps its trials' epochs for the dashboard's live curves.
-        callbacks.insert(0, Box::new(super::epoch_journal::EpochJournal::new(dir)));
-        self.callbacks = Some(Arc::new(Mutex::new(callbacks)));
-        self.emit(|| RunEvent::RunStarted {
-            dir: dir.to_path_buf(),
-            replayed,
-        })?;
-        Ok(self)
-    }
-
-    /// Tells the callbacks that the run ended with `outcome`.
-    pub(crate) fn finish(&mut self, outcome: &SearchOutcome) -> Result<(), ModnasError> {
-        Ok(self.emit(|| RunEvent::RunEnded {
-            trials: outcome.trials,
-            best: outcome.best.clone(),
-            stop: outcome.stop,
-        })?)
-    }
-
-    /// Hands the event `make` builds to the callbacks; without callbacks the event, which
-    /// clones the trial it reports, is not built at all.
-    fn emit(&mut self, make: impl FnOnce() -> RunEvent) -> Result<(), EstimError> {
-        match &self.callbacks {
-            None => Ok(()),
-            Some(shared) => dispatch_shared(shared, &make()),
-        }
-    }
-}
-
-impl TrialObserver for Journal<'_> {
-    fn on_proposed(&mut self, index: usize, arch: &ArchDesc) -> Result<(), EstimError> {
-        self.emit(|| RunEvent::TrialProposed {
-            index,
-            arch: arch.clone(),
-        })
-    }
-
-    fn on_trial(&mut self, trial: &Trial) -> Result<(), EstimError> {
-        let line = serde_json::to_string(trial).map_err(|e| EstimError::Record(e.to_string()))?;
-        writeln!(self.file, "{line}")
-            .and_then(|_| self.file.flush())
-            .map_err(|e| EstimError::Record(format!("{}: {e}", self.path.display())))?;
-        (self.on_trial)(trial);
-        self.emit(|| {
-            let trial = trial.clone();
-            match (&trial.error, &trial.pruned) {
-                (Some(_), _) => RunEvent::TrialFailed { trial },
-                (None, Some(_)) => RunEvent::TrialPruned { trial },
-                (None, None) => RunEvent::TrialFinished { trial },
-            }
-        })
-    }
-
-    fn event_sink(&self) -> Option<EventSink> {
-        let shared = self.callbacks.clone()?;
-        Some(Arc::new(move |event: &RunEvent| {
-            dispatch_shared(&shared, event)
-        }))
-    }
-
-    fn on_alphas(&mut self, alphas: &AlphaSnapshot) -> Result<(), EstimError> {
-        if alphas.epoch < self.alphas_done {
-            return Ok(());
-        }
-        let path = self.path.with_file_name(crate::run::ALPHAS_FILE);
-        let line = serde_json::to_string(alphas).map_err(|e| EstimError::Record(e.to_string()))?;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| writeln!(f, "{line}"))
-            .map_err(|e| EstimError::Record(format!("{}: {e}", path.display())))?;
-        self.emit(|| RunEvent::SupernetEpoch {
-            alphas: alphas.clone(),
-        })
-    }
 }
 
 /// The best trial as TOML: `index`, `[arch]`, `[metrics]`.
@@ -299,7 +159,7 @@ pub fn run_search(
             "resuming: replaying the recorded trials"
         );
     }
-    let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
+    let mut journal = Journal::open(dir, cfg, replay.len(), on_trial)?;
     let builder = |arch: &_| setup.build_net(arch);
     let pruning = crate::config::validate::build_pruning(cfg)?;
     let dispatch = coordinator

@@ -11,9 +11,10 @@ use crate::config::validate::build_parts;
 use crate::config::Component;
 use crate::error::AtKey;
 use crate::run::dir::prepare;
+use crate::run::journal::Journal;
 use crate::run::lock::DirLock;
 use crate::run::paired::Paired;
-use crate::run::search::{build_search_optim, random_phase_warning, write_results, Journal};
+use crate::run::search::{build_search_optim, random_phase_warning, write_results};
 use crate::{Config, ModnasError, RunMode, SearchRun};
 use modnas_estim::{build_task, TaskContext, TaskRun, Trial};
 use std::path::Path;
@@ -64,7 +65,7 @@ pub(crate) fn run_task_search(
         ));
     }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
-    let mut journal = Journal::open(dir, on_trial)?.with_callbacks(cfg, dir, replay.len())?;
+    let mut journal = Journal::open(dir, cfg, replay.len(), on_trial)?;
     let pruning = crate::config::validate::build_pruning(cfg)?;
     // The same context for either role, over the optimizer of that role.
     macro_rules! context {

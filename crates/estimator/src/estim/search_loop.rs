@@ -449,18 +449,8 @@ impl<'r> LoopState<'r> {
             hooks.replayed(rec);
             return Ok(rec.clone());
         }
+        // The observer logs the trial (the facade's log is one of the run's subscribers).
         let trial = source.next_result(&*ctx, hooks)?;
-        match (&trial.error, &trial.pruned) {
-            (None, Some(why)) => {
-                tracing::info!(trial = trial.index, arch = %trial.arch.summary(), epochs = ?trial.epochs, reason = %why, "trial pruned")
-            }
-            (None, None) => {
-                tracing::info!(trial = trial.index, arch = %trial.arch.summary(), metrics = ?trial.metrics, "trial evaluated")
-            }
-            (Some(why), _) => {
-                tracing::warn!(trial = trial.index, arch = %trial.arch.summary(), error = %why, "trial failed; the search goes on")
-            }
-        }
         source.stepped(trial.index, self.seq)?;
         ctx.observer().on_trial(&trial)?;
         Ok(trial)
