@@ -183,6 +183,13 @@ impl FunctionalSearch {
     /// [`pruner`](Self::pruner), when set, stops trials that fall behind (the `?` returns its
     /// verdict), and the trial is recorded as pruned with its last reported metrics.
     ///
+    /// An optimizer that chooses fidelities (`HyperbandOptim`, `BOHBOptim`) tells the closure
+    /// through the reporter: with epochs, the report of the chosen epoch ends the trial (the
+    /// `?` again); with `fidelity = "data_fraction"`, the closure trains on
+    /// [`reporter.share_of(n)`](TrialReporter::share_of) of its `n` training samples (the
+    /// first ones: shuffle ordered data once beforehand). `reporter.add_samples(k)` counts the
+    /// samples each epoch saw, for the events and `epochs.jsonl`.
+    ///
     /// ```
     /// use modnas::param_space::{Categorical, MetricMap, ParamSpace};
     /// use modnas::{FunctionalSearch, RunMode};

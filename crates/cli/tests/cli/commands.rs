@@ -215,6 +215,35 @@ fn without_a_terminal_progress_is_plain_lines_and_the_log_goes_to_the_run() {
 }
 
 #[test]
+fn a_budget_that_ends_before_any_full_training_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    let run = dir.path().join("run");
+    // Hyperband's first round trains both architectures for 1 of 3 epochs: the budget of 2
+    // trials ends there.
+    let out = modnas()
+        .args(["search", "-q", "-c"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&run)
+        .args([
+            "-o",
+            "optim.type=\"HyperbandOptim\"",
+            "-o",
+            "optim.args.max_epochs=3",
+        ])
+        .args(["-o", "estim.search.args.epochs=3"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    let log = std::fs::read_to_string(run.join("modnas.log")).unwrap();
+    assert!(log.contains("no trial trained to the end"), "{log}");
+    assert!(log.contains("trial pruned"), "{log}");
+}
+
+#[test]
 fn batch_progress_prints_plain_lines_at_the_chosen_interval() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");

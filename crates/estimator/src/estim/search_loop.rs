@@ -516,8 +516,16 @@ fn run_trials<'r, C: LoopCtx<'r>>(
             "the journal holds more trials than this budget; the later ones were not replayed"
         );
     }
+    let best = state.best.into_best();
+    if best.is_none() && state.seq > state.failed {
+        // Successes, all pruned or at a lower fidelity: the budget ended too early.
+        tracing::warn!(
+            trials = state.seq,
+            "no trial trained to the end (each success was pruned or trained at a lower fidelity), so the run has no best: raise the trial budget (HyperbandOptim's first bracket needs all its rounds, docs/runs.md)"
+        );
+    }
     Ok(SearchOutcome {
-        best: state.best.into_best(),
+        best,
         trials: state.seq,
         failed: state.failed,
         repeats: state.repeats,

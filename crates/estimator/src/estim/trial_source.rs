@@ -77,7 +77,7 @@ pub fn evaluate_reported(
         // Like a trial stopped early, one trained on part of the data is not a full result:
         // the optimizer learns from it, and it is never the best.
         pruned = Some(format!(
-            "trained on {} of the training data, as its optimizer chose",
+            "trained on {}, as its optimizer chose",
             modnas_optim::Fidelity::DataFraction(f)
         ));
     }

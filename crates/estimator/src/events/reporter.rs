@@ -350,7 +350,8 @@ impl<'a> TrialReporter<'a> {
     /// The share of its training data the trial is to train on, when its optimizer chose a
     /// data fraction (`HyperbandOptim` with `fidelity = "data_fraction"`); `None`: all of it.
     /// Training code that takes its own data (a `FunctionalSearch` closure, a task's own
-    /// `train`) keeps the first [`share_of`](Self::share_of) its samples or batches.
+    /// `train`) keeps the first [`share_of`](Self::share_of) its samples or batches, so its
+    /// data must not be ordered (by label, by time): shuffle it once beforehand.
     pub fn data_fraction(&self) -> Option<f64> {
         self.fidelity.and_then(|f| f.data_fraction())
     }
