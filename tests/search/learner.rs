@@ -56,6 +56,32 @@ fn the_learner_trains_every_trial_of_a_config_search() {
 }
 
 #[test]
+fn the_learner_trains_the_epochs_hyperband_chose() {
+    let _serial = crate::common::serial();
+    let dir = tempfile::tempdir().unwrap();
+    let o: Vec<String> = [
+        "optim.type=\"HyperbandOptim\"",
+        "optim.args={ max_epochs = 3 }",
+        "estim.search.args={ epochs = 3, trials = 4 }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let cfg = modnas::Config::from_toml(&learner_config(), &o).unwrap();
+    crate::common::new_run(&cfg, dir.path()).unwrap();
+    let journal = modnas::run::read_journal(dir.path()).unwrap();
+    // The first round's trials train 1 of 3 epochs in the Learner, recorded at that fidelity.
+    let first: Vec<&modnas::estim::Trial> = journal.iter().filter(|t| t.pruned.is_some()).collect();
+    assert!(!first.is_empty(), "{journal:?}");
+    for t in first {
+        assert_eq!(t.epochs, Some(1), "{t:?}");
+        assert!(
+            t.metrics.contains_key("acc"),
+            "scored at its fidelity: {t:?}"
+        );
+    }
+}
+
+#[test]
 fn the_learner_trains_the_augment_step() {
     let _serial = crate::common::serial();
     let dir = tempfile::tempdir().unwrap();

@@ -147,9 +147,11 @@ impl Task for LearnerRegression {
         epochs: usize,
         reporter: &mut TrialReporter<'_>,
     ) -> Result<(Regressor, f64), EstimError> {
+        // The Learner runs its epochs in one call: as many as a multi-fidelity optimizer chose.
+        let epochs = reporter.epochs_to_train(epochs);
         let fitted = learner_fit_batches(model, train, epochs, &self.learner)?;
-        // The Learner runs its epochs itself: one report, at the end.
-        reporter.epoch_end(epochs, fitted.train_loss, &fitted.model)?;
+        // One report, at the end; early stopping may have ended it sooner.
+        reporter.epoch_end(fitted.epochs, fitted.train_loss, &fitted.model)?;
         Ok((fitted.model, fitted.train_loss))
     }
 }

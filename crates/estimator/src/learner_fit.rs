@@ -136,7 +136,8 @@ pub struct LearnerFitted<M> {
     pub model: M,
     /// The mean training loss of the last epoch (NaN when the Learner kept no records).
     pub train_loss: f64,
-    /// The epochs that ran: fewer than asked when early stopping ended the training.
+    /// The epochs that ran: fewer than asked when early stopping ended the training (those
+    /// asked for when the Learner kept no records to count them in).
     pub epochs: usize,
 }
 
@@ -194,7 +195,8 @@ where
         // The Learner returns its model in inference mode; the caller gets it as it gave it.
         model: result.model.train(),
         train_loss,
-        epochs: ran,
+        // Without records, the epochs asked for (early stopping reads the records).
+        epochs: if ran > 0 { ran } else { epochs },
     })
 }
 

@@ -123,6 +123,8 @@ impl TrialTrainer for LearnerTrainer {
         let indices = || InMemDataset::new((0..data.len()).collect::<Vec<usize>>());
         let train = loader(self.args.batch_size).shuffle(seed).build(indices());
         let valid = loader(self.args.batch_size.max(256)).build(indices());
+        // The Learner runs its epochs in one call: as many as the optimizer chose, if fewer.
+        let epochs = reporter.epochs_to_train(epochs);
         let fitted = learner_fit(
             LearnerNet { net },
             train,
@@ -130,9 +132,10 @@ impl TrialTrainer for LearnerTrainer {
             epochs,
             &self.next_training(),
         )?;
-        // burn-train's Learner runs its epochs itself: the trial reports once, at its end.
-        reporter.add_samples((data.len() * epochs) as u64);
-        reporter.epoch_end(epochs, fitted.train_loss, &fitted.model.net)?;
+        // burn-train's Learner runs its epochs itself: the trial reports once, at its end (the
+        // epochs that ran: early stopping may end it sooner).
+        reporter.add_samples((data.len() * fitted.epochs) as u64);
+        reporter.epoch_end(fitted.epochs, fitted.train_loss, &fitted.model.net)?;
         Ok((fitted.model.net, fitted.train_loss))
     }
 

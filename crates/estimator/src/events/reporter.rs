@@ -347,6 +347,25 @@ impl<'a> TrialReporter<'a> {
         self
     }
 
+    /// How many of `epochs` the trial is to train: fewer when its optimizer chose fewer
+    /// (`HyperbandOptim`'s rounds). Training code that runs its epochs in one call, such as
+    /// burn-train's `Learner`, asks for them up front; code that reports each epoch is stopped
+    /// at the chosen one anyway.
+    ///
+    /// ```
+    /// use modnas_estim::TrialReporter;
+    /// use modnas_optim::Fidelity;
+    /// let r = TrialReporter::silent(0).with_fidelity(Some(Fidelity::Epochs(3)));
+    /// assert_eq!((r.epochs_to_train(9), r.epochs_to_train(2)), (3, 2));
+    /// assert_eq!(TrialReporter::silent(0).epochs_to_train(9), 9);
+    /// ```
+    pub fn epochs_to_train(&self, epochs: usize) -> usize {
+        match self.fidelity.and_then(|f| f.epochs()) {
+            Some(chosen) => chosen.min(epochs),
+            None => epochs,
+        }
+    }
+
     /// The share of its training data the trial is to train on, when its optimizer chose a
     /// data fraction (`HyperbandOptim` with `fidelity = "data_fraction"`); `None`: all of it.
     /// Training code that takes its own data (a `FunctionalSearch` closure, a task's own
