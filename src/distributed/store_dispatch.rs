@@ -2,10 +2,10 @@
 //! pending rows, and results come back as workers store them.
 
 use super::coordinator::stored_trial;
-use modnas_estim::{EstimError, Trial, TrialDispatch};
+use modnas_estim::{EpochReport, EstimError, EventSink, RunEvent, Trial, TrialDispatch};
 use modnas_param_space::ArchDesc;
 use modnas_storage::{StoredTrial, TrialStore};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 /// The coordinator looks for results after 2 ms, then waits twice as long each time nothing
@@ -25,6 +25,8 @@ pub struct StoreDispatch {
     ready: VecDeque<Trial>,
     returned: BTreeSet<usize>,
     last_news: Instant,
+    /// The last epoch of each trial in flight whose report went to the subscribers.
+    forwarded: BTreeMap<usize, usize>,
 }
 
 impl StoreDispatch {
@@ -40,12 +42,38 @@ impl StoreDispatch {
             ready: VecDeque::new(),
             returned: BTreeSet::new(),
             last_news: Instant::now(),
+            forwarded: BTreeMap::new(),
         }
     }
 
     /// Marks the run finished once the search ends, so idle workers exit.
     pub fn finish_run(&mut self) -> Result<(), modnas_storage::StorageError> {
         self.store.set_finished(&self.run, true)
+    }
+
+    /// Hands the epochs the workers reported for the trials in flight, not handed on before,
+    /// to `sink`, in order of trial and epoch.
+    fn forward_reports(&mut self, sink: &EventSink) -> Result<(), EstimError> {
+        let in_flight = |i: &usize| self.submitted.contains(i) && !self.returned.contains(i);
+        let Some(&first) = self.submitted.iter().find(|i| in_flight(i)) else {
+            return Ok(());
+        };
+        let reports = (self.store.reports_from(&self.run, first)).map_err(record_error)?;
+        for stored in reports {
+            let done = self.forwarded.get(&stored.index).copied().unwrap_or(0);
+            if !in_flight(&stored.index) || stored.epoch <= done {
+                continue;
+            }
+            let report: EpochReport = serde_json::from_str(&stored.report).map_err(|e| {
+                EstimError::Record(format!(
+                    "trial {}'s report of epoch {} in the storage: {e}",
+                    stored.index, stored.epoch
+                ))
+            })?;
+            self.forwarded.insert(stored.index, stored.epoch);
+            sink(&RunEvent::EpochReported { report })?;
+        }
+        Ok(())
     }
 
     /// After [`QUIET_WARNING`] without results: a warning when no worker holds any trial
@@ -85,11 +113,15 @@ impl TrialDispatch for StoreDispatch {
         Ok(())
     }
 
-    fn next_result(&mut self) -> Result<Trial, EstimError> {
+    fn next_result(&mut self, sink: Option<&EventSink>) -> Result<Trial, EstimError> {
         let mut poll = FIRST_POLL;
         loop {
+            if let Some(sink) = sink {
+                self.forward_reports(sink)?;
+            }
             if let Some(t) = self.ready.pop_front() {
                 self.returned.insert(t.index);
+                self.forwarded.remove(&t.index);
                 return Ok(t);
             }
             // Any process may take back the trials of silent workers; the coordinator does it

@@ -7,10 +7,11 @@ use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError};
 use modnas_estim::{
-    evaluate_reported, EstimError, Mode, Objective, Pruning, Trial, TrialObserver, TrialReporter,
+    evaluate_reported, EstimError, EventSink, Mode, Objective, Pruning, RunEvent, Trial,
+    TrialObserver, TrialReporter,
 };
 use modnas_storage::{open_store, Claimed, StorageError, TrialResult, TrialStore};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How a worker finds its run and when it stops.
@@ -162,6 +163,24 @@ fn wait_for_config(
     }
 }
 
+/// Where a worker's trials send their events: each `epoch_reported` is recorded in the trial
+/// storage (a connection of its own), from which the coordinator hands it to its subscribers
+/// (callbacks, `epochs.jsonl` and the dashboard's live curves).
+fn report_sink(store: Box<dyn TrialStore>, run: &str) -> EventSink {
+    let store = Mutex::new(store);
+    let run = run.to_string();
+    Arc::new(move |event: &RunEvent| {
+        let RunEvent::EpochReported { report } = event else {
+            return Ok(());
+        };
+        let json = serde_json::to_string(report).map_err(|e| EstimError::Record(e.to_string()))?;
+        let mut store = (store.lock())
+            .map_err(|_| EstimError::Record("the report connection was poisoned".into()))?;
+        (store.record_report(&run, report.trial, report.epoch, &json))
+            .map_err(|e| EstimError::Record(e.to_string()))
+    })
+}
+
 /// Runs a worker until its run finishes (or `idle_exit` / `max_trials`); `on_trial` sees
 /// each trial it stored.
 pub fn run_worker(
@@ -199,6 +218,7 @@ pub fn run_worker(
         }
         None => None,
     };
+    let reports = report_sink(open_store(&opts.storage)?, &opts.run);
     tracing::info!(worker = %name, run = %opts.run, store = %store.describe(), "worker started");
     let mut summary = WorkerSummary::default();
     let mut idle_since = Instant::now();
@@ -226,7 +246,8 @@ pub fn run_worker(
         let t0 = Instant::now();
         let outcome = {
             let _beat = Heartbeat::start(opts, &name, index, every);
-            let mut reporter = TrialReporter::new(index, &objective, pruning.as_mut(), None);
+            let sink = Some(reports.clone());
+            let mut reporter = TrialReporter::new(index, &objective, pruning.as_mut(), sink);
             evaluate_reported(&objective.key, &mut reporter, |reporter| {
                 estim.evaluate_trial(&ctx, &arch, index, reporter)
             })

@@ -110,6 +110,18 @@ pub struct EpochScore {
     pub score: f64,
 }
 
+/// An epoch a trial in training reported ([`TrialStore::record_report`]): the report as the
+/// worker serialized it (JSON), which the coordinator hands to its event subscribers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredReport {
+    /// The trial's index.
+    pub index: usize,
+    /// Epochs trained (from 1).
+    pub epoch: usize,
+    /// The report, as JSON.
+    pub report: String,
+}
+
 /// A trial as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredTrial {
@@ -234,6 +246,24 @@ pub trait TrialStore: Send {
 
     /// Every epoch score the run's trials reported, by trial and epoch.
     fn epoch_scores(&mut self, run: &str) -> Result<Vec<EpochScore>, StorageError>;
+
+    /// Records the report (JSON) trial `index` made after `epoch` epochs; a second report of
+    /// the same epoch (a trial trained again) replaces the first.
+    fn record_report(
+        &mut self,
+        run: &str,
+        index: usize,
+        epoch: usize,
+        report: &str,
+    ) -> Result<(), StorageError>;
+
+    /// The reports of trials `from_index` and later, by trial and epoch: what the coordinator
+    /// has not handed on yet lies there (the trials in flight).
+    fn reports_from(
+        &mut self,
+        run: &str,
+        from_index: usize,
+    ) -> Result<Vec<StoredReport>, StorageError>;
 
     /// Every trial of the run, by index.
     fn trials(&mut self, run: &str) -> Result<Vec<StoredTrial>, StorageError>;

@@ -31,8 +31,8 @@ mod sql;
 mod sqlite;
 
 pub use base::{
-    Claimed, CoordinatorLock, EpochScore, RunPolicy, StoredRun, StoredTrial, TrialResult,
-    TrialState, TrialStore,
+    Claimed, CoordinatorLock, EpochScore, RunPolicy, StoredReport, StoredRun, StoredTrial,
+    TrialResult, TrialState, TrialStore,
 };
 pub use error::StorageError;
 pub use open::open_store;

@@ -5,7 +5,7 @@ use crate::sql::{SqlConn, Value};
 use crate::StorageError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `MIGRATIONS[v]` moves a database from version `v` to `v + 1`. The SQL is common to SQLite
 /// and PostgreSQL: integers are `BIGINT`, times are seconds since the epoch.
@@ -42,6 +42,15 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
         idx BIGINT NOT NULL,
         epoch BIGINT NOT NULL,
         score DOUBLE PRECISION,
+        PRIMARY KEY (run, idx, epoch)
+    )",
+    // 2 → 3: every epoch a worker's trial reported, as its JSON report, for the coordinator's
+    // event subscribers (callbacks, the live learning curves).
+    "CREATE TABLE modnas_reports (
+        run TEXT NOT NULL REFERENCES modnas_runs (name),
+        idx BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
+        report TEXT NOT NULL,
         PRIMARY KEY (run, idx, epoch)
     )",
 ];

@@ -4,8 +4,8 @@
 use crate::base::{arch_json, metrics_json, parse_arch, parse_metrics};
 use crate::schema::{migrate, SCHEMA_VERSION};
 use crate::{
-    Claimed, CoordinatorLock, EpochScore, RunPolicy, StorageError, StoredRun, StoredTrial,
-    TrialResult, TrialState, TrialStore,
+    Claimed, CoordinatorLock, EpochScore, RunPolicy, StorageError, StoredReport, StoredRun,
+    StoredTrial, TrialResult, TrialState, TrialStore,
 };
 use modnas_param_space::ArchDesc;
 
@@ -411,6 +411,43 @@ impl<C: SqlConn> TrialStore for SqlStore<C> {
             &[text(run), int(index), int(epoch), score],
         )?;
         Ok(())
+    }
+
+    fn record_report(
+        &mut self,
+        run: &str,
+        index: usize,
+        epoch: usize,
+        report: &str,
+    ) -> Result<(), StorageError> {
+        self.conn.execute(
+            "INSERT INTO modnas_reports (run, idx, epoch, report) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (run, idx, epoch) DO UPDATE SET report = excluded.report",
+            &[text(run), int(index), int(epoch), text(report)],
+        )?;
+        Ok(())
+    }
+
+    fn reports_from(
+        &mut self,
+        run: &str,
+        from_index: usize,
+    ) -> Result<Vec<StoredReport>, StorageError> {
+        let rows = self.conn.query(
+            "SELECT idx, epoch, report FROM modnas_reports WHERE run = $1 AND idx >= $2 \
+             ORDER BY idx, epoch",
+            &[text(run), int(from_index)],
+        )?;
+        rows.iter()
+            .map(|r| match r.as_slice() {
+                [idx, epoch, Value::Text(report)] => Ok(StoredReport {
+                    index: to_usize(idx)?,
+                    epoch: to_usize(epoch)?,
+                    report: report.clone(),
+                }),
+                _ => Err(StorageError::Corrupt("report row".into())),
+            })
+            .collect()
     }
 
     fn epoch_scores(&mut self, run: &str) -> Result<Vec<EpochScore>, StorageError> {

@@ -39,7 +39,39 @@ fn contract(url: &str) {
     silent_workers_lose_their_trial(url);
     the_coordinator_steps_each_result_once(url);
     epoch_scores_and_what_trials_trained_round_trip(url);
+    epoch_reports_round_trip_from_an_index(url);
     one_coordinator_per_run(url);
+}
+
+/// Workers' epoch reports come back from a trial index on, by trial and epoch; a report of
+/// an epoch trained again replaces the first.
+fn epoch_reports_round_trip_from_an_index(url: &str) {
+    let mut store = open(url);
+    let run = "reports";
+    store.create_run(run, "", RunPolicy::default()).unwrap();
+    for i in 0..3 {
+        store.submit(run, i, &arch(i)).unwrap();
+    }
+    store.record_report(run, 2, 1, "{\"epoch\":1}").unwrap();
+    store
+        .record_report(run, 0, 1, "{\"epoch\":1,\"old\":true}")
+        .unwrap();
+    store.record_report(run, 1, 1, "{}").unwrap();
+    store.record_report(run, 0, 1, "{\"epoch\":1}").unwrap();
+    store.record_report(run, 0, 2, "{\"epoch\":2}").unwrap();
+    let all: Vec<(usize, usize, String)> = (store.reports_from(run, 0).unwrap().into_iter())
+        .map(|r| (r.index, r.epoch, r.report))
+        .collect();
+    let expected = [
+        (0, 1, "{\"epoch\":1}"),
+        (0, 2, "{\"epoch\":2}"),
+        (1, 1, "{}"),
+        (2, 1, "{\"epoch\":1}"),
+    ]
+    .map(|(i, e, r)| (i, e, r.to_string()));
+    assert_eq!(all, expected);
+    let later = store.reports_from(run, 1).unwrap();
+    assert_eq!(later.iter().map(|r| r.index).collect::<Vec<_>>(), [1, 2]);
 }
 
 fn runs_keep_their_first_config(url: &str) {
@@ -299,6 +331,15 @@ fn sqlite_refuses_a_newer_schema_and_bad_addresses() {
             .contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
         "{err}"
     );
+    // A version-2 database (before workers' epoch reports) is migrated when opened.
+    db.execute("UPDATE modnas_schema SET version = 2", [])
+        .unwrap();
+    db.execute("DROP TABLE modnas_reports", []).unwrap();
+    let mut store = open(&url);
+    store.create_run("old", "", RunPolicy::default()).unwrap();
+    store.record_report("old", 0, 1, "{}").unwrap();
+    assert_eq!(store.reports_from("old", 0).unwrap().len(), 1);
+    drop(store);
     let err = open_store("ftp://host/x").err().unwrap();
     assert!(matches!(err, StorageError::BadUrl { .. }), "{err}");
     let err = open_store("postgres://nobody@127.0.0.1:1/none?connect_timeout=2")

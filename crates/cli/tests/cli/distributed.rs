@@ -381,4 +381,35 @@ fn workers_prune_their_trials_by_the_curves_they_share() {
     let scores = store.epoch_scores("pruned").unwrap();
     let reported: u64 = trials.iter().map(|t| t["epochs"].as_u64().unwrap()).sum();
     assert_eq!(scores.len() as u64, reported);
+    // And reached the coordinator's subscribers: its callback's `epoch_reported` events, each
+    // before its trial's record, and `epochs.jsonl` (the dashboard's live curves).
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(out.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let epochs_of = |i: u64| -> Vec<u64> {
+        let reports = events.iter().filter(|e| e["event"] == "epoch_reported");
+        (reports.filter(|e| e["report"]["trial"] == i))
+            .map(|e| e["report"]["epoch"].as_u64().unwrap())
+            .collect()
+    };
+    for t in &trials {
+        let i = t["index"].as_u64().unwrap();
+        let epochs = t["epochs"].as_u64().unwrap();
+        assert_eq!(epochs_of(i), (1..=epochs).collect::<Vec<_>>(), "trial {i}");
+        let position = |pred: &dyn Fn(&serde_json::Value) -> bool| events.iter().position(pred);
+        let last_report = position(&|e| {
+            e["event"] == "epoch_reported"
+                && e["report"]["trial"] == i
+                && e["report"]["epoch"] == epochs
+        });
+        let recorded = position(&|e| e["trial"]["index"] == i);
+        assert!(
+            last_report < recorded,
+            "trial {i}: {last_report:?} {recorded:?}"
+        );
+    }
+    let lines = std::fs::read_to_string(out.join("epochs.jsonl")).unwrap();
+    assert_eq!(lines.lines().count() as u64, reported);
 }

@@ -3,7 +3,7 @@
 //! flight while its optimizer learns from each result as it arrives.
 
 use super::Trial;
-use crate::EstimError;
+use crate::{EstimError, EventSink};
 use modnas_param_space::ArchDesc;
 
 /// Where a coordinating estimator sends trials: a queue that workers drain (the facade
@@ -18,8 +18,9 @@ pub trait TrialDispatch {
 
     /// Blocks until a queued trial has a result that was not returned before, and returns it;
     /// a trial the workers gave up on comes back with its reasons as `error` and a NaN
-    /// objective.
-    fn next_result(&mut self) -> Result<Trial, EstimError>;
+    /// objective. While it waits, the epochs the trials in flight report go to `sink` (the
+    /// run's subscribers), when there is one.
+    fn next_result(&mut self, sink: Option<&EventSink>) -> Result<Trial, EstimError>;
 
     /// Records that trial `index` was passed to the optimizer as its `seq`-th result, so a
     /// restarted coordinator replays results in the same order.
@@ -57,7 +58,7 @@ mod tests {
             self.queued.push((index, arch.clone()));
             Ok(())
         }
-        fn next_result(&mut self) -> Result<Trial, EstimError> {
+        fn next_result(&mut self, _: Option<&EventSink>) -> Result<Trial, EstimError> {
             let (index, arch) = loop {
                 let (i, a) = self.queued.pop().expect("a queued trial");
                 if !self.done.contains(&i) {

@@ -134,8 +134,8 @@ impl<C> TrialSource<C> for Workers<'_> {
         }
         self.0.submit(index, arch)
     }
-    fn next_result(&mut self, _: &C, _: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
-        self.0.next_result()
+    fn next_result(&mut self, _: &C, hooks: &mut TrialHooks<'_>) -> Result<Trial, EstimError> {
+        self.0.next_result(hooks.sink.as_ref())
     }
     fn stepped(&mut self, index: usize, seq: usize) -> Result<(), EstimError> {
         self.0.stepped(index, seq)
