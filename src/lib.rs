@@ -33,8 +33,8 @@ pub mod viz;
 pub use config::Config;
 pub use error::ModnasError;
 pub use run::{
-    load_trained, resume_search, run_search, FunctionalSearch, FunctionalSuperNet, RunMode,
-    SearchRun,
+    load_trained, resume_search, run_search, run_search_with, FunctionalSearch, FunctionalSuperNet,
+    RunMode, SearchRun,
 };
 pub use viz::draw_run;
 

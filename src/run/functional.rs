@@ -243,7 +243,7 @@ impl FunctionalSearch {
         search.budget.seconds = self.max_seconds;
         search.budget.epochs = self.max_epochs;
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal = Journal::open(dir, &cfg, replay.len(), &mut on_trial)?;
+        let mut journal = Journal::open(dir, &cfg, replay.len(), vec![], &mut on_trial)?;
         let outcome = search_with_reporting(
             optim.as_mut(),
             &mut journal,

@@ -244,7 +244,7 @@ impl FunctionalSuperNet {
             schedule: self.schedule.as_mut(),
         };
         let mut on_trial = |_: &modnas_estim::Trial| {};
-        let mut journal = Journal::open(dir, &cfg, replay.len(), &mut on_trial)?;
+        let mut journal = Journal::open(dir, &cfg, replay.len(), vec![], &mut on_trial)?;
         let (model, outcome) = supernet_with(
             supernet.model,
             parts,

@@ -43,12 +43,13 @@ pub(crate) struct Journal<'a> {
 
 impl<'a> Journal<'a> {
     /// The bus of the run in `dir` configured by `cfg` (its journals opened for appending,
-    /// then the config's callbacks), told that the run starts with `replayed` trials recorded
-    /// before; `on_trial` sees each trial once recorded.
+    /// then the config's callbacks, then the caller's `extra` subscribers), told that the run
+    /// starts with `replayed` trials recorded before; `on_trial` sees each trial once recorded.
     pub(crate) fn open(
         dir: &Path,
         cfg: &Config,
         replayed: usize,
+        extra: Vec<Box<dyn RunCallback>>,
         on_trial: &'a mut dyn FnMut(&Trial),
     ) -> Result<Self, ModnasError> {
         let mut subscribers: Vec<Box<dyn RunCallback>> = vec![
@@ -58,6 +59,7 @@ impl<'a> Journal<'a> {
             Box::new(TraceLog),
         ];
         subscribers.extend(crate::config::validate::build_callbacks(cfg)?);
+        subscribers.extend(extra);
         let journal = Journal {
             bus: Arc::new(Mutex::new(subscribers)),
             on_trial,

@@ -23,5 +23,5 @@ pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};
 pub use functional_supernet::{FunctionalSuperNet, SuperNetRun, FUNCTIONAL_SUPERNET};
 pub use lock::LOCK_FILE;
 pub use report::{ProgressCurve, RunReport};
-pub use search::{best_toml, resume_search, run_search, SearchRun};
+pub use search::{best_toml, resume_search, run_search, run_search_with, SearchRun};
 pub use trained::load_trained;

@@ -10,7 +10,7 @@ use crate::run::lock::DirLock;
 use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
-use modnas_estim::{EstimError, SearchContext, SearchOutcome, Trial, TrialDispatch};
+use modnas_estim::{EstimError, RunCallback, SearchContext, SearchOutcome, Trial, TrialDispatch};
 use modnas_optim::{build_search_optim as build_registered, ArchOptim, Direction, SearchOptim};
 use modnas_param_space::MetricMap;
 use std::path::{Path, PathBuf};
@@ -132,8 +132,30 @@ pub fn run_search(
     mode: RunMode,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
+    run_search_inner(cfg, dir, mode, vec![], on_trial)
+}
+
+/// [`run_search`] whose events also go to `subscriber`, after the run's journals and the
+/// config's callbacks: every event, live, as the config's callbacks get them (a progress
+/// display that shows each trial's epochs as they are reported, say).
+pub fn run_search_with(
+    cfg: &Config,
+    dir: &Path,
+    mode: RunMode,
+    subscriber: Box<dyn RunCallback>,
+) -> Result<SearchRun, ModnasError> {
+    run_search_inner(cfg, dir, mode, vec![subscriber], &mut |_| {})
+}
+
+fn run_search_inner(
+    cfg: &Config,
+    dir: &Path,
+    mode: RunMode,
+    extra: Vec<Box<dyn RunCallback>>,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<SearchRun, ModnasError> {
     if let Some(task) = &cfg.task {
-        return crate::run::task_search::run_task_search(cfg, task, dir, mode, on_trial);
+        return crate::run::task_search::run_task_search(cfg, task, dir, mode, extra, on_trial);
     }
     let (setup, estim) = SearchSetup::new(cfg)?;
     let space = &setup.space;
@@ -159,7 +181,7 @@ pub fn run_search(
             "resuming: replaying the recorded trials"
         );
     }
-    let mut journal = Journal::open(dir, cfg, replay.len(), on_trial)?;
+    let mut journal = Journal::open(dir, cfg, replay.len(), extra, on_trial)?;
     let builder = |arch: &_| setup.build_net(arch);
     let pruning = crate::config::validate::build_pruning(cfg)?;
     let dispatch = coordinator

@@ -16,7 +16,7 @@ use crate::run::lock::DirLock;
 use crate::run::paired::Paired;
 use crate::run::search::{build_search_optim, random_phase_warning, write_results};
 use crate::{Config, ModnasError, RunMode, SearchRun};
-use modnas_estim::{build_task, TaskContext, TaskRun, Trial};
+use modnas_estim::{build_task, RunCallback, TaskContext, TaskRun, Trial};
 use std::path::Path;
 
 /// Runs the search of `cfg`, whose `[task]` is `task`, in `dir`.
@@ -25,6 +25,7 @@ pub(crate) fn run_task_search(
     task: &Component,
     dir: &Path,
     mode: RunMode,
+    extra: Vec<Box<dyn RunCallback>>,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<SearchRun, ModnasError> {
     cfg.validate()?;
@@ -65,7 +66,7 @@ pub(crate) fn run_task_search(
         ));
     }
     let (_lock, replay) = DirLock::acquire_for(dir, || prepare(dir, cfg, space.size(), mode))?;
-    let mut journal = Journal::open(dir, cfg, replay.len(), on_trial)?;
+    let mut journal = Journal::open(dir, cfg, replay.len(), extra, on_trial)?;
     let pruning = crate::config::validate::build_pruning(cfg)?;
     // The same context for either role, over the optimizer of that role.
     macro_rules! context {

@@ -28,10 +28,11 @@ use lut::{latency_lut, LutCommand};
 use worker::{LocalWorkers, WorkerArgs};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use modnas::{run::read_journal, run::CONFIG_FILE, run_search, Config, ModnasError, RunMode};
+use modnas::{run::read_journal, run::CONFIG_FILE, run_search_with, Config, ModnasError, RunMode};
 use progress::Progress;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
 #[command(
@@ -242,8 +243,12 @@ fn search(
     if mode == RunMode::Resume {
         progress.resume_from(&read_journal(&dir)?);
     }
-    let run = run_search(&cfg, &dir, mode, &mut |trial| progress.on_trial(trial));
-    progress.finish();
+    let progress = Arc::new(Mutex::new(progress));
+    let events = Box::new(progress::ProgressEvents(progress.clone()));
+    let run = run_search_with(&cfg, &dir, mode, events);
+    if let Ok(progress) = progress.lock() {
+        progress.finish();
+    }
     if let Some(local) = local {
         local.finish(std::time::Duration::from_secs(30));
     }

@@ -1,14 +1,15 @@
 //! Progress of a search on the terminal: a bar on a TTY, plain lines (one per trial or epoch)
-//! when stderr is a file or a pipe, nothing with `--quiet`. Within a trial, the trainers'
-//! batch events ([`PROGRESS_TARGET`]) update the bar, or print a plain line every
-//! `MODNAS_PROGRESS_SECS` seconds (default 10).
+//! when stderr is a file or a pipe, nothing with `--quiet`. It subscribes to the run's events
+//! ([`ProgressEvents`]): each recorded trial counts, and each epoch a trial reports — in this
+//! process or on a worker — shows on the bar. Within an epoch, the trainers' batch events
+//! ([`PROGRESS_TARGET`]) update the bar. Without a bar, epochs and batches print a plain line
+//! every `MODNAS_PROGRESS_SECS` seconds (default 10).
 
 use indicatif::{ProgressBar, ProgressStyle};
-use modnas::estim::Trial;
-use modnas::estim::PROGRESS_TARGET;
+use modnas::estim::{EpochReport, EstimError, RunCallback, RunEvent, Trial, PROGRESS_TARGET};
 use modnas::Config;
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -90,17 +91,42 @@ impl<S: Subscriber> Layer<S> for BatchLayer {
             (None, Some(loss)) => format!("epoch {}/{} train loss {loss:.4}", f.epoch, f.epochs),
             (None, None) => return,
         };
-        let Ok(mut live) = LIVE.lock() else {
-            return;
+        show_live(text);
+    }
+}
+
+/// Shows `text` on the running search's bar, or as a plain line when the last one is older
+/// than the interval.
+fn show_live(text: String) {
+    let Ok(mut live) = LIVE.lock() else {
+        return;
+    };
+    match live.as_mut() {
+        Some(Live::Bar(bar)) => bar.set_prefix(text),
+        Some(Live::Lines { start, last, every }) if last.elapsed() >= *every => {
+            *last = Instant::now();
+            eprintln!("[{:>8.1}s]   {text}", start.elapsed().as_secs_f64());
+        }
+        _ => {}
+    }
+}
+
+/// A search's [`Progress`] as a subscriber of its events (`modnas::run_search_with`).
+pub struct ProgressEvents(pub Arc<Mutex<Progress>>);
+
+impl RunCallback for ProgressEvents {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), EstimError> {
+        let Ok(mut progress) = self.0.lock() else {
+            return Ok(());
         };
-        match live.as_mut() {
-            Some(Live::Bar(bar)) => bar.set_prefix(text),
-            Some(Live::Lines { start, last, every }) if last.elapsed() >= *every => {
-                *last = Instant::now();
-                eprintln!("[{:>8.1}s]   {text}", start.elapsed().as_secs_f64());
-            }
+        match event {
+            RunEvent::TrialFinished { trial }
+            | RunEvent::TrialPruned { trial }
+            | RunEvent::TrialFailed { trial } => progress.on_trial(trial),
+            RunEvent::EpochReported { report } => progress.on_epoch(report),
             _ => {}
         }
+        Ok(())
     }
 }
 
@@ -172,7 +198,8 @@ impl Progress {
     fn count(&mut self, t: &Trial) {
         self.done += 1;
         let value = t.metrics.get(&self.objective).filter(|v| v.is_finite());
-        if let Some(&v) = value.filter(|_| t.error.is_none()) {
+        // A pruned trial (or one at a lower fidelity) is never the best.
+        if let Some(&v) = value.filter(|_| t.error.is_none() && t.pruned.is_none()) {
             let better = self
                 .best
                 .is_none_or(|b| if self.maximise { v > b } else { v < b });
@@ -196,10 +223,11 @@ impl Progress {
             }
             Sink::Lines(start) => {
                 let of = self.total.map_or(String::new(), |n| format!("/{n}"));
-                let result = match (&t.error, t.metrics.get(&self.objective)) {
-                    (Some(why), _) => format!("failed: {why}"),
-                    (None, Some(v)) => format!("{} {v:.4}", self.objective),
-                    (None, None) => "done".into(),
+                let result = match (&t.error, &t.pruned, t.metrics.get(&self.objective)) {
+                    (Some(why), _, _) => format!("failed: {why}"),
+                    (None, Some(why), _) => format!("pruned ({why})"),
+                    (None, None, Some(v)) => format!("{} {v:.4}", self.objective),
+                    (None, None, None) => "done".into(),
                 };
                 eprintln!(
                     "[{:>8.1}s] {} {}{of}: {result}; {best}",
@@ -210,6 +238,17 @@ impl Progress {
             }
             Sink::Hidden => {}
         }
+    }
+
+    /// Shows an epoch a trial reported: the objective when the epoch was scored, else the
+    /// training loss.
+    pub fn on_epoch(&mut self, r: &EpochReport) {
+        let value = match (r.metrics.get(&self.objective), r.metrics.get("train_loss")) {
+            (Some(v), _) => format!("{} {v:.4}", self.objective),
+            (None, Some(loss)) => format!("train loss {loss:.4}"),
+            (None, None) => String::new(),
+        };
+        show_live(format!("trial {} epoch {} {value}", r.trial, r.epoch));
     }
 
     /// Clears the bar.

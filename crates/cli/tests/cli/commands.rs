@@ -263,7 +263,14 @@ fn batch_progress_prints_plain_lines_at_the_chosen_interval() {
     let batches = err.lines().filter(|l| l.contains("batch ")).count();
     assert_eq!(batches, 2 * 2 * 3, "{err}");
     assert!(err.contains("epoch 2/2 batch 3/3"), "{err}");
-    assert_eq!(err.matches("train loss").count(), 2 * 2, "{err}");
+    // The trainer's line at each epoch's end, and the epoch each trial reported (an event
+    // of the run, which the progress subscribes to).
+    let trainer = err.lines().filter(|l| l.contains("/2 train loss")).count();
+    assert_eq!(trainer, 2 * 2, "{err}");
+    for (trial, epoch) in [(0, 1), (0, 2), (1, 1), (1, 2)] {
+        let line = format!("trial {trial} epoch {epoch} train loss");
+        assert_eq!(err.matches(&line).count(), 1, "{line}: {err}");
+    }
 }
 
 #[test]
