@@ -149,8 +149,8 @@ impl Task for LearnerRegression {
     ) -> Result<(Regressor, f64), EstimError> {
         // The Learner runs its epochs in one call: as many as a multi-fidelity optimizer chose.
         let epochs = reporter.epochs_to_train(epochs);
-        let fitted = learner_fit_batches(model, train, epochs, &self.learner)?;
-        // One report, at the end; early stopping may have ended it sooner.
+        let fitted = learner_fit_batches(model, train, epochs, &self.learner, reporter)?;
+        // The last epoch, with the model; early stopping may have ended the training sooner.
         reporter.epoch_end(fitted.epochs, fitted.train_loss, &fitted.model)?;
         Ok((fitted.model, fitted.train_loss))
     }
@@ -239,17 +239,49 @@ fn early_stopping_ends_a_training_that_stops_improving() {
         batch_size: 16,
         ..LearnerTrainerArgs::default()
     };
-    let fitted = learner_fit(model(), train.clone(), valid.clone(), 20, &still).unwrap();
+    // The epochs the Learner runs, as they end, go to the trial's reporter's events.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<(usize, f64)>::new()));
+    let sink = {
+        let seen = seen.clone();
+        Arc::new(move |event: &modnas::estim::RunEvent| {
+            if let modnas::estim::RunEvent::EpochReported { report } = event {
+                seen.lock()
+                    .unwrap()
+                    .push((report.epoch, report.metrics["train_loss"]));
+            }
+            Ok(())
+        })
+    };
+    let mut reporter = TrialReporter::silent(0).with_sink(sink);
+    let fitted = learner_fit(
+        model(),
+        train.clone(),
+        valid.clone(),
+        20,
+        &still,
+        &mut reporter,
+    )
+    .unwrap();
     assert!(
         fitted.epochs < 20,
         "stopped early: {} epochs",
         fitted.epochs
     );
+    // Every epoch but the last (its caller reports that one with the model), in order.
+    let seen = seen.lock().unwrap().clone();
+    let epochs: Vec<usize> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(epochs, (1..fitted.epochs).collect::<Vec<_>>());
+    assert!(
+        seen.iter().all(|s| s.1.is_finite() && s.1 > 0.0),
+        "{seen:?}"
+    );
     let all = LearnerTrainerArgs {
         patience: None,
         ..still.clone()
     };
-    let fitted = learner_fit(model(), train, valid, 5, &all).unwrap();
+    let mut silent = TrialReporter::silent(0);
+    let fitted = learner_fit(model(), train, valid, 5, &all, &mut silent).unwrap();
+    assert_eq!(silent.epochs(), 4, "epochs 1 to 4 reported as they ended");
     assert_eq!(fitted.epochs, 5, "without patience every epoch runs");
 }
 

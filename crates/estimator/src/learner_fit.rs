@@ -10,19 +10,28 @@
 //! directory removed afterwards; the training loss of the last epoch and the number of
 //! epochs run (fewer than asked when early stopping ends the training) are read back from
 //! them.
+//!
+//! The Learner runs its epochs itself, on a thread of its own here: at the end of each epoch
+//! but the last, a hook in its early-stopping check hands the epoch's mean training loss to
+//! the trial's reporter ([`TrialReporter::progress`]), so the run's subscribers (callbacks,
+//! `epochs.jsonl`, the progress display) see the epochs as they end. The last epoch is the
+//! caller's to report, with its model (`epoch_end`), which pruners judge.
 
 use crate::estim::Batches;
 use crate::trainer::check_weight_args;
-use crate::{EstimError, SilentRenderer, WeightOptimKind};
+use crate::{EstimError, SilentRenderer, TrialReporter, WeightOptimKind};
 use burn::data::dataloader::DataLoader;
 use burn::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn_train::metric::store::EventStoreClient;
 use burn_train::metric::store::{Aggregate, Direction, Split};
 use burn_train::metric::{Adaptor, LossInput, LossMetric};
+use burn_train::EarlyStoppingStrategy;
 use burn_train::{
     InferenceStep, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy,
     StoppingCondition, SupervisedTraining, TrainStep,
 };
+use modnas_param_space::MetricMap;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -142,16 +151,18 @@ pub struct LearnerFitted<M> {
 }
 
 /// Trains `model` with burn-train's `Learner` for at most `epochs` over `train`, the loss
-/// metric (and early stopping, when `patience` is set) on `valid`.
+/// metric (and early stopping, when `patience` is set) on `valid`; every epoch but the last
+/// goes to `reporter` as it ends (see the module docs).
 pub fn learner_fit<M>(
     model: M,
     train: Arc<dyn DataLoader<<M as TrainStep>::Input>>,
     valid: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
     epochs: usize,
     args: &LearnerTrainerArgs,
+    reporter: &mut TrialReporter<'_>,
 ) -> Result<LearnerFitted<M>, EstimError>
 where
-    M: LearnerModel,
+    M: LearnerModel + Send,
     <M as TrainStep>::Output: Adaptor<LossInput>,
     <M as InferenceStep>::Output: Adaptor<LossInput>,
 {
@@ -162,26 +173,53 @@ where
         // The loader's own batches, counted in one pass: its batch size is the caller's.
         LearnerSchedule::Cosine => epochs * train.iter().count().max(1),
     };
-    let optim = args.optimizer.build(args.momentum, args.weight_decay);
-    let learner = Learner::new(model, optim, schedule(args, steps)?);
+    let schedule = schedule(args, steps)?;
     let (dir, temporary) = records_dir(args.records.as_deref());
-    let mut training = SupervisedTraining::new(&dir, train, valid)
-        .num_epochs(epochs)
-        .metric_train_numeric(LossMetric::new())
-        .metric_valid_numeric(LossMetric::new())
-        // A search runs many trainings: the process's logging and terminal stay modnas's.
-        .with_application_logger(None)
-        .renderer(Box::new(SilentRenderer));
-    if let Some(n_epochs) = args.patience {
-        training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+    let patience = args.patience.map(|n_epochs| {
+        MetricEarlyStoppingStrategy::new(
             &LossMetric::new(),
             Aggregate::Mean,
             Direction::Lowest,
             Split::Valid,
             StoppingCondition::NoImprovementSince { n_epochs },
-        ));
-    }
-    let result = training.launch(learner);
+        )
+    });
+    let (epoch_ends, ended) = crossbeam_channel::unbounded();
+    let hook = EpochEnds {
+        patience,
+        epochs,
+        ended: epoch_ends,
+    };
+    // The Learner is built and trains on a thread of its own (burn-train's training is not
+    // `Send`) while this one reports its epochs; the channel closes when the training, with
+    // its hook, is dropped at its end.
+    let launch = || {
+        let optim = args.optimizer.build(args.momentum, args.weight_decay);
+        let learner = Learner::new(model, optim, schedule);
+        SupervisedTraining::new(&dir, train, valid)
+            .num_epochs(epochs)
+            .metric_train_numeric(LossMetric::new())
+            .metric_valid_numeric(LossMetric::new())
+            // A search runs many trainings: the process's logging and terminal stay modnas's.
+            .with_application_logger(None)
+            .renderer(Box::new(SilentRenderer))
+            .early_stopping(hook)
+            .launch(learner)
+    };
+    let result = std::thread::scope(|scope| {
+        let learning = scope.spawn(launch);
+        let mut reported = Ok(());
+        for (epoch, loss) in ended {
+            if reported.is_ok() {
+                let metrics = MetricMap::from([("train_loss".to_string(), loss)]);
+                reported = reporter.progress(epoch, metrics);
+            }
+        }
+        let result = learning.join().map_err(|_| {
+            EstimError::TrialFailed("burn-train's Learner panicked while training".into())
+        })?;
+        reported.map(|()| result)
+    })?;
     let (train_loss, ran) = last_train_loss(&dir);
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
@@ -200,6 +238,32 @@ where
     })
 }
 
+/// The Learner's early-stopping check, which also hands each epoch's mean training loss to
+/// the reporting thread (not the last epoch's, which the caller reports with the model).
+#[derive(Clone)]
+struct EpochEnds {
+    patience: Option<MetricEarlyStoppingStrategy>,
+    epochs: usize,
+    ended: crossbeam_channel::Sender<(usize, f64)>,
+}
+
+impl EarlyStoppingStrategy for EpochEnds {
+    fn should_stop(&mut self, epoch: usize, store: &EventStoreClient) -> bool {
+        let stop = self
+            .patience
+            .as_mut()
+            .is_some_and(|p| p.should_stop(epoch, store));
+        if !stop && epoch < self.epochs {
+            let loss = store
+                .find_metric("Loss", epoch, Aggregate::Mean, &Split::Train)
+                .unwrap_or(f64::NAN);
+            // The reporting thread outlives the training; a send cannot fail before it ends.
+            let _ = self.ended.send((epoch, loss));
+        }
+        stop
+    }
+}
+
 /// [`learner_fit`] over a task's batches, which must come from a Burn `DataLoader` (the
 /// Learner iterates loaders): burn-train's validation split is the training batches, so the
 /// task's validation batches stay unseen until the trial is scored.
@@ -208,9 +272,10 @@ pub fn learner_fit_batches<M, B>(
     train: &dyn Batches<B>,
     epochs: usize,
     args: &LearnerTrainerArgs,
+    reporter: &mut TrialReporter<'_>,
 ) -> Result<LearnerFitted<M>, EstimError>
 where
-    M: LearnerModel + TrainStep<Input = B> + InferenceStep<Input = B>,
+    M: LearnerModel + TrainStep<Input = B> + InferenceStep<Input = B> + Send,
     <M as TrainStep>::Output: Adaptor<LossInput>,
     <M as InferenceStep>::Output: Adaptor<LossInput>,
 {
@@ -222,7 +287,7 @@ where
                 .into(),
         });
     };
-    learner_fit(model, loader.clone(), loader, epochs, args)
+    learner_fit(model, loader.clone(), loader, epochs, args, reporter)
 }
 
 /// The cosine schedule over `steps`, or the constant rate.

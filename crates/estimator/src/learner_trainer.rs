@@ -131,9 +131,10 @@ impl TrialTrainer for LearnerTrainer {
             valid,
             epochs,
             &self.next_training(),
+            reporter,
         )?;
-        // burn-train's Learner runs its epochs itself: the trial reports once, at its end (the
-        // epochs that ran: early stopping may end it sooner).
+        // The Learner reported the epochs before its last as they ended; the last one is
+        // scored with the model (the epochs that ran: early stopping may end it sooner).
         reporter.add_samples((data.len() * fitted.epochs) as u64);
         reporter.epoch_end(fitted.epochs, fitted.train_loss, &fitted.model.net)?;
         Ok((fitted.model.net, fitted.train_loss))

@@ -280,6 +280,28 @@ impl<'a> TrialReporter<'a> {
         }
     }
 
+    /// Reports the end of epoch `epoch` (1 after the first) with `metrics` as progress only:
+    /// an `epoch_reported` event for the run's subscribers, which no pruner judges and which
+    /// stops nothing. For training that cannot score its epochs as they end (burn-train's
+    /// `Learner` runs them itself); its last epoch is reported by
+    /// [`epoch_end`](Self::epoch_end), which a pruner judges.
+    pub fn progress(&mut self, epoch: usize, metrics: MetricMap) -> Result<(), EstimError> {
+        let report = EpochReport {
+            trial: self.trial,
+            epoch,
+            metrics,
+            seconds: self.start.elapsed().as_secs_f64(),
+            samples: self.record.peek().samples,
+        };
+        if let Some(sink) = &self.sink {
+            sink(&RunEvent::EpochReported {
+                report: report.clone(),
+            })?;
+        }
+        self.record.get().last = Some(report);
+        Ok(())
+    }
+
     /// Reports the end of epoch `epoch` of `model`, with its mean training loss and, when the
     /// run [wants validation](Self::wants_validation), the metrics of the
     /// [validation](Self::validating) the estimator lent.
