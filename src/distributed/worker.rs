@@ -7,8 +7,8 @@ use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError};
 use modnas_estim::{
-    evaluate_reported, EstimError, EventSink, Mode, Objective, Pruning, RunEvent, Trial,
-    TrialObserver, TrialReporter,
+    evaluate_reported, remove_trial_checkpoint, trial_checkpoint_dir, EstimError, EventSink, Mode,
+    Objective, Pruning, RunEvent, Trial, TrialObserver, TrialReporter,
 };
 use modnas_storage::{open_store, Claimed, StorageError, TrialResult, TrialStore};
 use std::sync::{mpsc, Arc, Mutex};
@@ -34,6 +34,11 @@ pub struct WorkerOptions {
     pub max_trials: Option<usize>,
     /// The worker's name in the storage (default `HOST-PID`).
     pub name: Option<String>,
+    /// Where trials checkpoint after every epoch: the run directory, seen by every worker
+    /// that may take a trial over (local workers, or a shared file system). A trial taken
+    /// back from a silent worker then resumes at its last epoch on the next one. `None`:
+    /// trials do not checkpoint, and a taken-back trial trains again from the start.
+    pub checkpoints: Option<std::path::PathBuf>,
 }
 
 impl WorkerOptions {
@@ -49,6 +54,7 @@ impl WorkerOptions {
             idle_exit: None,
             max_trials: None,
             name: None,
+            checkpoints: None,
         }
     }
 }
@@ -248,6 +254,9 @@ pub fn run_worker(
             let _beat = Heartbeat::start(opts, &name, index, every);
             let sink = Some(reports.clone());
             let mut reporter = TrialReporter::new(index, &objective, pruning.as_mut(), sink);
+            if let Some(dir) = &opts.checkpoints {
+                reporter = reporter.with_checkpoints(trial_checkpoint_dir(dir, index));
+            }
             evaluate_reported(&objective.key, &mut reporter, |reporter| {
                 estim.evaluate_trial(&ctx, &arch, index, reporter)
             })
@@ -270,6 +279,14 @@ pub fn run_worker(
             pruned: reported.pruned,
         };
         if store.complete(&opts.run, index, &name, &result)? {
+            // Recorded: its checkpoints are no longer needed (a worker that took it over
+            // meanwhile never gets here, and leaves them to the holder).
+            if let Some(dir) = &opts.checkpoints {
+                let path = trial_checkpoint_dir(dir, index);
+                if let Err(e) = remove_trial_checkpoint(&path) {
+                    tracing::warn!(path = %path.display(), error = %e, "a recorded trial's checkpoints are left behind");
+                }
+            }
             summary.evaluated += 1;
             summary.failed += usize::from(result.error.is_some());
             summary.pruned += usize::from(result.pruned.is_some());

@@ -229,9 +229,9 @@ fn search(
             let run = modnas::distributed::storage_run_name(&cfg, &dir);
             Some(LocalWorkers::spawn(
                 target.workers,
-                &url,
-                &run,
+                (&url, &run),
                 device.as_deref(),
+                &dir,
             )?)
         }
         _ => None,

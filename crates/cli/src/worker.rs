@@ -35,6 +35,11 @@ pub(crate) struct WorkerArgs {
     /// The worker's name in the storage (default `HOST-PID`).
     #[arg(long)]
     name: Option<String>,
+    /// Checkpoint each trial after every epoch in this directory (the coordinator's run
+    /// directory, on a file system every worker sees): a trial taken back from a silent
+    /// worker resumes there at its last epoch instead of training again.
+    #[arg(long, value_name = "DIR")]
+    checkpoints: Option<std::path::PathBuf>,
     /// Print nothing per trial.
     #[arg(short, long)]
     quiet: bool,
@@ -62,6 +67,7 @@ pub(crate) fn worker(args: WorkerArgs) -> Result<(), ModnasError> {
     opts.idle_exit = args.idle_exit.map(Duration::from_secs_f64);
     opts.max_trials = args.max_trials;
     opts.name = args.name;
+    opts.checkpoints = args.checkpoints;
     let quiet = args.quiet;
     let summary = run_worker(&opts, &mut |t| {
         if !quiet {
@@ -89,12 +95,13 @@ pub(crate) struct LocalWorkers {
 }
 
 impl LocalWorkers {
-    /// Starts `n` workers of this executable on `storage`'s `run`.
+    /// Starts `n` workers for `run` of `storage`, on `device`, checkpointing their trials in
+    /// the run directory `dir`.
     pub(crate) fn spawn(
         n: usize,
-        storage: &str,
-        run: &str,
+        (storage, run): (&str, &str),
         device: Option<&str>,
+        dir: &std::path::Path,
     ) -> Result<Self, ModnasError> {
         let io = |path: &std::path::Path, source| ModnasError::Io {
             path: path.display().to_string(),
@@ -106,6 +113,8 @@ impl LocalWorkers {
             let mut cmd = Command::new(&exe);
             cmd.args(["worker", "--quiet", "--storage", storage, "--run", run])
                 .args(["--name", &format!("local-{}-{i}", std::process::id())])
+                .arg("--checkpoints")
+                .arg(dir)
                 .stdout(Stdio::null());
             if let Some(d) = device {
                 cmd.args(["--device", d]);

@@ -46,8 +46,9 @@ pub use estim::{
     REPORT_PREFIX,
 };
 pub use events::{
-    build_callback, callback_names, CallbackBuildFn, CallbackEntry, EpochReport, EventSink,
-    Pruning, RunCallback, RunEvent, TrialReporter, TRIAL_CHECKPOINTS,
+    build_callback, callback_names, remove_trial_checkpoint, trial_checkpoint_dir, CallbackBuildFn,
+    CallbackEntry, EpochReport, EventSink, Pruning, RunCallback, RunEvent, TrialReporter,
+    TRIAL_CHECKPOINTS,
 };
 pub use learner_fit::{
     learner_fit, learner_fit_batches, LearnerFitted, LearnerSchedule, LearnerTrainerArgs,

@@ -48,8 +48,14 @@ args = {{ optimizer = "adam", lr = 0.01, batch_size = 32 }}
 
 /// Starts `modnas worker`; its output goes to `dir/worker-NAME.log`, which failures print.
 pub(crate) fn worker(storage: &str, run: &str, name: &str, dir: &Path) -> Child {
+    worker_with(storage, run, name, dir, &[])
+}
+
+/// [`worker`] with `extra` arguments, logging at `info`.
+fn worker_with(storage: &str, run: &str, name: &str, dir: &Path, extra: &[&str]) -> Child {
     let log = std::fs::File::create(worker_log(dir, name)).unwrap();
     modnas()
+        .env("MODNAS_LOG", "info")
         .args([
             "worker",
             "-q",
@@ -60,6 +66,7 @@ pub(crate) fn worker(storage: &str, run: &str, name: &str, dir: &Path) -> Child 
             "--name",
             name,
         ])
+        .args(extra)
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
@@ -184,27 +191,38 @@ fn check_all_done_once(storage: &str, run: &str, out: &Path) -> Vec<modnas_stora
     trials
 }
 
-/// Three workers; one is killed with SIGKILL while it holds a trial, which is re-queued and
-/// evaluated by another worker.
+/// Three workers checkpointing their trials in the run directory; one is killed with SIGKILL
+/// while it holds a trial it has checkpointed, which is re-queued and resumed at its
+/// checkpoint by another worker.
 fn killed_worker(storage: &str, dir: &Path) {
     let run = "killed-worker";
-    let cfg = write_config(dir, &training_config(storage, run));
+    // Epochs long enough to kill the victim between two.
+    let text = training_config(storage, run).replace("epochs = 3", "epochs = 8");
+    let cfg = write_config(dir, &text);
     let out = dir.join("killed-worker");
     let mut coord = coordinator(&cfg, &out, false);
-    let mut victim = worker(storage, run, "victim", dir);
+    let checkpoints = ["--checkpoints", out.to_str().unwrap()];
+    let mut victim = worker_with(storage, run, "victim", dir, &checkpoints);
     let others = [
-        worker(storage, run, "w1", dir),
-        worker(storage, run, "w2", dir),
+        worker_with(storage, run, "w1", dir, &checkpoints),
+        worker_with(storage, run, "w2", dir, &checkpoints),
     ];
+    let checkpointed = |index: usize| {
+        let trial = modnas::estim::trial_checkpoint_dir(&out, index);
+        std::fs::read_dir(trial).is_ok_and(|mut d| d.next().is_some())
+    };
     wait_for(
         &mut coord,
         dir,
         storage,
         run,
-        "the victim to hold a trial",
+        "the victim to hold a trial it checkpointed",
         |ts| {
-            ts.iter()
-                .any(|t| t.state == TrialState::Running && t.worker.as_deref() == Some("victim"))
+            ts.iter().any(|t| {
+                t.state == TrialState::Running
+                    && t.worker.as_deref() == Some("victim")
+                    && checkpointed(t.index)
+            })
         },
     );
     victim.kill().unwrap();
@@ -221,6 +239,15 @@ fn killed_worker(storage: &str, dir: &Path) {
         Some("attempt by victim: no heartbeat")
     );
     assert_ne!(retried[0].worker.as_deref(), Some("victim"));
+    // The next worker resumed it at its checkpoint; recorded, its checkpoints are gone.
+    let logs = worker_logs(dir);
+    assert!(logs.contains("trial resumed from its checkpoint"), "{logs}");
+    let left = out.join(modnas::estim::TRIAL_CHECKPOINTS);
+    assert!(
+        !left.exists(),
+        "{:?}",
+        std::fs::read_dir(&left).map(|d| d.count())
+    );
 }
 
 /// The coordinator is killed mid-run and resumed; workers keep going; nothing is lost or

@@ -10,5 +10,4 @@ pub use base::{dispatch, RunCallback, RunEvent};
 pub use event_log::{EventLog, EventLogArgs};
 pub use registry::{build_callback, callback_names, CallbackBuildFn, CallbackEntry};
 pub use reporter::{EpochReport, EventSink, Pruning, TrialReporter};
-pub(crate) use trial_checkpoint::remove_trial_checkpoint;
-pub use trial_checkpoint::{trial_checkpoint_dir, TRIAL_CHECKPOINTS};
+pub use trial_checkpoint::{remove_trial_checkpoint, trial_checkpoint_dir, TRIAL_CHECKPOINTS};

@@ -26,7 +26,7 @@ pub fn trial_checkpoint_dir(run_dir: &Path, index: usize) -> PathBuf {
 /// Removes a recorded trial's checkpoint directory `dir`, if there is one, and the
 /// `trial-checkpoints` folder with its last trial (removing a folder that holds others fails,
 /// as it should).
-pub(crate) fn remove_trial_checkpoint(dir: &Path) -> std::io::Result<()> {
+pub fn remove_trial_checkpoint(dir: &Path) -> std::io::Result<()> {
     if !dir.exists() {
         return Ok(());
     }
