@@ -207,9 +207,11 @@ fn killed_worker(storage: &str, dir: &Path) {
         worker_with(storage, run, "w1", dir, &checkpoints),
         worker_with(storage, run, "w2", dir, &checkpoints),
     ];
+    // A whole checkpoint (staged ones are renamed to the newest's name once written).
+    let newest = modnas::estim::CHECKPOINT_DIRS[0];
     let checkpointed = |index: usize| {
         let trial = modnas::estim::trial_checkpoint_dir(&out, index);
-        std::fs::read_dir(trial).is_ok_and(|mut d| d.next().is_some())
+        trial.join(newest).join("state.toml").is_file()
     };
     wait_for(
         &mut coord,
