@@ -62,17 +62,20 @@ function chart(name, opts, data, target) {
 }
 
 function renderCurve() {
-  const byTime = document.getElementById("curve-x").value === "seconds";
+  // Best so far against the trial, the trials' seconds, or the epochs trained (compute).
+  const axis = document.getElementById("curve-x").value;
+  const x = (p) => (axis === "seconds" ? p.seconds : axis === "epochs" ? p.epochs : p.trial);
   const live = runs.filter((r) => r && r.curve.length);
   if (!live.length) return;
-  const xs = [...new Set(live.flatMap((r) => r.curve.map((p) => (byTime ? p.seconds : p.trial))))].sort((a, b) => a - b);
+  const xs = [...new Set(live.flatMap((r) => r.curve.map(x)))].sort((a, b) => a - b);
   const series = live.map((r) => {
-    const at = new Map(r.curve.map((p) => [byTime ? p.seconds : p.trial, p.best]));
+    const at = new Map(r.curve.map((p) => [x(p), p.best]));
     let last = null;
     return xs.map((x) => (at.has(x) ? (last = at.get(x)) : last));
   });
   const colors = ["#5b8ff9", "#e8684a", "#5ad8a6", "#9270ca", "#f6bd16", "#6dc8ec"];
-  chart("curve", { scales: { x: { time: false } }, axes: [{ label: byTime ? "seconds" : "trial" }, {}],
+  const label = { seconds: "seconds", epochs: "epochs trained", trial: "trial" }[axis];
+  chart("curve", { scales: { x: { time: false } }, axes: [{ label }, {}],
     series: [{}, ...live.map((r, i) => ({ label: r.status.name, stroke: colors[i % colors.length], width: 2 }))] },
   [xs, ...series], "curve");
 }
