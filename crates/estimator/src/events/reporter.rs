@@ -220,18 +220,7 @@ impl<'a> TrialReporter<'a> {
     /// `epoch_reported` event, a point of the learning curve when the metrics hold the
     /// objective, and [`EstimError::Pruned`] when the pruner stops the trial.
     pub fn report(&mut self, epoch: usize, metrics: MetricMap) -> Result<(), EstimError> {
-        let report = EpochReport {
-            trial: self.trial,
-            epoch,
-            metrics,
-            seconds: self.start.elapsed().as_secs_f64(),
-            samples: self.record.peek().samples,
-        };
-        if let Some(sink) = &self.sink {
-            sink(&RunEvent::EpochReported {
-                report: report.clone(),
-            })?;
-        }
+        let report = self.announce(epoch, metrics)?;
         let score = self
             .objective
             .and_then(|o| Some(o.score(*report.metrics.get(&o.key)?)));
@@ -286,6 +275,14 @@ impl<'a> TrialReporter<'a> {
     /// `Learner` runs them itself); its last epoch is reported by
     /// [`epoch_end`](Self::epoch_end), which a pruner judges.
     pub fn progress(&mut self, epoch: usize, metrics: MetricMap) -> Result<(), EstimError> {
+        let report = self.announce(epoch, metrics)?;
+        self.record.get().last = Some(report);
+        Ok(())
+    }
+
+    /// The report of epoch `epoch` with `metrics`, told to the run's subscribers as an
+    /// `epoch_reported` event.
+    fn announce(&self, epoch: usize, metrics: MetricMap) -> Result<EpochReport, EstimError> {
         let report = EpochReport {
             trial: self.trial,
             epoch,
@@ -298,8 +295,7 @@ impl<'a> TrialReporter<'a> {
                 report: report.clone(),
             })?;
         }
-        self.record.get().last = Some(report);
-        Ok(())
+        Ok(report)
     }
 
     /// Reports the end of epoch `epoch` of `model`, with its mean training loss and, when the
