@@ -143,6 +143,12 @@ fn a_task_trial_resumes_inside_fit() {
     let o = ["optim.type=\"GridSearchOptim\"".to_string()];
     let stopped = stopped_and_resumed(&Config::from_toml(&text, &o).unwrap());
     assert_eq!(epochs_reported(stopped.path(), 1, 1), [3, 4, 5, 6, 7, 8]);
+    // With dropout too: each epoch seeds the device from the trial's seed, so the resumed
+    // epochs draw the masks the undisturbed run drew (the journals are equal).
+    let mut o = o.to_vec();
+    o.push("task.args.dropout=0.5".to_string());
+    let stopped = stopped_and_resumed(&Config::from_toml(&text, &o).unwrap());
+    assert_eq!(epochs_reported(stopped.path(), 1, 1), [3, 4, 5, 6, 7, 8]);
 }
 
 #[test]

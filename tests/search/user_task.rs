@@ -5,7 +5,7 @@
 
 use crate::common::serial;
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::Slot;
 use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
@@ -14,11 +14,13 @@ use modnas::run::{read_journal, ALPHAS_FILE};
 use modnas::{resume_search, run_search, Config, RunMode};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-/// The user's model: masked inputs, a linear layer, a searched activation, a linear head.
+/// The user's model: masked inputs, a linear layer, a searched activation, dropout, a linear
+/// head.
 #[derive(Module, Debug)]
 struct MaskedMlp {
     input: Linear,
     act: Slot,
+    drop: Dropout,
     output: Linear,
 }
 
@@ -37,6 +39,9 @@ struct MaskedRegression {
     rows: usize,
     #[serde(default = "width")]
     width: usize,
+    /// Dropout before the head (none by default).
+    #[serde(default)]
+    dropout: f64,
 }
 
 fn width() -> usize {
@@ -82,6 +87,7 @@ impl Task for MaskedRegression {
         Ok(MaskedMlp {
             input: LinearConfig::new(3, self.width).init(device),
             act: Slot::dense(self.width, self.width),
+            drop: DropoutConfig::new(self.dropout).init(),
             output: LinearConfig::new(self.width, 1).init(device),
         })
     }
@@ -95,7 +101,7 @@ impl Task for MaskedRegression {
         let h = m
             .act
             .forward_dense(m.input.forward(b.x.clone() * b.mask.clone()));
-        let d = m.output.forward(h) - b.y.clone();
+        let d = m.output.forward(m.drop.forward(h)) - b.y.clone();
         Ok((d.clone() * d).mean())
     }
 

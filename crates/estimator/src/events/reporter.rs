@@ -144,6 +144,8 @@ pub struct TrialReporter<'a> {
     /// The fidelity the optimizer chose for this trial: training stops at its epochs, or
     /// trains on its share of the data.
     fidelity: Option<Fidelity>,
+    /// The trial's seed, from which training code draws each epoch's randomness.
+    seed: Option<u64>,
 }
 
 impl<'a> TrialReporter<'a> {
@@ -159,6 +161,7 @@ impl<'a> TrialReporter<'a> {
             record: RecordRef::Own(Record::default()),
             checkpoints: None,
             fidelity: None,
+            seed: None,
         }
     }
 
@@ -201,6 +204,7 @@ impl<'a> TrialReporter<'a> {
             record: RecordRef::Parent(self.record.get()),
             checkpoints: self.checkpoints.clone(),
             fidelity: self.fidelity,
+            seed: self.seed,
         }
     }
 
@@ -363,6 +367,18 @@ impl<'a> TrialReporter<'a> {
     pub fn with_fidelity(mut self, fidelity: Option<Fidelity>) -> Self {
         self.fidelity = fidelity;
         self
+    }
+
+    /// Records the trial's seed, from which [`fit`](crate::fit) seeds the model's devices at
+    /// each epoch ([`epoch_seed`](Self::epoch_seed)): dropout then draws the same masks
+    /// whether or not the trial was resumed in between.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = Some(seed);
+    }
+
+    /// The trial's seed, when the estimator recorded it ([`set_seed`](Self::set_seed)).
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
     }
 
     /// How many of `epochs` the trial is to train: fewer when its optimizer chose fewer

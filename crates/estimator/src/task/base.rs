@@ -156,8 +156,9 @@ impl<B> TaskData<B> {
 /// ([`TrialReporter::epoch_end`]), which may stop the training ([`EstimError::Pruned`]), and
 /// is checkpointed through it when the run checkpoints trials; an interrupted trial resumes
 /// at its last checkpoint, the batches fast-forwarded by the epochs it skips (a shuffling
-/// `DataLoader` then draws the order it would have; a model with dropout draws the device's
-/// randomness anew).
+/// `DataLoader` then draws the order it would have). When the reporter knows the trial's seed
+/// ([`TrialReporter::set_seed`]), each epoch seeds the model's devices from it
+/// ([`TrialReporter::epoch_seed`]), so dropout draws the same masks after a resume.
 pub fn fit<M: Module + 'static, B>(
     mut model: M,
     train: &dyn Batches<B>,
@@ -172,6 +173,11 @@ pub fn fit<M: Module + 'static, B>(
         drop(train.epoch());
     }
     for epoch in start..epochs {
+        if let Some(seed) = reporter.seed() {
+            for device in model.devices() {
+                device.seed(TrialReporter::epoch_seed(seed, epoch));
+            }
+        }
         let mut epoch_loss = EpochLoss::default();
         for batch in train.epoch() {
             let l = loss(&model, &batch?)?;

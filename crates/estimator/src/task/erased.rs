@@ -167,6 +167,7 @@ fn trained<T: Task>(
     reporter: &mut TrialReporter<'_>,
 ) -> Result<(MetricMap, T::Model), EstimError> {
     run.device.seed(seed);
+    reporter.set_seed(seed);
     let mut c = construct(task.model(run.device)?, run.sets, run.device)?;
     // Values of the space that are not slots (`[space.params]`) are the task's to read.
     c.apply_known(arch)?;
