@@ -198,10 +198,15 @@ impl RunView {
         self.files.as_ref().map_or(&[], |f| f.alphas.records())
     }
 
-    /// The epochs its trials reported, in order (`epochs.jsonl`): their learning curves, live
-    /// while they train. Empty for a run seen only in a storage.
+    /// The epochs its trials reported, in order: `epochs.jsonl`, or for a run seen only in a
+    /// trial storage the reports its workers stored. Their learning curves, live while they
+    /// train.
     pub fn epochs(&self) -> &[EpochReport] {
-        self.files.as_ref().map_or(&[], |f| f.epochs.records())
+        match (&self.files, &self.storage) {
+            (Some(f), _) => f.epochs.records(),
+            (None, Storage::Stored(s)) => s.epochs(),
+            (None, _) => &[],
+        }
     }
 
     /// The Pareto front a multi-objective run kept (written when it finishes).

@@ -2,7 +2,7 @@
 //! held, and the workers that hold them with the age of their last heartbeat.
 
 use crate::DashboardError;
-use modnas::estim::Trial;
+use modnas::estim::{EpochReport, Trial};
 use modnas::storage::{open_store, StoredTrial, TrialState, TrialStore};
 use serde::Serialize;
 
@@ -55,6 +55,10 @@ pub struct StoreRun {
     objective: String,
     stored: Vec<StoredTrial>,
     trials: Vec<Trial>,
+    /// The epochs the workers reported, by trial and epoch.
+    epochs: Vec<EpochReport>,
+    /// Trials below this index are all finished: their reports are final and not read again.
+    settled: usize,
     heartbeat_timeout: f64,
     finished: bool,
 }
@@ -107,6 +111,8 @@ impl StoreRun {
             objective,
             stored: vec![],
             trials: vec![],
+            epochs: vec![],
+            settled: 0,
             heartbeat_timeout: stored.policy.heartbeat_timeout,
             finished: stored.finished,
         };
@@ -143,7 +149,28 @@ impl StoreRun {
             .filter(|t| t.state.is_finished())
             .map(|t| modnas::distributed::stored_trial(t.clone(), &self.objective))
             .collect();
+        // The reports of trials not settled yet are read again; earlier ones are kept. Read
+        // after the trials: a worker records a trial's reports before its result, so a trial
+        // seen finished here has all its reports in what follows.
+        let fresh = store
+            .reports_from(&self.run, self.settled)
+            .map_err(|e| store_error(&**store, e))?;
+        let settled = self.settled;
+        self.epochs.retain(|r| r.trial < settled);
+        self.epochs.extend(
+            fresh
+                .iter()
+                .filter_map(|r| serde_json::from_str::<EpochReport>(&r.report).ok()),
+        );
+        self.settled = (self.stored.iter())
+            .find(|t| !t.state.is_finished())
+            .map_or_else(|| self.stored.len(), |t| t.index);
         Ok(())
+    }
+
+    /// The epochs the workers' trials reported, by trial and epoch: their learning curves.
+    pub fn epochs(&self) -> &[EpochReport] {
+        &self.epochs
     }
 
     /// The finished trials (done or given up), by index.

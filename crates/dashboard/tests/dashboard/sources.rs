@@ -86,7 +86,14 @@ async fn a_storage_shows_each_run_its_trial_states_and_workers() {
         seconds: 2.0,
         ..TrialResult::default()
     };
+    // A worker records each epoch's report before it stores the trial's result.
+    let report = |trial: usize, epoch: usize| {
+        serde_json::json!({ "trial": trial, "epoch": epoch, "metrics": { "acc": 0.5 },
+                            "seconds": 0.1 })
+        .to_string()
+    };
     assert_eq!(store.claim("r1", "w1").unwrap().unwrap().index, 0);
+    store.record_report("r1", 0, 1, &report(0, 1)).unwrap();
     assert!(store.complete("r1", 0, "w1", &done).unwrap());
     assert_eq!(store.claim("r1", "w2").unwrap().unwrap().index, 1);
 
@@ -118,6 +125,25 @@ async fn a_storage_shows_each_run_its_trial_states_and_workers() {
     );
     let age = w2["heartbeat_age"].as_f64().unwrap();
     assert!((0.0..60.0).contains(&age) && w2["silent"] == false, "{w2}");
+
+    // The epochs the workers reported, live: trial 0 finished, trial 1 in training.
+    store.record_report("r1", 1, 1, &report(1, 1)).unwrap();
+    let epochs = |page: &serde_json::Value| -> Vec<(u64, u64)> {
+        (page["epochs"].as_array().unwrap().iter())
+            .map(|r| (r["trial"].as_u64().unwrap(), r["epoch"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        epochs(&get_json(&d, "/api/runs/0/epochs").await),
+        [(0, 1), (1, 1)]
+    );
+    store.record_report("r1", 1, 2, &report(1, 2)).unwrap();
+    let page = get_json(&d, "/api/runs/0/epochs?since=2").await;
+    assert_eq!(
+        epochs(&page),
+        [(1, 2)],
+        "the running trial's new epoch, once"
+    );
 
     // A second run in the same storage, and the first one finished by its coordinator.
     store
