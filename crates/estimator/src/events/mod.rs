@@ -2,12 +2,15 @@
 
 mod base;
 mod event_log;
+mod pruning;
 mod registry;
 mod reporter;
 mod trial_checkpoint;
+mod trial_fidelity;
 
 pub use base::{dispatch, RunCallback, RunEvent};
 pub use event_log::{EventLog, EventLogArgs};
+pub use pruning::Pruning;
 pub use registry::{build_callback, callback_names, CallbackBuildFn, CallbackEntry};
-pub use reporter::{EpochReport, EventSink, Pruning, TrialReporter};
+pub use reporter::{EpochReport, EventSink, TrialReporter};
 pub use trial_checkpoint::{remove_trial_checkpoint, trial_checkpoint_dir, TRIAL_CHECKPOINTS};

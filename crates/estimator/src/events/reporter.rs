@@ -21,8 +21,9 @@
 //! ```
 
 use super::base::RunEvent;
+use super::pruning::Pruning;
 use crate::estim::Objective;
-use crate::pruner::{CurveEnd, Curves, Pruner};
+use crate::pruner::CurveEnd;
 use crate::EstimError;
 use modnas_optim::Fidelity;
 use modnas_param_space::MetricMap;
@@ -51,50 +52,6 @@ pub struct EpochReport {
 
 /// Where a run's events go while a trial trains: the journal's callbacks.
 pub type EventSink = Arc<dyn Fn(&RunEvent) -> Result<(), EstimError> + Send + Sync>;
-
-/// A run's pruner with the learning curves it judges by.
-pub struct Pruning {
-    pruner: Box<dyn Pruner>,
-    curves: Curves,
-}
-
-impl Pruning {
-    /// `pruner`, with no curves yet.
-    pub fn new(pruner: Box<dyn Pruner>) -> Self {
-        Self {
-            pruner,
-            curves: Curves::default(),
-        }
-    }
-
-    /// The curves reported so far.
-    pub fn curves(&self) -> &Curves {
-        &self.curves
-    }
-
-    /// Records a trial that a resumed run replays: its curve (the score after each epoch,
-    /// NaN where an epoch reported no objective) and how it ended, so later decisions are
-    /// those the interrupted run would have made.
-    pub fn replay(&mut self, trial: usize, curve: &[f64], end: CurveEnd) {
-        self.restore(trial, curve);
-        self.curves.end(trial, end);
-    }
-
-    /// Gives back the scores a trial reported before it was interrupted (no decisions: they
-    /// were made then).
-    pub(crate) fn restore(&mut self, trial: usize, curve: &[f64]) {
-        for (e, score) in curve.iter().enumerate() {
-            if !score.is_nan() {
-                self.curves.report(trial, e + 1, *score);
-            }
-        }
-    }
-
-    /// Trial `trial` ended as `end`.
-    pub fn end(&mut self, trial: usize, end: CurveEnd) {
-        self.curves.end(trial, end);
-    }
-}
 
 /// Validates a model after an epoch (type-erased: the estimator knows the model's type).
 type Validate<'a> = Box<dyn FnMut(&dyn Any) -> Result<MetricMap, EstimError> + 'a>;
@@ -143,9 +100,9 @@ pub struct TrialReporter<'a> {
     checkpoints: Option<PathBuf>,
     /// The fidelity the optimizer chose for this trial: training stops at its epochs, or
     /// trains on its share of the data.
-    fidelity: Option<Fidelity>,
+    pub(super) fidelity: Option<Fidelity>,
     /// The trial's seed, from which training code draws each epoch's randomness.
-    seed: Option<u64>,
+    pub(super) seed: Option<u64>,
 }
 
 impl<'a> TrialReporter<'a> {
@@ -357,73 +314,6 @@ impl<'a> TrialReporter<'a> {
     /// Why the pruner stopped the trial, if it did.
     pub fn pruned(&self) -> Option<&str> {
         self.record.peek().pruned.as_deref()
-    }
-
-    /// The reporter of a trial trained at `fidelity`, which an optimizer such as
-    /// `HyperbandOptim` chose (`None`: a full training). With [`Fidelity::Epochs`], its report
-    /// of that epoch stops the training; with [`Fidelity::DataFraction`], the training code
-    /// reads [`data_fraction`](Self::data_fraction) and trains on that share of its data. The
-    /// trial is recorded at that fidelity.
-    pub fn with_fidelity(mut self, fidelity: Option<Fidelity>) -> Self {
-        self.fidelity = fidelity;
-        self
-    }
-
-    /// Records the trial's seed, from which [`fit`](crate::fit) seeds the model's devices at
-    /// each epoch ([`epoch_seed`](Self::epoch_seed)): dropout then draws the same masks
-    /// whether or not the trial was resumed in between.
-    pub fn set_seed(&mut self, seed: u64) {
-        self.seed = Some(seed);
-    }
-
-    /// The trial's seed, when the estimator recorded it ([`set_seed`](Self::set_seed)).
-    pub fn seed(&self) -> Option<u64> {
-        self.seed
-    }
-
-    /// How many of `epochs` the trial is to train: fewer when its optimizer chose fewer
-    /// (`HyperbandOptim`'s rounds). Training code that runs its epochs in one call, such as
-    /// burn-train's `Learner`, asks for them up front; code that reports each epoch is stopped
-    /// at the chosen one anyway.
-    ///
-    /// ```
-    /// use modnas_estim::TrialReporter;
-    /// use modnas_optim::Fidelity;
-    /// let r = TrialReporter::silent(0).with_fidelity(Some(Fidelity::Epochs(3)));
-    /// assert_eq!((r.epochs_to_train(9), r.epochs_to_train(2)), (3, 2));
-    /// assert_eq!(TrialReporter::silent(0).epochs_to_train(9), 9);
-    /// ```
-    pub fn epochs_to_train(&self, epochs: usize) -> usize {
-        match self.fidelity.and_then(|f| f.epochs()) {
-            Some(chosen) => chosen.min(epochs),
-            None => epochs,
-        }
-    }
-
-    /// The share of its training data the trial is to train on, when its optimizer chose a
-    /// data fraction (`HyperbandOptim` with `fidelity = "data_fraction"`); `None`: all of it.
-    /// Training code that takes its own data (a `FunctionalSearch` closure, a task's own
-    /// `train`) keeps the first [`share_of`](Self::share_of) its samples or batches, so its
-    /// data must not be ordered (by label, by time): shuffle it once beforehand.
-    pub fn data_fraction(&self) -> Option<f64> {
-        self.fidelity.and_then(|f| f.data_fraction())
-    }
-
-    /// How many of `n` samples (or batches) the trial trains on: `ceil(fraction × n)`, at
-    /// least 1, under a [data fraction](Self::data_fraction); all `n` otherwise.
-    ///
-    /// ```
-    /// use modnas_estim::TrialReporter;
-    /// use modnas_optim::Fidelity;
-    /// let r = TrialReporter::silent(0).with_fidelity(Some(Fidelity::DataFraction(0.25)));
-    /// assert_eq!((r.share_of(10), r.share_of(1)), (3, 1));
-    /// assert_eq!(TrialReporter::silent(0).share_of(10), 10);
-    /// ```
-    pub fn share_of(&self, n: usize) -> usize {
-        match self.data_fraction() {
-            Some(f) => ((n as f64 * f).ceil() as usize).clamp(1.min(n), n),
-            None => n,
-        }
     }
 
     /// The reporter, its epochs sent to `sink` as `epoch_reported` events.
