@@ -8,7 +8,7 @@ use crate::common::{serial, DARTS_SEARCH};
 use crate::failures::CONFIG as FAILING;
 use modnas::estim::{register_callback, EstimError, RunCallback, RunEvent};
 use modnas::run::read_journal;
-use modnas::{resume_search, run_search, Config, RunMode};
+use modnas::{resume_search, run_search, run_search_with, Config, RunMode};
 use std::sync::Mutex;
 
 /// What the `Recorder` callbacks of this binary saw: `(label, event name, trial index)`.
@@ -162,6 +162,39 @@ fn a_users_callback_receives_every_event_of_a_search_in_order() {
     let log = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
     let restart: serde_json::Value = serde_json::from_str(log.lines().nth(15).unwrap()).unwrap();
     assert_eq!(restart["replayed"], 3);
+}
+
+#[test]
+fn the_callers_subscriber_hears_every_event_after_the_configs_callbacks() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml(&format!("{FAILING}{CALLBACKS}"), &[]).unwrap();
+    take("first");
+    let mine = Box::new(Recorder {
+        label: "caller".into(),
+    });
+    let run = run_search_with(&cfg, dir.path(), RunMode::New, mine).unwrap();
+    assert_eq!(run.outcome.trials, 3);
+    let (first, caller) = {
+        let seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        let of = |label: &str| -> Vec<(String, Option<usize>)> {
+            (seen.iter().filter(|s| s.0 == label))
+                .map(|s| (s.1.clone(), s.2))
+                .collect()
+        };
+        (of("first"), of("caller"))
+    };
+    assert_eq!(caller, first, "the same events, in the same order");
+    assert_eq!(caller.len(), 15, "{caller:?}");
+    // Each event reaches the config's callback first, then the caller's.
+    let seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let labels: Vec<&str> = seen.iter().map(|s| s.0.as_str()).collect();
+    assert!(
+        labels.chunks(2).all(|pair| pair == ["first", "caller"]),
+        "{labels:?}"
+    );
+    drop(seen);
+    take("first");
 }
 
 #[test]

@@ -423,3 +423,32 @@ pub(crate) fn with_network_metrics(
     }
     Ok(metrics)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(name: &str, args: &str) -> Estimator {
+        build_estim(name, &toml::from_str(args).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_registry_hands_out_each_estimator_in_its_role() {
+        let subnet = build("SubNetEstim", "epochs = 1");
+        assert!(subnet.trials().is_some_and(|e| e.distributable()));
+        assert!(subnet.estim().resumable());
+        let err = subnet.into_supernet().err().unwrap().to_string();
+        assert!(
+            err.contains("discrete optimizer") && err.contains("SuperNetEstim"),
+            "{err}"
+        );
+        let supernet = build("SuperNetEstim", "epochs = 1");
+        assert!(supernet.trials().is_none());
+        let err = supernet.into_trials().err().unwrap().to_string();
+        assert!(err.contains("gradient optimizer"), "{err}");
+        assert!(build("SuperNetEstim", "epochs = 1").into_supernet().is_ok());
+        let hptune = build("HPTuneEstim", "command = [\"true\"]");
+        assert!(!hptune.estim().needs_model());
+        assert!(hptune.into_trials().is_ok());
+    }
+}
