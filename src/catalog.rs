@@ -82,7 +82,12 @@ pub fn render_catalog(detail: bool) -> String {
                     (Some(d), false) => format!("= {d}"),
                     (None, false) => "(optional)".to_string(),
                 };
-                let _ = writeln!(s, "      {} {value}  {}", key.key, key.about);
+                let ty = if key.ty.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", key.ty)
+                };
+                let _ = writeln!(s, "      {}{ty} {value}  {}", key.key, key.about);
             }
         }
         if k.kind == "data" {

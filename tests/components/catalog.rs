@@ -1,5 +1,6 @@
 //! `modnas list --detail`: every registered component of every kind has a description, every
-//! description names a registered component, and every configuration key says what it is.
+//! description names a registered component, and every configuration key says what it is
+//! and of which type.
 
 use modnas::param_space::component_docs;
 use modnas::{catalog::catalog, catalog::describe, catalog::render_catalog};
@@ -18,6 +19,7 @@ fn every_component_is_described_with_its_keys() {
                     "{name}: key `{}` has no doc comment",
                     key.key
                 );
+                assert!(!key.ty.is_empty(), "{name}: key `{}` has no type", key.key);
             }
         }
         for doc in component_docs(kind.kind) {
@@ -46,15 +48,24 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
         assert_eq!(next, Some(serves), "{line}");
     }
     assert!(
-        text.contains("      population = 20  Population size."),
+        text.contains("      population: integer = 20  Population size."),
         "{text}"
     );
     assert!(
-        text.contains("      path (required)  The CSV file."),
+        text.contains("      path: string (required)  The CSV file."),
         "{text}"
     );
     assert!(
-        text.contains("      arch (optional)  An architecture TOML"),
+        text.contains("      arch: string (optional)  An architecture TOML"),
+        "{text}"
+    );
+    // A choice lists its values, a list its items' type.
+    assert!(
+        text.contains("      mode: \"max\" | \"min\" = \"max\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("      channels: list of integer = [16,32,32]"),
         "{text}"
     );
     // The shared search keys appear with every searching estimator.
@@ -67,6 +78,7 @@ fn the_detailed_list_shows_defaults_and_required_keys() {
     let keys: Vec<&str> = subnet
         .iter()
         .filter_map(|l| l.split_whitespace().next())
+        .map(|k| k.trim_end_matches(':'))
         .collect();
     assert_eq!(
         keys,

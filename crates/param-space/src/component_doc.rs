@@ -17,7 +17,7 @@
 //! assert_eq!(doc.about, "Says hello.");
 //! let keys = doc.keys();
 //! assert_eq!((keys[0].key.as_str(), keys[0].default.as_deref()), ("name", Some("\"world\"")));
-//! assert_eq!(keys[0].about, "Whom to greet.");
+//! assert_eq!((keys[0].ty.as_str(), keys[0].about.as_str()), ("string", "Whom to greet."));
 //! ```
 
 use schemars::Schema;
@@ -42,6 +42,9 @@ inventory::collect!(ComponentDoc);
 pub struct KeyDoc {
     /// The key as written in the component's `args` table.
     pub key: String,
+    /// Its type in TOML terms (`integer`, `number`, `string`, `boolean`, `list of string`,
+    /// `"max" | "min"` for a choice, `table`); empty when the schema does not say.
+    pub ty: String,
     /// Its default as TOML-like text; `None` when the key is required or has no default.
     pub default: Option<String>,
     /// True when the key must be given.
@@ -69,6 +72,7 @@ impl ComponentDoc {
             .iter()
             .map(|(key, p)| KeyDoc {
                 key: key.clone(),
+                ty: type_of(p, value),
                 default: p.get("default").filter(|v| !v.is_null()).map(render),
                 required: required.contains(&key.as_str()),
                 about: p
@@ -78,6 +82,50 @@ impl ComponentDoc {
                     .replace('\n', " "),
             })
             .collect()
+    }
+}
+
+/// The TOML type of the property schema `p`, with `root`'s definitions for references: a
+/// nullable type is the type (the key may be left out), a choice lists its values.
+fn type_of(p: &Value, root: &Value) -> String {
+    if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        let defs = root.get("$defs").or_else(|| root.get("definitions"));
+        return defs
+            .and_then(|d| d.get(name))
+            .map_or_else(String::new, |d| type_of(d, root));
+    }
+    if let Some(values) = p.get("enum").and_then(Value::as_array) {
+        return values.iter().map(render).collect::<Vec<_>>().join(" | ");
+    }
+    if let Some(one) = p.get("const") {
+        return render(one);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alts) = p.get(key).and_then(Value::as_array) {
+            let types: Vec<String> = (alts.iter())
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .map(|a| type_of(a, root))
+                .filter(|t| !t.is_empty())
+                .collect();
+            return types.join(" | ");
+        }
+    }
+    let single = match p.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        // `["integer", "null"]`: an `Option`, left out when absent.
+        Some(Value::Array(ts)) => (ts.iter().filter_map(Value::as_str))
+            .find(|t| *t != "null")
+            .unwrap_or_default(),
+        _ => "",
+    };
+    match single {
+        "array" => match p.get("items").map(|i| type_of(i, root)) {
+            Some(item) if !item.is_empty() => format!("list of {item}"),
+            _ => "list".into(),
+        },
+        "object" => "table".into(),
+        other => other.into(),
     }
 }
 

@@ -138,9 +138,9 @@ fn list_names_every_kind() {
     let text = String::from_utf8(out.stdout).unwrap();
     for part in [
         "  DARTSOptim: DARTS (Liu et al. 2019)",
-        "      order (optional)  1 (default): first-order approximation",
+        "      order: integer (optional)  1 (default): first-order approximation",
         "  HierarchicalNet: the hierarchical space of Liu et al. 2018",
-        "      motifs = 6  Level-2 motifs (at most 8).",
+        "      motifs: integer = 6  Level-2 motifs (at most 8).",
         "  (every data type also takes `valid_ratio`, default 0.2",
         "`test_ratio`, default 0: a share held out as a test part)",
         "  LearnerTrainer: each trial trained by burn-train's supervised Learner",
