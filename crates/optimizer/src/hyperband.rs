@@ -121,21 +121,11 @@ impl HyperbandOptim {
         models: impl FnOnce(&[usize]) -> Result<Option<crate::bohb::FidelityModels>, OptimError>,
     ) -> Result<Self, OptimError> {
         let args = resource_scale(args)?;
-        let eta = args.reduction_factor;
-        if args.min_epochs == 0 || eta < 2 || args.max_epochs < args.min_epochs {
-            return Err(OptimError::InvalidArgs {
+        let s_max = hyperband_s_max(args.min_epochs, args.max_epochs, args.reduction_factor)
+            .map_err(|reason| OptimError::InvalidArgs {
                 optim: "HyperbandOptim".into(),
-                reason: format!(
-                    "needs 1 ≤ `min_epochs` ≤ `max_epochs` and `reduction_factor` ≥ 2, not {}, \
-                     {} and {eta}",
-                    args.min_epochs, args.max_epochs
-                ),
-            });
-        }
-        let mut s_max = 0;
-        while args.min_epochs * eta.pow(s_max + 1) <= args.max_epochs {
-            s_max += 1;
-        }
+                reason,
+            })?;
         let mut optim = Self {
             score: Score::new(args.metric.clone(), args.mode),
             args,
@@ -290,6 +280,30 @@ impl ArchOptim for HyperbandOptim {
     }
 }
 
+/// Hyperband's most aggressive bracket, s_max = ⌊log_η(R/r)⌋, for the shortest training
+/// `min_epochs` (r), the full one `max_epochs` (R) and the `reduction_factor` (η); the
+/// brackets are s_max down to 0. `HyperbandOptim` and the `HyperbandPruner` share it. The
+/// reason, naming the keys, when they are out of range (1 ≤ r ≤ R, η ≥ 2).
+///
+/// ```
+/// assert_eq!(modnas_optim::hyperband_s_max(1, 27, 3), Ok(3));
+/// assert_eq!(modnas_optim::hyperband_s_max(1, 26, 3), Ok(2));
+/// assert!(modnas_optim::hyperband_s_max(3, 2, 3).unwrap_err().contains("max_epochs"));
+/// ```
+pub fn hyperband_s_max(min_epochs: usize, max_epochs: usize, eta: usize) -> Result<u32, String> {
+    if min_epochs == 0 || eta < 2 || max_epochs < min_epochs {
+        return Err(format!(
+            "needs 1 ≤ `min_epochs` ≤ `max_epochs` and `reduction_factor` ≥ 2, not \
+             {min_epochs}, {max_epochs} and {eta}"
+        ));
+    }
+    let mut s_max = 0;
+    while min_epochs * eta.pow(s_max + 1) <= max_epochs {
+        s_max += 1;
+    }
+    Ok(s_max)
+}
+
 /// The arguments on Hyperband's integer scale of resources: epochs as given, or for a data
 /// fraction, units of `min_fraction` (1 to ⌈1 / min_fraction⌉), so that one bracket schedule
 /// serves both kinds.
@@ -309,7 +323,7 @@ fn resource_scale(mut args: HyperbandOptimArgs) -> Result<HyperbandOptimArgs, Op
         }
         FidelityKind::DataFraction => {
             // Epoch keys left at their defaults: they would be silently ignored.
-            if (args.min_epochs, args.max_epochs) != (1, 27) {
+            if (args.min_epochs, args.max_epochs) != (one(), twenty_seven()) {
                 return Err(invalid(format!(
                     "`min_epochs` ({}) and `max_epochs` ({}) count epochs; with `fidelity = \
                      \"data_fraction\"` every trial trains the estimator's epochs, and \

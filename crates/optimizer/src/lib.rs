@@ -57,7 +57,7 @@ pub use gradient::{
     Split,
 };
 pub use grid::{GridSearchArgs, GridSearchOptim};
-pub use hyperband::{HyperbandOptim, HyperbandOptimArgs};
+pub use hyperband::{hyperband_s_max, HyperbandOptim, HyperbandOptimArgs};
 pub use local_search::{Improvement, LocalSearchArgs, LocalSearchOptim};
 pub use model_based::{Acquisition, ModelBasedArgs, ModelBasedOptim};
 pub use pareto::{crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point};

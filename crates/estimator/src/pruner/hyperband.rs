@@ -42,20 +42,13 @@ impl HyperbandPruner {
     /// The pruner for `args`: ⌊log_η(R/r)⌋ + 1 brackets.
     pub fn new(args: HyperbandArgs) -> Result<Self, EstimError> {
         let eta = args.reduction_factor;
-        if args.min_epochs == 0 || eta < 2 || args.max_epochs < args.min_epochs {
-            return Err(EstimError::InvalidArgs {
+        let s_max = modnas_optim::hyperband_s_max(args.min_epochs, args.max_epochs, eta).map_err(
+            |reason| EstimError::InvalidArgs {
                 component: "HyperbandPruner".into(),
-                reason: format!(
-                    "needs 1 ≤ `min_epochs` ≤ `max_epochs` and `reduction_factor` ≥ 2, not {}, \
-                     {} and {eta}",
-                    args.min_epochs, args.max_epochs
-                ),
-            });
-        }
-        let mut n = 1;
-        while args.min_epochs * eta.pow(n as u32) <= args.max_epochs {
-            n += 1;
-        }
+                reason,
+            },
+        )?;
+        let n = s_max as usize + 1;
         let brackets = (0..n)
             .map(|s| {
                 let sh = SuccessiveHalvingArgs {
