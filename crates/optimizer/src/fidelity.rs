@@ -67,6 +67,23 @@ impl Fidelity {
         }
     }
 
+    /// How many of `n` samples (or batches) a trial at this fidelity trains on:
+    /// `ceil(fraction × n)`, at least 1 (none of none), for a data fraction; all `n` for
+    /// epochs.
+    ///
+    /// ```
+    /// use modnas_optim::Fidelity;
+    /// assert_eq!(Fidelity::DataFraction(0.25).share_of(10), 3);
+    /// assert_eq!(Fidelity::DataFraction(0.01).share_of(10), 1);
+    /// assert_eq!(Fidelity::Epochs(2).share_of(10), 10);
+    /// ```
+    pub fn share_of(&self, n: usize) -> usize {
+        match self {
+            Fidelity::DataFraction(f) => ((n as f64 * f).ceil() as usize).clamp(1.min(n), n),
+            Fidelity::Epochs(_) => n,
+        }
+    }
+
     /// A short key that tells fidelities apart (`epochs=3`, `data=0.25`): a proposal at
     /// another fidelity is another evaluation.
     pub fn key(&self) -> String {

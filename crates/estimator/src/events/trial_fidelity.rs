@@ -67,9 +67,6 @@ impl TrialReporter<'_> {
     /// assert_eq!(TrialReporter::silent(0).share_of(10), 10);
     /// ```
     pub fn share_of(&self, n: usize) -> usize {
-        match self.data_fraction() {
-            Some(f) => ((n as f64 * f).ceil() as usize).clamp(1.min(n), n),
-            None => n,
-        }
+        self.fidelity.map_or(n, |f| f.share_of(n))
     }
 }

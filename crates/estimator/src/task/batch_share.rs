@@ -10,6 +10,7 @@
 use crate::estim::Batches;
 use crate::{EstimError, TrialReporter};
 use burn::data::dataloader::DataLoader;
+use modnas_optim::Fidelity;
 use std::cell::OnceCell;
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ pub(crate) enum BatchShare<'a, B> {
     /// The first batches of each epoch: the source and the share of its batch count.
     Prefix {
         inner: &'a dyn Batches<B>,
-        fraction: f64,
+        fidelity: Fidelity,
         kept: OnceCell<usize>,
     },
 }
@@ -28,7 +29,7 @@ pub(crate) enum BatchShare<'a, B> {
 impl<'a, B: 'static> BatchShare<'a, B> {
     /// The share of `inner` that `reporter`'s data fraction keeps; `None` without one.
     pub(crate) fn of(inner: &'a dyn Batches<B>, reporter: &TrialReporter<'_>) -> Option<Self> {
-        let fraction = reporter.data_fraction()?;
+        let fidelity = Fidelity::DataFraction(reporter.data_fraction()?);
         Some(match inner.data_loader() {
             Some(loader) => {
                 let items = reporter.share_of(loader.num_items());
@@ -36,7 +37,7 @@ impl<'a, B: 'static> BatchShare<'a, B> {
             }
             None => Self::Prefix {
                 inner,
-                fraction,
+                fidelity,
                 kept: OnceCell::new(),
             },
         })
@@ -49,13 +50,10 @@ impl<B: 'static> Batches<B> for BatchShare<'_, B> {
             Self::Loader(loader) => loader.epoch(),
             Self::Prefix {
                 inner,
-                fraction,
+                fidelity,
                 kept,
             } => {
-                let kept = *kept.get_or_init(|| {
-                    let n = inner.epoch().count();
-                    ((n as f64 * fraction).ceil() as usize).clamp(1.min(n), n)
-                });
+                let kept = *kept.get_or_init(|| fidelity.share_of(inner.epoch().count()));
                 Box::new(inner.epoch().take(kept))
             }
         }
@@ -72,7 +70,6 @@ impl<B: 'static> Batches<B> for BatchShare<'_, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use modnas_optim::Fidelity;
 
     #[test]
     fn a_vector_of_batches_keeps_its_first_share() {
