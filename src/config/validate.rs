@@ -4,7 +4,7 @@
 
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
-use modnas_estim::{build_estim, build_trainer, Estimator, TrialTrainer};
+use modnas_estim::{build_estim, build_trainer, Estimator, TrialEstim, TrialTrainer};
 use modnas_metrics::{build_metric, ArchMetric};
 use modnas_optim::OptimError;
 use modnas_param_space::lookup;
@@ -94,7 +94,7 @@ pub(crate) fn build_pruner(
 /// estimator can hand trials to workers.
 pub(crate) fn check_distributed(
     cfg: &Config,
-    estim: &impl Distributable,
+    estim: Option<&dyn TrialEstim>,
 ) -> Result<(), ModnasError> {
     if cfg.storage.is_none() {
         return Ok(());
@@ -109,13 +109,14 @@ pub(crate) fn check_distributed(
     require_distributable(cfg, estim, "storage")
 }
 
-/// That the search estimator can hand trials to workers; the error names `key`.
+/// That the search estimator (`None`: a supernet estimator) can hand trials to workers; the
+/// error names `key`.
 pub(crate) fn require_distributable(
     cfg: &Config,
-    estim: &impl Distributable,
+    estim: Option<&dyn TrialEstim>,
     key: &str,
 ) -> Result<(), ModnasError> {
-    if estim.distributable() {
+    if estim.is_some_and(|e| e.distributable()) {
         return Ok(());
     }
     Err(ModnasError::config(
@@ -127,35 +128,19 @@ pub(crate) fn require_distributable(
     ))
 }
 
-/// An estimator that may hand its trials to workers: a trial estimator that says so.
-pub(crate) trait Distributable {
-    fn distributable(&self) -> bool;
-}
-
-impl Distributable for Estimator {
-    fn distributable(&self) -> bool {
-        self.trials().is_some_and(|e| e.distributable())
-    }
-}
-
-impl Distributable for crate::run::paired::Paired {
-    fn distributable(&self) -> bool {
-        matches!(self, Self::Trials { estim, .. } if estim.distributable())
-    }
-}
-
 impl Config {
     /// Checks the device, the names of every component, the arguments of those that need
     /// no data or search space to be built (trainer, metrics, estimator), and for a distributed
     /// run the `[workers]` table and whether the estimator can hand out trials. The optimizer's
     /// arguments are parsed and range-checked too (against an empty space: whether they fit
     /// the space is not known yet), and its kind against the estimator's role (a discrete
-    /// optimizer for a trial estimator, a gradient one for a supernet estimator). What depends on the data (the model's shapes, the space)
-    /// is checked when the run starts, before its directory is written.
+    /// optimizer for a trial estimator, a gradient one for a supernet estimator). What depends
+    /// on the data (the model's shapes, the space) is checked when the run starts, before its
+    /// directory is written.
     pub fn validate(&self) -> Result<(), ModnasError> {
         self.backend.device()?;
         let parts = build_parts(self)?;
-        check_distributed(self, &parts.estim)?;
+        check_distributed(self, parts.estim.trials())?;
         lookup::<modnas_optim::OptimEntry>(&self.optim.type_name).at("optim.type")?;
         check_optim_args(&self.optim.type_name, &self.optim.args)?;
         // The estimator and an optimizer of another role are refused here already.

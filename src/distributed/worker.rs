@@ -197,7 +197,7 @@ pub fn run_worker(
     let stored = wait_for_config(store.as_mut(), opts)?;
     let cfg = Config::from_toml(&stored.config, &opts.overrides)?;
     let (setup, estim) = SearchSetup::new(&cfg)?;
-    crate::config::validate::require_distributable(&cfg, &estim, "estim.search.type")?;
+    crate::config::validate::require_distributable(&cfg, estim.trials(), "estim.search.type")?;
     let optim = crate::run::search::build_search_optim(&cfg, &setup.space)?;
     let paired = Paired::new(&cfg, &setup.space, estim, optim)?;
     let Paired::Trials { estim, mut optim } = paired else {

@@ -127,6 +127,14 @@ impl Paired {
         }
     }
 
+    /// The trial estimator, if this is one.
+    pub(crate) fn trials(&self) -> Option<&dyn TrialEstim> {
+        match self {
+            Paired::Trials { estim, .. } => Some(estim.as_ref()),
+            Paired::Supernet { .. } => None,
+        }
+    }
+
     /// The discrete optimizer, for a trial estimator's search.
     pub(crate) fn discrete(&mut self) -> Option<&mut dyn ArchOptim> {
         match self {

@@ -172,7 +172,7 @@ fn run_search_inner(
             ),
         });
     }
-    crate::config::validate::check_distributed(cfg, &paired)?;
+    crate::config::validate::check_distributed(cfg, paired.trials())?;
     paired.estim().check(space)?;
     let (_lock, replay, mut coordinator) = open_run(cfg, dir, space.size(), mode)?;
     if !replay.is_empty() {
