@@ -19,12 +19,13 @@
 //! ```
 
 use clap::{Parser, ValueEnum};
+use modnas::core::MetricMap;
 use modnas::estim::{
     build_pruner, search_with_reporting, EstimError, Pruning, Reporting, SearchArgs, Trial,
     TrialObserver,
 };
 use modnas::optim::build_optim;
-use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+use modnas::param_space::{Categorical, ParamSpace};
 use modnas::run::read_journal;
 use modnas::{run_search, Config, RunMode};
 use rand::rngs::StdRng;

@@ -2,7 +2,7 @@
 //! registry id, and with `detail` its one-line description and configuration keys with their
 //! defaults (from [`ComponentDoc`]).
 
-use modnas_param_space::{component_docs, ComponentDoc};
+use modnas_core::{component_docs, ComponentDoc};
 use std::fmt::Write;
 
 /// The registered components of one kind.
@@ -68,7 +68,7 @@ pub fn render_catalog(detail: bool) -> String {
                 let _ = writeln!(s, "  {name}");
                 continue;
             };
-            let _ = writeln!(s, "  {name}: {}", doc.about);
+            let _ = writeln!(s, "  {name}: {}", doc.about());
             if k.kind == "candidate" {
                 let serves: Vec<&str> = modnas_construct::candidate_serves(name)
                     .iter()

@@ -141,5 +141,5 @@ at_key!(
     OptimError,
     MetricsError,
     EstimError,
-    modnas_param_space::UnknownName
+    modnas_core::UnknownName
 );

@@ -1,7 +1,7 @@
 #![warn(missing_docs)]
 //! modnas: modular neural architecture search on Burn.
 //!
-//! The facade re-exports the component crates as modules ([`param_space`], [`construct`],
+//! The facade re-exports the component crates as modules ([`core`], [`param_space`], [`construct`],
 //! [`optim`], [`estim`], [`metrics`], [`models`], [`storage`], [`kernels`]) and adds the TOML
 //! configuration ([`config`]), a search run and its directory ([`run`]), comparisons and
 //! pipelines ([`batch`]), distributed runs ([`distributed`]), plots and drawings ([`viz`]), the
@@ -40,6 +40,12 @@ pub use viz::draw_run;
 
 pub use burn;
 pub use modnas_construct as construct;
+/// What every modnas crate shares: registries, component descriptions, metric maps (the
+/// `modnas-core` crate).
+pub use modnas_core as core;
+/// The `inventory` crate the registration macros expand to (a user crate needs no dependency on it).
+#[doc(hidden)]
+pub use modnas_core::inventory;
 pub use modnas_estim as estim;
 /// Kernels modnas adds to Burn's backends (the `modnas-kernels` crate).
 pub use modnas_kernels as kernels;
@@ -48,9 +54,6 @@ pub use modnas_metrics as metrics;
 pub use modnas_models as models;
 pub use modnas_optim as optim;
 pub use modnas_param_space as param_space;
-/// The `inventory` crate the registration macros expand to (a user crate needs no dependency on it).
-#[doc(hidden)]
-pub use modnas_param_space::inventory;
 pub use modnas_storage as storage;
 /// The `schemars` modnas lists component arguments with: `describe_component!` takes an argument
 /// type that derives its `JsonSchema` (`#[schemars(crate = "modnas::schemars")]`).

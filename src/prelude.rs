@@ -48,6 +48,7 @@ pub use modnas_construct::{
     ElasticEncoderLayer, ElasticHandle, ElasticLinear, InputChoice, ModelInput, NasModule, NetBox,
     SeqMask, Signature, Slot, SlotSpec, ValueChoice,
 };
+pub use modnas_core::MetricMap;
 /// `#[nas_config]`: a Burn-style config (`new`, `with_*`) that a model's TOML args deserialize
 /// into, defaults filled and unknown keys refused by the struct's own serde derive.
 pub use modnas_derive::nas_config;
@@ -59,4 +60,4 @@ pub use modnas_estim::{
     learner_fit_batches, register_task, Batches, ClassificationScores, EstimError,
     LearnerTrainerArgs, RegressionScores, Task, TaskData,
 };
-pub use modnas_param_space::{describe_component, ArchDesc, MetricMap, ParamValue};
+pub use modnas_param_space::{ArchDesc, ParamValue};

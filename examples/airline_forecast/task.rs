@@ -6,8 +6,8 @@
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData};
+use modnas::core::MetricMap;
 use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
-use modnas::param_space::MetricMap;
 use modnas::prelude::Slot;
 
 const CSV: &str = include_str!("../data/airline.csv");
@@ -65,7 +65,8 @@ pub struct Months {
 }
 
 /// The task's arguments.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, modnas::schemars::JsonSchema)]
+#[schemars(crate = "modnas::schemars")]
 #[serde(deny_unknown_fields)]
 pub struct AirlineTask {
     /// Months each forecast reads.
@@ -161,9 +162,8 @@ impl Task for AirlineTask {
     }
 }
 
-register_task!("AirlineTask", AirlineTask);
-modnas::param_space::describe_component!(
-    "task",
-    "AirlineTask",
-    "the next month of the airline passengers series from the months before (examples/airline_forecast)"
+register_task!(
+    /// the next month of the airline passengers series from the months before
+    /// (examples/airline_forecast)
+    "AirlineTask", AirlineTask
 );

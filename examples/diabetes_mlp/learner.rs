@@ -14,8 +14,9 @@ use burn_train::metric::LossMetric;
 use burn_train::{
     InferenceStep, Learner, RegressionOutput, SupervisedTraining, TrainOutput, TrainStep,
 };
+use modnas::core::MetricMap;
 use modnas::estim::{EstimError, SilentRenderer};
-use modnas::param_space::{ArchDesc, MetricMap};
+use modnas::param_space::ArchDesc;
 use std::path::Path;
 
 /// Epochs each trial trains for.

@@ -26,8 +26,9 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::{construct, CandidateSets, Slot};
+use modnas::core::MetricMap;
 use modnas::estim::EstimError;
-use modnas::param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
+use modnas::param_space::{ArchDesc, Categorical, ParamSpace};
 use modnas::{FunctionalSearch, RunMode, SearchRun};
 use std::path::{Path, PathBuf};
 

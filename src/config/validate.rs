@@ -4,10 +4,10 @@
 
 use crate::error::AtKey;
 use crate::{Config, ModnasError};
+use modnas_core::lookup;
 use modnas_estim::{build_estim, build_trainer, Estimator, TrialEstim, TrialTrainer};
 use modnas_metrics::{build_metric, ArchMetric};
 use modnas_optim::OptimError;
-use modnas_param_space::lookup;
 
 /// The parts of a run that the config alone determines.
 pub(crate) struct Parts {

@@ -10,7 +10,8 @@
 //! and `--resume` semantics hold (same optimizer, budget and seed).
 //!
 //! ```
-//! use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+//! use modnas::param_space::{Categorical, ParamSpace};
+//! use modnas::core::MetricMap;
 //! use modnas::{FunctionalSearch, RunMode};
 //! # fn main() -> Result<(), modnas::ModnasError> {
 //! let mut space = ParamSpace::new();
@@ -34,8 +35,9 @@ use crate::run::journal::Journal;
 use crate::run::lock::DirLock;
 use crate::run::search::write_results;
 use crate::{Config, ModnasError, RunMode, SearchRun};
+use modnas_core::MetricMap;
 use modnas_estim::{search_with_reporting, EstimError, SearchArgs, TrialReporter};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_param_space::{ArchDesc, ParamSpace};
 use std::path::Path;
 
 /// The `estim.search.type` a functional run records in its `config.toml`.
@@ -191,7 +193,8 @@ impl FunctionalSearch {
     /// samples each epoch saw, for the events and `epochs.jsonl`.
     ///
     /// ```
-    /// use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+    /// use modnas::param_space::{Categorical, ParamSpace};
+    /// use modnas::core::MetricMap;
     /// use modnas::{FunctionalSearch, RunMode};
     /// # fn main() -> Result<(), modnas::ModnasError> {
     /// let mut space = ParamSpace::new();

@@ -16,7 +16,7 @@
 //! use burn::module::Module;
 //! use burn::tensor::{Device, Distribution, Tensor};
 //! use modnas::construct::{construct, CandidateSets, Slot};
-//! use modnas::param_space::MetricMap;
+//! use modnas::core::MetricMap;
 //! use modnas::{FunctionalSuperNet, RunMode};
 //!
 //! #[derive(Module, Debug)]
@@ -60,11 +60,12 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Tensor;
 use modnas_construct::Constructed;
+use modnas_core::MetricMap;
 use modnas_estim::{
     supernet_with, Batches, EstimError, LossFn, SearchOutcome, SuperNetLoopArgs, SuperNetOptims,
     SuperNetParts, WeightOptimKind,
 };
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use std::path::{Path, PathBuf};
 
 /// The `estim.search.type` a functional supernet run records in its `config.toml`.

@@ -10,9 +10,9 @@ use crate::run::lock::DirLock;
 use crate::run::paired::Paired;
 use crate::run::setup::SearchSetup;
 use crate::{Config, ModnasError, RunMode};
+use modnas_core::MetricMap;
 use modnas_estim::{EstimError, RunCallback, SearchContext, SearchOutcome, Trial, TrialDispatch};
 use modnas_optim::{build_search_optim as build_registered, ArchOptim, Direction, SearchOptim};
-use modnas_param_space::MetricMap;
 use std::path::{Path, PathBuf};
 
 /// The result of [`run_search`].

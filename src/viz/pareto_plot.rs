@@ -4,7 +4,8 @@
 
 use crate::run::dir::{CONFIG_FILE, PARETO_FILE};
 use crate::{run::read_journal, Config, ModnasError};
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_core::MetricMap;
+use modnas_param_space::ArchDesc;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! description names a registered component, and every configuration key says what it is
 //! and of which type.
 
-use modnas::param_space::component_docs;
+use modnas::core::component_docs;
 use modnas::{catalog::catalog, catalog::describe, catalog::render_catalog};
 
 #[test]
@@ -10,9 +10,12 @@ fn every_component_is_described_with_its_keys() {
     for kind in catalog() {
         for name in &kind.names {
             let doc = describe(kind.kind, name).unwrap_or_else(|| {
-                panic!("{} `{name}` has no describe_component! line", kind.kind)
+                panic!("{} `{name}` is registered without a description", kind.kind)
             });
-            assert!(!doc.about.is_empty(), "{name}");
+            assert!(
+                !doc.about().is_empty(),
+                "{name}: no doc comment on its registration"
+            );
             for key in doc.keys() {
                 assert!(
                     !key.about.is_empty(),

@@ -39,13 +39,18 @@ impl RunCallback for Recorder {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn RunCallback>, EstimError> {
-    let label = args.get("label").and_then(|v| v.as_str()).unwrap_or("");
-    Ok(Box::new(Recorder {
-        label: label.to_string(),
-    }))
+/// The arguments of [`Recorder`].
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct RecorderArgs {
+    /// The label its events are kept under.
+    #[serde(default)]
+    label: String,
 }
-register_callback!("Recorder", build);
+register_callback!(
+    /// keeps every event under its label (tests)
+    "Recorder", |args: RecorderArgs| Ok(Box::new(Recorder { label: args.label }))
+);
 
 /// The events seen since the last call, as `event:index` strings of callback `label`.
 fn take(label: &str) -> Vec<String> {

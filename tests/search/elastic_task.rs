@@ -8,8 +8,8 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::{ChannelOrder, ElasticHandle, ElasticLinear};
+use modnas::core::MetricMap;
 use modnas::estim::{register_task, Batches, EstimError, RegressionScores, Task, TaskData};
-use modnas::param_space::MetricMap;
 use modnas::run::read_journal;
 use modnas::{run_search, Config, RunMode};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -41,7 +41,7 @@ struct Rows {
 static REORDERS: AtomicUsize = AtomicUsize::new(0);
 
 /// `y = sin(3·x0) + x1·x2` over 128 rows.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ElasticRegression {
     rows: usize,
@@ -112,7 +112,10 @@ impl Task for ElasticRegression {
     }
 }
 
-register_task!("ElasticRegression", ElasticRegression);
+register_task!(
+    /// a regression task of the tests
+    "ElasticRegression", ElasticRegression
+);
 
 #[test]
 fn progressive_shrinking_trains_and_searches_a_tasks_elastic_widths() {
@@ -171,7 +174,7 @@ struct Seqs {
 
 /// `y` = 4 × the mean of the first feature over the steps of a 6-step, 2-feature sequence
 /// (variance 16 · (1/3) / 6 ≈ 0.89), plus the last step's second feature squared.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ElasticSequenceTask {
     batches: usize,
@@ -236,7 +239,10 @@ impl Task for ElasticSequenceTask {
     }
 }
 
-register_task!("ElasticSequenceTask", ElasticSequenceTask);
+register_task!(
+    /// a regression task of the tests
+    "ElasticSequenceTask", ElasticSequenceTask
+);
 
 #[test]
 fn progressive_shrinking_searches_the_heads_and_width_of_an_elastic_encoder() {

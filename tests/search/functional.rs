@@ -8,8 +8,9 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::{construct, CandidateSets, Slot};
+use modnas::core::MetricMap;
 use modnas::estim::EstimError;
-use modnas::param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
+use modnas::param_space::{ArchDesc, Categorical, ParamSpace};
 use modnas::run::{read_journal, CONFIG_FILE};
 use modnas::{Config, FunctionalSearch, RunMode};
 

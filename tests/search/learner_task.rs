@@ -12,11 +12,11 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_train::{InferenceStep, RegressionOutput, TrainOutput, TrainStep};
 use modnas::construct::Slot;
+use modnas::core::MetricMap;
 use modnas::estim::{
     learner_fit, learner_fit_batches, register_task, Batches, EstimError, LearnerTrainerArgs,
     RegressionScores, Task, TaskData, TrialReporter,
 };
-use modnas::param_space::MetricMap;
 use modnas::run::read_journal;
 use modnas::{run_search, Config, RunMode};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -102,7 +102,7 @@ fn loader(n: usize, seed: u64, device: &Device) -> Arc<dyn DataLoader<Rows>> {
 }
 
 /// The task: its `learner` arguments are the Learner's.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct LearnerRegression {
     rows: usize,
@@ -156,7 +156,10 @@ impl Task for LearnerRegression {
     }
 }
 
-register_task!("LearnerRegression", LearnerRegression);
+register_task!(
+    /// a regression task of the tests
+    "LearnerRegression", LearnerRegression
+);
 
 const TASK: &str = r#"
 seed = 5

@@ -6,8 +6,9 @@
 
 use crate::common::serial;
 use crate::user_task::TASK;
+use modnas::core::MetricMap;
 use modnas::estim::{Trial, TrialReporter};
-use modnas::param_space::{ArchDesc, Categorical, MetricMap, ParamSpace};
+use modnas::param_space::{ArchDesc, Categorical, ParamSpace};
 use modnas::run::{read_journal, RunReport};
 use modnas::viz::plot_progress;
 use modnas::{resume_search, run_search, Config, FunctionalSearch, RunMode};

@@ -3,8 +3,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use modnas::construct::{build_candidate, candidate_names, construct, CandidateSets, Slot};
+use modnas::core::MetricMap;
 use modnas::estim::EstimError;
-use modnas::param_space::MetricMap;
 use modnas::prelude::*;
 
 /// A user op: scales its input by 2 (channels must match).
@@ -122,23 +122,18 @@ impl modnas::optim::ArchOptim for SameArchOptim {
     fn step(
         &mut self,
         _: &ArchDesc,
-        _: &modnas::param_space::MetricMap,
+        _: &modnas::core::MetricMap,
     ) -> Result<(), modnas::optim::OptimError> {
         Ok(())
     }
 }
 
-#[derive(serde::Deserialize)]
-struct NoArgs {}
-
-fn same_arch(
-    space: &modnas::param_space::ParamSpace,
-    _: NoArgs,
-    _: u64,
-) -> Result<SameArchOptim, modnas::optim::OptimError> {
-    Ok(SameArchOptim(space.to_desc()))
-}
-modnas::optim::register_optim!("SameArchOptim", new = same_arch);
+modnas::optim::register_optim!(
+    /// proposes the space's current architecture again and again (tests)
+    "SameArchOptim", |space, _args: modnas::core::NoArgs, _seed| {
+        Ok(SameArchOptim(space.to_desc()))
+    }
+);
 
 #[test]
 fn an_optimizer_that_only_repeats_stops_the_search_with_the_reason() {
@@ -154,10 +149,20 @@ fn an_optimizer_that_only_repeats_stops_the_search_with_the_reason() {
     assert_eq!(run.outcome.stop, modnas::estim::StopReason::OnlyRepeats);
 }
 
+/// The arguments of [`blobs`].
+#[modnas::core::nas_config]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct BlobsArgs {
+    /// Rows.
+    #[config(default = 64)]
+    n: usize,
+}
+
 /// A user data source: two separable blobs of 4 features, read through a Burn `Dataset`.
-fn blobs(args: &toml::Table, seed: u64) -> Result<modnas::estim::data::ImageDataset, EstimError> {
+fn blobs(args: BlobsArgs, seed: u64) -> Result<modnas::estim::data::ImageDataset, EstimError> {
     use burn::data::dataset::InMemDataset;
-    let n = args.get("n").and_then(|v| v.as_integer()).unwrap_or(64) as usize;
+    let n = args.n;
     let rows: Vec<(Vec<f32>, usize)> = (0..n)
         .map(|i| {
             let label = i % 2;
@@ -168,7 +173,10 @@ fn blobs(args: &toml::Table, seed: u64) -> Result<modnas::estim::data::ImageData
         .collect();
     modnas::estim::data::ImageDataset::from_dataset(&InMemDataset::new(rows), [4, 1, 1], 2, Ok)
 }
-modnas::estim::register_data!("UserBlobs", blobs);
+modnas::estim::register_data!(
+    /// two separable blobs of 4 features (tests)
+    "UserBlobs", |args: BlobsArgs, seed| blobs(args, seed)
+);
 
 /// A space over [`blobs`]: one slot of a small ConvNet, a 1×1 convolution or the identity.
 /// The blobs are separable, so any search learns them in a few epochs.
@@ -253,14 +261,12 @@ impl modnas::estim::TrialTrainer for ErrorRateTrainer {
     }
 }
 
-fn error_rate_trainer(
-    args: &toml::Table,
-) -> Result<Box<dyn modnas::estim::TrialTrainer>, EstimError> {
-    Ok(Box::new(ErrorRateTrainer(
-        modnas::estim::ImageClsTrainer::from_args(args)?,
-    )))
-}
-modnas::estim::register_trainer!("UserErrorRateTrainer", error_rate_trainer);
+modnas::estim::register_trainer!(
+    /// the image trainer, scored by its error rate (tests)
+    "UserErrorRateTrainer", |args: modnas::estim::TrainerArgs| {
+        Ok(Box::new(ErrorRateTrainer(modnas::estim::ImageClsTrainer::new(args)?)))
+    }
+);
 
 #[test]
 fn a_registered_trainer_chosen_in_toml_scores_every_trial() {

@@ -34,13 +34,19 @@ impl RunCallback for StopOnce {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn RunCallback>, EstimError> {
-    let trial = args.get("trial").and_then(|v| v.as_integer()).unwrap_or(1);
-    Ok(Box::new(StopOnce {
-        trial: trial as usize,
-    }))
+/// The arguments of [`StopOnce`].
+#[modnas::core::nas_config]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct StopOnceArgs {
+    /// The trial whose run stops once.
+    #[config(default = 1)]
+    trial: usize,
 }
-register_callback!("StopOnce", build);
+register_callback!(
+    /// stops the run once, at an epoch of a trial (tests)
+    "StopOnce", |args: StopOnceArgs| Ok(Box::new(StopOnce { trial: args.trial }))
+);
 
 const IMAGES: &str = r#"
 seed = 4

@@ -11,8 +11,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::AdamConfig;
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::{construct, list_slots, CandidateSets, Slot};
+use modnas::core::MetricMap;
 use modnas::estim::EstimError;
-use modnas::param_space::MetricMap;
 use modnas::run::{read_journal, ALPHAS_FILE};
 use modnas::{FunctionalSuperNet, RunMode};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -268,7 +268,7 @@ fn discrete_optimizers_missing_metrics_and_resuming_no_run_are_refused_by_name()
 
 /// The same model and `Batcher` as a registered task: its batches come from Burn
 /// `DataLoader`s, so SubNetEstim and SuperNetEstim both read the user's two-input batches.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TwoInputRegression {
     rows: usize,
@@ -315,7 +315,10 @@ impl modnas::estim::Task for TwoInputRegression {
     }
 }
 
-modnas::estim::register_task!("TwoInputRegression", TwoInputRegression);
+modnas::estim::register_task!(
+    /// a regression task of the tests
+    "TwoInputRegression", TwoInputRegression
+);
 
 #[test]
 fn a_two_input_batcher_drives_subnet_and_supernet_searches_of_a_task() {

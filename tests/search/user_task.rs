@@ -8,8 +8,8 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 use modnas::construct::Slot;
+use modnas::core::MetricMap;
 use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
-use modnas::param_space::MetricMap;
 use modnas::run::{read_journal, ALPHAS_FILE};
 use modnas::{resume_search, run_search, Config, RunMode};
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -33,7 +33,7 @@ struct Rows {
 }
 
 /// `y = x0² + |x1|` over observed features; `rows` of them, `width` hidden units.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MaskedRegression {
     rows: usize,
@@ -119,7 +119,10 @@ impl Task for MaskedRegression {
     }
 }
 
-register_task!("MaskedRegression", MaskedRegression);
+register_task!(
+    /// a regression task of the tests
+    "MaskedRegression", MaskedRegression
+);
 
 pub(crate) const TASK: &str = r#"
 seed = 3

@@ -4,9 +4,9 @@
 
 use burn::tensor::{Device, Int, Tensor};
 use modnas::construct::NetBox;
+use modnas::core::MetricMap;
 use modnas::estim::data::ImageDataset;
 use modnas::estim::{cross_entropy, EstimError, ImageClsTrainer, TrialReporter, TrialTrainer};
-use modnas::param_space::MetricMap;
 use rand::rngs::StdRng;
 
 /// A task that is not the data's: predict the class after the labelled one. Training on the
@@ -64,23 +64,29 @@ impl TrialTrainer for NextClassTrainer {
     }
 }
 
-fn next_class(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
-    let classes = args.get("classes").and_then(toml::Value::as_integer);
-    let classes = classes
-        .filter(|&c| c >= 2)
-        .ok_or_else(|| EstimError::InvalidArgs {
-            component: "UserNextClassTrainer".into(),
-            reason: format!(
-                "`classes` must be an integer ≥ 2, got {:?}",
-                args.get("classes")
-            ),
-        })?;
-    Ok(Box::new(NextClassTrainer {
-        classes: classes as usize,
-        image: ImageClsTrainer::from_args(&toml::Table::new())?,
-    }))
+/// The arguments of [`NextClassTrainer`].
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NextClassArgs {
+    /// Classes of the data (at least 2).
+    classes: usize,
 }
-modnas::estim::register_trainer!("UserNextClassTrainer", next_class);
+
+modnas::estim::register_trainer!(
+    /// trains each trial to predict the next class (tests)
+    "UserNextClassTrainer", |args: NextClassArgs| {
+        if args.classes < 2 {
+            return Err(EstimError::InvalidArgs {
+                component: "UserNextClassTrainer".into(),
+                reason: format!("`classes` must be at least 2, got {}", args.classes),
+            });
+        }
+        Ok(Box::new(NextClassTrainer {
+            classes: args.classes,
+            image: ImageClsTrainer::new(modnas::estim::TrainerArgs::default())?,
+        }))
+    }
+);
 
 /// The blobs space of `registry.rs`, trained for the task of [`NextClassTrainer`].
 fn base() -> String {

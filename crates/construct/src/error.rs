@@ -1,6 +1,7 @@
 //! The error type of the construct crate.
 
-use modnas_param_space::{ParamSpaceError, UnknownName};
+use modnas_core::UnknownName;
+use modnas_param_space::ParamSpaceError;
 
 /// Errors raised while building candidates, models and search spaces.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,8 @@ use crate::{
 };
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
-use modnas_param_space::{lookup, ArchDesc, Categorical, ParamKind, ParamSpace, TensorParam};
+use modnas_core::lookup;
+use modnas_param_space::{ArchDesc, Categorical, ParamKind, ParamSpace, TensorParam};
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
 

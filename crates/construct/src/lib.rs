@@ -95,6 +95,8 @@ pub use modnas_derive::nas_config;
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use modnas_core as __core;
 /// Kernels added to Burn's backends (the `modnas-kernels` crate): the built-in candidates'
 /// depthwise and 1×1 convolutions and batch norm.
 pub use modnas_kernels as kernels;

@@ -28,21 +28,33 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
     for field in fields.named.iter_mut() {
         let ident = field.ident.clone().expect("named fields have names");
         let ty = field.ty.clone();
-        match take_default(&mut field.attrs)? {
+        let default = match take_default(&mut field.attrs)? {
+            Some(expr) => Some((expr, true)),
+            // A bare `#[serde(default)]` already fills the field: a builder, no `new` argument.
+            None if has_bare_serde_default(&field.attrs) => {
+                Some((parse_quote!(::core::default::Default::default()), false))
+            }
+            None => None,
+        };
+        match default {
             None => {
                 params.push(quote!(#ident: #ty));
                 inits.push(quote!(#ident));
             }
-            Some(expr) => {
-                let default_fn = format_ident!("__{}_default_{}", name, ident);
-                let path = default_fn.to_string();
-                field.attrs.push(parse_quote!(#[serde(default = #path)]));
-                default_fns.push(quote! {
-                    #[doc(hidden)]
-                    #[allow(non_snake_case)]
-                    fn #default_fn() -> #ty { #expr }
-                });
-                inits.push(quote!(#ident: #default_fn()));
+            Some((expr, literal)) => {
+                if literal {
+                    let default_fn = format_ident!("__{}_default_{}", name, ident);
+                    let path = default_fn.to_string();
+                    field.attrs.push(parse_quote!(#[serde(default = #path)]));
+                    default_fns.push(quote! {
+                        #[doc(hidden)]
+                        #[allow(non_snake_case)]
+                        fn #default_fn() -> #ty { #expr }
+                    });
+                    inits.push(quote!(#ident: #default_fn()));
+                } else {
+                    inits.push(quote!(#ident: #expr));
+                }
                 let with = format_ident!("with_{}", ident);
                 let doc = format!("Sets `{ident}` (default `{}`).", quote!(#expr));
                 builders.push(quote! {
@@ -60,6 +72,9 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
     Ok(quote! {
         #item
         #(#default_fns)*
+        // The builder is API for callers that build the config in code; a crate's private
+        // argument type may use none of it.
+        #[allow(dead_code)]
         impl #name {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments)]
@@ -69,6 +84,27 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
             #(#builders)*
         }
     })
+}
+
+/// True when the field has a `#[serde(default)]` without a function.
+fn has_bare_serde_default(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .any(|a| {
+            let mut bare = false;
+            let _ = a.parse_nested_meta(|meta| {
+                if meta.path.is_ident("default") && !meta.input.peek(syn::Token![=]) {
+                    bare = true;
+                }
+                // Skip the value of `key = value` items, which the walk does not need.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+            bare
+        })
 }
 
 /// Removes the field's `#[config(...)]` attributes and returns its `default = expr`.
@@ -115,6 +151,22 @@ mod tests {
             }
         );
         assert!(error_of(bad_attr).contains("default = <expression>"));
+    }
+
+    #[test]
+    fn a_bare_serde_default_is_a_default_without_another_serde_attribute() {
+        let out = expand(parse_quote!(
+            struct Cfg {
+                #[serde(default, rename = "x")]
+                a: Option<usize>,
+                b: usize,
+            }
+        ))
+        .unwrap()
+        .to_string();
+        assert!(out.contains("pub fn new (b : usize)"), "{out}");
+        assert!(out.contains("pub fn with_a"), "{out}");
+        assert!(!out.contains("__Cfg_default_a"), "{out}");
     }
 
     #[test]

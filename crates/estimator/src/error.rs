@@ -1,9 +1,10 @@
 //! The error type of the estimator crate.
 
 use modnas_construct::ConstructError;
+use modnas_core::UnknownName;
 use modnas_metrics::MetricsError;
 use modnas_optim::OptimError;
-use modnas_param_space::{ParamSpaceError, UnknownName};
+use modnas_param_space::ParamSpaceError;
 
 /// Errors raised by data readers, the trainer, estimators and the search routine.
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +103,30 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(
     component: &str,
     args: &toml::Table,
 ) -> Result<T, EstimError> {
-    modnas_param_space::deserialize_args(args).map_err(|reason| EstimError::InvalidArgs {
+    modnas_core::deserialize_args(args).map_err(|reason| EstimError::InvalidArgs {
         component: component.to_string(),
         reason,
     })
+}
+
+/// The body of the `register_*!` macros of this crate whose builder takes the component's
+/// `args` table alone: the entry, the doc comment, the name, and a closure from the argument
+/// type (parsed with [`parse_args`]) or `|| …` for a component without arguments.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register_with_args {
+    ($entry:ty; $(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty| $body:expr) => {
+        $crate::__core::submit_component!(
+            $entry, $name, [$($about),*], $args,
+            |table| {
+                let $a: $args = $crate::parse_args($name, table)?;
+                $body
+            }
+        );
+    };
+    ($entry:ty; $(#[doc = $about:expr])* $name:literal, || $body:expr) => {
+        $crate::__register_with_args!(
+            $entry; $(#[doc = $about])* $name, |_: $crate::__core::NoArgs| $body
+        );
+    };
 }

@@ -31,7 +31,7 @@ use burn_train::{
     InferenceStep, Learner, LearnerModel, LearnerSummary, MetricEarlyStoppingStrategy,
     StoppingCondition, SupervisedTraining, TrainStep,
 };
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

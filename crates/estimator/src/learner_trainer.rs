@@ -8,8 +8,8 @@
 
 use crate::data::{ImageBatch, ImageDataset};
 use crate::{
-    learner_fit, parse_args, EstimError, ImageClsTrainer, LearnerSchedule, LearnerTrainerArgs,
-    TrainerArgs, TrialReporter, TrialTrainer, WeightTraining,
+    learner_fit, EstimError, ImageClsTrainer, LearnerSchedule, LearnerTrainerArgs, TrainerArgs,
+    TrialReporter, TrialTrainer, WeightTraining,
 };
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::DataLoaderBuilder;
@@ -19,7 +19,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::Device;
 use burn_train::{ClassificationOutput, InferenceStep, TrainOutput, TrainStep};
 use modnas_construct::NetBox;
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -163,16 +163,10 @@ impl TrialTrainer for LearnerTrainer {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
-    Ok(Box::new(LearnerTrainer::new(parse_args(
-        "LearnerTrainer",
-        args,
-    )?)?))
-}
-crate::register_trainer!("LearnerTrainer", build);
-modnas_param_space::describe_component!(
-    "trainer",
-    "LearnerTrainer",
-    "each trial trained by burn-train's supervised Learner (Adam or SGD, Burn DataLoaders), scored by accuracy and loss",
-    LearnerTrainerArgs
+crate::register_trainer!(
+    /// each trial trained by burn-train's supervised Learner (Adam or SGD, Burn DataLoaders),
+    /// scored by accuracy and loss
+    "LearnerTrainer", |args: LearnerTrainerArgs| {
+        Ok(Box::new(LearnerTrainer::new(args)?))
+    }
 );

@@ -39,11 +39,11 @@ pub use estim::{
     Batches, Budget, CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn,
     EstimEntry, Estimator, ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder,
     Objective, OneShotArgs, ProgressiveShrinkingEstim, Reported, Reporting, SPOSEstim, SearchArgs,
-    SearchContext, SearchOutcome, ShrinkArgs, ShrinkStage, StepLoss, StepParts, StopReason,
-    SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, SuperNetLoopArgs, SuperNetOptims,
-    SuperNetParts, SupernetEstim, TrainerLoss, Trial, TrialDispatch, TrialEstim, TrialObserver,
-    WeightSource, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
-    REPORT_PREFIX,
+    SearchContext, SearchKeys, SearchOutcome, ShrinkArgs, ShrinkStage, StepLoss, StepParts,
+    StopReason, SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, SuperNetLoopArgs,
+    SuperNetOptims, SuperNetParts, SupernetEstim, TrainerLoss, Trial, TrialDispatch, TrialEstim,
+    TrialObserver, WeightSource, WithSearch, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
+    MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
 };
 pub use events::{
     build_callback, callback_names, remove_trial_checkpoint, trial_checkpoint_dir, CallbackBuildFn,
@@ -70,3 +70,5 @@ pub use trial_trainer::{
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use modnas_core as __core;

@@ -183,13 +183,6 @@ pub fn cutout_mask(
     Tensor::from_data(burn::tensor::TensorData::new(mask, [n, 1, h, w]), device)
 }
 
-modnas_param_space::describe_component!(
-    "trainer",
-    "ImageClsTrainer",
-    "image classification: SGD or Adam on the weights, cosine schedule, augmentations, criteria chain",
-    TrainerArgs
-);
-
 impl ImageClsTrainer {
     /// A trainer with `args`, checked.
     pub fn new(args: TrainerArgs) -> Result<Self, EstimError> {

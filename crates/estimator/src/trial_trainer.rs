@@ -18,7 +18,7 @@ use crate::{EstimError, ImageClsTrainer, TrialReporter};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use modnas_construct::NetBox;
-use modnas_param_space::{lookup, registered_names, MetricMap};
+use modnas_core::{lookup, registered_names, MetricMap};
 use rand::rngs::StdRng;
 
 /// Trains and evaluates the network of one trial.
@@ -139,16 +139,19 @@ impl TrialTrainer for ImageClsTrainer {
 /// Builds a trainer from its `[trainer] args`.
 pub type TrainerBuildFn = fn(&toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered trainer.
     TrainerEntry, "trainer", TrainerBuildFn
 );
 
-/// Registers a trainer under a name: `register_trainer!("MyTrainer", build);`.
+/// Registers a trainer: its doc comment (what `modnas list --detail` says of it), its name and a
+/// closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the component) to the trainer, or `|| …` when it takes no
+/// arguments (any key is refused).
 #[macro_export]
 macro_rules! register_trainer {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::TrainerEntry::new($name, $build) }
+    ($($t:tt)*) => {
+        $crate::__register_with_args!($crate::TrainerEntry; $($t)*);
     };
 }
 
@@ -162,7 +165,8 @@ pub fn trainer_names() -> Vec<&'static str> {
     registered_names::<TrainerEntry>()
 }
 
-fn image_cls(args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
-    Ok(Box::new(ImageClsTrainer::from_args(args)?))
-}
-register_trainer!("ImageClsTrainer", image_cls);
+register_trainer!(
+    /// image classification: SGD or Adam on the weights, cosine schedule, augmentations, criteria
+    /// chain
+    "ImageClsTrainer", |args: crate::TrainerArgs| Ok(Box::new(ImageClsTrainer::new(args)?))
+);

@@ -1,4 +1,5 @@
-//! Kernels modnas adds to Burn's backends through its extension mechanism.
+//! Kernels modnas adds to Burn's backends through its extension mechanism, and the Dirichlet
+//! math of DrNAS's architecture weights (shared by its optimizer and its mixed operators).
 
 // The extensions route to burn-tch, which Burn deprecates; modnas keeps it behind `tch`.
 #[allow(deprecated)]
@@ -13,6 +14,7 @@ mod depthwise_flex;
 mod depthwise_host;
 #[cfg(feature = "tch")]
 mod depthwise_tch;
+mod dirichlet;
 #[allow(deprecated)]
 mod pointwise;
 #[cfg(feature = "flex")]
@@ -26,6 +28,7 @@ pub use batch_norm_host::{
 };
 pub use depthwise::{depthwise_conv2d, depthwise_geometry, DepthwiseConvBackend};
 pub use depthwise_host::{depthwise_input_grad, depthwise_weight_grad, DepthwiseGeometry};
+pub use dirichlet::{concentration, dirichlet_kl_to_prior, laplace_moments};
 pub use pointwise::{pointwise_conv2d, pointwise_layout, PointwiseConvBackend};
 pub use pointwise_host::{
     pointwise_conv_host, pointwise_input_grad_host, pointwise_weight_grad_host, PointwiseLayout,

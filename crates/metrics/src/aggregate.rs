@@ -12,7 +12,6 @@
 //! assert_eq!(cost.key(), "cost");
 //! ```
 
-use crate::base::parse_metric_args;
 use crate::{build_metric, register_metric, ArchMetric, MetricsError};
 use modnas_construct::NetBox;
 use serde::Deserialize;
@@ -92,10 +91,9 @@ fn inner(name: &str, t: &TermArgs) -> Result<Box<dyn ArchMetric>, MetricsError> 
 
 fn build_combined(
     name: &str,
-    args: &toml::Table,
+    a: CombineArgs,
     combine: Combine,
 ) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    let a: CombineArgs = parse_metric_args(name, args)?;
     if a.terms.is_empty() {
         return Err(MetricsError::InvalidArgs {
             metric: name.into(),
@@ -114,16 +112,14 @@ fn build_combined(
     }))
 }
 
-register_metric!("WeightedSumMetric", |a| build_combined(
-    "WeightedSumMetric",
-    a,
-    Combine::Sum
-));
-register_metric!("ProductMetric", |a| build_combined(
-    "ProductMetric",
-    a,
-    Combine::Product
-));
+register_metric!(
+    /// Σ wᵢ·mᵢ over inner metrics, under its own key
+    "WeightedSumMetric", |args: CombineArgs| build_combined("WeightedSumMetric", args, Combine::Sum)
+);
+register_metric!(
+    /// Π mᵢ^wᵢ over inner metrics (MnasNet-style reward)
+    "ProductMetric", |args: CombineArgs| build_combined("ProductMetric", args, Combine::Product)
+);
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -162,9 +158,8 @@ impl ArchMetric for ConstraintMetric {
     }
 }
 
-fn build_constraint(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
+fn build_constraint(a: ConstraintArgs) -> Result<Box<dyn ArchMetric>, MetricsError> {
     let name = "ConstraintMetric";
-    let a: ConstraintArgs = parse_metric_args(name, args)?;
     if a.min.is_none() && a.max.is_none() {
         return Err(MetricsError::InvalidArgs {
             metric: name.into(),
@@ -183,22 +178,7 @@ fn build_constraint(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsEr
         max: a.max.unwrap_or(f64::INFINITY),
     }))
 }
-register_metric!("ConstraintMetric", build_constraint);
-modnas_param_space::describe_component!(
-    "metric",
-    "WeightedSumMetric",
-    "Σ wᵢ·mᵢ over inner metrics, under its own key",
-    CombineArgs
-);
-modnas_param_space::describe_component!(
-    "metric",
-    "ProductMetric",
-    "Π mᵢ^wᵢ over inner metrics (MnasNet-style reward)",
-    CombineArgs
-);
-modnas_param_space::describe_component!(
-    "metric",
-    "ConstraintMetric",
-    "1 when an inner metric lies within [min, max], else 0",
-    ConstraintArgs
+register_metric!(
+    /// 1 when an inner metric lies within [min, max], else 0
+    "ConstraintMetric", |args: ConstraintArgs| build_constraint(args)
 );

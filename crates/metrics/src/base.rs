@@ -2,7 +2,7 @@
 
 use crate::MetricsError;
 use modnas_construct::NetBox;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 
 /// A property of an architecture, computed on the constructed network (paper, Appendix E).
 pub trait ArchMetric: Send + Sync {
@@ -15,16 +15,45 @@ pub trait ArchMetric: Send + Sync {
 /// Builds a metric from its TOML arguments.
 pub type MetricBuildFn = fn(&toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered metric.
     MetricEntry, "metric", MetricBuildFn
 );
 
-/// Registers a metric constructor under a name.
+/// Registers a metric: its doc comment (what `modnas list --detail` says of it), its name
+/// and a closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the metric) to the metric, or `|| …` for a metric
+/// without arguments (any key is refused):
+///
+/// ```
+/// use modnas_metrics::{register_metric, ArchMetric, MetricsError};
+/// # use modnas_metrics::metric_names;
+/// struct Depth;
+/// impl ArchMetric for Depth {
+///     fn key(&self) -> &str { "depth" }
+///     fn compute(&self, _: &modnas_construct::NetBox, _: &[usize]) -> Result<f64, MetricsError> {
+///         Ok(1.0)
+///     }
+/// }
+/// register_metric!(
+///     /// the depth of the network (key `depth`)
+///     "DepthMetric", || Ok(Box::new(Depth))
+/// );
+/// assert!(metric_names().contains(&"DepthMetric"));
+/// ```
 #[macro_export]
 macro_rules! register_metric {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::MetricEntry::new($name, $build) }
+    ($(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty| $body:expr) => {
+        $crate::__core::submit_component!(
+            $crate::MetricEntry, $name, [$($about),*], $args,
+            |table| {
+                let $a: $args = $crate::parse_metric_args($name, table)?;
+                $body
+            }
+        );
+    };
+    ($(#[doc = $about:expr])* $name:literal, || $body:expr) => {
+        $crate::register_metric!($(#[doc = $about])* $name, |_: $crate::__core::NoArgs| $body);
     };
 }
 
@@ -38,23 +67,13 @@ pub fn metric_names() -> Vec<&'static str> {
     registered_names::<MetricEntry>()
 }
 
-/// Rejects any argument: for metrics that take none.
-pub(crate) fn no_args(metric: &str, args: &toml::Table) -> Result<(), MetricsError> {
-    match args.keys().next() {
-        None => Ok(()),
-        Some(k) => Err(MetricsError::InvalidArgs {
-            metric: metric.to_string(),
-            reason: format!("unknown argument `{k}`; this metric takes none"),
-        }),
-    }
-}
-
 /// Deserializes a metric's TOML arguments, naming the metric and the key in errors.
-pub(crate) fn parse_metric_args<T: serde::de::DeserializeOwned>(
+#[doc(hidden)]
+pub fn parse_metric_args<T: serde::de::DeserializeOwned>(
     metric: &str,
     args: &toml::Table,
 ) -> Result<T, MetricsError> {
-    modnas_param_space::deserialize_args(args).map_err(|reason| MetricsError::InvalidArgs {
+    modnas_core::deserialize_args(args).map_err(|reason| MetricsError::InvalidArgs {
         metric: metric.to_string(),
         reason,
     })

@@ -1,6 +1,6 @@
 //! The error type of the metrics crate.
 
-use modnas_param_space::UnknownName;
+use modnas_core::UnknownName;
 
 /// Errors raised by metrics.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,5 @@
 //! `FlopsMetric`: multiply-accumulates of one forward pass.
 
-use crate::base::no_args;
 use crate::{register_metric, ArchMetric, MetricsError};
 use modnas_construct::NetBox;
 
@@ -17,13 +16,7 @@ impl ArchMetric for FlopsMetric {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    no_args("FlopsMetric", args)?;
-    Ok(Box::new(FlopsMetric))
-}
-register_metric!("FlopsMetric", build);
-modnas_param_space::describe_component!(
-    "metric",
-    "FlopsMetric",
-    "multiply-accumulates of one forward pass (key `flops`)"
+register_metric!(
+    /// multiply-accumulates of one forward pass (key `flops`)
+    "FlopsMetric", || Ok(Box::new(FlopsMetric))
 );

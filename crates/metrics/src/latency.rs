@@ -2,7 +2,6 @@
 //! around each run, and [`LatencyMetric`] (key `latency_ms`) applies it to a network's forward
 //! pass on the device the network lives on.
 
-use crate::base::parse_metric_args;
 use crate::{register_metric, ArchMetric, MetricsError};
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
@@ -152,17 +151,12 @@ impl ArchMetric for LatencyMetric {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    let args: TimingArgs = parse_metric_args("LatencyMetric", args)?;
-    args.check("LatencyMetric")?;
-    Ok(Box::new(LatencyMetric { args }))
-}
-register_metric!("LatencyMetric", build);
-modnas_param_space::describe_component!(
-    "metric",
-    "LatencyMetric",
-    "median measured forward latency in ms, device-synchronised (key `latency_ms`)",
-    TimingArgs
+register_metric!(
+    /// median measured forward latency in ms, device-synchronised (key `latency_ms`)
+    "LatencyMetric", |args: TimingArgs| {
+        args.check("LatencyMetric")?;
+        Ok(Box::new(LatencyMetric { args }))
+    }
 );
 
 #[cfg(test)]

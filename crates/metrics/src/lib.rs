@@ -23,6 +23,8 @@ mod memory;
 mod param_count;
 
 pub use aggregate::{CombinedMetric, ConstraintMetric};
+#[doc(hidden)]
+pub use base::parse_metric_args;
 pub use base::{build_metric, metric_names, ArchMetric, MetricBuildFn, MetricEntry};
 pub use error::MetricsError;
 pub use flops::FlopsMetric;
@@ -33,3 +35,5 @@ pub use param_count::{trainable_params, ParamCountMetric};
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use modnas_core as __core;

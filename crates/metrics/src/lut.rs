@@ -4,7 +4,6 @@
 //! candidates a network holds instead of timing it. The table covers the searched slots, not
 //! the fixed stem and head, so it ranks architectures rather than predicting end-to-end time.
 
-use crate::base::parse_metric_args;
 use crate::latency::{inference_device, measure, TimingArgs};
 use crate::{register_metric, ArchMetric, MetricsError};
 use burn::module::Module;
@@ -211,18 +210,10 @@ impl ArchMetric for LUTLatencyMetric {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    let args: LutArgs = parse_metric_args("LUTLatencyMetric", args)?;
-    let table = LatencyTable::load(&args.path)?;
-    Ok(Box::new(LUTLatencyMetric {
-        path: args.path,
-        table,
-    }))
-}
-register_metric!("LUTLatencyMetric", build);
-modnas_param_space::describe_component!(
-    "metric",
-    "LUTLatencyMetric",
-    "latency summed from a `modnas latency-lut` table (key `lut_latency_ms`)",
-    LutArgs
+register_metric!(
+    /// latency summed from a `modnas latency-lut` table (key `lut_latency_ms`)
+    "LUTLatencyMetric", |args: LutArgs| {
+        let table = LatencyTable::load(&args.path)?;
+        Ok(Box::new(LUTLatencyMetric { path: args.path, table }))
+    }
 );

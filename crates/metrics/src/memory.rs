@@ -1,6 +1,5 @@
 //! `MemoryAccessMetric`: bytes a forward pass reads and writes.
 
-use crate::base::no_args;
 use crate::{register_metric, ArchMetric, MetricsError};
 use modnas_construct::NetBox;
 
@@ -21,12 +20,7 @@ impl ArchMetric for MemoryAccessMetric {
     }
 }
 
-register_metric!("MemoryAccessMetric", |args| {
-    no_args("MemoryAccessMetric", args)?;
-    Ok(Box::new(MemoryAccessMetric))
-});
-modnas_param_space::describe_component!(
-    "metric",
-    "MemoryAccessMetric",
-    "bytes read and written by one forward pass (key `mem_bytes`)"
+register_metric!(
+    /// bytes read and written by one forward pass (key `mem_bytes`)
+    "MemoryAccessMetric", || Ok(Box::new(MemoryAccessMetric))
 );

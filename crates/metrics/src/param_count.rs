@@ -1,6 +1,5 @@
 //! `ParamCountMetric`: the number of trainable parameters.
 
-use crate::base::no_args;
 use crate::{register_metric, ArchMetric, MetricsError};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
@@ -54,13 +53,7 @@ impl ArchMetric for ParamCountMetric {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    no_args("ParamCountMetric", args)?;
-    Ok(Box::new(ParamCountMetric))
-}
-register_metric!("ParamCountMetric", build);
-modnas_param_space::describe_component!(
-    "metric",
-    "ParamCountMetric",
-    "trainable parameters, BN running statistics excluded (key `params`)"
+register_metric!(
+    /// trainable parameters, BN running statistics excluded (key `params`)
+    "ParamCountMetric", || Ok(Box::new(ParamCountMetric))
 );

@@ -15,12 +15,12 @@
 //! assert_eq!(logits.dims(), [2, 10]);
 //! ```
 
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
-use modnas_construct::{register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot};
+use modnas_construct::{register_model, ConstructError, Cost, NasModule, NetBox, Slot};
 use serde::{Deserialize, Serialize};
 
 /// Slots in sequence (one per entry of `channels`), global average pooling, a linear head.
@@ -114,24 +114,12 @@ impl ConvNetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = ConvNetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        ..parse_model_args("ConvNet", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("ConvNet", build);
-modnas_param_space::describe_component!(
-    "model",
-    "ConvNet",
-    "a chain of slots (one per entry of `channels`), pooling and a linear head",
-    ConvNetConfig
+register_model!(
+    /// a chain of slots (one per entry of `channels`), pooling and a linear head
+    "ConvNet", |config: ConvNetConfig, input, device| {
+        let config = ConvNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]
@@ -140,7 +128,7 @@ mod tests {
 
     fn parse(args: &str) -> Result<ConvNetConfig, ConstructError> {
         let t: toml::Table = toml::from_str(args).unwrap();
-        parse_model_args("ConvNet", &t)
+        modnas_construct::model_args("ConvNet", &t)
     }
 
     #[test]

@@ -29,7 +29,7 @@
 //! ```
 
 use super::darts_aux::AuxiliaryHead;
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -38,7 +38,7 @@ use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    ModelInput, NasModule, NetBox, SlotSpec, CANDIDATES_KEY,
+    NasModule, NetBox, SlotSpec, CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -318,24 +318,12 @@ impl DARTSNetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = DARTSNetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        ..parse_model_args("DARTSNet", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("DARTSNet", build);
-modnas_param_space::describe_component!(
-    "model",
-    "DARTSNet",
-    "the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges",
-    DARTSNetConfig
+register_model!(
+    /// the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges
+    "DARTSNet", |config: DARTSNetConfig, input, device| {
+        let config = DARTSNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]

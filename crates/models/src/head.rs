@@ -12,8 +12,6 @@ pub(crate) fn bad_args(model: &str, reason: impl Into<String>) -> ConstructError
     }
 }
 
-pub(crate) use modnas_construct::model_args as parse_model_args;
-
 /// Refuses a net for no input channels or no classes.
 pub(crate) fn check_io(model: &str, c_in: usize, classes: usize) -> Result<(), ConstructError> {
     if c_in == 0 || classes == 0 {

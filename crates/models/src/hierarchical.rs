@@ -28,7 +28,7 @@
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 8, 8], &device)).dims(), [1, 10]);
 //! ```
 
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -37,7 +37,7 @@ use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    ModelInput, NasModule, NetBox, SlotSpec, CANDIDATES_KEY, LEVEL1_PRIMITIVES, MAX_MOTIFS,
+    NasModule, NetBox, SlotSpec, CANDIDATES_KEY, LEVEL1_PRIMITIVES, MAX_MOTIFS,
     MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,
 };
 use serde::{Deserialize, Serialize};
@@ -204,24 +204,12 @@ impl HierarchicalNetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = HierarchicalNetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        ..parse_model_args("HierarchicalNet", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("HierarchicalNet", build);
-modnas_param_space::describe_component!(
-    "model",
-    "HierarchicalNet",
-    "the hierarchical space of Liu et al. 2018: a cell of motifs of primitives",
-    HierarchicalNetConfig
+register_model!(
+    /// the hierarchical space of Liu et al. 2018: a cell of motifs of primitives
+    "HierarchicalNet", |config: HierarchicalNetConfig, input, device| {
+        let config = HierarchicalNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]
@@ -322,10 +310,14 @@ mod tests {
         let device = Device::default();
         let input = crate::head::TINY_INPUT;
         let args: toml::Table = toml::from_str("motifs = 9").unwrap();
-        let err = build(&args, &input, &device).unwrap_err().to_string();
+        let err = modnas_construct::build_model("HierarchicalNet", &args, &input, &device)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`motifs` = 9 must lie in 1..=8"), "{err}");
         let args: toml::Table = toml::from_str("cell_nodes = 1").unwrap();
-        let err = build(&args, &input, &device).unwrap_err().to_string();
+        let err = modnas_construct::build_model("HierarchicalNet", &args, &input, &device)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`cell_nodes` = 1"), "{err}");
     }
 }

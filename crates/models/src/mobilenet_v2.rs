@@ -19,15 +19,15 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost, Stem};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ConstructError, Cost, ModelInput, NasModule,
-    NetBox, Slot, SlotSpec, EXTRA_CANDIDATES_KEY,
+    build_candidate, register_model, CandidateBox, ConstructError, Cost, NasModule, NetBox, Slot,
+    SlotSpec, EXTRA_CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -179,25 +179,13 @@ impl MobileNetV2Config {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = MobileNetV2Config {
-        c_in: input.channels,
-        classes: input.classes,
-        image_size: input.height,
-        ..parse_model_args("MobileNetV2", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("MobileNetV2", build);
-modnas_param_space::describe_component!(
-    "model",
-    "MobileNetV2",
-    "MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over MB{3,5,7}E{1,3,6}",
-    MobileNetV2Config
+register_model!(
+    /// MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over
+    /// MB{3,5,7}E{1,3,6}
+    "MobileNetV2", |config: MobileNetV2Config, input, device| {
+        let config = MobileNetV2Config { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]

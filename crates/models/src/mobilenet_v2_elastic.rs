@@ -23,7 +23,7 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost, Stem};
 use super::mobilenet_v2::make_divisible;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -32,8 +32,7 @@ use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ChannelOrder, ConstructError, Cost,
-    ElasticHandle, ElasticSequentialGroup, ElasticSpatialGroup, ModelInput, NasModule, NetBox,
-    SlotSpec,
+    ElasticHandle, ElasticSequentialGroup, ElasticSpatialGroup, NasModule, NetBox, SlotSpec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -213,25 +212,12 @@ impl MobileNetV2ElasticConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = MobileNetV2ElasticConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        image_size: input.height,
-        ..parse_model_args("MobileNetV2Elastic", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("MobileNetV2Elastic", build);
-modnas_param_space::describe_component!(
-    "model",
-    "MobileNetV2Elastic",
-    "once-for-all MobileNetV2: elastic expansion ratio per block and depth per stage, kernels 3×3",
-    MobileNetV2ElasticConfig
+register_model!(
+    /// once-for-all MobileNetV2: elastic expansion ratio per block and depth per stage, kernels 3×3
+    "MobileNetV2Elastic", |config: MobileNetV2ElasticConfig, input, device| {
+        let config = MobileNetV2ElasticConfig { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([1, 3, 8, 8], &device)).dims(), [1, 10]);
 //! ```
 
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost};
 use burn::module::Module;
 use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::activation::relu;
@@ -26,7 +26,7 @@ use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
     build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    ModelInput, NasModule, NetBox, SlotSpec,
+    NasModule, NetBox, SlotSpec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -181,22 +181,10 @@ impl NB201NetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = NB201NetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        ..parse_model_args("NB201Net", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("NB201Net", build);
-modnas_param_space::describe_component!(
-    "model",
-    "NB201Net",
-    "the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges",
-    NB201NetConfig
+register_model!(
+    /// the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges
+    "NB201Net", |config: NB201NetConfig, input, device| {
+        let config = NB201NetConfig { c_in: input.channels, classes: input.classes, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );

@@ -21,7 +21,7 @@
 //! ```
 
 use super::conv_bn::ConvBn;
-use super::head::{bad_args, check_io, parse_model_args, pool_classify, with_head_cost, Stem};
+use super::head::{bad_args, check_io, pool_classify, with_head_cost, Stem};
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -29,7 +29,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
 use modnas_construct::{
-    register_model, ConstructError, Cost, ModelInput, NasModule, NetBox, Slot, CANDIDATES_KEY,
+    register_model, ConstructError, Cost, NasModule, NetBox, Slot, CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -279,25 +279,12 @@ impl ResNetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = ResNetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        image_size: input.height,
-        ..parse_model_args("ResNet", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("ResNet", build);
-modnas_param_space::describe_component!(
-    "model",
-    "ResNet",
-    "ResNet-18/34/50 with every 3×3 block convolution a slot",
-    ResNetConfig
+register_model!(
+    /// ResNet-18/34/50 with every 3×3 block convolution a slot
+    "ResNet", |config: ResNetConfig, input, device| {
+        let config = ResNetConfig { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]
@@ -334,7 +321,9 @@ mod tests {
             ("stem = \"tiny\"", "`imagenet`, `cifar`, `auto`"),
         ] {
             let t: toml::Table = toml::from_str(args).unwrap();
-            let e = build(&t, &input, &device).unwrap_err().to_string();
+            let e = modnas_construct::build_model("ResNet", &t, &input, &device)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(expect), "{args}: {e}");
         }
     }
@@ -344,7 +333,7 @@ mod tests {
         let device = Device::default();
         let input = crate::head::TINY_INPUT;
         let args: toml::Table = toml::from_str("width = 4\nspace = \"extended\"").unwrap();
-        let net = build(&args, &input, &device).unwrap();
+        let net = modnas_construct::build_model("ResNet", &args, &input, &device).unwrap();
         // The model's own set wins over the config's default.
         let c = construct(net, &CandidateSets::uniform(["IDT"]), &device).unwrap();
         assert_eq!(c.space.len(), 16);
@@ -368,7 +357,8 @@ mod tests {
         let device = Device::default();
         let t: toml::Table =
             toml::from_str("depth = 18\nwidth = 4\nstem = \"cifar\"\nspace = \"kernels\"").unwrap();
-        let from_toml = build(&t, &crate::head::TINY_INPUT, &device).unwrap();
+        let from_toml =
+            modnas_construct::build_model("ResNet", &t, &crate::head::TINY_INPUT, &device).unwrap();
         let config = ResNetConfig::new(3, 10, 8)
             .with_width(4)
             .with_stem(Stem::Cifar)

@@ -16,13 +16,13 @@
 //! assert_eq!(logits.dims(), [2, 10]);
 //! ```
 
-use super::head::{bad_args, check_io, parse_model_args, with_head_cost};
+use super::head::{bad_args, check_io, with_head_cost};
 use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor};
 use modnas_construct::{
-    nas_config, register_model, ConstructError, Cost, LayerCost, ModelInput, NasModule, NetBox,
-    Slot, SlotSpec, CANDIDATES_KEY,
+    nas_config, register_model, ConstructError, Cost, LayerCost, NasModule, NetBox, Slot, SlotSpec,
+    CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -175,26 +175,13 @@ impl RowTransformerConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = RowTransformerConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        height: input.height,
-        width: input.width,
-        ..parse_model_args("RowTransformer", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("RowTransformer", build);
-modnas_param_space::describe_component!(
-    "model",
-    "RowTransformer",
-    "an image's rows as a sequence: embedding, blocks of sequence slots (token mixer, feed-forward, activation), pooling and a linear head",
-    RowTransformerConfig
+register_model!(
+    /// an image's rows as a sequence: embedding, blocks of sequence slots (token mixer, feed-
+    /// forward, activation), pooling and a linear head
+    "RowTransformer", |config: RowTransformerConfig, input, device| {
+        let config = RowTransformerConfig { c_in: input.channels, classes: input.classes, height: input.height, width: input.width, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]

@@ -16,11 +16,11 @@
 //! assert_eq!(NasModule::forward(&c.model, Tensor::zeros([2, 3, 8, 8], &device)).dims(), [2, 10]);
 //! ```
 
-use super::head::{bad_args, check_io, parse_model_args};
+use super::head::{bad_args, check_io};
 use super::DARTSNet;
 use burn::tensor::Device;
 use modnas_construct::nas_config;
-use modnas_construct::{register_model, ConstructError, ModelInput, NetBox};
+use modnas_construct::{register_model, ConstructError, NetBox};
 use serde::{Deserialize, Serialize};
 
 /// The simple cell's op set (NASLib): identity, zero, 3×3 max pooling, 3×3 separable and
@@ -68,24 +68,12 @@ impl SimpleCellNetConfig {
     }
 }
 
-fn build(
-    args: &toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config = SimpleCellNetConfig {
-        c_in: input.channels,
-        classes: input.classes,
-        ..parse_model_args("SimpleCellNet", args)?
-    };
-    Ok(NetBox::new("", config.init(device)?))
-}
-register_model!("SimpleCellNet", build);
-modnas_param_space::describe_component!(
-    "model",
-    "SimpleCellNet",
-    "NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops",
-    SimpleCellNetConfig
+register_model!(
+    /// NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops
+    "SimpleCellNet", |config: SimpleCellNetConfig, input, device| {
+        let config = SimpleCellNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        Ok(NetBox::new("", config.init(device)?))
+    }
 );
 
 #[cfg(test)]

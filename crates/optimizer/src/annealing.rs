@@ -8,7 +8,8 @@ use crate::regularized_evolution::default_metric;
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score, SeenArchs,
 };
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -129,12 +130,9 @@ impl ArchOptim for SimulatedAnnealingOptim {
 }
 
 register_optim!(
-    "SimulatedAnnealingOptim",
-    new = SimulatedAnnealingOptim::new
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "SimulatedAnnealingOptim",
-    "simulated annealing: a walk to unseen neighbours, accepting a worse one with probability exp(Δ/(σT)), T cooling geometrically",
-    AnnealingArgs
+    /// simulated annealing: a walk to unseen neighbours, accepting a worse one with probability
+    /// exp(Δ/(σT)), T cooling geometrically
+    "SimulatedAnnealingOptim", |space, args: AnnealingArgs, seed| {
+        SimulatedAnnealingOptim::new(space, args, seed)
+    }
 );

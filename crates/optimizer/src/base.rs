@@ -3,9 +3,8 @@
 //! side, and [`build_search_optim`] builds either as a [`SearchOptim`].
 
 use crate::{GradientOptim, OptimError};
-use modnas_param_space::{
-    deserialize_args, lookup, registered_names, ArchDesc, MetricMap, ParamSpace,
-};
+use modnas_core::{deserialize_args, lookup, registered_names, MetricMap};
+use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::de::DeserializeOwned;
 
 /// A search algorithm over the discrete parameters of a space (paper, Appendix C.2).
@@ -111,45 +110,57 @@ impl From<Box<dyn GradientOptim>> for SearchOptim {
 /// Builds an optimizer for a space from TOML arguments and a seed.
 pub type OptimBuildFn = fn(&ParamSpace, &toml::Table, u64) -> Result<SearchOptim, OptimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered optimizer.
     OptimEntry, "optimizer", OptimBuildFn
 );
 
-/// Registers a discrete optimizer ([`ArchOptim`]) constructor under a name.
+/// Registers a discrete optimizer ([`ArchOptim`]): its doc comment (what `modnas list
+/// --detail` says of it), its name and a closure from the space, its argument type (what its
+/// `args` table deserializes into, whose keys `list --detail` shows; errors name the
+/// optimizer) and the seed to `Result<impl ArchOptim, OptimError>`:
 ///
-/// With `new = constructor`, the constructor takes `(&ParamSpace, Args, seed)` and returns
-/// `Result<Self, OptimError>`, where `Args` is the optimizer's deserializable argument struct;
-/// the arguments are parsed (errors name the optimizer) and the optimizer boxed:
-/// `register_optim!("MyOptim", new = MyOptim::new);`. With a plain function, it is an
-/// [`OptimBuildFn`].
+/// ```
+/// use modnas_optim::{register_optim, RandomSearchOptim};
+/// # use modnas_optim::optim_names;
+/// register_optim!(
+///     /// random search under another name
+///     "MyRandomOptim", |space, _args: modnas_core::NoArgs, seed| Ok(RandomSearchOptim::new(space, seed))
+/// );
+/// assert!(optim_names().contains(&"MyRandomOptim"));
+/// ```
 #[macro_export]
 macro_rules! register_optim {
-    ($name:literal, new = $new:expr) => {
-        $crate::inventory::submit! {
-            $crate::OptimEntry::new($name, |space, args, seed| {
-                $crate::build_typed($name, space, args, seed, $new)
-                    .map(|o| $crate::SearchOptim::Discrete(Box::new(o)))
-            })
-        }
-    };
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::OptimEntry::new($name, $build) }
+    ($(#[doc = $about:expr])* $name:literal,
+     |$space:tt, $a:tt : $args:ty, $seed:tt| $body:expr) => {
+        $crate::__core::submit_component!(
+            $crate::OptimEntry, $name, [$($about),*], $args,
+            |$space, table, $seed| {
+                let $a: $args = $crate::parse_optim_args($name, table)?;
+                let built: ::std::result::Result<_, $crate::OptimError> = $body;
+                let optim = built?;
+                Ok($crate::SearchOptim::Discrete(Box::new(optim)))
+            }
+        );
     };
 }
 
-/// Registers a gradient optimizer ([`GradientOptim`]) constructor under a name, as
-/// [`register_optim!`] with `new =` does for discrete ones:
-/// `register_gradient_optim!("MyGradOptim", new = MyGradOptim::new);`.
+/// Registers a gradient optimizer ([`GradientOptim`]), as [`register_optim!`] does a discrete
+/// one: `register_gradient_optim!(/// what it is\n "MyGradOptim", |space, args: MyArgs, seed|
+/// MyGradOptim::new(space, args, seed));`.
 #[macro_export]
 macro_rules! register_gradient_optim {
-    ($name:literal, new = $new:expr) => {
-        $crate::inventory::submit! {
-            $crate::OptimEntry::new($name, |space, args, seed| {
-                $crate::build_typed($name, space, args, seed, $new)
-                    .map(|o| $crate::SearchOptim::Gradient(Box::new(o)))
-            })
-        }
+    ($(#[doc = $about:expr])* $name:literal,
+     |$space:tt, $a:tt : $args:ty, $seed:tt| $body:expr) => {
+        $crate::__core::submit_component!(
+            $crate::OptimEntry, $name, [$($about),*], $args,
+            |$space, table, $seed| {
+                let $a: $args = $crate::parse_optim_args($name, table)?;
+                let built: ::std::result::Result<_, $crate::OptimError> = $body;
+                let optim = built?;
+                Ok($crate::SearchOptim::Gradient(Box::new(optim)))
+            }
+        );
         $crate::inventory::submit! { $crate::GradientOptimName($name) }
     };
 }
@@ -160,18 +171,6 @@ macro_rules! register_gradient_optim {
 pub struct GradientOptimName(pub &'static str);
 
 inventory::collect!(GradientOptimName);
-
-/// Parses `args` for the optimizer `name` and builds it with `new` (used by
-/// [`register_optim!`] and [`register_gradient_optim!`]).
-pub fn build_typed<A: DeserializeOwned, O>(
-    name: &str,
-    space: &ParamSpace,
-    args: &toml::Table,
-    seed: u64,
-    new: impl FnOnce(&ParamSpace, A, u64) -> Result<O, OptimError>,
-) -> Result<O, OptimError> {
-    new(space, parse_optim_args(name, args)?, seed)
-}
 
 /// Builds the optimizer registered as `name`, discrete or gradient.
 pub fn build_search_optim(

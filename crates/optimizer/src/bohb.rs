@@ -3,10 +3,10 @@
 //! results, here a [`ModelBasedOptim`] surrogate per fidelity (boosted trees by default, the
 //! SMBO modnas already has) — with a share of random draws kept for exploration.
 
-use crate::base::parse_optim_args;
 use crate::hyperband::{HyperbandOptim, HyperbandOptimArgs};
 use crate::{register_optim, ArchOptim, ModelBasedArgs, ModelBasedOptim, OptimError};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::{Merged, MetricMap};
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -25,19 +25,6 @@ pub struct BohbModelArgs {
     /// Share of a bracket's new architectures drawn at random all the same. Default 1/3.
     #[serde(default = "third")]
     pub random_fraction: f64,
-}
-
-/// [`BohbModelArgs`]' keys, split from Hyperband's in a `BOHBOptim` table.
-const MODEL_KEYS: [&str; 3] = ["model", "min_points", "random_fraction"];
-
-/// The keys `modnas list --detail` shows for `BOHBOptim`: Hyperband's and the models'.
-#[derive(schemars::JsonSchema)]
-#[allow(dead_code)]
-struct BohbKeys {
-    #[serde(flatten)]
-    hyperband: HyperbandOptimArgs,
-    #[serde(flatten)]
-    models: BohbModelArgs,
 }
 
 fn six() -> usize {
@@ -98,39 +85,7 @@ impl FidelityModels {
 
 /// BOHB: Hyperband with model-based draws (see the module docs).
 pub struct BohbOptim(HyperbandOptim);
-
 impl BohbOptim {
-    /// BOHB over `space` from its TOML arguments: Hyperband's keys and the models' (`model`,
-    /// `min_points`, `random_fraction`), each half checked for unknown keys.
-    pub fn from_table(
-        space: &ParamSpace,
-        args: &toml::Table,
-        seed: u64,
-    ) -> Result<Self, OptimError> {
-        let (mut hyperband, mut models) = (toml::Table::new(), toml::Table::new());
-        for (k, v) in args {
-            let half = if MODEL_KEYS.contains(&k.as_str()) {
-                &mut models
-            } else {
-                &mut hyperband
-            };
-            half.insert(k.clone(), v.clone());
-        }
-        let hyperband = parse_optim_args("BOHBOptim", &hyperband).map_err(|e| match e {
-            OptimError::InvalidArgs { optim, reason } => OptimError::InvalidArgs {
-                optim,
-                reason: format!("{reason} (and the models' keys: {})", MODEL_KEYS.join(", ")),
-            },
-            other => other,
-        })?;
-        Self::new(
-            space,
-            hyperband,
-            parse_optim_args("BOHBOptim", &models)?,
-            seed,
-        )
-    }
-
     /// BOHB over `space` with Hyperband's `hyperband` arguments and the models' `args`,
     /// seeded with `seed`.
     pub fn new(
@@ -153,7 +108,7 @@ impl BohbOptim {
             init_samples: args.min_points,
             metric: hyperband.metric.clone(),
             mode: hyperband.mode,
-            ..parse_optim_args("BOHBOptim", &toml::Table::new())?
+            ..crate::parse_optim_args("BOHBOptim", &toml::Table::new())?
         };
         let (ready, random_fraction) = (args.min_points, args.random_fraction);
         let models = |fidelities: &[usize]| {
@@ -194,14 +149,12 @@ impl ArchOptim for BohbOptim {
     }
 }
 
-register_optim!("BOHBOptim", |space, args, seed| {
-    BohbOptim::from_table(space, args, seed).map(|o| crate::SearchOptim::Discrete(Box::new(o)))
-});
-modnas_param_space::describe_component!(
-    "optimizer",
-    "BOHBOptim",
-    "BOHB: Hyperband whose brackets draw new architectures from a surrogate of the largest fidelity with enough results",
-    BohbKeys
+register_optim!(
+    /// BOHB: Hyperband whose brackets draw new architectures from a surrogate of the largest
+    /// fidelity with enough results
+    "BOHBOptim", |space, args: Merged<HyperbandOptimArgs, BohbModelArgs>, seed| {
+        BohbOptim::new(space, args.own, args.shared, seed)
+    }
 );
 
 #[cfg(test)]
@@ -227,6 +180,13 @@ mod tests {
         MetricMap::from([("acc".to_string(), sum as f64)])
     }
 
+    /// BOHB from a TOML table, as the registry builds it.
+    fn from_table(args: &toml::Table, seed: u64) -> Result<BohbOptim, OptimError> {
+        let args: Merged<HyperbandOptimArgs, BohbModelArgs> =
+            crate::parse_optim_args("BOHBOptim", args)?;
+        BohbOptim::new(&space(), args.own, args.shared, seed)
+    }
+
     #[test]
     fn later_brackets_draw_from_the_model_and_find_better_architectures() {
         let args = |random_fraction: f64| {
@@ -237,7 +197,7 @@ mod tests {
         };
         // Mean score of the architectures each optimizer samples anew over a few brackets.
         let fresh_mean = |random_fraction: f64| {
-            let mut o = BohbOptim::from_table(&space(), &args(random_fraction), 2).unwrap();
+            let mut o = from_table(&args(random_fraction), 2).unwrap();
             let mut firsts = vec![];
             for _ in 0..12 {
                 let archs = o.next(100).unwrap();
@@ -258,21 +218,18 @@ mod tests {
     #[test]
     fn bad_arguments_are_named() {
         let t = toml::toml! { random_fraction = 1.5 };
-        let err = BohbOptim::from_table(&space(), &t, 0)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = from_table(&t, 0).err().unwrap().to_string();
         assert!(err.contains("random_fraction"), "{err}");
         // An unknown key lists both halves' keys.
         let t = toml::toml! { min_point = 3 };
-        let err = BohbOptim::from_table(&space(), &t, 0)
-            .err()
-            .unwrap()
-            .to_string();
+        let err = from_table(&t, 0).err().unwrap().to_string();
         assert!(
             err.contains("min_point") && err.contains("max_epochs"),
             "{err}"
         );
-        assert!(err.contains("models' keys: model, min_points"), "{err}");
+        assert!(
+            err.contains("shared keys: min_points, model, random_fraction"),
+            "{err}"
+        );
     }
 }

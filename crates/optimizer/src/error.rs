@@ -1,6 +1,7 @@
 //! The error type of the optimizer crate.
 
-use modnas_param_space::{ParamSpaceError, UnknownName};
+use modnas_core::UnknownName;
+use modnas_param_space::ParamSpaceError;
 
 /// Errors raised by architecture optimizers.
 #[derive(Debug, thiserror::Error)]

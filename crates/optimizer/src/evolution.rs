@@ -9,7 +9,8 @@ use crate::regularized_evolution::default_metric;
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs, FRESH_TRIES,
 };
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -174,10 +175,8 @@ impl ArchOptim for EvolutionOptim {
     }
 }
 
-register_optim!("EvolutionOptim", new = EvolutionOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "EvolutionOptim",
-    "generational evolution (Real et al. 2017): the worst eliminated, the best bred by crossover and mutation",
-    EvolutionArgs
+register_optim!(
+    /// generational evolution (Real et al. 2017): the worst eliminated, the best bred by crossover
+    /// and mutation
+    "EvolutionOptim", |space, args: EvolutionArgs, seed| EvolutionOptim::new(space, args, seed)
 );

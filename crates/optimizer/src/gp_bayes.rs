@@ -4,7 +4,8 @@
 
 use crate::regularized_evolution::default_metric;
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -222,12 +223,9 @@ impl ArchOptim for GPBayesOptim {
     }
 }
 
-register_optim!("GPBayesOptim", new = GPBayesOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "GPBayesOptim",
-    "Bayesian optimisation: Gaussian process with expected improvement",
-    GpBayesArgs
+register_optim!(
+    /// Bayesian optimisation: Gaussian process with expected improvement
+    "GPBayesOptim", |space, args: GpBayesArgs, seed| GPBayesOptim::new(space, args, seed)
 );
 
 #[cfg(test)]

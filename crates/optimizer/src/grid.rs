@@ -1,7 +1,8 @@
 //! `GridSearchOptim`: every point of the grid, in order.
 
 use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace, ParamValue};
 use serde::Deserialize;
 
 /// Arguments of [`GridSearchOptim`].
@@ -87,14 +88,8 @@ impl ArchOptim for GridSearchOptim {
 }
 
 register_optim!(
-    "GridSearchOptim",
-    new = |space, args: GridSearchArgs, _| GridSearchOptim::new(space, args.points)
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "GridSearchOptim",
-    "every architecture of a finite space, in order",
-    GridSearchArgs
+    /// every architecture of a finite space, in order
+    "GridSearchOptim", |space, args: GridSearchArgs, _| GridSearchOptim::new(space, args.points)
 );
 
 #[cfg(test)]

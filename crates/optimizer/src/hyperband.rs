@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use modnas_optim::{build_optim, ArchOptim, Fidelity};
-//! use modnas_param_space::{Categorical, MetricMap, ParamSpace};
+//! use modnas_param_space::{Categorical, ParamSpace};
+//! use modnas_core::MetricMap;
 //! let mut space = ParamSpace::new();
 //! space.insert("op", Categorical::new((0..30i64).collect::<Vec<_>>()).unwrap()).unwrap();
 //! let args = toml::toml! { max_epochs = 9 };
@@ -30,7 +31,8 @@ use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, Fidelity, FidelityKind, OptimError,
     RandomSearchOptim, Score,
 };
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Deserialize;
@@ -345,14 +347,9 @@ fn resource_scale(mut args: HyperbandOptimArgs) -> Result<HyperbandOptimArgs, Op
 }
 
 register_optim!(
-    "HyperbandOptim",
-    new = |space, args: HyperbandOptimArgs, seed| HyperbandOptim::new(space, args, seed)
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "HyperbandOptim",
-    "Hyperband: brackets of successive halving, each proposal trained for the epochs (or on the share of the data) of its round",
-    HyperbandOptimArgs
+    /// Hyperband: brackets of successive halving, each proposal trained for the epochs (or on the
+    /// share of the data) of its round
+    "HyperbandOptim", |space, args: HyperbandOptimArgs, seed| HyperbandOptim::new(space, args, seed)
 );
 
 #[cfg(test)]

@@ -39,9 +39,8 @@ pub mod surrogate;
 
 pub use annealing::{AnnealingArgs, SimulatedAnnealingOptim};
 pub use base::{
-    build_gradient_optim, build_optim, build_search_optim, build_typed, optim_names,
-    optim_names_of_kind, parse_optim_args, ArchOptim, GradientOptimName, OptimBuildFn, OptimEntry,
-    SearchOptim,
+    build_gradient_optim, build_optim, build_search_optim, optim_names, optim_names_of_kind,
+    parse_optim_args, ArchOptim, GradientOptimName, OptimBuildFn, OptimEntry, SearchOptim,
 };
 pub use bohb::{BohbModelArgs, BohbOptim};
 pub use discrete_space::{DiscreteSpace, Domain};
@@ -71,3 +70,5 @@ pub use seen::{SeenArchs, FRESH_TRIES};
 
 #[doc(hidden)]
 pub use inventory;
+#[doc(hidden)]
+pub use modnas_core as __core;

@@ -5,7 +5,8 @@
 
 use crate::regularized_evolution::default_metric;
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -187,12 +188,9 @@ impl ArchOptim for LocalSearchOptim {
 }
 
 register_optim!(
-    "LocalSearchOptim",
-    new = |space, args, seed| Ok(LocalSearchOptim::new(space, args, seed))
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "LocalSearchOptim",
-    "hill climbing: move to the best neighbour while it improves, restart at random at a local optimum",
-    LocalSearchArgs
+    /// hill climbing: move to the best neighbour while it improves, restart at random at a local
+    /// optimum
+    "LocalSearchOptim", |space, args: LocalSearchArgs, seed| {
+        Ok(LocalSearchOptim::new(space, args, seed))
+    }
 );

@@ -5,7 +5,8 @@
 use crate::regularized_evolution::default_metric;
 use crate::surrogate::{build_surrogate, Surrogate};
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -199,10 +200,8 @@ impl ArchOptim for ModelBasedOptim {
     }
 }
 
-register_optim!("ModelBasedOptim", new = ModelBasedOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "ModelBasedOptim",
-    "SMBO: a surrogate (boosted trees, MLP or ridge) fitted on the trials proposes the unseen architecture it scores highest",
-    ModelBasedArgs
+register_optim!(
+    /// SMBO: a surrogate (boosted trees, MLP or ridge) fitted on the trials proposes the unseen
+    /// architecture it scores highest
+    "ModelBasedOptim", |space, args: ModelBasedArgs, seed| ModelBasedOptim::new(space, args, seed)
 );

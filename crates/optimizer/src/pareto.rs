@@ -2,7 +2,7 @@
 //! distance (NSGA-II), with constraint domination.
 
 use crate::{Direction, OptimError};
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use serde::Deserialize;
 
 /// One objective of a multi-objective search.

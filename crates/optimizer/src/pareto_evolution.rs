@@ -5,7 +5,8 @@ use crate::pareto::{
     crowding_distance, non_dominated_fronts, ConstraintSpec, ObjectiveSpec, Point,
 };
 use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError, SeenArchs, FRESH_TRIES};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -205,10 +206,9 @@ impl ArchOptim for ParetoEvolutionOptim {
     }
 }
 
-register_optim!("ParetoEvolutionOptim", new = ParetoEvolutionOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "ParetoEvolutionOptim",
-    "NSGA-II over several metrics: non-dominated sorting and crowding distance",
-    ParetoEvolutionArgs
+register_optim!(
+    /// NSGA-II over several metrics: non-dominated sorting and crowding distance
+    "ParetoEvolutionOptim", |space, args: ParetoEvolutionArgs, seed| {
+        ParetoEvolutionOptim::new(space, args, seed)
+    }
 );

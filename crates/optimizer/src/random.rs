@@ -2,7 +2,8 @@
 //! exhausted.
 
 use crate::{register_optim, ArchOptim, DiscreteSpace, OptimError, SeenArchs};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -73,14 +74,8 @@ impl ArchOptim for RandomSearchOptim {
 }
 
 register_optim!(
-    "RandomSearchOptim",
-    new = |space, _: RandomSearchArgs, seed| Ok(RandomSearchOptim::new(space, seed))
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "RandomSearchOptim",
-    "uniformly random architectures",
-    RandomSearchArgs
+    /// uniformly random architectures
+    "RandomSearchOptim", |space, _: RandomSearchArgs, seed| Ok(RandomSearchOptim::new(space, seed))
 );
 
 #[cfg(test)]

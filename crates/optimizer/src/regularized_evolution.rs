@@ -6,7 +6,8 @@ use crate::{
     register_optim, ArchOptim, ConstraintSpec, Direction, DiscreteSpace, OptimError, Point, Score,
     SeenArchs, FRESH_TRIES,
 };
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -135,14 +136,11 @@ impl ArchOptim for RegularizedEvolutionOptim {
 }
 
 register_optim!(
-    "RegularizedEvolutionOptim",
-    new = RegularizedEvolutionOptim::new
-);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "RegularizedEvolutionOptim",
-    "regularized (aging) evolution (Real et al. 2019): tournament parent, one mutation, oldest member removed",
-    RegularizedEvolutionArgs
+    /// regularized (aging) evolution (Real et al. 2019): tournament parent, one mutation, oldest
+    /// member removed
+    "RegularizedEvolutionOptim", |space, args: RegularizedEvolutionArgs, seed| {
+        RegularizedEvolutionOptim::new(space, args, seed)
+    }
 );
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score,
     SeenArchs, FRESH_TRIES,
 };
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace, ParamValue};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace, ParamValue};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -196,10 +197,7 @@ impl ArchOptim for REINFORCEOptim {
     }
 }
 
-register_optim!("REINFORCEOptim", new = REINFORCEOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "REINFORCEOptim",
-    "a softmax policy per parameter trained with REINFORCE and a moving-average baseline (RL-NAS)",
-    ReinforceArgs
+register_optim!(
+    /// a softmax policy per parameter trained with REINFORCE and a moving-average baseline (RL-NAS)
+    "REINFORCEOptim", |space, args: ReinforceArgs, seed| REINFORCEOptim::new(space, args, seed)
 );

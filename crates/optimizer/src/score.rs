@@ -1,7 +1,7 @@
 //! [`Score`]: the metric a learning optimizer maximises, read from a trial's metrics.
 
 use crate::OptimError;
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use serde::Deserialize;
 
 /// Whether a metric is maximised or minimised.

@@ -25,14 +25,10 @@
 //! ```
 
 mod arch_desc;
-mod component_doc;
-mod dirichlet;
 mod error;
 mod event;
-mod metric_map;
 mod param;
 mod param_def;
-mod registry;
 mod space;
 mod tensor_param;
 mod transform;
@@ -40,21 +36,12 @@ mod trigger;
 mod value;
 
 pub use arch_desc::ArchDesc;
-pub use component_doc::{component_docs, ComponentDoc, KeyDoc};
-pub use dirichlet::{concentration, dirichlet_kl_to_prior, laplace_moments};
 pub use error::{HandlerError, ParamSpaceError};
 pub use event::{EventBus, ParamUpdate, Watch};
-pub use metric_map::MetricMap;
 pub use param::{Categorical, Numeric, NumericKind, ParamKind};
 pub use param_def::ParamDef;
-pub use registry::{deserialize_args, lookup, registered_names, Registered, UnknownName};
 pub use space::{ArchParam, ParamSpace};
 pub use tensor_param::TensorParam;
 pub use transform::{HandlerCtx, Transform};
 pub use trigger::Trigger;
 pub use value::ParamValue;
-
-#[doc(hidden)]
-pub use inventory;
-#[doc(hidden)]
-pub use schemars;

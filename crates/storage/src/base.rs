@@ -1,7 +1,8 @@
 //! The storage interface: runs, their trials and the states a trial moves through.
 
 use crate::StorageError;
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_core::MetricMap;
+use modnas_param_space::ArchDesc;
 
 /// Where a trial is in its life: `Pending` → `Running` (claimed by a worker, which
 /// heartbeats) → `Done` | `Failed`. A running trial whose worker stops heartbeating goes back to

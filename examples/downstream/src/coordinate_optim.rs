@@ -3,7 +3,8 @@
 //! one found so far; when none of them improves, it has reached a local optimum and stops.
 
 use modnas::optim::{register_optim, ArchOptim, DiscreteSpace, OptimError};
-use modnas::param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas::param_space::{ArchDesc, ParamSpace};
+use modnas::core::MetricMap;
 use std::collections::{HashSet, VecDeque};
 
 /// The optimizer.
@@ -16,7 +17,8 @@ pub struct CoordinateOptim {
 }
 
 /// Arguments of `CoordinateOptim`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, modnas::schemars::JsonSchema)]
+#[schemars(crate = "modnas::schemars")]
 #[serde(deny_unknown_fields)]
 pub struct CoordinateArgs {
     /// The metric to maximise.
@@ -74,9 +76,7 @@ impl ArchOptim for CoordinateOptim {
     }
 }
 
-register_optim!("CoordinateOptim", new = CoordinateOptim::new);
-modnas::param_space::describe_component!(
-    "optimizer",
-    "CoordinateOptim",
-    "coordinate descent: every one-step neighbour of the best architecture, until none improves"
+register_optim!(
+    /// coordinate descent: every one-step neighbour of the best architecture, until none improves
+    "CoordinateOptim", |space, args: CoordinateArgs, seed| CoordinateOptim::new(space, args, seed)
 );

@@ -73,17 +73,9 @@ impl RunCallback for ProgressLines {
     }
 }
 
-fn build(args: &modnas::toml::Table) -> Result<Box<dyn RunCallback>, EstimError> {
-    let args: ProgressLinesArgs = modnas::estim::parse_args("ProgressLines", args)?;
-    Ok(Box::new(ProgressLines {
-        file: args.file,
-        path: None,
-    }))
-}
-register_callback!("ProgressLines", build);
-modnas::param_space::describe_component!(
-    "callback",
-    "ProgressLines",
-    "one line per run event in a text file of the run directory",
-    ProgressLinesArgs
+register_callback!(
+    /// one line per run event in a text file of the run directory
+    "ProgressLines", |args: ProgressLinesArgs| {
+        Ok(Box::new(ProgressLines { file: args.file, path: None }))
+    }
 );

@@ -21,14 +21,7 @@ impl ArchMetric for SEBlocksMetric {
     }
 }
 
-fn build(args: &modnas::toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    match args.keys().next() {
-        None => Ok(Box::new(SEBlocksMetric)),
-        Some(key) => Err(MetricsError::InvalidArgs {
-            metric: "SEBlocksMetric".into(),
-            reason: format!("unknown argument `{key}`; this metric takes none"),
-        }),
-    }
-}
-register_metric!("SEBlocksMetric", build);
-modnas::param_space::describe_component!("metric", "SEBlocksMetric", "slots holding an SEConv");
+register_metric!(
+    /// slots holding an SEConv
+    "SEBlocksMetric", || Ok(Box::new(SEBlocksMetric))
+);

@@ -47,9 +47,7 @@ impl SEConv {
 fn build(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("SEConv", SEConv::new(spec, device)))
 }
-register_candidate!("SEConv", build);
-describe_component!(
-    "candidate",
-    "SEConv",
-    "3×3 conv, BN, ReLU and a squeeze-and-excitation gate"
+register_candidate!(
+    /// 3×3 conv, BN, ReLU and a squeeze-and-excitation gate
+    "SEConv", build
 );

@@ -8,7 +8,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::TensorData;
 use modnas::estim::EstimError;
-use modnas::param_space::{Categorical, MetricMap, ParamSpace};
+use modnas::param_space::{Categorical, ParamSpace};
+use modnas::core::MetricMap;
 use modnas::prelude::*;
 
 /// `x · sigmoid(x)`, on any carrier.
@@ -35,7 +36,10 @@ fn swish(spec: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     }
     Ok(CandidateBox::new("UserSwish", UserSwish))
 }
-register_candidate!("UserSwish", swish);
+register_candidate!(
+    /// x·sigmoid(x), for dense and sequence slots of equal width
+    "UserSwish", swish
+);
 candidate_serves!("UserSwish", [Dense, Sequence]);
 
 /// Three inputs, a hidden layer, a searched activation, one output.

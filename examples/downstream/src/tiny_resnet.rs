@@ -3,7 +3,7 @@
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use modnas::construct::{model_args, ModelInput};
+use modnas::construct::ModelInput;
 use modnas::prelude::*;
 
 /// The network; `blocks` are the residual bodies, `down` the strided slot. Its fields run in
@@ -45,7 +45,8 @@ impl TinyResNet {
 /// How to build a `TinyResNet`: `TinyResNetConfig::new().with_width(16).init(&input, &device)`
 /// in code, `[model] args = { width = 16 }` in a config.
 #[nas_config]
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, modnas::schemars::JsonSchema)]
+#[schemars(crate = "modnas::schemars")]
 #[serde(deny_unknown_fields)]
 pub struct TinyResNetConfig {
     /// Channels after the stem.
@@ -60,19 +61,11 @@ impl TinyResNetConfig {
     }
 }
 
-fn build(
-    args: &modnas::toml::Table,
-    input: &ModelInput,
-    device: &Device,
-) -> Result<NetBox, ConstructError> {
-    let config: TinyResNetConfig = model_args("TinyResNet", args)?;
-    Ok(NetBox::new("", config.init(input, device)))
-}
-register_model!("TinyResNet", build);
-describe_component!(
-    "model",
-    "TinyResNet",
-    "two residual slots and a strided one"
+register_model!(
+    /// two residual slots and a strided one
+    "TinyResNet", |config: TinyResNetConfig, input, device| {
+        Ok(NetBox::new("", config.init(input, device)))
+    }
 );
 
 #[cfg(test)]
@@ -90,11 +83,11 @@ mod tests {
     #[test]
     fn the_toml_args_and_the_builder_make_the_same_config() {
         let args: modnas::toml::Table = modnas::toml::from_str("width = 4").unwrap();
-        let parsed: TinyResNetConfig = model_args("TinyResNet", &args).unwrap();
+        let parsed: TinyResNetConfig = modnas::construct::model_args("TinyResNet", &args).unwrap();
         assert_eq!(parsed.width, TinyResNetConfig::new().with_width(4).width);
         assert_eq!(TinyResNetConfig::new().width, 8);
         let typo: modnas::toml::Table = modnas::toml::from_str("widht = 4").unwrap();
-        let e = model_args::<TinyResNetConfig>("TinyResNet", &typo).unwrap_err();
+        let e = modnas::construct::model_args::<TinyResNetConfig>("TinyResNet", &typo).unwrap_err();
         assert!(e.to_string().contains("widht"), "{e}");
     }
 

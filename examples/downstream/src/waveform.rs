@@ -9,7 +9,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use modnas::estim::{register_task, Batches, EstimError, Task, TaskData};
-use modnas::param_space::MetricMap;
+use modnas::core::MetricMap;
 use modnas::prelude::Slot;
 
 const STEPS: usize = 32;
@@ -131,10 +131,8 @@ impl Task for WaveformTask {
     }
 }
 
-register_task!("WaveformTask", WaveformTask);
-modnas::param_space::describe_component!(
-    "task",
-    "WaveformTask",
-    "this crate's own: the shape (sine, square, sawtooth) of a noisy waveform, by a sequence model",
-    WaveformTask
+register_task!(
+    /// this crate's own: the shape (sine, square, sawtooth) of a noisy waveform, by a sequence
+    /// model
+    "WaveformTask", WaveformTask
 );

@@ -95,11 +95,9 @@ macro_rules! motifs {
         fn $f(s: &SlotSpec, _d: &Device) -> Result<CandidateBox, ConstructError> {
             Ok(CandidateBox::new($name, Motif::new($index, s)?))
         }
-        register_candidate!($name, $f);
-        modnas_param_space::describe_component!(
-            "candidate",
-            $name,
-            concat!("hierarchical-space motif ", $index, ": a dense DAG of slots over primitives")
+        register_candidate!(
+            #[doc = concat!("hierarchical-space motif ", $index, ": a dense DAG of slots over primitives")]
+            $name, $f
         );
     )*};
 }

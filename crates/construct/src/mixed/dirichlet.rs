@@ -12,7 +12,7 @@ use super::darts::weighted_sum;
 use super::mixed_op::MixedOp;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Distribution, Tensor};
-use modnas_param_space::{concentration, laplace_moments};
+use modnas_kernels::{concentration, laplace_moments};
 
 /// Σᵢ wᵢ · opᵢ(x) with w a reparameterised sample of Dir(elu(α) + 1) in training, its mean
 /// in evaluation.

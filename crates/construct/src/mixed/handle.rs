@@ -160,7 +160,7 @@ impl MixedHandle {
     pub fn weights(&self) -> Vec<f32> {
         match &self.shared.alpha {
             Some(a) if self.shared.kind == MixedKind::Dirichlet => {
-                let beta = modnas_param_space::concentration(a.value().detach());
+                let beta = modnas_kernels::concentration(a.value().detach());
                 let total = beta.clone().sum().expand([beta.dims()[0]]);
                 (beta / total)
                     .into_data()

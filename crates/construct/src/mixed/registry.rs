@@ -5,7 +5,7 @@
 use super::{MixedKind, MixedOp};
 use crate::ConstructError;
 use burn::tensor::Tensor;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 
 /// The forward pass of a mixed operator: its output for `x`, from its candidates
 /// ([`MixedOp::run`]) and its handle's α, weights or active paths ([`MixedOp::handle`]).
@@ -20,24 +20,29 @@ pub struct MixedOpDef {
     pub forward: MixedForwardFn,
 }
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered mixed operator: its name and definition.
     MixedOpEntry, "mixed op", MixedOpDef
 );
 
-/// Registers a mixed operator. With a kind alone it combines its candidates by that kind's
-/// rule (`register_mixed_op!("MyGDAS", MixedKind::GumbelMax);`); with `forward = f`, `f`
-/// computes its output (a [`MixedForwardFn`]) while the kind decides what the handle keeps and
-/// samples: `register_mixed_op!("MeanMixedOp", MixedKind::Weighted, forward = mean);`.
+/// Registers a mixed operator, after its doc comment (what `modnas list --detail` says of it).
+/// With a kind alone it combines its candidates by that kind's rule
+/// (`register_mixed_op!(/// GDAS again\n "MyGDAS", MixedKind::GumbelMax);`); with
+/// `forward = f`, `f` computes its output (a [`MixedForwardFn`]) while the kind decides what
+/// the handle keeps and samples:
+/// `register_mixed_op!(/// the mean\n "MeanMixedOp", MixedKind::Weighted, forward = mean);`.
 #[macro_export]
 macro_rules! register_mixed_op {
-    ($name:expr, $kind:expr) => {
-        $crate::register_mixed_op!($name, $kind, forward = $crate::kind_forward);
+    ($(#[doc = $about:expr])* $name:literal, $kind:expr) => {
+        $crate::register_mixed_op!(
+            $(#[doc = $about])* $name, $kind, forward = $crate::kind_forward
+        );
     };
-    ($name:expr, $kind:expr, forward = $forward:expr) => {
-        $crate::inventory::submit! {
-            $crate::MixedOpEntry::new($name, $crate::MixedOpDef { kind: $kind, forward: $forward })
-        }
+    ($(#[doc = $about:expr])* $name:literal, $kind:expr, forward = $forward:expr) => {
+        $crate::__core::submit_component!(
+            $crate::MixedOpEntry, $name, [$($about),*], None,
+            $crate::MixedOpDef { kind: $kind, forward: $forward }
+        );
     };
 }
 
@@ -56,46 +61,31 @@ pub fn mixed_op_names() -> Vec<&'static str> {
     registered_names::<MixedOpEntry>()
 }
 
-crate::register_mixed_op!("DARTSMixedOp", MixedKind::Weighted);
-crate::register_mixed_op!("GumbelSumMixedOp", MixedKind::GumbelSum);
-crate::register_mixed_op!("GumbelMaxMixedOp", MixedKind::GumbelMax);
-crate::register_mixed_op!("BinaryGateMixedOp", MixedKind::BinaryGate);
-crate::register_mixed_op!("BinaryGateUniformMixedOp", MixedKind::BinaryGateUniform);
-crate::register_mixed_op!("IndexMixedOp", MixedKind::Index);
-crate::register_mixed_op!("DirichletMixedOp", MixedKind::Dirichlet);
-
-modnas_param_space::describe_component!(
-    "mixed op",
-    "DARTSMixedOp",
-    "softmax(α)-weighted sum of all candidates (DARTS)"
+crate::register_mixed_op!(
+    /// softmax(α)-weighted sum of all candidates (DARTS)
+    "DARTSMixedOp", MixedKind::Weighted
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "GumbelSumMixedOp",
-    "Gumbel-softmax-weighted sum (SNAS)"
+crate::register_mixed_op!(
+    /// Gumbel-softmax-weighted sum (SNAS)
+    "GumbelSumMixedOp", MixedKind::GumbelSum
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "GumbelMaxMixedOp",
-    "one Gumbel-max sampled path, straight-through gradient (GDAS)"
+crate::register_mixed_op!(
+    /// one Gumbel-max sampled path, straight-through gradient (GDAS)
+    "GumbelMaxMixedOp", MixedKind::GumbelMax
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "BinaryGateMixedOp",
-    "two sampled paths, binarized gates (ProxylessNAS)"
+crate::register_mixed_op!(
+    /// two sampled paths, binarized gates (ProxylessNAS)
+    "BinaryGateMixedOp", MixedKind::BinaryGate
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "BinaryGateUniformMixedOp",
-    "ProxylessNAS gates with uniformly sampled paths"
+crate::register_mixed_op!(
+    /// ProxylessNAS gates with uniformly sampled paths
+    "BinaryGateUniformMixedOp", MixedKind::BinaryGateUniform
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "IndexMixedOp",
-    "the one path a categorical parameter selects (SPOS; discrete optimizers)"
+crate::register_mixed_op!(
+    /// the one path a categorical parameter selects (SPOS; discrete optimizers)
+    "IndexMixedOp", MixedKind::Index
 );
-modnas_param_space::describe_component!(
-    "mixed op",
-    "DirichletMixedOp",
-    "a reparameterised Dirichlet(elu(α) + 1) sample weights every candidate (DrNAS)"
+crate::register_mixed_op!(
+    /// a reparameterised Dirichlet(elu(α) + 1) sample weights every candidate (DrNAS)
+    "DirichletMixedOp", MixedKind::Dirichlet
 );

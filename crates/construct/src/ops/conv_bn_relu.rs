@@ -134,17 +134,23 @@ fn dwc3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
             .init(d)?,
     ))
 }
-register_candidate!("NC1", nc1);
-register_candidate!("DWC3", dwc3);
-register_candidate!("NC3", nc3);
-register_candidate!("NC5", nc5);
-register_candidate!("NC7", nc7);
-modnas_param_space::describe_component!("candidate", "NC1", "conv 1×1 → BN → ReLU");
-modnas_param_space::describe_component!(
-    "candidate",
-    "DWC3",
-    "depthwise conv 3×3 → BN → ReLU (keeps channels)"
+register_candidate!(
+    /// conv 1×1 → BN → ReLU
+    "NC1", nc1
 );
-modnas_param_space::describe_component!("candidate", "NC3", "conv 3×3 → BN → ReLU");
-modnas_param_space::describe_component!("candidate", "NC5", "conv 5×5 → BN → ReLU");
-modnas_param_space::describe_component!("candidate", "NC7", "conv 7×7 → BN → ReLU");
+register_candidate!(
+    /// depthwise conv 3×3 → BN → ReLU (keeps channels)
+    "DWC3", dwc3
+);
+register_candidate!(
+    /// conv 3×3 → BN → ReLU
+    "NC3", nc3
+);
+register_candidate!(
+    /// conv 5×5 → BN → ReLU
+    "NC5", nc5
+);
+register_candidate!(
+    /// conv 7×7 → BN → ReLU
+    "NC7", nc7
+);

@@ -175,13 +175,34 @@ fn silu_op(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     activation("SILU", 2, s)
 }
 
-register_candidate!("LIN", lin);
-register_candidate!("MLP1", mlp1);
-register_candidate!("MLP2", mlp2);
-register_candidate!("MLP4", mlp4);
-register_candidate!("RELU", relu_op);
-register_candidate!("GELU", gelu_op);
-register_candidate!("SILU", silu_op);
+register_candidate!(
+    /// dense: one linear layer c_in → c_out
+    "LIN", lin
+);
+register_candidate!(
+    /// dense: linear → ReLU → linear, hidden width c_out
+    "MLP1", mlp1
+);
+register_candidate!(
+    /// dense: linear → ReLU → linear, hidden width 2 × c_out
+    "MLP2", mlp2
+);
+register_candidate!(
+    /// dense: linear → ReLU → linear, hidden width 4 × c_out
+    "MLP4", mlp4
+);
+register_candidate!(
+    /// element-wise ReLU (c_in == c_out)
+    "RELU", relu_op
+);
+register_candidate!(
+    /// element-wise GELU (c_in == c_out)
+    "GELU", gelu_op
+);
+register_candidate!(
+    /// element-wise SiLU (c_in == c_out)
+    "SILU", silu_op
+);
 crate::candidate_serves!("LIN", [Dense, Sequence]);
 crate::candidate_serves!("MLP1", [Dense, Sequence]);
 crate::candidate_serves!("MLP2", [Dense, Sequence]);
@@ -189,25 +210,6 @@ crate::candidate_serves!("MLP4", [Dense, Sequence]);
 crate::candidate_serves!("RELU", [Dense, Sequence, Image]);
 crate::candidate_serves!("GELU", [Dense, Sequence, Image]);
 crate::candidate_serves!("SILU", [Dense, Sequence, Image]);
-modnas_param_space::describe_component!("candidate", "LIN", "dense: one linear layer c_in → c_out");
-modnas_param_space::describe_component!(
-    "candidate",
-    "MLP1",
-    "dense: linear → ReLU → linear, hidden width c_out"
-);
-modnas_param_space::describe_component!(
-    "candidate",
-    "MLP2",
-    "dense: linear → ReLU → linear, hidden width 2 × c_out"
-);
-modnas_param_space::describe_component!(
-    "candidate",
-    "MLP4",
-    "dense: linear → ReLU → linear, hidden width 4 × c_out"
-);
-modnas_param_space::describe_component!("candidate", "RELU", "element-wise ReLU (c_in == c_out)");
-modnas_param_space::describe_component!("candidate", "GELU", "element-wise GELU (c_in == c_out)");
-modnas_param_space::describe_component!("candidate", "SILU", "element-wise SiLU (c_in == c_out)");
 
 #[cfg(test)]
 mod tests {

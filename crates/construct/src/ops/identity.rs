@@ -139,10 +139,8 @@ impl NasModule for Skip {
 fn idt(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("IDT", SkipConfig::for_spec(s).init(d)?))
 }
-register_candidate!("IDT", idt);
-crate::candidate_serves!("IDT", [Image, Dense, Sequence]);
-modnas_param_space::describe_component!(
-    "candidate",
-    "IDT",
-    "identity; factorized reduce at stride 2, 1×1 conv-BN where only channels change"
+register_candidate!(
+    /// identity; factorized reduce at stride 2, 1×1 conv-BN where only channels change
+    "IDT", idt
 );
+crate::candidate_serves!("IDT", [Image, Dense, Sequence]);

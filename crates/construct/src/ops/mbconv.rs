@@ -103,11 +103,9 @@ macro_rules! mbconv_candidates {
         fn $fn_name(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
             Ok(CandidateBox::new($id, MBConvConfig::for_spec(s, $k, $e).init(d)?))
         }
-        register_candidate!($id, $fn_name);
-        modnas_param_space::describe_component!(
-            "candidate",
-            $id,
-            concat!("MobileNetV2 inverted residual, kernel ", $k, ", expansion ", $e)
+        register_candidate!(
+            #[doc = concat!("MobileNetV2 inverted residual, kernel ", $k, ", expansion ", $e)]
+            $id, $fn_name
         );
     )*};
 }

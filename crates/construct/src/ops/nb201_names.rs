@@ -32,11 +32,10 @@ macro_rules! alias {
         fn $f(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
             build_candidate($target, s, d)
         }
-        register_candidate!($alias, $f);
-        modnas_param_space::describe_component!(
-            "candidate",
+        register_candidate!(
+            #[doc = concat!("NAS-Bench-201 name of `", $target, "`")]
             $alias,
-            concat!("NAS-Bench-201 name of `", $target, "`")
+            $f
         );
     };
 }

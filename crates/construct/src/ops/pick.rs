@@ -47,13 +47,11 @@ macro_rules! picks {
         fn $f(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
             pick($name, $i, s)
         }
-        register_candidate!($name, $f);
-        crate::candidate_serves!($name, [Image, Dense, Sequence]);
-        modnas_param_space::describe_component!(
-            "candidate",
-            $name,
-            concat!("input choice: the input number ", $i, " of an InputChoice")
+        register_candidate!(
+            #[doc = concat!("input choice: the input number ", $i, " of an InputChoice")]
+            $name, $f
         );
+        crate::candidate_serves!($name, [Image, Dense, Sequence]);
     )*};
 }
 

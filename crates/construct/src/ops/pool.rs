@@ -151,15 +151,11 @@ fn max(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
         PoolConfig::for_spec(s, true).init(d)?,
     ))
 }
-register_candidate!("AVG", avg);
-register_candidate!("MAX", max);
-modnas_param_space::describe_component!(
-    "candidate",
-    "AVG",
-    "3×3 average pooling (+ 1×1 conv-BN where channels change)"
+register_candidate!(
+    /// 3×3 average pooling (+ 1×1 conv-BN where channels change)
+    "AVG", avg
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "MAX",
-    "3×3 max pooling (+ 1×1 conv-BN where channels change)"
+register_candidate!(
+    /// 3×3 max pooling (+ 1×1 conv-BN where channels change)
+    "MAX", max
 );

@@ -102,20 +102,16 @@ fn gru(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("GRU", GruOp::new(d_in, d_out, d)))
 }
 
-register_candidate!("LSTM", lstm);
-register_candidate!("GRU", gru);
+register_candidate!(
+    /// sequence: one-layer LSTM, hidden size c_out (Burn's Lstm)
+    "LSTM", lstm
+);
+register_candidate!(
+    /// sequence: one-layer GRU, hidden size c_out (Burn's Gru)
+    "GRU", gru
+);
 crate::candidate_serves!("LSTM", [Sequence]);
 crate::candidate_serves!("GRU", [Sequence]);
-modnas_param_space::describe_component!(
-    "candidate",
-    "LSTM",
-    "sequence: one-layer LSTM, hidden size c_out (Burn's Lstm)"
-);
-modnas_param_space::describe_component!(
-    "candidate",
-    "GRU",
-    "sequence: one-layer GRU, hidden size c_out (Burn's Gru)"
-);
 
 #[cfg(test)]
 mod tests {

@@ -85,15 +85,11 @@ fn rcb1(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
 fn rcb3(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
     rcb(s, 3, d)
 }
-register_candidate!("RCB1", rcb1);
-register_candidate!("RCB3", rcb3);
-modnas_param_space::describe_component!(
-    "candidate",
-    "RCB1",
-    "ReLU → conv 1×1 → BN (NB201 nor_conv_1x1)"
+register_candidate!(
+    /// ReLU → conv 1×1 → BN (NB201 nor_conv_1x1)
+    "RCB1", rcb1
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "RCB3",
-    "ReLU → conv 3×3 → BN (NB201 nor_conv_3x3)"
+register_candidate!(
+    /// ReLU → conv 3×3 → BN (NB201 nor_conv_3x3)
+    "RCB3", rcb3
 );

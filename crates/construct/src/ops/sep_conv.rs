@@ -186,33 +186,23 @@ fn dc5(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
         DilConvConfig::for_spec(s, 5).init(d)?,
     ))
 }
-register_candidate!("SC3", sc3);
-register_candidate!("SC5", sc5);
-register_candidate!("SC7", sc7);
-register_candidate!("DC3", dc3);
-register_candidate!("DC5", dc5);
-modnas_param_space::describe_component!(
-    "candidate",
-    "SC3",
-    "separable conv 3×3 (ReLU, dw, pw, BN; twice), DARTS"
+register_candidate!(
+    /// separable conv 3×3 (ReLU, dw, pw, BN; twice), DARTS
+    "SC3", sc3
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "SC5",
-    "separable conv 5×5 (ReLU, dw, pw, BN; twice), DARTS"
+register_candidate!(
+    /// separable conv 5×5 (ReLU, dw, pw, BN; twice), DARTS
+    "SC5", sc5
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "SC7",
-    "separable conv 7×7 (ReLU, dw, pw, BN; twice), DARTS style"
+register_candidate!(
+    /// separable conv 7×7 (ReLU, dw, pw, BN; twice), DARTS style
+    "SC7", sc7
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "DC3",
-    "dilated (2) separable conv 3×3, DARTS"
+register_candidate!(
+    /// dilated (2) separable conv 3×3, DARTS
+    "DC3", dc3
 );
-modnas_param_space::describe_component!(
-    "candidate",
-    "DC5",
-    "dilated (2) separable conv 5×5, DARTS"
+register_candidate!(
+    /// dilated (2) separable conv 5×5, DARTS
+    "DC5", dc5
 );

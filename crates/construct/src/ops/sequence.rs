@@ -169,13 +169,11 @@ macro_rules! encoder_candidates {
         fn $f(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
             Ok(CandidateBox::new($name, encoder(s, d, $heads, $ratio)?))
         }
-        register_candidate!($name, $f);
-        crate::candidate_serves!($name, [Sequence]);
-        modnas_param_space::describe_component!(
-            "candidate",
-            $name,
-            concat!("sequence: transformer encoder layer, ", $heads, " heads, FFN ", $ratio, " × dim")
+        register_candidate!(
+            #[doc = concat!("sequence: transformer encoder layer, ", $heads, " heads, FFN ", $ratio, " × dim")]
+            $name, $f
         );
+        crate::candidate_serves!($name, [Sequence]);
     )*};
 }
 
@@ -193,13 +191,11 @@ macro_rules! conv1d_candidates {
         fn $f(s: &SlotSpec, d: &Device) -> Result<CandidateBox, ConstructError> {
             Ok(CandidateBox::new($name, SeqConvOp::new(s.c_in, s.c_out, $k, d)?))
         }
-        register_candidate!($name, $f);
-        crate::candidate_serves!($name, [Sequence]);
-        modnas_param_space::describe_component!(
-            "candidate",
-            $name,
-            concat!("sequence: 1-D convolution of width ", $k, " along the sequence, then ReLU")
+        register_candidate!(
+            #[doc = concat!("sequence: 1-D convolution of width ", $k, " along the sequence, then ReLU")]
+            $name, $f
         );
+        crate::candidate_serves!($name, [Sequence]);
     )*};
 }
 

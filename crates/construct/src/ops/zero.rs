@@ -50,6 +50,8 @@ fn nil(s: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
         },
     ))
 }
-register_candidate!("NIL", nil);
+register_candidate!(
+    /// zeros of the output shape (no edge)
+    "NIL", nil
+);
 crate::candidate_serves!("NIL", [Image, Dense, Sequence]);
-modnas_param_space::describe_component!("candidate", "NIL", "zeros of the output shape (no edge)");

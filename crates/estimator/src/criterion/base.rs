@@ -1,10 +1,10 @@
 //! The criterion interface (paper, Appendix F), its registry and the chain the trainer runs.
 
-use crate::{parse_args, EstimError};
+use crate::EstimError;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor};
 use modnas_construct::NetBox;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
@@ -65,16 +65,19 @@ pub trait Criterion: Send + Sync {
 /// Builds a criterion from TOML arguments.
 pub type CriterionBuildFn = fn(&toml::Table) -> Result<Box<dyn Criterion>, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered criterion.
     CriterionEntry, "criterion", CriterionBuildFn
 );
 
-/// Registers a criterion constructor under a name.
+/// Registers a criterion: its doc comment (what `modnas list --detail` says of it), its name and a
+/// closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the component) to the criterion, or `|| …` when it takes no
+/// arguments (any key is refused).
 #[macro_export]
 macro_rules! register_criterion {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::CriterionEntry::new($name, $build) }
+    ($($t:tt)*) => {
+        $crate::__register_with_args!($crate::CriterionEntry; $($t)*);
     };
 }
 
@@ -163,12 +166,4 @@ pub fn smoothed_targets(y: Tensor<1, Int>, classes: usize, smoothing: f64) -> Te
         .float()
         .mul_scalar(1.0 - smoothing)
         .add_scalar(smoothing / classes as f64)
-}
-
-/// Parses a criterion's arguments, naming it in errors.
-pub(crate) fn criterion_args<T: serde::de::DeserializeOwned>(
-    name: &str,
-    args: &toml::Table,
-) -> Result<T, EstimError> {
-    parse_args(name, args)
 }

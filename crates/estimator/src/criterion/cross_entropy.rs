@@ -1,7 +1,7 @@
 //! Primary criteria: `CrossEntropyCriterion` (with label smoothing) and `MSECriterion`
 //! (squared error between the softmax and the one-hot labels).
 
-use super::base::{criterion_args, smoothed_targets, soft_cross_entropy};
+use super::base::{smoothed_targets, soft_cross_entropy};
 use super::{Criterion, CriterionInput};
 use crate::{register_criterion, EstimError};
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -46,26 +46,22 @@ impl Criterion for CrossEntropyCriterion {
     }
 }
 
-register_criterion!("CrossEntropyCriterion", |args| {
-    let a: CrossEntropyArgs = criterion_args("CrossEntropyCriterion", args)?;
-    if !(0.0..1.0).contains(&a.label_smoothing) {
-        return Err(EstimError::InvalidArgs {
-            component: "CrossEntropyCriterion".into(),
-            reason: format!(
-                "`label_smoothing` = {} must lie in [0, 1)",
-                a.label_smoothing
-            ),
-        });
+register_criterion!(
+    /// cross-entropy on the labels, with optional label smoothing
+    "CrossEntropyCriterion", |a: CrossEntropyArgs| {
+        if !(0.0..1.0).contains(&a.label_smoothing) {
+            return Err(EstimError::InvalidArgs {
+                component: "CrossEntropyCriterion".into(),
+                reason: format!(
+                    "`label_smoothing` = {} must lie in [0, 1)",
+                    a.label_smoothing
+                ),
+            });
+        }
+        Ok(Box::new(CrossEntropyCriterion {
+            label_smoothing: a.label_smoothing,
+        }))
     }
-    Ok(Box::new(CrossEntropyCriterion {
-        label_smoothing: a.label_smoothing,
-    }))
-});
-modnas_param_space::describe_component!(
-    "criterion",
-    "CrossEntropyCriterion",
-    "cross-entropy on the labels, with optional label smoothing",
-    CrossEntropyArgs
 );
 
 /// Mean squared error between softmax(logits) and the one-hot labels.
@@ -89,21 +85,7 @@ impl Criterion for MSECriterion {
     }
 }
 
-register_criterion!("MSECriterion", |args| {
-    let _: toml::Table =
-        criterion_args::<toml::Table>("MSECriterion", args).and_then(|t| {
-            match t.keys().next() {
-                None => Ok(t),
-                Some(k) => Err(EstimError::InvalidArgs {
-                    component: "MSECriterion".into(),
-                    reason: format!("unknown argument `{k}`; it takes none"),
-                }),
-            }
-        })?;
-    Ok(Box::new(MSECriterion))
-});
-modnas_param_space::describe_component!(
-    "criterion",
-    "MSECriterion",
-    "mean squared error against one-hot labels"
+register_criterion!(
+    /// mean squared error against one-hot labels
+    "MSECriterion", || Ok(Box::new(MSECriterion))
 );

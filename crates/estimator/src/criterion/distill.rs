@@ -3,7 +3,7 @@
 //! `(1 − w)·loss + w·T²·CE(softmax(s/T), softmax(t/T))`. The teacher is the final model of an
 //! earlier run (`teacher = "runs/big-augment"`, its `model.bpk`), run in inference mode.
 
-use super::base::{criterion_args, soft_cross_entropy};
+use super::base::soft_cross_entropy;
 use super::{Criterion, CriterionInput};
 use crate::{register_criterion, EstimError, MODEL_FILE, MODEL_TOML};
 use burn::module::Module;
@@ -113,38 +113,35 @@ impl Criterion for KnowledgeDistillCriterion {
     }
 }
 
-register_criterion!("KnowledgeDistillCriterion", |args| {
-    let a: DistillArgs = criterion_args("KnowledgeDistillCriterion", args)?;
-    if !(0.0..=1.0).contains(&a.weight) {
-        return Err(invalid(format!(
-            "`weight` = {} must lie in [0, 1]",
-            a.weight
-        )));
-    }
-    if !(a.temperature > 0.0 && a.temperature.is_finite()) {
-        return Err(invalid(format!(
-            "`temperature` = {} must be positive",
-            a.temperature
-        )));
-    }
-    for file in [MODEL_FILE, MODEL_TOML] {
-        if !a.teacher.join(file).is_file() {
+register_criterion!(
+    /// (1 − w)·loss + w·T²·CE against the softened outputs of a trained teacher run (Hinton et al.
+    /// 2015)
+    "KnowledgeDistillCriterion", |a: DistillArgs| {
+        if !(0.0..=1.0).contains(&a.weight) {
             return Err(invalid(format!(
-                "`teacher` = {}: no `{file}` there; a teacher is the run directory of a trained model (DefaultEstim)",
-                a.teacher.display()
+                "`weight` = {} must lie in [0, 1]",
+                a.weight
             )));
         }
+        if !(a.temperature > 0.0 && a.temperature.is_finite()) {
+            return Err(invalid(format!(
+                "`temperature` = {} must be positive",
+                a.temperature
+            )));
+        }
+        for file in [MODEL_FILE, MODEL_TOML] {
+            if !a.teacher.join(file).is_file() {
+                return Err(invalid(format!(
+                    "`teacher` = {}: no `{file}` there; a teacher is the run directory of a trained model (DefaultEstim)",
+                    a.teacher.display()
+                )));
+            }
+        }
+        Ok(Box::new(KnowledgeDistillCriterion {
+            teacher_dir: a.teacher,
+            weight: a.weight,
+            temperature: a.temperature,
+            teacher: Mutex::new(None),
+        }))
     }
-    Ok(Box::new(KnowledgeDistillCriterion {
-        teacher_dir: a.teacher,
-        weight: a.weight,
-        temperature: a.temperature,
-        teacher: Mutex::new(None),
-    }))
-});
-modnas_param_space::describe_component!(
-    "criterion",
-    "KnowledgeDistillCriterion",
-    "(1 − w)·loss + w·T²·CE against the softened outputs of a trained teacher run (Hinton et al. 2015)",
-    DistillArgs
 );

@@ -4,7 +4,6 @@
 //! The metric is computed on the network each batch: a cheap one (FLOPs, parameters, a
 //! latency table) suits; a measured latency would time every step.
 
-use super::base::criterion_args;
 use super::{Criterion, CriterionInput};
 use crate::{register_criterion, EstimError};
 use burn::tensor::Tensor;
@@ -69,8 +68,7 @@ impl Criterion for MetricLossCriterion {
     }
 }
 
-fn build(name: &str, args: &toml::Table, how: How) -> Result<Box<dyn Criterion>, EstimError> {
-    let a: MetricLossArgs = criterion_args(name, args)?;
+fn build(name: &str, a: MetricLossArgs, how: How) -> Result<Box<dyn Criterion>, EstimError> {
     let metric = build_metric(&a.metric, &a.args).map_err(|e| EstimError::InvalidArgs {
         component: name.into(),
         reason: format!("`metric`: {e}"),
@@ -83,36 +81,17 @@ fn build(name: &str, args: &toml::Table, how: How) -> Result<Box<dyn Criterion>,
     }))
 }
 
-register_criterion!("AddMetricCriterion", |a| build(
-    "AddMetricCriterion",
-    a,
-    How::Add
-));
-register_criterion!("MulMetricCriterion", |a| build(
-    "MulMetricCriterion",
-    a,
-    How::Mul
-));
-register_criterion!("MulLogMetricCriterion", |a| build(
-    "MulLogMetricCriterion",
-    a,
-    How::MulLog
-));
-modnas_param_space::describe_component!(
-    "criterion",
-    "AddMetricCriterion",
-    "loss + w·m, m a metric of the network",
-    MetricLossArgs
+register_criterion!(
+    /// loss + w·m, m a metric of the network
+    "AddMetricCriterion", |args: MetricLossArgs| build("AddMetricCriterion", args, How::Add)
 );
-modnas_param_space::describe_component!(
-    "criterion",
-    "MulMetricCriterion",
-    "loss · w·m^β",
-    MetricLossArgs
+register_criterion!(
+    /// loss · w·m^β
+    "MulMetricCriterion", |args: MetricLossArgs| build("MulMetricCriterion", args, How::Mul)
 );
-modnas_param_space::describe_component!(
-    "criterion",
-    "MulLogMetricCriterion",
-    "loss · w·(ln m)^β (FBNet)",
-    MetricLossArgs
+register_criterion!(
+    /// loss · w·(ln m)^β (FBNet)
+    "MulLogMetricCriterion", |args: MetricLossArgs| {
+        build("MulLogMetricCriterion", args, How::MulLog)
+    }
 );

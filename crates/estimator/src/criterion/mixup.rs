@@ -2,7 +2,7 @@
 //! `x̃ = λ·x + (1 − λ)·x[π]` with λ ~ Beta(α, α), and the loss is the same mix of the
 //! cross-entropies against both label sets.
 
-use super::base::{criterion_args, smoothed_targets, soft_cross_entropy};
+use super::base::{smoothed_targets, soft_cross_entropy};
 use super::{Criterion, CriterionInput};
 use crate::{register_criterion, EstimError};
 use burn::tensor::{Int, Tensor, TensorData};
@@ -58,17 +58,13 @@ impl Criterion for MixUpCriterion {
     }
 }
 
-register_criterion!("MixUpCriterion", |args| {
-    let a: MixUpArgs = criterion_args("MixUpCriterion", args)?;
-    let beta = Beta::new(a.alpha, a.alpha).map_err(|_| EstimError::InvalidArgs {
-        component: "MixUpCriterion".into(),
-        reason: format!("`alpha` = {} must be positive", a.alpha),
-    })?;
-    Ok(Box::new(MixUpCriterion { beta }))
-});
-modnas_param_space::describe_component!(
-    "criterion",
-    "MixUpCriterion",
-    "mixup (Zhang et al. 2018): the batch mixed with a shuffled copy, Beta(α, α) weights",
-    MixUpArgs
+register_criterion!(
+    /// mixup (Zhang et al. 2018): the batch mixed with a shuffled copy, Beta(α, α) weights
+    "MixUpCriterion", |a: MixUpArgs| {
+        let beta = Beta::new(a.alpha, a.alpha).map_err(|_| EstimError::InvalidArgs {
+            component: "MixUpCriterion".into(),
+            reason: format!("`alpha` = {} must be positive", a.alpha),
+        })?;
+        Ok(Box::new(MixUpCriterion { beta }))
+    }
 );

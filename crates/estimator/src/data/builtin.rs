@@ -10,54 +10,60 @@
 use super::source_args::*;
 use super::{
     maybe_gunzip, parse_label_last_csv, read_cifar10, read_file, read_idx, read_image_folder,
-    synthetic, ImageDataset, EMBEDDED_DIGITS,
+    synthetic, EMBEDDED_DIGITS,
 };
-use crate::{parse_args, register_data, EstimError};
+use crate::{register_data, EstimError};
 
-fn digits(args: &toml::Table, _seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: DigitsArgs = parse_args("Digits", args)?;
-    let bytes = match &a.path {
-        Some(p) => read_file(p)?,
-        None => EMBEDDED_DIGITS.to_vec(),
-    };
-    let label = a.path.as_deref().unwrap_or("<embedded digits>");
-    parse_label_last_csv(&maybe_gunzip(&bytes, label)?, 8, 16.0, label)
-}
-register_data!("Digits", digits);
-
-fn mnist_csv(args: &toml::Table, _seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: MnistCsvArgs = parse_args("MnistCsv", args)?;
-    let text = maybe_gunzip(&read_file(&a.path)?, &a.path)?;
-    parse_label_last_csv(&text, 28, 255.0, &a.path)
-}
-register_data!("MnistCsv", mnist_csv);
-
-fn idx(args: &toml::Table, _seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: IdxArgs = parse_args("Idx", args)?;
-    read_idx(&a.images, &a.labels)
-}
-register_data!("Idx", idx);
-
-fn cifar10(args: &toml::Table, _seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: Cifar10Args = parse_args("Cifar10", args)?;
-    read_cifar10(&a.files)
-}
-register_data!("Cifar10", cifar10);
-
-fn image_folder(args: &toml::Table, _seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: ImageFolderArgs = parse_args("ImageFolder", args)?;
-    read_image_folder(&a.path, a.size, a.channels)
-}
-register_data!("ImageFolder", image_folder);
-
-fn generated(args: &toml::Table, seed: u64) -> Result<ImageDataset, EstimError> {
-    let a: SyntheticArgs = parse_args("Synthetic", args)?;
-    if a.classes == 0 || a.channels == 0 || a.size == 0 {
-        return Err(EstimError::InvalidArgs {
-            component: "Synthetic".into(),
-            reason: "`classes`, `channels` and `size` must be positive".into(),
-        });
+register_data!(
+    /// the 1 797 sklearn digits, 8×8 grey, 10 classes; embedded
+    "Digits", |a: DigitsArgs, _| {
+        let bytes = match &a.path {
+            Some(p) => read_file(p)?,
+            None => EMBEDDED_DIGITS.to_vec(),
+        };
+        let label = a.path.as_deref().unwrap_or("<embedded digits>");
+        parse_label_last_csv(&maybe_gunzip(&bytes, label)?, 8, 16.0, label)
     }
-    Ok(synthetic(a.n, a.classes, a.channels, a.size, seed))
-}
-register_data!("Synthetic", generated);
+);
+
+register_data!(
+    /// MNIST-style CSV: 28×28 pixels 0–255, label last
+    "MnistCsv", |a: MnistCsvArgs, _| {
+        let text = maybe_gunzip(&read_file(&a.path)?, &a.path)?;
+        parse_label_last_csv(&text, 28, 255.0, &a.path)
+    }
+);
+
+register_data!(
+    /// IDX image and label files (MNIST, Fashion-MNIST)
+    "Idx", |a: IdxArgs, _| {
+        read_idx(&a.images, &a.labels)
+    }
+);
+
+register_data!(
+    /// CIFAR-10 binary batches, 32×32 RGB
+    "Cifar10", |a: Cifar10Args, _| {
+        read_cifar10(&a.files)
+    }
+);
+
+register_data!(
+    /// one sub-folder of PNG/JPEG images per class, resized
+    "ImageFolder", |a: ImageFolderArgs, _| {
+        read_image_folder(&a.path, a.size, a.channels)
+    }
+);
+
+register_data!(
+    /// one random pattern per class plus 30 % noise, seeded (tests, smoke runs)
+    "Synthetic", |a: SyntheticArgs, seed| {
+        if a.classes == 0 || a.channels == 0 || a.size == 0 {
+            return Err(EstimError::InvalidArgs {
+                component: "Synthetic".into(),
+                reason: "`classes`, `channels` and `size` must be positive".into(),
+            });
+        }
+        Ok(synthetic(a.n, a.classes, a.channels, a.size, seed))
+    }
+);

@@ -1,5 +1,5 @@
 //! Data sources registered by name for `[data] type` — modnas's own (`builtin.rs`) and a
-//! user crate's alike: `register_data!("MyData", load)` where `load(args, seed)` returns the
+//! user crate's alike: `register_data!` with a closure from its arguments and the seed to the
 //! whole labelled set (an [`ImageDataset`]; tabular rows are `[features, 1, 1]` images). modnas takes the
 //! split keys — `valid_ratio` (default 0.2), `limit`, `normalize`, `test_ratio` — out of the
 //! arguments first, so the source sees only its own. [`ImageDataset::from_dataset`] builds the
@@ -7,21 +7,30 @@
 
 use super::ImageDataset;
 use crate::EstimError;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 
 /// Loads a registered data source from its own TOML arguments and the run's seed.
 pub type DataBuildFn = fn(&toml::Table, u64) -> Result<ImageDataset, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered data source.
     DataEntry, "data", DataBuildFn
 );
 
-/// Registers a data source under a name: `register_data!("MyData", load);`.
+/// Registers a data source: its doc comment (what `modnas list --detail` says of it), its name
+/// and a closure from its argument type (its own keys, after modnas took the split keys out;
+/// errors name the source) and the run's seed to the whole labelled set:
+/// `register_data!(/// what it is\n "MyData", |args: MyDataArgs, seed| load(args, seed));`.
 #[macro_export]
 macro_rules! register_data {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::data::DataEntry::new($name, $build) }
+    ($(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty, $seed:tt| $body:expr) => {
+        $crate::__core::submit_component!(
+            $crate::data::DataEntry, $name, [$($about),*], $args,
+            |table, $seed| {
+                let $a: $args = $crate::parse_args($name, table)?;
+                $body
+            }
+        );
     };
 }
 

@@ -4,43 +4,6 @@
 
 use serde::Deserialize;
 
-modnas_param_space::describe_component!(
-    "data",
-    "Digits",
-    "the 1 797 sklearn digits, 8×8 grey, 10 classes; embedded",
-    DigitsArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "MnistCsv",
-    "MNIST-style CSV: 28×28 pixels 0–255, label last",
-    MnistCsvArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Idx",
-    "IDX image and label files (MNIST, Fashion-MNIST)",
-    IdxArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Cifar10",
-    "CIFAR-10 binary batches, 32×32 RGB",
-    Cifar10Args
-);
-modnas_param_space::describe_component!(
-    "data",
-    "ImageFolder",
-    "one sub-folder of PNG/JPEG images per class, resized",
-    ImageFolderArgs
-);
-modnas_param_space::describe_component!(
-    "data",
-    "Synthetic",
-    "one random pattern per class plus 30 % noise, seeded (tests, smoke runs)",
-    SyntheticArgs
-);
-
 /// `Digits`: sklearn digits, 8×8; embedded unless `path` is given.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

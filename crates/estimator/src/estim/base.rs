@@ -5,9 +5,10 @@ use crate::data::DataSplit;
 use crate::EstimError;
 use burn::tensor::Device;
 use modnas_construct::{Constructed, NetBox};
+use modnas_core::{lookup, registered_names, MetricMap};
 use modnas_metrics::ArchMetric;
 use modnas_optim::{ArchOptim, FidelityKind, GradientOptim};
-use modnas_param_space::{lookup, registered_names, ArchDesc, MetricMap, ParamSpace};
+use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::Serialize;
 
 /// Receives every trial as soon as it is evaluated, before the optimizer learns from it.
@@ -301,20 +302,24 @@ impl Estimator {
 /// Builds an estimator from TOML arguments.
 pub type EstimBuildFn = fn(&toml::Table) -> Result<Estimator, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered estimator.
     EstimEntry, "estimator", EstimBuildFn
 );
 
-/// Registers an estimator constructor under a name: a function from its TOML arguments to an
-/// [`Estimator`] of its role.
+/// Registers an estimator: its doc comment (what `modnas list --detail` says of it), its name
+/// and a closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the estimator) to an [`Estimator`] of its role. A
+/// searching estimator takes [`WithSearch<T>`](crate::WithSearch): its own keys `T` and the
+/// shared search keys.
 ///
 /// ```
 /// use modnas_estim::{
 ///     register_estim, search_loop, Estim, EstimError, Estimator, SearchArgs, SearchContext,
-///     SearchOutcome, TrialEstim,
+///     SearchOutcome, TrialEstim, WithSearch,
 /// };
-/// use modnas_param_space::MetricMap;
+/// use modnas_core::NoArgs;
+/// use modnas_core::MetricMap;
 ///
 /// /// Scores each proposal without a network: how many of its values are `NC3`.
 /// struct CountEstim(SearchArgs);
@@ -334,16 +339,18 @@ modnas_param_space::registry_entry!(
 ///     }
 /// }
 ///
-/// register_estim!("CountEstim", |args| {
-///     let (search, _): (SearchArgs, toml::Table) = SearchArgs::parse_with("CountEstim", args, 10)?;
-///     Ok(Estimator::Trials(Box::new(CountEstim(search))))
-/// });
+/// register_estim!(
+///     /// scores each architecture by its count of `NC3`; 10 trials by default
+///     "CountEstim", |args: crate::WithSearch<NoArgs>| {
+///         Ok(Estimator::Trials(Box::new(CountEstim(args.shared.search_args(10)))))
+///     }
+/// );
 /// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! register_estim {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::EstimEntry::new($name, $build) }
+    ($($t:tt)*) => {
+        $crate::__register_with_args!($crate::EstimEntry; $($t)*);
     };
 }
 

@@ -117,23 +117,19 @@ fn damaged_checkpoint(ctx: &SearchContext<'_>, done: usize, due: usize) -> Estim
     )
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, args): (SearchArgs, OneShotArgs) = SearchArgs::parse_with("CARSEstim", args, 100)?;
-    if args.round_trials == 0 {
-        return Err(EstimError::InvalidArgs {
-            component: "CARSEstim".into(),
-            reason: "`round_trials` must be at least 1".into(),
-        });
+register_estim!(
+    /// CARS (Yang et al. 2020): supernet warm-up, then rounds of inherited-weight evaluations with
+    /// supernet training between them; 100 trials by default
+    "CARSEstim", |args: crate::WithSearch<OneShotArgs>| {
+        if args.own.round_trials == 0 {
+            return Err(EstimError::InvalidArgs {
+                component: "CARSEstim".into(),
+                reason: "`round_trials` must be at least 1".into(),
+            });
+        }
+        Ok(crate::Estimator::Trials(Box::new(CARSEstim {
+            args: args.own,
+            search: args.shared.search_args(100),
+        })))
     }
-    Ok(crate::Estimator::Trials(Box::new(CARSEstim {
-        args,
-        search,
-    })))
-}
-register_estim!("CARSEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "CARSEstim",
-    "CARS (Yang et al. 2020): supernet warm-up, then rounds of inherited-weight evaluations with supernet training between them; 100 trials by default",
-    super::WithSearch<OneShotArgs>
 );

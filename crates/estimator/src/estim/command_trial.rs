@@ -12,7 +12,8 @@
 
 use crate::{EstimError, TrialReporter};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use modnas_param_space::{ArchDesc, MetricMap, ParamValue};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamValue};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -9,8 +9,9 @@ use super::trained_model::save_trained;
 use super::{
     train_and_evaluate_net, Estim, Mode, Objective, SearchContext, SearchOutcome, StopReason, Trial,
 };
-use crate::{parse_args, register_estim, EstimError, TaskContext};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use crate::{register_estim, EstimError, TaskContext};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -212,20 +213,15 @@ impl DefaultEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let args: DefaultEstimArgs = parse_args("DefaultEstim", args)?;
-    if args.epochs == 0 {
-        return Err(EstimError::InvalidArgs {
-            component: "DefaultEstim".into(),
-            reason: "`epochs` must be at least 1".into(),
-        });
+register_estim!(
+    /// trains and evaluates one network: the default architecture or an `arch` file (augment)
+    "DefaultEstim", |args: DefaultEstimArgs| {
+        if args.epochs == 0 {
+            return Err(EstimError::InvalidArgs {
+                component: "DefaultEstim".into(),
+                reason: "`epochs` must be at least 1".into(),
+            });
+        }
+        Ok(crate::Estimator::Trials(Box::new(DefaultEstim { args })))
     }
-    Ok(crate::Estimator::Trials(Box::new(DefaultEstim { args })))
-}
-register_estim!("DefaultEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "DefaultEstim",
-    "trains and evaluates one network: the default architecture or an `arch` file (augment)",
-    DefaultEstimArgs
 );

@@ -37,8 +37,9 @@ mod tests {
     };
     use crate::ImageClsTrainer;
     use burn::tensor::Device;
+    use modnas_core::MetricMap;
     use modnas_optim::build_optim;
-    use modnas_param_space::{Categorical, MetricMap, ParamSpace};
+    use modnas_param_space::{Categorical, ParamSpace};
 
     /// Returns the newest queued trial first (acc = its index), as fast workers might; never
     /// one in `done` (results an earlier coordinator already used, as a store would).

@@ -20,7 +20,8 @@
 use super::command_trial::{placeholders, run_command_trial, COMMAND_PLACEHOLDERS};
 use super::{search_loop_reporting, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_core::MetricMap;
+use modnas_param_space::{ArchDesc, ParamSpace};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -206,19 +207,15 @@ impl crate::TrialEstim for HPTuneEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, own) = SearchArgs::parse_with("HPTuneEstim", args, 20)?;
-    Ok(crate::Estimator::Trials(Box::new(HPTuneEstim::new(
-        own, search,
-    )?)))
-}
-
-register_estim!("HPTuneEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "HPTuneEstim",
-    "hyper-parameter tuning: each trial a nested modnas run or an external command; 20 trials by default",
-    super::WithSearch<HPTuneArgs>
+register_estim!(
+    /// hyper-parameter tuning: each trial a nested modnas run or an external command; 20 trials by
+    /// default
+    "HPTuneEstim", |args: crate::WithSearch<HPTuneArgs>| {
+        Ok(crate::Estimator::Trials(Box::new(HPTuneEstim::new(
+            args.own,
+            args.shared.search_args(20),
+        )?)))
+    }
 );
 
 #[cfg(test)]
@@ -226,7 +223,7 @@ mod tests {
     use super::*;
 
     fn estim(args: &str) -> Result<crate::Estimator, EstimError> {
-        build(&toml::from_str(args).unwrap())
+        crate::build_estim("HPTuneEstim", &toml::from_str(args).unwrap())
     }
 
     fn reason(args: &str) -> String {

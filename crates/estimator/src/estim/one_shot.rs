@@ -13,8 +13,9 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use modnas_construct::{
     elastic_handles, map_in_place, ChannelOrder, Constructed, MixedKind, NetBox,
 };
+use modnas_core::MetricMap;
 use modnas_optim::{clip_grad_norm, DiscreteSpace};
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -40,16 +40,6 @@ fn phases() -> Vec<String> {
     vec!["depth".into(), "ratio".into()]
 }
 
-/// The keys of [`ProgressiveShrinkingEstim`] for `modnas list --detail`.
-#[derive(schemars::JsonSchema)]
-#[allow(dead_code)]
-pub(crate) struct ShrinkKeys {
-    #[serde(flatten)]
-    shrink: ShrinkArgs,
-    #[serde(flatten)]
-    one_shot: OneShotArgs,
-}
-
 /// One training stage: its epochs and the values each parameter may take.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShrinkStage {
@@ -209,37 +199,24 @@ impl crate::TrialEstim for ProgressiveShrinkingEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, mut own): (SearchArgs, toml::Table) =
-        SearchArgs::parse_with("ProgressiveShrinkingEstim", args, 100)?;
-    let mut shrink_keys = toml::Table::new();
-    for key in ["stage_epochs", "phases"] {
-        if let Some(v) = own.remove(key) {
-            shrink_keys.insert(key.into(), v);
+register_estim!(
+    /// OFA progressive shrinking: the largest elastic net, then stages releasing smaller depths and
+    /// widths, then a search with inherited weights; 100 trials by default
+    "ProgressiveShrinkingEstim", |args: crate::WithSearch<modnas_core::Merged<OneShotArgs, ShrinkArgs>>| {
+        let search = args.shared.search_args(100);
+        let (shrink, args) = (args.own.shared, args.own.own);
+        if shrink.phases.is_empty() {
+            return Err(EstimError::InvalidArgs {
+                component: "ProgressiveShrinkingEstim".into(),
+                reason: "`phases` must name at least one parameter suffix".into(),
+            });
         }
-    }
-    let shrink: ShrinkArgs = crate::parse_args("ProgressiveShrinkingEstim", &shrink_keys)?;
-    let args: OneShotArgs = crate::parse_args("ProgressiveShrinkingEstim", &own)?;
-    if shrink.phases.is_empty() {
-        return Err(EstimError::InvalidArgs {
-            component: "ProgressiveShrinkingEstim".into(),
-            reason: "`phases` must name at least one parameter suffix".into(),
-        });
-    }
-    Ok(crate::Estimator::Trials(Box::new(
-        ProgressiveShrinkingEstim {
+        Ok(crate::Estimator::Trials(Box::new(ProgressiveShrinkingEstim {
             args,
             shrink,
             search,
-        },
-    )))
-}
-register_estim!("ProgressiveShrinkingEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "ProgressiveShrinkingEstim",
-    "OFA progressive shrinking: the largest elastic net, then stages releasing smaller depths and widths, then a search with inherited weights; 100 trials by default",
-    super::WithSearch<ShrinkKeys>
+        })))
+    }
 );
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! objective (`objective`, `mode`).
 
 use crate::{parse_args, EstimError};
-use modnas_param_space::MetricMap;
+use modnas_core::{Merged, MetricMap};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -98,42 +98,76 @@ pub struct SearchArgs {
     pub revisit: Revisit,
 }
 
-#[derive(Deserialize, schemars::JsonSchema)]
+/// The keys every searching estimator shares, as written in its `args` (see [`SearchArgs`]):
+/// the part of [`WithSearch`] beside the estimator's own keys.
+#[modnas_core::nas_config]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawSearchArgs {
+pub struct SearchKeys {
     /// Architectures to evaluate (the default depends on the estimator; unlimited when
     /// `max_epochs` is set).
-    trials: Option<usize>,
+    #[serde(default)]
+    pub trials: Option<usize>,
     /// Stop proposing once this many seconds have passed.
-    max_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "positive_seconds")]
+    pub max_seconds: Option<f64>,
     /// Stop proposing once the trials have trained this many epochs in all (pruned trials
     /// count the epochs they trained).
-    max_epochs: Option<usize>,
+    #[serde(default, deserialize_with = "at_least_one_epoch")]
+    pub max_epochs: Option<usize>,
     /// The metric the search optimises.
-    #[serde(default = "default_objective")]
-    objective: String,
+    #[config(default = "acc".to_string())]
+    pub objective: String,
     /// `"max"` or `"min"`.
     #[serde(default)]
-    mode: Mode,
+    pub mode: Mode,
     /// A proposal of an architecture the run has evaluated: `"answer"` (default) with the
     /// recorded result, without using the trial budget; `"evaluate"` it again.
     #[serde(default)]
-    revisit: Revisit,
+    pub revisit: Revisit,
 }
 
-/// The keys of a searching estimator for `modnas list --detail`: its own (`T`) and the
-/// shared [`SearchArgs`] keys.
-#[derive(schemars::JsonSchema)]
-#[allow(dead_code)]
-pub(crate) struct WithSearch<T> {
-    #[serde(flatten)]
-    own: T,
-    #[serde(flatten)]
-    search: RawSearchArgs,
+fn positive_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let seconds = Option::<f64>::deserialize(d)?;
+    match seconds {
+        Some(s) if s.is_nan() || s <= 0.0 => Err(serde::de::Error::custom("must be positive")),
+        _ => Ok(seconds),
+    }
 }
 
-fn default_objective() -> String {
-    "acc".into()
+fn at_least_one_epoch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let epochs = Option::<usize>::deserialize(d)?;
+    match epochs {
+        Some(0) => Err(serde::de::Error::custom("must be at least 1")),
+        _ => Ok(epochs),
+    }
+}
+
+/// A searching estimator's arguments: its own keys `T` beside the shared [`SearchKeys`], in
+/// one `args` table (an unknown key is refused with both lists of keys).
+pub type WithSearch<T> = Merged<T, SearchKeys>;
+
+impl SearchKeys {
+    /// The search settings, with `default_trials` trials when `trials` is not given and no
+    /// epoch budget lifts the limit.
+    pub fn search_args(self, default_trials: usize) -> SearchArgs {
+        SearchArgs {
+            budget: Budget {
+                trials: match (self.trials, self.max_epochs) {
+                    (Some(t), _) => Some(t),
+                    (None, Some(_)) => None,
+                    (None, None) => Some(default_trials),
+                },
+                seconds: self.max_seconds,
+                epochs: self.max_epochs,
+            },
+            objective: Objective {
+                key: self.objective,
+                mode: self.mode,
+            },
+            revisit: self.revisit,
+        }
+    }
 }
 
 impl SearchArgs {
@@ -153,16 +187,6 @@ impl SearchArgs {
         }
     }
 
-    /// The shared keys.
-    pub const KEYS: [&'static str; 6] = [
-        "trials",
-        "max_seconds",
-        "max_epochs",
-        "objective",
-        "mode",
-        "revisit",
-    ];
-
     /// Parses `component`'s arguments: the shared keys into `SearchArgs` (`trials` defaults to
     /// `default_trials`), every other key into the estimator's own `T`.
     pub fn parse_with<T: DeserializeOwned>(
@@ -170,53 +194,8 @@ impl SearchArgs {
         args: &toml::Table,
         default_trials: usize,
     ) -> Result<(Self, T), EstimError> {
-        let mut shared = toml::Table::new();
-        let mut own = toml::Table::new();
-        for (k, v) in args {
-            let half = if Self::KEYS.contains(&k.as_str()) {
-                &mut shared
-            } else {
-                &mut own
-            };
-            half.insert(k.clone(), v.clone());
-        }
-        let raw: RawSearchArgs = parse_args(component, &shared)?;
-        if raw.max_seconds.is_some_and(|s| s.is_nan() || s <= 0.0) {
-            return Err(EstimError::InvalidArgs {
-                component: component.to_string(),
-                reason: "`max_seconds` must be positive".into(),
-            });
-        }
-        if raw.max_epochs == Some(0) {
-            return Err(EstimError::InvalidArgs {
-                component: component.to_string(),
-                reason: "`max_epochs` must be at least 1".into(),
-            });
-        }
-        let own = parse_args(component, &own).map_err(|e| match e {
-            EstimError::InvalidArgs { component, reason } => EstimError::InvalidArgs {
-                component,
-                reason: format!("{reason} (search keys: {})", Self::KEYS.join(", ")),
-            },
-            other => other,
-        })?;
-        let search = Self {
-            budget: Budget {
-                trials: match (raw.trials, raw.max_epochs) {
-                    (Some(t), _) => Some(t),
-                    (None, Some(_)) => None,
-                    (None, None) => Some(default_trials),
-                },
-                seconds: raw.max_seconds,
-                epochs: raw.max_epochs,
-            },
-            objective: Objective {
-                key: raw.objective,
-                mode: raw.mode,
-            },
-            revisit: raw.revisit,
-        };
-        Ok((search, own))
+        let args: WithSearch<T> = parse_args(component, args)?;
+        Ok((args.shared.search_args(default_trials), args.own))
     }
 }
 
@@ -269,13 +248,13 @@ mod tests {
             .to_string();
         assert!(
             err.contains("unknown field `epoch`")
-                && err.contains("search keys: trials, max_seconds"),
+                && err.contains("shared keys: max_epochs, max_seconds"),
             "{err}"
         );
         let args: toml::Table = toml::from_str("epochs = 1\nmax_seconds = 0.0").unwrap();
         let err = SearchArgs::parse_with::<Own>("X", &args, 10)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("`max_seconds` must be positive"), "{err}");
+        assert!(err.contains("`max_seconds`: must be positive"), "{err}");
     }
 }

@@ -13,8 +13,9 @@ use super::{
 };
 use crate::events::{Pruning, TrialReporter};
 use crate::EstimError;
+use modnas_core::MetricMap;
 use modnas_optim::{ArchOptim, Fidelity};
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -119,7 +120,8 @@ pub fn search_loop_reporting(
 ///
 /// ```
 /// use modnas_estim::{search_with, SearchArgs, Trial, TrialObserver, EstimError};
-/// use modnas_param_space::{Categorical, ParamSpace, MetricMap};
+/// use modnas_param_space::{Categorical, ParamSpace};
+/// use modnas_core::MetricMap;
 /// # fn main() -> Result<(), EstimError> {
 /// let mut space = ParamSpace::new();
 /// space.insert("width", Categorical::new([8i64, 16, 32]).unwrap()).unwrap();
@@ -176,7 +178,8 @@ pub struct Reporting {
 ///
 /// ```
 /// use modnas_estim::{build_pruner, search_with_reporting, EstimError, Pruning, Reporting, SearchArgs, Trial, TrialObserver};
-/// use modnas_param_space::{Categorical, MetricMap, ParamSpace};
+/// use modnas_param_space::{Categorical, ParamSpace};
+/// use modnas_core::MetricMap;
 /// # fn main() -> Result<(), EstimError> {
 /// let mut space = ParamSpace::new();
 /// space.insert("rate", Categorical::new([6i64, 5, 4, 3, 2, 1]).unwrap()).unwrap();

@@ -161,17 +161,13 @@ impl crate::TrialEstim for SPOSEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, args) = SearchArgs::parse_with("SPOSEstim", args, 100)?;
-    Ok(crate::Estimator::Trials(Box::new(SPOSEstim {
-        args,
-        search,
-    })))
-}
-register_estim!("SPOSEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "SPOSEstim",
-    "single-path one-shot: a supernet trained on uniform paths, then subnets evaluated with inherited weights; 100 trials by default",
-    super::WithSearch<OneShotArgs>
+register_estim!(
+    /// single-path one-shot: a supernet trained on uniform paths, then subnets evaluated with
+    /// inherited weights; 100 trials by default
+    "SPOSEstim", |args: crate::WithSearch<OneShotArgs>| {
+        Ok(crate::Estimator::Trials(Box::new(SPOSEstim {
+            args: args.own,
+            search: args.shared.search_args(100),
+        })))
+    }
 );

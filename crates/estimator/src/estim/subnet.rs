@@ -5,7 +5,8 @@ use super::{
     SearchContext, SearchOutcome,
 };
 use crate::{register_estim, EstimError, TaskContext, TrialReporter};
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_core::MetricMap;
+use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 
 /// Arguments of [`SubNetEstim`], besides the [`SearchArgs`] (`trials` defaults to 10).
@@ -94,16 +95,12 @@ impl crate::TrialEstim for SubNetEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, args) = SearchArgs::parse_with("SubNetEstim", args, 10)?;
-    Ok(crate::Estimator::Trials(Box::new(SubNetEstim::new(
-        args, search,
-    )?)))
-}
-register_estim!("SubNetEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "SubNetEstim",
-    "every proposed architecture trained from scratch and evaluated; 10 trials by default",
-    super::WithSearch<SubNetArgs>
+register_estim!(
+    /// every proposed architecture trained from scratch and evaluated; 10 trials by default
+    "SubNetEstim", |args: crate::WithSearch<SubNetArgs>| {
+        Ok(crate::Estimator::Trials(Box::new(SubNetEstim::new(
+            args.own,
+            args.shared.search_args(10),
+        )?)))
+    }
 );

@@ -13,8 +13,7 @@ use super::{Estim, SearchContext, SearchOutcome, StopReason, Trial};
 use crate::data::ImageDataset;
 use crate::schedule::LrSchedule;
 use crate::{
-    parse_args, register_estim, EstimError, SuperNetLoopArgs, TaskContext, TrialTrainer,
-    WeightOptimKind,
+    register_estim, EstimError, SuperNetLoopArgs, TaskContext, TrialTrainer, WeightOptimKind,
 };
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor};
@@ -377,15 +376,10 @@ impl crate::SupernetEstim for SuperNetEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    Ok(crate::Estimator::Supernet(Box::new(SuperNetEstim::new(
-        parse_args("SuperNetEstim", args)?,
-    )?)))
-}
-register_estim!("SuperNetEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "SuperNetEstim",
-    "trains a supernet of mixed operators with a gradient optimizer (DARTS and kin), one trial per epoch",
-    SuperNetArgs
+register_estim!(
+    /// trains a supernet of mixed operators with a gradient optimizer (DARTS and kin), one trial
+    /// per epoch
+    "SuperNetEstim", |args: SuperNetArgs| {
+        Ok(crate::Estimator::Supernet(Box::new(SuperNetEstim::new(args)?)))
+    }
 );

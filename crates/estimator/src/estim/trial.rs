@@ -2,7 +2,8 @@
 //! [`AlphaSnapshot`] (softmax(α) after a supernet epoch).
 
 use indexmap::IndexMap;
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_core::MetricMap;
+use modnas_param_space::ArchDesc;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// One evaluated architecture: a line of the run's journal (`trials.jsonl`).

@@ -3,8 +3,8 @@
 //! goes on — one bad candidate must not end an overnight run.
 
 use crate::EstimError;
+use modnas_core::MetricMap;
 use modnas_metrics::MetricsError;
-use modnas_param_space::MetricMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Errors that belong to one architecture rather than to the run.

@@ -10,8 +10,9 @@ use crate::events::{
 };
 use crate::pruner::CurveEnd;
 use crate::EstimError;
+use modnas_core::MetricMap;
 use modnas_optim::Fidelity;
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use std::path::PathBuf;
 use std::time::Instant;
 

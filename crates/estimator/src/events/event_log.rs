@@ -2,7 +2,7 @@
 //! directory, or `file`), for tools that follow a run from outside.
 
 use super::base::{RunCallback, RunEvent};
-use crate::{parse_args, register_callback, EstimError};
+use crate::{register_callback, EstimError};
 use serde::Deserialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -44,14 +44,9 @@ impl RunCallback for EventLog {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn RunCallback>, EstimError> {
-    let args: EventLogArgs = parse_args("EventLog", args)?;
-    Ok(Box::new(EventLog { args, path: None }))
-}
-register_callback!("EventLog", build);
-modnas_param_space::describe_component!(
-    "callback",
-    "EventLog",
-    "every event of the run as a JSON line in the run directory (`events.jsonl`)",
-    EventLogArgs
+register_callback!(
+    /// every event of the run as a JSON line in the run directory (`events.jsonl`)
+    "EventLog", |args: EventLogArgs| {
+        Ok(Box::new(EventLog { args, path: None }))
+    }
 );

@@ -3,21 +3,24 @@
 
 use super::base::RunCallback;
 use crate::EstimError;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 
 /// Builds a callback from its TOML arguments.
 pub type CallbackBuildFn = fn(&toml::Table) -> Result<Box<dyn RunCallback>, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered run callback.
     CallbackEntry, "callback", CallbackBuildFn
 );
 
-/// Registers a callback under a name: `register_callback!("MyCallback", build);`.
+/// Registers a run callback: its doc comment (what `modnas list --detail` says of it), its name and a
+/// closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the component) to the callback, or `|| …` when it takes no
+/// arguments (any key is refused).
 #[macro_export]
 macro_rules! register_callback {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::CallbackEntry::new($name, $build) }
+    ($($t:tt)*) => {
+        $crate::__register_with_args!($crate::CallbackEntry; $($t)*);
     };
 }
 

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use modnas_estim::{EstimError, TrialReporter};
-//! use modnas_param_space::MetricMap;
+//! use modnas_core::MetricMap;
 //! # fn main() -> Result<(), EstimError> {
 //! let mut reporter = TrialReporter::silent(0);
 //! for epoch in 1..=3 {
@@ -25,8 +25,8 @@ use super::pruning::Pruning;
 use crate::estim::Objective;
 use crate::pruner::CurveEnd;
 use crate::EstimError;
+use modnas_core::MetricMap;
 use modnas_optim::Fidelity;
-use modnas_param_space::MetricMap;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
 use std::path::{Path, PathBuf};

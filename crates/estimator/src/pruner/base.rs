@@ -17,7 +17,7 @@
 //! ```
 
 use crate::EstimError;
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 use std::collections::BTreeMap;
 
 /// Decides, after a trial reports an epoch, whether it goes on.
@@ -125,16 +125,19 @@ impl Curves {
 /// Builds a pruner from its `[pruner] args`.
 pub type PrunerBuildFn = fn(&toml::Table) -> Result<Box<dyn Pruner>, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered pruner.
     PrunerEntry, "pruner", PrunerBuildFn
 );
 
-/// Registers a pruner under a name: `register_pruner!("MyPruner", build);`.
+/// Registers a pruner: its doc comment (what `modnas list --detail` says of it), its name and a
+/// closure from its argument type (what its `args` table deserializes into, whose keys
+/// `list --detail` shows; errors name the component) to the pruner, or `|| …` when it takes no
+/// arguments (any key is refused).
 #[macro_export]
 macro_rules! register_pruner {
-    ($name:expr, $build:expr) => {
-        $crate::inventory::submit! { $crate::PrunerEntry::new($name, $build) }
+    ($($t:tt)*) => {
+        $crate::__register_with_args!($crate::PrunerEntry; $($t)*);
     };
 }
 

@@ -6,7 +6,7 @@
 
 use super::base::{Curves, Pruner};
 use super::successive_halving::{SuccessiveHalvingArgs, SuccessiveHalvingPruner};
-use crate::{parse_args, register_pruner, EstimError};
+use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`HyperbandPruner`].
@@ -98,18 +98,11 @@ impl Pruner for HyperbandPruner {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    Ok(Box::new(HyperbandPruner::new(parse_args(
-        "HyperbandPruner",
-        args,
-    )?)?))
-}
-register_pruner!("HyperbandPruner", build);
-modnas_param_space::describe_component!(
-    "pruner",
-    "HyperbandPruner",
-    "Hyperband: successive-halving brackets with staggered first rungs, trials dealt among them",
-    HyperbandArgs
+register_pruner!(
+    /// Hyperband: successive-halving brackets with staggered first rungs, trials dealt among them
+    "HyperbandPruner", |args: HyperbandArgs| {
+        Ok(Box::new(HyperbandPruner::new(args)?))
+    }
 );
 
 #[cfg(test)]
@@ -118,8 +111,10 @@ mod tests {
     use crate::build_pruner;
 
     fn hyperband(max_epochs: i64) -> HyperbandPruner {
-        HyperbandPruner::new(parse_args("", &toml::toml! { max_epochs = max_epochs }).unwrap())
-            .unwrap()
+        HyperbandPruner::new(
+            crate::parse_args("", &toml::toml! { max_epochs = max_epochs }).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]

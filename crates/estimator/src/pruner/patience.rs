@@ -2,7 +2,7 @@
 //! (early stopping, judged by the trial's curve alone).
 
 use super::base::{Curves, Pruner};
-use crate::{parse_args, register_pruner, EstimError};
+use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`PatiencePruner`].
@@ -70,18 +70,11 @@ impl Pruner for PatiencePruner {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    Ok(Box::new(PatiencePruner::new(parse_args(
-        "PatiencePruner",
-        args,
-    )?)?))
-}
-register_pruner!("PatiencePruner", build);
-modnas_param_space::describe_component!(
-    "pruner",
-    "PatiencePruner",
-    "stops a trial whose score has not improved for `patience` epochs",
-    PatienceArgs
+register_pruner!(
+    /// stops a trial whose score has not improved for `patience` epochs
+    "PatiencePruner", |args: PatienceArgs| {
+        Ok(Box::new(PatiencePruner::new(args)?))
+    }
 );
 
 #[cfg(test)]

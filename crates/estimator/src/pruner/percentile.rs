@@ -3,7 +3,7 @@
 //! reported at the same epoch.
 
 use super::base::{quantile, CurveEnd, Curves, Pruner};
-use crate::{parse_args, register_pruner, EstimError};
+use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`PercentilePruner`] (and of `MedianPruner`, whose `percentile` is 50).
@@ -88,16 +88,11 @@ impl Pruner for PercentilePruner {
     }
 }
 
-fn build_percentile(args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    let parsed = parse_args("PercentilePruner", args)?;
-    Ok(Box::new(PercentilePruner::new("PercentilePruner", parsed)?))
-}
-register_pruner!("PercentilePruner", build_percentile);
-modnas_param_space::describe_component!(
-    "pruner",
-    "PercentilePruner",
-    "stops a trial whose best score is below a percentile of completed trials at its epoch",
-    PercentileArgs
+register_pruner!(
+    /// stops a trial whose best score is below a percentile of completed trials at its epoch
+    "PercentilePruner", |args: PercentileArgs| {
+        Ok(Box::new(PercentilePruner::new("PercentilePruner", args)?))
+    }
 );
 
 /// Arguments of `MedianPruner`: those of [`PercentileArgs`] without `percentile`.
@@ -115,22 +110,17 @@ pub struct MedianArgs {
     pub interval: usize,
 }
 
-fn build_median(args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    let m: MedianArgs = parse_args("MedianPruner", args)?;
-    let args = PercentileArgs {
-        percentile: 50.0,
-        min_trials: m.min_trials,
-        warmup_epochs: m.warmup_epochs,
-        interval: m.interval,
-    };
-    Ok(Box::new(PercentilePruner::new("MedianPruner", args)?))
-}
-register_pruner!("MedianPruner", build_median);
-modnas_param_space::describe_component!(
-    "pruner",
-    "MedianPruner",
-    "stops a trial whose best score is below the median of completed trials at its epoch",
-    MedianArgs
+register_pruner!(
+    /// stops a trial whose best score is below the median of completed trials at its epoch
+    "MedianPruner", |m: MedianArgs| {
+        let args = PercentileArgs {
+            percentile: 50.0,
+            min_trials: m.min_trials,
+            warmup_epochs: m.warmup_epochs,
+            interval: m.interval,
+        };
+        Ok(Box::new(PercentilePruner::new("MedianPruner", args)?))
+    }
 );
 
 #[cfg(test)]

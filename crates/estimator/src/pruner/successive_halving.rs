@@ -6,7 +6,7 @@
 //! of them goes on.
 
 use super::base::{Curves, Pruner, TrialCurve};
-use crate::{parse_args, register_pruner, EstimError};
+use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`SuccessiveHalvingPruner`].
@@ -104,19 +104,11 @@ impl Pruner for SuccessiveHalvingPruner {
     }
 }
 
-fn build(args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    let name = "SuccessiveHalvingPruner";
-    Ok(Box::new(SuccessiveHalvingPruner::new(
-        name,
-        parse_args(name, args)?,
-    )?))
-}
-register_pruner!("SuccessiveHalvingPruner", build);
-modnas_param_space::describe_component!(
-    "pruner",
-    "SuccessiveHalvingPruner",
-    "asynchronous successive halving (ASHA): at each rung only the best 1/η of trials go on",
-    SuccessiveHalvingArgs
+register_pruner!(
+    /// asynchronous successive halving (ASHA): at each rung only the best 1/η of trials go on
+    "SuccessiveHalvingPruner", |args: SuccessiveHalvingArgs| {
+        Ok(Box::new(SuccessiveHalvingPruner::new("SuccessiveHalvingPruner", args)?))
+    }
 );
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use super::{KeyFormat, MetricTable};
 use crate::estim::{search_loop, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
+use modnas_core::MetricMap;
 use modnas_optim::surrogate::{build_surrogate, Surrogate};
 use modnas_optim::DiscreteSpace;
-use modnas_param_space::MetricMap;
 use serde::Deserialize;
 
 /// Arguments of [`PredictorEstim`], besides the [`SearchArgs`] (`trials` defaults to 100;
@@ -128,16 +128,13 @@ impl crate::TrialEstim for PredictorEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, args) = SearchArgs::parse_with("PredictorEstim", args, 100)?;
-    Ok(crate::Estimator::Trials(Box::new(PredictorEstim::new(
-        args, search,
-    )?)))
-}
-register_estim!("PredictorEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "PredictorEstim",
-    "metrics predicted by surrogate models trained on a table of evaluated architectures; 100 trials by default",
-    crate::estim::WithSearch<PredictorArgs>
+register_estim!(
+    /// metrics predicted by surrogate models trained on a table of evaluated architectures; 100
+    /// trials by default
+    "PredictorEstim", |args: crate::WithSearch<PredictorArgs>| {
+        Ok(crate::Estimator::Trials(Box::new(PredictorEstim::new(
+            args.own,
+            args.shared.search_args(100),
+        )?)))
+    }
 );

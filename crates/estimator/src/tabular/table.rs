@@ -1,7 +1,7 @@
 //! [`MetricTable`]: metrics of architectures read from a CSV file, keyed by an arch string.
 
 use crate::EstimError;
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use std::collections::HashMap;
 
 /// Rows of a CSV table: the key column → the numeric columns as metrics.

@@ -3,8 +3,9 @@
 use super::{nb201_arch_string, parse_nb201_arch_string, MetricTable};
 use crate::estim::{search_trials, Estim, SearchArgs, SearchContext, SearchOutcome};
 use crate::{register_estim, EstimError};
+use modnas_core::MetricMap;
 use modnas_optim::DiscreteSpace;
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 
 /// How an architecture becomes the table's key.
@@ -143,16 +144,13 @@ impl crate::TrialEstim for TabularEstim {
     }
 }
 
-fn build(args: &toml::Table) -> Result<crate::Estimator, EstimError> {
-    let (search, args) = SearchArgs::parse_with("TabularEstim", args, 100)?;
-    Ok(crate::Estimator::Trials(Box::new(TabularEstim::new(
-        args, search,
-    )?)))
-}
-register_estim!("TabularEstim", build);
-modnas_param_space::describe_component!(
-    "estimator",
-    "TabularEstim",
-    "metrics looked up in a table of evaluated architectures (NAS-Bench-201 style) instead of training; 100 trials by default",
-    crate::estim::WithSearch<TabularArgs>
+register_estim!(
+    /// metrics looked up in a table of evaluated architectures (NAS-Bench-201 style) instead of
+    /// training; 100 trials by default
+    "TabularEstim", |args: crate::WithSearch<TabularArgs>| {
+        Ok(crate::Estimator::Trials(Box::new(TabularEstim::new(
+            args.own,
+            args.shared.search_args(100),
+        )?)))
+    }
 );

@@ -13,7 +13,7 @@
 //! use burn::tensor::{Device, Tensor};
 //! use modnas_construct::Slot;
 //! use modnas_estim::{register_task, Batches, EstimError, Task, TaskData};
-//! use modnas_param_space::MetricMap;
+//! use modnas_core::MetricMap;
 //!
 //! #[derive(Module, Debug)]
 //! struct Net { act: Slot } // a dense slot
@@ -21,9 +21,12 @@
 //! #[derive(Clone)]
 //! struct Batch { x: Tensor<2>, y: Tensor<2> }
 //!
-//! /// `y = |x|`, fitted through the slot alone; `rows` is the task's one argument.
-//! #[derive(serde::Deserialize)]
-//! struct AbsTask { rows: usize }
+//! /// `y = |x|`, fitted through the slot alone.
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct AbsTask {
+//!     /// Rows of the data.
+//!     rows: usize,
+//! }
 //!
 //! impl Task for AbsTask {
 //!     type Model = Net;
@@ -51,7 +54,10 @@
 //!         Ok(MetricMap::from([("mse".to_string(), sum)]))
 //!     }
 //! }
-//! register_task!("AbsTask", AbsTask);
+//! register_task!(
+//!     /// `y = |x|` from `x`
+//!     "AbsTask", AbsTask
+//! );
 //! # fn main() {}
 //! ```
 
@@ -62,7 +68,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::ChannelOrder;
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 
 /// A search task of the user's own: its model with slots, its batches, loss and metrics, registered
 /// with [`register_task!`](crate::register_task) (`docs/own-task.md` walks through one).

@@ -13,8 +13,9 @@ use crate::{EstimError, LossFn, TrialReporter};
 use burn::module::Module;
 use burn::tensor::Device;
 use modnas_construct::{construct, CandidateSets};
+use modnas_core::MetricMap;
 use modnas_optim::{ArchOptim, GradientOptim};
-use modnas_param_space::{ArchDesc, MetricMap, ParamSpace};
+use modnas_param_space::{ArchDesc, ParamSpace};
 
 /// Where a task's models are built: the candidate sets of its slots and the training device.
 #[derive(Clone, Copy)]

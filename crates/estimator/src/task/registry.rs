@@ -1,28 +1,30 @@
-//! The task registry: `register_task!("MyTask", MyTask)` makes a [`Task`] whose type
+//! The task registry: `register_task!(/// …\n "MyTask", MyTask)` makes a [`Task`] whose type
 //! deserializes from its `[task] args` the `[task] type = "MyTask"` of a config.
 
 use super::base::Task;
 use super::erased::ErasedTask;
 use crate::{parse_args, EstimError};
-use modnas_param_space::{lookup, registered_names};
+use modnas_core::{lookup, registered_names};
 use serde::de::DeserializeOwned;
 
 /// Builds a task from its `[task] args`.
 pub type TaskBuildFn = fn(&toml::Table) -> Result<Box<dyn ErasedTask>, EstimError>;
 
-modnas_param_space::registry_entry!(
+modnas_core::registry_entry!(
     /// A registered task.
     TaskEntry, "task", TaskBuildFn
 );
 
-/// Registers a task type under a name; its `[task] args` deserialize into the type:
-/// `register_task!("MyTask", MyTask);`.
+/// Registers a task type: its doc comment (what `modnas list --detail` says of it), its name
+/// and the type, which its `[task] args` deserialize into (errors name the task):
+/// `register_task!(/// what it is\n "MyTask", MyTask);`.
 #[macro_export]
 macro_rules! register_task {
-    ($name:literal, $task:ty) => {
-        $crate::inventory::submit! {
-            $crate::TaskEntry::new($name, |args| $crate::build_typed_task::<$task>($name, args))
-        }
+    ($(#[doc = $about:expr])* $name:literal, $task:ty) => {
+        $crate::__core::submit_component!(
+            $crate::TaskEntry, $name, [$($about),*], $task,
+            |args| $crate::build_typed_task::<$task>($name, args)
+        );
     };
 }
 

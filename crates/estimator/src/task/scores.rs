@@ -17,7 +17,7 @@
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 
 /// Regression scores over every target value of the batches added.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

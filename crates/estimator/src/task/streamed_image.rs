@@ -23,7 +23,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::{build_model, ModelInput, NetBox};
-use modnas_param_space::MetricMap;
+use modnas_core::MetricMap;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -247,10 +247,8 @@ impl Task for StreamedImageTask {
     }
 }
 
-crate::register_task!("StreamedImageTask", StreamedImageTask);
-modnas_param_space::describe_component!(
-    "task",
-    "StreamedImageTask",
-    "image classification over IDX, CIFAR-10 or an image folder read lazily (a bounded cache), a registered model",
-    StreamedImageTask
+crate::register_task!(
+    /// image classification over IDX, CIFAR-10 or an image folder read lazily (a bounded cache), a
+    /// registered model
+    "StreamedImageTask", StreamedImageTask
 );

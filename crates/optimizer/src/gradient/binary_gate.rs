@@ -36,10 +36,9 @@ impl GradientOptim for BinaryGateOptim {
     }
 }
 
-register_gradient_optim!("BinaryGateOptim", new = BinaryGateOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "BinaryGateOptim",
-    "ProxylessNAS: binary gates on two sampled paths; Adam lr 6e-3, betas (0, 0.999)",
-    BinaryGateOptimArgs
+register_gradient_optim!(
+    /// ProxylessNAS: binary gates on two sampled paths; Adam lr 6e-3, betas (0, 0.999)
+    "BinaryGateOptim", |space, args: BinaryGateOptimArgs, seed| {
+        BinaryGateOptim::new(space, args, seed)
+    }
 );

@@ -101,10 +101,8 @@ impl GradientOptim for DARTSOptim {
     }
 }
 
-register_gradient_optim!("DARTSOptim", new = DARTSOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "DARTSOptim",
-    "DARTS (Liu et al. 2019): α by Adam on the validation loss, first or second order; Adam lr 3e-4, betas (0.5, 0.999), weight decay 1e-3",
-    DARTSOptimArgs
+register_gradient_optim!(
+    /// DARTS (Liu et al. 2019): α by Adam on the validation loss, first or second order; Adam lr
+    /// 3e-4, betas (0.5, 0.999), weight decay 1e-3
+    "DARTSOptim", |space, args: DARTSOptimArgs, seed| DARTSOptim::new(space, args, seed)
 );

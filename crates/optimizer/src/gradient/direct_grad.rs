@@ -47,10 +47,9 @@ impl GradientOptim for DirectGradOptim {
     }
 }
 
-register_gradient_optim!("DirectGradOptim", new = DirectGradOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "DirectGradOptim",
-    "one-level search: α and weights stepped on the same training batch",
-    DirectGradOptimArgs
+register_gradient_optim!(
+    /// one-level search: α and weights stepped on the same training batch
+    "DirectGradOptim", |space, args: DirectGradOptimArgs, seed| {
+        DirectGradOptim::new(space, args, seed)
+    }
 );

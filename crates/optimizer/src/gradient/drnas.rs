@@ -7,7 +7,8 @@
 use super::base::{first_order_arch_grads, gradient_optim_args, require_tensor_params};
 use super::{ArchAdam, ArchAdamArgs, ArchProblem, GradientOptim};
 use crate::{register_gradient_optim, OptimError};
-use modnas_param_space::{concentration, dirichlet_kl_to_prior, ParamSpace};
+use modnas_kernels::{concentration, dirichlet_kl_to_prior};
+use modnas_param_space::ParamSpace;
 
 gradient_optim_args!(
     /// Arguments of [`DrNASOptim`]; Adam on α as DARTS.
@@ -73,10 +74,7 @@ impl GradientOptim for DrNASOptim {
     }
 }
 
-register_gradient_optim!("DrNASOptim", new = DrNASOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "DrNASOptim",
-    "DrNAS (Chen et al. 2021): Dirichlet concentrations as α with a KL regulariser",
-    DrNASOptimArgs
+register_gradient_optim!(
+    /// DrNAS (Chen et al. 2021): Dirichlet concentrations as α with a KL regulariser
+    "DrNASOptim", |space, args: DrNASOptimArgs, seed| DrNASOptim::new(space, args, seed)
 );

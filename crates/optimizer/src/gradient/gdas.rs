@@ -57,10 +57,7 @@ impl GradientOptim for GDASOptim {
     }
 }
 
-register_gradient_optim!("GDASOptim", new = GDASOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "GDASOptim",
-    "GDAS (Dong & Yang 2019): one Gumbel-max path per step, τ annealed from 10 to 0.1",
-    GDASOptimArgs
+register_gradient_optim!(
+    /// GDAS (Dong & Yang 2019): one Gumbel-max path per step, τ annealed from 10 to 0.1
+    "GDASOptim", |space, args: GDASOptimArgs, seed| GDASOptim::new(space, args, seed)
 );

@@ -52,10 +52,7 @@ impl GradientOptim for SNASOptim {
     }
 }
 
-register_gradient_optim!("SNASOptim", new = SNASOptim::new);
-modnas_param_space::describe_component!(
-    "optimizer",
-    "SNASOptim",
-    "SNAS (Xie et al. 2019): Gumbel-softmax relaxation, τ₀ = 5 decayed by exp(−0.045·epoch)",
-    SNASOptimArgs
+register_gradient_optim!(
+    /// SNAS (Xie et al. 2019): Gumbel-softmax relaxation, τ₀ = 5 decayed by exp(−0.045·epoch)
+    "SNASOptim", |space, args: SNASOptimArgs, seed| SNASOptim::new(space, args, seed)
 );

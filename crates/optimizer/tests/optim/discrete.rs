@@ -1,8 +1,9 @@
 //! Discrete optimizers on a synthetic table with a known optimum: additive per-parameter
 //! scores plus noise. Regret = optimum − best score found within the budget.
 
+use modnas_core::MetricMap;
 use modnas_optim::{build_optim, optim_names, ArchOptim, OptimError};
-use modnas_param_space::{ArchDesc, Categorical, MetricMap, Numeric, ParamSpace};
+use modnas_param_space::{ArchDesc, Categorical, Numeric, ParamSpace};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

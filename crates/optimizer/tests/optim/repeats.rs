@@ -2,8 +2,9 @@
 //! propose an architecture twice, keep exploring on a percentage metric with a plateau (as
 //! NAS-Bench-201's disconnected cells at 10 %), and beat random search at small budgets.
 
+use modnas_core::MetricMap;
 use modnas_optim::{build_optim, optim_names};
-use modnas_param_space::{ArchDesc, MetricMap};
+use modnas_param_space::ArchDesc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;

@@ -68,6 +68,11 @@ pub fn lookup<T: Registered>(name: &str) -> Result<&'static T, UnknownName> {
     }
 }
 
+/// The argument type of a component that takes none: an empty `args` table (a key is refused).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
 /// Deserializes a component's TOML `args` table into its typed arguments; the message of the
 /// error names the offending key and what is allowed.
 pub fn deserialize_args<T: serde::de::DeserializeOwned>(args: &toml::Table) -> Result<T, String> {
@@ -85,14 +90,17 @@ pub fn deserialize_args<T: serde::de::DeserializeOwned>(args: &toml::Table) -> R
 ///
 /// ```
 /// pub type GreeterBuildFn = fn() -> String;
-/// modnas_param_space::registry_entry!(
+/// modnas_core::registry_entry!(
 ///     /// A registered greeter.
 ///     GreeterEntry, "greeter", GreeterBuildFn
 /// );
-/// fn hello() -> String { "hello".into() }
-/// modnas_param_space::inventory::submit! { GreeterEntry::new("Hello", hello) }
-/// let entry = modnas_param_space::lookup::<GreeterEntry>("Hello").unwrap();
+/// modnas_core::submit_component!(
+///     GreeterEntry, "Hello", [" Says hello."], None, || "hello".to_string()
+/// );
+/// let entry = modnas_core::lookup::<GreeterEntry>("Hello").unwrap();
 /// assert_eq!((entry.build)(), "hello");
+/// let doc = &modnas_core::component_docs("greeter")[0];
+/// assert_eq!((doc.name, doc.about()), ("Hello", "Says hello."));
 /// ```
 #[macro_export]
 macro_rules! registry_entry {
@@ -118,6 +126,37 @@ macro_rules! registry_entry {
             const KIND: &'static str = $kind;
             fn id(&self) -> &'static str {
                 self.name
+            }
+        }
+    };
+}
+
+/// Submits a component: its registry entry (`$entry::new(name, build)`) and its description
+/// for `modnas list --detail`, of the entry's kind, with the sentence `about` (the doc
+/// comment's lines, as `register_*!` macros collect them) and the schema of its argument type
+/// (`None` when it takes none). Each kind's `register_*!` macro expands to it, so that the
+/// name is written once and the listed keys are those of the type that is deserialized.
+#[macro_export]
+macro_rules! submit_component {
+    ($entry:ty, $name:literal, [$($about:expr),*], None, $build:expr) => {
+        $crate::inventory::submit! { <$entry>::new($name, $build) }
+        $crate::inventory::submit! {
+            $crate::ComponentDoc {
+                kind: <$entry as $crate::Registered>::KIND,
+                name: $name,
+                about: concat!($($about),*),
+                args: None,
+            }
+        }
+    };
+    ($entry:ty, $name:literal, [$($about:expr),*], $args:ty, $build:expr) => {
+        $crate::inventory::submit! { <$entry>::new($name, $build) }
+        $crate::inventory::submit! {
+            $crate::ComponentDoc {
+                kind: <$entry as $crate::Registered>::KIND,
+                name: $name,
+                about: concat!($($about),*),
+                args: Some(|| $crate::schemars::schema_for!($args)),
             }
         }
     };

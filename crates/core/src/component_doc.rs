@@ -3,18 +3,22 @@
 //! (its doc comments and serde defaults) so that the list cannot drift from the code.
 //!
 //! ```
-//! use modnas_param_space::{component_docs, describe_component};
+//! use modnas_core::{component_docs, nas_config, registry_entry, submit_component};
 //! /// Arguments of the greeter.
+//! #[nas_config]
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
 //! struct GreeterArgs {
 //!     /// Whom to greet.
-//!     #[serde(default = "world")]
+//!     #[config(default = "world".to_string())]
 //!     name: String,
 //! }
-//! fn world() -> String { "world".into() }
-//! describe_component!("greeter", "Hello", "Says hello.", GreeterArgs);
+//! registry_entry!(
+//!     /// A registered greeter.
+//!     GreeterEntry, "greeter", fn() -> String
+//! );
+//! submit_component!(GreeterEntry, "Hello", [" Says hello."], GreeterArgs, || "hi".into());
 //! let doc = component_docs("greeter").into_iter().next().unwrap();
-//! assert_eq!(doc.about, "Says hello.");
+//! assert_eq!(doc.about(), "Says hello.");
 //! let keys = doc.keys();
 //! assert_eq!((keys[0].key.as_str(), keys[0].default.as_deref()), ("name", Some("\"world\"")));
 //! assert_eq!((keys[0].ty.as_str(), keys[0].about.as_str()), ("string", "Whom to greet."));
@@ -29,7 +33,7 @@ pub struct ComponentDoc {
     pub kind: &'static str,
     /// Its registry id.
     pub name: &'static str,
-    /// One line: what it is.
+    /// What it is: its doc comment's lines joined (see [`ComponentDoc::about`]).
     pub about: &'static str,
     /// The JSON schema of its `args` table, when it takes any.
     pub args: Option<fn() -> Schema>,
@@ -54,6 +58,11 @@ pub struct KeyDoc {
 }
 
 impl ComponentDoc {
+    /// What it is, in one line.
+    pub fn about(&self) -> &'static str {
+        self.about.trim()
+    }
+
     /// The keys of its `args` table, in the schema's order.
     pub fn keys(&self) -> Vec<KeyDoc> {
         let Some(schema) = self.args.map(|f| f()) else {
@@ -143,26 +152,4 @@ pub fn component_docs(kind: &str) -> Vec<&'static ComponentDoc> {
         .collect();
     docs.sort_by_key(|d| d.name);
     docs
-}
-
-/// Describes a registered component for `modnas list --detail`: its kind, registry id, a
-/// one-line description and, when it takes arguments, their type (which derives
-/// `schemars::JsonSchema`; its doc comments and serde defaults become the key list).
-#[macro_export]
-macro_rules! describe_component {
-    ($kind:expr, $name:expr, $about:expr) => {
-        $crate::inventory::submit! {
-            $crate::ComponentDoc { kind: $kind, name: $name, about: $about, args: None }
-        }
-    };
-    ($kind:expr, $name:expr, $about:expr, $args:ty) => {
-        $crate::inventory::submit! {
-            $crate::ComponentDoc {
-                kind: $kind,
-                name: $name,
-                about: $about,
-                args: Some(|| $crate::schemars::schema_for!($args)),
-            }
-        }
-    };
 }
