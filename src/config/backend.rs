@@ -8,14 +8,15 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 /// The `[backend]` table.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendConfig {
     /// `"cpu"` (default), `"wgpu"`, `"cuda"`, `"libtorch"` or `"libtorch-cuda"`; all but `cpu`
     /// need their cargo feature (`wgpu`, `cuda`, `tch`).
-    #[serde(default = "cpu")]
+    #[config(default = "cpu".into())]
     pub device: String,
-    /// Device index for `cuda` and `libtorch-cuda`. Default 0.
+    /// Device index for `cuda` and `libtorch-cuda`.
     #[serde(default)]
     pub index: usize,
 }

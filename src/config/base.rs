@@ -41,19 +41,23 @@ impl Component {
 }
 
 /// The `[construct]` table.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConstructConfig {
     /// Only `DefaultConstructor` so far.
-    #[serde(rename = "type", default = "default_constructor")]
+    #[serde(rename = "type")]
+    #[config(default = "DefaultConstructor".to_string())]
     pub type_name: String,
     /// Candidate sets: `candidates` for every slot, `slots.<key>` per slot.
     #[serde(default)]
     pub args: modnas_construct::CandidateSets,
 }
 
-fn default_constructor() -> String {
-    "DefaultConstructor".into()
+impl Default for ConstructConfig {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The `[space]` table: a preset and/or parameter definitions, added to the space the
@@ -100,30 +104,34 @@ impl SpaceConfig {
 }
 
 /// The `[estim]` table.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EstimConfig {
-    /// The search estimator. Default `SubNetEstim`.
-    #[serde(default = "default_search_estim")]
+    /// The search estimator.
+    #[config(default = Component::named("SubNetEstim"))]
     pub search: Component,
 }
 
-fn default_search_estim() -> Component {
-    Component::named("SubNetEstim")
+impl Default for EstimConfig {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The sections a `[task]` replaces.
 const TASK_REPLACES: [&str; 4] = ["model", "data", "trainer", "metrics"];
 
 /// A whole search configuration. Every table has a default except `model`.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Seed of data split, weights, batches and optimizer. Default 0.
+    /// Seed of data split, weights, batches and optimizer.
     #[serde(default)]
     pub seed: u64,
-    /// Data source. Default `Digits` (embedded).
-    #[serde(default = "default_data")]
+    /// Data source.
+    #[config(default = Component::named("Digits"))]
     pub data: Component,
     /// The model (backbone with slots). Optional for estimators that build no network
     /// (`TabularEstim`), whose space comes from `[space]`.
@@ -137,20 +145,23 @@ pub struct Config {
     #[serde(default)]
     pub space: SpaceConfig,
     /// Candidate sets of the slots.
-    #[serde(default = "default_construct")]
+    #[serde(default)]
     pub construct: ConstructConfig,
-    /// The search algorithm. Default `RandomSearchOptim`.
-    #[serde(default = "default_optim")]
+    /// The search algorithm.
+    #[config(default = Component::named("RandomSearchOptim"))]
     pub optim: Component,
     /// Estimators.
-    #[serde(default = "default_estim")]
+    #[serde(default)]
     pub estim: EstimConfig,
-    /// The trainer. Default `ImageClsTrainer`.
-    #[serde(default = "default_trainer")]
+    /// The trainer.
+    #[config(default = Component::named("ImageClsTrainer"))]
     pub trainer: Component,
     /// Metrics recorded with each trial: registry names, or `{ type, args }` tables for
-    /// metrics with arguments. Default `["ParamCountMetric", "FlopsMetric"]`.
-    #[serde(default = "default_metrics")]
+    /// metrics with arguments.
+    #[config(default = vec![
+        MetricSpec::Name("ParamCountMetric".into()),
+        MetricSpec::Name("FlopsMetric".into()),
+    ])]
     pub metrics: Vec<MetricSpec>,
     /// Device.
     #[serde(default)]
@@ -177,33 +188,6 @@ pub struct Config {
         skip_serializing_if = "crate::distributed::WorkersConfig::is_default"
     )]
     pub workers: crate::distributed::WorkersConfig,
-}
-
-fn default_data() -> Component {
-    Component::named("Digits")
-}
-fn default_construct() -> ConstructConfig {
-    ConstructConfig {
-        type_name: default_constructor(),
-        args: Default::default(),
-    }
-}
-fn default_optim() -> Component {
-    Component::named("RandomSearchOptim")
-}
-fn default_estim() -> EstimConfig {
-    EstimConfig {
-        search: default_search_estim(),
-    }
-}
-fn default_trainer() -> Component {
-    Component::named("ImageClsTrainer")
-}
-fn default_metrics() -> Vec<MetricSpec> {
-    vec![
-        MetricSpec::Name("ParamCountMetric".into()),
-        MetricSpec::Name("FlopsMetric".into()),
-    ]
 }
 
 /// An entry of `metrics`: a registry name, or a `{ type, args }` table.
@@ -366,11 +350,12 @@ impl Config {
                 ),
             ));
         }
+        let defaults = Config::new();
         for (component, default) in [
-            (&mut self.data, default_data()),
-            (&mut self.optim, default_optim()),
-            (&mut self.trainer, default_trainer()),
-            (&mut self.estim.search, default_search_estim()),
+            (&mut self.data, defaults.data),
+            (&mut self.optim, defaults.optim),
+            (&mut self.trainer, defaults.trainer),
+            (&mut self.estim.search, defaults.estim.search),
         ] {
             if component.type_name.is_empty() {
                 component.type_name = default.type_name;

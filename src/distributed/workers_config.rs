@@ -4,41 +4,27 @@ use crate::ModnasError;
 use serde::{Deserialize, Serialize};
 
 /// How a distributed run (one with `storage`) hands trials to workers.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkersConfig {
     /// The run's name in the storage. Default: the run directory's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<String>,
-    /// Trials queued or running at once. Default 4.
-    #[serde(default = "default_in_flight")]
+    /// Trials queued or running at once.
+    #[config(default = 4)]
     pub in_flight: usize,
-    /// Seconds without a heartbeat after which a worker's trial is re-queued. Default 30.
-    #[serde(default = "default_heartbeat_timeout")]
+    /// Seconds without a heartbeat after which a worker's trial is re-queued.
+    #[config(default = 30.0)]
     pub heartbeat_timeout: f64,
-    /// Claims after which a trial that keeps being given up ends failed. Default 3.
-    #[serde(default = "default_max_attempts")]
+    /// Claims after which a trial that keeps being given up ends failed.
+    #[config(default = 3)]
     pub max_attempts: u32,
-}
-
-fn default_in_flight() -> usize {
-    4
-}
-fn default_heartbeat_timeout() -> f64 {
-    30.0
-}
-fn default_max_attempts() -> u32 {
-    3
 }
 
 impl Default for WorkersConfig {
     fn default() -> Self {
-        Self {
-            run: None,
-            in_flight: default_in_flight(),
-            heartbeat_timeout: default_heartbeat_timeout(),
-            max_attempts: default_max_attempts(),
-        }
+        Self::new()
     }
 }
 

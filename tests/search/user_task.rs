@@ -33,19 +33,16 @@ struct Rows {
 }
 
 /// `y = x0² + |x1|` over observed features; `rows` of them, `width` hidden units.
+#[modnas::core::nas_config]
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MaskedRegression {
     rows: usize,
-    #[serde(default = "width")]
+    #[config(default = 16)]
     width: usize,
     /// Dropout before the head (none by default).
     #[serde(default)]
     dropout: f64,
-}
-
-fn width() -> usize {
-    16
 }
 
 impl MaskedRegression {

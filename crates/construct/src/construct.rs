@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Which candidates each slot chooses from: a default set plus per-slot overrides.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateSets {
@@ -28,12 +29,8 @@ pub struct CandidateSets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixed_op: Option<String>,
     /// Standard deviation of the initial α of mixed operators (DARTS: 1e-3).
-    #[serde(default = "default_alpha_std")]
+    #[config(default = 1e-3)]
     pub alpha_init_std: f64,
-}
-
-fn default_alpha_std() -> f64 {
-    1e-3
 }
 
 /// The `SlotSpec::extra` key of candidates a model offers at one slot on top of the
@@ -112,12 +109,7 @@ fn spec_names(
 
 impl Default for CandidateSets {
     fn default() -> Self {
-        Self {
-            candidates: vec![],
-            slots: IndexMap::new(),
-            mixed_op: None,
-            alpha_init_std: default_alpha_std(),
-        }
+        Self::new()
     }
 }
 

@@ -144,16 +144,14 @@ pub fn build_model(
 /// model, the offending key and what is allowed. A model's build function starts with it:
 ///
 /// ```
-/// use modnas_construct::{model_args, ConstructError};
+/// use modnas_construct::{model_args, nas_config, ConstructError};
 ///
+/// #[nas_config]
 /// #[derive(serde::Deserialize)]
 /// #[serde(deny_unknown_fields)]
 /// struct MyNetArgs {
-///     #[serde(default = "four")]
+///     #[config(default = 4)]
 ///     width: usize,
-/// }
-/// fn four() -> usize {
-///     4
 /// }
 ///
 /// let args: toml::Table = toml::from_str("width = 8").unwrap();

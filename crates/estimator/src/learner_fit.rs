@@ -39,31 +39,31 @@ use std::sync::Arc;
 
 /// Arguments of [`LearnerTrainer`](crate::LearnerTrainer) (`[trainer.args]`) and of
 /// [`learner_fit`], with their defaults.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LearnerTrainerArgs {
     /// `"adam"` (default) or `"sgd"` (with `momentum`).
-    #[serde(default = "adam")]
+    #[config(default = WeightOptimKind::Adam)]
     pub optimizer: WeightOptimKind,
-    /// The Learner's (initial) learning rate. Default 0.001.
-    #[serde(default = "default_lr")]
+    /// The Learner's (initial) learning rate.
+    #[config(default = 1e-3)]
     pub lr: f64,
     /// `"constant"` (default) or `"cosine"`: Burn's cosine annealing from `lr` to `lr_min`
     /// over every step of the training (the loader's batches are counted in one pass first).
     #[serde(default)]
     pub schedule: LearnerSchedule,
-    /// The last learning rate of the cosine schedule. Default 0.
+    /// The last learning rate of the cosine schedule.
     #[serde(default)]
     pub lr_min: f64,
-    /// SGD momentum. Default 0.9.
-    #[serde(default = "default_momentum")]
+    /// SGD momentum.
+    #[config(default = 0.9)]
     pub momentum: f64,
-    /// L2 weight decay. Default 0.
+    /// L2 weight decay.
     #[serde(default)]
     pub weight_decay: f32,
     /// Batch size of the loaders `LearnerTrainer` builds (a task's loaders have their own).
-    /// Default 64.
-    #[serde(default = "default_batch")]
+    #[config(default = 64)]
     pub batch_size: usize,
     /// Early stopping (burn-train's `MetricEarlyStoppingStrategy`): the training ends when
     /// the validation loss has not improved for this many epochs. Unset (default): every
@@ -90,17 +90,7 @@ pub enum LearnerSchedule {
 
 impl Default for LearnerTrainerArgs {
     fn default() -> Self {
-        Self {
-            optimizer: adam(),
-            lr: default_lr(),
-            schedule: LearnerSchedule::Constant,
-            lr_min: 0.0,
-            momentum: default_momentum(),
-            weight_decay: 0.0,
-            batch_size: default_batch(),
-            patience: None,
-            records: None,
-        }
+        Self::new()
     }
 }
 
@@ -123,19 +113,6 @@ impl LearnerTrainerArgs {
             reason,
         })
     }
-}
-
-fn adam() -> WeightOptimKind {
-    WeightOptimKind::Adam
-}
-fn default_lr() -> f64 {
-    1e-3
-}
-fn default_momentum() -> f64 {
-    0.9
-}
-fn default_batch() -> usize {
-    64
 }
 
 /// What a Learner training gives back.

@@ -30,29 +30,30 @@ pub enum WeightOptimKind {
 }
 
 /// Arguments of the trainer (`[trainer.args]`), with their defaults.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrainerArgs {
     /// `"sgd"` (default) or `"adam"`.
-    #[serde(default = "default_optimizer")]
+    #[config(default = WeightOptimKind::Sgd)]
     pub optimizer: WeightOptimKind,
-    /// Initial learning rate. Default 0.05.
-    #[serde(default = "default_lr")]
+    /// Initial learning rate.
+    #[config(default = 0.05)]
     pub lr: f64,
-    /// Final learning rate of the cosine schedule. Default 0.
+    /// Final learning rate of the cosine schedule.
     #[serde(default)]
     pub lr_min: f64,
-    /// Cosine annealing from `lr` to `lr_min` over the run. Default true.
-    #[serde(default = "yes")]
+    /// Cosine annealing from `lr` to `lr_min` over the run.
+    #[config(default = true)]
     pub cosine: bool,
-    /// SGD momentum. Default 0.9.
-    #[serde(default = "default_momentum")]
+    /// SGD momentum.
+    #[config(default = 0.9)]
     pub momentum: f64,
-    /// L2 weight decay. Default 3e-4.
-    #[serde(default = "default_wd")]
+    /// L2 weight decay.
+    #[config(default = 3e-4)]
     pub weight_decay: f32,
-    /// Batch size. Default 64.
-    #[serde(default = "default_batch")]
+    /// Batch size.
+    #[config(default = 64)]
     pub batch_size: usize,
     /// Cutout (DeVries & Taylor, 2017): side of the square zeroed at a random centre of every
     /// training image, clipped at the border; 0 (default) turns it off.
@@ -62,39 +63,17 @@ pub struct TrainerArgs {
     /// turns it off.
     #[serde(default)]
     pub crop_padding: usize,
-    /// Random horizontal flips. Default false.
+    /// Random horizontal flips.
     #[serde(default)]
     pub flip: bool,
     /// Weight of the auxiliary heads' cross-entropy in the training loss, for models that have
-    /// them (DARTSNet with `auxiliary = true`). Default 0.4, as in DARTS.
-    #[serde(default = "default_aux_weight")]
+    /// them (DARTSNet with `auxiliary = true`).
+    #[config(default = 0.4)]
     pub aux_weight: f64,
     /// The training loss as a chain of criteria (`crate::criterion`); empty (default) means
     /// plain cross-entropy.
     #[serde(default)]
     pub criteria: Vec<CriterionSpec>,
-}
-
-fn default_optimizer() -> WeightOptimKind {
-    WeightOptimKind::Sgd
-}
-fn default_lr() -> f64 {
-    0.05
-}
-fn yes() -> bool {
-    true
-}
-fn default_momentum() -> f64 {
-    0.9
-}
-fn default_wd() -> f32 {
-    3e-4
-}
-fn default_batch() -> usize {
-    64
-}
-fn default_aux_weight() -> f64 {
-    0.4
 }
 
 impl Default for TrainerArgs {

@@ -17,6 +17,7 @@ use modnas_construct::NetBox;
 use serde::Deserialize;
 
 /// An inner metric and its weight.
+#[modnas_core::nas_config]
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TermArgs {
@@ -27,12 +28,8 @@ struct TermArgs {
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     args: toml::Table,
     /// Its weight (the exponent in a product).
-    #[serde(default = "one")]
+    #[config(default = 1.0)]
     weight: f64,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]

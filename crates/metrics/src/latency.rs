@@ -23,37 +23,24 @@ pub struct LatencyStats {
 }
 
 /// Timing settings: `warmup` untimed runs, then `runs` timed ones.
+#[modnas_core::nas_config]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimingArgs {
-    /// Untimed runs first (caches, kernel compilation). Default 3.
-    #[serde(default = "three")]
+    /// Untimed runs first (caches, kernel compilation).
+    #[config(default = 3)]
     pub warmup: usize,
-    /// Timed runs. Default 10.
-    #[serde(default = "ten")]
+    /// Timed runs.
+    #[config(default = 10)]
     pub runs: usize,
-    /// Images per forward pass. Default 1.
-    #[serde(default = "one")]
+    /// Images per forward pass.
+    #[config(default = 1)]
     pub batch: usize,
-}
-
-fn three() -> usize {
-    3
-}
-fn ten() -> usize {
-    10
-}
-fn one() -> usize {
-    1
 }
 
 impl Default for TimingArgs {
     fn default() -> Self {
-        Self {
-            warmup: three(),
-            runs: ten(),
-            batch: one(),
-        }
+        Self::new()
     }
 }
 

@@ -4,7 +4,6 @@
 //! accuracies in [0, 1], percentages and losses alike. Moves go to unseen neighbours; when
 //! every neighbour has been seen, the walk restarts from an unseen random architecture.
 
-use crate::regularized_evolution::default_metric;
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score, SeenArchs,
 };
@@ -15,29 +14,23 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`SimulatedAnnealingOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnealingArgs {
     /// Initial temperature, in standard deviations of the scores seen so far: a move that
-    /// loses one σ is accepted with probability `exp(-1/T)`. Default 0.5.
-    #[serde(default = "default_t0")]
+    /// loses one σ is accepted with probability `exp(-1/T)`.
+    #[config(default = 0.5)]
     pub temperature: f64,
-    /// Cooling factor per step. Default 0.98 (the temperature halves every 34 trials).
-    #[serde(default = "default_cooling")]
+    /// Cooling factor per step.
+    #[config(default = 0.98)]
     pub cooling: f64,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
-}
-
-fn default_t0() -> f64 {
-    0.5
-}
-fn default_cooling() -> f64 {
-    0.98
 }
 
 /// Simulated annealing over single-parameter mutations.

@@ -13,28 +13,19 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The arguments `BOHBOptim` adds to [`HyperbandOptimArgs`], whose keys it takes too.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BohbModelArgs {
     /// The surrogate of each fidelity's model: `"gbt"` (default), `"mlp"` or `"linear"`.
-    #[serde(default = "gbt")]
+    #[config(default = "gbt".into())]
     pub model: String,
-    /// Results a fidelity needs before its model proposes. Default 6.
-    #[serde(default = "six")]
+    /// Results a fidelity needs before its model proposes.
+    #[config(default = 6)]
     pub min_points: usize,
-    /// Share of a bracket's new architectures drawn at random all the same. Default 1/3.
-    #[serde(default = "third")]
+    /// Share of a bracket's new architectures drawn at random all the same.
+    #[config(default = 1.0 / 3.0)]
     pub random_fraction: f64,
-}
-
-fn six() -> usize {
-    6
-}
-fn third() -> f64 {
-    1.0 / 3.0
-}
-fn gbt() -> String {
-    "gbt".into()
 }
 
 /// One model per fidelity, fitted on the results at those epochs.

@@ -5,7 +5,6 @@
 //! [`FRESH_TRIES`](crate::FRESH_TRIES) times), so generations spend the budget on new
 //! architectures.
 
-use crate::regularized_evolution::default_metric;
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs, FRESH_TRIES,
 };
@@ -17,41 +16,29 @@ use serde::Deserialize;
 
 /// Arguments of [`EvolutionOptim`] (the mutation rate from the paper, G.3; population and
 /// selection for budgets of 50–300 evaluations).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvolutionArgs {
     /// Population size. Default 20 (the paper's 100 leaves a budget of a few hundred
     /// evaluations no better than random search: see `docs/benchmarks.md`).
-    #[serde(default = "default_population")]
+    #[config(default = 20)]
     pub population: usize,
-    /// Individuals eliminated per generation. Default 1.
-    #[serde(default = "one")]
+    /// Individuals eliminated per generation.
+    #[config(default = 1)]
     pub elimination: usize,
-    /// Best individuals kept as parents. Default 5.
-    #[serde(default = "five")]
+    /// Best individuals kept as parents.
+    #[config(default = 5)]
     pub selection: usize,
-    /// Per-parameter mutation probability. Default 0.01.
-    #[serde(default = "default_mutation")]
+    /// Per-parameter mutation probability.
+    #[config(default = 0.01)]
     pub mutation_prob: f64,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
-}
-
-fn default_population() -> usize {
-    20
-}
-fn one() -> usize {
-    1
-}
-fn five() -> usize {
-    5
-}
-fn default_mutation() -> f64 {
-    0.01
 }
 
 /// Generational evolution.

@@ -2,7 +2,6 @@
 //! scale chosen by marginal likelihood) and expected improvement, for numeric parameters
 //! (categoricals are encoded one-hot).
 
-use crate::regularized_evolution::default_metric;
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
 use modnas_core::MetricMap;
 use modnas_param_space::{ArchDesc, ParamSpace};
@@ -12,41 +11,29 @@ use rand::SeedableRng;
 use serde::Deserialize;
 
 /// Arguments of [`GPBayesOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GpBayesArgs {
-    /// Random proposals before the first fit. Default 5.
-    #[serde(default = "five")]
+    /// Random proposals before the first fit.
+    #[config(default = 5)]
     pub init_samples: usize,
     /// Random candidates scored by expected improvement per proposal (plus as many
-    /// single-parameter moves from the best point). Default 1000.
-    #[serde(default = "thousand")]
+    /// single-parameter moves from the best point).
+    #[config(default = 1000)]
     pub candidates: usize,
-    /// Exploration margin ξ of expected improvement, in standardised units. Default 0.01.
-    #[serde(default = "xi")]
+    /// Exploration margin ξ of expected improvement, in standardised units.
+    #[config(default = 0.01)]
     pub xi: f64,
-    /// Observation noise variance, in standardised units. Default 1e-4.
-    #[serde(default = "noise")]
+    /// Observation noise variance, in standardised units.
+    #[config(default = 1e-4)]
     pub noise: f64,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
-}
-
-fn five() -> usize {
-    5
-}
-fn thousand() -> usize {
-    1000
-}
-fn xi() -> f64 {
-    0.01
-}
-fn noise() -> f64 {
-    1e-4
 }
 
 /// A fitted GP posterior.

@@ -6,16 +6,13 @@ use modnas_param_space::{ArchDesc, ParamSpace, ParamValue};
 use serde::Deserialize;
 
 /// Arguments of [`GridSearchOptim`].
+#[modnas_core::nas_config]
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GridSearchArgs {
-    /// Grid points per float (or large integer) range. Default 5.
-    #[serde(default = "default_points")]
+    /// Grid points per float (or large integer) range.
+    #[config(default = 5)]
     pub points: usize,
-}
-
-fn default_points() -> usize {
-    5
 }
 
 /// Exhaustive grid search: categorical choices and small integer ranges are enumerated, float

@@ -39,20 +39,21 @@ use serde::Deserialize;
 use std::collections::{HashMap, VecDeque};
 
 /// Arguments of [`HyperbandOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HyperbandOptimArgs {
-    /// Epochs of the shortest training (r). Default 1.
-    #[serde(default = "one")]
+    /// Epochs of the shortest training (r).
+    #[config(default = 1)]
     pub min_epochs: usize,
-    /// Epochs of a full training (R), the estimator's `epochs`. Default 27.
-    #[serde(default = "twenty_seven")]
+    /// Epochs of a full training (R), the estimator's `epochs`.
+    #[config(default = 27)]
     pub max_epochs: usize,
-    /// η: each round keeps the best 1/η. Default 3.
-    #[serde(default = "three")]
+    /// η: each round keeps the best 1/η.
+    #[config(default = 3)]
     pub reduction_factor: usize,
-    /// Metric to rank by. Default `acc`.
-    #[serde(default = "crate::regularized_evolution::default_metric")]
+    /// Metric to rank by.
+    #[config(default = "acc".into())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
@@ -66,16 +67,6 @@ pub struct HyperbandOptimArgs {
     /// brackets train on it times η, η², … up to all of it. Default 1/27.
     #[serde(default)]
     pub min_fraction: Option<f64>,
-}
-
-fn one() -> usize {
-    1
-}
-fn twenty_seven() -> usize {
-    27
-}
-fn three() -> usize {
-    3
 }
 
 /// Hyperband over the training epochs (see the module docs).
@@ -325,7 +316,8 @@ fn resource_scale(mut args: HyperbandOptimArgs) -> Result<HyperbandOptimArgs, Op
         }
         FidelityKind::DataFraction => {
             // Epoch keys left at their defaults: they would be silently ignored.
-            if (args.min_epochs, args.max_epochs) != (one(), twenty_seven()) {
+            let defaults = HyperbandOptimArgs::new();
+            if (args.min_epochs, args.max_epochs) != (defaults.min_epochs, defaults.max_epochs) {
                 return Err(invalid(format!(
                     "`min_epochs` ({}) and `max_epochs` ({}) count epochs; with `fidelity = \
                      \"data_fraction\"` every trial trains the estimator's epochs, and \

@@ -3,7 +3,6 @@
 //! the best of them all if it improves); restart from an unseen random architecture at a local
 //! optimum. First improvement climbs in fewer evaluations, which matters at small budgets.
 
-use crate::regularized_evolution::default_metric;
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
 use modnas_core::MetricMap;
 use modnas_param_space::{ArchDesc, ParamSpace};
@@ -13,27 +12,23 @@ use rand::SeedableRng;
 use serde::Deserialize;
 
 /// Arguments of [`LocalSearchOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalSearchArgs {
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
     /// Random architectures evaluated first; the climb starts from the best of them (a
     /// single random start may land on a plateau, such as NB201's disconnected cells).
-    /// Default 10.
-    #[serde(default = "default_initial")]
+    #[config(default = 10)]
     pub initial: usize,
     /// Which improving neighbour to move to: `"first"` (default) or `"best"`.
     #[serde(default)]
     pub improvement: Improvement,
-}
-
-fn default_initial() -> usize {
-    10
 }
 
 /// The move rule of [`LocalSearchOptim`].

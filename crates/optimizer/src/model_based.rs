@@ -2,7 +2,6 @@
 //! then propose the unseen architecture the surrogate scores highest, found by simulated
 //! annealing over the surrogate or by random sampling (paper, G.3).
 
-use crate::regularized_evolution::default_metric;
 use crate::surrogate::{build_surrogate, Surrogate};
 use crate::{register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, Score, SeenArchs};
 use modnas_core::MetricMap;
@@ -25,49 +24,34 @@ pub enum Acquisition {
 }
 
 /// Arguments of [`ModelBasedOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelBasedArgs {
     /// Surrogate: `"gbt"` (default), `"mlp"` or `"linear"`.
-    #[serde(default = "default_model")]
+    #[config(default = "gbt".into())]
     pub model: String,
     /// `"annealing"` (default) or `"random"`.
     #[serde(default)]
     pub acquisition: Acquisition,
-    /// Random proposals before the first fit. Default 10.
-    #[serde(default = "ten")]
+    /// Random proposals before the first fit.
+    #[config(default = 10)]
     pub init_samples: usize,
-    /// Refit the surrogate every this many results. Default 1.
-    #[serde(default = "one")]
+    /// Refit the surrogate every this many results.
+    #[config(default = 1)]
     pub refit_every: usize,
-    /// Random candidates scored per proposal (`random` acquisition). Default 1000.
-    #[serde(default = "thousand")]
+    /// Random candidates scored per proposal (`random` acquisition).
+    #[config(default = 1000)]
     pub candidates: usize,
-    /// Annealing steps per proposal (`annealing` acquisition). Default 300.
-    #[serde(default = "three_hundred")]
+    /// Annealing steps per proposal (`annealing` acquisition).
+    #[config(default = 300)]
     pub annealing_steps: usize,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
-}
-
-fn default_model() -> String {
-    "gbt".into()
-}
-fn ten() -> usize {
-    10
-}
-fn one() -> usize {
-    1
-}
-fn thousand() -> usize {
-    1000
-}
-fn three_hundred() -> usize {
-    300
 }
 
 /// Sequential model-based optimisation.

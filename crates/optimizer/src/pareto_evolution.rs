@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`ParetoEvolutionOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParetoEvolutionArgs {
@@ -20,20 +21,13 @@ pub struct ParetoEvolutionArgs {
     /// Hard constraints: `[{ metric = "flops", max = 1e6 }]`. Default none.
     #[serde(default)]
     pub constraints: Vec<ConstraintSpec>,
-    /// Population size. Default 50.
-    #[serde(default = "fifty")]
+    /// Population size.
+    #[config(default = 50)]
     pub population: usize,
     /// Per-parameter mutation probability of offspring (at least one parameter always
-    /// changes). Default 0.1.
-    #[serde(default = "tenth")]
+    /// changes).
+    #[config(default = 0.1)]
     pub mutation_prob: f64,
-}
-
-fn fifty() -> usize {
-    50
-}
-fn tenth() -> f64 {
-    0.1
 }
 
 /// NSGA-II.

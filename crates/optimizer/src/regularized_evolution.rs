@@ -16,17 +16,18 @@ use std::collections::VecDeque;
 /// Arguments of [`RegularizedEvolutionOptim`]. The defaults (population 20, sample size 5)
 /// suit budgets of 50–300 evaluations; NASLib's 100 and 10 make the first 100 proposals
 /// random, so they need budgets of a thousand or more (see `docs/benchmarks.md`).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegularizedEvolutionArgs {
-    /// Population size. Default 20.
-    #[serde(default = "default_population")]
+    /// Population size.
+    #[config(default = 20)]
     pub population: usize,
-    /// Tournament sample size. Default 5.
-    #[serde(default = "default_sample")]
+    /// Tournament sample size.
+    #[config(default = 5)]
     pub sample_size: usize,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".into())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
@@ -36,16 +37,6 @@ pub struct RegularizedEvolutionArgs {
     /// metric. Default none.
     #[serde(default)]
     pub constraints: Vec<ConstraintSpec>,
-}
-
-fn default_population() -> usize {
-    20
-}
-fn default_sample() -> usize {
-    5
-}
-pub(crate) fn default_metric() -> String {
-    "acc".into()
 }
 
 /// Aging evolution over any mix of categorical and numeric parameters.

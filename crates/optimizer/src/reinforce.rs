@@ -6,7 +6,6 @@
 //! take hundred-fold steps, and a sample the run has already seen is drawn again (up to
 //! [`FRESH_TRIES`] times), so a sharpening policy keeps proposing new architectures.
 
-use crate::regularized_evolution::default_metric;
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score,
     SeenArchs, FRESH_TRIES,
@@ -18,34 +17,25 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 /// Arguments of [`REINFORCEOptim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReinforceArgs {
-    /// Learning rate of the logits, per standard deviation of advantage. Default 0.15.
-    #[serde(default = "default_lr")]
+    /// Learning rate of the logits, per standard deviation of advantage.
+    #[config(default = 0.15)]
     pub lr: f64,
-    /// Decay of the moving-average baseline. Default 0.9.
-    #[serde(default = "default_decay")]
+    /// Decay of the moving-average baseline.
+    #[config(default = 0.9)]
     pub baseline_decay: f64,
-    /// Weight of the entropy bonus. Default 0.05.
-    #[serde(default = "default_entropy")]
+    /// Weight of the entropy bonus.
+    #[config(default = 0.05)]
     pub entropy_weight: f64,
-    /// Metric to maximise or minimise. Default `acc`.
-    #[serde(default = "default_metric")]
+    /// Metric to maximise or minimise.
+    #[config(default = "acc".to_string())]
     pub metric: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
     pub mode: Direction,
-}
-
-fn default_lr() -> f64 {
-    0.15
-}
-fn default_decay() -> f64 {
-    0.9
-}
-fn default_entropy() -> f64 {
-    0.05
 }
 
 /// Largest advantage, in standard deviations, one step learns from.

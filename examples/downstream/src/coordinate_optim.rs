@@ -17,18 +17,16 @@ pub struct CoordinateOptim {
 }
 
 /// Arguments of `CoordinateOptim`.
+#[modnas::core::nas_config]
 #[derive(serde::Deserialize, modnas::schemars::JsonSchema)]
 #[schemars(crate = "modnas::schemars")]
 #[serde(deny_unknown_fields)]
 pub struct CoordinateArgs {
     /// The metric to maximise.
-    #[serde(default = "default_metric")]
+    #[config(default = "acc".into())]
     metric: String,
 }
 
-fn default_metric() -> String {
-    "acc".into()
-}
 
 impl CoordinateOptim {
     /// Starts at `space`'s current values; the seed is unused (the search is deterministic).

@@ -14,18 +14,16 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments: the file, in the run directory.
+#[modnas::core::nas_config]
 #[derive(serde::Deserialize, modnas::schemars::JsonSchema)]
 #[schemars(crate = "modnas::schemars")]
 #[serde(deny_unknown_fields)]
 pub struct ProgressLinesArgs {
-    /// The file's name. Default `progress.txt`.
-    #[serde(default = "default_file")]
+    /// The file's name.
+    #[config(default = "progress.txt".into())]
     pub file: String,
 }
 
-fn default_file() -> String {
-    "progress.txt".into()
-}
 
 /// Writes a line per event.
 pub struct ProgressLines {

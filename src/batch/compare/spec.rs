@@ -45,6 +45,7 @@ pub const RANDOM_BASELINE: &str = "random";
 const ARCH_PLACEHOLDER: &str = crate::run::BEST_FILE;
 
 /// A comparison file.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompareSpec {
@@ -52,8 +53,8 @@ pub struct CompareSpec {
     pub spaces: IndexMap<String, SpaceSpec>,
     /// The optimizers, by name.
     pub optimizers: IndexMap<String, OptimSpec>,
-    /// Seeds; each combination runs once per seed. Default `[0]`.
-    #[serde(default = "zero")]
+    /// Seeds; each combination runs once per seed.
+    #[config(default = vec![0])]
     pub seeds: Vec<u64>,
     /// Overrides applied to every run: the budget (`estim.search.args.epochs = 2`).
     #[serde(default)]
@@ -66,10 +67,6 @@ pub struct CompareSpec {
     /// `estim.search.args.arch` is set to the run's `best.toml`).
     #[serde(default)]
     pub augment: Option<StageSpec>,
-}
-
-fn zero() -> Vec<u64> {
-    vec![0]
 }
 
 /// One run of the matrix.

@@ -26,24 +26,18 @@ pub fn set_teacher_loader(loader: TeacherLoader) {
     let _ = LOADER.set(loader);
 }
 
+#[modnas_core::nas_config]
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DistillArgs {
     /// The teacher: a run directory holding a trained `model.bpk`.
     teacher: PathBuf,
     /// The share w of the distillation term, in [0, 1].
-    #[serde(default = "half")]
+    #[config(default = 0.5)]
     weight: f64,
     /// The softening temperature T.
-    #[serde(default = "four")]
+    #[config(default = 4.0)]
     temperature: f64,
-}
-
-fn half() -> f64 {
-    0.5
-}
-fn four() -> f64 {
-    4.0
 }
 
 /// Distillation from a teacher's logits.

@@ -10,6 +10,7 @@ use burn::tensor::Tensor;
 use modnas_metrics::{build_metric, ArchMetric};
 use serde::Deserialize;
 
+#[modnas_core::nas_config]
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MetricLossArgs {
@@ -20,15 +21,11 @@ struct MetricLossArgs {
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     args: toml::Table,
     /// The weight w.
-    #[serde(default = "one")]
+    #[config(default = 1.0)]
     weight: f64,
     /// The exponent β (the multiplying criteria).
-    #[serde(default = "one")]
+    #[config(default = 1.0)]
     exponent: f64,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 #[derive(Clone, Copy)]

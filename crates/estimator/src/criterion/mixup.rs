@@ -10,16 +10,13 @@ use rand::seq::SliceRandom;
 use rand_distr::{Beta, Distribution};
 use serde::Deserialize;
 
+#[modnas_core::nas_config]
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MixUpArgs {
     /// α of the Beta(α, α) mixing weights.
-    #[serde(default = "default_alpha")]
+    #[config(default = 0.2)]
     alpha: f64,
-}
-
-fn default_alpha() -> f64 {
-    0.2
 }
 
 /// MixUp with Beta(α, α) mixing weights (`alpha`, default 0.2).

@@ -39,53 +39,35 @@ pub(super) struct Cifar10Args {
 }
 
 /// `ImageFolder`: one sub-folder of PNG/JPEG images per class.
+#[modnas_core::nas_config]
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ImageFolderArgs {
     /// Where the data lies.
     pub(super) path: String,
     /// Image side in pixels.
-    #[serde(default = "default_folder_size")]
+    #[config(default = 32)]
     pub(super) size: usize,
     /// Image channels.
-    #[serde(default = "default_folder_channels")]
+    #[config(default = 3)]
     pub(super) channels: usize,
 }
 
-fn default_folder_size() -> usize {
-    32
-}
-fn default_folder_channels() -> usize {
-    3
-}
-
 /// `Synthetic`: generated class patterns.
+#[modnas_core::nas_config]
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SyntheticArgs {
     /// Number of samples.
-    #[serde(default = "default_n")]
+    #[config(default = 64)]
     pub(super) n: usize,
     /// Number of classes.
-    #[serde(default = "default_classes")]
+    #[config(default = 4)]
     pub(super) classes: usize,
     /// Image channels.
-    #[serde(default = "default_channels")]
+    #[config(default = 1)]
     pub(super) channels: usize,
     /// Image side in pixels.
-    #[serde(default = "default_size")]
+    #[config(default = 8)]
     pub(super) size: usize,
-}
-
-fn default_n() -> usize {
-    64
-}
-fn default_classes() -> usize {
-    4
-}
-fn default_channels() -> usize {
-    1
-}
-fn default_size() -> usize {
-    8
 }

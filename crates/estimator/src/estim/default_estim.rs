@@ -16,14 +16,15 @@ use serde::Deserialize;
 use std::time::Instant;
 
 /// Arguments of [`DefaultEstim`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefaultEstimArgs {
-    /// Training epochs. Default 1.
-    #[serde(default = "one")]
+    /// Training epochs.
+    #[config(default = 1)]
     pub epochs: usize,
-    /// Metric reported as the objective. Default `acc`.
-    #[serde(default = "acc")]
+    /// Metric reported as the objective.
+    #[config(default = "acc".into())]
     pub objective: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
@@ -52,13 +53,6 @@ pub fn read_arch_file(path: &std::path::Path) -> Result<ArchDesc, EstimError> {
     };
     let text = toml::to_string(&arch).map_err(|e| bad(e.to_string()))?;
     ArchDesc::from_toml(&text).map_err(|e| bad(e.to_string()))
-}
-
-fn one() -> usize {
-    1
-}
-fn acc() -> String {
-    "acc".into()
 }
 
 /// Trains and evaluates the constructed network once; the optimizer is not consulted.

@@ -20,24 +20,18 @@ use serde::Deserialize;
 
 /// Arguments of [`ProgressiveShrinkingEstim`], besides the [`SearchArgs`] and the
 /// [`OneShotArgs`] (whose `epochs` trains the largest network).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShrinkArgs {
-    /// Epochs of every shrinking stage. Default 2.
-    #[serde(default = "two")]
+    /// Epochs of every shrinking stage.
+    #[config(default = 2)]
     pub stage_epochs: usize,
     /// The phases, in order: each names the parameters whose names end with it (`"depth"`
     /// matches `s1.depth`). Parameters of no phase keep their first (largest) value until the
-    /// search. Default `["depth", "ratio"]`.
-    #[serde(default = "phases")]
+    /// search.
+    #[config(default = vec!["depth".into(), "ratio".into()])]
     pub phases: Vec<String>,
-}
-
-fn two() -> usize {
-    2
-}
-fn phases() -> Vec<String> {
-    vec!["depth".into(), "ratio".into()]
 }
 
 /// One training stage: its epochs and the values each parameter may take.

@@ -9,47 +9,31 @@ use crate::{register_estim, EstimError, OneShotRun, PathSchedule, TaskContext};
 use serde::Deserialize;
 
 /// Arguments of [`SPOSEstim`] and `CARSEstim`, besides the [`SearchArgs`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OneShotArgs {
-    /// Supernet training epochs before the search (CARS: warm-up epochs). Default 10.
-    #[serde(default = "ten")]
+    /// Supernet training epochs before the search (CARS: warm-up epochs).
+    #[config(default = 10)]
     pub epochs: usize,
     /// Training batches whose statistics recalibrate batch norm for each subnet (0: off).
-    /// Default 10.
-    #[serde(default = "ten")]
+    #[config(default = 10)]
     pub recal_batches: usize,
-    /// Batch size. Default 64.
-    #[serde(default = "batch")]
+    /// Batch size.
+    #[config(default = 64)]
     pub batch_size: usize,
-    /// Initial SGD learning rate (cosine annealed). Default 0.025.
-    #[serde(default = "lr")]
+    /// Initial SGD learning rate (cosine annealed).
+    #[config(default = 0.025)]
     pub lr: f64,
-    /// Final learning rate. Default 0.001.
-    #[serde(default = "lr_min")]
+    /// Final learning rate.
+    #[config(default = 0.001)]
     pub lr_min: f64,
-    /// CARS: evaluations per search round. Default 10.
-    #[serde(default = "ten")]
+    /// CARS: evaluations per search round.
+    #[config(default = 10)]
     pub round_trials: usize,
-    /// CARS: supernet epochs on the last round's architectures between rounds. Default 1.
-    #[serde(default = "one")]
+    /// CARS: supernet epochs on the last round's architectures between rounds.
+    #[config(default = 1)]
     pub round_epochs: usize,
-}
-
-fn ten() -> usize {
-    10
-}
-fn one() -> usize {
-    1
-}
-fn batch() -> usize {
-    64
-}
-fn lr() -> f64 {
-    0.025
-}
-fn lr_min() -> f64 {
-    0.001
 }
 
 impl OneShotArgs {
@@ -82,10 +66,11 @@ impl OneShotArgs {
     /// Refuses, naming them, the image path's `batch_size`, `lr` and `lr_min` when set: a
     /// task's batches and optimizer train its supernet.
     pub(crate) fn check_task_args(&self, component: &str) -> Result<(), EstimError> {
+        let defaults = Self::new();
         let image_only = [
-            ("batch_size", self.batch_size != batch()),
-            ("lr", self.lr != lr()),
-            ("lr_min", self.lr_min != lr_min()),
+            ("batch_size", self.batch_size != defaults.batch_size),
+            ("lr", self.lr != defaults.lr),
+            ("lr_min", self.lr_min != defaults.lr_min),
         ];
         let set: Vec<&str> = image_only
             .iter()
@@ -106,12 +91,11 @@ impl OneShotArgs {
 
     /// The supernet-training settings.
     pub(crate) fn train_args(&self) -> Result<SuperNetArgs, EstimError> {
-        let mut t: toml::Table = toml::Table::new();
-        t.insert("epochs".into(), (self.epochs.max(1) as i64).into());
-        t.insert("batch_size".into(), (self.batch_size as i64).into());
-        t.insert("lr".into(), self.lr.into());
-        t.insert("lr_min".into(), self.lr_min.into());
-        crate::parse_args("SuperNetArgs", &t)
+        Ok(SuperNetArgs::new()
+            .with_epochs(self.epochs.max(1))
+            .with_batch_size(self.batch_size)
+            .with_lr(self.lr)
+            .with_lr_min(self.lr_min))
     }
 }
 

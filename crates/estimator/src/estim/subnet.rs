@@ -10,16 +10,13 @@ use modnas_param_space::ArchDesc;
 use serde::Deserialize;
 
 /// Arguments of [`SubNetEstim`], besides the [`SearchArgs`] (`trials` defaults to 10).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubNetArgs {
-    /// Training epochs per architecture. Default 1.
-    #[serde(default = "one")]
+    /// Training epochs per architecture.
+    #[config(default = 1)]
     pub epochs: usize,
-}
-
-fn one() -> usize {
-    1
 }
 
 /// Trains each proposed subnet from scratch for `epochs` (paper: subnet-based search).

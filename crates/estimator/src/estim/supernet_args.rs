@@ -7,36 +7,36 @@ use crate::EstimError;
 use serde::Deserialize;
 
 /// Arguments of [`SuperNetEstim`](super::SuperNetEstim), with the DARTS defaults.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuperNetArgs {
-    /// Search epochs. Default 50.
-    #[serde(default = "default_epochs")]
+    /// Search epochs.
+    #[config(default = 50)]
     pub epochs: usize,
-    /// Batch size of both the weight and the architecture steps. Default 64.
-    #[serde(default = "default_batch")]
+    /// Batch size of both the weight and the architecture steps.
+    #[config(default = 64)]
     pub batch_size: usize,
     /// Share of the training images used for weights in bi-level search (the rest fits α).
-    /// Default 0.5.
-    #[serde(default = "half")]
+    #[config(default = 0.5)]
     pub train_portion: f64,
-    /// Initial weight learning rate (SGD, cosine annealed). Default 0.025.
-    #[serde(default = "default_lr")]
+    /// Initial weight learning rate (SGD, cosine annealed).
+    #[config(default = 0.025)]
     pub lr: f64,
-    /// Final weight learning rate. Default 0.001.
-    #[serde(default = "default_lr_min")]
+    /// Final weight learning rate.
+    #[config(default = 0.001)]
     pub lr_min: f64,
-    /// SGD momentum. Default 0.9.
-    #[serde(default = "default_momentum")]
+    /// SGD momentum.
+    #[config(default = 0.9)]
     pub momentum: f64,
-    /// Weight decay. Default 3e-4.
-    #[serde(default = "default_wd")]
+    /// Weight decay.
+    #[config(default = 3e-4)]
     pub weight_decay: f64,
-    /// Global gradient-norm clipping of the weights; 0 disables. Default 5.
-    #[serde(default = "default_clip")]
+    /// Global gradient-norm clipping of the weights; 0 disables.
+    #[config(default = 5.0)]
     pub grad_clip: f64,
     /// Weight of the expected cost Σ softmax(α)·c in the architecture loss (ProxylessNAS's
-    /// latency loss); 0 disables. Default 0.
+    /// latency loss); 0 disables.
     #[serde(default)]
     pub cost_weight: f64,
     /// A latency table (`modnas latency-lut`) that prices the candidates in milliseconds;
@@ -48,8 +48,8 @@ pub struct SuperNetArgs {
     #[serde(default)]
     pub max_seconds: Option<f64>,
     /// The metric each epoch's trial is ranked by in reports; a `[task]`'s `evaluate` must
-    /// give it. Default `acc`.
-    #[serde(default = "default_objective")]
+    /// give it.
+    #[config(default = "acc".into())]
     pub objective: String,
     /// `"max"` (default) or `"min"`.
     #[serde(default)]
@@ -71,35 +71,6 @@ pub enum WeightSource {
     Estimator,
     /// The trainer's optimizer and schedule.
     Trainer,
-}
-
-fn default_objective() -> String {
-    "acc".into()
-}
-
-fn default_epochs() -> usize {
-    50
-}
-fn default_batch() -> usize {
-    64
-}
-fn half() -> f64 {
-    0.5
-}
-fn default_lr() -> f64 {
-    0.025
-}
-fn default_lr_min() -> f64 {
-    0.001
-}
-fn default_momentum() -> f64 {
-    0.9
-}
-fn default_wd() -> f64 {
-    3e-4
-}
-fn default_clip() -> f64 {
-    5.0
 }
 
 impl SuperNetArgs {
@@ -202,20 +173,5 @@ impl SuperNetArgs {
 
 /// The arguments with every default.
 fn default_args() -> SuperNetArgs {
-    SuperNetArgs {
-        epochs: default_epochs(),
-        batch_size: default_batch(),
-        train_portion: half(),
-        lr: default_lr(),
-        lr_min: default_lr_min(),
-        momentum: default_momentum(),
-        weight_decay: default_wd(),
-        grad_clip: default_clip(),
-        cost_weight: 0.0,
-        cost_table: None,
-        max_seconds: None,
-        objective: default_objective(),
-        mode: Mode::Max,
-        weights: WeightSource::Estimator,
-    }
+    SuperNetArgs::new()
 }

@@ -8,16 +8,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of [`EventLog`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventLogArgs {
-    /// The file, relative to the run directory. Default `events.jsonl`.
-    #[serde(default = "default_file")]
+    /// The file, relative to the run directory.
+    #[config(default = "events.jsonl".into())]
     pub file: PathBuf,
-}
-
-fn default_file() -> PathBuf {
-    "events.jsonl".into()
 }
 
 /// Appends each event to a JSON-lines file, flushed per event.

@@ -10,24 +10,18 @@ use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`HyperbandPruner`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HyperbandArgs {
-    /// Epochs of the earliest rung (r). Default 1.
-    #[serde(default = "one")]
+    /// Epochs of the earliest rung (r).
+    #[config(default = 1)]
     pub min_epochs: usize,
     /// The epochs of a full training (R): brackets span `min_epochs` to `max_epochs`.
     pub max_epochs: usize,
-    /// η of every bracket. Default 3.
-    #[serde(default = "three")]
+    /// η of every bracket.
+    #[config(default = 3)]
     pub reduction_factor: usize,
-}
-
-fn one() -> usize {
-    1
-}
-fn three() -> usize {
-    3
 }
 
 /// Hyperband's brackets of successive halving, as a pruner.

@@ -6,19 +6,16 @@ use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`PatiencePruner`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatienceArgs {
-    /// Epochs without improvement a trial is allowed. Default 3.
-    #[serde(default = "three")]
+    /// Epochs without improvement a trial is allowed.
+    #[config(default = 3)]
     pub patience: usize,
-    /// How much the best score must rise to count as an improvement. Default 0.
+    /// How much the best score must rise to count as an improvement.
     #[serde(default)]
     pub min_delta: f64,
-}
-
-fn three() -> usize {
-    3
 }
 
 /// Stops a trial whose best score has not risen by more than `min_delta` in `patience` epochs.

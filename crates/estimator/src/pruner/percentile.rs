@@ -7,32 +7,23 @@ use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`PercentilePruner`] (and of `MedianPruner`, whose `percentile` is 50).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PercentileArgs {
     /// The share of trials kept at each epoch, in percent: a trial whose best score so far
-    /// is below the score this share of completed trials reached goes. Default 25.
-    #[serde(default = "quarter")]
+    /// is below the score this share of completed trials reached goes.
+    #[config(default = 25.0)]
     pub percentile: f64,
-    /// Completed trials needed before any trial is pruned. Default 5.
-    #[serde(default = "five")]
+    /// Completed trials needed before any trial is pruned.
+    #[config(default = 5)]
     pub min_trials: usize,
-    /// Epochs a trial trains before it can be pruned. Default 0.
+    /// Epochs a trial trains before it can be pruned.
     #[serde(default)]
     pub warmup_epochs: usize,
-    /// Prune only at every `interval`-th epoch after the warm-up. Default 1.
-    #[serde(default = "one")]
+    /// Prune only at every `interval`-th epoch after the warm-up.
+    #[config(default = 1)]
     pub interval: usize,
-}
-
-fn quarter() -> f64 {
-    25.0
-}
-fn five() -> usize {
-    5
-}
-fn one() -> usize {
-    1
 }
 
 /// Stops a trial below the `percentile`-th best percentile of completed trials at its epoch.
@@ -96,17 +87,18 @@ register_pruner!(
 );
 
 /// Arguments of `MedianPruner`: those of [`PercentileArgs`] without `percentile`.
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MedianArgs {
-    /// Completed trials needed before any trial is pruned. Default 5.
-    #[serde(default = "five")]
+    /// Completed trials needed before any trial is pruned.
+    #[config(default = 5)]
     pub min_trials: usize,
-    /// Epochs a trial trains before it can be pruned. Default 0.
+    /// Epochs a trial trains before it can be pruned.
     #[serde(default)]
     pub warmup_epochs: usize,
-    /// Prune only at every `interval`-th epoch after the warm-up. Default 1.
-    #[serde(default = "one")]
+    /// Prune only at every `interval`-th epoch after the warm-up.
+    #[config(default = 1)]
     pub interval: usize,
 }
 

@@ -10,26 +10,19 @@ use crate::{register_pruner, EstimError};
 use serde::Deserialize;
 
 /// Arguments of [`SuccessiveHalvingPruner`].
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuccessiveHalvingArgs {
-    /// Epochs of the first rung (r). Default 1.
-    #[serde(default = "one")]
+    /// Epochs of the first rung (r).
+    #[config(default = 1)]
     pub min_epochs: usize,
     /// η: a rung keeps the best 1/η of its trials, and the next rung is η times further.
-    /// Default 3.
-    #[serde(default = "three")]
+    #[config(default = 3)]
     pub reduction_factor: usize,
-    /// s: the first rung is at `min_epochs · η^s` epochs. Default 0.
+    /// s: the first rung is at `min_epochs · η^s` epochs.
     #[serde(default)]
     pub min_early_stopping_rate: u32,
-}
-
-fn one() -> usize {
-    1
-}
-fn three() -> usize {
-    3
 }
 
 /// The ASHA pruner.

@@ -11,36 +11,28 @@ use serde::Deserialize;
 
 /// Arguments of [`PredictorEstim`], besides the [`SearchArgs`] (`trials` defaults to 100;
 /// `objective` is one of `predict`).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictorArgs {
     /// CSV of evaluated architectures to train on.
     pub path: String,
-    /// The key column. Default `arch`.
-    #[serde(default = "arch")]
+    /// The key column.
+    #[config(default = "arch".into())]
     pub key: String,
     /// `"values"` (default) or `"nb201"`.
     #[serde(default)]
     pub format: KeyFormat,
     /// Surrogate: `"gbt"` (default), `"mlp"` or `"linear"`.
-    #[serde(default = "gbt")]
+    #[config(default = "gbt".into())]
     pub model: String,
-    /// Metric columns to predict. Default `["acc"]`.
-    #[serde(default = "acc_list")]
+    /// Metric columns to predict.
+    #[config(default = vec![acc()])]
     pub predict: Vec<String>,
 }
 
-fn arch() -> String {
-    "arch".into()
-}
-fn gbt() -> String {
-    "gbt".into()
-}
 fn acc() -> String {
     "acc".into()
-}
-fn acc_list() -> Vec<String> {
-    vec![acc()]
 }
 
 /// Predicts each proposed architecture's metrics with surrogates fitted on a table.

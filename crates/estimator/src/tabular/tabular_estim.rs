@@ -66,21 +66,18 @@ impl KeyFormat {
 }
 
 /// Arguments of [`TabularEstim`], besides the [`SearchArgs`] (`trials` defaults to 100).
+#[modnas_core::nas_config]
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TabularArgs {
     /// The CSV file.
     pub path: String,
-    /// The key column. Default `arch`.
-    #[serde(default = "arch")]
+    /// The key column.
+    #[config(default = "arch".into())]
     pub key: String,
     /// `"values"` (default) or `"nb201"`.
     #[serde(default)]
     pub format: KeyFormat,
-}
-
-fn arch() -> String {
-    "arch".into()
 }
 
 /// Looks every proposed architecture up in a metric table.

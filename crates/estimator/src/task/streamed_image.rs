@@ -50,14 +50,10 @@ pub enum StreamedSource {
         root: String,
         /// The side images are resized to.
         size: usize,
-        /// 1 (grey) or 3 (RGB). Default 3.
-        #[serde(default = "rgb")]
-        channels: usize,
+        /// 1 (grey) or 3 (RGB); 3 when left out.
+        #[serde(default)]
+        channels: Option<usize>,
     },
-}
-
-fn rgb() -> usize {
-    3
 }
 
 /// The registered model of a task (`model = { type, args }`).
@@ -75,6 +71,7 @@ pub struct ModelChoice {
 
 /// Image classification over a lazily read source (`[task] type = "StreamedImageTask"`): a
 /// registered model, Burn data loaders over [`StreamedImages`], `acc` and `loss`.
+#[modnas_core::nas_config]
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamedImageTask {
@@ -82,47 +79,31 @@ pub struct StreamedImageTask {
     pub source: StreamedSource,
     /// The model built for them.
     pub model: ModelChoice,
-    /// The part of the source held out to score trials (split with seed 0). Default 0.1.
-    #[serde(default = "tenth")]
+    /// The part of the source held out to score trials (split with seed 0).
+    #[config(default = 0.1)]
     pub valid_ratio: f64,
     /// Only the first `limit` images of the source. Default: all.
     #[serde(default)]
     pub limit: Option<usize>,
-    /// Decoded images kept in memory (a least-recently-used cache). Default 4096.
-    #[serde(default = "default_cache")]
+    /// Decoded images kept in memory (a least-recently-used cache).
+    #[config(default = 4096)]
     pub cache: usize,
     /// Where gzipped files are decompressed to (once, reused). Default: the temporary
     /// directory's `modnas-spool`.
     #[serde(default)]
     pub spool_dir: Option<PathBuf>,
-    /// Batch size. Default 64.
-    #[serde(default = "default_batch")]
+    /// Batch size.
+    #[config(default = 64)]
     pub batch_size: usize,
-    /// The data loaders' reading threads. Default 2.
-    #[serde(default = "two")]
+    /// The data loaders' reading threads.
+    #[config(default = 2)]
     pub workers: usize,
-    /// Adam's learning rate. Default 0.001.
-    #[serde(default = "default_lr")]
+    /// Adam's learning rate.
+    #[config(default = 1e-3)]
     pub lr: f64,
     #[serde(skip)]
     #[schemars(skip)]
     opened: OnceLock<Arc<StreamedImages>>,
-}
-
-fn tenth() -> f64 {
-    0.1
-}
-fn default_cache() -> usize {
-    4096
-}
-fn default_batch() -> usize {
-    64
-}
-fn two() -> usize {
-    2
-}
-fn default_lr() -> f64 {
-    1e-3
 }
 
 type Part = PartialDataset<Arc<ShuffledDataset<Arc<StreamedImages>, ImageItem>>, ImageItem>;
@@ -153,7 +134,7 @@ impl StreamedImageTask {
                 root,
                 size,
                 channels,
-            } => StreamedImages::image_folder(root, *size, *channels, self.cache)?,
+            } => StreamedImages::image_folder(root, *size, channels.unwrap_or(3), self.cache)?,
         };
         Ok(self.opened.get_or_init(|| Arc::new(images)).clone())
     }
