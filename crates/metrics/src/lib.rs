@@ -14,7 +14,7 @@
 //!   a `key` of their own.
 
 mod aggregate;
-mod base;
+mod arch_metric;
 mod error;
 mod flops;
 mod latency;
@@ -24,8 +24,8 @@ mod param_count;
 
 pub use aggregate::{CombinedMetric, ConstraintMetric};
 #[doc(hidden)]
-pub use base::parse_metric_args;
-pub use base::{build_metric, metric_names, ArchMetric, MetricBuildFn, MetricEntry};
+pub use arch_metric::parse_metric_args;
+pub use arch_metric::{build_metric, metric_names, ArchMetric, MetricBuildFn, MetricEntry};
 pub use error::MetricsError;
 pub use flops::FlopsMetric;
 pub use latency::{measure, LatencyMetric, LatencyStats, TimingArgs};

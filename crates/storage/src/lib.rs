@@ -22,20 +22,20 @@
 //! # std::fs::remove_dir_all(&dir).ok();
 //! ```
 
-mod base;
 mod error;
 mod open;
 mod postgres;
 mod schema;
 mod sql;
 mod sqlite;
+mod trial_store;
 
-pub use base::{
-    Claimed, CoordinatorLock, EpochScore, RunPolicy, StoredReport, StoredRun, StoredTrial,
-    TrialResult, TrialState, TrialStore,
-};
 pub use error::StorageError;
 pub use open::open_store;
 pub use postgres::{open_postgres, redact_url};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::open_sqlite;
+pub use trial_store::{
+    Claimed, CoordinatorLock, EpochScore, RunPolicy, StoredReport, StoredRun, StoredTrial,
+    TrialResult, TrialState, TrialStore,
+};

@@ -1,8 +1,8 @@
 //! One [`TrialStore`] over any SQL connection: the statements are shared, and each database
 //! supplies its connection ([`SqlConn`]), its clock and its claim clause.
 
-use crate::base::{arch_json, metrics_json, parse_arch, parse_metrics};
 use crate::schema::{migrate, SCHEMA_VERSION};
+use crate::trial_store::{arch_json, metrics_json, parse_arch, parse_metrics};
 use crate::{
     Claimed, CoordinatorLock, EpochScore, RunPolicy, StorageError, StoredReport, StoredRun,
     StoredTrial, TrialResult, TrialState, TrialStore,
