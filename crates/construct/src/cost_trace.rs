@@ -67,7 +67,7 @@ pub fn try_cost<M: NasModule>(model: &M, input: &[usize]) -> Result<Cost, Constr
 
 /// [`try_cost`] of any cost derivation: `cost` computes the cost of `model` (a type name)
 /// for `input`.
-pub fn try_cost_of(
+pub(crate) fn try_cost_of(
     model: &str,
     input: &[usize],
     cost: impl FnOnce() -> Cost,

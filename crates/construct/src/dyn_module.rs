@@ -171,7 +171,7 @@ impl<I: 'static, O: 'static> DynModule<I, O> {
     }
 
     /// [`cost`](Self::cost), with a shape the derivation cannot follow reported as an error
-    /// that names the module and field ([`try_cost_of`](crate::try_cost_of)).
+    /// that names the module and field (`try_cost_of`).
     pub fn try_cost(&self, input: &[usize]) -> Result<Cost, crate::ConstructError> {
         crate::try_cost_of(self.inner.type_name(), input, || self.inner.cost(input))
     }

@@ -55,7 +55,8 @@ pub use construct::{
     construct, construct_as, CandidateSets, Constructed, ARCH_PARAM_KEY, CANDIDATES_KEY,
     EXTRA_CANDIDATES_KEY,
 };
-pub use cost_trace::{traced_layer_cost, try_cost, try_cost_of};
+pub(crate) use cost_trace::try_cost_of;
+pub use cost_trace::{traced_layer_cost, try_cost};
 pub use dyn_module::{CandidateBox, DynModule, ErasedModule, NetBox};
 pub use elastic::{
     elastic_handles, ChannelOrder, ElasticConv2d, ElasticConvBn, ElasticEncoderLayer,
@@ -63,7 +64,7 @@ pub use elastic::{
 };
 pub use error::ConstructError;
 pub use export::{export_arch, DAG_NODE_KEY, DAG_TOPK_KEY};
-pub use handlers::{bind_elastic, bind_values, set_slot_entity};
+pub use handlers::bind_elastic;
 pub use input_choice::{InputChoice, MAX_INPUTS};
 pub use layer_cost::LayerCost;
 pub use layers::{
@@ -72,8 +73,8 @@ pub use layers::{
 };
 pub use map_in_place::map_in_place;
 pub use mixed::{
-    argmax, kind_forward, mixed_op_def, mixed_op_kind, mixed_op_names, MixedForwardFn, MixedHandle,
-    MixedKind, MixedOp, MixedOpDef, MixedOpEntry,
+    argmax, kind_forward, mixed_op_def, mixed_op_names, MixedForwardFn, MixedHandle, MixedKind,
+    MixedOp, MixedOpDef, MixedOpEntry,
 };
 pub use nas_module::{f32_bytes, Cost, NasModule, AUXILIARY_FIELD};
 pub use probe::{probe_slots, SlotProbe};
@@ -82,10 +83,9 @@ pub use registry::{
     CandidateEntry, ModelBuildFn, ModelEntry, ModelInput,
 };
 pub use seq_mask::{current_seq_mask, SeqMask};
-pub use signature::{
-    candidate_serves, candidates_serving, pack_dense, pack_sequence, unpack_dense, unpack_sequence,
-    CandidateSignature, Signature,
-};
+#[cfg(test)]
+pub(crate) use signature::pack_sequence;
+pub use signature::{candidate_serves, candidates_serving, CandidateSignature, Signature};
 pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
 pub use value_choice::{value_choices, ValueChoice};
 

@@ -31,10 +31,9 @@ pub use criterion::{
 };
 pub use error::{parse_args, EstimError};
 pub use estim::{
-    arch_grads_on, arch_step, backward_on, build_estim, estim_names, evaluate_guarded,
-    evaluate_reported, fill_placeholders, overrides, parse_metrics_line, parse_report_line,
-    placeholders, read_arch_file, run_command_trial, search_loop, search_loop_reporting,
-    search_trials, search_with, search_with_reporting, shrink_schedule, supernet_with,
+    arch_grads_on, arch_step, backward_on, build_estim, estim_names, evaluate_reported,
+    fill_placeholders, overrides, placeholders, read_arch_file, run_command_trial, search_loop,
+    search_loop_reporting, search_with, search_with_reporting, shrink_schedule, supernet_with,
     train_and_evaluate, train_and_evaluate_net, weight_step, AlphaSnapshot, Batch, BatchLoss,
     Batches, Budget, CARSEstim, ConfigRunner, DefaultEstim, DefaultEstimArgs, Estim, EstimBuildFn,
     EstimEntry, Estimator, ExpectedCost, HPTuneArgs, HPTuneEstim, LossFn, Mode, NetBuilder,
@@ -42,8 +41,7 @@ pub use estim::{
     SearchContext, SearchKeys, SearchOutcome, ShrinkArgs, ShrinkStage, StepLoss, StepParts,
     StopReason, SubNetArgs, SubNetEstim, SuperNetArgs, SuperNetEstim, SuperNetLoopArgs,
     SuperNetOptims, SuperNetParts, SupernetEstim, TrainerLoss, Trial, TrialDispatch, TrialEstim,
-    TrialObserver, WeightSource, WithSearch, CHECKPOINT_DIRS, COMMAND_PLACEHOLDERS, HPTUNE_DIR,
-    MODEL_FILE, MODEL_TOML, REPORT_PREFIX,
+    TrialObserver, WeightSource, WithSearch, CHECKPOINT_DIRS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
 };
 pub use events::{
     build_callback, callback_names, remove_trial_checkpoint, trial_checkpoint_dir, CallbackBuildFn,

@@ -52,7 +52,7 @@ pub struct ArchGraph {
 }
 
 /// The note of a chain of slots: a model's own wiring is not in its parameter names.
-pub const CHAIN_NOTE: &str =
+pub(crate) const CHAIN_NOTE: &str =
     "slots in model order; the model's own connections (residuals, branches) are not drawn";
 
 fn edge(from: usize, to: usize, op: &str) -> GraphEdge {

@@ -43,7 +43,7 @@ const STAGES: [(usize, usize, usize, usize); 7] = [
 ];
 
 /// `v` rounded to a multiple of 8, never 10 % below `v` (MobileNet's `_make_divisible`).
-pub fn make_divisible(v: f64) -> usize {
+pub(crate) fn make_divisible(v: f64) -> usize {
     let r = (((v + 4.0) as usize) / 8 * 8).max(8);
     if (r as f64) < 0.9 * v {
         r + 8

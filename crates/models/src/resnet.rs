@@ -122,9 +122,9 @@ pub struct ResNet {
 }
 
 /// The kernel-size space of every block convolution.
-pub const RESNET_KERNELS: [&str; 3] = ["NC3", "NC5", "NC7"];
+pub(crate) const RESNET_KERNELS: [&str; 3] = ["NC3", "NC5", "NC7"];
 /// The extended space: the kernel sizes plus depthwise-separable convolutions.
-pub const RESNET_EXTENDED: [&str; 6] = ["NC3", "NC5", "NC7", "SC3", "SC5", "SC7"];
+pub(crate) const RESNET_EXTENDED: [&str; 6] = ["NC3", "NC5", "NC7", "SC3", "SC5", "SC7"];
 
 /// Blocks per stage and whether they are bottlenecks, for a depth.
 fn layout(depth: usize) -> Option<([usize; 4], bool)> {
@@ -220,9 +220,9 @@ impl NasModule for ResNet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResNetSpace {
-    /// [`RESNET_KERNELS`]: NC3, NC5, NC7.
+    /// The kernels: NC3, NC5, NC7.
     Kernels,
-    /// [`RESNET_EXTENDED`]: also SC3, SC5, SC7.
+    /// The extended set: also SC3, SC5, SC7.
     Extended,
 }
 

@@ -49,11 +49,10 @@ pub use evolution::{EvolutionArgs, EvolutionOptim};
 pub use fidelity::{Fidelity, FidelityKind};
 pub use gp_bayes::{GPBayesOptim, GpBayesArgs};
 pub use gradient::{
-    clip_grad_norm, first_order_arch_grads, grad_sq_norm, second_order_arch_grads, shift_weights,
-    ArchAdam, ArchAdamArgs, ArchAdamOverrides, ArchProblem, Backward, BinaryGateOptim,
-    BinaryGateOptimArgs, DARTSOptim, DARTSOptimArgs, DirectGradOptim, DirectGradOptimArgs,
-    DrNASOptim, DrNASOptimArgs, GDASOptim, GDASOptimArgs, GradientOptim, SNASOptim, SNASOptimArgs,
-    Split,
+    clip_grad_norm, grad_sq_norm, shift_weights, ArchAdam, ArchAdamArgs, ArchAdamOverrides,
+    ArchProblem, Backward, BinaryGateOptim, BinaryGateOptimArgs, DARTSOptim, DARTSOptimArgs,
+    DirectGradOptim, DirectGradOptimArgs, DrNASOptim, DrNASOptimArgs, GDASOptim, GDASOptimArgs,
+    GradientOptim, SNASOptim, SNASOptimArgs, Split,
 };
 pub use grid::{GridSearchArgs, GridSearchOptim};
 pub use hyperband::{hyperband_s_max, HyperbandOptim, HyperbandOptimArgs};
@@ -66,7 +65,8 @@ pub use regularized_evolution::{RegularizedEvolutionArgs, RegularizedEvolutionOp
 pub use reinforce::{REINFORCEOptim, ReinforceArgs};
 pub use running_stats::RunningStats;
 pub use score::{Direction, Score};
-pub use seen::{SeenArchs, FRESH_TRIES};
+pub use seen::SeenArchs;
+pub(crate) use seen::FRESH_TRIES;
 
 #[doc(hidden)]
 pub use inventory;

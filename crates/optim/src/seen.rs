@@ -23,7 +23,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// How many draws [`SeenArchs::fresh`] makes by default before it accepts a repeat: enough for
 /// a mutation of an architecture with a handful of unseen neighbours to find one, few enough
 /// that a search around an exhausted neighbourhood stays fast.
-pub const FRESH_TRIES: usize = 16;
+pub(crate) const FRESH_TRIES: usize = 16;
 
 /// A set of architectures of one space, kept as 64-bit hashes of their values in order (the
 /// architectures of a space name the same parameters in the same order; a false "seen" needs

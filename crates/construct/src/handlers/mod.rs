@@ -12,6 +12,5 @@ mod value;
 
 pub use elastic::*;
 pub(crate) use mixed_index::*;
-pub use slot_swap::set_slot_entity;
 pub(crate) use slot_swap::*;
-pub use value::bind_values;
+pub(crate) use value::bind_values;

@@ -79,7 +79,7 @@ fn rebuild(
 }
 
 /// Replaces the entity of the slot keyed `key` in `model`.
-pub fn set_slot_entity<M: Module>(
+pub(crate) fn set_slot_entity<M: Module>(
     model: &mut M,
     key: &str,
     entity: CandidateBox,

@@ -8,7 +8,7 @@ use modnas_param_space::{Categorical, Trigger};
 
 /// Adds the parameters of `values` to `c` and the handlers that keep them in sync. Values
 /// naming one parameter must offer the same choices, and a slot's parameter cannot be one.
-pub fn bind_values<M: Module + 'static>(
+pub(crate) fn bind_values<M: Module + 'static>(
     c: &mut Constructed<M>,
     values: Vec<ValueChoice>,
 ) -> Result<(), ConstructError> {

@@ -51,11 +51,6 @@ pub fn mixed_op_def(name: &str) -> Result<MixedOpDef, ConstructError> {
     Ok(lookup::<MixedOpEntry>(name)?.build)
 }
 
-/// The combination rule of the mixed operator registered as `name`.
-pub fn mixed_op_kind(name: &str) -> Result<MixedKind, ConstructError> {
-    Ok(mixed_op_def(name)?.kind)
-}
-
 /// Names of all registered mixed operators, sorted.
 pub fn mixed_op_names() -> Vec<&'static str> {
     registered_names::<MixedOpEntry>()

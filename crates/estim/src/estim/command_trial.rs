@@ -20,10 +20,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What starts a line of a command's stdout that reports an epoch.
-pub const REPORT_PREFIX: &str = "MODNAS_REPORT ";
+pub(crate) const REPORT_PREFIX: &str = "MODNAS_REPORT ";
 
 /// Placeholders every command may use besides the parameter names.
-pub const COMMAND_PLACEHOLDERS: [&str; 2] = ["trial", "dir"];
+pub(crate) const COMMAND_PLACEHOLDERS: [&str; 2] = ["trial", "dir"];
 
 /// The `{name}` placeholders of `text` with their byte ranges (braces included), in order:
 /// braces around a name of letters, digits, `_`, `.` and `-`, not preceded by `$` (so JSON in
@@ -125,7 +125,7 @@ fn lines(
 
 /// The epoch and metrics of a report line (`MODNAS_REPORT {"epoch": 2, "acc": 0.9}`);
 /// `None` for other lines.
-pub fn parse_report_line(line: &str) -> Option<Result<(usize, MetricMap), String>> {
+pub(crate) fn parse_report_line(line: &str) -> Option<Result<(usize, MetricMap), String>> {
     let json = line.trim().strip_prefix(REPORT_PREFIX.trim_end())?;
     Some(parse_object(json.trim()).and_then(|mut metrics| {
         let epoch = metrics.shift_remove("epoch").unwrap_or(f64::NAN);
@@ -164,7 +164,7 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// The metrics in the last non-empty line of `stdout` that is no epoch report.
-pub fn parse_metrics_line(stdout: &str) -> Result<MetricMap, String> {
+pub(crate) fn parse_metrics_line(stdout: &str) -> Result<MetricMap, String> {
     let line = stdout
         .lines()
         .rev()

@@ -31,10 +31,7 @@ pub use trial_source::{evaluate_reported, Reported};
 pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};
 pub use cars::*;
 pub use checkpoint::CHECKPOINT_DIRS;
-pub use command_trial::{
-    fill_placeholders, parse_metrics_line, parse_report_line, placeholders, run_command_trial,
-    COMMAND_PLACEHOLDERS, REPORT_PREFIX,
-};
+pub use command_trial::{fill_placeholders, placeholders, run_command_trial};
 pub use default_estim::*;
 pub use dispatch::TrialDispatch;
 pub use estim::*;
@@ -52,4 +49,3 @@ pub use supernet_with::{supernet_with, Batches, SuperNetLoopArgs, SuperNetOptims
 pub use trained_model::{MODEL_FILE, MODEL_TOML};
 pub(crate) use trial::metrics_with_nan;
 pub use trial::{AlphaSnapshot, Trial};
-pub use trial_failure::evaluate_guarded;

@@ -56,7 +56,7 @@ impl BestTracker {
 
 /// [`search_loop`] with the estimator's own [`TrialEstim::evaluate_trial`] as the estimator
 /// step, so that a local run and a worker evaluate a trial the same way.
-pub fn search_trials(
+pub(crate) fn search_trials(
     estim: &dyn TrialEstim,
     ctx: &mut SearchContext<'_>,
     search: &SearchArgs,

@@ -29,7 +29,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Runs `evaluate` and sorts its outcome: metrics and `None` for a good trial; the metrics
 /// that exist, with the objective `objective` set to NaN, and the reason for a failed one;
 /// `Err` for errors that concern the whole run (recording, configuration).
-pub fn evaluate_guarded(
+pub(crate) fn evaluate_guarded(
     objective: &str,
     evaluate: impl FnOnce() -> Result<MetricMap, EstimError>,
 ) -> Result<(MetricMap, Option<String>), EstimError> {

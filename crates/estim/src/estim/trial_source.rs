@@ -54,7 +54,7 @@ pub struct Reported {
     pub data_fraction: Option<f64>,
 }
 
-/// Runs `evaluate` with `reporter` as [`evaluate_guarded`] does, and records a pruned trial
+/// Runs `evaluate` with `reporter` as `evaluate_guarded` does, and records a pruned trial
 /// (its training returned [`EstimError::Pruned`]) with its last reported metrics; the
 /// reporter's pruner hears how the trial ended. A local trial and a worker's go through it.
 pub fn evaluate_reported(

@@ -57,7 +57,7 @@ impl DARTSOptim {
 /// DARTS's unrolled gradient: with w′ = w − ξ(∇w L_train + λw), ξ the weight learning rate,
 /// returns ∇α L_valid(w′, α) − ξ · [∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)] / 2ε, where
 /// w± = w ± ε ∇w′ L_valid(w′, α) and ε = 0.01 / ‖∇w′ L_valid‖. The weights end as they began.
-pub fn second_order_arch_grads(
+pub(crate) fn second_order_arch_grads(
     problem: &mut dyn ArchProblem,
 ) -> Result<Vec<Tensor<1>>, OptimError> {
     let (xi, decay) = (problem.weight_lr(), problem.weight_decay());

@@ -196,7 +196,9 @@ pub(crate) fn require_tensor_params(
 }
 
 /// Gradients of the validation loss with respect to α at the current weights (first order).
-pub fn first_order_arch_grads(problem: &mut dyn ArchProblem) -> Result<Vec<Tensor<1>>, OptimError> {
+pub(crate) fn first_order_arch_grads(
+    problem: &mut dyn ArchProblem,
+) -> Result<Vec<Tensor<1>>, OptimError> {
     problem.arch_backward(Split::Valid)
 }
 
