@@ -25,6 +25,9 @@
 //! # }
 //! ```
 
+// `#[derive(NasModule)]` names this crate `::modnas_construct`, here as in the crates above it.
+extern crate self as modnas_construct;
+
 mod bridge;
 mod collected_leaf;
 mod construct;

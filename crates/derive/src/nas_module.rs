@@ -1,9 +1,31 @@
 //! `#[derive(NasModule)]`: forward by the inherent method, cost from the fields in order.
 
-use quote::quote;
+use proc_macro_crate::{crate_name, FoundCrate};
+use quote::{format_ident, quote};
 use syn::{Data, DeriveInput, Fields, Type};
 
+/// The path of `modnas-construct` as the crate being compiled names it: `::modnas::construct`
+/// for a crate that depends on `modnas` (a user's, or modnas's own tests), `::modnas_construct`
+/// for the workspace's crates below the facade (construct itself declares
+/// `extern crate self as modnas_construct`), `::modnas::construct` when neither is found.
+fn construct_path() -> proc_macro2::TokenStream {
+    let named = |name: &str| {
+        let id = format_ident!("{name}");
+        quote!(::#id)
+    };
+    match (crate_name("modnas"), crate_name("modnas-construct")) {
+        (Ok(FoundCrate::Name(name)), _) => {
+            let modnas = named(&name);
+            quote!(#modnas::construct)
+        }
+        (Ok(FoundCrate::Itself), _) | (Err(_), Err(_)) => quote!(::modnas::construct),
+        (Err(_), Ok(FoundCrate::Itself)) => quote!(::modnas_construct),
+        (Err(_), Ok(FoundCrate::Name(name))) => named(&name),
+    }
+}
+
 pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
+    let construct = construct_path();
     let (input, output) = forward_types(ast)?;
     let Data::Struct(data) = &ast.data else {
         return Err(syn::Error::new_spanned(
@@ -33,12 +55,10 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
         };
         let branch = role == Role::Branch;
         if branch && !in_branch {
-            steps.push(
-                quote! { let side = ::modnas::construct::Cost::new(0, cost.output.clone()); },
-            );
+            steps.push(quote! { let side = #construct::Cost::new(0, cost.output.clone()); });
         }
         if !branch && in_branch {
-            steps.push(close_branch());
+            steps.push(close_branch(&construct));
         }
         in_branch = branch;
         let acc = if branch { quote!(side) } else { quote!(cost) };
@@ -46,7 +66,7 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
         steps.push(quote! {
             let #acc = {
                 // Traced, so that `try_cost` names this field when its shape cannot be followed.
-                let next = ::modnas::construct::traced_layer_cost(
+                let next = #construct::traced_layer_cost(
                     ::std::any::type_name::<Self>(),
                     #field_name,
                     &self.#member,
@@ -57,12 +77,12 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
         });
     }
     if in_branch {
-        steps.push(close_branch());
+        steps.push(close_branch(&construct));
     }
     let name = &ast.ident;
     let (impl_generics, ty_generics, where_clause) = ast.generics.split_for_impl();
     Ok(quote! {
-        impl #impl_generics ::modnas::construct::NasModule for #name #ty_generics #where_clause {
+        impl #impl_generics #construct::NasModule for #name #ty_generics #where_clause {
             type Input = #input;
             type Output = #output;
             fn forward(&self, x: Self::Input) -> Self::Output {
@@ -77,8 +97,8 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
                     for #name #ty_generics #where_clause {}
                 #name::forward(self, x)
             }
-            fn cost(&self, input: &[usize]) -> ::modnas::construct::Cost {
-                let cost = ::modnas::construct::Cost::new(0, input.to_vec());
+            fn cost(&self, input: &[usize]) -> #construct::Cost {
+                let cost = #construct::Cost::new(0, input.to_vec());
                 #(#steps)*
                 cost
             }
@@ -112,11 +132,11 @@ fn forward_types(ast: &DeriveInput) -> syn::Result<(Type, Type)> {
 }
 
 /// A side branch's cost joins the main path's; the main path's output shape goes on.
-fn close_branch() -> proc_macro2::TokenStream {
+fn close_branch(construct: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     quote! {
         let cost = {
             let output = cost.output.clone();
-            ::modnas::construct::Cost::merge([cost, side], output)
+            #construct::Cost::merge([cost, side], output)
         };
     }
 }

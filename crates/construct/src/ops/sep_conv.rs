@@ -4,12 +4,13 @@
 use super::conv_layer::{batch_norm, ConvLayer};
 use crate::kernels::batch_norm_forward;
 use crate::{
-    nas_config, register_candidate, CandidateBox, ConstructError, Cost, NasModule, SlotSpec,
+    nas_config, register_candidate, CandidateBox, ConstructError, Cost, LayerCost, SlotSpec,
 };
 use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use modnas_derive::NasModule;
 use serde::{Deserialize, Serialize};
 
 /// ReLU → depthwise k×k (dilated) → pointwise 1×1 → batch norm.
@@ -47,11 +48,25 @@ impl DwPwBn {
     }
 }
 
+impl LayerCost for DwPwBn {
+    /// The two convolutions' cost (the batch norm is folded into them at inference).
+    fn layer_cost(&self, input: &[usize]) -> Cost {
+        self.cost(input)
+    }
+}
+
 /// Depthwise-separable convolution: two [`DwPwBn`] stages, the first one strided.
-#[derive(Module, Debug)]
+#[derive(Module, Debug, NasModule)]
+#[nas_module(input = Tensor<4>, output = Tensor<4>)]
 pub struct SepConv {
     first: DwPwBn,
     second: DwPwBn,
+}
+
+impl SepConv {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.second.forward(self.first.forward(x))
+    }
 }
 
 /// How to build a [`SepConv`]: `SepConvConfig::new(4, 8, 3).init(&device)`.
@@ -86,23 +101,17 @@ impl SepConvConfig {
     }
 }
 
-impl NasModule for SepConv {
-    type Input = Tensor<4>;
-    type Output = Tensor<4>;
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.second.forward(self.first.forward(x))
-    }
-    fn cost(&self, input: &[usize]) -> Cost {
-        let a = self.first.cost(input);
-        let b = self.second.cost(&a.output);
-        a.then(b)
-    }
-}
-
 /// Dilated depthwise-separable convolution (one stage, dilation 2).
-#[derive(Module, Debug)]
+#[derive(Module, Debug, NasModule)]
+#[nas_module(input = Tensor<4>, output = Tensor<4>)]
 pub struct DilConv {
     op: DwPwBn,
+}
+
+impl DilConv {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.op.forward(x)
+    }
 }
 
 /// How to build a [`DilConv`]: `DilConvConfig::new(4, 8, 3).init(&device)`.
@@ -142,17 +151,6 @@ impl DilConvConfig {
                 device,
             )?,
         })
-    }
-}
-
-impl NasModule for DilConv {
-    type Input = Tensor<4>;
-    type Output = Tensor<4>;
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.op.forward(x)
-    }
-    fn cost(&self, input: &[usize]) -> Cost {
-        self.op.cost(input)
     }
 }
 
@@ -206,3 +204,32 @@ register_candidate!(
     /// dilated (2) separable conv 5×5, DARTS
     "DC5", dc5
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NasModule;
+
+    #[test]
+    fn the_derived_cost_chains_the_stages_and_the_forward_keeps_its_shape() {
+        let device = Device::default();
+        let sep = SepConvConfig::new(4, 8, 3)
+            .with_stride(2)
+            .init(&device)
+            .unwrap();
+        let input = [2, 4, 8, 8];
+        let first = sep.first.cost(&input);
+        let chained = first.clone().then(sep.second.cost(&first.output));
+        assert_eq!(NasModule::cost(&sep, &input), chained);
+        assert_eq!(chained.output, [2, 8, 4, 4]);
+        let y = NasModule::forward(&sep, Tensor::zeros(input, &device));
+        assert_eq!(y.dims(), [2, 8, 4, 4]);
+
+        let dil = DilConvConfig::new(4, 4, 3).init(&device).unwrap();
+        assert_eq!(NasModule::cost(&dil, &input), dil.op.cost(&input));
+        assert_eq!(
+            NasModule::forward(&dil, Tensor::zeros(input, &device)).dims(),
+            input
+        );
+    }
+}
