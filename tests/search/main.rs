@@ -13,6 +13,7 @@ mod augment;
 mod callbacks;
 mod compare;
 mod config_errors;
+mod contributing;
 mod criteria;
 mod elastic;
 mod elastic_task;

@@ -139,24 +139,21 @@ macro_rules! registry_entry {
 #[macro_export]
 macro_rules! submit_component {
     ($entry:ty, $name:literal, [$($about:expr),*], None, $build:expr) => {
-        $crate::inventory::submit! { <$entry>::new($name, $build) }
-        $crate::inventory::submit! {
-            $crate::ComponentDoc {
-                kind: <$entry as $crate::Registered>::KIND,
-                name: $name,
-                about: concat!($($about),*),
-                args: None,
-            }
-        }
+        $crate::submit_component!(@both $entry, $name, [$($about),*], None, $build);
     };
     ($entry:ty, $name:literal, [$($about:expr),*], $args:ty, $build:expr) => {
+        $crate::submit_component!(
+            @both $entry, $name, [$($about),*], Some(|| $crate::schemars::schema_for!($args)), $build
+        );
+    };
+    (@both $entry:ty, $name:literal, [$($about:expr),*], $schema:expr, $build:expr) => {
         $crate::inventory::submit! { <$entry>::new($name, $build) }
         $crate::inventory::submit! {
             $crate::ComponentDoc {
                 kind: <$entry as $crate::Registered>::KIND,
                 name: $name,
                 about: concat!($($about),*),
-                args: Some(|| $crate::schemars::schema_for!($args)),
+                args: $schema,
             }
         }
     };

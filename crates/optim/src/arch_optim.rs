@@ -131,17 +131,8 @@ modnas_core::registry_entry!(
 /// ```
 #[macro_export]
 macro_rules! register_optim {
-    ($(#[doc = $about:expr])* $name:literal,
-     |$space:tt, $a:tt : $args:ty, $seed:tt| $body:expr) => {
-        $crate::__core::submit_component!(
-            $crate::OptimEntry, $name, [$($about),*], $args,
-            |$space, table, $seed| {
-                let $a: $args = $crate::parse_optim_args($name, table)?;
-                let built: ::std::result::Result<_, $crate::OptimError> = $body;
-                let optim = built?;
-                Ok($crate::SearchOptim::Discrete(Box::new(optim)))
-            }
-        );
+    ($($t:tt)*) => {
+        $crate::__register_optim!(Discrete; $($t)*);
     };
 }
 
@@ -150,18 +141,27 @@ macro_rules! register_optim {
 /// MyGradOptim::new(space, args, seed));`.
 #[macro_export]
 macro_rules! register_gradient_optim {
-    ($(#[doc = $about:expr])* $name:literal,
+    ($(#[doc = $about:expr])* $name:literal, $($t:tt)*) => {
+        $crate::__register_optim!(Gradient; $(#[doc = $about])* $name, $($t)*);
+        $crate::inventory::submit! { $crate::GradientOptimName($name) }
+    };
+}
+
+/// The body of [`register_optim!`] and [`register_gradient_optim!`]: the `SearchOptim`
+/// variant the optimizer is built as, then the registration.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register_optim {
+    ($variant:ident; $(#[doc = $about:expr])* $name:literal,
      |$space:tt, $a:tt : $args:ty, $seed:tt| $body:expr) => {
         $crate::__core::submit_component!(
             $crate::OptimEntry, $name, [$($about),*], $args,
             |$space, table, $seed| {
                 let $a: $args = $crate::parse_optim_args($name, table)?;
                 let built: ::std::result::Result<_, $crate::OptimError> = $body;
-                let optim = built?;
-                Ok($crate::SearchOptim::Gradient(Box::new(optim)))
+                Ok($crate::SearchOptim::$variant(Box::new(built?)))
             }
         );
-        $crate::inventory::submit! { $crate::GradientOptimName($name) }
     };
 }
 
