@@ -86,9 +86,10 @@ pub use registry::{
     CandidateEntry, ModelBuildFn, ModelEntry, ModelInput,
 };
 pub use seq_mask::{current_seq_mask, SeqMask};
-#[cfg(test)]
-pub(crate) use signature::pack_sequence;
-pub use signature::{candidate_serves, candidates_serving, CandidateSignature, Signature};
+pub use signature::{
+    candidate_serves, candidates_serving, pack_dense, pack_sequence, unpack_dense, unpack_sequence,
+    CandidateSignature, Signature,
+};
 pub use slot::{edit_slots, list_slots, visit_slots, Slot, SlotInfo, SlotSpec};
 pub use value_choice::{value_choices, ValueChoice};
 

@@ -77,23 +77,23 @@ impl std::fmt::Display for Signature {
 }
 
 /// `[batch, features]` → `[batch, features, 1, 1]`.
-pub(crate) fn pack_dense(x: Tensor<2>) -> Tensor<4> {
+pub fn pack_dense(x: Tensor<2>) -> Tensor<4> {
     x.unsqueeze_dims(&[2, 3])
 }
 
 /// `[batch, features, 1, 1]` → `[batch, features]`.
-pub(crate) fn unpack_dense(x: Tensor<4>) -> Tensor<2> {
+pub fn unpack_dense(x: Tensor<4>) -> Tensor<2> {
     let [b, f, _, _] = x.dims();
     x.reshape([b, f])
 }
 
 /// `[batch, seq, dim]` → `[batch, dim, seq, 1]`.
-pub(crate) fn pack_sequence(x: Tensor<3>) -> Tensor<4> {
+pub fn pack_sequence(x: Tensor<3>) -> Tensor<4> {
     x.swap_dims(1, 2).unsqueeze_dim(3)
 }
 
 /// `[batch, dim, seq, 1]` → `[batch, seq, dim]`.
-pub(crate) fn unpack_sequence(x: Tensor<4>) -> Tensor<3> {
+pub fn unpack_sequence(x: Tensor<4>) -> Tensor<3> {
     let [b, d, s, _] = x.dims();
     x.reshape([b, d, s]).swap_dims(1, 2)
 }
