@@ -55,8 +55,8 @@ pub use modnas_models as models;
 pub use modnas_optim as optim;
 pub use modnas_param_space as param_space;
 pub use modnas_storage as storage;
-/// The `schemars` modnas lists component arguments with: `describe_component!` takes an argument
-/// type that derives its `JsonSchema` (`#[schemars(crate = "modnas::schemars")]`).
+/// The `schemars` modnas lists component arguments with: the argument type a `register_*!`
+/// closure takes derives its `JsonSchema` (`#[schemars(crate = "modnas::schemars")]`).
 pub use schemars;
 /// The `serde` modnas's configs use: argument types of user components derive its traits.
 pub use serde;

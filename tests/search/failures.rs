@@ -21,7 +21,9 @@ impl NasModule for Boom {
         Cost::new(0, input.to_vec())
     }
 }
-register_candidate!("TestBoom", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "TestBoom", |_: &SlotSpec,
                                  _: &Device|
  -> Result<_, ConstructError> {
     Ok(CandidateBox::new("TestBoom", Boom))
@@ -44,7 +46,9 @@ impl NasModule for Diverge {
         Cost::new(0, input.to_vec())
     }
 }
-register_candidate!("TestDiverge", |s: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "TestDiverge", |s: &SlotSpec,
                                     _: &Device|
  -> Result<_, ConstructError> {
     Ok(CandidateBox::new("TestDiverge", Diverge { c_out: s.c_out }))
@@ -124,7 +128,9 @@ impl NasModule for BoomOnLargeBatch {
         Cost::new(0, input.to_vec())
     }
 }
-register_candidate!("TestBoomOnLargeBatch", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "TestBoomOnLargeBatch", |_: &SlotSpec,
                                              _: &Device|
  -> Result<_, ConstructError> {
     Ok(CandidateBox::new("TestBoomOnLargeBatch", BoomOnLargeBatch))

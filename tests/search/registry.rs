@@ -27,7 +27,9 @@ impl NasModule for Doubler {
 fn doubler(spec: &SlotSpec, _: &Device) -> Result<CandidateBox, ConstructError> {
     Ok(CandidateBox::new("Doubler", Doubler { c_out: spec.c_out }))
 }
-register_candidate!("UserDoubler", doubler);
+register_candidate!(
+    /// a candidate of the tests
+    "UserDoubler", doubler);
 
 #[test]
 fn user_candidate_is_listed_and_buildable() {
@@ -92,8 +94,12 @@ fn counted_nc3(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, Constru
 fn counted_idt(spec: &SlotSpec, device: &Device) -> Result<CandidateBox, ConstructError> {
     counted("IDT", "CountedIDT")(spec, device)
 }
-register_candidate!("CountedNC3", counted_nc3);
-register_candidate!("CountedIDT", counted_idt);
+register_candidate!(
+    /// a candidate of the tests
+    "CountedNC3", counted_nc3);
+register_candidate!(
+    /// a candidate of the tests
+    "CountedIDT", counted_idt);
 
 #[test]
 fn each_trial_builds_each_chosen_candidate_once() {

@@ -173,7 +173,9 @@ impl NasModule for Noisy {
         Cost::new(0, input.to_vec())
     }
 }
-register_candidate!("TestNoisy", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "TestNoisy", |_: &SlotSpec,
                                   _: &Device|
  -> Result<_, ConstructError> {
     Ok(CandidateBox::new("TestNoisy", Noisy))

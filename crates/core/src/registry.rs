@@ -133,11 +133,26 @@ macro_rules! registry_entry {
 
 /// Submits a component: its registry entry (`$entry::new(name, build)`) and its description
 /// for `modnas list --detail`, of the entry's kind, with the sentence `about` (the doc
-/// comment's lines, as `register_*!` macros collect them) and the schema of its argument type
-/// (`None` when it takes none). Each kind's `register_*!` macro expands to it, so that the
-/// name is written once and the listed keys are those of the type that is deserialized.
+/// comment's lines, as `register_*!` macros collect them; a component without one is a compile
+/// error) and the schema of its argument type (`None` when it takes none). Each kind's
+/// `register_*!` macro expands to it, so that the name is written once and the listed keys are
+/// those of the type that is deserialized. Without a sentence it does not compile:
+///
+/// ```compile_fail
+/// modnas_core::registry_entry!(
+///     /// A registered greeter.
+///     GreeterEntry, "greeter", fn() -> String
+/// );
+/// modnas_core::submit_component!(GreeterEntry, "Hello", [], None, || "hi".to_string());
+/// ```
 #[macro_export]
 macro_rules! submit_component {
+    ($entry:ty, $name:literal, [], $($rest:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "`", $name, "` needs a doc comment before its name (`/// what it is`): ",
+            "`modnas list --detail` prints it"
+        ));
+    };
     ($entry:ty, $name:literal, [$($about:expr),*], None, $build:expr) => {
         $crate::submit_component!(@both $entry, $name, [$($about),*], None, $build);
     };

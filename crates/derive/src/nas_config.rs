@@ -3,8 +3,9 @@
 //!
 //! Burn's own `#[derive(Config)]` deserializes every field as required and accepts unknown
 //! keys, which would turn a typo in `[model.args]` into a silently ignored setting; this
-//! attribute keeps the builder and leaves the serde derives (and `deny_unknown_fields`) to the
-//! struct, only adding a `#[serde(default = ...)]` per defaulted field.
+//! attribute keeps the builder and leaves the serde derives to the struct, adding a
+//! `#[serde(default = ...)]` per defaulted field and, on a struct that derives `Deserialize`
+//! without a flattened field, `#[serde(deny_unknown_fields)]` when it lacks it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -24,6 +25,12 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
             "#[nas_config] needs a struct with named fields",
         ));
     };
+    let refuses_unknown = derives_deserialize(&item.attrs)
+        && !has_serde_word(&item.attrs, "deny_unknown_fields")
+        && !fields
+            .named
+            .iter()
+            .any(|f| has_serde_word(&f.attrs, "flatten"));
     let (mut params, mut inits, mut builders, mut default_fns) = (vec![], vec![], vec![], vec![]);
     for field in fields.named.iter_mut() {
         let ident = field.ident.clone().expect("named fields have names");
@@ -67,6 +74,10 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
             }
         }
     }
+    if refuses_unknown {
+        // A typo in a TOML table is an error that names the key, not a silently kept default.
+        item.attrs.push(parse_quote!(#[serde(deny_unknown_fields)]));
+    }
     let new_doc =
         format!("A `{name}` with the required fields given and the others at their defaults.");
     Ok(quote! {
@@ -84,6 +95,43 @@ pub(crate) fn expand(mut item: ItemStruct) -> syn::Result<TokenStream> {
             #(#builders)*
         }
     })
+}
+
+/// True when the struct derives `Deserialize` (by that name or a path ending in it).
+fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= meta
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Deserialize");
+                Ok(())
+            });
+            found
+        })
+}
+
+/// True when a `#[serde(...)]` attribute holds `word` (`flatten`, `deny_unknown_fields`).
+fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= meta.path.is_ident(word);
+                if meta.input.peek(syn::Token![=]) {
+                    let _: Expr = meta.value()?.parse()?;
+                }
+                Ok(())
+            });
+            found
+        })
 }
 
 /// True when the field has a `#[serde(default)]` without a function.
@@ -151,6 +199,45 @@ mod tests {
             }
         );
         assert!(error_of(bad_attr).contains("default = <expression>"));
+    }
+
+    #[test]
+    fn a_deserialized_struct_refuses_unknown_keys_unless_it_flattens() {
+        let out = |item: ItemStruct| expand(item).unwrap().to_string();
+        let plain = out(parse_quote!(
+            #[derive(serde::Deserialize)]
+            struct A {
+                a: usize,
+            }
+        ));
+        assert!(plain.contains("deny_unknown_fields"), "{plain}");
+        let flattened = out(parse_quote!(
+            #[derive(Deserialize)]
+            struct B {
+                #[serde(flatten)]
+                a: Inner,
+            }
+        ));
+        assert!(!flattened.contains("deny_unknown_fields"), "{flattened}");
+        let not_serde = out(parse_quote!(
+            #[derive(Debug)]
+            struct C {
+                a: usize,
+            }
+        ));
+        assert!(!not_serde.contains("serde"), "{not_serde}");
+        let already = out(parse_quote!(
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct D {
+                a: usize,
+            }
+        ));
+        assert_eq!(
+            already.matches("deny_unknown_fields").count(),
+            1,
+            "{already}"
+        );
     }
 
     #[test]

@@ -43,22 +43,30 @@ fn counted(id: usize, device: &Device) -> CandidateBox {
         },
     )
 }
-register_candidate!("CountA", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "CountA", |_: &SlotSpec,
                                d: &Device|
  -> Result<_, ConstructError> {
     Ok(counted(0, d))
 });
-register_candidate!("CountB", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "CountB", |_: &SlotSpec,
                                d: &Device|
  -> Result<_, ConstructError> {
     Ok(counted(1, d))
 });
-register_candidate!("CountC", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "CountC", |_: &SlotSpec,
                                d: &Device|
  -> Result<_, ConstructError> {
     Ok(counted(2, d))
 });
-register_candidate!("CountD", |_: &SlotSpec,
+register_candidate!(
+    /// a candidate of the tests
+    "CountD", |_: &SlotSpec,
                                d: &Device|
  -> Result<_, ConstructError> {
     Ok(counted(3, d))
@@ -244,6 +252,7 @@ fn mean_of_candidates(op: &MixedOp, x: Tensor<4>) -> Tensor<4> {
         / n as f32
 }
 register_mixed_op!(
+    /// the mean of the candidates (tests)
     "TestMeanMixedOp",
     MixedKind::Weighted,
     forward = mean_of_candidates
