@@ -130,7 +130,7 @@ pub struct Config {
     /// Seed of data split, weights, batches and optimizer.
     #[serde(default)]
     pub seed: u64,
-    /// Data source.
+    /// Data source (the embedded `Digits` when left out).
     #[config(default = Component::named("Digits"))]
     pub data: Component,
     /// The model (backbone with slots). Optional for estimators that build no network

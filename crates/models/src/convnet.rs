@@ -117,7 +117,8 @@ impl ConvNetConfig {
 register_model!(
     /// a chain of slots (one per entry of `channels`), pooling and a linear head
     "ConvNet", |config: ConvNetConfig, input, device| {
-        let config = ConvNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        let (c_in, classes) = (input.channels, input.classes);
+        let config = ConvNetConfig { c_in, classes, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

@@ -321,7 +321,8 @@ impl DARTSNetConfig {
 register_model!(
     /// the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges
     "DARTSNet", |config: DARTSNetConfig, input, device| {
-        let config = DARTSNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        let (c_in, classes) = (input.channels, input.classes);
+        let config = DARTSNetConfig { c_in, classes, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

@@ -207,7 +207,8 @@ impl HierarchicalNetConfig {
 register_model!(
     /// the hierarchical space of Liu et al. 2018: a cell of motifs of primitives
     "HierarchicalNet", |config: HierarchicalNetConfig, input, device| {
-        let config = HierarchicalNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        let (c_in, classes) = (input.channels, input.classes);
+        let config = HierarchicalNetConfig { c_in, classes, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

@@ -183,7 +183,8 @@ register_model!(
     /// MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over
     /// MB{3,5,7}E{1,3,6}
     "MobileNetV2", |config: MobileNetV2Config, input, device| {
-        let config = MobileNetV2Config { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
+        let config = MobileNetV2Config { c_in, classes, image_size, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

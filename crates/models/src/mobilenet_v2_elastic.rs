@@ -215,7 +215,8 @@ impl MobileNetV2ElasticConfig {
 register_model!(
     /// once-for-all MobileNetV2: elastic expansion ratio per block and depth per stage, kernels 3×3
     "MobileNetV2Elastic", |config: MobileNetV2ElasticConfig, input, device| {
-        let config = MobileNetV2ElasticConfig { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
+        let config = MobileNetV2ElasticConfig { c_in, classes, image_size, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

@@ -184,7 +184,8 @@ impl NB201NetConfig {
 register_model!(
     /// the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges
     "NB201Net", |config: NB201NetConfig, input, device| {
-        let config = NB201NetConfig { c_in: input.channels, classes: input.classes, ..config };
+        let (c_in, classes) = (input.channels, input.classes);
+        let config = NB201NetConfig { c_in, classes, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

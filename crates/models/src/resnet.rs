@@ -282,7 +282,8 @@ impl ResNetConfig {
 register_model!(
     /// ResNet-18/34/50 with every 3×3 block convolution a slot
     "ResNet", |config: ResNetConfig, input, device| {
-        let config = ResNetConfig { c_in: input.channels, classes: input.classes, image_size: input.height, ..config };
+        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
+        let config = ResNetConfig { c_in, classes, image_size, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

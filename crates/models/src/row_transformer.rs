@@ -176,10 +176,11 @@ impl RowTransformerConfig {
 }
 
 register_model!(
-    /// an image's rows as a sequence: embedding, blocks of sequence slots (token mixer, feed-
-    /// forward, activation), pooling and a linear head
+    /// an image's rows as a sequence: embedding, blocks of sequence slots (token mixer,
+    /// feed-forward, activation), pooling and a linear head
     "RowTransformer", |config: RowTransformerConfig, input, device| {
-        let config = RowTransformerConfig { c_in: input.channels, classes: input.classes, height: input.height, width: input.width, ..config };
+        let (c_in, classes, height, width) = (input.channels, input.classes, input.height, input.width);
+        let config = RowTransformerConfig { c_in, classes, height, width, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );

@@ -71,7 +71,8 @@ impl SimpleCellNetConfig {
 register_model!(
     /// NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops
     "SimpleCellNet", |config: SimpleCellNetConfig, input, device| {
-        let config = SimpleCellNetConfig { c_in: input.channels, classes: input.classes, ..config };
+        let (c_in, classes) = (input.channels, input.classes);
+        let config = SimpleCellNetConfig { c_in, classes, ..config };
         Ok(NetBox::new("", config.init(device)?))
     }
 );
