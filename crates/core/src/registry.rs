@@ -173,3 +173,26 @@ macro_rules! submit_component {
         }
     };
 }
+
+/// The body of the `register_*!` macros whose builder takes the component's `args` table
+/// alone: the entry, the function that parses the table (naming the component in its errors),
+/// then the doc comment, the name and a closure from the argument type, or `|| …` for a
+/// component without arguments (any key refused).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! submit_with_args {
+    ($entry:ty, $parse:path; $(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty| $body:expr) => {
+        $crate::submit_component!(
+            $entry, $name, [$($about),*], $args,
+            |table| {
+                let $a: $args = $parse($name, table)?;
+                $body
+            }
+        );
+    };
+    ($entry:ty, $parse:path; $(#[doc = $about:expr])* $name:literal, || $body:expr) => {
+        $crate::submit_with_args!(
+            $entry, $parse; $(#[doc = $about])* $name, |_: $crate::NoArgs| $body
+        );
+    };
+}

@@ -116,43 +116,35 @@ fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
         })
 }
 
+/// The items of the `#[serde(...)]` attributes: each word (`default`, `flatten`,
+/// `deny_unknown_fields`) and whether it carries a value (`default = "f"`).
+fn serde_items(attrs: &[syn::Attribute]) -> Vec<(String, bool)> {
+    let mut items = vec![];
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let valued = meta.input.peek(syn::Token![=]);
+            if let Some(word) = meta.path.get_ident() {
+                items.push((word.to_string(), valued));
+            }
+            if valued {
+                let _: Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    items
+}
+
 /// True when a `#[serde(...)]` attribute holds `word` (`flatten`, `deny_unknown_fields`).
 fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|a| {
-            let mut found = false;
-            let _ = a.parse_nested_meta(|meta| {
-                found |= meta.path.is_ident(word);
-                if meta.input.peek(syn::Token![=]) {
-                    let _: Expr = meta.value()?.parse()?;
-                }
-                Ok(())
-            });
-            found
-        })
+    serde_items(attrs).iter().any(|(w, _)| w == word)
 }
 
 /// True when the field has a `#[serde(default)]` without a function.
 fn has_bare_serde_default(attrs: &[syn::Attribute]) -> bool {
-    attrs
+    serde_items(attrs)
         .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|a| {
-            let mut bare = false;
-            let _ = a.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") && !meta.input.peek(syn::Token![=]) {
-                    bare = true;
-                }
-                // Skip the value of `key = value` items, which the walk does not need.
-                if meta.input.peek(syn::Token![=]) {
-                    let _: Expr = meta.value()?.parse()?;
-                }
-                Ok(())
-            });
-            bare
-        })
+        .any(|(w, valued)| w == "default" && !valued)
 }
 
 /// Removes the field's `#[config(...)]` attributes and returns its `default = expr`.

@@ -108,25 +108,3 @@ pub fn parse_args<T: serde::de::DeserializeOwned>(
         reason,
     })
 }
-
-/// The body of the `register_*!` macros of this crate whose builder takes the component's
-/// `args` table alone: the entry, the doc comment, the name, and a closure from the argument
-/// type (parsed with [`parse_args`]) or `|| …` for a component without arguments.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __register_with_args {
-    ($entry:ty; $(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty| $body:expr) => {
-        $crate::__core::submit_component!(
-            $entry, $name, [$($about),*], $args,
-            |table| {
-                let $a: $args = $crate::parse_args($name, table)?;
-                $body
-            }
-        );
-    };
-    ($entry:ty; $(#[doc = $about:expr])* $name:literal, || $body:expr) => {
-        $crate::__register_with_args!(
-            $entry; $(#[doc = $about])* $name, |_: $crate::__core::NoArgs| $body
-        );
-    };
-}

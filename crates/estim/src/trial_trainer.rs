@@ -151,7 +151,7 @@ modnas_core::registry_entry!(
 #[macro_export]
 macro_rules! register_trainer {
     ($($t:tt)*) => {
-        $crate::__register_with_args!($crate::TrainerEntry; $($t)*);
+        $crate::__core::submit_with_args!($crate::TrainerEntry, $crate::parse_args; $($t)*);
     };
 }
 

@@ -43,17 +43,8 @@ modnas_core::registry_entry!(
 /// ```
 #[macro_export]
 macro_rules! register_metric {
-    ($(#[doc = $about:expr])* $name:literal, |$a:tt : $args:ty| $body:expr) => {
-        $crate::__core::submit_component!(
-            $crate::MetricEntry, $name, [$($about),*], $args,
-            |table| {
-                let $a: $args = $crate::parse_metric_args($name, table)?;
-                $body
-            }
-        );
-    };
-    ($(#[doc = $about:expr])* $name:literal, || $body:expr) => {
-        $crate::register_metric!($(#[doc = $about])* $name, |_: $crate::__core::NoArgs| $body);
+    ($($t:tt)*) => {
+        $crate::__core::submit_with_args!($crate::MetricEntry, $crate::parse_metric_args; $($t)*);
     };
 }
 

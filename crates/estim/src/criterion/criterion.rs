@@ -77,7 +77,7 @@ modnas_core::registry_entry!(
 #[macro_export]
 macro_rules! register_criterion {
     ($($t:tt)*) => {
-        $crate::__register_with_args!($crate::CriterionEntry; $($t)*);
+        $crate::__core::submit_with_args!($crate::CriterionEntry, $crate::parse_args; $($t)*);
     };
 }
 

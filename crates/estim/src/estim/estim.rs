@@ -350,7 +350,7 @@ modnas_core::registry_entry!(
 #[macro_export]
 macro_rules! register_estim {
     ($($t:tt)*) => {
-        $crate::__register_with_args!($crate::EstimEntry; $($t)*);
+        $crate::__core::submit_with_args!($crate::EstimEntry, $crate::parse_args; $($t)*);
     };
 }
 

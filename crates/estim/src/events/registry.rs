@@ -20,7 +20,7 @@ modnas_core::registry_entry!(
 #[macro_export]
 macro_rules! register_callback {
     ($($t:tt)*) => {
-        $crate::__register_with_args!($crate::CallbackEntry; $($t)*);
+        $crate::__core::submit_with_args!($crate::CallbackEntry, $crate::parse_args; $($t)*);
     };
 }
 

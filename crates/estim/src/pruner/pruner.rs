@@ -137,7 +137,7 @@ modnas_core::registry_entry!(
 #[macro_export]
 macro_rules! register_pruner {
     ($($t:tt)*) => {
-        $crate::__register_with_args!($crate::PrunerEntry; $($t)*);
+        $crate::__core::submit_with_args!($crate::PrunerEntry, $crate::parse_args; $($t)*);
     };
 }
 
