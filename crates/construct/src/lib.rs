@@ -25,7 +25,8 @@
 //! # }
 //! ```
 
-// `#[derive(NasModule)]` names this crate `::modnas_construct`, here as in the crates above it.
+// Built-in candidates derive `NasModule` with `#[nas_module(crate = modnas_construct)]`, a
+// path that names this crate here as in the crates above it.
 extern crate self as modnas_construct;
 
 mod bridge;
@@ -33,16 +34,16 @@ mod collected_leaf;
 mod construct;
 mod cost_trace;
 mod dyn_module;
-mod elastic;
+pub mod elastic;
 mod error;
 mod export;
 mod fill;
-mod handlers;
+pub mod handlers;
 mod input_choice;
 mod layer_cost;
-mod layers;
+pub mod layers;
 mod map_in_place;
-mod mixed;
+pub mod mixed;
 mod nas_module;
 /// The built-in candidates.
 pub mod ops;

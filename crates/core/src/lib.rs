@@ -27,3 +27,5 @@ pub use modnas_derive::nas_config;
 pub use inventory;
 #[doc(hidden)]
 pub use schemars;
+#[doc(hidden)]
+pub use toml;

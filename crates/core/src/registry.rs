@@ -131,6 +131,58 @@ macro_rules! registry_entry {
     };
 }
 
+/// Defines a component kind whose builder takes its `args` table alone: the build-function
+/// type `fn(&toml::Table) -> Result<$out, $err>`, the [`registry_entry!`] and two functions, one
+/// that builds the component registered under a name (an unknown name is an error that lists
+/// the known ones: `$err` converts from [`UnknownName`]) and one that lists the names:
+///
+/// ```
+/// #[derive(Debug)]
+/// pub struct Missing(modnas_core::UnknownName);
+/// impl From<modnas_core::UnknownName> for Missing {
+///     fn from(e: modnas_core::UnknownName) -> Self { Missing(e) }
+/// }
+/// modnas_core::table_registry!(
+///     /// A registered shouter.
+///     ShouterEntry, "shouter", ShouterBuildFn -> String, Missing; build_shouter, shouter_names
+/// );
+/// modnas_core::submit_component!(
+///     ShouterEntry, "Loud", [" Shouts."], None, |_| Ok("HI".to_string())
+/// );
+/// assert_eq!(build_shouter("Loud", &Default::default()).unwrap(), "HI");
+/// assert_eq!(shouter_names(), ["Loud"]);
+/// assert!(build_shouter("Quiet", &Default::default()).is_err());
+/// ```
+#[macro_export]
+macro_rules! table_registry {
+    (
+        $(#[$meta:meta])* $entry:ident, $kind:literal, $build_fn:ident -> $out:ty, $err:ty;
+        $build:ident, $names:ident
+    ) => {
+        #[doc = ::core::concat!("Builds a ", $kind, " from its TOML `args` table.")]
+        pub type $build_fn =
+            fn(&$crate::toml::Table) -> ::core::result::Result<$out, $err>;
+
+        $crate::registry_entry!($(#[$meta])* $entry, $kind, $build_fn);
+
+        #[doc = ::core::concat!(
+            "Builds the ", $kind, " registered as `name` from its `args` table (an unknown name ",
+            "lists the known ones)."
+        )]
+        pub fn $build(
+            name: &str,
+            args: &$crate::toml::Table,
+        ) -> ::core::result::Result<$out, $err> {
+            ($crate::lookup::<$entry>(name)?.build)(args)
+        }
+
+        #[doc = ::core::concat!("Names of every registered ", $kind, ", sorted.")]
+        pub fn $names() -> ::std::vec::Vec<&'static str> {
+            $crate::registered_names::<$entry>()
+        }
+    };
+}
+
 /// Submits a component: its registry entry (`$entry::new(name, build)`) and its description
 /// for `modnas list --detail`, of the entry's kind, with the sentence `about` (the doc
 /// comment's lines, as `register_*!` macros collect them; a component without one is a compile

@@ -25,9 +25,11 @@ mod nas_module;
 /// A model whose fields run otherwise (parallel paths that both carry the main output, a field
 /// used twice) implements `NasModule` by hand instead.
 ///
-/// The generated code names the trait through `modnas` (`::modnas::construct`) in a crate
-/// that depends on `modnas`, and through `::modnas_construct` in modnas's own crates below
-/// the facade, so built-in candidates derive it as users' models do (`SepConv`, `DilConv`).
+/// The generated code names the trait through `::modnas::construct`, as a crate that depends
+/// on `modnas` reaches it; `#[nas_module(crate = path)]` gives another path to
+/// `modnas-construct`, as modnas's own crates below the facade do
+/// (`crate = modnas_construct`), so built-in candidates derive it as users' models do
+/// (`SepConv`, `DilConv`).
 #[proc_macro_derive(NasModule, attributes(nas_module))]
 pub fn derive_nas_module(input: TokenStream) -> TokenStream {
     let ast = parse_macro_input!(input as DeriveInput);

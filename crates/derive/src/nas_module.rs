@@ -1,32 +1,14 @@
 //! `#[derive(NasModule)]`: forward by the inherent method, cost from the fields in order.
 
-use proc_macro_crate::{crate_name, FoundCrate};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::{Data, DeriveInput, Fields, Type};
 
-/// The path of `modnas-construct` as the crate being compiled names it: `::modnas::construct`
-/// for a crate that depends on `modnas` (a user's, or modnas's own tests), `::modnas_construct`
-/// for the workspace's crates below the facade (construct itself declares
-/// `extern crate self as modnas_construct`), `::modnas::construct` when neither is found.
-fn construct_path() -> proc_macro2::TokenStream {
-    let named = |name: &str| {
-        let id = format_ident!("{name}");
-        quote!(::#id)
-    };
-    match (crate_name("modnas"), crate_name("modnas-construct")) {
-        (Ok(FoundCrate::Name(name)), _) => {
-            let modnas = named(&name);
-            quote!(#modnas::construct)
-        }
-        (Ok(FoundCrate::Itself), _) | (Err(_), Err(_)) => quote!(::modnas::construct),
-        (Err(_), Ok(FoundCrate::Itself)) => quote!(::modnas_construct),
-        (Err(_), Ok(FoundCrate::Name(name))) => named(&name),
-    }
-}
-
 pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
-    let construct = construct_path();
-    let (input, output) = forward_types(ast)?;
+    let StructAttrs {
+        input,
+        output,
+        construct,
+    } = struct_attrs(ast)?;
     let Data::Struct(data) = &ast.data else {
         return Err(syn::Error::new_spanned(
             &ast.ident,
@@ -107,22 +89,45 @@ pub(crate) fn expand(ast: &DeriveInput) -> syn::Result<proc_macro2::TokenStream>
 }
 
 /// The `input` and `output` types of `#[nas_module(...)]` on the struct.
-fn forward_types(ast: &DeriveInput) -> syn::Result<(Type, Type)> {
-    let (mut input, mut output) = (None, None);
+/// What `#[nas_module(...)]` on the struct says.
+struct StructAttrs {
+    /// The inherent `forward`'s input type.
+    input: Type,
+    /// Its output type.
+    output: Type,
+    /// How the compiling crate names `modnas-construct`.
+    construct: proc_macro2::TokenStream,
+}
+
+/// Reads `#[nas_module(input = T, output = U)]` (both required) and the optional
+/// `crate = path`: the path of `modnas-construct` in the compiling crate, `::modnas::construct`
+/// (through the facade) unless given, as modnas's own crates below the facade give it
+/// (`crate = modnas_construct`; serde's `#[serde(crate = ...)]` works the same way).
+fn struct_attrs(ast: &DeriveInput) -> syn::Result<StructAttrs> {
+    let (mut input, mut output, mut construct) = (None, None, None);
     for attr in ast.attrs.iter().filter(|a| a.path().is_ident("nas_module")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("input") {
                 input = Some(meta.value()?.parse::<Type>()?);
             } else if meta.path.is_ident("output") {
                 output = Some(meta.value()?.parse::<Type>()?);
+            } else if meta.path.is_ident("crate") {
+                let path = meta.value()?.parse::<syn::Path>()?;
+                construct = Some(quote!(#path));
             } else {
-                return Err(meta.error("expected `input = Type` or `output = Type`"));
+                return Err(meta.error(
+                    "expected `input = Type`, `output = Type` or `crate = path_of_modnas_construct`",
+                ));
             }
             Ok(())
         })?;
     }
     match (input, output) {
-        (Some(i), Some(o)) => Ok((i, o)),
+        (Some(input), Some(output)) => Ok(StructAttrs {
+            input,
+            output,
+            construct: construct.unwrap_or_else(|| quote!(::modnas::construct)),
+        }),
         _ => Err(syn::Error::new_spanned(
             &ast.ident,
             "#[derive(NasModule)] needs #[nas_module(input = Tensor<4>, output = Tensor<2>)] \

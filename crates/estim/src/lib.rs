@@ -43,6 +43,8 @@ pub use estim::{
     SuperNetOptims, SuperNetParts, SupernetEstim, TrainerLoss, Trial, TrialDispatch, TrialEstim,
     TrialObserver, WeightSource, WithSearch, CHECKPOINT_DIRS, HPTUNE_DIR, MODEL_FILE, MODEL_TOML,
 };
+/// The estimators, one module each (`modnas::estim::spos::SPOSEstim`).
+pub use estim::{cars, default_estim, hptune, progressive, spos, subnet, supernet};
 pub use events::{
     build_callback, callback_names, remove_trial_checkpoint, trial_checkpoint_dir, CallbackBuildFn,
     CallbackEntry, EpochReport, EventSink, Pruning, RunCallback, RunEvent, TrialReporter,

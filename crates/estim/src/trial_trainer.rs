@@ -18,7 +18,7 @@ use crate::{EstimError, ImageClsTrainer, TrialReporter};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use modnas_construct::NetBox;
-use modnas_core::{lookup, registered_names, MetricMap};
+use modnas_core::MetricMap;
 use rand::rngs::StdRng;
 
 /// Trains and evaluates the network of one trial.
@@ -136,12 +136,10 @@ impl TrialTrainer for ImageClsTrainer {
     }
 }
 
-/// Builds a trainer from its `[trainer] args`.
-pub type TrainerBuildFn = fn(&toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError>;
-
-modnas_core::registry_entry!(
+modnas_core::table_registry!(
     /// A registered trainer.
-    TrainerEntry, "trainer", TrainerBuildFn
+    TrainerEntry, "trainer", TrainerBuildFn -> Box<dyn TrialTrainer>, EstimError;
+    build_trainer, trainer_names
 );
 
 /// Registers a trainer: its doc comment (what `modnas list --detail` says of it), its name and a
@@ -153,16 +151,6 @@ macro_rules! register_trainer {
     ($($t:tt)*) => {
         $crate::__core::submit_with_args!($crate::TrainerEntry, $crate::parse_args; $($t)*);
     };
-}
-
-/// Builds the trainer registered as `name` (an unknown name lists the known ones).
-pub fn build_trainer(name: &str, args: &toml::Table) -> Result<Box<dyn TrialTrainer>, EstimError> {
-    (lookup::<TrainerEntry>(name)?.build)(args)
-}
-
-/// Names of all registered trainers, sorted.
-pub fn trainer_names() -> Vec<&'static str> {
-    registered_names::<TrainerEntry>()
 }
 
 register_trainer!(

@@ -2,7 +2,6 @@
 
 use crate::MetricsError;
 use modnas_construct::NetBox;
-use modnas_core::{lookup, registered_names};
 
 /// A property of an architecture, computed on the constructed network (paper, Appendix E).
 pub trait ArchMetric: Send + Sync {
@@ -12,12 +11,10 @@ pub trait ArchMetric: Send + Sync {
     fn compute(&self, net: &NetBox, input: &[usize]) -> Result<f64, MetricsError>;
 }
 
-/// Builds a metric from its TOML arguments.
-pub type MetricBuildFn = fn(&toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError>;
-
-modnas_core::registry_entry!(
+modnas_core::table_registry!(
     /// A registered metric.
-    MetricEntry, "metric", MetricBuildFn
+    MetricEntry, "metric", MetricBuildFn -> Box<dyn ArchMetric>, MetricsError;
+    build_metric, metric_names
 );
 
 /// Registers a metric: its doc comment (what `modnas list --detail` says of it), its name
@@ -46,16 +43,6 @@ macro_rules! register_metric {
     ($($t:tt)*) => {
         $crate::__core::submit_with_args!($crate::MetricEntry, $crate::parse_metric_args; $($t)*);
     };
-}
-
-/// Builds the metric registered as `name`.
-pub fn build_metric(name: &str, args: &toml::Table) -> Result<Box<dyn ArchMetric>, MetricsError> {
-    (lookup::<MetricEntry>(name)?.build)(args)
-}
-
-/// Names of all registered metrics, sorted.
-pub fn metric_names() -> Vec<&'static str> {
-    registered_names::<MetricEntry>()
 }
 
 /// Deserializes a metric's TOML arguments, naming the metric and the key in errors.

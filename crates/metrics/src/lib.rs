@@ -13,14 +13,14 @@
 //! - `WeightedSumMetric`, `ProductMetric`, `ConstraintMetric`: metrics of other metrics, under
 //!   a `key` of their own.
 
-mod aggregate;
+pub mod aggregate;
 mod arch_metric;
 mod error;
-mod flops;
-mod latency;
-mod lut;
-mod memory;
-mod param_count;
+pub mod flops;
+pub mod latency;
+pub mod lut;
+pub mod memory;
+pub mod param_count;
 
 pub use aggregate::{CombinedMetric, ConstraintMetric};
 #[doc(hidden)]

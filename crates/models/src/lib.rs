@@ -5,17 +5,17 @@
 
 mod arch_graph;
 mod conv_bn;
-mod convnet;
+pub mod convnet;
 mod darts_aux;
-mod darts_net;
+pub mod darts_net;
 mod head;
-mod hierarchical;
-mod mobilenet_v2;
-mod mobilenet_v2_elastic;
-mod nb201_net;
-mod resnet;
-mod row_transformer;
-mod simple_cell;
+pub mod hierarchical;
+pub mod mobilenet_v2;
+pub mod mobilenet_v2_elastic;
+pub mod nb201_net;
+pub mod resnet;
+pub mod row_transformer;
+pub mod simple_cell;
 
 pub use arch_graph::{arch_graphs, ArchGraph, GraphEdge};
 pub use conv_bn::ConvBn;

@@ -2,7 +2,7 @@
 //! survival (the worst are eliminated), selection of the best as parents, crossover of two
 //! parents into one offspring and per-parameter mutation. A child equal to a parent gets one
 //! more mutation, and children already seen in the run are bred again (up to
-//! [`FRESH_TRIES`](crate::FRESH_TRIES) times), so generations spend the budget on new
+//! 16 times), so generations spend the budget on new
 //! architectures.
 
 use crate::{

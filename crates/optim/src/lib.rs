@@ -13,24 +13,24 @@
 //! assert_eq!(archs.len(), 3); // the grid has three points
 //! ```
 
-mod annealing;
+pub mod annealing;
 mod arch_optim;
-mod bohb;
+pub mod bohb;
 mod discrete_space;
 mod error;
-mod evolution;
+pub mod evolution;
 mod fidelity;
-mod gp_bayes;
-mod gradient;
-mod grid;
-mod hyperband;
-mod local_search;
-mod model_based;
+pub mod gp_bayes;
+pub mod gradient;
+pub mod grid;
+pub mod hyperband;
+pub mod local_search;
+pub mod model_based;
 mod pareto;
-mod pareto_evolution;
-mod random;
-mod regularized_evolution;
-mod reinforce;
+pub mod pareto_evolution;
+pub mod random;
+pub mod regularized_evolution;
+pub mod reinforce;
 mod running_stats;
 mod score;
 mod seen;

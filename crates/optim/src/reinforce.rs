@@ -4,7 +4,7 @@
 //! Two guards keep the policy exploring on any metric's scale: the advantage is measured in
 //! standard deviations of the rewards so far (clipped to ±3), so a percentage metric does not
 //! take hundred-fold steps, and a sample the run has already seen is drawn again (up to
-//! [`FRESH_TRIES`] times), so a sharpening policy keeps proposing new architectures.
+//! 16 times), so a sharpening policy keeps proposing new architectures.
 
 use crate::{
     register_optim, ArchOptim, Direction, DiscreteSpace, OptimError, RunningStats, Score,

@@ -9,10 +9,10 @@ mod sequential;
 mod spatial;
 mod transformer;
 
-pub use conv2d::*;
-pub use conv_bn::*;
-pub use handle::*;
-pub use linear::*;
-pub use sequential::*;
-pub use spatial::*;
-pub use transformer::*;
+pub use conv2d::ElasticConv2d;
+pub use conv_bn::{ElasticConvBn, ElasticRole};
+pub use handle::{elastic_handles, ElasticHandle};
+pub use linear::ElasticLinear;
+pub use sequential::ElasticSequentialGroup;
+pub use spatial::{ChannelOrder, ElasticSpatialGroup};
+pub use transformer::ElasticEncoderLayer;

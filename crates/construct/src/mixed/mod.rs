@@ -11,7 +11,7 @@ mod mixed_op;
 mod registry;
 mod sampling;
 
-pub use handle::*;
-pub use mixed_op::*;
-pub use registry::*;
+pub use handle::{MixedHandle, MixedKind};
+pub use mixed_op::{kind_forward, MixedOp};
+pub use registry::{mixed_op_def, mixed_op_names, MixedForwardFn, MixedOpDef, MixedOpEntry};
 pub use sampling::argmax;

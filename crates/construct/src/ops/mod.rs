@@ -18,19 +18,19 @@ mod sep_conv;
 mod sequence;
 mod zero;
 
-pub use conv_bn_relu::*;
-pub use conv_layer::*;
-pub use dense::*;
-pub use identity::*;
-pub use mbconv::*;
-pub use nb201_names::*;
-pub use pick::*;
-pub use pool::*;
-pub use recurrent::*;
-pub use relu_conv_bn::*;
-pub use sep_conv::*;
-pub use sequence::*;
-pub use zero::*;
+pub use conv_bn_relu::{ConvBnRelu, ConvBnReluConfig};
+pub use conv_layer::{batch_norm, out_size, ConvLayer};
+pub use dense::{DenseActivation, DenseMlp, DenseMlpConfig};
+pub use identity::{FactorizedReduce, Skip, SkipConfig};
+pub use mbconv::{MBConv, MBConvConfig};
+pub use nb201_names::{is_zero_op, NB201_EDGES, NB201_OPS};
+pub use pick::Pick;
+pub use pool::{Adapter, Pool, PoolConfig, PoolKind};
+pub use recurrent::{GruOp, LstmOp};
+pub use relu_conv_bn::{ReluConvBn, ReluConvBnConfig};
+pub use sep_conv::{DilConv, DilConvConfig, DwPwBn, SepConv, SepConvConfig};
+pub use sequence::{EncoderLayerOp, SeqConvOp};
+pub use zero::Zero;
 
 #[cfg(test)]
 mod tests {

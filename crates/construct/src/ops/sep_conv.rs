@@ -57,7 +57,7 @@ impl LayerCost for DwPwBn {
 
 /// Depthwise-separable convolution: two [`DwPwBn`] stages, the first one strided.
 #[derive(Module, Debug, NasModule)]
-#[nas_module(input = Tensor<4>, output = Tensor<4>)]
+#[nas_module(crate = modnas_construct, input = Tensor<4>, output = Tensor<4>)]
 pub struct SepConv {
     first: DwPwBn,
     second: DwPwBn,
@@ -103,7 +103,7 @@ impl SepConvConfig {
 
 /// Dilated depthwise-separable convolution (one stage, dilation 2).
 #[derive(Module, Debug, NasModule)]
-#[nas_module(input = Tensor<4>, output = Tensor<4>)]
+#[nas_module(crate = modnas_construct, input = Tensor<4>, output = Tensor<4>)]
 pub struct DilConv {
     op: DwPwBn,
 }

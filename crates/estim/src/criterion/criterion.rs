@@ -4,7 +4,6 @@ use crate::EstimError;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor};
 use modnas_construct::NetBox;
-use modnas_core::{lookup, registered_names};
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
@@ -62,12 +61,10 @@ pub trait Criterion: Send + Sync {
     fn primary(&self) -> bool;
 }
 
-/// Builds a criterion from TOML arguments.
-pub type CriterionBuildFn = fn(&toml::Table) -> Result<Box<dyn Criterion>, EstimError>;
-
-modnas_core::registry_entry!(
+modnas_core::table_registry!(
     /// A registered criterion.
-    CriterionEntry, "criterion", CriterionBuildFn
+    CriterionEntry, "criterion", CriterionBuildFn -> Box<dyn Criterion>, EstimError;
+    build_criterion, criterion_names
 );
 
 /// Registers a criterion: its doc comment (what `modnas list --detail` says of it), its name and a
@@ -79,16 +76,6 @@ macro_rules! register_criterion {
     ($($t:tt)*) => {
         $crate::__core::submit_with_args!($crate::CriterionEntry, $crate::parse_args; $($t)*);
     };
-}
-
-/// Builds the criterion registered as `name`.
-pub fn build_criterion(name: &str, args: &toml::Table) -> Result<Box<dyn Criterion>, EstimError> {
-    (lookup::<CriterionEntry>(name)?.build)(args)
-}
-
-/// Names of all registered criteria, sorted.
-pub fn criterion_names() -> Vec<&'static str> {
-    registered_names::<CriterionEntry>()
 }
 
 /// An entry of `trainer.args.criteria`: `{ type = "...", args = { ... } }`.

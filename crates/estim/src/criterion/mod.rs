@@ -19,8 +19,11 @@ mod distill;
 mod metric_loss;
 mod mixup;
 
-pub use criterion::*;
-pub use cross_entropy::*;
-pub use distill::*;
-pub use metric_loss::*;
-pub use mixup::*;
+pub use criterion::{
+    build_criterion, criterion_names, smoothed_targets, soft_cross_entropy, Criterion,
+    CriterionBuildFn, CriterionChain, CriterionEntry, CriterionInput, CriterionSpec,
+};
+pub use cross_entropy::{CrossEntropyCriterion, MSECriterion};
+pub use distill::{set_teacher_loader, KnowledgeDistillCriterion, TeacherLoader};
+pub use metric_loss::MetricLossCriterion;
+pub use mixup::MixUpCriterion;

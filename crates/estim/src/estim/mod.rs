@@ -2,22 +2,22 @@
 
 // The file is named for the trait it holds, as every trait file here.
 mod batch_loss;
-mod cars;
+pub mod cars;
 pub(crate) mod checkpoint;
 mod command_trial;
-mod default_estim;
+pub mod default_estim;
 mod dispatch;
 #[allow(clippy::module_inception)]
 mod estim;
 mod expected_cost;
-mod hptune;
+pub mod hptune;
 mod one_shot;
-mod progressive;
+pub mod progressive;
 mod search_args;
 mod search_loop;
-mod spos;
-mod subnet;
-mod supernet;
+pub mod spos;
+pub mod subnet;
+pub mod supernet;
 mod supernet_args;
 mod supernet_problem;
 mod supernet_step;
@@ -29,20 +29,28 @@ mod trial_source;
 pub use trial_source::{evaluate_reported, Reported};
 
 pub use batch_loss::{BatchLoss, LossFn, TrainerLoss};
-pub use cars::*;
+pub use cars::CARSEstim;
+pub(crate) use cars::CarsRounds;
 pub use checkpoint::CHECKPOINT_DIRS;
 pub use command_trial::{fill_placeholders, placeholders, run_command_trial};
-pub use default_estim::*;
+pub use default_estim::{read_arch_file, DefaultEstim, DefaultEstimArgs};
 pub use dispatch::TrialDispatch;
-pub use estim::*;
-pub use expected_cost::*;
-pub use hptune::*;
-pub use progressive::*;
-pub use search_args::*;
-pub use search_loop::*;
-pub use spos::*;
-pub use subnet::*;
-pub use supernet::*;
+pub use estim::{
+    build_estim, estim_names, train_and_evaluate, train_and_evaluate_net, ConfigRunner, Estim,
+    EstimBuildFn, EstimEntry, Estimator, NetBuilder, SearchContext, SearchOutcome, StopReason,
+    SupernetEstim, TrialEstim, TrialObserver,
+};
+pub use expected_cost::ExpectedCost;
+pub use hptune::{overrides, HPTuneArgs, HPTuneEstim, HPTUNE_DIR};
+pub use progressive::{shrink_schedule, ProgressiveShrinkingEstim, ShrinkArgs, ShrinkStage};
+pub use search_args::{Budget, Mode, Objective, Revisit, SearchArgs, SearchKeys, WithSearch};
+pub(crate) use search_loop::search_trials;
+pub use search_loop::{
+    search_loop, search_loop_reporting, search_with, search_with_reporting, Reporting,
+};
+pub use spos::{OneShotArgs, SPOSEstim};
+pub use subnet::{SubNetArgs, SubNetEstim};
+pub use supernet::{SuperNetArgs, SuperNetEstim, WeightSource};
 pub use supernet_problem::{arch_grads_on, backward_on, Batch, StepLoss};
 pub use supernet_step::{arch_step, weight_step, StepParts};
 pub use supernet_with::{supernet_with, Batches, SuperNetLoopArgs, SuperNetOptims, SuperNetParts};

@@ -17,7 +17,6 @@
 //! ```
 
 use crate::EstimError;
-use modnas_core::{lookup, registered_names};
 use std::collections::BTreeMap;
 
 /// Decides, after a trial reports an epoch, whether it goes on.
@@ -122,12 +121,10 @@ impl Curves {
     }
 }
 
-/// Builds a pruner from its `[pruner] args`.
-pub type PrunerBuildFn = fn(&toml::Table) -> Result<Box<dyn Pruner>, EstimError>;
-
-modnas_core::registry_entry!(
+modnas_core::table_registry!(
     /// A registered pruner.
-    PrunerEntry, "pruner", PrunerBuildFn
+    PrunerEntry, "pruner", PrunerBuildFn -> Box<dyn Pruner>, EstimError;
+    build_pruner, pruner_names
 );
 
 /// Registers a pruner: its doc comment (what `modnas list --detail` says of it), its name and a
@@ -139,16 +136,6 @@ macro_rules! register_pruner {
     ($($t:tt)*) => {
         $crate::__core::submit_with_args!($crate::PrunerEntry, $crate::parse_args; $($t)*);
     };
-}
-
-/// Builds the pruner registered as `name` (an unknown name lists the known ones).
-pub fn build_pruner(name: &str, args: &toml::Table) -> Result<Box<dyn Pruner>, EstimError> {
-    (lookup::<PrunerEntry>(name)?.build)(args)
-}
-
-/// Names of all registered pruners, sorted.
-pub fn pruner_names() -> Vec<&'static str> {
-    registered_names::<PrunerEntry>()
 }
 
 /// The `q`-quantile (0 ≤ q ≤ 1) of `values`, linearly interpolated; NaN for none.

@@ -12,12 +12,14 @@ pub(crate) mod gradient_optim;
 mod snas;
 mod weight_ops;
 
-pub use arch_adam::*;
-pub use binary_gate::*;
-pub use darts::*;
-pub use direct_grad::*;
-pub use drnas::*;
-pub use gdas::*;
-pub use gradient_optim::*;
-pub use snas::*;
-pub use weight_ops::*;
+pub use arch_adam::ArchAdam;
+pub use binary_gate::{BinaryGateOptim, BinaryGateOptimArgs};
+pub use darts::{DARTSOptim, DARTSOptimArgs};
+pub use direct_grad::{DirectGradOptim, DirectGradOptimArgs};
+pub use drnas::{DrNASOptim, DrNASOptimArgs};
+pub use gdas::{GDASOptim, GDASOptimArgs};
+pub use gradient_optim::{
+    ArchAdamArgs, ArchAdamOverrides, ArchProblem, Backward, GradientOptim, Split,
+};
+pub use snas::{SNASOptim, SNASOptimArgs};
+pub use weight_ops::{clip_grad_norm, grad_sq_norm, shift_weights};

@@ -6,9 +6,9 @@ mod gbt;
 mod linear;
 mod mlp;
 
-pub use gbt::*;
-pub use linear::*;
-pub use mlp::*;
+pub use gbt::GbtSurrogate;
+pub use linear::LinearSurrogate;
+pub use mlp::MlpSurrogate;
 
 use crate::OptimError;
 
