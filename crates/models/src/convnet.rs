@@ -20,7 +20,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
-use modnas_construct::{register_model, ConstructError, Cost, NasModule, NetBox, Slot};
+use modnas_construct::{ConstructError, Cost, NasModule, Slot};
 use serde::{Deserialize, Serialize};
 
 /// Slots in sequence (one per entry of `channels`), global average pooling, a linear head.
@@ -114,13 +114,9 @@ impl ConvNetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// a chain of slots (one per entry of `channels`), pooling and a linear head
-    "ConvNet", |config: ConvNetConfig, input, device| {
-        let (c_in, classes) = (input.channels, input.classes);
-        let config = ConvNetConfig { c_in, classes, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "ConvNet", ConvNetConfig { c_in: channels, classes: classes }
 );
 
 #[cfg(test)]

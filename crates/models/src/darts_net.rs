@@ -37,8 +37,8 @@ use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    NasModule, NetBox, SlotSpec, CANDIDATES_KEY,
+    build_candidate, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput, NasModule, SlotSpec,
+    CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -318,13 +318,9 @@ impl DARTSNetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// the DARTS cell space (Liu et al. 2019): normal and reduction cells of slot edges
-    "DARTSNet", |config: DARTSNetConfig, input, device| {
-        let (c_in, classes) = (input.channels, input.classes);
-        let config = DARTSNetConfig { c_in, classes, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "DARTSNet", DARTSNetConfig { c_in: channels, classes: classes }
 );
 
 #[cfg(test)]

@@ -36,9 +36,8 @@ use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    NasModule, NetBox, SlotSpec, CANDIDATES_KEY, LEVEL1_PRIMITIVES, MAX_MOTIFS,
-    MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,
+    build_candidate, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput, NasModule, SlotSpec,
+    CANDIDATES_KEY, LEVEL1_PRIMITIVES, MAX_MOTIFS, MOTIF_CANDIDATES_KEY, MOTIF_NODES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -204,13 +203,9 @@ impl HierarchicalNetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// the hierarchical space of Liu et al. 2018: a cell of motifs of primitives
-    "HierarchicalNet", |config: HierarchicalNetConfig, input, device| {
-        let (c_in, classes) = (input.channels, input.classes);
-        let config = HierarchicalNetConfig { c_in, classes, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "HierarchicalNet", HierarchicalNetConfig { c_in: channels, classes: classes }
 );
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! `RowTransformer`.
 
 mod arch_graph;
+mod builtin_model;
 mod conv_bn;
 pub mod convnet;
 mod darts_aux;

@@ -26,8 +26,8 @@ use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ConstructError, Cost, NasModule, NetBox, Slot,
-    SlotSpec, EXTRA_CANDIDATES_KEY,
+    build_candidate, CandidateBox, ConstructError, Cost, NasModule, Slot, SlotSpec,
+    EXTRA_CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -179,19 +179,16 @@ impl MobileNetV2Config {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// MobileNetV2 with the ProxylessNAS space: inverted-residual blocks as slots over
     /// MB{3,5,7}E{1,3,6}
-    "MobileNetV2", |config: MobileNetV2Config, input, device| {
-        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
-        let config = MobileNetV2Config { c_in, classes, image_size, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "MobileNetV2", MobileNetV2Config { c_in: channels, classes: classes, image_size: height }
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use modnas_construct::NetBox;
     use modnas_construct::{construct, CandidateSets};
     use modnas_metrics::trainable_params;
 

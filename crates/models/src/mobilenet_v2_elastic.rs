@@ -31,8 +31,8 @@ use burn::tensor::activation::relu6;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ChannelOrder, ConstructError, Cost,
-    ElasticHandle, ElasticSequentialGroup, ElasticSpatialGroup, NasModule, NetBox, SlotSpec,
+    build_candidate, CandidateBox, ChannelOrder, ConstructError, Cost, ElasticHandle,
+    ElasticSequentialGroup, ElasticSpatialGroup, NasModule, SlotSpec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -212,13 +212,9 @@ impl MobileNetV2ElasticConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// once-for-all MobileNetV2: elastic expansion ratio per block and depth per stage, kernels 3×3
-    "MobileNetV2Elastic", |config: MobileNetV2ElasticConfig, input, device| {
-        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
-        let config = MobileNetV2ElasticConfig { c_in, classes, image_size, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "MobileNetV2Elastic", MobileNetV2ElasticConfig { c_in: channels, classes: classes, image_size: height }
 );
 
 #[cfg(test)]

@@ -25,8 +25,7 @@ use modnas_construct::kernels::batch_norm_forward;
 use modnas_construct::nas_config;
 use modnas_construct::ops::{batch_norm, ConvLayer};
 use modnas_construct::{
-    build_candidate, register_model, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput,
-    NasModule, NetBox, SlotSpec,
+    build_candidate, CandidateBox, ConstructError, Cost, DAGLayer, DagOutput, NasModule, SlotSpec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -181,11 +180,7 @@ impl NB201NetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// the NAS-Bench-201 space: three stages of 4-node cells with NB201-named edges
-    "NB201Net", |config: NB201NetConfig, input, device| {
-        let (c_in, classes) = (input.channels, input.classes);
-        let config = NB201NetConfig { c_in, classes, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "NB201Net", NB201NetConfig { c_in: channels, classes: classes }
 );

@@ -28,9 +28,7 @@ use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use modnas_construct::nas_config;
-use modnas_construct::{
-    register_model, ConstructError, Cost, NasModule, NetBox, Slot, CANDIDATES_KEY,
-};
+use modnas_construct::{ConstructError, Cost, NasModule, Slot, CANDIDATES_KEY};
 use serde::{Deserialize, Serialize};
 
 /// A residual block: basic (two slots) or bottleneck (1×1, slot, 1×1).
@@ -279,18 +277,15 @@ impl ResNetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// ResNet-18/34/50 with every 3×3 block convolution a slot
-    "ResNet", |config: ResNetConfig, input, device| {
-        let (c_in, classes, image_size) = (input.channels, input.classes, input.height);
-        let config = ResNetConfig { c_in, classes, image_size, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "ResNet", ResNetConfig { c_in: channels, classes: classes, image_size: height }
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use modnas_construct::NetBox;
     use modnas_construct::{construct, CandidateSets};
     use modnas_metrics::trainable_params;
 

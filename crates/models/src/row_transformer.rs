@@ -21,8 +21,7 @@ use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor};
 use modnas_construct::{
-    nas_config, register_model, ConstructError, Cost, LayerCost, NasModule, NetBox, Slot, SlotSpec,
-    CANDIDATES_KEY,
+    nas_config, ConstructError, Cost, LayerCost, NasModule, Slot, SlotSpec, CANDIDATES_KEY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -175,14 +174,10 @@ impl RowTransformerConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// an image's rows as a sequence: embedding, blocks of sequence slots (token mixer,
     /// feed-forward, activation), pooling and a linear head
-    "RowTransformer", |config: RowTransformerConfig, input, device| {
-        let (c_in, classes, height, width) = (input.channels, input.classes, input.height, input.width);
-        let config = RowTransformerConfig { c_in, classes, height, width, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "RowTransformer", RowTransformerConfig { c_in: channels, classes: classes, height: height, width: width }
 );
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::head::{bad_args, check_io};
 use super::DARTSNet;
 use burn::tensor::Device;
 use modnas_construct::nas_config;
-use modnas_construct::{register_model, ConstructError, NetBox};
+use modnas_construct::ConstructError;
 use serde::{Deserialize, Serialize};
 
 /// The simple cell's op set (NASLib): identity, zero, 3×3 max pooling, 3×3 separable and
@@ -68,13 +68,9 @@ impl SimpleCellNetConfig {
     }
 }
 
-register_model!(
+crate::builtin_model::register_builtin_model!(
     /// NASLib's simple cell: normal, reduction and normal cell of 2 nodes, 5 ops
-    "SimpleCellNet", |config: SimpleCellNetConfig, input, device| {
-        let (c_in, classes) = (input.channels, input.classes);
-        let config = SimpleCellNetConfig { c_in, classes, ..config };
-        Ok(NetBox::new("", config.init(device)?))
-    }
+    "SimpleCellNet", SimpleCellNetConfig { c_in: channels, classes: classes }
 );
 
 #[cfg(test)]
