@@ -56,6 +56,9 @@ pub enum ModnasError {
     /// The trial storage of a distributed run refused or failed.
     #[error(transparent)]
     Storage(#[from] modnas_storage::StorageError),
+    /// A model could not be exported.
+    #[error(transparent)]
+    Export(#[from] modnas_export::ExportError),
 }
 
 impl ModnasError {
@@ -83,6 +86,8 @@ impl ModnasError {
             ModnasError::Plot { .. } => true,
             ModnasError::Draw { .. } => false,
             ModnasError::RunDir { .. } => true,
+            // A model with an operation ONNX cannot express is the user's to change.
+            ModnasError::Export(e) => matches!(e, modnas_export::ExportError::Unsupported { .. }),
             // A wrong address, a run name that is taken or missing, a newer database: the
             // user's to fix. An unreachable or failing database is not.
             ModnasError::Storage(e) => matches!(

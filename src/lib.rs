@@ -33,8 +33,8 @@ pub mod viz;
 pub use config::Config;
 pub use error::ModnasError;
 pub use run::{
-    load_trained, resume_search, run_search, run_search_with, FunctionalSearch, FunctionalSuperNet,
-    RunMode, SearchRun,
+    export_trained_onnx, load_trained, resume_search, run_search, run_search_with,
+    FunctionalSearch, FunctionalSuperNet, RunMode, SearchRun,
 };
 pub use viz::draw_run;
 
@@ -47,6 +47,9 @@ pub use modnas_core as core;
 #[doc(hidden)]
 pub use modnas_core::inventory;
 pub use modnas_estim as estim;
+/// The found model out of modnas: a forward pass captured by Burn and written as ONNX, checked
+/// in an ONNX runtime (the `modnas-export` crate).
+pub use modnas_export as export;
 /// Kernels modnas adds to Burn's backends (the `modnas-kernels` crate).
 pub use modnas_kernels as kernels;
 pub use modnas_metrics as metrics;

@@ -4,6 +4,7 @@
 
 pub(crate) mod dir;
 mod epoch_journal;
+mod export;
 mod functional;
 mod functional_supernet;
 mod journal;
@@ -19,6 +20,7 @@ pub use dir::{
     read_journal, RunMode, ALPHAS_FILE, BEST_FILE, CONFIG_FILE, EPOCHS_FILE, JOURNAL_FILE,
     LOG_FILE, META_FILE, PARETO_CSV, PARETO_FILE, RESUME_MAY_CHANGE, RUN_FORMAT,
 };
+pub use export::{export_trained_onnx, ONNX_FILE};
 pub use functional::{FunctionalSearch, FUNCTIONAL_SEARCH};
 pub use functional_supernet::{FunctionalSuperNet, SuperNetRun, FUNCTIONAL_SUPERNET};
 pub use lock::LOCK_FILE;

@@ -18,7 +18,8 @@ use modnas_construct::{build_model, construct, ModelInput, NetBox};
 use modnas_estim::{read_arch_file, MODEL_FILE, MODEL_TOML};
 use std::path::Path;
 
-fn input_of(dir: &Path) -> Result<ModelInput, ModnasError> {
+/// The input a run's trained model takes (`model.toml`'s `[input]`).
+pub(crate) fn input_of(dir: &Path) -> Result<ModelInput, ModnasError> {
     let path = dir.join(MODEL_TOML);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         refuse(

@@ -9,6 +9,7 @@ mod batch_norm;
 mod catalog;
 mod conv_kernels;
 mod derive;
+mod export;
 mod latency;
 mod metrics;
 mod slot;

@@ -114,6 +114,16 @@ fn the_shipped_darts_configs_search_then_augment() {
     assert_eq!(acc, trial.metrics["acc"]);
     let err = modnas::load_trained(&dir.path().join("search"), &device).unwrap_err();
     assert!(err.to_string().contains("holds no trained model"), "{err}");
+
+    // It ships as ONNX that an independent runtime (tract) runs to Burn's output.
+    let onnx = dir.path().join("augment.onnx");
+    let check = modnas::export_trained_onnx(&dir.path().join("augment"), &onnx).unwrap();
+    assert!(
+        check.max_abs_diff < 1e-4,
+        "max |Δ| = {}",
+        check.max_abs_diff
+    );
+    assert_eq!(std::fs::read(&onnx).unwrap(), check.bytes);
 }
 
 #[test]

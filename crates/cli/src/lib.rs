@@ -130,6 +130,18 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         batch: usize,
     },
+    /// Write the network a run trained (`model.bpk`, from `DefaultEstim` or an augment step)
+    /// as ONNX, checked in tract: its output is compared with Burn's on a seeded input.
+    Export {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// The format (only `onnx` so far).
+        #[arg(long, default_value = "onnx", value_parser = ["onnx"])]
+        format: String,
+        /// Where the file is written (default: `RUN_DIR/model.onnx`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List every registered component by kind.
     List {
         /// Also print each component's description and its config keys with defaults.
@@ -376,6 +388,23 @@ where
                     runs,
                     batch,
                 },
+            })
+        }
+        Command::Export {
+            run_dir,
+            format: _,
+            out,
+        } => {
+            init_logging(None);
+            let out = out.unwrap_or_else(|| run_dir.join(modnas::run::ONNX_FILE));
+            modnas::export_trained_onnx(&run_dir, &out).map(|check| {
+                println!(
+                    "{}: {} ONNX nodes (opset {}); tract's output is within {:.1e} of Burn's",
+                    out.display(),
+                    check.nodes,
+                    modnas::export::OPSET,
+                    check.max_abs_diff
+                )
             })
         }
         Command::List { detail } => {

@@ -38,6 +38,7 @@ use burn::tensor::Tensor;
     LibTorch: cfg(feature = "tch"),
     NdArray: cfg(feature = "ndarray"),
     Cube: cfg(any(feature = "wgpu", feature = "cuda")),
+    Capture,
     Autodiff
 )]
 pub trait BatchNormTrainBackend: Backend {
@@ -198,6 +199,9 @@ impl<B: BatchNormTrainBackend, C: CheckpointStrategy> BatchNormTrainBackend for 
 
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 impl BatchNormTrainBackend for burn::backend::Cube {}
+
+// Burn's graph capture records the default operations, which the ONNX export reads.
+impl BatchNormTrainBackend for burn::backend::Capture {}
 
 #[cfg(feature = "tch")]
 impl BatchNormTrainBackend for burn::backend::LibTorch {}

@@ -37,6 +37,7 @@ use burn::tensor::{Shape, Tensor};
     LibTorch: cfg(feature = "tch"),
     NdArray: cfg(feature = "ndarray"),
     Cube: cfg(any(feature = "wgpu", feature = "cuda")),
+    Capture,
     Autodiff
 )]
 pub trait DepthwiseConvBackend: Backend {
@@ -172,6 +173,9 @@ impl<B: DepthwiseConvBackend, C: CheckpointStrategy> DepthwiseConvBackend for Au
 
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 impl DepthwiseConvBackend for burn::backend::Cube {}
+
+// Burn's graph capture records the default operations, which the ONNX export reads.
+impl DepthwiseConvBackend for burn::backend::Capture {}
 
 #[cfg(feature = "ndarray")]
 #[allow(deprecated)]

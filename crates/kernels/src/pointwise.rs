@@ -41,6 +41,7 @@ pub(crate) fn pointwise_options() -> ConvOptions<2> {
     LibTorch: cfg(feature = "tch"),
     NdArray: cfg(feature = "ndarray"),
     Cube: cfg(any(feature = "wgpu", feature = "cuda")),
+    Capture,
     Autodiff
 )]
 pub trait PointwiseConvBackend: Backend {
@@ -143,6 +144,9 @@ impl<B: PointwiseConvBackend, C: CheckpointStrategy> PointwiseConvBackend for Au
 
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 impl PointwiseConvBackend for burn::backend::Cube {}
+
+// Burn's graph capture records the default operations, which the ONNX export reads.
+impl PointwiseConvBackend for burn::backend::Capture {}
 
 #[cfg(feature = "tch")]
 impl PointwiseConvBackend for burn::backend::LibTorch {}

@@ -321,3 +321,41 @@ fn pipeline_runs_its_processes_and_refuses_a_cycle() {
     assert!(err.contains("cycle among [a, b]"), "{err}");
     assert!(!dir.path().join("cyclic").exists());
 }
+
+#[test]
+fn export_writes_a_trained_run_as_onnx_and_refuses_a_run_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let search = dir.path().join("search");
+    search_ok(&write_config(dir.path(), CONFIG), &search);
+    let best = search.join("best.toml");
+    let train = CONFIG.replace(
+        "args = { epochs = 1, trials = 2 }",
+        &format!(
+            "type = \"DefaultEstim\"\nargs = {{ epochs = 1, arch = {:?} }}",
+            best.display().to_string()
+        ),
+    );
+    let cfg = dir.path().join("train.toml");
+    std::fs::write(&cfg, train).unwrap();
+    let run = dir.path().join("train");
+    search_ok(&cfg, &run);
+
+    let out = modnas().arg("export").arg(&run).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("ONNX nodes (opset 17)"), "{stdout}");
+    assert!(run.join("model.onnx").exists());
+
+    let refused = modnas().arg("export").arg(&search).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("holds no trained model"), "{err}");
+    assert!(
+        !search.join("model.onnx").exists(),
+        "a refused export writes nothing"
+    );
+}
