@@ -60,37 +60,29 @@ fn conv(
     Ok(())
 }
 
+/// `Conv` for a convolution operation of any rank (`Conv1dOpIr`, `Conv2dOpIr`: the same fields).
+macro_rules! conv_op {
+    ($c:expr, $b:expr) => {{
+        let (c, o) = ($c, &$c.options);
+        conv(
+            &c.x,
+            &c.weight,
+            c.bias.as_ref(),
+            &c.out,
+            ints(o.stride),
+            &o.padding,
+            ints(o.dilation),
+            o.groups,
+            $b,
+        )?
+    }};
+}
+
 /// Appends the nodes of a module operation.
 pub(crate) fn lower_module(op: &OperationIr, module: &Module, b: B) -> Result<(), ExportError> {
     match module {
-        Module::Conv2d(c) => {
-            let o = &c.options;
-            conv(
-                &c.x,
-                &c.weight,
-                c.bias.as_ref(),
-                &c.out,
-                ints(o.stride),
-                &o.padding,
-                ints(o.dilation),
-                o.groups,
-                b,
-            )?;
-        }
-        Module::Conv1d(c) => {
-            let o = &c.options;
-            conv(
-                &c.x,
-                &c.weight,
-                c.bias.as_ref(),
-                &c.out,
-                ints(o.stride),
-                &o.padding,
-                ints(o.dilation),
-                o.groups,
-                b,
-            )?;
-        }
+        Module::Conv2d(c) => conv_op!(c, b),
+        Module::Conv1d(c) => conv_op!(c, b),
         Module::BatchNorm(n) => {
             let x = b.input(&n.x)?;
             let (gamma, beta) = (b.input(&n.gamma)?, b.input(&n.beta)?);
@@ -142,64 +134,57 @@ pub(crate) fn lower_module(op: &OperationIr, module: &Module, b: B) -> Result<()
             let out = b.output(&e.out);
             b.node("Gather", [w, i], [out], [("axis", Attr::Int(0))]);
         }
-        Module::AvgPool2d(p) => {
-            let x = b.input(&p.x)?;
-            let out = b.output(&p.out);
-            let attrs = [
-                ("kernel_shape", ints(p.kernel_size)),
-                ("strides", ints(p.stride)),
-                (
-                    "pads",
-                    ints([p.padding[0], p.padding[1], p.padding[0], p.padding[1]]),
-                ),
-                ("count_include_pad", Attr::Int(p.count_include_pad as i64)),
-                ("ceil_mode", Attr::Int(p.ceil_mode as i64)),
-            ];
-            b.node("AveragePool", [x], [out], attrs);
-        }
-        Module::AvgPool1d(p) => {
-            let x = b.input(&p.x)?;
-            let out = b.output(&p.out);
-            let attrs = [
-                ("kernel_shape", ints([p.kernel_size])),
-                ("strides", ints([p.stride])),
-                ("pads", ints([p.padding, p.padding])),
-                ("count_include_pad", Attr::Int(p.count_include_pad as i64)),
-                ("ceil_mode", Attr::Int(p.ceil_mode as i64)),
-            ];
-            b.node("AveragePool", [x], [out], attrs);
-        }
-        Module::MaxPool2d(p) => {
-            let x = b.input(&p.x)?;
-            let out = b.output(&p.out);
-            let attrs = [
-                ("kernel_shape", ints(p.kernel_size)),
-                ("strides", ints(p.stride)),
-                (
-                    "pads",
-                    ints([p.padding[0], p.padding[1], p.padding[0], p.padding[1]]),
-                ),
-                ("dilations", ints(p.dilation)),
-                ("ceil_mode", Attr::Int(p.ceil_mode as i64)),
-            ];
-            b.node("MaxPool", [x], [out], attrs);
-        }
-        Module::MaxPool1d(p) => {
-            let x = b.input(&p.x)?;
-            let out = b.output(&p.out);
-            let attrs = [
-                ("kernel_shape", ints([p.kernel_size])),
-                ("strides", ints([p.stride])),
-                ("pads", ints([p.padding, p.padding])),
-                ("dilations", ints([p.dilation])),
-                ("ceil_mode", Attr::Int(p.ceil_mode as i64)),
-            ];
-            b.node("MaxPool", [x], [out], attrs);
-        }
+        Module::AvgPool2d(p) => pool(
+            ("AveragePool", &p.x, &p.out),
+            (&p.kernel_size, &p.stride, &p.padding, p.ceil_mode),
+            ("count_include_pad", Attr::Int(p.count_include_pad as i64)),
+            b,
+        )?,
+        Module::AvgPool1d(p) => pool(
+            ("AveragePool", &p.x, &p.out),
+            (&[p.kernel_size], &[p.stride], &[p.padding], p.ceil_mode),
+            ("count_include_pad", Attr::Int(p.count_include_pad as i64)),
+            b,
+        )?,
+        Module::MaxPool2d(p) => pool(
+            ("MaxPool", &p.x, &p.out),
+            (&p.kernel_size, &p.stride, &p.padding, p.ceil_mode),
+            ("dilations", ints(p.dilation)),
+            b,
+        )?,
+        Module::MaxPool1d(p) => pool(
+            ("MaxPool", &p.x, &p.out),
+            (&[p.kernel_size], &[p.stride], &[p.padding], p.ceil_mode),
+            ("dilations", ints([p.dilation])),
+            b,
+        )?,
         Module::AdaptiveAvgPool2d(p) => adaptive_avg_pool(op, &p.x, &p.out, b)?,
         Module::AdaptiveAvgPool1d(p) => adaptive_avg_pool(op, &p.x, &p.out, b)?,
         _ => return Err(unsupported(op)),
     }
+    Ok(())
+}
+
+/// `AveragePool` or `MaxPool` (`op`, input, output) with its window (kernel, strides, the
+/// padding of each side, ceil mode) and the attribute only one of them has.
+fn pool(
+    (onnx, x, out): (&str, &TensorIr, &TensorIr),
+    (kernel, stride, padding, ceil): (&[usize], &[usize], &[usize], bool),
+    extra: (&str, Attr),
+    b: B,
+) -> Result<(), ExportError> {
+    let list = |v: &[usize]| Attr::Ints(v.iter().map(|&x| x as i64).collect());
+    let both_sides: Vec<usize> = padding.iter().chain(padding).copied().collect();
+    let x = b.input(x)?;
+    let out = b.output(out);
+    let attrs = [
+        ("kernel_shape", list(kernel)),
+        ("strides", list(stride)),
+        ("pads", list(&both_sides)),
+        ("ceil_mode", Attr::Int(ceil as i64)),
+        extra,
+    ];
+    b.node(onnx, [x], [out], attrs);
     Ok(())
 }
 
