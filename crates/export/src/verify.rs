@@ -1,7 +1,8 @@
 //! Running an exported model in an independent ONNX runtime (tract) and comparing its output
 //! with Burn's forward pass.
 
-use crate::{capture_forward, onnx_model, ExportError};
+use crate::onnx::encode;
+use crate::{capture_forward, onnx_proto, ExportError};
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use tract_onnx::prelude::{tvec, Framework, InferenceModelExt, IntoTensor};
@@ -56,9 +57,9 @@ pub fn export_onnx<M: Module, const DI: usize, const DO: usize>(
     forward: impl Fn(&M, Tensor<DI>) -> Tensor<DO>,
 ) -> Result<OnnxExport, ExportError> {
     let captured = capture_forward(module, input_shape, &forward)?;
-    let proto = crate::onnx_proto(&captured, name)?;
+    let proto = onnx_proto(&captured, name)?;
     let nodes = proto.graph.node.len();
-    let bytes = onnx_model(&captured, name)?;
+    let bytes = encode(&proto)?;
     let device = Device::default();
     device.seed(17);
     let input = Tensor::<DI>::random(input_shape, Distribution::Normal(0.0, 1.0), &device);

@@ -29,6 +29,8 @@ pub(crate) enum Attr {
     Ints(Vec<i64>),
     /// One float.
     Float(f32),
+    /// A string (`Pad`'s mode).
+    Str(&'static str),
 }
 
 /// The graph being written.
@@ -126,50 +128,23 @@ impl<'g> OnnxBuilder<'g> {
         outputs: [String; O],
         attrs: [(&str, Attr); A],
     ) {
-        let mut node = NodeProto::new();
-        node.op_type = op.to_string();
-        node.name = format!("{op}_{}", self.nodes.len());
-        node.input = inputs.to_vec();
-        node.output = outputs.to_vec();
-        node.attribute = attrs.into_iter().map(|(n, a)| attribute(n, a)).collect();
-        self.nodes.push(node);
+        self.node_dyn(op, inputs.to_vec(), outputs.to_vec(), attrs);
     }
 
-    /// Appends a node with any number of inputs and one attribute (`Concat`).
-    pub(crate) fn node_dyn(
+    /// Appends a node with any number of inputs and outputs (`Concat`).
+    pub(crate) fn node_dyn<const A: usize>(
         &mut self,
         op: &str,
         inputs: Vec<String>,
-        output: String,
-        attr: (&str, Attr),
+        outputs: Vec<String>,
+        attrs: [(&str, Attr); A],
     ) {
         let mut node = NodeProto::new();
         node.op_type = op.to_string();
         node.name = format!("{op}_{}", self.nodes.len());
         node.input = inputs;
-        node.output = vec![output];
-        node.attribute = vec![attribute(attr.0, attr.1)];
-        self.nodes.push(node);
-    }
-
-    /// Appends a node with one string attribute (`Pad`'s mode).
-    pub(crate) fn node_str<const I: usize>(
-        &mut self,
-        op: &str,
-        inputs: [String; I],
-        output: String,
-        attr: (&str, &str),
-    ) {
-        let mut node = NodeProto::new();
-        node.op_type = op.to_string();
-        node.name = format!("{op}_{}", self.nodes.len());
-        node.input = inputs.to_vec();
-        node.output = vec![output];
-        let mut a = AttributeProto::new();
-        a.name = attr.0.to_string();
-        a.type_ = AttributeType::STRING.into();
-        a.s = attr.1.as_bytes().to_vec();
-        node.attribute = vec![a];
+        node.output = outputs;
+        node.attribute = attrs.into_iter().map(|(n, a)| attribute(n, a)).collect();
         self.nodes.push(node);
     }
 
@@ -220,6 +195,10 @@ fn attribute(name: &str, value: Attr) -> AttributeProto {
         Attr::Float(f) => {
             a.type_ = AttributeType::FLOAT.into();
             a.f = f;
+        }
+        Attr::Str(text) => {
+            a.type_ = AttributeType::STRING.into();
+            a.s = text.as_bytes().to_vec();
         }
     }
     a

@@ -87,7 +87,7 @@ pub(crate) fn binary(onnx: &str, x: &BinaryOpIr, b: B) -> Result<(), ExportError
     Ok(())
 }
 
-fn scalar_value(s: &ScalarIr) -> f64 {
+pub(crate) fn scalar_value(s: &ScalarIr) -> f64 {
     match *s {
         ScalarIr::Float(v) => v,
         ScalarIr::Int(v) => v as f64,
@@ -169,7 +169,12 @@ fn lower_base(op: &OperationIr, base: &Base, b: B) -> Result<(), ExportError> {
                 .collect::<Result<Vec<_>, _>>()?;
             let out = b.output(&c.out);
             // `node` takes arrays; a concat has any number of inputs.
-            b.node_dyn("Concat", inputs, out, ("axis", Attr::Int(c.dim as i64)));
+            b.node_dyn(
+                "Concat",
+                inputs,
+                vec![out],
+                [("axis", Attr::Int(c.dim as i64))],
+            );
         }
         Base::Select(s) => {
             let (x, i) = (b.input(&s.tensor)?, b.input(&s.indices)?);
@@ -331,7 +336,7 @@ fn lower_numeric(op: &OperationIr, num: &Num, b: B) -> Result<(), ExportError> {
             };
             let value = b.scalar(value, &p.input)?;
             let out = b.output(&p.out);
-            b.node_str("Pad", [x, pads, value], out, ("mode", mode));
+            b.node("Pad", [x, pads, value], [out], [("mode", Attr::Str(mode))]);
             Ok(())
         }
         Num::ClampMin(x) => with_scalar("Max", x, b),

@@ -1,22 +1,13 @@
 //! Burn's module operations (convolutions, pools, normalisations, linear, embedding) as ONNX.
 
 use super::builder::{Attr, OnnxBuilder};
-use super::lower::{reshape_to, unsupported};
+use super::lower::{reshape_to, scalar_value, unsupported};
 use crate::ExportError;
-use burn_ir::{ModuleOperationIr as Module, OperationIr, ScalarIr, TensorIr};
+use burn_ir::{ModuleOperationIr as Module, OperationIr, TensorIr};
 
 type B<'a, 'g> = &'a mut OnnxBuilder<'g>;
 
-fn float(s: &ScalarIr) -> f32 {
-    match *s {
-        ScalarIr::Float(v) => v as f32,
-        ScalarIr::Int(v) => v as f32,
-        ScalarIr::UInt(v) => v as f32,
-        ScalarIr::Bool(v) => v as u8 as f32,
-    }
-}
-
-fn ints<const N: usize>(v: [usize; N]) -> Attr {
+fn ints(v: &[usize]) -> Attr {
     Attr::Ints(v.iter().map(|&x| x as i64).collect())
 }
 
@@ -69,9 +60,9 @@ macro_rules! conv_op {
             &c.weight,
             c.bias.as_ref(),
             &c.out,
-            ints(o.stride),
+            ints(&o.stride),
             &o.padding,
-            ints(o.dilation),
+            ints(&o.dilation),
             o.groups,
             $b,
         )?
@@ -88,7 +79,7 @@ pub(crate) fn lower_module(op: &OperationIr, module: &Module, b: B) -> Result<()
             let (gamma, beta) = (b.input(&n.gamma)?, b.input(&n.beta)?);
             let (mean, var) = (b.input(&n.mean)?, b.input(&n.variance)?);
             let out = b.output(&n.out);
-            let eps = ("epsilon", Attr::Float(float(&n.epsilon)));
+            let eps = ("epsilon", Attr::Float(scalar_value(&n.epsilon) as f32));
             b.node(
                 "BatchNormalization",
                 [x, gamma, beta, mean, var],
@@ -102,7 +93,7 @@ pub(crate) fn lower_module(op: &OperationIr, module: &Module, b: B) -> Result<()
             let out = b.output(&n.out);
             let attrs = [
                 ("axis", Attr::Int(-1)),
-                ("epsilon", Attr::Float(float(&n.epsilon))),
+                ("epsilon", Attr::Float(scalar_value(&n.epsilon) as f32)),
             ];
             match &n.beta {
                 Some(beta) => {
@@ -149,13 +140,13 @@ pub(crate) fn lower_module(op: &OperationIr, module: &Module, b: B) -> Result<()
         Module::MaxPool2d(p) => pool(
             ("MaxPool", &p.x, &p.out),
             (&p.kernel_size, &p.stride, &p.padding, p.ceil_mode),
-            ("dilations", ints(p.dilation)),
+            ("dilations", ints(&p.dilation)),
             b,
         )?,
         Module::MaxPool1d(p) => pool(
             ("MaxPool", &p.x, &p.out),
             (&[p.kernel_size], &[p.stride], &[p.padding], p.ceil_mode),
-            ("dilations", ints([p.dilation])),
+            ("dilations", ints(&[p.dilation])),
             b,
         )?,
         Module::AdaptiveAvgPool2d(p) => adaptive_avg_pool(op, &p.x, &p.out, b)?,
@@ -173,14 +164,13 @@ fn pool(
     extra: (&str, Attr),
     b: B,
 ) -> Result<(), ExportError> {
-    let list = |v: &[usize]| Attr::Ints(v.iter().map(|&x| x as i64).collect());
     let both_sides: Vec<usize> = padding.iter().chain(padding).copied().collect();
     let x = b.input(x)?;
     let out = b.output(out);
     let attrs = [
-        ("kernel_shape", list(kernel)),
-        ("strides", list(stride)),
-        ("pads", list(&both_sides)),
+        ("kernel_shape", ints(kernel)),
+        ("strides", ints(stride)),
+        ("pads", ints(&both_sides)),
         ("ceil_mode", Attr::Int(ceil as i64)),
         extra,
     ];

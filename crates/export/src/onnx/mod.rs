@@ -34,7 +34,12 @@ pub fn onnx_proto(captured: &CapturedForward, name: &str) -> Result<ModelProto, 
 
 /// The captured forward pass as the bytes of an `.onnx` file (see [`onnx_proto`]).
 pub fn onnx_model(captured: &CapturedForward, name: &str) -> Result<Vec<u8>, ExportError> {
-    onnx_proto(captured, name)?
+    encode(&onnx_proto(captured, name)?)
+}
+
+/// The bytes of an `.onnx` file holding `model`.
+pub(crate) fn encode(model: &ModelProto) -> Result<Vec<u8>, ExportError> {
+    model
         .write_to_bytes()
         .map_err(|e| ExportError::Capture(format!("encoding the ONNX model: {e}")))
 }
